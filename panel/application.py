@@ -1,0 +1,396 @@
+"""The panel application service: command methods (load, call one aggregate, save once) and queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.utils import get_topic
+
+from panel.domain.engagement import Engagement, engagement_id
+from panel.domain.errors import (
+    AlreadyRegisteredError,
+    ConcurrentUpdateError,
+    EngagementNotFoundError,
+    ParticipantNotFoundError,
+    ValidationError,
+)
+from panel.domain.participant import ConsentEntry, Participant, consent_item, fold_consents
+from panel.domain.values import PERSONAL_FIELDS, normalise_attributes
+from panel.pii import KeyStore, keyed_id, seal, unseal
+from panel.records import EngagementDetails, ParticipantDetails, ParticipationRecord, PersonalData
+
+T = TypeVar("T")
+DEFAULT_SOURCE = "panel"
+REGISTERED_TOPIC = get_topic(Participant.Registered)
+OPENED_TOPIC = get_topic(Engagement.Opened)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True)
+class ConsentSpec:
+    purpose: str
+    notice_version: str
+    method: str
+    captured_by: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """One sign-up as it arrives from the CLI, an import row or the demo."""
+
+    ref: str
+    channel: str
+    captured_by: str | None = None
+    personal: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
+    consents: tuple[ConsentSpec, ...] = ()
+    at: datetime | None = None
+    source: str = DEFAULT_SOURCE
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class PanelApp(Application[UUID]):
+    """The event-sourced panel: participants, engagements and what happens between them."""
+
+    name = "panel"
+    log_section_size = 1000
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        dialect = "sqlite" if "sqlite" in type(self.recorder).__module__ else "postgres"
+        self.dialect = dialect
+        self.keys = KeyStore(self.recorder.datastore, dialect, getattr(self.recorder.datastore, "schema", ""))
+        self.keys.create_tables()
+        self._id_secret = self.keys.secret("participant_id")
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # -- identity --------------------------------------------------------------------------
+    def participant_id_for(self, ref: str, source: str = DEFAULT_SOURCE) -> UUID:
+        return keyed_id(self._id_secret, source, ref.strip())
+
+    def resolve_participant(self, text: str) -> UUID:
+        """A participant id from a full id or an external reference (``REF`` or ``SOURCE:REF``)."""
+        candidates = []
+        try:
+            candidates.append(UUID(text))
+        except ValueError:
+            pass
+        candidates.append(self.participant_id_for(text))
+        if ":" in text:
+            source, _, ref = text.partition(":")
+            candidates.append(self.participant_id_for(ref, source))
+        for pid in candidates:
+            if self._exists(pid):
+                return pid
+        raise ParticipantNotFoundError(
+            f"no participant has id or reference {text!r}: check it with `panel participant list`"
+        )
+
+    def resolve_engagement(self, text: str) -> UUID:
+        candidates = []
+        try:
+            candidates.append(UUID(text))
+        except ValueError:
+            pass
+        candidates.append(engagement_id(text.strip()))
+        for eid in candidates:
+            if self._exists(eid):
+                return eid
+        raise EngagementNotFoundError(
+            f"no engagement has id or reference {text!r}: check it with `panel engagement list`"
+        )
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    # -- registration ----------------------------------------------------------------------
+    def register(self, signup: SignUp) -> UUID:
+        """Register one sign-up (with its consents); a second sign-up with the same reference is refused."""
+        pid = self.participant_id_for(signup.ref, signup.source)
+        if self._exists(pid):
+            raise AlreadyRegisteredError(
+                f"reference {signup.ref!r} is already registered as {pid}: use `panel participant update`"
+            )
+        self._save_new([(pid, signup)])
+        return pid
+
+    def register_many(self, signups: Sequence[SignUp], batch: int = 500,
+                      progress: Callable[[int], None] | None = None) -> tuple[int, int, int]:
+        """Register sign-ups in atomic batches, skipping those already present (idempotent).
+
+        Returns (created, unchanged, events written).
+        """
+        created = unchanged = events = 0
+        for start in range(0, len(signups), batch):
+            chunk = [(self.participant_id_for(s.ref, s.source), s) for s in signups[start:start + batch]]
+            present = self._existing({pid for pid, _ in chunk})
+            fresh = [(pid, s) for pid, s in chunk if pid not in present]
+            unchanged += len(chunk) - len(fresh)
+            if fresh:
+                events += self._save_new(fresh)
+                created += len(fresh)
+            if progress:
+                progress(len(chunk))
+        return created, unchanged, events
+
+    def _save_new(self, items: list[tuple[UUID, SignUp]]) -> int:
+        keys = self.keys.ensure_keys(pid for pid, _ in items)
+        aggregates = []
+        for pid, s in items:
+            personal = {k: v.strip() for k, v in s.personal.items() if k in PERSONAL_FIELDS and v and v.strip()}
+            data = {"personal": personal, "attributes": normalise_attributes(s.attributes)}
+            at = s.at or now()
+            participant = Participant.register(
+                id=pid, source=s.source, external_ref=s.ref, channel=s.channel, captured_by=s.captured_by,
+                at=at, sealed=seal(keys[pid], pid, data),
+            )
+            for c in s.consents:
+                participant.grant_consent(purpose=c.purpose, notice_version=c.notice_version, method=c.method,
+                                          captured_by=c.captured_by, at=c.at or at)
+            aggregates.append(participant)
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            raise ConcurrentUpdateError(
+                "another writer registered some of these references at the same time: re-run the command"
+            ) from None
+        return sum(a.version for a in aggregates)
+
+    def _existing(self, ids: set[UUID]) -> set[UUID]:
+        table = self.recorder.events_table_name  # type: ignore[attr-defined]
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        found: set[UUID] = set()
+        values = [pid.hex if self.dialect == "sqlite" else pid for pid in ids]
+        with self.recorder.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
+            for start in range(0, len(values), 500):
+                chunk = values[start:start + 500]
+                qualified = table if self.dialect == "sqlite" else f'"{self.recorder.datastore.schema}"."{table}"'  # type: ignore[attr-defined]
+                c.execute(f"SELECT originator_id FROM {qualified} WHERE originator_version = 1 AND "
+                          f"originator_id IN ({','.join([mark] * len(chunk))})", chunk)
+                for row in c.fetchall():
+                    value = row["originator_id"]
+                    found.add(value if isinstance(value, UUID) else UUID(value))
+        return found
+
+    # -- commands on one participant -------------------------------------------------------
+    def update_personal(self, pid: UUID, *, personal: dict[str, str], attributes: dict[str, str],
+                        captured_by: str | None, at: datetime | None = None) -> None:
+        key = self._key(pid)
+        data = {"personal": {k: v for k, v in personal.items() if k in PERSONAL_FIELDS and v},
+                "attributes": normalise_attributes(attributes)}
+        if not data["personal"] and not data["attributes"]:
+            raise ValidationError("nothing to update: pass --attr key=value or a contact option")
+        self._change(pid, lambda p: p.update_attributes(sealed=seal(key, pid, data), captured_by=captured_by,
+                                                        at=at or now()))
+
+    def grant_consent(self, pid: UUID, spec: ConsentSpec) -> bool:
+        return self._change(pid, lambda p: p.grant_consent(
+            purpose=spec.purpose, notice_version=spec.notice_version, method=spec.method,
+            captured_by=spec.captured_by, at=spec.at or now()))
+
+    def withdraw_consent(self, pid: UUID, purpose: str, captured_by: str | None = None,
+                         at: datetime | None = None) -> None:
+        self._change(pid, lambda p: p.withdraw_consent(purpose=purpose, captured_by=captured_by, at=at or now()))
+
+    def invite(self, eid: UUID, pids: Iterable[UUID], at: datetime | None = None, draw_id: UUID | None = None,
+               override_reason: str | None = None) -> int:
+        """Invite several people at once: all are checked first, then saved in one transaction."""
+        engagement = self._engagement(eid)
+        engagement.require_open()
+        moment = at or now()
+        ids = list(dict.fromkeys(pids))
+
+        def attempt() -> int:
+            people = [self._participant(pid) for pid in ids]
+            for person in people:
+                person.invite(engagement_id=eid, at=moment, draw_id=draw_id, override_reason=override_reason)
+            self.save(*people)
+            return len(people)
+
+        return self._retry(attempt)
+
+    def respond(self, eid: UUID, pid: UUID, *, accept: bool, at: datetime | None = None) -> None:
+        self._engagement(eid)
+        self._change(pid, lambda p: p.respond(engagement_id=eid, accept=accept, at=at or now()))
+
+    def attend(self, eid: UUID, pid: UUID, day: date, *, half_day: bool = False, at: datetime | None = None) -> None:
+        self._engagement(eid).require_session(day)
+        self._change(pid, lambda p: p.attend(engagement_id=eid, session_date=day, half_day=half_day,
+                                             at=at or now()))
+
+    def record_no_show(self, eid: UUID, pid: UUID, day: date, at: datetime | None = None) -> None:
+        self._engagement(eid).require_session(day)
+        self._change(pid, lambda p: p.record_no_show(engagement_id=eid, session_date=day, at=at or now()))
+
+    def withdraw_from(self, eid: UUID, pid: UUID, reason: str, at: datetime | None = None) -> None:
+        self._engagement(eid)
+        self._change(pid, lambda p: p.withdraw_from(engagement_id=eid, reason=reason, at=at or now()))
+
+    def leave_panel(self, pid: UUID, reason: str, at: datetime | None = None) -> None:
+        self._change(pid, lambda p: p.leave_panel(reason=reason, at=at or now()))
+
+    def erase(self, pid: UUID, reason: str, at: datetime | None = None) -> None:
+        """Record the erasure, then destroy the participant's data key (crypto-shredding)."""
+        self._change(pid, lambda p: p.erase(reason=reason, at=at or now()))
+        self.keys.destroy_key(pid)
+
+    # -- engagements -----------------------------------------------------------------------
+    def open_engagement(self, **fields: Any) -> UUID:
+        engagement = Engagement.open(at=fields.pop("at", None) or now(), **fields)
+        if self._exists(engagement.id):
+            raise ValidationError(
+                f"an engagement with reference {engagement.ref!r} already exists: choose another name or --ref"
+            )
+        self.save(engagement)
+        return engagement.id
+
+    def close_engagement(self, eid: UUID, reason: str, at: datetime | None = None) -> None:
+        engagement = self._engagement(eid)
+        engagement.close(reason=reason, at=at or now())
+        self.save(engagement)
+
+    # -- queries ---------------------------------------------------------------------------
+    def participant(self, pid: UUID) -> ParticipantDetails:
+        return self._details(self._participant(pid))
+
+    def participant_ids(self) -> Iterator[UUID]:
+        yield from self._originators(REGISTERED_TOPIC)
+
+    def participants(self, limit: int | None = None) -> list[ParticipantDetails]:
+        result = []
+        for pid in self.participant_ids():
+            if limit is not None and len(result) >= limit:
+                break
+            result.append(self.participant(pid))
+        return result
+
+    def count_participants(self) -> int:
+        return sum(1 for _ in self.participant_ids())
+
+    def consent_history(self, pid: UUID, as_of: datetime | None = None) -> list[ConsentEntry]:
+        """Consent as it stood at ``as_of``, read from the event log itself (the auditor's view)."""
+        items = [item for e in self.events.get(pid) if (item := consent_item(e)) is not None]
+        if not items and not self._exists(pid):
+            raise ParticipantNotFoundError(f"no participant has id {pid}")
+        return fold_consents(items, as_of)
+
+    def engagement(self, eid: UUID) -> EngagementDetails:
+        e = self._engagement(eid)
+        return EngagementDetails(e.id, e.ref, e.name, e.purpose, e.kind, list(e.sessions), e.day_rate_pence,
+                                 e.target_size, list(e.eligibility), e.cooldown_days, e.opened_at, e.closed_at)
+
+    def engagements(self) -> list[EngagementDetails]:
+        return [self.engagement(eid) for eid in self._originators(OPENED_TOPIC)]
+
+    def engagement_aggregate(self, eid: UUID) -> Engagement:
+        return self._engagement(eid)
+
+    def participant_aggregate(self, pid: UUID) -> Participant:
+        return self._participant(pid)
+
+    def personal_data(self, participant: Participant) -> PersonalData:
+        if participant.is_erased:
+            return PersonalData(erased=True)
+        key = self.keys.get_keys([participant.id]).get(participant.id)
+        if key is None:
+            return PersonalData(erased=True)
+        return merge_personal(key, participant.id, participant.sealed)
+
+    def _originators(self, topic: str) -> Iterator[UUID]:
+        start = None
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=1000, topics=[topic],
+                                                      inclusive_of_start=False)
+            for n in page:
+                yield n.originator_id  # type: ignore[misc]
+            if len(page) < 1000:
+                return
+            start = page[-1].id
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _details(self, p: Participant) -> ParticipantDetails:
+        records = [ParticipationRecord(UUID(eid), r["status"], r["invited_at"], r["draw_id"],
+                                       [tuple(a) for a in r["attended"]], list(r["no_shows"]), r["reason"])
+                   for eid, r in p.participations.items()]
+        return ParticipantDetails(p.id, p.external_ref, p.source, p.channel, p.captured_by, p.registered_at,
+                                  self.personal_data(p), p.consent_history(), records, p.left_panel_at,
+                                  p.erased_at, p.version)
+
+    def _key(self, pid: UUID) -> bytes:
+        participant = self._participant(pid)
+        participant._require_not_erased()  # noqa: SLF001 - same rule, checked before sealing
+        key = self.keys.get_keys([pid]).get(pid)
+        if key is None:
+            raise ValidationError(f"participant {participant.external_ref} has no data key: was it erased?")
+        return key
+
+    def _participant(self, pid: UUID) -> Participant:
+        try:
+            aggregate = self.repository.get(pid)
+        except AggregateNotFoundError:
+            raise ParticipantNotFoundError(f"no participant has id {pid}: check `panel participant list`") from None
+        if not isinstance(aggregate, Participant):
+            raise ParticipantNotFoundError(f"{pid} is not a participant")
+        return aggregate
+
+    def _engagement(self, eid: UUID) -> Engagement:
+        try:
+            aggregate = self.repository.get(eid)
+        except AggregateNotFoundError:
+            raise EngagementNotFoundError(f"no engagement has id {eid}: check `panel engagement list`") from None
+        if not isinstance(aggregate, Engagement):
+            raise EngagementNotFoundError(f"{eid} is not an engagement")
+        return aggregate
+
+    def _change(self, pid: UUID, action: Callable[[Participant], T]) -> T:
+        def attempt() -> T:
+            participant = self._participant(pid)
+            result = action(participant)
+            self.save(participant)
+            return result
+
+        return self._retry(attempt)
+
+    @staticmethod
+    def _retry(attempt: Callable[[], T], tries: int = 3) -> T:
+        """Run a load-change-save attempt, retrying when another writer got there first."""
+        for _ in range(tries):
+            try:
+                return attempt()
+            except IntegrityError:
+                continue
+        raise ConcurrentUpdateError("the record kept changing under concurrent writers: try the command again")
+
+
+def merge_personal(key: bytes, pid: UUID, sealed: list[str]) -> PersonalData:
+    """Unseal each sealed blob in order; later values win."""
+    personal: dict[str, str] = {}
+    attributes: dict[str, str] = {}
+    for blob in sealed:
+        data = unseal(key, pid, blob)
+        personal.update(data.get("personal", {}))
+        attributes.update(data.get("attributes", {}))
+    return PersonalData(attributes=attributes, **{k: personal.get(k) for k in PERSONAL_FIELDS})

@@ -1,0 +1,351 @@
+"""The Participant aggregate: sign-up, consents, participation, leaving and erasure.
+
+Personal data (contact details and self-described attributes) arrives already sealed by the
+application under the participant's own data key; the aggregate only ever holds ciphertext.
+Every public method validates first, then triggers exactly one event through a private
+``@event`` method whose body only records the fact (it runs again on every replay).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from panel.domain.errors import (
+    ConsentRequiredError,
+    ConsentStateError,
+    ErasedParticipantError,
+    ParticipationStateError,
+    ValidationError,
+)
+from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES, require_choice, require_utc
+
+INVITED, ACCEPTED, DECLINED, WITHDREW = "invited", "accepted", "declined", "withdrew"
+
+
+@dataclass(frozen=True)
+class ConsentEntry:
+    """One grant of consent for a purpose, and its withdrawal if any (as known at some moment)."""
+
+    purpose: str
+    notice_version: str
+    method: str
+    captured_by: str
+    granted_at: datetime
+    recorded_at: datetime | None
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None
+    withdrawal_recorded_at: datetime | None = None
+
+    def active_at(self, moment: datetime) -> bool:
+        return self.granted_at <= moment and (self.withdrawn_at is None or self.withdrawn_at > moment)
+
+
+class Participant(Aggregate):
+    """A person in the pool, identified by a keyed hash of (source, external reference)."""
+
+    class Registered(Aggregate.Created):
+        source: str
+        external_ref: str
+        channel: str
+        captured_by: str | None
+        at: datetime
+        sealed: str
+
+    class AttributesUpdated(Aggregate.Event):
+        sealed: str
+        captured_by: str | None
+        at: datetime
+
+    class ConsentGranted(Aggregate.Event):
+        purpose: str
+        notice_version: str
+        method: str
+        captured_by: str
+        at: datetime
+
+    class ConsentWithdrawn(Aggregate.Event):
+        purpose: str
+        captured_by: str | None
+        at: datetime
+
+    class Invited(Aggregate.Event):
+        engagement_id: UUID
+        draw_id: UUID | None
+        override_reason: str | None
+        at: datetime
+
+    class InvitationAccepted(Aggregate.Event):
+        engagement_id: UUID
+        at: datetime
+
+    class InvitationDeclined(Aggregate.Event):
+        engagement_id: UUID
+        at: datetime
+
+    class Attended(Aggregate.Event):
+        engagement_id: UUID
+        session_date: date
+        half_day: bool
+        at: datetime
+
+    class NoShow(Aggregate.Event):
+        engagement_id: UUID
+        session_date: date
+        at: datetime
+
+    class WithdrewFromEngagement(Aggregate.Event):
+        engagement_id: UUID
+        reason: str
+        at: datetime
+
+    class LeftPanel(Aggregate.Event):
+        reason: str
+        at: datetime
+
+    class Erased(Aggregate.Event):
+        reason: str
+        at: datetime
+
+    @event(Registered)
+    def __init__(
+        self, source: str, external_ref: str, channel: str, captured_by: str | None, at: datetime, sealed: str
+    ) -> None:
+        self.source = source
+        self.external_ref = external_ref
+        self.channel = channel
+        self.captured_by = captured_by
+        self.registered_at = at
+        self.sealed: list[str] = [sealed]
+        self.consent_log: list[dict[str, Any]] = []
+        self.participations: dict[str, dict[str, Any]] = {}
+        self.left_panel_at: datetime | None = None
+        self.erased_at: datetime | None = None
+
+    @classmethod
+    def register(
+        cls, *, id: UUID, source: str, external_ref: str, channel: str,  # noqa: A002
+        captured_by: str | None, at: datetime, sealed: str,
+    ) -> Participant:
+        require_choice(channel, CHANNELS, "channel")
+        if not external_ref.strip():
+            raise ValidationError("external reference is empty: give the application's reference, e.g. --ref VES-001")
+        if channel != "online" and not captured_by:
+            raise ValidationError(f"a {channel} sign-up needs --captured-by: name the staff member who took it")
+        return cls._create(cls.Registered, id=id, source=source, external_ref=external_ref.strip(), channel=channel,
+                   captured_by=captured_by, at=require_utc(at), sealed=sealed)
+
+    # -- personal data ---------------------------------------------------------------------
+    def update_attributes(self, *, sealed: str, captured_by: str | None, at: datetime) -> None:
+        self._require_not_erased()
+        self._update_attributes(sealed=sealed, captured_by=captured_by, at=require_utc(at))
+
+    @event(AttributesUpdated)
+    def _update_attributes(self, sealed: str, captured_by: str | None, at: datetime) -> None:
+        self.sealed.append(sealed)
+
+    # -- consent ---------------------------------------------------------------------------
+    def grant_consent(self, *, purpose: str, notice_version: str, method: str, captured_by: str, at: datetime) -> bool:
+        """Record a grant; returns False (and records nothing) if the same grant is already active."""
+        self._require_not_erased()
+        require_choice(purpose, PURPOSES, "consent purpose")
+        require_choice(method, CONSENT_METHODS, "consent method")
+        if not notice_version.strip():
+            raise ValidationError("--notice-version is empty: name the privacy notice version shown, e.g. v3")
+        if not captured_by.strip():
+            raise ValidationError("--captured-by is empty: name who captured the consent (or 'self' for online)")
+        at = require_utc(at)
+        current = self.consent_at(purpose, at)
+        if current is not None and current.notice_version == notice_version and current.method == method:
+            return False
+        self._grant_consent(purpose=purpose, notice_version=notice_version.strip(), method=method,
+                            captured_by=captured_by.strip(), at=at)
+        return True
+
+    @event(ConsentGranted)
+    def _grant_consent(self, purpose: str, notice_version: str, method: str, captured_by: str, at: datetime) -> None:
+        self.consent_log.append({"kind": "granted", "purpose": purpose, "notice_version": notice_version,
+                                 "method": method, "by": captured_by, "at": at, "recorded_at": None})
+
+    def withdraw_consent(self, *, purpose: str, captured_by: str | None, at: datetime) -> None:
+        require_choice(purpose, PURPOSES, "consent purpose")
+        at = require_utc(at)
+        if self.consent_at(purpose, at) is None:
+            raise ConsentStateError(
+                f"participant {self.external_ref} holds no active {purpose!r} consent at {at.isoformat()}: "
+                "check `panel consent history` for what was granted and when"
+            )
+        self._withdraw_consent(purpose=purpose, captured_by=captured_by, at=at)
+
+    @event(ConsentWithdrawn)
+    def _withdraw_consent(self, purpose: str, captured_by: str | None, at: datetime) -> None:
+        self.consent_log.append({"kind": "withdrawn", "purpose": purpose, "by": captured_by, "at": at,
+                                 "recorded_at": None})
+
+    def consent_history(self, as_of: datetime | None = None) -> list[ConsentEntry]:
+        """Consent grants as they stood at ``as_of`` (effective time), oldest first."""
+        return fold_consents(self.consent_log, as_of)
+
+    def consent_at(self, purpose: str, moment: datetime) -> ConsentEntry | None:
+        """The grant of ``purpose`` in force at ``moment``, or None."""
+        for entry in reversed(self.consent_history(as_of=moment)):
+            if entry.purpose == purpose and entry.active_at(moment):
+                return entry
+        return None
+
+    # -- participation ---------------------------------------------------------------------
+    def invite(self, *, engagement_id: UUID, at: datetime, draw_id: UUID | None = None,
+               override_reason: str | None = None) -> None:
+        self._require_not_erased()
+        at = require_utc(at)
+        if self.left_panel_at is not None and self.left_panel_at <= at:
+            raise ParticipationStateError(f"participant {self.external_ref} left the panel on "
+                                          f"{self.left_panel_at.date()}: they cannot be invited")
+        if self.consent_at("contact", at) is None:
+            raise ConsentRequiredError(
+                f"participant {self.external_ref} has no active 'contact' consent at {at.isoformat()}: "
+                "record one with `panel consent grant ... --purpose contact` before inviting"
+            )
+        status = self.participation_status(engagement_id)
+        if status in (INVITED, ACCEPTED):
+            raise ParticipationStateError(f"participant {self.external_ref} is already {status} for this engagement")
+        self._invite(engagement_id=engagement_id, draw_id=draw_id, override_reason=override_reason, at=at)
+
+    @event(Invited)
+    def _invite(self, engagement_id: UUID, draw_id: UUID | None, override_reason: str | None, at: datetime) -> None:
+        self.participations[engagement_id.hex] = {
+            "status": INVITED, "invited_at": at, "draw_id": draw_id, "responded_at": None,
+            "attended": [], "no_shows": [], "reason": None,
+        }
+
+    def respond(self, *, engagement_id: UUID, accept: bool, at: datetime) -> None:
+        self._require_not_erased()
+        self._require_status(engagement_id, (INVITED,), "accept or decline" if accept else "decline")
+        if accept:
+            self._accept(engagement_id=engagement_id, at=require_utc(at))
+        else:
+            self._decline(engagement_id=engagement_id, at=require_utc(at))
+
+    @event(InvitationAccepted)
+    def _accept(self, engagement_id: UUID, at: datetime) -> None:
+        self.participations[engagement_id.hex].update(status=ACCEPTED, responded_at=at)
+
+    @event(InvitationDeclined)
+    def _decline(self, engagement_id: UUID, at: datetime) -> None:
+        self.participations[engagement_id.hex].update(status=DECLINED, responded_at=at)
+
+    def attend(self, *, engagement_id: UUID, session_date: date, half_day: bool, at: datetime) -> None:
+        record = self._require_status(engagement_id, (ACCEPTED,), "attend")
+        if session_date.isoformat() in {d for d, _ in record["attended"]}:
+            raise ParticipationStateError(f"attendance on {session_date} is already recorded for {self.external_ref}")
+        self._attend(engagement_id=engagement_id, session_date=session_date, half_day=half_day, at=require_utc(at))
+
+    @event(Attended)
+    def _attend(self, engagement_id: UUID, session_date: date, half_day: bool, at: datetime) -> None:
+        self.participations[engagement_id.hex]["attended"].append([session_date.isoformat(), half_day])
+
+    def record_no_show(self, *, engagement_id: UUID, session_date: date, at: datetime) -> None:
+        record = self._require_status(engagement_id, (ACCEPTED,), "be marked as a no-show")
+        seen = {d for d, _ in record["attended"]} | set(record["no_shows"])
+        if session_date.isoformat() in seen:
+            raise ParticipationStateError(f"{session_date} is already recorded for {self.external_ref}")
+        self._no_show(engagement_id=engagement_id, session_date=session_date, at=require_utc(at))
+
+    @event(NoShow)
+    def _no_show(self, engagement_id: UUID, session_date: date, at: datetime) -> None:
+        self.participations[engagement_id.hex]["no_shows"].append(session_date.isoformat())
+
+    def withdraw_from(self, *, engagement_id: UUID, reason: str, at: datetime) -> None:
+        self._require_status(engagement_id, (INVITED, ACCEPTED), "withdraw")
+        if not reason.strip():
+            raise ValidationError("--reason is empty: say why the participant withdrew")
+        self._withdraw_from(engagement_id=engagement_id, reason=reason.strip(), at=require_utc(at))
+
+    @event(WithdrewFromEngagement)
+    def _withdraw_from(self, engagement_id: UUID, reason: str, at: datetime) -> None:
+        self.participations[engagement_id.hex].update(status=WITHDREW, reason=reason, responded_at=at)
+
+    def participation_status(self, engagement_id: UUID) -> str | None:
+        record = self.participations.get(engagement_id.hex)
+        return None if record is None else str(record["status"])
+
+    # -- leaving and erasure ---------------------------------------------------------------
+    def leave_panel(self, *, reason: str, at: datetime) -> None:
+        self._require_not_erased()
+        if self.left_panel_at is not None:
+            raise ParticipationStateError(f"participant {self.external_ref} already left the panel")
+        self._leave(reason=reason, at=require_utc(at))
+
+    @event(LeftPanel)
+    def _leave(self, reason: str, at: datetime) -> None:
+        self.left_panel_at = at
+
+    def erase(self, *, reason: str, at: datetime) -> None:
+        self._require_not_erased()
+        if not reason.strip():
+            raise ValidationError("--reason is empty: record why the data is erased, e.g. 'erasure request 2026-11-02'")
+        self._erase(reason=reason.strip(), at=require_utc(at))
+
+    @event(Erased)
+    def _erase(self, reason: str, at: datetime) -> None:
+        self.erased_at = at
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    def _require_not_erased(self) -> None:
+        if self.erased_at is not None:
+            raise ErasedParticipantError(f"participant {self.external_ref} was erased on {self.erased_at.date()}")
+
+    def _require_status(self, engagement_id: UUID, allowed: tuple[str, ...], action: str) -> dict[str, Any]:
+        record = self.participations.get(engagement_id.hex)
+        status = None if record is None else record["status"]
+        if record is None or status not in allowed:
+            raise ParticipationStateError(
+                f"participant {self.external_ref} cannot {action}: their status for this engagement is "
+                f"{status or 'not invited'} (needs {' or '.join(allowed)})"
+            )
+        return record
+
+
+def consent_item(domain_event: Aggregate.Event) -> dict[str, Any] | None:
+    """The consent-log item of a stored ConsentGranted/ConsentWithdrawn event, with its record time."""
+    if isinstance(domain_event, Participant.ConsentGranted):
+        return {"kind": "granted", "purpose": domain_event.purpose, "notice_version": domain_event.notice_version,
+                "method": domain_event.method, "by": domain_event.captured_by, "at": domain_event.at,
+                "recorded_at": domain_event.timestamp}
+    if isinstance(domain_event, Participant.ConsentWithdrawn):
+        return {"kind": "withdrawn", "purpose": domain_event.purpose, "by": domain_event.captured_by,
+                "at": domain_event.at, "recorded_at": domain_event.timestamp}
+    return None
+
+
+def fold_consents(items: list[dict[str, Any]], as_of: datetime | None = None) -> list[ConsentEntry]:
+    """Fold consent-log items (in record order) into grants as they stood at ``as_of``."""
+    entries: list[ConsentEntry] = []
+    open_by_purpose: dict[str, int] = {}
+    for item in sorted(items, key=lambda e: e["at"]):
+        if as_of is not None and item["at"] > as_of:
+            continue
+        if item["kind"] == "granted":
+            previous = open_by_purpose.get(item["purpose"])
+            if previous is not None:  # a re-grant (new notice version) supersedes the earlier one
+                entries[previous] = _close(entries[previous], item["at"], item["by"], item["recorded_at"])
+            open_by_purpose[item["purpose"]] = len(entries)
+            entries.append(ConsentEntry(item["purpose"], item["notice_version"], item["method"], item["by"],
+                                        item["at"], item["recorded_at"]))
+        else:
+            index = open_by_purpose.pop(item["purpose"], None)
+            if index is not None:
+                entries[index] = _close(entries[index], item["at"], item["by"], item["recorded_at"])
+    return entries
+
+
+def _close(entry: ConsentEntry, at: datetime, by: str | None, recorded_at: datetime | None) -> ConsentEntry:
+    return ConsentEntry(entry.purpose, entry.notice_version, entry.method, entry.captured_by, entry.granted_at,
+                        entry.recorded_at, at, by, recorded_at)

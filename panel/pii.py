@@ -1,0 +1,113 @@
+"""Personal data protection: per-participant data keys (crypto-shredding) and keyed identifiers.
+
+Each participant's personal data is sealed with AES-GCM under a random 256-bit key of their own.
+Keys live in the ``participant_keys`` table of the same database, outside the event log;
+erasure deletes the key row (SQLite with ``secure_delete`` and a WAL checkpoint, PostgreSQL
+followed by a VACUUM of the key table), after which the ciphertext in the events is noise.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+ERASED = "«erased»"
+
+
+def seal(key: bytes, participant_id: UUID, data: dict[str, Any]) -> str:
+    """Encrypt ``data`` for one participant; the id is bound in as associated data."""
+    nonce = os.urandom(12)
+    plaintext = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+    return base64.b64encode(nonce + AESGCM(key).encrypt(nonce, plaintext, participant_id.bytes)).decode()
+
+
+def unseal(key: bytes, participant_id: UUID, sealed: str) -> dict[str, Any]:
+    raw = base64.b64decode(sealed)
+    data: dict[str, Any] = json.loads(AESGCM(key).decrypt(raw[:12], raw[12:], participant_id.bytes))
+    return data
+
+
+def keyed_id(secret: bytes, source: str, external_ref: str) -> UUID:
+    """A stable participant id from (source, external reference) under a secret key."""
+    digest = hmac.new(secret, f"{source}\x1f{external_ref}".encode(), hashlib.sha256).digest()
+    return UUID(bytes=digest[:16], version=4)
+
+
+class KeyStore:
+    """The participant key table and the store's own secrets, in the event store's database."""
+
+    def __init__(self, datastore: Any, dialect: str, schema: str = "") -> None:
+        self.datastore = datastore
+        self.dialect = dialect
+        self.p = "?" if dialect == "sqlite" else "%s"
+        prefix = f'"{schema}".' if schema else ""
+        self.keys_table = f"{prefix}participant_keys"
+        self.settings_table = f"{prefix}panel_settings"
+
+    def create_tables(self) -> None:
+        blob = "BLOB" if self.dialect == "sqlite" else "BYTEA"
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"CREATE TABLE IF NOT EXISTS {self.keys_table} (participant_id TEXT PRIMARY KEY, data_key {blob} NOT NULL)")
+            c.execute(f"CREATE TABLE IF NOT EXISTS {self.settings_table} (name TEXT PRIMARY KEY, value {blob} NOT NULL)")
+
+    def secret(self, name: str) -> bytes:
+        """A named 32-byte secret of this store, created on first use."""
+        insert = (f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) "
+                  + ("ON CONFLICT (name) DO NOTHING"))
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(insert, (name, os.urandom(32)))
+            c.execute(f"SELECT value FROM {self.settings_table} WHERE name = {self.p}", (name,))
+            row = c.fetchone()
+        return bytes(row["value"] if isinstance(row, dict) else row[0])
+
+    def ensure_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
+        """Create keys for the ids that have none (idempotent) and return every id's key."""
+        ids = list(participant_ids)
+        rows = [(pid.hex, AESGCM.generate_key(bit_length=256)) for pid in ids]
+        insert = (f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES ({self.p}, {self.p}) "
+                  "ON CONFLICT (participant_id) DO NOTHING")
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(insert, rows)
+        return self.get_keys(ids)
+
+    def get_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
+        ids = [pid.hex for pid in participant_ids]
+        found: dict[UUID, bytes] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ",".join([self.p] * len(chunk))
+                c.execute(f"SELECT participant_id, data_key FROM {self.keys_table} WHERE participant_id IN ({marks})", chunk)
+                for row in c.fetchall():
+                    found[UUID(row[0] if not isinstance(row, dict) else row["participant_id"])] = bytes(
+                        row[1] if not isinstance(row, dict) else row["data_key"])
+        return found
+
+    def destroy_key(self, participant_id: UUID) -> None:
+        """Delete the key so that the participant's sealed data can never be read again."""
+        with self.datastore.transaction(commit=True) as c:
+            if self.dialect == "sqlite":
+                c.execute("PRAGMA secure_delete = ON")
+            c.execute(f"DELETE FROM {self.keys_table} WHERE participant_id = {self.p}", (participant_id.hex,))
+        self._scrub()
+
+    def _scrub(self) -> None:
+        if self.dialect == "sqlite":
+            with self.datastore.get_connection(commit=True) as conn:
+                conn.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            with self.datastore.get_connection() as conn:
+                previous = conn.autocommit
+                conn.autocommit = True
+                try:
+                    conn.execute(f"VACUUM {self.keys_table}")
+                finally:
+                    conn.autocommit = previous

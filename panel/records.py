@@ -1,0 +1,95 @@
+"""Plain read records returned by the application's query methods (never aggregates)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from panel.domain.participant import ConsentEntry
+
+
+def jsonable(value: Any) -> Any:
+    """Convert records, UUIDs and times into JSON-ready values."""
+    if hasattr(value, "__dataclass_fields__"):
+        return jsonable(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Decrypted contact details and self-described attributes (or the erased marker)."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    erased: bool = False
+
+
+@dataclass(frozen=True)
+class ParticipationRecord:
+    engagement_id: UUID
+    status: str
+    invited_at: datetime
+    draw_id: UUID | None
+    attended: list[tuple[str, bool]]
+    no_shows: list[str]
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ParticipantDetails:
+    id: UUID
+    ref: str
+    source: str
+    channel: str
+    captured_by: str | None
+    registered_at: datetime
+    personal: PersonalData
+    consents: list[ConsentEntry]
+    participations: list[ParticipationRecord]
+    left_panel_at: datetime | None
+    erased_at: datetime | None
+    version: int
+
+    def active_consents(self, moment: datetime) -> list[str]:
+        return sorted({c.purpose for c in self.consents if c.active_at(moment)})
+
+
+@dataclass(frozen=True)
+class EngagementDetails:
+    id: UUID
+    ref: str
+    name: str
+    purpose: str
+    kind: str
+    sessions: list[date]
+    day_rate_pence: int
+    target_size: int | None
+    eligibility: list[str]
+    cooldown_days: int | None
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: rows read, participants created, skipped as already present, rejected."""
+
+    rows: int
+    created: int
+    unchanged: int
+    rejected: list[tuple[int, str]]
+    events: int
