@@ -1,0 +1,51 @@
+"""Options shared by many commands, as decorator factories."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import click
+
+from panel.domain.values import parse_when
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class WhenType(click.ParamType):
+    """An ISO 8601 date or date-time, read as UTC when it has no offset."""
+
+    name = "ISO8601"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_when(str(value), f"--{param.name.replace('_', '-')}" if param and param.name else "time")
+        except Exception as exc:  # noqa: BLE001 - click reports the message as a usage error
+            self.fail(str(exc), param, ctx)
+
+
+WHEN = WhenType()
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(f)
+
+
+def at_option(f: F) -> F:
+    return click.option("--at", type=WHEN, default=None,
+                        help="Effective time (ISO 8601, UTC if no offset); default now.")(f)
+
+
+def pass_app(f: F) -> F:
+    """Give the command the application built by the wiring module."""
+
+    @click.pass_context
+    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        return ctx.invoke(f, ctx.obj.app, *args, **kwargs)
+
+    wrapper.__name__ = f.__name__
+    wrapper.__doc__ = f.__doc__
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,65 @@
+"""One fixture runs every store scenario on SQLite and on PostgreSQL.
+
+PostgreSQL comes from PANEL_TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test);
+each test gets a schema of its own, dropped afterwards. Under CI=true an unreachable PostgreSQL
+fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from panel.application import PanelApp
+from panel.config import StoreLocation
+
+PG_URL = os.environ.get("PANEL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _pg_connect():  # type: ignore[no-untyped-def]
+    import psycopg
+
+    return psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
+
+
+def _require_postgres() -> None:
+    try:
+        _pg_connect().close()
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL at {PG_URL} is required in CI and cannot be reached: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def location(request: pytest.FixtureRequest, tmp_path) -> Iterator[StoreLocation]:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        yield StoreLocation.sqlite(str(tmp_path / "panel.db"))
+        return
+    _require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with _pg_connect() as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield StoreLocation.postgres(PG_URL, schema)
+    finally:
+        with _pg_connect() as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def app(location: StoreLocation) -> Iterator[PanelApp]:
+    application = PanelApp(env=location.env())
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def cli_env(location: StoreLocation) -> dict[str, str]:
+    """Environment for CliRunner so the `panel` command uses this test's store."""
+    if location.dialect == "sqlite":
+        return {"PANEL_DB": location.target, "PANEL_DATABASE_URL": ""}
+    return {"PANEL_DATABASE_URL": location.target, "PANEL_PG_SCHEMA": location.schema}
