@@ -138,10 +138,12 @@ class PanelApp(Application[UUID]):
         return pid
 
     def register_many(self, signups: Sequence[SignUp], batch: int = 500,
-                      progress: Callable[[int], None] | None = None) -> tuple[int, int, int]:
+                      progress: Callable[[int], None] | None = None,
+                      history: Callable[[Participant, SignUp], None] | None = None) -> tuple[int, int, int]:
         """Register sign-ups in atomic batches, skipping those already present (idempotent).
 
-        Returns (created, unchanged, events written).
+        ``history`` may apply further commands to each new participant before the batch is saved
+        (the demo uses it to add invitations and attendance). Returns (created, unchanged, events).
         """
         created = unchanged = events = 0
         for start in range(0, len(signups), batch):
@@ -150,13 +152,14 @@ class PanelApp(Application[UUID]):
             fresh = [(pid, s) for pid, s in chunk if pid not in present]
             unchanged += len(chunk) - len(fresh)
             if fresh:
-                events += self._save_new(fresh)
+                events += self._save_new(fresh, history)
                 created += len(fresh)
             if progress:
                 progress(len(chunk))
         return created, unchanged, events
 
-    def _save_new(self, items: list[tuple[UUID, SignUp]]) -> int:
+    def _save_new(self, items: list[tuple[UUID, SignUp]],
+                  history: Callable[[Participant, SignUp], None] | None = None) -> int:
         keys = self.keys.ensure_keys(pid for pid, _ in items)
         aggregates = []
         for pid, s in items:
@@ -170,6 +173,8 @@ class PanelApp(Application[UUID]):
             for c in s.consents:
                 participant.grant_consent(purpose=c.purpose, notice_version=c.notice_version, method=c.method,
                                           captured_by=c.captured_by, at=c.at or at)
+            if history is not None:
+                history(participant, s)
             aggregates.append(participant)
         try:
             self.save(*aggregates)

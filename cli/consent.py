@@ -1,0 +1,92 @@
+"""`panel consent ...`: grant, withdraw and replay consent history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from cli.options import WHEN, at_option, json_option, pass_app
+from cli.render import echo_json, say, table
+from panel.application import ConsentSpec, PanelApp
+from panel.domain.values import CONSENT_METHODS, PURPOSES
+
+PURPOSE = click.Choice(PURPOSES)
+
+
+@click.group()
+def consent() -> None:
+    """Record and audit consent, per purpose."""
+
+
+@consent.command()
+@click.argument("participant")
+@click.option("--purpose", type=PURPOSE, required=True, help="What the consent covers.")
+@click.option("--notice-version", required=True, help="Version of the privacy notice or script shown, e.g. v3.")
+@click.option("--method", type=click.Choice(CONSENT_METHODS), required=True, help="How it was given.")
+@click.option("--captured-by", required=True, help="Staff member who captured it, or 'self' online.")
+@at_option
+@pass_app
+def grant(app: PanelApp, participant: str, purpose: str, notice_version: str, method: str, captured_by: str,
+          at: datetime | None) -> None:
+    """Record that a participant granted consent for a purpose.
+
+    Example:
+
+        panel consent grant VES-001 --purpose contact --notice-version v3 --method verbal --captured-by amy
+    """
+    pid = app.resolve_participant(participant)
+    changed = app.grant_consent(pid, ConsentSpec(purpose, notice_version, method, captured_by, at))
+    ref = app.participant_aggregate(pid).external_ref
+    say(f"Granted {purpose} consent for {ref} (notice {notice_version}, {method})" if changed
+        else f"Unchanged: {ref} already holds {purpose} consent on notice {notice_version} ({method})")
+
+
+@consent.command()
+@click.argument("participant")
+@click.option("--purpose", type=PURPOSE, required=True, help="The consent to withdraw.")
+@click.option("--captured-by", default=None, help="Staff member who took the withdrawal.")
+@at_option
+@pass_app
+def withdraw(app: PanelApp, participant: str, purpose: str, captured_by: str | None, at: datetime | None) -> None:
+    """Record that a participant withdrew consent for a purpose.
+
+    Example:
+
+        panel consent withdraw VES-001 --purpose contact
+    """
+    pid = app.resolve_participant(participant)
+    app.withdraw_consent(pid, purpose, captured_by, at)
+    say(f"Withdrew {purpose} consent for {app.participant_aggregate(pid).external_ref}")
+
+
+@consent.command()
+@click.argument("participant")
+@click.option("--as-of", type=WHEN, default=None, help="Show consent as it stood at this moment (ISO 8601).")
+@json_option
+@pass_app
+def history(app: PanelApp, participant: str, as_of: datetime | None, as_json: bool) -> None:
+    """Replay a participant's consents from the event log, optionally as of a moment.
+
+    Example:
+
+        panel consent history VES-001 --as-of 2026-03-01
+    """
+    pid = app.resolve_participant(participant)
+    entries = app.consent_history(pid, as_of)
+    if as_json:
+        echo_json({"participant": pid, "as_of": as_of, "consents": entries,
+                   "active": sorted({e.purpose for e in entries if e.withdrawn_at is None})})
+        return
+    ref = app.participant_aggregate(pid).external_ref
+    title = f"Consent history of {ref}" + (f" as of {as_of.isoformat()}" if as_of else "")
+    rows = [(e.purpose, e.notice_version, e.method, e.captured_by, e.granted_at.isoformat(),
+             e.recorded_at.isoformat(timespec="seconds") if e.recorded_at else "-",
+             e.withdrawn_at.isoformat() if e.withdrawn_at else "-",
+             "active" if (e.withdrawn_at is None) else "withdrawn") for e in entries]
+    table(title, ["purpose", "notice", "method", "captured by", "granted (effective)", "recorded",
+                  "withdrawn", "state"], rows)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(consent)

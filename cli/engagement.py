@@ -1,0 +1,124 @@
+"""`panel engagement ...`: open, list, show and close engagements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from cli.options import at_option, json_option, pass_app
+from cli.render import echo_json, say, table
+from panel.application import PanelApp
+from panel.domain.values import ENGAGEMENT_TYPES, format_pence, parse_day, pence_from_text
+from panel.records import EngagementDetails
+
+
+@click.group()
+def engagement() -> None:
+    """Open and inspect engagements (consultations, panels, co-production)."""
+
+
+@engagement.command("open")
+@click.argument("name")
+@click.option("--type", "kind", type=click.Choice(ENGAGEMENT_TYPES), required=True,
+              help="Where it sits on the engagement spectrum.")
+@click.option("--purpose", required=True, help="What the engagement is for, in a sentence.")
+@click.option("--day-rate", default="0", show_default=True, help="Payment per full day in pounds, e.g. 350.00.")
+@click.option("--session", "sessions", multiple=True, help="A session date (YYYY-MM-DD); repeat for each.")
+@click.option("--target-size", type=click.IntRange(min=1), default=None, help="How many people the panel needs.")
+@click.option("--eligible", "eligibility", multiple=True,
+              help="Eligibility rule over attributes, e.g. 'age_band in 18-21,22-25'; repeat to combine.")
+@click.option("--cooldown-days", type=click.IntRange(min=0), default=None,
+              help="Leave out people who attended any engagement within this many days.")
+@click.option("--ref", default=None, help="Short reference; default made from the name.")
+@click.option("--by", "opened_by", default=None, help="Staff member opening it.")
+@at_option
+@pass_app
+def open_(app: PanelApp, name: str, kind: str, purpose: str, day_rate: str, sessions: tuple[str, ...],
+          target_size: int | None, eligibility: tuple[str, ...], cooldown_days: int | None, ref: str | None,
+          opened_by: str | None, at: datetime | None) -> None:
+    """Open an engagement.
+
+    Example:
+
+        panel engagement open "Vested youth panel" --type involve --purpose "Shape youth services"
+        --day-rate 350.00 --session 2026-03-02 --session 2026-03-03 --target-size 6
+        --eligible 'age_band in 18-21,22-25'
+    """
+    eid = app.open_engagement(
+        name=name, purpose=purpose, kind=kind, sessions=[parse_day(s, "--session") for s in sessions],
+        day_rate_pence=pence_from_text(day_rate, "--day-rate"), target_size=target_size,
+        eligibility=list(eligibility), cooldown_days=cooldown_days, ref=ref, opened_by=opened_by, at=at,
+    )
+    details = app.engagement(eid)
+    say(f"Opened engagement {details.ref} ({eid})")
+
+
+@engagement.command("list")
+@json_option
+@pass_app
+def list_(app: PanelApp, as_json: bool) -> None:
+    """List engagements.
+
+    Example:
+
+        panel engagement list --json
+    """
+    items = app.engagements()
+    if as_json:
+        echo_json(items)
+        return
+    table("Engagements", ["ref", "name", "type", "sessions", "day rate", "target", "status"],
+          [(e.ref, e.name, e.kind, len(e.sessions), format_pence(e.day_rate_pence), e.target_size or "-",
+            "closed" if e.closed_at else "open") for e in items])
+
+
+@engagement.command("show")
+@click.argument("engagement_ref")
+@json_option
+@pass_app
+def show(app: PanelApp, engagement_ref: str, as_json: bool) -> None:
+    """Show one engagement by id or reference.
+
+    Example:
+
+        panel engagement show vested-youth-panel
+    """
+    details = app.engagement(app.resolve_engagement(engagement_ref))
+    if as_json:
+        echo_json(details)
+        return
+    render_engagement(details)
+
+
+@engagement.command("close")
+@click.argument("engagement_ref")
+@click.option("--reason", required=True, help="Why it is closed.")
+@at_option
+@pass_app
+def close(app: PanelApp, engagement_ref: str, reason: str, at: datetime | None) -> None:
+    """Close an engagement: no more invitations.
+
+    Example:
+
+        panel engagement close vested-youth-panel --reason "panel complete"
+    """
+    eid = app.resolve_engagement(engagement_ref)
+    app.close_engagement(eid, reason, at)
+    say(f"Closed engagement {app.engagement(eid).ref}")
+
+
+def render_engagement(e: EngagementDetails) -> None:
+    rows = [
+        ("id", str(e.id)), ("reference", e.ref), ("name", e.name), ("purpose", e.purpose), ("type", e.kind),
+        ("sessions", ", ".join(d.isoformat() for d in e.sessions) or "-"),
+        ("day rate", format_pence(e.day_rate_pence)), ("target size", e.target_size or "-"),
+        ("eligibility", "; ".join(e.eligibility) or "everyone"),
+        ("cooldown", f"{e.cooldown_days} days" if e.cooldown_days is not None else "-"),
+        ("opened", e.opened_at.isoformat()), ("closed", e.closed_at.isoformat() if e.closed_at else "-"),
+    ]
+    table(f"Engagement {e.ref}", ["field", "value"], rows)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(engagement)

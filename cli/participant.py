@@ -1,0 +1,243 @@
+"""`panel participant ...`: register, import, show, list, update, leave and erase participants."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from rich.progress import Progress
+
+from cli.options import at_option, json_option, pass_app
+from cli.render import echo_json, err, say, table
+from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.domain.errors import ValidationError
+from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES
+from panel.importer import ImportFileError, import_csv, write_rejects
+from panel.records import ParticipantDetails
+
+
+@click.group()
+def participant() -> None:
+    """Register and look after participants."""
+
+
+def _attrs(pairs: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError(f"--attr {pair!r} is not key=value: write e.g. --attr age_band=18-21")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def contact_options(f):  # type: ignore[no-untyped-def]
+    for name, text in (("postcode", "Postcode."), ("address", "Postal address."), ("phone", "Phone number."),
+                       ("email", "Email address."), ("name", "Full name.")):
+        f = click.option(f"--{name}", default=None, help=text)(f)
+    return click.option("--attr", "attrs", multiple=True, help="Self-described attribute key=value; repeat.")(f)
+
+
+@participant.command("register")
+@click.option("--ref", required=True, help="The application's external reference, e.g. VES-001.")
+@click.option("--channel", type=click.Choice(CHANNELS), required=True, help="How they signed up.")
+@click.option("--captured-by", default=None, help="Staff member who took a phone, paper or in-person sign-up.")
+@contact_options
+@click.option("--consent", "consents", multiple=True, type=click.Choice(PURPOSES),
+              help="A consent purpose given at sign-up; repeat. Needs --notice-version.")
+@click.option("--notice-version", default=None, help="Privacy notice version shown at sign-up.")
+@click.option("--consent-method", type=click.Choice(CONSENT_METHODS), default=None,
+              help="How consent was given (default: online for online sign-ups, verbal otherwise).")
+@at_option
+@pass_app
+def register_(app: PanelApp, ref: str, channel: str, captured_by: str | None, attrs: tuple[str, ...],
+             name: str | None, email: str | None, phone: str | None, address: str | None, postcode: str | None,
+             consents: tuple[str, ...], notice_version: str | None, consent_method: str | None,
+             at: datetime | None) -> None:
+    """Register one sign-up, from any channel.
+
+    Example:
+
+        panel participant register --ref VES-063 --channel phone --captured-by amy --name "Sam Patel"
+        --phone "07700 900123" --postcode "LS6 1AA" --attr age_band=18-21 --consent contact
+        --notice-version v3
+    """
+    if consents and not notice_version:
+        raise ValidationError("--consent needs --notice-version: name the privacy notice version shown")
+    method = consent_method or ("online" if channel == "online" else "verbal")
+    specs = tuple(ConsentSpec(p, notice_version or "", method, captured_by or "self", at) for p in consents)
+    personal = {"name": name, "email": email, "phone": phone, "address": address, "postcode": postcode}
+    pid = app.register(SignUp(ref=ref, channel=channel, captured_by=captured_by,
+                              personal={k: v for k, v in personal.items() if v}, attributes=_attrs(attrs),
+                              consents=specs, at=at))
+    say(f"Registered {ref} as {pid}")
+
+
+@participant.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--channel", type=click.Choice(CHANNELS), default="online", show_default=True,
+              help="Channel for rows without a channel column.")
+@click.option("--source", default="import", show_default=True,
+              help="Where the references come from; ids are stable per (source, ref).")
+@click.option("--skip-invalid", is_flag=True, help="Import the good rows and write the bad ones to a reject file.")
+@pass_app
+def import_(app: PanelApp, file: Path, channel: str, source: str, skip_invalid: bool) -> None:
+    """Import sign-ups from a CSV file; re-running the same file changes nothing.
+
+    Every row is checked first. By default one bad row means nothing is written.
+
+    Example:
+
+        panel participant import signups.csv --channel online
+    """
+    with Progress(transient=True, console=None, disable=not click.get_text_stream("stderr").isatty()) as bar:
+        task = bar.add_task("Importing", total=None)
+        report = import_csv(app, file, channel=channel, source=source, skip_invalid=skip_invalid,
+                            progress=lambda n: bar.advance(task, n))
+    for line, reason in report.rejected:
+        err(f"{file}:{line}: {reason}")
+    if report.rejected and not skip_invalid:
+        raise ImportFileError(
+            f"{file}: {len(report.rejected)} of {report.rows} rows are invalid, nothing was imported: "
+            "fix them, or pass --skip-invalid to import the rest"
+        )
+    if report.rejected:
+        rejects = write_rejects(file.with_suffix(".rejects.csv"), file, report.rejected)
+        err(f"Wrote {len(report.rejected)} rejected rows to {rejects}")
+    say(f"Imported {file}: {report.created} new, {report.unchanged} already present, "
+        f"{len(report.rejected)} rejected, {report.events} events written")
+
+
+@participant.command()
+@click.argument("participant_ref")
+@json_option
+@pass_app
+def show(app: PanelApp, participant_ref: str, as_json: bool) -> None:
+    """Show a participant: sign-up, personal data, consents and participation.
+
+    Example:
+
+        panel participant show VES-001
+    """
+    details = app.participant(app.resolve_participant(participant_ref))
+    if as_json:
+        echo_json(details)
+        return
+    render_participant(app, details)
+
+
+@participant.command("list")
+@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help="0 lists everyone.")
+@json_option
+@pass_app
+def list_(app: PanelApp, limit: int, as_json: bool) -> None:
+    """List participants (oldest sign-up first).
+
+    Example:
+
+        panel participant list --limit 20
+    """
+    people = app.participants(limit or None)
+    if as_json:
+        echo_json(people)
+        return
+    moment = datetime.now(timezone.utc)
+    table(f"Participants (showing {len(people)})", ["ref", "id", "channel", "name", "consents", "status"],
+          [(p.ref, str(p.id)[:8], p.channel, p.personal.name or ("«erased»" if p.personal.erased else "-"),
+            ",".join(p.active_consents(moment)) or "-", _status(p)) for p in people])
+
+
+@participant.command()
+@click.argument("participant_ref")
+@click.option("--captured-by", default=None, help="Staff member recording the change.")
+@contact_options
+@at_option
+@pass_app
+def update(app: PanelApp, participant_ref: str, captured_by: str | None, attrs: tuple[str, ...], name: str | None,
+           email: str | None, phone: str | None, address: str | None, postcode: str | None,
+           at: datetime | None) -> None:
+    """Update contact details or self-described attributes.
+
+    Example:
+
+        panel participant update VES-001 --attr unemployed_months=5 --postcode "LS7 2AB"
+    """
+    pid = app.resolve_participant(participant_ref)
+    personal = {"name": name, "email": email, "phone": phone, "address": address, "postcode": postcode}
+    app.update_personal(pid, personal={k: v for k, v in personal.items() if v}, attributes=_attrs(attrs),
+                        captured_by=captured_by, at=at)
+    say(f"Updated {app.participant_aggregate(pid).external_ref}")
+
+
+@participant.command()
+@click.argument("participant_ref")
+@click.option("--reason", required=True, help="Why they left.")
+@at_option
+@pass_app
+def leave(app: PanelApp, participant_ref: str, reason: str, at: datetime | None) -> None:
+    """Record that a participant left the panel (they stay in the history).
+
+    Example:
+
+        panel participant leave VES-001 --reason "asked to stop"
+    """
+    pid = app.resolve_participant(participant_ref)
+    app.leave_panel(pid, reason, at)
+    say(f"{app.participant_aggregate(pid).external_ref} left the panel")
+
+
+@participant.command()
+@click.argument("participant_ref")
+@click.option("--reason", required=True, help="Why the data is erased, e.g. the request reference.")
+@at_option
+@pass_app
+def erase(app: PanelApp, participant_ref: str, reason: str, at: datetime | None) -> None:
+    """Erase a participant's personal data by destroying their data key; the audit trail stays.
+
+    Example:
+
+        panel participant erase VES-001 --reason "erasure request ER-12"
+    """
+    pid = app.resolve_participant(participant_ref)
+    app.erase(pid, reason, at)
+    say(f"Erased the personal data of {app.participant_aggregate(pid).external_ref} ({pid}); "
+        "its history remains without personal data")
+
+
+def _status(p: ParticipantDetails) -> str:
+    if p.erased_at:
+        return "erased"
+    if p.left_panel_at:
+        return "left"
+    return "active"
+
+
+def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
+    erased = "«erased»"
+    personal = p.personal
+    rows = [("id", str(p.id)), ("reference", f"{p.ref} (source {p.source})"), ("channel", p.channel),
+            ("captured by", p.captured_by or "-"), ("registered", p.registered_at.isoformat()),
+            ("status", _status(p))]
+    for field in ("name", "email", "phone", "address", "postcode"):
+        value = getattr(personal, field)
+        rows.append((field, erased if personal.erased else (value or "-")))
+    for key, value in sorted(personal.attributes.items()):
+        rows.append((key, value))
+    table(f"Participant {p.ref}", ["field", "value"], rows)
+    if p.consents:
+        table("Consents", ["purpose", "notice", "method", "captured by", "granted", "withdrawn"],
+              [(c.purpose, c.notice_version, c.method, c.captured_by, c.granted_at.isoformat(),
+                c.withdrawn_at.isoformat() if c.withdrawn_at else "-") for c in p.consents])
+    if p.participations:
+        refs = {}
+        for r in p.participations:
+            refs[r.engagement_id] = app.engagement(r.engagement_id).ref
+        table("Participation", ["engagement", "status", "invited", "attended", "no-shows"],
+              [(refs[r.engagement_id], r.status, r.invited_at.date().isoformat(),
+                ", ".join(f"{d}{' (half)' if half else ''}" for d, half in r.attended) or "-",
+                ", ".join(r.no_shows) or "-") for r in p.participations])
+
+
+def register(group: click.Group) -> None:
+    group.add_command(participant)
