@@ -1,0 +1,251 @@
+"""Integration tests: the same scenarios on SQLite and PostgreSQL through the `app` fixture."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.config import StoreLocation
+from panel.domain.errors import (
+    AlreadyRegisteredError,
+    ConsentRequiredError,
+    ConsentStateError,
+    ErasedParticipantError,
+    ParticipantNotFoundError,
+    ValidationError,
+)
+from panel.demo import build_demo
+from panel.importer import ImportFileError, import_csv
+
+T0 = datetime(2026, 1, 10, 9, tzinfo=timezone.utc)
+SECRET_NAME, SECRET_EMAIL, SECRET_POSTCODE = "Quentin Zebedee-Marlow", "q.zebedee@example.org", "ZZ9 9QZ"
+
+
+def signup(ref: str, **kw: object) -> SignUp:
+    base: dict[str, object] = dict(
+        ref=ref, channel="phone", captured_by="amy",
+        personal={"name": SECRET_NAME, "email": SECRET_EMAIL, "postcode": SECRET_POSTCODE, "phone": "07700 900123"},
+        attributes={"age_band": "18-21", "ethnicity": "Black", "imd_decile": "2"},
+        consents=(ConsentSpec("contact", "v3", "verbal", "amy", T0), ConsentSpec("panel_membership", "v3", "verbal",
+                                                                                 "amy", T0)),
+        at=T0)
+    base.update(kw)
+    return SignUp(**base)  # type: ignore[arg-type]
+
+
+def open_vested(app: PanelApp) -> object:
+    return app.open_engagement(name="Vested youth panel", purpose="youth health", kind="involve",
+                               sessions=[date(2026, 3, 2), date(2026, 3, 3)], day_rate_pence=35000, target_size=6,
+                               eligibility=["age_band in 18-21,22-25"], at=T0)
+
+
+def test_recruiter_story(app: PanelApp) -> None:
+    """A phone sign-up consents, is invited, accepts, attends a half day, and later withdraws consent."""
+    pid = app.register(signup("VES-001"))
+    eid = open_vested(app)
+    assert app.resolve_participant("VES-001") == pid
+    assert app.resolve_participant(str(pid)) == pid
+    assert app.resolve_engagement("vested-youth-panel") == eid
+    app.invite(eid, [pid], at=T0 + timedelta(days=1))
+    app.respond(eid, pid, accept=True, at=T0 + timedelta(days=2))
+    app.attend(eid, pid, date(2026, 3, 2), half_day=True, at=datetime(2026, 3, 2, 17, tzinfo=timezone.utc))
+    app.withdraw_consent(pid, "contact", at=datetime(2026, 4, 1, tzinfo=timezone.utc))
+
+    details = app.participant(pid)
+    assert details.personal.name == SECRET_NAME
+    assert details.personal.attributes == {"age_band": "18-21", "ethnicity": "Black", "imd_decile": "2"}
+    assert details.participations[0].attended == [("2026-03-02", True)]
+    as_of_march = app.consent_history(pid, datetime(2026, 3, 1, tzinfo=timezone.utc))
+    assert {e.purpose: e.withdrawn_at for e in as_of_march} == {"contact": None, "panel_membership": None}
+    now = app.consent_history(pid)
+    contact = next(e for e in now if e.purpose == "contact")
+    assert contact.withdrawn_at == datetime(2026, 4, 1, tzinfo=timezone.utc)
+    assert contact.recorded_at is not None and contact.recorded_at.tzinfo is not None
+    assert contact.captured_by == "amy" and contact.method == "verbal" and contact.notice_version == "v3"
+
+
+def test_inviting_without_contact_consent_writes_nothing(app: PanelApp) -> None:
+    with_consent = app.register(signup("A-1"))
+    without = app.register(signup("A-2", consents=()))
+    eid = open_vested(app)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ConsentRequiredError, match="A-2 has no active 'contact' consent"):
+        app.invite(eid, [with_consent, without], at=T0 + timedelta(days=1))
+    assert app.recorder.max_notification_id() == before  # all or nothing
+
+
+def test_bad_commands_write_nothing(app: PanelApp) -> None:
+    pid = app.register(signup("B-1", consents=()))
+    eid = open_vested(app)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ConsentStateError):
+        app.withdraw_consent(pid, "contact", at=T0)
+    with pytest.raises(ValidationError, match="unknown consent purpose"):
+        app.grant_consent(pid, ConsentSpec("newsletter", "v1", "online", "self", T0))
+    with pytest.raises(ParticipantNotFoundError, match="NOPE"):
+        app.resolve_participant("NOPE")
+    with pytest.raises(ValidationError, match="not a session"):
+        app.attend(eid, pid, date(2026, 5, 1))
+    with pytest.raises(AlreadyRegisteredError):
+        app.register(signup("B-1"))
+    assert app.recorder.max_notification_id() == before
+
+
+def test_erasure_leaves_no_personal_data_in_the_database(app: PanelApp, location: StoreLocation) -> None:
+    pid = app.register(signup("E-1"))
+    other = app.register(signup("E-2", personal={"name": "Keep Me"}))
+    eid = open_vested(app)
+    app.invite(eid, [pid], at=T0 + timedelta(days=1))
+    app.update_personal(pid, personal={"address": "1 Secret Street"}, attributes={"gender": "woman"},
+                        captured_by="amy", at=T0 + timedelta(days=2))
+    key = app.keys.get_keys([pid])[pid]
+    app.erase(pid, "erasure request ER-1", at=T0 + timedelta(days=3))
+
+    details = app.participant(pid)  # history still loads
+    assert details.personal.erased and details.personal.name is None
+    assert details.erased_at == T0 + timedelta(days=3)
+    assert [p.status for p in details.participations] == ["invited"]
+    assert app.participant(other).personal.name == "Keep Me"
+    assert app.count_participants() == 2
+    with pytest.raises(ErasedParticipantError):
+        app.grant_consent(pid, ConsentSpec("contact", "v4", "online", "self", T0 + timedelta(days=4)))
+
+    assert app.keys.get_keys([pid]) == {}  # the data key itself is gone
+    needles = [SECRET_NAME, SECRET_EMAIL, SECRET_POSTCODE, "1 Secret Street"]
+    if location.dialect == "sqlite":  # the key's bytes are overwritten in the file, not just unlinked
+        assert all(key not in p.read_bytes() for p in Path(location.target).parent.glob("panel.db*"))
+    blobs = _database_bytes(app, location)
+    assert blobs and any(b"Keep Me" not in b for b in blobs)
+    for blob in blobs:
+        for needle in needles:
+            assert needle.encode() not in blob, f"{needle!r} found after erasure"
+
+
+def _database_bytes(app: PanelApp, location: StoreLocation) -> list[bytes]:
+    if location.dialect == "sqlite":
+        app.close()
+        return [p.read_bytes() for p in Path(location.target).parent.glob(Path(location.target).name + "*")]
+    chunks = []
+    with psycopg.connect(location.target, autocommit=True) as conn:
+        tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (location.schema,)).fetchall()
+        for (table,) in tables:
+            for row in conn.execute(f'SELECT * FROM "{location.schema}"."{table}"').fetchall():
+                chunks.append(repr(row).encode() + b"".join(v for v in row if isinstance(v, (bytes, memoryview))))
+    return chunks
+
+
+def test_import_is_validated_whole_and_idempotent(app: PanelApp, tmp_path: Path) -> None:
+    good = tmp_path / "signups.csv"
+    good.write_text(
+        "ref,channel,captured_by,name,email,postcode,age_band,gender,consent_contact,consent_panel_membership\n"
+        "IMP-1,online,,Ann Lee,ann@example.org,LS1 1AA,18-21,woman,v3,v3\n"
+        "IMP-2,phone,amy,Bo Chen,,LS2 2BB,22-25,Prefer not to say,v3,\n"
+        "IMP-3,paper,ben,Cy Dee,cy@example.org,LS3 3CC,26-34,man,,\n"
+    )
+    first = import_csv(app, good)
+    assert (first.created, first.unchanged, first.rejected) == (3, 0, [])
+    events = app.recorder.max_notification_id()
+    again = import_csv(app, good)
+    assert (again.created, again.unchanged, again.events) == (0, 3, 0)
+    assert app.recorder.max_notification_id() == events
+    bo = app.participant(app.resolve_participant("import:IMP-2"))
+    assert bo.personal.attributes["gender"] == "prefer_not_to_say"
+    assert [c.method for c in bo.consents] == ["verbal"]
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ref,channel,captured_by,email,registered_at\n"
+                   "OK-1,online,,ok@example.org,2026-01-02\n"
+                   ",online,,,\n"
+                   "X-2,fax,,,\n"
+                   "X-3,phone,,,\n"
+                   "X-4,online,,not-an-email,\n"
+                   "X-5,online,,,31/01/2026\n"
+                   "OK-1,online,,,\n")
+    report = import_csv(app, bad)
+    assert report.created == 0 and app.recorder.max_notification_id() == events
+    assert [line for line, _ in report.rejected] == [3, 4, 5, 6, 7, 8]
+    skipped = import_csv(app, bad, skip_invalid=True)
+    assert skipped.created == 1
+
+
+def test_import_killed_half_way_completes_on_rerun(app: PanelApp, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "many.csv"
+    path.write_text("ref,consent_contact\n" + "".join(f"K-{i},v1\n" for i in range(1200)))
+    real_save = PanelApp.save
+    calls = {"n": 0}
+
+    def dying_save(self: PanelApp, *objs: object, **kw: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # the process is stopped during the second batch
+        return real_save(self, *objs, **kw)
+
+    monkeypatch.setattr(PanelApp, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        import_csv(app, path)
+    monkeypatch.setattr(PanelApp, "save", real_save)
+    assert app.count_participants() == 500  # the first atomic batch only
+    report = import_csv(app, path)
+    assert (report.created, report.unchanged) == (700, 500)
+    assert app.count_participants() == 1200
+    assert app.recorder.max_notification_id() == 2400  # one Registered + one ConsentGranted each
+
+
+def test_malformed_csv_names_the_line(app: PanelApp, tmp_path: Path) -> None:
+    path = tmp_path / "broken.csv"
+    path.write_text('ref,name\nA-1,"unterminated\n')
+    with pytest.raises(ImportFileError, match="broken.csv"):
+        import_csv(app, path)
+    path.write_text("name,email\nAnn,ann@example.org\n")
+    with pytest.raises(ImportFileError, match=r"broken.csv:1: no 'ref' column"):
+        import_csv(app, path)
+
+
+def test_concurrent_writers_never_lose_an_update(location: StoreLocation) -> None:
+    first, second = PanelApp(env=location.env()), PanelApp(env=location.env())
+    pid = first.register(signup("C-1", consents=()))
+    stale = second.participant_aggregate(pid)
+    first.grant_consent(pid, ConsentSpec("contact", "v1", "online", "self", T0))
+    stale.grant_consent(purpose="data_processing", notice_version="v1", method="online", captured_by="self", at=T0)
+    from eventsourcing.persistence import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        second.save(stale)  # the raw conflict is detected...
+    second.grant_consent(pid, ConsentSpec("data_processing", "v1", "online", "self", T0))  # ...and commands retry
+    assert {c.purpose for c in first.participant(pid).consents} == {"contact", "data_processing"}
+    first.close()
+    second.close()
+
+
+def test_reopening_a_store_is_safe(location: StoreLocation) -> None:
+    one = PanelApp(env=location.env())
+    pid = one.register(signup("R-1"))
+    one.close()
+    two = PanelApp(env=location.env())  # tables exist, the id secret is kept
+    assert two.resolve_participant("R-1") == pid
+    assert two.participant(pid).personal.name == SECRET_NAME
+    two.close()
+
+
+def test_demo_is_reproducible(location: StoreLocation, tmp_path: Path) -> None:
+    app = PanelApp(env=location.env())
+    summary = build_demo(app, people=60, seed=7)
+    assert summary.created == 60 and summary.events > 60
+    again = build_demo(app, people=60, seed=7)
+    assert again.created == 0 and again.unchanged == 60
+    other = PanelApp(env=StoreLocation.sqlite(str(tmp_path / "other.db")).env())
+    build_demo(other, people=60, seed=7)
+
+    def fingerprint(a: PanelApp) -> list[object]:
+        return sorted((p.ref, p.channel, p.personal.name, tuple(sorted(p.personal.attributes.items())),
+                       tuple((c.purpose, c.granted_at, c.withdrawn_at) for c in p.consents),
+                       tuple((r.status, tuple(r.attended)) for r in p.participations)) for p in a.participants())
+
+    assert fingerprint(app) == fingerprint(other)
+    app.close()
+    other.close()
