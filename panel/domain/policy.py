@@ -31,7 +31,7 @@ def policy_id(engagement_id: UUID | None) -> UUID:
 class FatiguePolicy(Aggregate):
     """Fatigue rules: a cooldown after attending, and a cap on engagements per 12 months."""
 
-    class Created(Aggregate.Created):
+    class Started(Aggregate.Created):
         engagement_id: UUID | None
 
     class RulesSet(Aggregate.Event):
@@ -40,7 +40,7 @@ class FatiguePolicy(Aggregate):
         set_by: str | None
         at: datetime
 
-    @event(Created)
+    @event(Started)
     def __init__(self, engagement_id: UUID | None) -> None:
         self.engagement_id = engagement_id
         self.cooldown_days: int | None = None
@@ -50,7 +50,7 @@ class FatiguePolicy(Aggregate):
 
     @classmethod
     def start(cls, engagement_id: UUID | None) -> FatiguePolicy:
-        return cls._create(cls.Created, id=policy_id(engagement_id), engagement_id=engagement_id)
+        return cls._create(cls.Started, id=policy_id(engagement_id), engagement_id=engagement_id)
 
     def set_rules(self, *, cooldown_days: int | None, max_per_year: int | None, set_by: str | None,
                   at: datetime) -> None:

@@ -1,0 +1,8 @@
+"""Read models (SQLAlchemy Core ``*_view`` tables) built from the panel's event log, exactly once."""
+
+from __future__ import annotations
+
+from projections.db import make_engine
+from projections.engine import Projector, ViewStatus
+
+__all__ = ["Projector", "ViewStatus", "make_engine"]

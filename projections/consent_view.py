@@ -1,0 +1,99 @@
+"""The consent view: every grant as an interval of effective time, per participant and purpose.
+
+Consent events can be recorded late (backdated) or out of order, so each batch re-folds the
+consent log of the participants it touched with the domain's own ``fold_consents``: the
+intervals are always exactly what the event history says. Consent facts are not personal
+content (purpose, notice version, times), so they are kept after erasure for the monthly
+counts; the erased person simply stops being a pool candidate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, and_, func, or_, select
+from sqlalchemy.engine import Connection
+
+from panel.domain.participant import Participant, consent_item, fold_consents
+from projections.people import TS, PeopleView, people_table, touched
+from projections.view import Rows, handles
+
+CONSENT_EVENTS = (Participant.ConsentGranted, Participant.ConsentWithdrawn)
+POOL_PURPOSES = ("panel_membership", "contact")
+
+
+class ConsentView(PeopleView):
+    name = "consent"
+
+    def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
+        n = self.table_name
+        return {
+            "people": people_table(metadata, n("consent_people", generation)),
+            "log": Table(n("consent_log", generation), metadata,
+                         Column("participant_id", String(32), primary_key=True),
+                         Column("position", Integer, primary_key=True, autoincrement=False),
+                         Column("kind", String(10), nullable=False), Column("purpose", String(40), nullable=False),
+                         Column("at", TS, nullable=False), Column("notice_version", String(40)),
+                         Column("method", String(20)), Column("captured_by", String(200))),
+            "state": Table(n("consent_state", generation), metadata,
+                           Column("participant_id", String(32), primary_key=True),
+                           Column("purpose", String(40), primary_key=True),
+                           Column("granted_at", TS, primary_key=True),
+                           Column("withdrawn_at", TS), Column("notice_version", String(40), nullable=False),
+                           Column("method", String(20), nullable=False)),
+        }
+
+    def begin(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
+        super().begin(conn, tables, events)
+        self.log = Rows(tables["log"], ["participant_id", "position"])
+        self.state = Rows(tables["state"], ["participant_id", "purpose", "granted_at"])
+        self.changed: set[str] = set()
+        self.earlier = touched(events, CONSENT_EVENTS) - self.fresh
+        if self.earlier:
+            self.log.load(conn, "participant_id", self.earlier)
+
+    def flush(self, conn: Connection) -> None:
+        for pid in self.changed:
+            if pid in self.earlier:
+                self.state.purge(pid)
+            items = sorted(self.log.rows_of(pid), key=lambda r: r["position"])
+            for entry in fold_consents([{**r, "by": r["captured_by"], "recorded_at": None} for r in items]):
+                self.state.put({"participant_id": pid, "purpose": entry.purpose, "granted_at": entry.granted_at,
+                                "withdrawn_at": entry.withdrawn_at, "notice_version": entry.notice_version,
+                                "method": entry.method})
+        super().flush(conn)
+        self.log.flush(conn)
+        self.state.flush(conn)
+
+    @handles(Participant.ConsentGranted)
+    def on_granted(self, position: int, e: Participant.ConsentGranted) -> None:
+        self._log(position, e)
+
+    @handles(Participant.ConsentWithdrawn)
+    def on_withdrawn(self, position: int, e: Participant.ConsentWithdrawn) -> None:
+        self._log(position, e)
+
+    def _log(self, position: int, e: Any) -> None:
+        item = consent_item(e)
+        assert item is not None
+        pid = e.originator_id.hex
+        self.log.put({"participant_id": pid, "position": position, "kind": item["kind"],
+                      "purpose": item["purpose"], "at": item["at"], "notice_version": item.get("notice_version"),
+                      "method": item.get("method"), "captured_by": item["by"]})
+        self.changed.add(pid)
+
+
+def pool_candidates_query(tables: dict[str, Table], at: datetime) -> Any:
+    """Participants holding active panel_membership AND contact consent at ``at``, not left or erased."""
+    state, people = tables["state"], tables["people"]
+    active = and_(state.c.granted_at <= at, or_(state.c.withdrawn_at.is_(None), state.c.withdrawn_at > at),
+                  state.c.purpose.in_(POOL_PURPOSES))
+    present = and_(people.c.registered_at <= at, or_(people.c.left_at.is_(None), people.c.left_at > at),
+                   or_(people.c.erased_at.is_(None), people.c.erased_at > at))
+    return (select(state.c.participant_id)
+            .join(people, people.c.participant_id == state.c.participant_id)
+            .where(active, present)
+            .group_by(state.c.participant_id)
+            .having(func.count(func.distinct(state.c.purpose)) == len(POOL_PURPOSES)))

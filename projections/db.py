@@ -1,0 +1,127 @@
+"""The read-model database: engine, tracking positions and table generations.
+
+Views live in the event store's own database by default (the same SQLite file, or the same
+PostgreSQL database and schema), or wherever ``PANEL_VIEWS_URL`` points. Two small tables hold
+the bookkeeping: ``projection_tracking`` (the last notification id each view generation has
+processed, written in the same transaction as the view's rows) and ``projection_generations``
+(which generation of each view readers use, and which one a rebuild is building).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from panel.config import StoreLocation
+from panel.domain.errors import ValidationError
+
+BOOK = MetaData()
+TRACKING = Table("projection_tracking", BOOK, Column("view_name", String(80), primary_key=True),
+                 Column("position", Integer, nullable=False))
+GENERATIONS = Table("projection_generations", BOOK, Column("view_name", String(40), primary_key=True),
+                    Column("current", Integer, nullable=False), Column("building", Integer, nullable=True))
+
+
+def url_for(location: StoreLocation) -> tuple[str, dict[str, Any]]:
+    """The SQLAlchemy URL and connect arguments of the store's own database."""
+    if location.dialect == "sqlite":
+        return f"sqlite:///{location.target}", {"timeout": 30}
+    parsed = urlparse(location.target)
+    url = urlunparse(parsed._replace(scheme="postgresql+psycopg"))
+    args: dict[str, Any] = {"connect_timeout": 5}
+    if location.schema:
+        args["options"] = f"-csearch_path={location.schema}"
+    return url, args
+
+
+def make_engine(location: StoreLocation | None = None, views_url: str | None = None) -> Engine:
+    """An engine for the views: at ``views_url`` if given, else in the store's database."""
+    if views_url:
+        url, args = views_url, ({"timeout": 30} if views_url.startswith("sqlite") else {})
+        if url.startswith(("postgres://", "postgresql://")):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        if not url.startswith(("sqlite", "postgresql")):
+            raise ValidationError(f"PANEL_VIEWS_URL {views_url!r} is not understood: use sqlite:///views.db "
+                                  "or postgresql://user@host/db")
+    elif location is not None:
+        url, args = url_for(location)
+    else:
+        raise ValidationError("no database for the views: pass a store location or PANEL_VIEWS_URL")
+    engine = create_engine(url, connect_args=args, future=True)
+    if engine.dialect.name == "sqlite":
+        _serialise_sqlite_writers(engine)
+    return engine
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    """Make every SQLite transaction BEGIN IMMEDIATE, so two catch-ups never interleave."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_for(conn: Connection, table: Table) -> Any:
+    return (sqlite.insert(table) if conn.dialect.name == "sqlite" else postgresql.insert(table))
+
+
+def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
+    """Insert rows, replacing the non-key columns of rows whose key already exists."""
+    if not rows:
+        return
+    stmt = insert_for(conn, table)
+    others = [c.name for c in table.columns if c.name not in keys]
+    if others:
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys),
+                                          set_={name: stmt.excluded[name] for name in others})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    conn.execute(stmt, list(rows))
+
+
+def generations(conn: Connection, view: str) -> tuple[int, int | None]:
+    """(current, building) generation numbers of a view, creating the record at generation 1."""
+    row = conn.execute(select(GENERATIONS.c.current, GENERATIONS.c.building)
+                       .where(GENERATIONS.c.view_name == view)).first()
+    if row is None:
+        conn.execute(insert_for(conn, GENERATIONS).values(view_name=view, current=1, building=None)
+                     .on_conflict_do_nothing(index_elements=["view_name"]))
+        return 1, None
+    return int(row[0]), (None if row[1] is None else int(row[1]))
+
+
+def set_generations(conn: Connection, view: str, current: int, building: int | None) -> None:
+    conn.execute(update(GENERATIONS).where(GENERATIONS.c.view_name == view)
+                 .values(current=current, building=building))
+
+
+def tracking_key(view: str, generation: int) -> str:
+    return f"{view}@{generation}"
+
+
+def positions(conn: Connection, keys: Iterable[str], lock: bool = False) -> dict[str, int]:
+    """Tracking positions by key (0 when absent); ``lock`` takes the rows for this transaction."""
+    wanted = list(keys)
+    stmt = select(TRACKING.c.view_name, TRACKING.c.position).where(TRACKING.c.view_name.in_(wanted))
+    if lock and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    found = {str(k): int(p) for k, p in conn.execute(stmt)}
+    return {k: found.get(k, 0) for k in wanted}
+
+
+def set_position(conn: Connection, key: str, position: int) -> None:
+    upsert(conn, TRACKING, [{"view_name": key, "position": position}], ["view_name"])
+
+
+def forget_position(conn: Connection, key: str) -> None:
+    conn.execute(TRACKING.delete().where(TRACKING.c.view_name == key))

@@ -1,0 +1,193 @@
+"""Batched catch-up of views from the notification log, exactly once.
+
+Each batch reads up to ``batch_size`` notifications, decodes them once, lets every view apply the
+events after its own position, and commits every view's rows together with its new tracking
+position in ONE transaction. The positions are re-read under a lock inside that transaction, so
+a crash loses nothing (the batch is redone) and two concurrent catch-ups never count twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import MetaData, Table
+from sqlalchemy.engine import Connection, Engine
+
+from panel.application import PanelApp
+from panel.domain.errors import ValidationError
+from projections import db
+from projections.view import View
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ViewStatus:
+    """Where one view stands: its generation, position, the log head and the lag between them."""
+
+    name: str
+    generation: int
+    position: int
+    head: int
+    building: int | None
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.head - self.position)
+
+
+@dataclass
+class _Target:
+    view: View
+    tables: dict[str, Table]
+    key: str
+
+
+class Projector:
+    """Runs the views of one application into one database."""
+
+    def __init__(self, app: PanelApp, engine: Engine, views: Sequence[type[View]] | None = None,
+                 batch_size: int = 2000) -> None:
+        from projections.views import ALL_VIEWS
+
+        self.app = app
+        self.engine = engine
+        self.views = {cls.name: cls(app) for cls in (views or ALL_VIEWS)}
+        self.batch_size = batch_size
+        self._ready = False
+
+    # -- readers ---------------------------------------------------------------------------
+    def tables(self, name: str) -> dict[str, Table]:
+        """The tables readers use for ``name`` (its current generation)."""
+        self.setup()
+        with self.engine.connect() as conn:
+            current, _ = db.generations(conn, name)
+            conn.commit()
+        return self._define(name, current)
+
+    def view(self, name: str) -> View:
+        if name not in self.views:
+            raise ValidationError(f"unknown view {name!r}: use one of {', '.join(self.views)}")
+        return self.views[name]
+
+    def status(self) -> list[ViewStatus]:
+        self.setup()
+        head = self.head()
+        result = []
+        with self.engine.begin() as conn:
+            for name in self.views:
+                current, building = db.generations(conn, name)
+                position = db.positions(conn, [db.tracking_key(name, current)])[db.tracking_key(name, current)]
+                result.append(ViewStatus(name, current, position, head, building))
+        return result
+
+    def head(self) -> int:
+        return int(self.app.recorder.max_notification_id() or 0)
+
+    # -- writers ---------------------------------------------------------------------------
+    def setup(self) -> None:
+        """Create the bookkeeping tables and each view's current tables (idempotent)."""
+        if self._ready:
+            return
+        db.BOOK.create_all(self.engine)
+        with self.engine.begin() as conn:
+            for name in self.views:
+                current, _ = db.generations(conn, name)
+                self._create(conn, name, current)
+        self._ready = True
+
+    def catch_up(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
+        """Bring views up to the head of the log; returns the number of notifications read."""
+        self.setup()
+        targets = []
+        with self.engine.begin() as conn:
+            for name in names or list(self.views):
+                current, _ = db.generations(conn, self.view(name).name)
+                targets.append(_Target(self.views[name], self._define(name, current),
+                                       db.tracking_key(name, current)))
+        return self._run(targets, progress)
+
+    def rebuild(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
+        """Build fresh generations from zero, then switch readers over and drop the old tables.
+
+        An interrupted rebuild is resumed by the next one (its position is tracked like any other);
+        readers keep using the old generation until the switch, which is one transaction.
+        """
+        self.setup()
+        chosen = [self.view(n).name for n in (names or list(self.views))]
+        targets = []
+        with self.engine.begin() as conn:
+            for name in chosen:
+                current, building = db.generations(conn, name)
+                if building is None:
+                    building = current + 1
+                    self._drop(conn, name, building)
+                    db.forget_position(conn, db.tracking_key(name, building))
+                    db.set_generations(conn, name, current, building)
+                self._create(conn, name, building)
+                targets.append(_Target(self.views[name], self._define(name, building),
+                                       db.tracking_key(name, building)))
+        count = self._run(targets, progress)
+        for name in chosen:
+            with self.engine.begin() as conn:
+                current, building = db.generations(conn, name)
+                if building is None:
+                    continue
+                db.set_generations(conn, name, building, None)
+            with self.engine.begin() as conn:
+                self._drop(conn, name, current)
+                db.forget_position(conn, db.tracking_key(name, current))
+        return count
+
+    # -- the batch loop --------------------------------------------------------------------
+    def _run(self, targets: list[_Target], progress: Progress | None) -> int:
+        if not targets:
+            return 0
+        recorder, mapper = self.app.recorder, self.app.mapper
+        topics = set().union(*(t.view.topics() for t in targets))
+        with self.engine.connect() as conn:
+            start = min(db.positions(conn, [t.key for t in targets]).values())
+            conn.rollback()
+        head = self.head()
+        begun, read = start, 0
+        while True:
+            page = recorder.select_notifications(start, limit=self.batch_size, inclusive_of_start=False)
+            if not page:
+                break
+            events = [(n.id, mapper.to_domain_event(n)) for n in page if n.topic in topics]
+            last = page[-1].id
+            with self.engine.begin() as conn:
+                self._apply(conn, targets, events, last)
+            read += len(page)
+            start = last
+            if progress:
+                progress(min(last, head) - begun, max(head, last) - begun)
+        return read
+
+    @staticmethod
+    def _apply(conn: Connection, targets: list[_Target], events: list[tuple[int, Any]], last: int) -> None:
+        now = db.positions(conn, [t.key for t in targets], lock=True)
+        for target in targets:
+            done = now[target.key]
+            if last <= done:
+                continue  # another catch-up already committed this batch
+            target.view.apply(conn, target.tables, [(p, e) for p, e in events if p > done])
+            db.set_position(conn, target.key, last)
+
+    # -- tables ----------------------------------------------------------------------------
+    def _define(self, name: str, generation: int) -> dict[str, Table]:
+        return self.views[name].define(MetaData(), generation)
+
+    def _create(self, conn: Connection, name: str, generation: int) -> None:
+        tables = self._define(name, generation)
+        for table in tables.values():
+            table.create(conn, checkfirst=True)
+        key = db.tracking_key(name, generation)
+        if db.positions(conn, [key]).get(key, 0) == 0:
+            db.set_position(conn, key, 0)
+
+    def _drop(self, conn: Connection, name: str, generation: int) -> None:
+        for table in self._define(name, generation).values():
+            table.drop(conn, checkfirst=True)

@@ -1,0 +1,124 @@
+"""The reach view: who registered (with their attributes), who was invited, selected and attended.
+
+Attributes are unsealed with each participant's data key (fetched for the whole batch in one
+query). When a participant is erased, or their key is already gone, no attribute rows are kept;
+their registration and participation rows stay, without attributes, so counts stay right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table
+from sqlalchemy.engine import Connection
+
+from panel.domain.participant import Participant
+from panel.pii import unseal
+from projections.people import TS, PeopleView, people_table, touched
+from projections.view import Rows, handles
+
+PARTICIPATION_EVENTS = (Participant.Invited, Participant.InvitationAccepted, Participant.InvitationDeclined,
+                        Participant.Attended, Participant.NoShow, Participant.WithdrewFromEngagement)
+
+
+class ReachView(PeopleView):
+    name = "reach"
+
+    def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
+        n = self.table_name
+        return {
+            "people": people_table(metadata, n("reach_people", generation)),
+            "attributes": Table(n("reach_attributes", generation), metadata,
+                                Column("participant_id", String(32), primary_key=True),
+                                Column("name", String(40), primary_key=True),
+                                Column("value", String(200), nullable=False)),
+            "participation": Table(
+                n("reach_participation", generation), metadata,
+                Column("participant_id", String(32), primary_key=True),
+                Column("engagement_id", String(32), primary_key=True),
+                Column("status", String(12), nullable=False), Column("invited_at", TS, nullable=False),
+                Column("draw_id", String(32)), Column("override_reason", String(500)),
+                Column("responded_at", TS), Column("sessions", Integer, nullable=False),
+                Column("half_days", Integer, nullable=False), Column("first_session", Date),
+                Column("no_shows", Integer, nullable=False)),
+        }
+
+    def begin(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
+        super().begin(conn, tables, events)
+        self.attributes = Rows(tables["attributes"], ["participant_id", "name"])
+        self.participation = Rows(tables["participation"], ["participant_id", "engagement_id"])
+        earlier = touched(events, PARTICIPATION_EVENTS) - self.fresh
+        if earlier:
+            self.participation.load(conn, "participant_id", earlier)
+        sealed = {e.originator_id for _, e in events
+                  if type(e) in (Participant.Registered, Participant.AttributesUpdated)}
+        self.keys: dict[UUID, bytes] = self.app.keys.get_keys(sealed) if sealed else {}
+
+    def flush(self, conn: Connection) -> None:
+        super().flush(conn)
+        self.attributes.flush(conn)
+        self.participation.flush(conn)
+
+    def forget(self, pid: str) -> None:
+        self.attributes.purge(pid)
+
+    def _unseal(self, pid: UUID, sealed: str) -> None:
+        key = self.keys.get(pid)
+        if key is None:
+            return  # erased: the data can no longer be read, and must not be kept
+        for name, value in unseal(key, pid, sealed).get("attributes", {}).items():
+            self.attributes.put({"participant_id": pid.hex, "name": name, "value": str(value)[:200]})
+
+    @handles(Participant.Registered)
+    def on_registered(self, position: int, e: Participant.Registered) -> None:
+        super().on_registered(position, e)
+        self._unseal(e.originator_id, e.sealed)
+
+    @handles(Participant.AttributesUpdated)
+    def on_attributes(self, position: int, e: Participant.AttributesUpdated) -> None:
+        self._unseal(e.originator_id, e.sealed)
+
+    @handles(Participant.Invited)
+    def on_invited(self, position: int, e: Participant.Invited) -> None:
+        self.participation.put({
+            "participant_id": e.originator_id.hex, "engagement_id": e.engagement_id.hex, "status": "invited",
+            "invited_at": e.at, "draw_id": e.draw_id.hex if e.draw_id else None,
+            "override_reason": e.override_reason, "responded_at": None, "sessions": 0, "half_days": 0,
+            "first_session": None, "no_shows": 0})
+
+    def _row(self, e: Any) -> dict[str, Any] | None:
+        key = (e.originator_id.hex, e.engagement_id.hex)
+        row = self.participation.get(key)
+        if row is not None:
+            self.participation.changed(key)
+        return row
+
+    @handles(Participant.InvitationAccepted)
+    def on_accepted(self, position: int, e: Participant.InvitationAccepted) -> None:
+        if (row := self._row(e)) is not None:
+            row.update(status="accepted", responded_at=e.at)
+
+    @handles(Participant.InvitationDeclined)
+    def on_declined(self, position: int, e: Participant.InvitationDeclined) -> None:
+        if (row := self._row(e)) is not None:
+            row.update(status="declined", responded_at=e.at)
+
+    @handles(Participant.WithdrewFromEngagement)
+    def on_withdrew(self, position: int, e: Participant.WithdrewFromEngagement) -> None:
+        if (row := self._row(e)) is not None:
+            row.update(status="withdrew", responded_at=e.at)
+
+    @handles(Participant.Attended)
+    def on_attended(self, position: int, e: Participant.Attended) -> None:
+        if (row := self._row(e)) is not None:
+            row["sessions"] += 1
+            row["half_days"] += 1 if e.half_day else 2
+            first = row["first_session"]
+            row["first_session"] = e.session_date if first is None or e.session_date < first else first
+
+    @handles(Participant.NoShow)
+    def on_no_show(self, position: int, e: Participant.NoShow) -> None:
+        if (row := self._row(e)) is not None:
+            row["no_shows"] += 1

@@ -1,0 +1,129 @@
+"""The View base class (one handler per event class) and the batch row buffer views write through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+from eventsourcing.utils import get_topic
+from sqlalchemy import MetaData, Table, bindparam, select
+from sqlalchemy.engine import Connection
+
+from panel.application import PanelApp
+from projections import db
+
+Handler = Callable[[Any, int, Any], None]
+CHUNK = 500
+
+
+def handles(event_class: type) -> Callable[[Handler], Handler]:
+    """Mark a view method as the handler of one event class."""
+
+    def mark(method: Handler) -> Handler:
+        method._handles = event_class  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class View:
+    """A read model: its tables (per generation) and one handler per event class it cares about.
+
+    ``apply`` gets the events of one batch; handlers change rows in memory (``Rows`` buffers) and
+    ``flush`` writes them with bulk statements in the caller's transaction.
+    """
+
+    name: ClassVar[str] = ""
+    _handlers: ClassVar[dict[type, Handler]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._handlers = {}
+        for klass in reversed(cls.__mro__):
+            for attr in vars(klass).values():
+                if hasattr(attr, "_handles"):
+                    cls._handlers[attr._handles] = attr
+
+    def __init__(self, app: PanelApp) -> None:
+        self.app = app
+
+    @classmethod
+    def topics(cls) -> set[str]:
+        return {get_topic(klass) for klass in cls._handlers}
+
+    @staticmethod
+    def table_name(short: str, generation: int) -> str:
+        return f"{short}_g{generation}_view"
+
+    def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
+        raise NotImplementedError
+
+    def apply(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
+        self.begin(conn, tables, events)
+        handlers = self._handlers
+        for position, domain_event in events:
+            handler = handlers.get(type(domain_event))
+            if handler is not None:
+                handler(self, position, domain_event)
+        self.flush(conn)
+
+    def begin(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
+        """Prepare the batch: set up buffers and load the rows the batch will change."""
+
+    def flush(self, conn: Connection) -> None:
+        """Write the batch's changes."""
+
+
+class Rows:
+    """The rows of one table a batch touches: loaded once, changed in memory, written once."""
+
+    def __init__(self, table: Table, keys: Sequence[str]) -> None:
+        self.table, self.keys = table, tuple(keys)
+        self.data: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.dirty: set[tuple[Any, ...]] = set()
+        self.purged: set[Any] = set()
+
+    def key(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(row[k] for k in self.keys)
+
+    def load(self, conn: Connection, column: str, values: Iterable[Any]) -> None:
+        wanted = list(values)
+        col = self.table.c[column]
+        for start in range(0, len(wanted), CHUNK):
+            for found in conn.execute(select(self.table).where(col.in_(wanted[start:start + CHUNK]))).mappings():
+                row = {k: _utc(v) for k, v in found.items()}
+                self.data[self.key(row)] = row
+
+    def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        return self.data.get(key)
+
+    def put(self, row: dict[str, Any]) -> None:
+        key = self.key(row)
+        self.data[key] = row
+        self.dirty.add(key)
+
+    def changed(self, key: tuple[Any, ...]) -> None:
+        self.dirty.add(key)
+
+    def purge(self, first: Any) -> None:
+        """Delete every row whose first key column equals ``first`` (a participant's rows)."""
+        self.purged.add(first)
+        for key in [k for k in self.data if k[0] == first]:
+            del self.data[key]
+            self.dirty.discard(key)
+
+    def rows_of(self, first: Any) -> list[dict[str, Any]]:
+        return [row for key, row in self.data.items() if key[0] == first]
+
+    def flush(self, conn: Connection) -> None:
+        if self.purged:
+            column = self.table.c[self.keys[0]]
+            conn.execute(self.table.delete().where(column == bindparam("k")), [{"k": k} for k in self.purged])
+        db.upsert(conn, self.table, [self.data[k] for k in self.dirty], self.keys)
+
+
+def _utc(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
