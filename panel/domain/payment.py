@@ -47,168 +47,242 @@ def payment_id(engagement_id: UUID, participant_id: UUID, kind: str, key: str) -
     return uuid5(PAYMENT_NAMESPACE, f"{engagement_id.hex}/{participant_id.hex}/{kind}/{key}")
 
 
-def terms_id(engagement_id: UUID) -> UUID:
-    return uuid5(PAYMENT_NAMESPACE, f"terms/{engagement_id.hex}")
-
-
-def rate_card_id(name: str) -> UUID:
-    return uuid5(PAYMENT_NAMESPACE, f"rate-card/{name}")
-
-
-def _require_text(value: str | None, what: str) -> str:
+def require_text(value: str | None, what: str) -> str:
     if value is None or not value.strip():
         raise ValidationError(f"{what} is empty: {'name who does it' if what == '--by' else 'give a value'}")
     return value.strip()
 
 
-class RateCard(Aggregate):
-    """A named, versioned rate: version 1 is the published rate, each revision adds a version."""
-
-    class Published(Aggregate.Created):
-        name: str
-        unit: str
-        amount_pence: int
-        hours_per_day: int
-        by: str
-        at: datetime
-
-    class Revised(Aggregate.Event):
-        unit: str
-        amount_pence: int
-        hours_per_day: int
-        by: str
-        at: datetime
-
-    @event(Published)
-    def __init__(self, name: str, unit: str, amount_pence: int, hours_per_day: int, by: str, at: datetime) -> None:
-        self.name = name
-        self.rates: list[dict[str, Any]] = [{"unit": unit, "amount_pence": amount_pence,
-                                             "hours_per_day": hours_per_day, "by": by, "at": at}]
-
-    @staticmethod
-    def _check(unit: str, amount_pence: int, hours_per_day: int) -> None:
-        require_choice(unit, UNITS, "rate unit (--unit)")
-        if amount_pence < 0:
-            raise ValidationError("--amount is negative: give the rate in pounds, e.g. 350.00")
-        if not 1 <= hours_per_day <= 24:
-            raise ValidationError("--hours-per-day must be between 1 and 24")
-
-    @classmethod
-    def publish(cls, *, name: str, unit: str, amount_pence: int, by: str, at: datetime,
-                hours_per_day: int = 6) -> RateCard:
-        cls._check(unit, amount_pence, hours_per_day)
-        name = _require_text(name, "rate card name")
-        return cls._create(cls.Published, id=rate_card_id(name), name=name, unit=unit, amount_pence=amount_pence,
-                           hours_per_day=hours_per_day, by=_require_text(by, "--by"), at=require_utc(at))
-
-    def revise(self, *, unit: str, amount_pence: int, by: str, at: datetime, hours_per_day: int = 6) -> None:
-        self._check(unit, amount_pence, hours_per_day)
-        self._revise(unit=unit, amount_pence=amount_pence, hours_per_day=hours_per_day,
-                     by=_require_text(by, "--by"), at=require_utc(at))
-
-    @event(Revised)
-    def _revise(self, unit: str, amount_pence: int, hours_per_day: int, by: str, at: datetime) -> None:
-        self.rates.append({"unit": unit, "amount_pence": amount_pence, "hours_per_day": hours_per_day,
-                           "by": by, "at": at})
-
-    def rate(self, version: int | None = None) -> dict[str, Any]:
-        """The rate of one version (1-based), the latest by default."""
-        number = version or len(self.rates)
-        if not 1 <= number <= len(self.rates):
-            raise ValidationError(f"rate card {self.name} has versions 1 to {len(self.rates)}, not {number}")
-        return dict(self.rates[number - 1], version=number)
 
 
-class PaymentTerms(Aggregate):
-    """An engagement's payment terms: rate card version, budget, four-eyes amount, fee choices."""
+class Payment(Aggregate):
+    """One payment line for one participant in one engagement: a session's fee, an expense or a voucher."""
 
-    class Agreed(Aggregate.Created):
+    class Accrued(Aggregate.Created):
         engagement_id: UUID
-        at: datetime
-
-    class RateCardAssigned(Aggregate.Event):
-        rate_card_id: UUID
-        rate_card: str
-        version: int
-        unit: str
-        amount_pence: int
-        hours_per_day: int
-        by: str
-        at: datetime
-
-    class BudgetSet(Aggregate.Event):
-        code: str
-        amount_pence: int
-        four_eyes_above_pence: int
-        by: str
-        at: datetime
-
-    class FeeDeclined(Aggregate.Event):
+        engagement_ref: str
         participant_id: UUID
+        participant_ref: str
+        kind: str
+        category: str
+        earned_on: date
+        quantity: str
+        gross_pence: int
+        receipt: str | None
+        voucher_code: str | None
+        rate_card: str | None
+        budget_code: str | None
+        created_by: str
+        at: datetime
+
+    class Declined(Aggregate.Event):
         reason: str
         by: str
         at: datetime
 
-    class FeeReduced(Aggregate.Event):
-        participant_id: UUID
-        cap_pence: int
+    class Reduced(Aggregate.Event):
+        amount_pence: int
         reason: str
         by: str
         at: datetime
 
-    @event(Agreed)
-    def __init__(self, engagement_id: UUID, at: datetime) -> None:
-        self.engagement_id = engagement_id
-        self.rate: dict[str, Any] | None = None
-        self.budget_code: str | None = None
-        self.budget_pence: int | None = None
-        self.four_eyes_above_pence = 0
-        self.choices: dict[str, dict[str, Any]] = {}
+    class Approved(Aggregate.Event):
+        by: str
+        amount_pence: int
+        budget_code: str | None
+        over_budget: bool
+        at: datetime
+
+    class Issued(Aggregate.Event):
+        route: str
+        reference: str
+        batch_ref: str | None
+        by: str
+        at: datetime
+
+    class Reconciled(Aggregate.Event):
+        account: str
+        statement_line: str
+        statement_date: date
+        amount_pence: int
+        matched_by: str
+        at: datetime
+
+    class Reversed(Aggregate.Event):
+        reason: str
+        by: str
+        at: datetime
+
+    class Redeemed(Aggregate.Event):
+        at: datetime
+
+    class Expired(Aggregate.Event):
+        at: datetime
+
+    class Cancelled(Aggregate.Event):
+        reason: str
+        by: str
+        at: datetime
+
+    @event(Accrued)
+    def __init__(
+        self, engagement_id: UUID, engagement_ref: str, participant_id: UUID, participant_ref: str, kind: str,
+        category: str, earned_on: date, quantity: str, gross_pence: int, receipt: str | None,
+        voucher_code: str | None, rate_card: str | None, budget_code: str | None, created_by: str, at: datetime,
+    ) -> None:
+        self.engagement_id, self.engagement_ref = engagement_id, engagement_ref
+        self.participant_id, self.participant_ref = participant_id, participant_ref
+        self.kind, self.category, self.earned_on, self.quantity = kind, category, earned_on, quantity
+        self.gross_pence = self.amount_pence = gross_pence
+        self.receipt, self.voucher_code, self.rate_card, self.budget_code = receipt, voucher_code, rate_card, budget_code
+        self.created_by = created_by
+        self.status = ACCRUED
+        self.history: list[dict[str, Any]] = [{"status": ACCRUED, "by": created_by, "at": at}]
+        self.route: str | None = None
+        self.reference: str | None = None
+        self.statement_line: str | None = None
+        self.voucher_state: str | None = None
 
     @classmethod
-    def agree(cls, *, engagement_id: UUID, at: datetime) -> PaymentTerms:
-        return cls._create(cls.Agreed, id=terms_id(engagement_id), engagement_id=engagement_id, at=require_utc(at))
+    def accrue(
+        cls, *, id: UUID, engagement_id: UUID, engagement_ref: str, participant_id: UUID,  # noqa: A002
+        participant_ref: str, kind: str, category: str, earned_on: date, quantity: str, gross_pence: int,
+        created_by: str, at: datetime, receipt: str | None = None, voucher_code: str | None = None,
+        rate_card: str | None = None, budget_code: str | None = None,
+    ) -> Payment:
+        require_choice(kind, KINDS, "payment kind")
+        if kind == "expense":
+            require_choice(category, EXPENSE_CATEGORIES, "expense category (--category)")
+            receipt = require_text(receipt, "--receipt")
+        if kind == "voucher":
+            voucher_code = require_text(voucher_code, "--code")
+        if gross_pence <= 0:
+            raise ValidationError(f"amount {gross_pence}p must be more than zero: give it in pounds, e.g. 12.40")
+        return cls._create(cls.Accrued, id=id, engagement_id=engagement_id, engagement_ref=engagement_ref,
+                           participant_id=participant_id, participant_ref=participant_ref, kind=kind,
+                           category=category, earned_on=earned_on, quantity=quantity, gross_pence=gross_pence,
+                           receipt=receipt, voucher_code=voucher_code, rate_card=rate_card, budget_code=budget_code,
+                           created_by=require_text(created_by, "--by"), at=require_utc(at))
 
-    def assign_rate_card(self, *, card: RateCard, version: int | None, by: str, at: datetime) -> None:
-        rate = card.rate(version)
-        if rate["unit"] == "task":
-            raise ValidationError(f"rate card {card.name} pays per task: attendance cannot accrue it; "
-                                  "choose an hour, half_day, day or session card")
-        self._assign(rate_card_id=card.id, rate_card=card.name, version=rate["version"], unit=rate["unit"],
-                     amount_pence=rate["amount_pence"], hours_per_day=rate["hours_per_day"],
-                     by=_require_text(by, "--by"), at=require_utc(at))
+    @property
+    def label(self) -> str:
+        return f"payment {str(self.id)[:8]} ({self.kind} {self.participant_ref} {self.earned_on})"
 
-    @event(RateCardAssigned)
-    def _assign(self, rate_card_id: UUID, rate_card: str, version: int, unit: str, amount_pence: int,
-                hours_per_day: int, by: str, at: datetime) -> None:
-        self.rate = {"rate_card_id": rate_card_id, "rate_card": rate_card, "version": version, "unit": unit,
-                     "amount_pence": amount_pence, "hours_per_day": hours_per_day}
+    def _require(self, allowed: tuple[str, ...], action: str) -> None:
+        if self.status not in allowed:
+            raise PaymentStateError(f"{self.label} cannot be {action}: it is {self.status} "
+                                    f"(needs {' or '.join(allowed)}); see `panel pay show {self.id}`")
 
-    def set_budget(self, *, code: str, amount_pence: int, four_eyes_above_pence: int, by: str, at: datetime) -> None:
-        if amount_pence < 0 or four_eyes_above_pence < 0:
-            raise ValidationError("--amount and --four-eyes-above must be zero or more")
-        self._set_budget(code=_require_text(code, "--code"), amount_pence=amount_pence,
-                         four_eyes_above_pence=four_eyes_above_pence, by=_require_text(by, "--by"),
-                         at=require_utc(at))
+    # -- the participant's choice -----------------------------------------------------------
+    def decline(self, *, reason: str, by: str, at: datetime) -> None:
+        self._require((ACCRUED, APPROVED), "declined")
+        self._decline(reason=require_text(reason, "--reason"), by=require_text(by, "--by"), at=require_utc(at))
 
-    @event(BudgetSet)
-    def _set_budget(self, code: str, amount_pence: int, four_eyes_above_pence: int, by: str, at: datetime) -> None:
-        self.budget_code, self.budget_pence, self.four_eyes_above_pence = code, amount_pence, four_eyes_above_pence
+    @event(Declined)
+    def _decline(self, reason: str, by: str, at: datetime) -> None:
+        self.amount_pence, self.status = 0, DECLINED
+        self.history.append({"status": DECLINED, "by": by, "at": at, "reason": reason})
 
-    def decline_fee(self, *, participant_id: UUID, reason: str, by: str, at: datetime) -> None:
-        self._decline_fee(participant_id=participant_id, reason=_require_text(reason, "--reason"),
-                          by=_require_text(by, "--by"), at=require_utc(at))
+    def reduce(self, *, amount_pence: int, reason: str, by: str, at: datetime) -> None:
+        self._require((ACCRUED, APPROVED), "reduced")
+        if not 0 < amount_pence < self.amount_pence:
+            raise ValidationError(f"{self.label}: a reduced amount must be above 0 and below {self.amount_pence}p "
+                                  f"(got {amount_pence}p); to take nothing use `panel pay decline`")
+        self._reduce(amount_pence=amount_pence, reason=require_text(reason, "--reason"),
+                     by=require_text(by, "--by"), at=require_utc(at))
 
-    @event(FeeDeclined)
-    def _decline_fee(self, participant_id: UUID, reason: str, by: str, at: datetime) -> None:
-        self.choices[participant_id.hex] = {"choice": "declined", "cap_pence": 0, "reason": reason}
+    @event(Reduced)
+    def _reduce(self, amount_pence: int, reason: str, by: str, at: datetime) -> None:
+        self.amount_pence = amount_pence
+        self.history.append({"status": self.status, "by": by, "at": at, "reason": reason, "amount": amount_pence})
 
-    def reduce_fee(self, *, participant_id: UUID, cap_pence: int, reason: str, by: str, at: datetime) -> None:
-        if cap_pence < 0:
-            raise ValidationError("--amount is negative: give the lower total in pounds, e.g. 100.00")
-        self._reduce_fee(participant_id=participant_id, cap_pence=cap_pence,
-                         reason=_require_text(reason, "--reason"), by=_require_text(by, "--by"), at=require_utc(at))
+    # -- the finance lifecycle --------------------------------------------------------------
+    def approve(self, *, by: str, four_eyes_above_pence: int, budget_code: str | None, over_budget: bool,
+                at: datetime) -> None:
+        self._require((ACCRUED,), "approved")
+        by = require_text(by, "--by")
+        if self.amount_pence > four_eyes_above_pence and by.casefold() == self.created_by.casefold():
+            raise FourEyesError(f"{self.label} was created by {self.created_by}, who cannot also approve it "
+                                f"(above {four_eyes_above_pence}p needs a second person): ask another approver")
+        self._approve(by=by, amount_pence=self.amount_pence, budget_code=budget_code, over_budget=over_budget,
+                      at=require_utc(at))
 
-    @event(FeeReduced)
-    def _reduce_fee(self, participant_id: UUID, cap_pence: int, reason: str, by: str, at: datetime) -> None:
-        self.choices[participant_id.hex] = {"choice": "reduced", "cap_pence": cap_pence, "reason": reason}
+    @event(Approved)
+    def _approve(self, by: str, amount_pence: int, budget_code: str | None, over_budget: bool, at: datetime) -> None:
+        self.status, self.budget_code = APPROVED, budget_code or self.budget_code
+        self.history.append({"status": APPROVED, "by": by, "at": at, "over_budget": over_budget})
+
+    def issue(self, *, route: str, reference: str, batch_ref: str | None, by: str, at: datetime) -> None:
+        self._require((APPROVED,), "issued")
+        require_choice(route, ROUTES, "payment route (--route)")
+        if (self.kind == "voucher") != (route == "voucher"):
+            raise ValidationError(f"{self.label}: vouchers go by --route voucher and only vouchers do")
+        self._issue(route=route, reference=require_text(reference, "--reference"), batch_ref=batch_ref,
+                    by=require_text(by, "--by"), at=require_utc(at))
+
+    @event(Issued)
+    def _issue(self, route: str, reference: str, batch_ref: str | None, by: str, at: datetime) -> None:
+        self.status, self.route, self.reference = ISSUED, route, reference
+        self.history.append({"status": ISSUED, "by": by, "at": at, "route": route, "reference": reference,
+                             "batch_ref": batch_ref})
+
+    def reconcile(self, *, account: str, statement_line: str, statement_date: date, amount_pence: int,
+                  matched_by: str, at: datetime) -> None:
+        self._require((ISSUED,), "reconciled")
+        if amount_pence != self.amount_pence:
+            raise PaymentStateError(f"{self.label} is for {self.amount_pence}p, the statement line for "
+                                    f"{amount_pence}p: resolve the mismatch before reconciling")
+        self._reconcile(account=account, statement_line=statement_line, statement_date=statement_date,
+                        amount_pence=amount_pence, matched_by=matched_by, at=require_utc(at))
+
+    @event(Reconciled)
+    def _reconcile(self, account: str, statement_line: str, statement_date: date, amount_pence: int,
+                   matched_by: str, at: datetime) -> None:
+        self.status, self.statement_line = RECONCILED, statement_line
+        self.history.append({"status": RECONCILED, "by": "reconcile", "at": at, "account": account,
+                             "statement_date": statement_date})
+
+    def reverse(self, *, reason: str, by: str, at: datetime) -> None:
+        self._require((ACCRUED, DECLINED, APPROVED, ISSUED, RECONCILED), "reversed")
+        self._reverse(reason=require_text(reason, "--reason"), by=require_text(by, "--by"), at=require_utc(at))
+
+    @event(Reversed)
+    def _reverse(self, reason: str, by: str, at: datetime) -> None:
+        self.status = REVERSED
+        self.history.append({"status": REVERSED, "by": by, "at": at, "reason": reason})
+
+    # -- vouchers -----------------------------------------------------------------------------
+    def _require_voucher(self, action: str) -> None:
+        if self.kind != "voucher":
+            raise PaymentStateError(f"{self.label} is not a voucher: it cannot be {action}")
+        if self.voucher_state is not None:
+            raise PaymentStateError(f"voucher {self.voucher_code} was already {self.voucher_state}")
+
+    def mark_redeemed(self, *, at: datetime) -> None:
+        self._require_voucher("redeemed")
+        self._require((ISSUED, RECONCILED), "redeemed")
+        self._redeemed(at=require_utc(at))
+
+    @event(Redeemed)
+    def _redeemed(self, at: datetime) -> None:
+        self.voucher_state = "redeemed"
+
+    def mark_expired(self, *, at: datetime) -> None:
+        self._require_voucher("expired")
+        self._require((ISSUED, RECONCILED), "expired")
+        self._expired(at=require_utc(at))
+
+    @event(Expired)
+    def _expired(self, at: datetime) -> None:
+        self.voucher_state = "expired"
+
+    def cancel_voucher(self, *, reason: str, by: str, at: datetime) -> None:
+        """Cancel an unredeemed voucher: it no longer counts as paid."""
+        self._require_voucher("cancelled")
+        self._require((ACCRUED, APPROVED, ISSUED, RECONCILED), "cancelled")
+        self._cancel(reason=require_text(reason, "--reason"), by=require_text(by, "--by"), at=require_utc(at))
+
+    @event(Cancelled)
+    def _cancel(self, reason: str, by: str, at: datetime) -> None:
+        self.status, self.voucher_state = CANCELLED, "cancelled"
+        self.history.append({"status": CANCELLED, "by": by, "at": at, "reason": reason})

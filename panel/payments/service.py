@@ -1,0 +1,366 @@
+"""The payments service: commands over payment lines, terms and rate cards, saved through the panel app.
+
+Same event store and notification log as the rest of the panel. Each command loads what it
+needs, validates everything, then saves once (atomically), retrying if another writer won.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from panel.application import PanelApp
+from panel.domain.errors import ConcurrentUpdateError, ValidationError
+from panel.domain.payment import (
+    ACCRUED,
+    APPROVED,
+    ISSUED,
+    RECONCILED,
+    BudgetExceededError,
+    Payment,
+    PaymentStateError,
+    payment_id,
+)
+from panel.domain.payment_terms import PaymentTerms, RateCard, rate_card_id, terms_id
+from panel.domain.values import format_pence
+from panel.payments import ledger
+from panel.payments.ledger import PAYMENT_TOPICS, LedgerLine
+from panel.payments.reconcile import Report, match_statement, parse_statement
+from panel.payments.rules import allocate_cap, session_fee
+
+T = TypeVar("T")
+FEE = "involvement_fee"
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Outcome:
+    """What a command did: lines it changed or created, lines left as they were, warnings to show."""
+
+    changed: list[UUID] = field(default_factory=list)
+    unchanged: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class Payments:
+    """Payment commands and queries over a PanelApp's event store."""
+
+    def __init__(self, app: PanelApp) -> None:
+        self.app = app
+
+    # -- loading ----------------------------------------------------------------------------
+    def _get(self, aggregate_id: UUID, cls: type[T]) -> T | None:
+        try:
+            aggregate = self.app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(aggregate, cls):
+            raise ValidationError(f"{aggregate_id} is not a {cls.__name__}")
+        return aggregate
+
+    def payment(self, pid: UUID) -> Payment:
+        found = self._get(pid, Payment)
+        if found is None:
+            raise PaymentStateError(f"no payment has id {pid}: list them with `panel pay ledger`")
+        return found
+
+    def terms(self, eid: UUID) -> PaymentTerms:
+        """The engagement's payment terms (new, unsaved terms if none were recorded yet)."""
+        self.app.engagement_aggregate(eid)
+        return self._get(terms_id(eid), PaymentTerms) or PaymentTerms.agree(engagement_id=eid, at=now())
+
+    def _save(self, attempt: Callable[[], tuple[list[Any], T]]) -> T:
+        for _ in range(3):
+            aggregates, result = attempt()
+            try:
+                if aggregates:
+                    self.app.save(*aggregates)
+                return result
+            except IntegrityError:
+                continue
+        raise ConcurrentUpdateError("payments kept changing under concurrent writers: run the command again")
+
+    # -- rate cards, budgets ------------------------------------------------------------------
+    def publish_rate_card(self, *, name: str, unit: str, amount_pence: int, by: str, hours_per_day: int = 6,
+                          at: datetime | None = None) -> int:
+        """Publish a new rate card (version 1) or revise it (next version); returns the version."""
+        def attempt() -> tuple[list[Any], int]:
+            card = self._get(rate_card_id(name.strip()), RateCard)
+            if card is None:
+                card = RateCard.publish(name=name, unit=unit, amount_pence=amount_pence, by=by,
+                                        hours_per_day=hours_per_day, at=at or now())
+            else:
+                card.revise(unit=unit, amount_pence=amount_pence, by=by, hours_per_day=hours_per_day, at=at or now())
+            return [card], len(card.rates)
+        return self._save(attempt)
+
+    def rate_card(self, name: str) -> RateCard:
+        card = self._get(rate_card_id(name.strip()), RateCard)
+        if card is None:
+            raise ValidationError(f"no rate card is named {name!r}: publish it with `panel pay rate-card set`")
+        return card
+
+    def assign_rate_card(self, eid: UUID, *, name: str, version: int | None, by: str,
+                         at: datetime | None = None) -> dict[str, Any]:
+        def attempt() -> tuple[list[Any], dict[str, Any]]:
+            terms = self.terms(eid)
+            terms.assign_rate_card(card=self.rate_card(name), version=version, by=by, at=at or now())
+            return [terms], dict(terms.rate or {})
+        return self._save(attempt)
+
+    def set_budget(self, eid: UUID, *, code: str, amount_pence: int, four_eyes_above_pence: int, by: str,
+                   at: datetime | None = None) -> None:
+        def attempt() -> tuple[list[Any], None]:
+            terms = self.terms(eid)
+            terms.set_budget(code=code, amount_pence=amount_pence, four_eyes_above_pence=four_eyes_above_pence,
+                             by=by, at=at or now())
+            return [terms], None
+        self._save(attempt)
+
+    # -- accrual --------------------------------------------------------------------------------
+    def accrue(self, eid: UUID, *, by: str, at: datetime | None = None) -> Outcome:
+        """Accrue the involvement fee of every attended session not yet accrued (idempotent)."""
+        engagement = self.app.engagement_aggregate(eid)
+        moment = at or now()
+
+        def attempt() -> tuple[list[Any], Outcome]:
+            terms = self.terms(eid)
+            rate = terms.rate or {"unit": "day", "amount_pence": engagement.day_rate_pence, "hours_per_day": 6,
+                                  "rate_card": None}
+            card = f"{rate['rate_card']} v{rate['version']}" if rate.get("rate_card") else "engagement day rate"
+            outcome, fresh = Outcome(), []
+            for pid in self.app.participant_ids():
+                person = self.app.participant_aggregate(pid)
+                record = person.participations.get(eid.hex)
+                new = []
+                for iso, half_day in (record or {}).get("attended", []):
+                    line_id = payment_id(eid, pid, FEE, iso)
+                    if self.app.recorder.select_events(line_id, limit=1):
+                        outcome.unchanged += 1
+                        continue
+                    amount, quantity = session_fee(rate["unit"], rate["amount_pence"], half_day, rate["hours_per_day"])
+                    if amount == 0:
+                        continue
+                    new.append(Payment.accrue(
+                        id=line_id, engagement_id=eid, engagement_ref=engagement.ref, participant_id=pid,
+                        participant_ref=person.external_ref, kind=FEE, category=rate["unit"],
+                        earned_on=date.fromisoformat(iso), quantity=quantity, gross_pence=amount,
+                        rate_card=card, budget_code=terms.budget_code, created_by=by, at=moment))
+                choice = terms.choices.get(pid.hex)
+                if new and choice:
+                    self._apply_choice(eid, pid, new, choice, by, moment)
+                fresh += new
+            outcome.changed = [p.id for p in fresh]
+            return fresh, outcome
+        return self._save(attempt)
+
+    def _fee_lines(self, eid: UUID, pid: UUID) -> list[Payment]:
+        person = self.app.participant_aggregate(pid)
+        record = person.participations.get(eid.hex) or {}
+        found = (self._get(payment_id(eid, pid, FEE, iso), Payment) for iso, _ in record.get("attended", []))
+        return sorted((p for p in found if p is not None), key=lambda p: p.earned_on)
+
+    def _apply_choice(self, eid: UUID, pid: UUID, lines: list[Payment], choice: dict[str, Any], by: str,
+                      at: datetime) -> list[Payment]:
+        """Apply a decline or a lower total to the open fee lines; earlier lines are kept first."""
+        reason = choice["reason"]
+        open_ = [p for p in lines if p.status in (ACCRUED, APPROVED)]
+        known = {p.id for p in lines}
+        fixed = sum(p.amount_pence for p in self._fee_lines(eid, pid)
+                    if p.id not in known and p.status in (ACCRUED, APPROVED, ISSUED, RECONCILED))
+        fixed += sum(p.amount_pence for p in lines if p.status in (ISSUED, RECONCILED))
+        shares = allocate_cap([p.amount_pence for p in open_], choice["cap_pence"] - fixed)
+        changed = []
+        for line, share in zip(open_, shares):
+            if share == line.amount_pence:
+                continue
+            if share == 0:
+                note = reason if choice["choice"] == "declined" else \
+                    f"within a lower total of {format_pence(choice['cap_pence'])}: {reason}"
+                line.decline(reason=note, by=by, at=at)
+            else:
+                line.reduce(amount_pence=share, reason=reason, by=by, at=at)
+            changed.append(line)
+        return changed
+
+    def vary_fee(self, eid: UUID, pid: UUID, *, cap_pence: int | None, reason: str, by: str,
+                 at: datetime | None = None) -> Outcome:
+        """Record a decline (``cap_pence`` None) or a lower total, and apply it to unissued fee lines.
+
+        The attendance record is never touched; lines already issued stay as they are.
+        """
+        moment = at or now()
+
+        def attempt() -> tuple[list[Any], Outcome]:
+            terms = self.terms(eid)
+            self.app.participant_aggregate(pid)
+            if cap_pence is None:
+                terms.decline_fee(participant_id=pid, reason=reason, by=by, at=moment)
+            else:
+                lines = self._fee_lines(eid, pid)
+                current = sum(p.amount_pence for p in lines if p.status in (ACCRUED, APPROVED, ISSUED, RECONCILED))
+                if lines and cap_pence >= current:
+                    raise ValidationError(f"the fee so far is {format_pence(current)}: a lower amount must be "
+                                          f"below it (got {format_pence(cap_pence)})")
+                terms.reduce_fee(participant_id=pid, cap_pence=cap_pence, reason=reason, by=by, at=moment)
+            changed = self._apply_choice(eid, pid, self._fee_lines(eid, pid), terms.choices[pid.hex], by, moment)
+            return [terms, *changed], Outcome(changed=[p.id for p in changed])
+        return self._save(attempt)
+
+    # -- claims and vouchers ---------------------------------------------------------------------
+    def claim_expense(self, eid: UUID, pid: UUID, *, category: str, amount_pence: int, receipt: str, by: str,
+                      spent_on: date | None = None, at: datetime | None = None) -> UUID:
+        return self._new_line(eid, pid, kind="expense", key=receipt.strip(), category=category,
+                              amount_pence=amount_pence, by=by, at=at, earned_on=spent_on, receipt=receipt)
+
+    def add_voucher(self, eid: UUID, pid: UUID, *, code: str, face_value_pence: int, by: str,
+                    at: datetime | None = None) -> UUID:
+        return self._new_line(eid, pid, kind="voucher", key=code.strip(), category="voucher",
+                              amount_pence=face_value_pence, by=by, at=at, voucher_code=code)
+
+    def _new_line(self, eid: UUID, pid: UUID, *, kind: str, key: str, category: str, amount_pence: int, by: str,
+                  at: datetime | None, earned_on: date | None = None, **extra: Any) -> UUID:
+        engagement = self.app.engagement_aggregate(eid)
+        person = self.app.participant_aggregate(pid)
+        line_id = payment_id(eid, pid, kind, key)
+        if self._get(line_id, Payment) is not None:
+            raise ValidationError(f"{kind} {key!r} is already recorded for {person.external_ref} in "
+                                  f"{engagement.ref} as payment {line_id}: see `panel pay show {line_id}`")
+        moment = at or now()
+        line = Payment.accrue(id=line_id, engagement_id=eid, engagement_ref=engagement.ref, participant_id=pid,
+                              participant_ref=person.external_ref, kind=kind, category=category,
+                              earned_on=earned_on or moment.date(), quantity="1", gross_pence=amount_pence,
+                              budget_code=self.terms(eid).budget_code, created_by=by, at=moment, **extra)
+        self._save(lambda: ([line], None))
+        return line_id
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def approve(self, ids: Sequence[UUID], *, by: str, allow_over_budget: bool = False,
+                at: datetime | None = None) -> Outcome:
+        """Approve payments (all or none); refuses over-budget approvals unless allowed."""
+        moment = at or now()
+
+        def attempt() -> tuple[list[Any], Outcome]:
+            payments = [self.payment(i) for i in dict.fromkeys(ids)]
+            outcome = Outcome(changed=[p.id for p in payments])
+            by_engagement: dict[UUID, list[Payment]] = {}
+            for p in payments:
+                by_engagement.setdefault(p.engagement_id, []).append(p)
+            for eid, group in by_engagement.items():
+                terms = self.terms(eid)
+                over = self._budget_check(eid, terms, group, allow_over_budget, outcome)
+                for p in group:
+                    p.approve(by=by, four_eyes_above_pence=terms.four_eyes_above_pence,
+                              budget_code=terms.budget_code, over_budget=over, at=moment)
+            return payments, outcome
+        return self._save(attempt)
+
+    def _budget_check(self, eid: UUID, terms: PaymentTerms, group: list[Payment], allowed: bool,
+                      outcome: Outcome) -> bool:
+        if terms.budget_pence is None:
+            return False
+        before = ledger.totals(self.lines(engagement=eid)).approved
+        after = before + sum(p.amount_pence for p in group if p.status == ACCRUED)
+        if after <= terms.budget_pence:
+            return False
+        message = (f"approving these takes {group[0].engagement_ref} to {format_pence(after)}, over its budget "
+                   f"{format_pence(terms.budget_pence)} (code {terms.budget_code})")
+        if not allowed:
+            raise BudgetExceededError(message + ": pass --allow-over-budget to approve anyway, or raise it with "
+                                                "`panel pay budget set`; nothing was approved")
+        outcome.warnings.append("Warning: " + message)
+        return True
+
+    def issue(self, ids: Sequence[UUID], *, route: str, by: str, batch_ref: str | None = None,
+              reference: str | None = None, at: datetime | None = None) -> Outcome:
+        """Issue approved payments; each gets our payment reference (PP- and its id's first 8 hex)."""
+        if reference and len(ids) > 1:
+            raise ValidationError("--reference names one payment: issue several with --batch-ref instead")
+        moment = at or now()
+
+        def attempt() -> tuple[list[Any], Outcome]:
+            payments = [self.payment(i) for i in dict.fromkeys(ids)]
+            for p in payments:
+                p.issue(route=route, reference=reference or payment_reference(p.id), batch_ref=batch_ref, by=by,
+                        at=moment)
+            return payments, Outcome(changed=[p.id for p in payments])
+        return self._save(attempt)
+
+    def change(self, pid: UUID, action: Callable[[Payment], None]) -> None:
+        """Load one payment, apply one command (reverse, voucher redeemed/expired/cancelled), save."""
+        def attempt() -> tuple[list[Any], None]:
+            p = self.payment(pid)
+            action(p)
+            return [p], None
+        self._save(attempt)
+
+    def reconcile(self, text: str, *, name: str, account: str, tolerance_days: int = 3,
+                  as_of: date | None = None, at: datetime | None = None) -> Report:
+        """Match a statement and record each new match; a malformed statement records nothing."""
+        statement = parse_statement(text, name)
+        moment = at or now()
+
+        def attempt() -> tuple[list[Any], Report]:
+            report = match_statement(statement, self.lines(), account=account, tolerance_days=tolerance_days,
+                                     as_of=as_of)
+            changed = []
+            for m in report.matched:
+                if m.new:
+                    p = self.payment(m.payment.id)
+                    p.reconcile(account=account, statement_line=m.line.key(account), statement_date=m.line.day,
+                                amount_pence=m.payment.amount_pence if m.matched_by == "batch" else
+                                m.line.amount_pence, matched_by=m.matched_by, at=moment)
+                    changed.append(p)
+            return changed, report
+        return self._save(attempt)
+
+    # -- queries -----------------------------------------------------------------------------------
+    def events(self) -> Iterator[Any]:
+        start = None
+        while True:
+            page = self.app.recorder.select_notifications(start=start, limit=1000, topics=PAYMENT_TOPICS,
+                                                          inclusive_of_start=False)
+            for n in page:
+                yield self.app.mapper.to_domain_event(n)
+            if len(page) < 1000:
+                return
+            start = page[-1].id
+
+    def lines(self, *, engagement: UUID | None = None, participant: UUID | None = None) -> list[LedgerLine]:
+        """Every payment line, folded from the stored events (the source of truth the view mirrors)."""
+        rows: dict[UUID, dict[str, Any]] = {}
+        for e in self.events():
+            ledger.apply(rows, e)
+        result = [ledger.to_line(r) for r in rows.values()]
+        return [line for line in result if (engagement is None or line.engagement_id == engagement)
+                and (participant is None or line.participant_id == participant)]
+
+    def resolve(self, text: str) -> UUID:
+        """A payment from its id, an id prefix of at least 8 characters, or our payment reference."""
+        key = text.strip().lower()
+        try:
+            return UUID(key)
+        except ValueError:
+            pass
+        if len(key) < 8:
+            raise ValidationError(f"payment {text!r} is too short: give 8 or more characters of its id, or its "
+                                  "PP- reference")
+        hits = [line.id for line in self.lines()
+                if str(line.id).startswith(key) or (line.reference or "").lower() == key]
+        if len(hits) != 1:
+            raise PaymentStateError(f"{'no' if not hits else len(hits)} payments match {text!r}: give more of "
+                                    "the id (see `panel pay ledger`)")
+        return hits[0]
+
+
+def payment_reference(pid: UUID) -> str:
+    return f"PP-{pid.hex[:8].upper()}"
