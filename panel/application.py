@@ -228,9 +228,12 @@ class PanelApp(Application[UUID]):
         moment = at or now()
         ids = list(dict.fromkeys(pids))
 
+        rules = self.fatigue_rules(eid)
+
         def attempt() -> int:
             people = [self._participant(pid) for pid in ids]
             for person in people:
+                self._require_not_fatigued(person, engagement, moment, rules, override_reason)
                 person.invite(engagement_id=eid, at=moment, draw_id=draw_id, override_reason=override_reason)
             self.save(*people)
             return len(people)
@@ -388,6 +391,72 @@ class PanelApp(Application[UUID]):
             except IntegrityError:
                 continue
         raise ConcurrentUpdateError("the record kept changing under concurrent writers: try the command again")
+
+    # -- consultation fatigue (rules are FatiguePolicy aggregates; evaluation is panel.fatigue) ----
+    def set_fatigue_rules(self, engagement_id: UUID | None, *, cooldown_days: int | None,
+                          max_per_year: int | None, set_by: str | None = None, at: datetime | None = None) -> None:
+        """Set the global rules (engagement_id None) or one engagement's rules, recorded as an event."""
+        from panel.domain.policy import FatiguePolicy, policy_id
+
+        if engagement_id is not None:
+            self._engagement(engagement_id)
+
+        def attempt() -> None:
+            try:
+                policy = self.repository.get(policy_id(engagement_id))
+            except AggregateNotFoundError:
+                policy = FatiguePolicy.start(engagement_id)
+            policy.set_rules(cooldown_days=cooldown_days, max_per_year=max_per_year, set_by=set_by,
+                             at=at or now())
+            self.save(policy)
+
+        self._retry(attempt)
+
+    def fatigue_policy(self, engagement_id: UUID | None) -> Any:
+        """The rules explicitly set globally (None) or for one engagement, as FatigueRules (or None)."""
+        from panel.domain.policy import policy_id
+        from panel.fatigue import FatigueRules
+
+        try:
+            policy = self.repository.get(policy_id(engagement_id))
+        except AggregateNotFoundError:
+            return None
+        return FatigueRules(policy.cooldown_days, policy.max_per_year)
+
+    def fatigue_rules(self, engagement_id: UUID | None = None) -> Any:
+        """The rules in force for an engagement: global, then its own cooldown, then its own policy."""
+        from panel.fatigue import FatigueRules
+
+        rules = self.fatigue_policy(None) or FatigueRules()
+        if engagement_id is not None:
+            opened = self._engagement(engagement_id).cooldown_days
+            rules = rules.merged(FatigueRules(opened, None))
+            rules = rules.merged(self.fatigue_policy(engagement_id) or FatigueRules())
+        return rules
+
+    def fatigue_excluded(self, participant: Participant, engagement_id: UUID, at: datetime,
+                         rules: Any = None) -> str | None:
+        """Why a fatigue rule excludes ``participant`` from ``engagement_id`` at ``at``, or None.
+
+        Pool builders should fetch ``fatigue_rules(engagement_id)`` once and pass it as ``rules``.
+        """
+        from panel.fatigue import check, history_from_participations
+
+        rules = self.fatigue_rules(engagement_id) if rules is None else rules
+        if not rules.active:
+            return None
+        return check(rules, history_from_participations(participant.participations), engagement_id.hex, at)
+
+    def _require_not_fatigued(self, person: Participant, engagement: Engagement, at: datetime, rules: Any,
+                              override_reason: str | None) -> None:
+        from panel.domain.policy import FatigueRuleError
+
+        reason = self.fatigue_excluded(person, engagement.id, at, rules)
+        if reason and not (override_reason and override_reason.strip()):
+            raise FatigueRuleError(
+                f"participant {person.external_ref} cannot be invited to {engagement.ref}: {reason}; "
+                "invite later, or pass --override-reason TEXT to invite anyway (the reason is recorded)"
+            )
 
 
 def merge_personal(key: bytes, pid: UUID, sealed: list[str]) -> PersonalData:
