@@ -1,0 +1,115 @@
+"""The ledger view: one row per payment line, folded from payment events by ``panel.payments.ledger.apply``.
+
+It plugs into the projection engine (``Projector(app, engine, views=[LedgerView])``): each batch's
+rows are written in the same transaction as the view's tracking position, so a crash never
+double-counts or loses an event. Readers call ``ledger_lines`` after a catch-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, select
+from sqlalchemy.engine import Connection, Engine
+
+from panel.application import PanelApp
+from panel.payments import ledger
+from panel.payments.ledger import FIELDS, PAYMENT_TOPICS, LedgerLine
+from projections import db
+from projections.engine import Projector
+from projections.people import TS, utc
+from projections.view import CHUNK, View
+
+UUID_FIELDS = ("id", "engagement_id", "participant_id")
+TIME_FIELDS = ("accrued_at", "approved_at", "issued_at", "reconciled_at", "closed_at")
+
+
+class LedgerView(View):
+    name = "ledger"
+
+    @classmethod
+    def topics(cls) -> set[str]:
+        return set(PAYMENT_TOPICS)
+
+    def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
+        text = {"engagement_ref": 60, "participant_ref": 200, "kind": 20, "category": 20, "quantity": 20,
+                "status": 12, "receipt": 100, "voucher_code": 100, "voucher_state": 12, "rate_card": 120,
+                "budget_code": 60, "created_by": 120, "approved_by": 120, "route": 20, "reference": 60,
+                "batch_ref": 60, "statement_line": 32, "reason": 500}
+        columns: list[Column[Any]] = [Column("id", String(32), primary_key=True),
+                                      Column("engagement_id", String(32), nullable=False),
+                                      Column("participant_id", String(32), nullable=False),
+                                      Column("earned_on", Date, nullable=False), Column("statement_date", Date),
+                                      Column("gross_pence", BigInteger, nullable=False),
+                                      Column("amount_pence", BigInteger, nullable=False),
+                                      Column("over_budget", Boolean, nullable=False),
+                                      Column("tax_year", Integer, nullable=False)]
+        columns += [Column(name, TS) for name in TIME_FIELDS]
+        columns += [Column(name, String(size)) for name, size in text.items()]
+        table = Table(self.table_name("ledger", generation), metadata, *columns)
+        Index(f"ix_{table.name}_eid", table.c.engagement_id)
+        Index(f"ix_{table.name}_pid", table.c.participant_id)
+        return {"lines": table}
+
+    def apply(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
+        table = tables["lines"]
+        ids = list({e.originator_id.hex for _, e in events})
+        rows: dict[UUID, dict[str, Any]] = {}
+        for start in range(0, len(ids), CHUNK):
+            for found in conn.execute(select(table).where(table.c.id.in_(ids[start:start + CHUNK]))).mappings():
+                row = from_db(found)
+                rows[row["id"]] = row
+        changed = {changed_id for _, e in events if (changed_id := ledger.apply(rows, e)) is not None}
+        db.upsert(conn, table, [to_db(rows[i]) for i in changed], ["id"])
+
+
+def to_db(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for name in UUID_FIELDS:
+        out[name] = row[name].hex
+    out["tax_year"] = ledger.to_line(row).tax_year
+    return out
+
+
+def from_db(found: Any) -> dict[str, Any]:
+    row = {name: found[name] for name in FIELDS}
+    for name in UUID_FIELDS:
+        row[name] = UUID(row[name])
+    for name in TIME_FIELDS:
+        row[name] = utc(row[name])
+    return row
+
+
+def ledger_lines(app: PanelApp, engine: Engine, *, engagement: UUID | None = None, participant: UUID | None = None,
+                 tax_year: int | None = None, route: str | None = None, budget_code: str | None = None,
+                 catch_up: bool = True) -> list[LedgerLine]:
+    """Ledger lines from the view (brought up to date first), in engagement, person, date order."""
+    projector = Projector(app, engine, views=[LedgerView])
+    if catch_up:
+        projector.catch_up()
+    table = projector.tables("ledger")["lines"]
+    stmt = select(table)
+    if engagement is not None:
+        stmt = stmt.where(table.c.engagement_id == engagement.hex)
+    if participant is not None:
+        stmt = stmt.where(table.c.participant_id == participant.hex)
+    if tax_year is not None:
+        stmt = stmt.where(table.c.tax_year == tax_year)
+    if route is not None:
+        stmt = stmt.where(table.c.route == route)
+    if budget_code is not None:
+        stmt = stmt.where(table.c.budget_code == budget_code)
+    stmt = stmt.order_by(table.c.engagement_ref, table.c.participant_ref, table.c.earned_on, table.c.kind,
+                         table.c.id)
+    with engine.connect() as conn:
+        return [ledger.to_line(from_db(found)) for found in conn.execute(stmt).mappings()]
+
+
+def tax_year_of(text: str) -> int:
+    """``2026`` or ``2026-27`` -> 2026 (the tax year 6 April 2026 to 5 April 2027)."""
+    head = text.strip().split("-")[0]
+    if not head.isdigit() or len(head) != 4:
+        raise ValueError(f"tax year {text!r}: use the starting year, e.g. 2026 for 2026-27")
+    return int(head)
