@@ -6,7 +6,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli.options import pass_app
-from cli.render import say, table
+from cli.render import stderr_is_terminal, say, table
 from panel.application import PanelApp
 from panel.demo import build_demo
 
@@ -39,7 +39,7 @@ def demo(app: PanelApp, people: int, seed: int) -> None:
         panel demo --people 400 --seed 2026
     """
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=True, disable=not click.get_text_stream("stderr").isatty()) as bar:
+    with Progress(*columns, transient=True, disable=not stderr_is_terminal()) as bar:
         task = bar.add_task("Registering demo sign-ups", total=people)
         summary = build_demo(app, people, seed, progress=lambda n: bar.advance(task, n))
     say(f"Demo store (seed {seed}): {summary.created} people registered, {summary.unchanged} already present, "

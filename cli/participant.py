@@ -9,7 +9,7 @@ import click
 from rich.progress import Progress
 
 from cli.options import at_option, json_option, pass_app
-from cli.render import echo_json, err, say, table
+from cli.render import stderr_is_terminal, echo_json, err, say, table
 from panel.application import ConsentSpec, PanelApp, SignUp
 from panel.domain.errors import ValidationError
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES
@@ -91,7 +91,7 @@ def import_(app: PanelApp, file: Path, channel: str, source: str, skip_invalid: 
 
         panel participant import signups.csv --channel online
     """
-    with Progress(transient=True, console=None, disable=not click.get_text_stream("stderr").isatty()) as bar:
+    with Progress(transient=True, console=None, disable=not stderr_is_terminal()) as bar:
         task = bar.add_task("Importing", total=None)
         report = import_csv(app, file, channel=channel, source=source, skip_invalid=skip_invalid,
                             progress=lambda n: bar.advance(task, n))

@@ -34,6 +34,7 @@ def invite(app: PanelApp, engagement_ref: str, participants: tuple[str, ...], ov
 
 def _respond(accept: bool) -> click.Command:
     verb = "accept" if accept else "decline"
+    past = verb + "ed" if accept else verb + "d"
 
     @click.command(verb)
     @click.argument("engagement_ref")
@@ -44,9 +45,9 @@ def _respond(accept: bool) -> click.Command:
         eid = app.resolve_engagement(engagement_ref)
         pid = app.resolve_participant(participant)
         app.respond(eid, pid, accept=accept, at=at)
-        say(f"{app.participant_aggregate(pid).external_ref} {verb}d the invitation to {app.engagement(eid).ref}")
+        say(f"{app.participant_aggregate(pid).external_ref} {past} the invitation to {app.engagement(eid).ref}")
 
-    command.help = (f"Record that a participant {verb}d an invitation.\n\n"
+    command.help = (f"Record that a participant {past} an invitation.\n\n"
                     f"Example:\n\n    panel {verb} vested-youth-panel VES-001")
     return command
 

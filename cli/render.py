@@ -38,3 +38,8 @@ def say(text: str) -> None:
 def err(text: str) -> None:
     click.echo(text, err=True)
     sys.stderr.flush()
+
+
+def stderr_is_terminal() -> bool:
+    """Progress bars only when a person is watching."""
+    return sys.stderr.isatty()
