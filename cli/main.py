@@ -52,6 +52,7 @@ def _register() -> None:
     for module in (admin, engagement, participant, consent, participation):
         module.register(cli)
     # further command groups register here
+    from cli import views; views.register(cli)
 
 
 _register()

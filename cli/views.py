@@ -1,0 +1,199 @@
+"""`panel projections ...`, `panel reach`, `panel fatigue ...` and `panel consent report`: the read models."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import click
+
+from cli.options import WHEN, json_option
+from cli.render import echo_json, say, table
+from cli.wiring import views_url
+
+BIG_CATCH_UP = 5000
+
+
+def projector(ctx: click.Context, show_progress: bool = True, catch_up: bool = True) -> Any:
+    """The projector over this store's views, caught up first (read-your-writes)."""
+    from projections import Projector, make_engine
+
+    root = ctx.find_root()
+    if "projector" not in root.meta:
+        wiring = root.obj
+        engine = make_engine(wiring.location, views_url())
+        root.call_on_close(engine.dispose)
+        root.meta["projector"] = Projector(wiring.app, engine)
+    proj = root.meta["projector"]
+    if catch_up:
+        run_with_progress(proj, proj.catch_up, show_progress)
+    return proj
+
+
+def run_with_progress(proj: Any, action: Any, show: bool = True, *args: Any) -> int:
+    """Run a catch-up or rebuild, with a progress bar on stderr when it is long."""
+    behind = max(s.lag for s in proj.status())
+    if not show or (behind < BIG_CATCH_UP and action.__name__ == "catch_up"):
+        return int(action(*args))
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(action.__name__.replace("_", "-") + " views", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return int(action(*args, progress=tick))
+
+
+def _now(at: datetime | None) -> datetime:
+    return at or datetime.now(timezone.utc)
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
+def _write_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+
+
+# -- projections ---------------------------------------------------------------------------
+@click.group()
+def projections() -> None:
+    """Read models: their position, catch-up and rebuild."""
+
+
+@projections.command()
+@json_option
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show each view's generation, position and lag behind the event log.
+
+    Example:
+
+        panel projections status
+    """
+    rows = projector(ctx, catch_up=False).status()
+    if as_json:
+        echo_json([{"view": s.name, "generation": s.generation, "position": s.position, "head": s.head,
+                    "lag": s.lag, "rebuilding": s.building} for s in rows])
+        return
+    table(None, ["view", "generation", "position", "head", "lag", "rebuilding"],
+          [(s.name, s.generation, s.position, s.head, s.lag, s.building or "") for s in rows])
+
+
+@projections.command("catch-up")
+@click.pass_context
+def catch_up(ctx: click.Context) -> None:
+    """Process new events into every view (each batch commits rows and position together).
+
+    Example:
+
+        panel projections catch-up
+    """
+    proj = projector(ctx, catch_up=False)
+    read = run_with_progress(proj, proj.catch_up)
+    say(f"Caught up: read {read} events; every view is at position {proj.head()}")
+
+
+@projections.command()
+@click.argument("view", required=False)
+@click.pass_context
+def rebuild(ctx: click.Context, view: str | None) -> None:
+    """Rebuild one view (or all) from the first event, then switch readers to it.
+
+    Readers keep the old tables until the new ones are complete; an interrupted rebuild resumes.
+
+    Example:
+
+        panel projections rebuild reach
+    """
+    proj = projector(ctx, catch_up=False)
+    names = [proj.view(view).name] if view else list(proj.views)
+    read = run_with_progress(proj, proj.rebuild, True, names)
+    generations = ", ".join(f"{s.name} (generation {s.generation})" for s in proj.status() if s.name in names)
+    say(f"Rebuilt {generations} from {read} events")
+
+
+# -- reach ---------------------------------------------------------------------------------
+@click.command()
+@click.option("--engagement", "engagement_ref", default=None, help="Only this engagement's invitations.")
+@click.option("--targets", type=click.Path(dir_okay=False), default=None,
+              help="CSV of category,value,share (e.g. census shares), see examples/population.csv.")
+@click.option("--by", "by", required=True, help="Attributes to break down by, comma-separated.")
+@click.option("--from", "since", type=WHEN, default=None, help="Start of the window (ISO 8601).")
+@click.option("--to", "until", type=WHEN, default=None, help="End of the window; default now.")
+@click.option("--stage", type=click.Choice(["registered", "pool", "invited", "selected", "attended"]),
+              default=None, help="Stage compared with the targets (default attended per engagement, else registered).")
+@click.option("--plus", multiple=True, help="A PLUS group as a rule, e.g. 'ethnicity in Black,Asian'; repeatable.")
+@json_option
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV for spreadsheets.")
+@click.option("--chart", type=click.Path(dir_okay=False), default=None, help="Write a PNG chart here.")
+@click.pass_context
+def reach(ctx: click.Context, engagement_ref: str | None, targets: str | None, by: str, since: datetime | None,
+          until: datetime | None, stage: str | None, plus: tuple[str, ...], as_json: bool, as_csv: bool,
+          chart: str | None) -> None:
+    """Who we reach at each stage, by attribute, compared with the population we serve.
+
+    Under-reached groups come first; Core20 (IMD deciles 1-2) and PLUS groups are flagged.
+
+    Example:
+
+        panel reach --targets examples/population.csv --by age_band,imd_quintile --plus 'ethnicity in Black,Asian'
+    """
+    from projections.reach import STAGES, reach_report
+    from projections.targets import read_targets
+
+    proj = projector(ctx)
+    app = ctx.find_root().obj.app
+    eid = app.resolve_engagement(engagement_ref) if engagement_ref else None
+    details = app.engagement(eid) if eid else None
+    rules = app.engagement_aggregate(eid).rules if eid else []
+    report = reach_report(proj, by=by.split(","), targets=read_targets(targets) if targets else None,
+                          engagement=eid, engagement_ref=details.ref if details else None, since=since,
+                          until=_now(until), stage=stage, plus=plus, eligibility=rules)
+    if chart:
+        from projections.charts import reach_chart
+
+        reach_chart(report, chart)
+    if as_json:
+        echo_json(report)
+        return
+    rep = [(r.category, r.value, r.count, _pct(r.share), _pct(r.target),
+            "" if r.ratio is None else f"{r.ratio:.2f}", "" if r.gap is None else f"{100 * r.gap:+.1f}",
+            " ".join(r.flags)) for r in report.representation]
+    if as_csv:
+        if targets:
+            _write_csv(["category", "value", "count", "share", "target", "ratio", "gap_points", "flags"], rep)
+        else:
+            _write_csv([*report.by, *STAGES], [[g[k] for k in [*report.by, *STAGES]] for g in report.groups])
+        return
+    scope = f"engagement {report.engagement}" if report.engagement else "whole panel"
+    window = f"{report.since.date() if report.since else 'start'} to {report.until.date()}"
+    table(f"Reach by {', '.join(report.by)} ({scope}, {window})", [*report.by, *STAGES],
+          [[g[k] for k in [*report.by, *STAGES]] for g in report.groups]
+          + [["total", *([""] * (len(report.by) - 1)), *(report.totals[s] for s in STAGES)]])
+    if targets or plus:
+        table(f"Representation of '{report.stage}' against targets (under-reached first)",
+              ["category", "value", "count", "share", "target", "ratio", "gap (pts)", "flags"], rep)
+    for note in report.notes:
+        say(f"Note: {note}")
+    if chart:
+        say(f"Chart written to {chart}")
+
+
+def register(cli: click.Group) -> None:
+    from cli.consent import consent
+    from cli.views_fatigue import fatigue, report
+
+    for command in (projections, reach, fatigue):
+        cli.add_command(command)
+    consent.add_command(report)

@@ -1,0 +1,76 @@
+"""Target population shares (``category,value,share``) and the derived attributes reach compares."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from panel.domain.errors import ValidationError
+from panel.domain.values import PREFER_NOT_TO_SAY
+
+Targets = dict[str, dict[str, float]]
+UNKNOWN, ERASED = "unknown", "(erased)"
+NOT_KNOWN = {UNKNOWN, ERASED, PREFER_NOT_TO_SAY}
+
+
+def read_targets(path: str | Path) -> Targets:
+    """Read a targets CSV; shares are fractions (0.22) or percentages ("22%")."""
+    targets: Targets = {}
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = {"category", "value", "share"} - set(reader.fieldnames or [])
+            if missing:
+                raise ValidationError(f"targets file {path} has no column {', '.join(sorted(missing))}: "
+                                      "its header must be category,value,share")
+            for line, row in enumerate(reader, start=2):
+                text = (row["share"] or "").strip()
+                try:
+                    share = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+                except ValueError:
+                    raise ValidationError(f"targets file {path} line {line}: share {text!r} is not a number: "
+                                          "use a fraction like 0.22 or a percentage like 22%") from None
+                if not 0 <= share <= 1:
+                    raise ValidationError(f"targets file {path} line {line}: share {text!r} is outside 0..1")
+                category = row["category"].strip().lower().replace("-", "_")
+                targets.setdefault(category, {})[row["value"].strip()] = share
+    except FileNotFoundError:
+        raise ValidationError(f"targets file {path} not found: pass --targets with a CSV of "
+                              "category,value,share (see examples/population.csv)") from None
+    return targets
+
+
+def target_share(targets: Targets, category: str, value: str) -> float | None:
+    shares = targets.get(category, {})
+    for key, share in shares.items():
+        if key.lower() == value.lower():
+            return share
+    return None
+
+
+def core20_target(targets: Targets) -> float | None:
+    """The Core20 target share: from a core20 row, else IMD deciles 1-2, else IMD quintile 1."""
+    if (share := target_share(targets, "core20", "yes")) is not None:
+        return share
+    deciles = [target_share(targets, "imd_decile", d) for d in ("1", "2")]
+    if all(d is not None for d in deciles):
+        return sum(d for d in deciles if d is not None)
+    return target_share(targets, "imd_quintile", "1")
+
+
+def derive(attributes: dict[str, str]) -> dict[str, str]:
+    """Add ``imd_quintile`` and ``core20`` (IMD decile 1-2) when an IMD decile or quintile is known."""
+    result = dict(attributes)
+    decile = attributes.get("imd_decile", "")
+    if decile.isdigit() and 1 <= int(decile) <= 10:
+        result.setdefault("imd_quintile", str((int(decile) + 1) // 2))
+        result.setdefault("core20", "yes" if int(decile) <= 2 else "no")
+    quintile = result.get("imd_quintile", "")
+    if "core20" not in result and quintile.isdigit():
+        result["core20"] = "yes" if quintile == "1" else "no"
+    return result
+
+
+def is_core20(category: str, value: str) -> bool:
+    return ((category == "imd_decile" and value in ("1", "2")) or (category == "imd_quintile" and value == "1")
+            or (category == "core20" and value.lower() == "yes"))
