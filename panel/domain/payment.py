@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import PanelError, ValidationError
-from panel.domain.values import require_choice, require_utc
+from panel.domain.values import format_pence, require_choice, require_utc
 
 PAYMENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://participant-panel.org/payment")
 UNITS = ("hour", "half_day", "day", "session", "task")
@@ -203,7 +203,7 @@ class Payment(Aggregate):
         by = require_text(by, "--by")
         if self.amount_pence > four_eyes_above_pence and by.casefold() == self.created_by.casefold():
             raise FourEyesError(f"{self.label} was created by {self.created_by}, who cannot also approve it "
-                                f"(above {four_eyes_above_pence}p needs a second person): ask another approver")
+                                f"(above {format_pence(four_eyes_above_pence)} needs a second person): ask another approver")
         self._approve(by=by, amount_pence=self.amount_pence, budget_code=budget_code, over_budget=over_budget,
                       at=require_utc(at))
 

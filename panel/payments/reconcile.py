@@ -16,7 +16,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from uuid import UUID
 
 from panel.domain.errors import ValidationError
 from panel.domain.payment import ISSUED, RECONCILED, StatementFormatError
@@ -94,10 +93,16 @@ def parse_statement(text: str, name: str = "statement") -> list[StatementLine]:
 
 @dataclass(frozen=True)
 class Match:
+    """A statement line and the payment lines it pays (one transfer can pay several lines)."""
+
     line: StatementLine
-    payment: LedgerLine
+    payments: tuple[LedgerLine, ...]
     matched_by: str
     new: bool
+
+    @property
+    def amount_pence(self) -> int:
+        return sum(p.amount_pence for p in self.payments)
 
 
 @dataclass
@@ -106,23 +111,29 @@ class Report:
     as_of: date
     matched: list[Match] = field(default_factory=list)
     unmatched: list[tuple[StatementLine, str]] = field(default_factory=list)
-    mismatches: list[tuple[StatementLine, LedgerLine]] = field(default_factory=list)
+    mismatches: list[tuple[StatementLine, tuple[LedgerLine, ...]]] = field(default_factory=list)
     duplicates: list[tuple[StatementLine, str]] = field(default_factory=list)
-    not_cleared: list[tuple[LedgerLine, int]] = field(default_factory=list)
+    not_cleared: list[tuple[tuple[LedgerLine, ...], int]] = field(default_factory=list)
 
     @property
     def recorded(self) -> int:
-        return sum(1 for m in self.matched if m.new)
+        """Payment lines newly reconciled by this run."""
+        return sum(len(m.payments) for m in self.matched if m.new)
 
 
 def match_statement(lines: Sequence[StatementLine], payments: Sequence[LedgerLine], *, account: str,
                     tolerance_days: int = 3, as_of: date | None = None) -> Report:
-    """Match statement lines to issued payments (pure; records nothing)."""
+    """Match statement lines to issued payments, grouped by our payment reference (pure; records nothing)."""
     report = Report(account, as_of or max(line.day for line in lines))
-    issued = [p for p in payments if p.status in (ISSUED, RECONCILED)]
-    by_key = {p.statement_line: p for p in issued if p.status == RECONCILED and p.statement_line}
-    by_ref = {norm(p.reference): p for p in issued if p.reference}
-    taken: dict[UUID, int] = {}
+    groups: dict[str, list[LedgerLine]] = {}
+    for p in payments:
+        if p.status in (ISSUED, RECONCILED) and p.reference:
+            groups.setdefault(norm(p.reference), []).append(p)
+    done: dict[str, list[LedgerLine]] = {}
+    for p in payments:
+        if p.status == RECONCILED and p.statement_line:
+            done.setdefault(p.statement_line, []).append(p)
+    taken: dict[str, int] = {}
     seen: dict[str, int] = {}
     for line in lines:
         key = line.key(account)
@@ -130,57 +141,69 @@ def match_statement(lines: Sequence[StatementLine], payments: Sequence[LedgerLin
             report.duplicates.append((line, f"same as statement line {seen[key]}"))
             continue
         seen[key] = line.number
-        if key in by_key:
-            report.matched.append(Match(line, by_key[key], "already", False))
-            taken[by_key[key].id] = line.number
+        if key in done:
+            report.matched.append(Match(line, tuple(done[key]), "already", False))
+            taken.update({norm(p.reference or ""): line.number for p in done[key]})
             continue
-        payment = by_ref.get(norm(line.reference)) or next(
-            (p for r, p in by_ref.items() if r and r in norm(line.reference)), None)
-        if payment is not None:
-            _by_reference(report, line, payment, taken)
+        ref = norm(line.reference)
+        hit = ref if ref in groups else next((r for r in groups if r and ref and r in ref), None)
+        if hit is not None:
+            _by_reference(report, line, hit, groups[hit], taken)
             continue
-        batch = [p for p in issued if p.batch_ref and norm(p.batch_ref) == norm(line.reference)]
-        if batch and line.reference:
+        batch = {r: g for r, g in groups.items() if ref and any(norm(p.batch_ref or "") == ref for p in g)}
+        if batch:
             _by_batch(report, line, batch, taken)
             continue
-        fits = [p for p in issued if p.status == ISSUED and p.id not in taken and p.amount_pence == line.amount_pence
-                and p.issued_at is not None and abs((line.day - p.issued_at.date()).days) <= tolerance_days]
+        fits = [r for r, g in groups.items() if r not in taken and _open(g) == g
+                and sum(p.amount_pence for p in g) == line.amount_pence
+                and abs((line.day - _issued_on(g)).days) <= tolerance_days]
         if len(fits) == 1:
-            report.matched.append(Match(line, fits[0], "amount_date", True))
-            taken[fits[0].id] = line.number
+            report.matched.append(Match(line, tuple(groups[fits[0]]), "amount_date", True))
+            taken[fits[0]] = line.number
         elif fits:
             report.unmatched.append((line, f"{len(fits)} issued payments fit by amount and date: "
                                            "ask the bank for the reference"))
         else:
             report.unmatched.append((line, "no issued payment has this reference, or this amount near this date"))
-    for p in issued:
-        if p.status == ISSUED and p.id not in taken and p.issued_at is not None:
-            report.not_cleared.append((p, (report.as_of - p.issued_at.date()).days))
+    for ref, group in groups.items():
+        open_ = _open(group)
+        if open_ and ref not in taken:
+            report.not_cleared.append((tuple(open_), (report.as_of - _issued_on(open_)).days))
     return report
 
 
-def _by_reference(report: Report, line: StatementLine, payment: LedgerLine, taken: dict[UUID, int]) -> None:
-    if payment.id in taken:
-        report.duplicates.append((line, f"payment {payment.reference} already matched to line {taken[payment.id]}"))
-    elif payment.status == RECONCILED:
-        report.duplicates.append((line, f"payment {payment.reference} was reconciled on "
-                                        f"{payment.statement_date} to another statement line"))
-    elif payment.amount_pence != line.amount_pence:
-        report.mismatches.append((line, payment))
-        taken[payment.id] = line.number
-    else:
-        report.matched.append(Match(line, payment, "reference", True))
-        taken[payment.id] = line.number
+def _open(group: list[LedgerLine]) -> list[LedgerLine]:
+    return [p for p in group if p.status == ISSUED]
 
 
-def _by_batch(report: Report, line: StatementLine, batch: list[LedgerLine], taken: dict[UUID, int]) -> None:
-    open_ = [p for p in batch if p.status == ISSUED and p.id not in taken]
-    if not open_:
-        report.duplicates.append((line, f"batch {batch[0].batch_ref} is already reconciled"))
+def _issued_on(group: Sequence[LedgerLine]) -> date:
+    return min(p.issued_at.date() for p in group if p.issued_at is not None)
+
+
+def _by_reference(report: Report, line: StatementLine, ref: str, group: list[LedgerLine],
+                  taken: dict[str, int]) -> None:
+    open_ = _open(group)
+    name = group[0].reference
+    if ref in taken:
+        report.duplicates.append((line, f"payment {name} already matched to statement line {taken[ref]}"))
+    elif not open_:
+        report.duplicates.append((line, f"payment {name} was already reconciled to another statement line"))
     elif sum(p.amount_pence for p in open_) != line.amount_pence:
-        report.unmatched.append((line, f"batch {batch[0].batch_ref} totals "
-                                       f"{sum(p.amount_pence for p in open_)}p, the line {line.amount_pence}p"))
+        report.mismatches.append((line, tuple(open_)))
+        taken[ref] = line.number
     else:
-        for p in open_:
-            report.matched.append(Match(line, p, "batch", True))
-            taken[p.id] = line.number
+        report.matched.append(Match(line, tuple(open_), "reference", True))
+        taken[ref] = line.number
+
+
+def _by_batch(report: Report, line: StatementLine, batch: dict[str, list[LedgerLine]], taken: dict[str, int]) -> None:
+    open_ = [p for r, g in batch.items() if r not in taken for p in _open(g)]
+    total = sum(p.amount_pence for p in open_)
+    if not open_:
+        report.duplicates.append((line, f"batch {line.reference} is already reconciled"))
+    elif total != line.amount_pence:
+        report.mismatches.append((line, tuple(open_)))
+        taken.update({r: line.number for r in batch})
+    else:
+        report.matched.append(Match(line, tuple(open_), "batch", True))
+        taken.update({r: line.number for r in batch})

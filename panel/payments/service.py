@@ -6,6 +6,7 @@ needs, validates everything, then saves once (atomically), retrying if another w
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -282,16 +283,25 @@ class Payments:
 
     def issue(self, ids: Sequence[UUID], *, route: str, by: str, batch_ref: str | None = None,
               reference: str | None = None, at: datetime | None = None) -> Outcome:
-        """Issue approved payments; each gets our payment reference (PP- and its id's first 8 hex)."""
-        if reference and len(ids) > 1:
-            raise ValidationError("--reference names one payment: issue several with --batch-ref instead")
+        """Issue approved payments: one transfer per participant, its lines sharing one payment reference.
+
+        The reference is ``PP-`` and 8 hex characters derived from the lines it pays, unless given
+        (a given reference must cover one participant's lines).
+        """
         moment = at or now()
 
         def attempt() -> tuple[list[Any], Outcome]:
             payments = [self.payment(i) for i in dict.fromkeys(ids)]
+            people: dict[UUID, list[Payment]] = {}
             for p in payments:
-                p.issue(route=route, reference=reference or payment_reference(p.id), batch_ref=batch_ref, by=by,
-                        at=moment)
+                people.setdefault(p.participant_id, []).append(p)
+            if reference and len(people) > 1:
+                raise ValidationError("--reference names one transfer: the payments belong to "
+                                      f"{len(people)} participants; leave it out to get one reference each")
+            for group in people.values():
+                ref = reference or payment_reference(*(p.id for p in group))
+                for p in group:
+                    p.issue(route=route, reference=ref, batch_ref=batch_ref, by=by, at=moment)
             return payments, Outcome(changed=[p.id for p in payments])
         return self._save(attempt)
 
@@ -313,12 +323,11 @@ class Payments:
             report = match_statement(statement, self.lines(), account=account, tolerance_days=tolerance_days,
                                      as_of=as_of)
             changed = []
-            for m in report.matched:
-                if m.new:
-                    p = self.payment(m.payment.id)
+            for m in (m for m in report.matched if m.new):
+                for line in m.payments:
+                    p = self.payment(line.id)
                     p.reconcile(account=account, statement_line=m.line.key(account), statement_date=m.line.day,
-                                amount_pence=m.payment.amount_pence if m.matched_by == "batch" else
-                                m.line.amount_pence, matched_by=m.matched_by, at=moment)
+                                amount_pence=line.amount_pence, matched_by=m.matched_by, at=moment)
                     changed.append(p)
             return changed, report
         return self._save(attempt)
@@ -362,5 +371,7 @@ class Payments:
         return hits[0]
 
 
-def payment_reference(pid: UUID) -> str:
-    return f"PP-{pid.hex[:8].upper()}"
+def payment_reference(*line_ids: UUID) -> str:
+    """Our reference for a transfer paying these lines: the same lines always give the same reference."""
+    digest = hashlib.sha256("".join(sorted(i.hex for i in line_ids)).encode()).hexdigest()
+    return f"PP-{digest[:8].upper()}"

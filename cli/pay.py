@@ -1,0 +1,403 @@
+"""`panel pay ...`: rate cards, budgets, accrual, claims, decline/reduce, approve, issue, reverse, vouchers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import click
+
+from cli.options import at_option, json_option
+from cli.render import echo_json, err, say, table
+from panel.domain.payment import ACCRUED, APPROVED, EXPENSE_CATEGORIES, ROUTES, UNITS
+from panel.domain.values import format_pence, parse_day, pence_from_text
+from panel.payments import Payments
+from panel.payments.service import Outcome
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def pass_payments(f: F) -> F:
+    """Give the command the payments service over the application built by the wiring module."""
+
+    @click.pass_context
+    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        return ctx.invoke(f, Payments(ctx.obj.app), *args, **kwargs)
+
+    wrapper.__name__ = f.__name__
+    wrapper.__doc__ = f.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+def by_option(help_text: str = "Staff member doing this (recorded on the event).") -> Callable[[F], F]:
+    return click.option("--by", required=True, help=help_text)
+
+
+def engagement_option(f: F) -> F:
+    return click.option("--engagement", "engagement_ref", required=True, help="Engagement id or reference.")(f)
+
+
+@click.group()
+def pay() -> None:
+    """Pay participants: accrue fees from attendance, approve, issue, reconcile and report."""
+
+
+@pay.group("rate-card")
+def rate_card() -> None:
+    """Versioned rate cards (unit and amount) and which version an engagement pays."""
+
+
+@rate_card.command("set")
+@click.argument("name")
+@click.option("--unit", type=click.Choice(UNITS), required=True, help="What the amount pays for.")
+@click.option("--amount", required=True, help="Amount per unit in pounds, e.g. 350.00.")
+@click.option("--hours-per-day", type=click.IntRange(1, 24), default=6, show_default=True,
+              help="For an hour rate: the hours a full-day session counts.")
+@by_option()
+@at_option
+@pass_payments
+def rate_card_set(payments: Payments, name: str, unit: str, amount: str, hours_per_day: int, by: str,
+                  at: datetime | None) -> None:
+    """Publish a rate card, or revise it (each revision is a new version).
+
+    Example:
+
+        panel pay rate-card set involve-day --unit day --amount 350.00 --by finance.lee
+    """
+    version = payments.publish_rate_card(name=name, unit=unit, amount_pence=pence_from_text(amount, "--amount"),
+                                         by=by, hours_per_day=hours_per_day, at=at)
+    say(f"Rate card {name} version {version}: {format_pence(pence_from_text(amount))} per {unit}")
+
+
+@rate_card.command("show")
+@click.argument("name")
+@json_option
+@pass_payments
+def rate_card_show(payments: Payments, name: str, as_json: bool) -> None:
+    """Show every version of a rate card.
+
+    Example:
+
+        panel pay rate-card show involve-day --json
+    """
+    card = payments.rate_card(name)
+    versions = [card.rate(v) for v in range(1, len(card.rates) + 1)]
+    if as_json:
+        echo_json({"name": card.name, "versions": versions})
+        return
+    table(f"Rate card {card.name}", ["version", "unit", "amount", "hours/day", "by", "at"],
+          [(v["version"], v["unit"], format_pence(v["amount_pence"]), v["hours_per_day"], v["by"],
+            v["at"].isoformat()) for v in versions])
+
+
+@rate_card.command("assign")
+@click.argument("name")
+@engagement_option
+@click.option("--version", type=click.IntRange(min=1), default=None, help="Version to pay; default the latest.")
+@by_option()
+@at_option
+@pass_payments
+def rate_card_assign(payments: Payments, name: str, engagement_ref: str, version: int | None, by: str,
+                     at: datetime | None) -> None:
+    """Make an engagement pay a rate card version (otherwise it pays its own day rate).
+
+    Example:
+
+        panel pay rate-card assign involve-day --engagement vested --by finance.lee
+    """
+    eid = payments.app.resolve_engagement(engagement_ref)
+    rate = payments.assign_rate_card(eid, name=name, version=version, by=by, at=at)
+    say(f"{engagement_ref} pays rate card {name} version {rate['version']}: "
+        f"{format_pence(rate['amount_pence'])} per {rate['unit']}")
+
+
+@pay.group()
+def budget() -> None:
+    """An engagement's budget, budget code and four-eyes amount."""
+
+
+@budget.command("set")
+@click.argument("engagement_ref")
+@click.option("--code", required=True, help="Budget (cost centre) code for finance.")
+@click.option("--amount", required=True, help="Budget in pounds, e.g. 15000.00.")
+@click.option("--four-eyes-above", default="0", show_default=True,
+              help="Payments above this (pounds) need an approver other than their creator.")
+@by_option()
+@at_option
+@pass_payments
+def budget_set(payments: Payments, engagement_ref: str, code: str, amount: str, four_eyes_above: str, by: str,
+               at: datetime | None) -> None:
+    """Set an engagement's budget; approvals that would exceed it stop with a warning.
+
+    Example:
+
+        panel pay budget set vested --code CE-2026-VES --amount 15000.00 --by finance.lee
+    """
+    eid = payments.app.resolve_engagement(engagement_ref)
+    payments.set_budget(eid, code=code, amount_pence=pence_from_text(amount, "--amount"),
+                        four_eyes_above_pence=pence_from_text(four_eyes_above, "--four-eyes-above"), by=by, at=at)
+    say(f"Budget of {engagement_ref}: {format_pence(pence_from_text(amount))} on code {code}; four-eyes above "
+        f"{format_pence(pence_from_text(four_eyes_above))}")
+
+
+@pay.command()
+@click.argument("engagement_ref")
+@by_option("Staff member accruing (cannot also approve these lines).")
+@at_option
+@pass_payments
+def accrue(payments: Payments, engagement_ref: str, by: str, at: datetime | None) -> None:
+    """Accrue involvement fees from recorded attendance; running it again adds only new sessions.
+
+    A full day is one day at the rate; a half day is half (an odd penny rounds up, to the participant).
+    Withdrawing from an engagement never forfeits sessions already attended.
+
+    Example:
+
+        panel pay accrue vested --by coordinator.sam
+    """
+    outcome = payments.accrue(payments.app.resolve_engagement(engagement_ref), by=by, at=at)
+    say(f"Accrued {len(outcome.changed)} new fee lines for {engagement_ref} "
+        f"({outcome.unchanged} already accrued)")
+
+
+@pay.command("claim-expense")
+@click.argument("participant_ref")
+@engagement_option
+@click.option("--category", type=click.Choice(EXPENSE_CATEGORIES), required=True, help="Kind of expense.")
+@click.option("--amount", required=True, help="Amount in pounds, e.g. 12.40.")
+@click.option("--receipt", required=True, help="Receipt reference (one claim per receipt).")
+@click.option("--spent-on", default=None, help="Date of the expense (YYYY-MM-DD); default today.")
+@by_option("Staff member entering the claim (cannot also approve it).")
+@at_option
+@pass_payments
+def claim_expense(payments: Payments, participant_ref: str, engagement_ref: str, category: str, amount: str,
+                  receipt: str, spent_on: str | None, by: str, at: datetime | None) -> None:
+    """Record an expense claim (reimbursed, not income).
+
+    Example:
+
+        panel pay claim-expense VES-004 --engagement vested --category travel --amount 12.40 --receipt TR-0042
+        --by coordinator.sam
+    """
+    app = payments.app
+    line = payments.claim_expense(app.resolve_engagement(engagement_ref), app.resolve_participant(participant_ref),
+                                  category=category, amount_pence=pence_from_text(amount, "--amount"),
+                                  receipt=receipt, by=by, spent_on=parse_day(spent_on, "--spent-on")
+                                  if spent_on else None, at=at)
+    say(f"Claimed {category} expense {format_pence(pence_from_text(amount))} for {participant_ref}: payment {line}")
+
+
+def _vary(payments: Payments, participant_ref: str, engagement_ref: str, amount: str | None, reason: str, by: str,
+          at: datetime | None) -> Outcome:
+    app = payments.app
+    return payments.vary_fee(app.resolve_engagement(engagement_ref), app.resolve_participant(participant_ref),
+                             cap_pence=None if amount is None else pence_from_text(amount, "--amount"),
+                             reason=reason, by=by, at=at)
+
+
+@pay.command()
+@click.argument("participant_ref")
+@engagement_option
+@click.option("--reason", required=True, help="Why, in the participant's words if possible.")
+@by_option()
+@at_option
+@pass_payments
+def decline(payments: Payments, participant_ref: str, engagement_ref: str, reason: str, by: str,
+            at: datetime | None) -> None:
+    """Record that a participant declines their fee for an engagement (attendance and expenses stay).
+
+    Applies to fee lines not yet issued and to sessions accrued later.
+
+    Example:
+
+        panel pay decline VES-002 --engagement vested --reason "protecting benefits" --by coordinator.sam
+    """
+    outcome = _vary(payments, participant_ref, engagement_ref, None, reason, by, at)
+    say(f"{participant_ref} declined the fee for {engagement_ref}: {len(outcome.changed)} lines declined")
+
+
+@pay.command()
+@click.argument("participant_ref")
+@engagement_option
+@click.option("--amount", required=True, help="The lower total fee in pounds, e.g. 1000.00.")
+@click.option("--reason", required=True, help="Why, in the participant's words if possible.")
+@by_option()
+@at_option
+@pass_payments
+def reduce(payments: Payments, participant_ref: str, engagement_ref: str, amount: str, reason: str, by: str,
+           at: datetime | None) -> None:
+    """Record that a participant asks for a lower total fee for an engagement (benefits-safe).
+
+    Earlier sessions are paid first; later ones are reduced, then declined, to fit the total.
+
+    Example:
+
+        panel pay reduce VES-003 --engagement vested --amount 1000.00 --reason "stay under my limit" --by coordinator.sam
+    """
+    outcome = _vary(payments, participant_ref, engagement_ref, amount, reason, by, at)
+    say(f"{participant_ref} asked for {format_pence(pence_from_text(amount))} in total for {engagement_ref}: "
+        f"{len(outcome.changed)} lines lowered")
+
+
+def _selected(payments: Payments, ids: tuple[str, ...], engagement_ref: str | None, status: str) -> list[Any]:
+    chosen = [payments.resolve(text) for text in ids]
+    if engagement_ref:
+        eid = payments.app.resolve_engagement(engagement_ref)
+        chosen += [line.id for line in payments.lines(engagement=eid) if line.status == status]
+    if not chosen:
+        raise click.UsageError(f"name payments, or pass --engagement E to take every {status} payment of E")
+    return chosen
+
+
+@pay.command()
+@click.argument("payment_ids", nargs=-1)
+@click.option("--engagement", "engagement_ref", default=None, help="Also approve every accrued payment of it.")
+@click.option("--allow-over-budget", is_flag=True, help="Approve even if the budget is exceeded (recorded).")
+@by_option("Approver: a named person other than whoever created the payment.")
+@at_option
+@pass_payments
+def approve(payments: Payments, payment_ids: tuple[str, ...], engagement_ref: str | None, allow_over_budget: bool,
+            by: str, at: datetime | None) -> None:
+    """Approve payments, all or none (four-eyes: never by their creator; budget checked first).
+
+    Example:
+
+        panel pay approve --engagement vested --by finance.lee
+    """
+    outcome = payments.approve(_selected(payments, payment_ids, engagement_ref, ACCRUED), by=by,
+                               allow_over_budget=allow_over_budget, at=at)
+    for warning in outcome.warnings:
+        err(warning)
+    say(f"Approved {len(outcome.changed)} payments by {by}")
+
+
+@pay.command()
+@click.argument("payment_ids", nargs=-1)
+@click.option("--engagement", "engagement_ref", default=None, help="Also issue every approved payment of it.")
+@click.option("--route", type=click.Choice(ROUTES), required=True, help="How the money goes.")
+@click.option("--batch-ref", default=None, help="Our reference for the payment run.")
+@click.option("--reference", default=None, help="Payment reference for a single payment; default PP-<id>.")
+@by_option()
+@at_option
+@pass_payments
+def issue(payments: Payments, payment_ids: tuple[str, ...], engagement_ref: str | None, route: str,
+          batch_ref: str | None, reference: str | None, by: str, at: datetime | None) -> None:
+    """Issue approved payments by a route, each with our payment reference.
+
+    Example:
+
+        panel pay issue --engagement vested --route bank_transfer --batch-ref BACS-2026-03 --by finance.kim
+    """
+    outcome = payments.issue(_selected(payments, payment_ids, engagement_ref, APPROVED), route=route, by=by,
+                             batch_ref=batch_ref, reference=reference, at=at)
+    say(f"Issued {len(outcome.changed)} payments by {route}" + (f" in batch {batch_ref}" if batch_ref else ""))
+
+
+@pay.command()
+@click.argument("payment_ref")
+@click.option("--reason", required=True, help="Why the payment is reversed.")
+@by_option()
+@at_option
+@pass_payments
+def reverse(payments: Payments, payment_ref: str, reason: str, by: str, at: datetime | None) -> None:
+    """Reverse a payment (the correction for a mistake; nothing is ever edited).
+
+    Example:
+
+        panel pay reverse PP-1A2B3C4D --reason "wrong session date" --by finance.lee
+    """
+    pid = payments.resolve(payment_ref)
+    payments.change(pid, lambda p: p.reverse(reason=reason, by=by, at=at or _now()))
+    say(f"Reversed payment {pid}")
+
+
+@pay.command()
+@click.argument("payment_ref")
+@json_option
+@pass_payments
+def show(payments: Payments, payment_ref: str, as_json: bool) -> None:
+    """Show one payment and its history.
+
+    Example:
+
+        panel pay show PP-1A2B3C4D
+    """
+    p = payments.payment(payments.resolve(payment_ref))
+    if as_json:
+        echo_json({"id": p.id, "participant": p.participant_ref, "engagement": p.engagement_ref, "kind": p.kind,
+                   "category": p.category, "earned_on": p.earned_on, "gross_pence": p.gross_pence,
+                   "amount_pence": p.amount_pence, "status": p.status, "reference": p.reference,
+                   "history": p.history})
+        return
+    say(f"Payment {p.id}: {p.kind} {p.category} for {p.participant_ref} in {p.engagement_ref}, earned "
+        f"{p.earned_on}, {format_pence(p.amount_pence)} of {format_pence(p.gross_pence)}, {p.status}")
+    table(None, ["status", "by", "at", "detail"],
+          [(h["status"], h["by"], h["at"].isoformat(),
+            ", ".join(f"{k}={v}" for k, v in h.items() if k not in ("status", "by", "at"))) for h in p.history])
+
+
+@pay.group()
+def voucher() -> None:
+    """Vouchers: add one, then record it redeemed, expired or cancelled."""
+
+
+@voucher.command("add")
+@click.argument("participant_ref")
+@engagement_option
+@click.option("--code", required=True, help="The voucher code.")
+@click.option("--face-value", required=True, help="Face value in pounds, e.g. 25.00.")
+@by_option()
+@at_option
+@pass_payments
+def voucher_add(payments: Payments, participant_ref: str, engagement_ref: str, code: str, face_value: str, by: str,
+                at: datetime | None) -> None:
+    """Add a voucher payment (income, like a fee); approve and issue it with --route voucher.
+
+    Example:
+
+        panel pay voucher add VES-005 --engagement vested --code GV-7781 --face-value 25.00 --by coordinator.sam
+    """
+    app = payments.app
+    line = payments.add_voucher(app.resolve_engagement(engagement_ref), app.resolve_participant(participant_ref),
+                                code=code, face_value_pence=pence_from_text(face_value, "--face-value"), by=by, at=at)
+    say(f"Voucher {code} ({format_pence(pence_from_text(face_value))}) for {participant_ref}: payment {line}")
+
+
+@voucher.command("status")
+@click.argument("payment_ref")
+@click.argument("state", type=click.Choice(["redeemed", "expired", "cancelled"]))
+@click.option("--reason", default=None, help="Why it is cancelled (needed for cancelled).")
+@click.option("--by", default=None, help="Staff member cancelling (needed for cancelled).")
+@at_option
+@pass_payments
+def voucher_status(payments: Payments, payment_ref: str, state: str, reason: str | None, by: str | None,
+                   at: datetime | None) -> None:
+    """Record a voucher as redeemed, expired or cancelled (cancel only if not redeemed).
+
+    Example:
+
+        panel pay voucher status PP-1A2B3C4D redeemed
+    """
+    moment = at or _now()
+    actions: dict[str, Callable[[Any], None]] = {
+        "redeemed": lambda p: p.mark_redeemed(at=moment),
+        "expired": lambda p: p.mark_expired(at=moment),
+        "cancelled": lambda p: p.cancel_voucher(reason=reason or "", by=by or "", at=moment),
+    }
+    pid = payments.resolve(payment_ref)
+    payments.change(pid, actions[state])
+    say(f"Voucher payment {pid} {state}")
+
+
+def _now() -> datetime:
+    from panel.payments.service import now
+
+    return now()
+
+
+def register(cli: click.Group) -> None:
+    from cli import pay_reports
+
+    pay_reports.register(pay)
+    cli.add_command(pay)

@@ -1,0 +1,281 @@
+"""`panel pay ...` reports: reconcile a bank statement, the ledger, outstanding payments, totals, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.options import json_option
+from cli.render import echo_json, say, table
+from cli.wiring import views_url
+from panel.domain.payment import ROUTES
+from panel.domain.values import format_pence, parse_day
+from panel.payments import Payments
+from panel.payments.ledger import LedgerLine, Totals, totals
+from panel.payments.reconcile import Report
+from panel.payments.rules import load_thresholds, tax_year_label
+from panel.payments.totals import person_totals
+from projections.db import make_engine
+from projections.ledger import ledger_lines, tax_year_of
+
+LEDGER_COLUMNS = ("id", "engagement", "participant", "kind", "category", "earned_on", "quantity", "gross", "amount",
+                  "status", "budget_code", "route", "reference", "batch_ref", "created_by", "approved_by",
+                  "issued_on", "reconciled_on", "tax_year", "reason")
+TOTAL_FIELDS = ("lines", "accrued", "pending", "approved", "issued", "reconciled", "outstanding", "expenses", "income")
+EXPORT_KEYS = {"engagement": lambda l: l.engagement_ref, "budget": lambda l: l.budget_code or "",
+               "route": lambda l: l.route or "", "tax-year": lambda l: tax_year_label(l.tax_year)}
+
+
+class TaxYear(click.ParamType):
+    name = "YEAR"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            return value if isinstance(value, int) else tax_year_of(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def pounds(pence: int) -> str:
+    """Integer pence as a plain decimal for spreadsheets: 1240 -> '12.40'."""
+    sign = "-" if pence < 0 else ""
+    return f"{sign}{abs(pence) // 100}.{abs(pence) % 100:02d}"
+
+
+def view_lines(ctx: click.Context, **filters: Any) -> list[LedgerLine]:
+    engine = make_engine(ctx.obj.location, views_url())
+    try:
+        return ledger_lines(ctx.obj.app, engine, **filters)
+    finally:
+        engine.dispose()
+
+
+def totals_dict(t: Totals) -> dict[str, int]:
+    return {name: getattr(t, name) for name in TOTAL_FIELDS}
+
+
+def ledger_row(line: LedgerLine) -> list[Any]:
+    return [line.id, line.engagement_ref, line.participant_ref, line.kind, line.category, line.earned_on.isoformat(),
+            line.quantity, pounds(line.gross_pence), pounds(line.amount_pence), line.status, line.budget_code or "",
+            line.route or "", line.reference or "", line.batch_ref or "", line.created_by, line.approved_by or "",
+            line.issued_at.date().isoformat() if line.issued_at else "",
+            line.reconciled_at.date().isoformat() if line.reconciled_at else "", tax_year_label(line.tax_year),
+            line.reason or ""]
+
+
+def write_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    click.echo(out.getvalue(), nl=False)
+
+
+@click.command()
+@click.option("--engagement", "engagement_ref", default=None, help="Only this engagement (id or reference).")
+@click.option("--participant", "participant_ref", default=None, help="Only this participant (id or reference).")
+@click.option("--tax-year", type=TaxYear(), default=None, help="Only this UK tax year, e.g. 2026 for 2026-27.")
+@click.option("--route", type=click.Choice(ROUTES), default=None, help="Only payments issued by this route.")
+@click.option("--budget-code", default=None, help="Only payments on this budget code.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (amounts in pounds) for finance.")
+@json_option
+@click.pass_context
+def ledger(ctx: click.Context, engagement_ref: str | None, participant_ref: str | None, tax_year: int | None,
+           route: str | None, budget_code: str | None, as_csv: bool, as_json: bool) -> None:
+    """The payment ledger, one line per payment, with totals (from the ledger view).
+
+    Example:
+
+        panel pay ledger --engagement vested --csv
+    """
+    app = ctx.obj.app
+    lines = view_lines(ctx, engagement=app.resolve_engagement(engagement_ref) if engagement_ref else None,
+                       participant=app.resolve_participant(participant_ref) if participant_ref else None,
+                       tax_year=tax_year, route=route, budget_code=budget_code)
+    if as_csv:
+        write_csv(LEDGER_COLUMNS, (ledger_row(line) for line in lines))
+        return
+    if as_json:
+        echo_json({"lines": lines, "totals": totals_dict(totals(lines))})
+        return
+    table("Ledger", ["payment", "engagement", "participant", "what", "earned", "amount", "status", "reference"],
+          [(str(l.id)[:8], l.engagement_ref, l.participant_ref, l.category if l.kind != "involvement_fee" else
+            l.quantity, l.earned_on, format_pence(l.amount_pence), l.status, l.reference or "") for l in lines])
+    t = totals(lines)
+    say(f"{t.lines} lines: accrued {format_pence(t.accrued)} = pending {format_pence(t.pending)} + approved "
+        f"{format_pence(t.approved)}; issued {format_pence(t.issued)}; reconciled {format_pence(t.reconciled)}")
+
+
+@click.command()
+@click.option("--engagement", "engagement_ref", default=None, help="Only this engagement.")
+@click.option("--as-of", default=None, help="Age payments at this date (YYYY-MM-DD); default today.")
+@json_option
+@click.pass_context
+def outstanding(ctx: click.Context, engagement_ref: str | None, as_of: str | None, as_json: bool) -> None:
+    """Payments not yet finished: awaiting approval, approved but not issued, issued but not cleared.
+
+    Example:
+
+        panel pay outstanding --engagement vested --as-of 2026-04-01
+    """
+    app = ctx.obj.app
+    day = parse_day(as_of, "--as-of") if as_of else date.today()
+    lines = view_lines(ctx, engagement=app.resolve_engagement(engagement_ref) if engagement_ref else None)
+    waiting = {"accrued": "awaiting approval", "approved": "awaiting issue", "issued": "issued, not cleared"}
+    items = []
+    for line in lines:
+        if line.status not in waiting:
+            continue
+        since = {"accrued": line.accrued_at, "approved": line.approved_at, "issued": line.issued_at}[line.status]
+        items.append({"payment": line.id, "reference": line.reference, "engagement": line.engagement_ref,
+                      "participant": line.participant_ref, "kind": line.kind, "amount_pence": line.amount_pence,
+                      "stage": waiting[line.status], "age_days": (day - since.date()).days if since else None})
+    if as_json:
+        echo_json(items)
+        return
+    table("Outstanding payments", ["payment", "engagement", "participant", "kind", "amount", "stage", "age (days)"],
+          [(str(i["payment"])[:8], i["engagement"], i["participant"], i["kind"], format_pence(i["amount_pence"]),
+            i["stage"], i["age_days"]) for i in items])
+
+
+@click.command("totals")
+@click.option("--participant", "participant_ref", default=None, help="Only this participant.")
+@click.option("--tax-year", type=TaxYear(), default=None, help="Only this UK tax year, e.g. 2026.")
+@click.option("--thresholds", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Thresholds JSON to use instead of the shipped one (dated limits).")
+@click.option("--over-only", is_flag=True, help="Only periods over a threshold.")
+@json_option
+@click.pass_context
+def totals_(ctx: click.Context, participant_ref: str | None, tax_year: int | None, thresholds: str | None,
+            over_only: bool, as_json: bool) -> None:
+    """Per-person income per UK tax year and per benefit week, against dated thresholds.
+
+    Income is fees and vouchers (not expenses), counted when issued, or when earned if not yet issued.
+
+    Example:
+
+        panel pay totals --tax-year 2025 --over-only
+    """
+    app = ctx.obj.app
+    pid = app.resolve_participant(participant_ref) if participant_ref else None
+    items = person_totals(view_lines(ctx, participant=pid), load_thresholds(thresholds), tax_year=tax_year)
+    items = [i for i in items if i.over or not over_only]
+    if as_json:
+        echo_json(items)
+        return
+    table("Income per person", ["participant", "period", "income", "lines", "over"],
+          [(i.participant_ref, i.label, format_pence(i.income_pence), i.lines, ", ".join(i.over) or "-")
+           for i in items])
+
+
+@click.command()
+@click.option("--by", "key", type=click.Choice(sorted(EXPORT_KEYS)), required=True, help="How to group.")
+@click.option("--tax-year", type=TaxYear(), default=None, help="Only this UK tax year.")
+@click.option("--lines", "with_lines", is_flag=True, help="Export the ledger lines with the group column instead.")
+@click.pass_context
+def export(ctx: click.Context, key: str, tax_year: int | None, with_lines: bool) -> None:
+    """CSV for finance: totals per engagement, budget code, route or tax year (amounts in pounds).
+
+    Example:
+
+        panel pay export --by budget > budgets.csv
+    """
+    lines = view_lines(ctx, tax_year=tax_year)
+    group = EXPORT_KEYS[key]
+    if with_lines:
+        write_csv((key, *LEDGER_COLUMNS), ([group(l), *ledger_row(l)] for l in sorted(lines, key=group)))
+        return
+    groups: dict[str, list[LedgerLine]] = {}
+    for line in lines:
+        groups.setdefault(group(line), []).append(line)
+    write_csv((key, *TOTAL_FIELDS), ([name, *(v if f == "lines" else pounds(v) for f, v in
+                                               totals_dict(totals(items)).items())]
+                                     for name, items in sorted(groups.items())))
+
+
+@click.command()
+@click.argument("statement", type=click.Path(exists=True, dir_okay=False))
+@click.option("--account", required=True, help="Name of the bank account the statement is for.")
+@click.option("--tolerance-days", type=click.IntRange(0, 30), default=3, show_default=True,
+              help="How far a statement date may be from the issue date when matching by amount.")
+@click.option("--as-of", default=None, help="Age uncleared payments at this date; default the last statement date.")
+@json_option
+@click.pass_context
+def reconcile(ctx: click.Context, statement: str, account: str, tolerance_days: int, as_of: str | None,
+              as_json: bool) -> None:
+    """Match a bank statement CSV (date,amount,reference,payee) to issued payments and record the matches.
+
+    By our reference first, then a batch reference, then amount with the date within the tolerance.
+    Re-running a statement changes nothing; a malformed one is refused with line numbers.
+
+    Example:
+
+        panel pay reconcile examples/statement.csv --account "community fund 12345678"
+    """
+    path = Path(statement)
+    report = Payments(ctx.obj.app).reconcile(path.read_text(encoding="utf-8-sig"), name=path.name, account=account,
+                                             tolerance_days=tolerance_days,
+                                             as_of=parse_day(as_of, "--as-of") if as_of else None)
+    if as_json:
+        echo_json(report_dict(report))
+        return
+    render_report(report)
+
+
+def _refs(payments: Any) -> str:
+    return ", ".join(sorted({p.reference or "" for p in payments}))
+
+
+def report_dict(r: Report) -> dict[str, Any]:
+    return {
+        "account": r.account, "as_of": r.as_of, "recorded": r.recorded,
+        "matched": [{"line": m.line.number, "reference": _refs(m.payments),
+                     "participants": sorted({p.participant_ref for p in m.payments}), "amount_pence": m.amount_pence,
+                     "payments": [p.id for p in m.payments], "matched_by": m.matched_by, "new": m.new}
+                    for m in r.matched],
+        "unmatched": [{"line": s.number, "date": s.day, "amount_pence": s.amount_pence, "reference": s.reference,
+                       "payee": s.payee, "note": note} for s, note in r.unmatched],
+        "mismatches": [{"line": s.number, "reference": _refs(ps), "expected_pence": sum(p.amount_pence for p in ps),
+                        "statement_pence": s.amount_pence} for s, ps in r.mismatches],
+        "duplicates": [{"line": s.number, "reference": s.reference, "amount_pence": s.amount_pence, "note": note}
+                       for s, note in r.duplicates],
+        "not_cleared": [{"reference": _refs(ps), "participant": ps[0].participant_ref,
+                         "amount_pence": sum(p.amount_pence for p in ps), "lines": len(ps), "age_days": age}
+                        for ps, age in r.not_cleared],
+    }
+
+
+def render_report(r: Report) -> None:
+    say(f"Reconciled {r.account} as of {r.as_of}: {len(r.matched)} statement lines matched ({r.recorded} payment "
+        f"lines newly reconciled), {len(r.unmatched)} unmatched, {len(r.mismatches)} amount mismatches, "
+        f"{len(r.duplicates)} duplicates, {len(r.not_cleared)} transfers issued but not cleared")
+    data = report_dict(r)
+    if r.matched:
+        table("Matched", ["line", "reference", "participants", "amount", "by", "new"],
+              [(m["line"], m["reference"], ", ".join(m["participants"]), format_pence(m["amount_pence"]),
+                m["matched_by"], "yes" if m["new"] else "no") for m in data["matched"]])
+    if r.unmatched:
+        table("Unmatched statement lines", ["line", "date", "amount", "reference", "note"],
+              [(s.number, s.day, format_pence(s.amount_pence), s.reference, note) for s, note in r.unmatched])
+    if r.mismatches:
+        table("Amount mismatches", ["line", "reference", "expected", "statement"],
+              [(m["line"], m["reference"], format_pence(m["expected_pence"]), format_pence(m["statement_pence"]))
+               for m in data["mismatches"]])
+    if r.duplicates:
+        table("Duplicates", ["line", "reference", "amount", "note"],
+              [(s.number, s.reference, format_pence(s.amount_pence), note) for s, note in r.duplicates])
+    if r.not_cleared:
+        table("Issued but not cleared", ["reference", "participant", "amount", "age (days)"],
+              [(n["reference"], n["participant"], format_pence(n["amount_pence"]), n["age_days"])
+               for n in data["not_cleared"]])
+
+
+def register(group: click.Group) -> None:
+    for command in (ledger, outstanding, totals_, export, reconcile):
+        group.add_command(command)
