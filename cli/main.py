@@ -53,6 +53,7 @@ def _register() -> None:
         module.register(cli)
     # further command groups register here
     from cli import views; views.register(cli)
+    from cli import pay; pay.register(cli)
 
 
 _register()
