@@ -37,7 +37,8 @@ class StoreLocation:
         """The eventsourcing environment for this location (never touches os.environ)."""
         if self.dialect == "sqlite":
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": self.target,
-                    "SQLITE_LOCK_TIMEOUT": "10"}
+                    "SQLITE_LOCK_TIMEOUT": "10",
+                    "APPLICATION_RECORDER_TOPIC": "panel.recorders:BatchingSQLiteApplicationRecorder"}
         parsed = urlparse(self.target)
         if parsed.scheme not in ("postgres", "postgresql", "postgresql+psycopg") or not parsed.path.strip("/"):
             raise ValidationError(

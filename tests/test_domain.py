@@ -200,3 +200,25 @@ def _is_stdlib(name: str) -> bool:
     import sys
 
     return name in sys.stdlib_module_names
+
+
+def test_bulk_sign_up_events_replay_to_the_same_participant_as_the_commands() -> None:
+    pid = uuid4()
+    consents = [("contact", "v3", "verbal", "amy", days(1)), ("contact", "v3", "verbal", "amy", days(2)),
+                ("panel_membership", "v3", "verbal", "amy", days(1)), ("contact", "v4", "written", "ben", days(3))]
+    events = Participant.sign_up(id=pid, source="t", external_ref="R-9", channel="phone", captured_by="amy",
+                                 at=T0, sealed="s", consents=consents)
+    replayed = None
+    for e in events:
+        replayed = e.mutate(replayed)
+    by_commands = Participant.register(id=pid, source="t", external_ref="R-9", channel="phone", captured_by="amy",
+                                       at=T0, sealed="s")
+    for purpose, version, method, by, at in consents:
+        by_commands.grant_consent(purpose=purpose, notice_version=version, method=method, captured_by=by, at=at)
+    assert len(events) == by_commands.version == 4  # the repeated v3 grant is not recorded twice
+    assert [type(e) for e in events] == [type(e) for e in by_commands.collect_events()]
+    assert replayed.consent_log == by_commands.consent_log  # type: ignore[union-attr]
+    assert (replayed.external_ref, replayed.channel, replayed.sealed) == ("R-9", "phone", ["s"])  # type: ignore[union-attr]
+    with pytest.raises(ValidationError, match="unknown consent method"):
+        Participant.sign_up(id=pid, source="t", external_ref="R-9", channel="online", captured_by=None, at=T0,
+                            sealed="s", consents=[("contact", "v1", "email", "self", T0)])
