@@ -9,7 +9,8 @@ processed, written in the same transaction as the view's rows) and ``projection_
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from panel.config import StoreLocation
 from panel.domain.errors import ValidationError
 
+WRITE = "panel_write"
 BOOK = MetaData()
 TRACKING = Table("projection_tracking", BOOK, Column("view_name", String(80), primary_key=True),
                  Column("position", Integer, nullable=False))
@@ -59,7 +61,7 @@ def make_engine(location: StoreLocation | None = None, views_url: str | None = N
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:
-    """Make every SQLite transaction BEGIN IMMEDIATE, so two catch-ups never interleave."""
+    """Begin SQLite write transactions IMMEDIATE (see ``writing``), reads as plain deferred ones."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -68,7 +70,22 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction; on SQLite it takes the write lock at BEGIN, so writers never interleave."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+def lock_schema(conn: Connection) -> None:
+    """Serialise table creation and generation switches (SQLite already holds its write lock)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7212024)")
 
 
 def insert_for(conn: Connection, table: Table) -> Any:

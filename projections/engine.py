@@ -76,7 +76,7 @@ class Projector:
         self.setup()
         head = self.head()
         result = []
-        with self.engine.begin() as conn:
+        with db.writing(self.engine) as conn:
             for name in self.views:
                 current, building = db.generations(conn, name)
                 position = db.positions(conn, [db.tracking_key(name, current)])[db.tracking_key(name, current)]
@@ -91,8 +91,9 @@ class Projector:
         """Create the bookkeeping tables and each view's current tables (idempotent)."""
         if self._ready:
             return
-        db.BOOK.create_all(self.engine)
-        with self.engine.begin() as conn:
+        with db.writing(self.engine) as conn:
+            db.lock_schema(conn)
+            db.BOOK.create_all(conn)
             for name in self.views:
                 current, _ = db.generations(conn, name)
                 self._create(conn, name, current)
@@ -102,7 +103,7 @@ class Projector:
         """Bring views up to the head of the log; returns the number of notifications read."""
         self.setup()
         targets = []
-        with self.engine.begin() as conn:
+        with db.writing(self.engine) as conn:
             for name in names or list(self.views):
                 current, _ = db.generations(conn, self.view(name).name)
                 targets.append(_Target(self.views[name], self._define(name, current),
@@ -118,7 +119,8 @@ class Projector:
         self.setup()
         chosen = [self.view(n).name for n in (names or list(self.views))]
         targets = []
-        with self.engine.begin() as conn:
+        with db.writing(self.engine) as conn:
+            db.lock_schema(conn)
             for name in chosen:
                 current, building = db.generations(conn, name)
                 if building is None:
@@ -131,12 +133,12 @@ class Projector:
                                        db.tracking_key(name, building)))
         count = self._run(targets, progress)
         for name in chosen:
-            with self.engine.begin() as conn:
+            with db.writing(self.engine) as conn:
                 current, building = db.generations(conn, name)
                 if building is None:
                     continue
                 db.set_generations(conn, name, building, None)
-            with self.engine.begin() as conn:
+            with db.writing(self.engine) as conn:
                 self._drop(conn, name, current)
                 db.forget_position(conn, db.tracking_key(name, current))
         return count
@@ -158,7 +160,7 @@ class Projector:
                 break
             events = [(n.id, mapper.to_domain_event(n)) for n in page if n.topic in topics]
             last = page[-1].id
-            with self.engine.begin() as conn:
+            with db.writing(self.engine) as conn:
                 self._apply(conn, targets, events, last)
             read += len(page)
             start = last
