@@ -258,28 +258,28 @@ class Payments:
                 by_engagement.setdefault(p.engagement_id, []).append(p)
             for eid, group in by_engagement.items():
                 terms = self.terms(eid)
-                over = self._budget_check(eid, terms, group, allow_over_budget, outcome)
-                for p in group:
+                over = self._over_budget(eid, terms, group)
+                for p in group:  # four-eyes and state are checked first, on every payment
                     p.approve(by=by, four_eyes_above_pence=terms.four_eyes_above_pence,
-                              budget_code=terms.budget_code, over_budget=over, at=moment)
+                              budget_code=terms.budget_code, over_budget=over is not None, at=moment)
+                if over and not allow_over_budget:
+                    raise BudgetExceededError(over + ": pass --allow-over-budget to approve anyway, or raise it "
+                                                     "with `panel pay budget set`; nothing was approved")
+                if over:
+                    outcome.warnings.append("Warning: " + over)
             return payments, outcome
         return self._save(attempt)
 
-    def _budget_check(self, eid: UUID, terms: PaymentTerms, group: list[Payment], allowed: bool,
-                      outcome: Outcome) -> bool:
+    def _over_budget(self, eid: UUID, terms: PaymentTerms, group: list[Payment]) -> str | None:
+        """Why approving ``group`` would take the engagement over its budget, or None."""
         if terms.budget_pence is None:
-            return False
+            return None
         before = ledger.totals(self.lines(engagement=eid)).approved
         after = before + sum(p.amount_pence for p in group if p.status == ACCRUED)
         if after <= terms.budget_pence:
-            return False
-        message = (f"approving these takes {group[0].engagement_ref} to {format_pence(after)}, over its budget "
-                   f"{format_pence(terms.budget_pence)} (code {terms.budget_code})")
-        if not allowed:
-            raise BudgetExceededError(message + ": pass --allow-over-budget to approve anyway, or raise it with "
-                                                "`panel pay budget set`; nothing was approved")
-        outcome.warnings.append("Warning: " + message)
-        return True
+            return None
+        return (f"approving these takes {group[0].engagement_ref} to {format_pence(after)}, over its budget "
+                f"{format_pence(terms.budget_pence)} (code {terms.budget_code})")
 
     def issue(self, ids: Sequence[UUID], *, route: str, by: str, batch_ref: str | None = None,
               reference: str | None = None, at: datetime | None = None) -> Outcome:
