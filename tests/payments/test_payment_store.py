@@ -7,7 +7,7 @@ from datetime import date
 from uuid import UUID
 
 import pytest
-from conftest import DAYS, at, open_vested
+from vested_case import DAYS, at, open_vested
 
 from panel.application import PanelApp
 from panel.config import StoreLocation
