@@ -157,3 +157,30 @@ def test_concurrent_catch_ups_never_double_count(app: PanelApp, location, projec
     assert dump(projector) == together
     for e in engines:
         e.dispose()
+
+
+def test_a_crash_before_the_position_is_written_redoes_the_whole_batch(app: PanelApp, projector: Projector,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from projections import db
+
+    script(app)
+    real, calls = db.set_position, []
+
+    def power_cut(conn, key: str, position: int) -> None:  # type: ignore[no-untyped-def]
+        calls.append(key)
+        if len(calls) in (5, 9, 14, 30):  # after a view's rows were written in this transaction
+            raise RuntimeError("power cut")
+        real(conn, key, position)
+
+    monkeypatch.setattr(db, "set_position", power_cut)
+    crashes = 0
+    while True:
+        try:
+            projector.catch_up()
+            break
+        except RuntimeError:
+            crashes += 1
+    monkeypatch.undo()
+    resumed = dump(projector)
+    projector.rebuild()
+    assert crashes == 4 and dump(projector) == resumed
