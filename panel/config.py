@@ -56,6 +56,7 @@ class StoreLocation:
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
+            "APPLICATION_RECORDER_TOPIC": "panel.recorders:ColumnarPostgresApplicationRecorder",
         }
         if self.schema:
             env["POSTGRES_SCHEMA"] = self.schema

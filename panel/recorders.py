@@ -1,4 +1,4 @@
-"""A faster SQLite application recorder: one executemany per save instead of a statement per event."""
+"""Faster application recorders for bulk saves, on the library's own tables and locking."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
 
 
 class BatchingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
@@ -25,3 +29,28 @@ class BatchingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         c.executemany(self.insert_events_statement, rows)
         last = self._max_notification_id(c)
         return list(range(last - len(rows) + 1, last + 1))
+
+
+class ColumnarPostgresApplicationRecorder(PostgresApplicationRecorder):
+    """Sends a save's events as four plain arrays (uuid[], bigint[], text[], bytea[]).
+
+    The library's own recorder sends one array of a composite type, which psycopg has to escape
+    field by field in Python; plain arrays go over in psycopg's fast binary dumpers. Locking,
+    NOTIFY, the pipeline and the returned notification ids are the library's, unchanged.
+    """
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.insert_columns_statement = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "RETURNING notification_id"
+        ).format(schema=Identifier(datastore.schema), table=Identifier(self.events_table_name),
+                 id_type=Identifier(datastore.originator_id_type))
+
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any) -> None:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(self.insert_columns_statement, (
+            [s.originator_id for s in stored_events], [s.originator_version for s in stored_events],
+            [s.topic for s in stored_events], [s.state for s in stored_events]))
