@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from functools import cached_property
 
 from panel.application import PanelApp
@@ -13,9 +14,12 @@ def store_location(environ: dict[str, str] | None = None) -> StoreLocation:
     """PostgreSQL when PANEL_DATABASE_URL is set, otherwise SQLite at PANEL_DB (default ./panel.db)."""
     env = os.environ if environ is None else environ
     url = env.get("PANEL_DATABASE_URL", "").strip()
+    cipher_key = env.get("PANEL_CIPHER_KEY", "").strip()
     if url:
-        return StoreLocation.postgres(url, env.get("PANEL_PG_SCHEMA", "").strip())
-    return StoreLocation.sqlite(env.get("PANEL_DB", "").strip() or DEFAULT_SQLITE_PATH)
+        location = StoreLocation.postgres(url, env.get("PANEL_PG_SCHEMA", "").strip())
+    else:
+        location = StoreLocation.sqlite(env.get("PANEL_DB", "").strip() or DEFAULT_SQLITE_PATH)
+    return replace(location, cipher_key=cipher_key) if cipher_key else location
 
 
 def views_url(environ: dict[str, str] | None = None) -> str | None:

@@ -17,6 +17,7 @@ class StoreLocation:
     dialect: str
     target: str
     schema: str = ""
+    cipher_key: str = ""
 
     @classmethod
     def sqlite(cls, path: str = DEFAULT_SQLITE_PATH) -> StoreLocation:
@@ -35,6 +36,12 @@ class StoreLocation:
 
     def env(self) -> dict[str, str]:
         """The eventsourcing environment for this location (never touches os.environ)."""
+        env = self._store_env()
+        if self.cipher_key:  # whole payloads encrypted at rest, with the fast `cryptography` AES-GCM
+            env.update(CIPHER_TOPIC="eventsourcing.cryptography:AESCipher", CIPHER_KEY=self.cipher_key)
+        return env
+
+    def _store_env(self) -> dict[str, str]:
         if self.dialect == "sqlite":
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": self.target,
                     "SQLITE_LOCK_TIMEOUT": "10",

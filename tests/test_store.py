@@ -249,3 +249,17 @@ def test_demo_is_reproducible(location: StoreLocation, tmp_path: Path) -> None:
     assert fingerprint(app) == fingerprint(other)
     app.close()
     other.close()
+
+
+def test_payloads_can_also_be_encrypted_at_rest(location: StoreLocation) -> None:
+    from dataclasses import replace
+
+    from eventsourcing.cryptography import AESCipher
+
+    encrypted = replace(location, cipher_key=AESCipher.create_key(32))
+    app = PanelApp(env=encrypted.env())
+    pid = app.register(signup("X-1"))
+    states = [n.state for n in app.recorder.select_notifications(start=None, limit=10)]
+    assert states and all(b'"purpose"' not in s and b'"external_ref"' not in s for s in states)
+    assert app.participant(pid).personal.name == SECRET_NAME  # and it reads back
+    app.close()
