@@ -137,7 +137,7 @@ def simulate(ctx: click.Context, cooldown_days: int | None, max_per_year: int | 
         return
     refs = _refs(ctx)
     say(f"Rule: {result.rules.describe()}. Of {result.invitations} past invitations, "
-        f"{len(result.exclusions)} would have been refused ({result.people} people).")
+        f"{len(result.exclusions)} would have been refused ({result.people} {'person' if result.people == 1 else 'people'}).")
     table(None, ["invited on", "participant", "engagement", "why"],
           [(e.invited_at.date(), e.ref or e.participant_id, refs.get(e.engagement_id, e.engagement_id), e.reason)
            for e in result.exclusions])
