@@ -128,7 +128,7 @@ def outstanding(ctx: click.Context, engagement_ref: str | None, as_of: str | Non
     day = parse_day(as_of, "--as-of") if as_of else date.today()
     lines = view_lines(ctx, engagement=app.resolve_engagement(engagement_ref) if engagement_ref else None)
     waiting = {"accrued": "awaiting approval", "approved": "awaiting issue", "issued": "issued, not cleared"}
-    items = []
+    items: list[dict[str, Any]] = []
     for line in lines:
         if line.status not in waiting:
             continue

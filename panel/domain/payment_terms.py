@@ -9,7 +9,8 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import ValidationError
-from panel.domain.payment import PAYMENT_NAMESPACE, UNITS, require_text as _require_text
+from panel.domain.payment import PAYMENT_NAMESPACE, UNITS
+from panel.domain.payment import require_text as _require_text
 from panel.domain.values import require_choice, require_utc
 
 

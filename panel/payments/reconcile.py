@@ -161,8 +161,8 @@ def match_statement(lines: Sequence[StatementLine], payments: Sequence[LedgerLin
             report.matched.append(Match(line, tuple(groups[fits[0]]), "amount_date", True))
             taken[fits[0]] = line.number
         elif fits:
-            report.unmatched.append((line, f"{len(fits)} issued payments fit by amount and date: "
-                                           "ask the bank for the reference"))
+            note = f"{len(fits)} issued payments fit by amount and date: ask the bank for the reference"
+            report.unmatched.append((line, note))
         else:
             report.unmatched.append((line, "no issued payment has this reference, or this amount near this date"))
     for ref, group in groups.items():

@@ -15,9 +15,11 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from panel.application import PanelApp
 from panel.domain.errors import ConcurrentUpdateError, ValidationError
+from panel.domain.participant import Participant
 from panel.domain.payment import (
     ACCRUED,
     APPROVED,
@@ -37,6 +39,7 @@ from panel.payments.rules import allocate_cap, session_fee
 
 T = TypeVar("T")
 FEE = "involvement_fee"
+ATTENDED_TOPIC = get_topic(Participant.Attended)
 
 
 def now() -> datetime:
@@ -61,7 +64,7 @@ class Payments:
     # -- loading ----------------------------------------------------------------------------
     def _get(self, aggregate_id: UUID, cls: type[T]) -> T | None:
         try:
-            aggregate = self.app.repository.get(aggregate_id)
+            aggregate: Any = self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         if not isinstance(aggregate, cls):
@@ -139,7 +142,7 @@ class Payments:
                                   "rate_card": None}
             card = f"{rate['rate_card']} v{rate['version']}" if rate.get("rate_card") else "engagement day rate"
             outcome, fresh = Outcome(), []
-            for pid in self.app.participant_ids():
+            for pid in self._attendees(eid):
                 person = self.app.participant_aggregate(pid)
                 record = person.participations.get(eid.hex)
                 new = []
@@ -163,6 +166,14 @@ class Payments:
             outcome.changed = [p.id for p in fresh]
             return fresh, outcome
         return self._save(attempt)
+
+    def _attendees(self, eid: UUID) -> list[UUID]:
+        """Participants with recorded attendance at the engagement, from the Attended events only."""
+        found: dict[UUID, None] = {}
+        for e in self._events([ATTENDED_TOPIC]):
+            if e.engagement_id == eid:
+                found[e.originator_id] = None
+        return list(found)
 
     def _fee_lines(self, eid: UUID, pid: UUID) -> list[Payment]:
         person = self.app.participant_aggregate(pid)
@@ -333,10 +344,10 @@ class Payments:
         return self._save(attempt)
 
     # -- queries -----------------------------------------------------------------------------------
-    def events(self) -> Iterator[Any]:
+    def _events(self, topics: Sequence[str]) -> Iterator[Any]:
         start = None
         while True:
-            page = self.app.recorder.select_notifications(start=start, limit=1000, topics=PAYMENT_TOPICS,
+            page = self.app.recorder.select_notifications(start=start, limit=1000, topics=topics,
                                                           inclusive_of_start=False)
             for n in page:
                 yield self.app.mapper.to_domain_event(n)
@@ -347,7 +358,7 @@ class Payments:
     def lines(self, *, engagement: UUID | None = None, participant: UUID | None = None) -> list[LedgerLine]:
         """Every payment line, folded from the stored events (the source of truth the view mirrors)."""
         rows: dict[UUID, dict[str, Any]] = {}
-        for e in self.events():
+        for e in self._events(PAYMENT_TOPICS):
             ledger.apply(rows, e)
         result = [ledger.to_line(r) for r in rows.values()]
         return [line for line in result if (engagement is None or line.engagement_id == engagement)

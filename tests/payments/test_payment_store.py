@@ -58,8 +58,8 @@ def test_four_eyes_and_budget_are_checked_before_anything_is_approved(app: Panel
     outcome = pay.approve(ids[:2], by="lee")
     assert outcome.warnings == []
     outcome = pay.approve(ids[2:], by="lee", allow_over_budget=True)
-    assert outcome.warnings == ["Warning: approving these takes vested to £1,400.00, over its budget £1,000.00 "
-                                "(code CE-1)"]
+    assert outcome.warnings == [("Warning: approving these takes vested to £1,400.00, over its budget £1,000.00 "
+                                 "(code CE-1)")]
     lines = pay.lines(engagement=eid)
     assert {x.budget_code for x in lines} == {"CE-1"} and sum(x.over_budget for x in lines) == 2
 
