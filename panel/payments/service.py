@@ -310,7 +310,7 @@ class Payments:
                 raise ValidationError("--reference names one transfer: the payments belong to "
                                       f"{len(people)} participants; leave it out to get one reference each")
             for group in people.values():
-                ref = reference or payment_reference(*(p.id for p in group))
+                ref = reference or payment_reference(group)
                 for p in group:
                     p.issue(route=route, reference=ref, batch_ref=batch_ref, by=by, at=moment)
             return payments, Outcome(changed=[p.id for p in payments])
@@ -382,7 +382,12 @@ class Payments:
         return hits[0]
 
 
-def payment_reference(*line_ids: UUID) -> str:
-    """Our reference for a transfer paying these lines: the same lines always give the same reference."""
-    digest = hashlib.sha256("".join(sorted(i.hex for i in line_ids)).encode()).hexdigest()
-    return f"PP-{digest[:8].upper()}"
+def payment_reference(lines: Sequence[Payment]) -> str:
+    """Our reference for one transfer paying these lines of one participant.
+
+    Made from the engagement and participant references and what each line pays for (session
+    date, receipt or voucher code), so the same lines always get the same reference, in any store.
+    """
+    parts = sorted(f"{p.kind}/{p.receipt or p.voucher_code or p.earned_on.isoformat()}" for p in lines)
+    text = "|".join([lines[0].engagement_ref, lines[0].participant_ref, *parts])
+    return f"PP-{hashlib.sha256(text.encode()).hexdigest()[:8].upper()}"
