@@ -28,8 +28,8 @@ LEDGER_COLUMNS = ("id", "engagement", "participant", "kind", "category", "earned
                   "status", "budget_code", "route", "reference", "batch_ref", "created_by", "approved_by",
                   "issued_on", "reconciled_on", "tax_year", "reason")
 TOTAL_FIELDS = ("lines", "accrued", "pending", "approved", "issued", "reconciled", "outstanding", "expenses", "income")
-EXPORT_KEYS = {"engagement": lambda l: l.engagement_ref, "budget": lambda l: l.budget_code or "",
-               "route": lambda l: l.route or "", "tax-year": lambda l: tax_year_label(l.tax_year)}
+EXPORT_KEYS = {"engagement": lambda l: l.engagement_ref, "budget": lambda l: l.budget_code or "(no code)",
+               "route": lambda l: l.route or "(not issued)", "tax-year": lambda l: tax_year_label(l.tax_year)}
 
 
 class TaxYear(click.ParamType):
@@ -118,7 +118,9 @@ def ledger(ctx: click.Context, engagement_ref: str | None, participant_ref: str 
 @json_option
 @click.pass_context
 def outstanding(ctx: click.Context, engagement_ref: str | None, as_of: str | None, as_json: bool) -> None:
-    """Payments not yet finished: awaiting approval, approved but not issued, issued but not cleared.
+    """Payments not yet finished, per person and stage: awaiting approval or issue, or issued but not cleared.
+
+    Ages count from when the payments reached their stage (the oldest in each group).
 
     Example:
 
@@ -128,20 +130,31 @@ def outstanding(ctx: click.Context, engagement_ref: str | None, as_of: str | Non
     day = parse_day(as_of, "--as-of") if as_of else date.today()
     lines = view_lines(ctx, engagement=app.resolve_engagement(engagement_ref) if engagement_ref else None)
     waiting = {"accrued": "awaiting approval", "approved": "awaiting issue", "issued": "issued, not cleared"}
-    items: list[dict[str, Any]] = []
+    groups: dict[tuple[str, str, str, str], list[LedgerLine]] = {}
     for line in lines:
-        if line.status not in waiting:
-            continue
-        since = {"accrued": line.accrued_at, "approved": line.approved_at, "issued": line.issued_at}[line.status]
-        items.append({"payment": line.id, "reference": line.reference, "engagement": line.engagement_ref,
-                      "participant": line.participant_ref, "kind": line.kind, "amount_pence": line.amount_pence,
-                      "stage": waiting[line.status], "age_days": (day - since.date()).days if since else None})
+        if line.status in waiting:
+            key = (line.engagement_ref, line.participant_ref, waiting[line.status], line.reference or "")
+            groups.setdefault(key, []).append(line)
+    items: list[dict[str, Any]] = []
+    for (engagement, participant, stage, reference), group in groups.items():
+        since = min(_since(line) for line in group)
+        items.append({"engagement": engagement, "participant": participant, "stage": stage,
+                      "reference": reference or None, "lines": len(group),
+                      "amount_pence": sum(line.amount_pence for line in group), "age_days": (day - since).days,
+                      "payments": [line.id for line in group]})
     if as_json:
         echo_json(items)
         return
-    table("Outstanding payments", ["payment", "engagement", "participant", "kind", "amount", "stage", "age (days)"],
-          [(str(i["payment"])[:8], i["engagement"], i["participant"], i["kind"], format_pence(i["amount_pence"]),
-            i["stage"], i["age_days"]) for i in items])
+    table("Outstanding payments", ["engagement", "participant", "stage", "reference", "lines", "amount", "age (days)"],
+          [(i["engagement"], i["participant"], i["stage"], i["reference"] or "", i["lines"],
+            format_pence(i["amount_pence"]), i["age_days"]) for i in items])
+    say(f"{len(items)} groups, {format_pence(sum(i['amount_pence'] for i in items))} outstanding")
+
+
+def _since(line: LedgerLine) -> date:
+    """When a line reached its current stage."""
+    moment = {"accrued": line.accrued_at, "approved": line.approved_at, "issued": line.issued_at}[line.status]
+    return moment.date() if moment else line.earned_on
 
 
 @click.command("totals")

@@ -108,7 +108,7 @@ def test_vested_end_to_end(app: PanelApp, run: Any) -> None:
     assert run("pay", "export", "--by", "engagement")[0] == \
         "engagement," + header + "vested,43,10637.40,0.00,10637.40,10637.40,5725.00,0.00,12.40,10625.00\n"
     assert run("pay", "export", "--by", "route")[0] == "route," + header + \
-        ",11,0.00,0.00,0.00,0.00,0.00,0.00,0.00,0.00\n" \
+        "(not issued),11,0.00,0.00,0.00,0.00,0.00,0.00,0.00,0.00\n" \
         "bank_transfer,32,10637.40,0.00,10637.40,10637.40,5725.00,0.00,12.40,10625.00\n"
     assert run("pay", "export", "--by", "tax-year")[0] == \
         "tax-year," + header + "2025-26,43,10637.40,0.00,10637.40,10637.40,5725.00,0.00,12.40,10625.00\n"
@@ -125,9 +125,9 @@ def test_vested_end_to_end(app: PanelApp, run: Any) -> None:
         ("tax_year", "2025-26", 227500, ["trading_allowance"]),  # £2,275 > £1,000
         ("benefit_week", "week of 2026-03-16", 227500, ["permitted_work_lower_limit"])]
     waiting = as_json(run, "pay", "outstanding", "--as-of", "2026-03-23")
-    assert {(w["participant"], w["stage"], w["age_days"]) for w in waiting} == {
-        ("VES-004", "issued, not cleared", 3), ("VES-005", "issued, not cleared", 3)}
-    assert sum(w["amount_pence"] for w in waiting) == PAYABLE["VES-004"] + PAYABLE["VES-005"]
+    assert [(w["participant"], w["stage"], w["reference"], w["lines"], w["amount_pence"], w["age_days"])
+            for w in waiting] == [("VES-004", "issued, not cleared", "PP-33B338FD", 8, PAYABLE["VES-004"], 3),
+                                  ("VES-005", "issued, not cleared", "PP-57A36228", 7, PAYABLE["VES-005"], 3)]
 
 
 def test_every_pay_command_has_help_with_an_example() -> None:
