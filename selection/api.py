@@ -1,0 +1,214 @@
+"""``select``: candidates, quotas and a seeded generator in; a SelectionResult out."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from selection import baselines, lottery
+from selection.checks import check_pool_size, ensure_feasible
+from selection.errors import (InfeasibleQuotasError, PoolTooSmallError, SelectionError,
+                              UnsupportedOptionError)
+from selection.highs_util import solver_version
+from selection.leximin import leximin
+from selection.model import ALGORITHM_VERSION, Candidate, Quota, SelectionResult
+from selection.pool import (build_pool, check_ids, household_key, shift_quotas,
+                            validate_quotas)
+from selection.report import build_report
+from selection.reserves import draw_reserves
+
+ALGORITHMS = ("leximin", "uniform", "legacy")
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class _Problem:
+    candidates: tuple[Candidate, ...]  # everyone, sorted by id
+    quotas: tuple[Quota, ...]  # validated, sorted
+    k: int
+    fixed: tuple[Candidate, ...]  # must_include
+    rest: tuple[Candidate, ...]  # still drawable
+    rest_quotas: tuple[Quota, ...]  # quotas for the k - len(fixed) remaining seats
+
+
+@dataclass(frozen=True)
+class _Draw:
+    selected: tuple[str, ...]
+    probabilities: dict[str, float]
+    optimal: dict[str, float]
+    panels: tuple[tuple[str, ...], ...]
+    index: int
+    distribution: tuple[Any, ...] = ()
+    types: tuple[Any, ...] = ()
+    extra: dict[str, Any] | None = None
+
+
+def select(candidates: Iterable[Candidate], quotas: Iterable[Quota], k: int, *,
+           rng: np.random.Generator, algorithm: str = "leximin",
+           must_include: Iterable[str] = (), must_exclude: Iterable[str] = (),
+           lottery_size: int = 1000, reserves: int = 0, seed_from: str | None = None,
+           progress: Progress | None = None, monte_carlo_draws: int = 1000) -> SelectionResult:
+    """Select a panel of ``k`` people meeting every quota; deterministic given the inputs.
+
+    Raises a SelectionError subclass with a code and a one-line fix when it cannot.
+    """
+    if algorithm not in ALGORITHMS:
+        raise UnsupportedOptionError(f"unknown algorithm {algorithm!r}; use one of "
+                                     f"{', '.join(ALGORITHMS)}.")
+    if lottery_size < 1:
+        raise UnsupportedOptionError("lottery_size must be at least 1.")
+    options = {"algorithm": algorithm, "must_include": sorted(set(must_include)),
+               "must_exclude": sorted(set(must_exclude)), "lottery_size": lottery_size,
+               "reserves": reserves, "seed_from": seed_from,
+               "monte_carlo_draws": monte_carlo_draws,
+               "rng_state": rng.bit_generator.state}
+    problem = _prepare(list(candidates), list(quotas), k, options)
+    report = progress or (lambda stage, done, total: None)
+    if algorithm == "uniform":
+        draw = _uniform(problem, rng, seed_from)
+    elif algorithm == "legacy":
+        draw = _legacy(problem, rng, seed_from, monte_carlo_draws)
+    else:
+        draw = _leximin(problem, rng, seed_from, lottery_size, report)
+    report("reserves", 0, reserves)
+    drawable = [c for c in problem.candidates if c.id not in set(options["must_exclude"])]
+    reserve_ids = draw_reserves(drawable, problem.quotas, draw.selected, reserves, rng)
+    report("reserves", len(reserve_ids), reserves)
+    extra = {"lottery_size": len(draw.panels), **(draw.extra or {})}
+    return SelectionResult(
+        algorithm=algorithm, algorithm_version=ALGORITHM_VERSION, solver="HiGHS",
+        solver_version=solver_version(), k=k, selected=draw.selected, reserves=reserve_ids,
+        probabilities=draw.probabilities, optimal_probabilities=draw.optimal,
+        lottery=draw.panels, lottery_index=draw.index, distribution=draw.distribution,
+        types=draw.types, report=build_report(problem.candidates, problem.quotas, k,
+                                              draw.selected, draw.probabilities, draw.optimal,
+                                              extra),
+        inputs_sha256=inputs_digest(problem.candidates, problem.quotas, k, options),
+        options=options)
+
+
+def inputs_digest(candidates: Sequence[Candidate], quotas: Sequence[Quota], k: int,
+                  options: dict[str, Any]) -> str:
+    """Return a sha256 over a canonical JSON of everything that determines the result."""
+    payload = {
+        "candidates": [[c.id, sorted((str(a), str(b)) for a, b in c.features.items()),
+                        c.household] for c in sorted(candidates, key=lambda c: c.id)],
+        "quotas": [[q.feature, q.value, q.min, q.max, q.min_flex, q.max_flex] for q in quotas],
+        "k": k, "options": options, "algorithm_version": ALGORITHM_VERSION,
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _prepare(candidates: list[Candidate], quotas: list[Quota], k: int,
+             options: dict[str, Any]) -> _Problem:
+    everyone = tuple(sorted(candidates, key=lambda c: c.id))
+    if len({c.id for c in everyone}) != len(everyone):
+        raise SelectionError("two candidates share an id; ids must be unique.",
+                             code="duplicate_id")
+    checked = validate_quotas(everyone, quotas)
+    include = check_ids(everyone, options["must_include"], "must_include")
+    exclude = check_ids(everyone, options["must_exclude"], "must_exclude")
+    if include & exclude:
+        raise UnsupportedOptionError(f"{sorted(include & exclude)[0]} is both in must_include and "
+                                     "must_exclude; keep it in one.")
+    fixed = tuple(c for c in everyone if c.id in include)
+    houses = [household_key(c) for c in fixed if household_key(c) is not None]
+    if len(houses) != len(set(houses)):
+        raise UnsupportedOptionError("must_include holds two people of one household; keep one.")
+    if len(fixed) > k:
+        raise PoolTooSmallError(f"must_include names {len(fixed)} people but the panel has only "
+                                f"{k} seats; raise the panel size or shorten the list.")
+    rest = tuple(c for c in everyone if c.id not in include | exclude
+                 and (household_key(c) is None or household_key(c) not in houses))
+    shifted = shift_quotas(checked, fixed)
+    over = [q for q in shifted if q.max < 0]
+    if over:
+        raise InfeasibleQuotasError(f"the must_include people alone exceed the max of "
+                                    f"{over[0].label}; raise it or shorten must_include.")
+    return _Problem(everyone, checked, k, fixed, rest, shifted)
+
+
+def _generator(rng: np.random.Generator, seed_from: str | None) -> np.random.Generator:
+    if seed_from is None:
+        return rng
+    digest = hashlib.sha256(seed_from.encode("utf-8")).digest()
+    return np.random.default_rng(int.from_bytes(digest, "big"))
+
+
+def _with_fixed(problem: _Problem, panel: Sequence[str]) -> tuple[str, ...]:
+    return tuple(sorted([*panel, *(c.id for c in problem.fixed)]))
+
+
+def _person_probabilities(problem: _Problem, drawn: dict[str, float]) -> dict[str, float]:
+    fixed = {c.id for c in problem.fixed}
+    return {c.id: 1.0 if c.id in fixed else drawn.get(c.id, 0.0) for c in problem.candidates}
+
+
+def _uniform(problem: _Problem, rng: np.random.Generator, seed_from: str | None) -> _Draw:
+    if problem.quotas:
+        raise UnsupportedOptionError("algorithm uniform ignores quotas; remove the quotas or use "
+                                     "algorithm leximin.")
+    groups = baselines.household_groups(problem.rest)
+    seats = problem.k - len(problem.fixed)
+    if seats > len(groups):
+        raise PoolTooSmallError(f"panel size {problem.k} needs {seats} more people but the pool "
+                                f"has only {len(groups)} households left; lower the panel size.")
+    probs = _person_probabilities(problem, baselines.uniform_probabilities(groups, seats))
+    panel = _with_fixed(problem, baselines.uniform_draw(groups, seats, _generator(rng, seed_from)))
+    return _Draw(panel, probs, dict(probs), (panel,), 0, extra={"draw": "direct uniform draw"})
+
+
+def _legacy(problem: _Problem, rng: np.random.Generator, seed_from: str | None,
+            draws: int) -> _Draw:
+    seats = problem.k - len(problem.fixed)
+    pool = build_pool(problem.rest, problem.rest_quotas)
+    check_pool_size(pool, seats)
+    ensure_feasible(pool, seats)
+    greedy = baselines.Legacy(problem.rest, problem.rest_quotas, seats)
+    panel = _with_fixed(problem, greedy.draw(_generator(rng, seed_from)))
+    counts: dict[str, int] = {}
+    for _ in range(draws):
+        for person in greedy.draw(rng):
+            counts[person] = counts.get(person, 0) + 1
+    estimate = {person: count / max(draws, 1) for person, count in counts.items()}
+    probs = _person_probabilities(problem, estimate)
+    return _Draw(panel, probs, dict(probs), (panel,), 0,
+                 extra={"draw": "direct greedy draw",
+                        "probability_estimate": f"Monte Carlo over {draws} draws"})
+
+
+def _leximin(problem: _Problem, rng: np.random.Generator, seed_from: str | None, size: int,
+             progress: Progress) -> _Draw:
+    seats = problem.k - len(problem.fixed)
+    progress("checking", 0, 1)
+    pool = build_pool(problem.rest, problem.rest_quotas)
+    check_pool_size(pool, seats)
+    ensure_feasible(pool, seats)
+    progress("checking", 1, 1)
+    outcome = leximin(pool, seats, progress)
+    order = sorted(range(len(outcome.columns)), key=lambda i: tuple(-outcome.columns[i]))
+    columns = [outcome.columns[i] for i in order]
+    weights = outcome.weights[order]
+    progress("lottery", 0, size)
+    counts = lottery.round_counts(weights, size, rng)
+    panels = tuple(_with_fixed(problem, p) for p in lottery.expand(columns, counts, pool.types, rng))
+    progress("lottery", size, size)
+    ids = [c.id for c in problem.candidates]
+    optimal = {person: float(outcome.type_probabilities[t])
+               for t, kind in enumerate(pool.types) for person in kind.members}
+    index = lottery.draw_index(size, rng, seed_from)
+    distribution = tuple(
+        (tuple((pool.types[t].key, int(c[t])) for t in np.flatnonzero(c)), float(w))
+        for c, w in zip(columns, weights))
+    extra = {key: outcome.stats[key] for key in ("columns", "rounds", "levels", "ilp_calls")}
+    extra.update({"solve_seconds": outcome.stats["seconds"], "types": len(pool.types),
+                  "support": len(columns), "draw": "uniform index into the lottery"})
+    return _Draw(panels[index], lottery.marginals(panels, ids),
+                 _person_probabilities(problem, optimal), panels, index, distribution,
+                 pool.types, extra)

@@ -1,0 +1,74 @@
+"""Small helpers around highspy: deterministic options and sparse model building."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import highspy
+import numpy as np
+
+from selection.errors import SolverError
+
+INF = highspy.kHighsInf
+
+
+def solver_version() -> str:
+    """Return the HiGHS version string, e.g. ``1.15.1``."""
+    h = highspy.Highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+def new_model(*, mip_gap: float = 1e-9) -> highspy.Highs:
+    """Return a silent, single-threaded, deterministic HiGHS instance."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", mip_gap)
+    h.setOptionValue("mip_abs_gap", 1e-9)
+    h.setOptionValue("mip_feasibility_tolerance", 1e-9)
+    return h
+
+
+def add_columns(h: highspy.Highs, lower: np.ndarray, upper: np.ndarray, cost: np.ndarray) -> None:
+    """Add columns without matrix entries."""
+    count = len(lower)
+    h.addCols(count, cost.astype(float), lower.astype(float), upper.astype(float), 0,
+              np.zeros(count, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+
+
+def add_rows(h: highspy.Highs, rows: Sequence[tuple[np.ndarray, np.ndarray]],
+             lower: Sequence[float], upper: Sequence[float]) -> None:
+    """Add rows given as (column indices, values) pairs."""
+    starts, indices, values = [], [], []
+    offset = 0
+    for cols, vals in rows:
+        starts.append(offset)
+        indices.append(np.asarray(cols, dtype=np.int32))
+        values.append(np.asarray(vals, dtype=float))
+        offset += len(cols)
+    if not rows:
+        return
+    h.addRows(len(rows), np.asarray(lower, dtype=float), np.asarray(upper, dtype=float), offset,
+              np.asarray(starts, dtype=np.int32), np.concatenate(indices), np.concatenate(values))
+
+
+def set_integer(h: highspy.Highs, count: int) -> None:
+    """Mark the first ``count`` columns as integer."""
+    h.changeColsIntegrality(count, np.arange(count, dtype=np.int32),
+                            np.full(count, highspy.HighsVarType.kInteger))
+
+
+def run(h: highspy.Highs, what: str) -> highspy.HighsModelStatus:
+    """Solve and return the model status, raising SolverError on a solver failure."""
+    h.run()
+    status = h.getModelStatus()
+    if status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible):
+        return status
+    raise SolverError(f"HiGHS stopped with status {h.modelStatusToString(status)} while solving "
+                      f"the {what}; please report this instance.")
+
+
+def is_optimal(status: highspy.HighsModelStatus) -> bool:
+    """Return True for an optimal status."""
+    return bool(status == highspy.HighsModelStatus.kOptimal)

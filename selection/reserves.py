@@ -1,0 +1,97 @@
+"""Ordered reserve lists and quota-aware replacement of panel members who drop out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from selection.errors import UnknownCandidateError
+from selection.model import Candidate, Quota, Replacement, normalize
+from selection.pool import feature_values, household_key
+
+
+def _profile(candidate: Candidate, quotas: Sequence[Quota]) -> tuple[str, ...]:
+    values = feature_values(candidate)
+    return tuple(values.get(f, "") for f in dict.fromkeys(normalize(q.feature) for q in quotas))
+
+
+def draw_reserves(candidates: Sequence[Candidate], quotas: Sequence[Quota],
+                  selected: Sequence[str], count: int, rng: np.random.Generator) -> tuple[str, ...]:
+    """Return ``count`` reserves: for panel members in seeded order, a random unselected person
+    with the nearest quota profile (same profile first), never a housemate of the panel."""
+    by_id = {c.id: c for c in candidates}
+    chosen_houses = {household_key(by_id[i]) for i in selected} - {None}
+    pool = [c for c in sorted(candidates, key=lambda c: c.id)
+            if c.id not in set(selected) and household_key(c) not in chosen_houses]
+    profiles = np.array([_profile(c, quotas) for c in pool], dtype=object).reshape(len(pool), -1)
+    available = np.ones(len(pool), dtype=bool)
+    members = [selected[int(i)] for i in rng.permutation(len(selected))]
+    reserves: list[str] = []
+    while len(reserves) < min(count, len(pool)) and members:
+        for member in members:
+            if len(reserves) >= min(count, len(pool)):
+                break
+            target = np.array(_profile(by_id[member], quotas), dtype=object)
+            distance = (profiles != target).sum(axis=1) if profiles.size else np.zeros(len(pool))
+            distance = np.where(available, distance, np.iinfo(np.int64).max)
+            nearest = np.flatnonzero(distance == distance.min())
+            pick = int(nearest[int(rng.integers(nearest.size))])
+            available[pick] = False
+            reserves.append(pool[pick].id)
+    return tuple(reserves)
+
+
+def _broken(candidates: dict[str, Candidate], quotas: Sequence[Quota],
+            panel: Sequence[str]) -> list[str]:
+    problems = []
+    values = [feature_values(candidates[i]) for i in panel]
+    for quota in quotas:
+        count = sum(v.get(normalize(quota.feature)) == normalize(quota.value) for v in values)
+        if count < quota.min:
+            problems.append(f"{quota.label} would have {count}, below its min {quota.min}")
+        elif count > quota.max:
+            problems.append(f"{quota.label} would have {count}, above its max {quota.max}")
+    houses = [household_key(candidates[i]) for i in panel]
+    known = [h for h in houses if h is not None]
+    if len(known) != len(set(known)):
+        problems.append("two panel members would share a household")
+    return problems
+
+
+def replace(candidates: Sequence[Candidate], quotas: Sequence[Quota], panel: Sequence[str],
+            dropout_id: str, reserves: Sequence[str]) -> Replacement:
+    """Replace ``dropout_id`` by the first reserve that keeps every quota and household rule.
+
+    When no reserve can, the reserve breaking the fewest rules is chosen and ``quota_ok`` is
+    False with a message naming what breaks.
+    """
+    by_id = {c.id: c for c in candidates}
+    if dropout_id not in panel:
+        raise UnknownCandidateError(f"{dropout_id} is not on the panel; check the id.")
+    rest = [p for p in panel if p != dropout_id]
+    options = [r for r in reserves if r in by_id and r not in panel]
+    if not options:
+        return Replacement(dropout_id, None, False, f"no reserve left to replace {dropout_id}; "
+                           "draw more reserves.", tuple(rest), tuple(reserves))
+    best: tuple[int, str, list[str]] | None = None
+    for reserve in options:
+        problems = _broken(by_id, quotas, rest + [reserve])
+        if not problems:
+            return _replacement(dropout_id, reserve, rest, reserves, [])
+        if best is None or len(problems) < best[0]:
+            best = (len(problems), reserve, problems)
+    assert best is not None
+    return _replacement(dropout_id, best[1], rest, reserves, best[2])
+
+
+def _replacement(dropout: str, reserve: str, rest: list[str], reserves: Sequence[str],
+                 problems: list[str]) -> Replacement:
+    panel = tuple(sorted(rest + [reserve]))
+    left = tuple(r for r in reserves if r != reserve)
+    if not problems:
+        message = f"{reserve} replaces {dropout}; every quota still holds."
+    else:
+        message = (f"{reserve} replaces {dropout} but no reserve keeps every quota: "
+                   + "; ".join(problems) + ".")
+    return Replacement(dropout, reserve, not problems, message, panel, left, tuple(problems))
