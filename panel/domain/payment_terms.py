@@ -104,6 +104,14 @@ class PaymentTerms(Aggregate):
         by: str
         at: datetime
 
+    class ApprovalsRecorded(Aggregate.Event):
+        payments: int
+        amount_pence: int
+        approved_before_pence: int
+        over_budget: bool
+        by: str
+        at: datetime
+
     class FeeDeclined(Aggregate.Event):
         participant_id: UUID
         reason: str
@@ -155,6 +163,22 @@ class PaymentTerms(Aggregate):
     @event(BudgetSet)
     def _set_budget(self, code: str, amount_pence: int, four_eyes_above_pence: int, by: str, at: datetime) -> None:
         self.budget_code, self.budget_pence, self.four_eyes_above_pence = code, amount_pence, four_eyes_above_pence
+
+    def record_approvals(self, *, payments: int, amount_pence: int, approved_before_pence: int, over_budget: bool,
+                         by: str, at: datetime) -> None:
+        """Note an approval run against the budget (the budget position at the time is part of the record).
+
+        Saved with the approved payments, it also makes concurrent approvals of one engagement
+        conflict, so the budget check of the second is re-run on retry.
+        """
+        self._record_approvals(payments=payments, amount_pence=amount_pence,
+                               approved_before_pence=approved_before_pence, over_budget=over_budget,
+                               by=_require_text(by, "--by"), at=require_utc(at))
+
+    @event(ApprovalsRecorded)
+    def _record_approvals(self, payments: int, amount_pence: int, approved_before_pence: int, over_budget: bool,
+                          by: str, at: datetime) -> None:
+        pass
 
     def decline_fee(self, *, participant_id: UUID, reason: str, by: str, at: datetime) -> None:
         self._decline_fee(participant_id=participant_id, reason=_require_text(reason, "--reason"),

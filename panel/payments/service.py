@@ -267,9 +267,12 @@ class Payments:
             by_engagement: dict[UUID, list[Payment]] = {}
             for p in payments:
                 by_engagement.setdefault(p.engagement_id, []).append(p)
+            terms_changed = []
             for eid, group in by_engagement.items():
                 terms = self.terms(eid)
-                over = self._over_budget(eid, terms, group)
+                before = ledger.totals(self.lines(engagement=eid)).approved
+                amount = sum(p.amount_pence for p in group if p.status == ACCRUED)
+                over = over_budget(group[0].engagement_ref, terms, before, amount)
                 for p in group:  # four-eyes and state are checked first, on every payment
                     p.approve(by=by, four_eyes_above_pence=terms.four_eyes_above_pence,
                               budget_code=terms.budget_code, over_budget=over is not None, at=moment)
@@ -278,19 +281,11 @@ class Payments:
                                                      "with `panel pay budget set`; nothing was approved")
                 if over:
                     outcome.warnings.append("Warning: " + over)
-            return payments, outcome
+                terms.record_approvals(payments=len(group), amount_pence=amount, approved_before_pence=before,
+                                       over_budget=over is not None, by=by, at=moment)
+                terms_changed.append(terms)
+            return [*terms_changed, *payments], outcome
         return self._save(attempt)
-
-    def _over_budget(self, eid: UUID, terms: PaymentTerms, group: list[Payment]) -> str | None:
-        """Why approving ``group`` would take the engagement over its budget, or None."""
-        if terms.budget_pence is None:
-            return None
-        before = ledger.totals(self.lines(engagement=eid)).approved
-        after = before + sum(p.amount_pence for p in group if p.status == ACCRUED)
-        if after <= terms.budget_pence:
-            return None
-        return (f"approving these takes {group[0].engagement_ref} to {format_pence(after)}, over its budget "
-                f"{format_pence(terms.budget_pence)} (code {terms.budget_code})")
 
     def issue(self, ids: Sequence[UUID], *, route: str, by: str, batch_ref: str | None = None,
               reference: str | None = None, at: datetime | None = None) -> Outcome:
@@ -391,3 +386,11 @@ def payment_reference(lines: Sequence[Payment]) -> str:
     parts = sorted(f"{p.kind}/{p.receipt or p.voucher_code or p.earned_on.isoformat()}" for p in lines)
     text = "|".join([lines[0].engagement_ref, lines[0].participant_ref, *parts])
     return f"PP-{hashlib.sha256(text.encode()).hexdigest()[:8].upper()}"
+
+
+def over_budget(engagement_ref: str, terms: PaymentTerms, before: int, amount: int) -> str | None:
+    """Why approving ``amount`` on top of ``before`` takes the engagement over its budget, or None."""
+    if terms.budget_pence is None or before + amount <= terms.budget_pence:
+        return None
+    return (f"approving these takes {engagement_ref} to {format_pence(before + amount)}, over its budget "
+            f"{format_pence(terms.budget_pence)} (code {terms.budget_code})")

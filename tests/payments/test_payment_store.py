@@ -135,3 +135,26 @@ def test_the_ledger_view_equals_the_fold_of_the_store_and_catches_up_incremental
         assert ledger_lines(app, engine, tax_year=2025) and not ledger_lines(app, engine, tax_year=2026)
     finally:
         engine.dispose()
+
+
+def test_concurrent_approvals_cannot_both_pass_the_budget(app: PanelApp, location: StoreLocation) -> None:
+    eid, _ = open_vested(app, people=2, days=DAYS[:1])
+    pay = Payments(app)
+    pay.set_budget(eid, code="CE-1", amount_pence=35000, four_eyes_above_pence=0, by="lee")
+    pay.accrue(eid, by="sam")
+    first, second = [x.id for x in pay.lines(engagement=eid)]
+    other = PanelApp(env=location.env())
+    try:
+        save, raced = app.save, []
+
+        def save_after_the_other_writer(*items: object) -> object:
+            if not raced:  # the other approver commits between our budget check and our save
+                raced.append(Payments(other).approve([second], by="kim"))
+            return save(*items)
+
+        app.save = save_after_the_other_writer  # type: ignore[method-assign]
+        with pytest.raises(BudgetExceededError, match="to £700.00, over its budget £350.00"):
+            pay.approve([first], by="lee")
+    finally:
+        other.close()
+    assert {x.id: x.status for x in Payments(app).lines()} == {first: "accrued", second: "approved"}
