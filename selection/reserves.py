@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from selection.errors import UnknownCandidateError
-from selection.model import Candidate, Quota, Replacement, normalize
+from selection.model import Candidate, Quota, Replacement, SelectionResult, normalize
 from selection.pool import feature_values, household_key
 
 
@@ -59,13 +59,22 @@ def _broken(candidates: dict[str, Candidate], quotas: Sequence[Quota],
     return problems
 
 
-def replace(candidates: Sequence[Candidate], quotas: Sequence[Quota], panel: Sequence[str],
-            dropout_id: str, reserves: Sequence[str]) -> Replacement:
-    """Replace ``dropout_id`` by the first reserve that keeps every quota and household rule.
+def replace(candidates: Sequence[Candidate], quotas: Sequence[Quota],
+            panel: Sequence[str] | SelectionResult, dropout_id: str | None = None,
+            reserves: Sequence[str] | None = None, *, dropout: str | None = None) -> Replacement:
+    """Replace ``dropout_id`` (alias ``dropout``) by the first reserve keeping every quota.
 
-    When no reserve can, the reserve breaking the fewest rules is chosen and ``quota_ok`` is
-    False with a message naming what breaks.
+    ``panel`` is the current panel's ids or a SelectionResult (whose reserves are then the
+    default). When no reserve keeps every quota and household rule, the reserve breaking the
+    fewest is chosen, ``quota_ok`` is False and the message names what breaks.
     """
+    if isinstance(panel, SelectionResult):
+        reserves = panel.reserves if reserves is None else reserves
+        panel = panel.selected
+    dropout_id = dropout_id if dropout_id is not None else dropout
+    if dropout_id is None:
+        raise UnknownCandidateError("replace needs the id of the person who dropped out.")
+    reserves = tuple(reserves or ())
     by_id = {c.id: c for c in candidates}
     if dropout_id not in panel:
         raise UnknownCandidateError(f"{dropout_id} is not on the panel; check the id.")

@@ -1,0 +1,54 @@
+"""Leximin probabilities equal an independent brute-force leximin over enumerated panels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from selection_helpers import enumerated_leximin, people
+
+from selection import Quota, select
+
+SKEWED = [("f", "young"), ("f", "old"), ("f", "old"), ("f", "old"), ("f", "mid"),
+          ("m", "young"), ("m", "old"), ("m", "mid"), ("m", "mid"), ("x", "young"),
+          ("f", "mid"), ("m", "old"), ("f", "young")]
+QUOTAS = [Quota("gender", "f", 2, 3), Quota("gender", "m", 1, 2), Quota("gender", "x", 0, 1),
+          Quota("age", "young", 2, 2), Quota("age", "old", 1, 2), Quota("age", "mid", 1, 2)]
+
+
+def _compare(candidates, quotas, k):
+    result = select(candidates, quotas, k, rng=np.random.default_rng(7), lottery_size=50)
+    expected = enumerated_leximin(candidates, quotas, k)
+    for person, probability in expected.items():
+        assert result.optimal_probabilities[person] == pytest.approx(probability, abs=1e-6), person
+
+
+def test_leximin_matches_enumeration_on_a_skewed_pool():
+    _compare(people(SKEWED), QUOTAS, 5)
+
+
+def test_leximin_matches_enumeration_with_households():
+    households = {0: "a", 5: "a", 9: "a", 1: "b", 2: "b", 6: "c", 12: "c"}
+    _compare(people(SKEWED, households=households), QUOTAS, 5)
+
+
+def test_leximin_matches_enumeration_with_three_features():
+    rows = [(g, a, r) for g, a, r in zip("ffmmfmfmfmfmmf", "yyoomyomymooyo", "nnsnssnnsnnsss")]
+    quotas = [Quota("g", "f", 2, 3), Quota("g", "m", 2, 3), Quota("a", "y", 1, 2),
+              Quota("a", "o", 1, 3), Quota("r", "n", 2, 3), Quota("r", "s", 2, 3)]
+    _compare(people(rows, names=("g", "a", "r"), households={0: "h", 3: "h", 7: "h"}), quotas, 5)
+
+
+def test_distribution_is_consistent_with_its_marginals():
+    candidates = people(SKEWED)
+    result = select(candidates, QUOTAS, 5, rng=np.random.default_rng(1), lottery_size=200)
+    sizes = {t.key: len(t.members) for t in result.types}
+    marginal = {t.key: 0.0 for t in result.types}
+    for composition, weight in result.distribution:
+        assert sum(count for _, count in composition) == 5
+        for key, count in composition:
+            marginal[key] += weight * count / sizes[key]
+    for kind in result.types:
+        for person in kind.members:
+            assert result.optimal_probabilities[person] == pytest.approx(marginal[kind.key], abs=1e-9)
+    assert sum(w for _, w in result.distribution) == pytest.approx(1.0)
+    assert sum(result.optimal_probabilities.values()) == pytest.approx(5.0, abs=1e-6)
