@@ -366,14 +366,14 @@ class Payments:
             return UUID(key)
         except ValueError:
             pass
-        if len(key) < 8:
-            raise ValidationError(f"payment {text!r} is too short: give 8 or more characters of its id, or its "
-                                  "PP- reference")
-        hits = [line.id for line in self.lines()
-                if str(line.id).startswith(key) or (line.reference or "").lower() == key]
+        lines = self.lines()
+        hits = [line.id for line in lines if (line.reference or "").lower() == key]
+        if not hits and len(key) >= 8:
+            hits = [line.id for line in lines if str(line.id).startswith(key)]
         if len(hits) != 1:
-            raise PaymentStateError(f"{'no' if not hits else len(hits)} payments match {text!r}: give more of "
-                                    "the id (see `panel pay ledger`)")
+            many = f"{len(hits)} payments (one transfer) have reference {text!r}: name one by its id"
+            none = f"no payment has id or reference {text!r}: give 8 or more characters of its id (`panel pay ledger`)"
+            raise PaymentStateError(many if hits else none)
         return hits[0]
 
 
