@@ -146,3 +146,18 @@ def test_every_pay_command_has_help_with_an_example() -> None:
     assert len(commands) >= 18
     for name, command in commands:
         assert command.help and "Example:" in command.help and "panel pay" in command.help, name
+
+
+def test_the_readme_section_names_every_pay_command() -> None:
+    from cli.pay import pay
+
+    section = (Path(__file__).resolve().parents[2] / "panel" / "payments" / "README-section.md").read_text()
+
+    def paths(group: Any, prefix: str) -> list[str]:
+        found = [prefix]
+        for name, command in group.commands.items():
+            found += paths(command, f"{prefix} {name}") if hasattr(command, "commands") else [f"{prefix} {name}"]
+        return found
+
+    for path in paths(pay, "panel pay"):
+        assert path in section, f"`{path}` is not in panel/payments/README-section.md"
