@@ -37,7 +37,7 @@ def session_fee(unit: str, amount_pence: int, half_day: bool, hours_per_day: int
     if unit == "hour":
         full = amount_pence * hours_per_day
         if half_day:
-            return half_up(full), f"{hours_per_day}/2 hours"
+            return half_up(full), f"{hours_per_day // 2}{'.5' if hours_per_day % 2 else ''} hours"
         return full, f"{hours_per_day} hours"
     if unit == "session":
         return amount_pence, "1 session"

@@ -29,7 +29,8 @@ def test_day_rate_full_and_half_day_with_odd_penny_to_the_participant() -> None:
     assert session_fee("day", 35000, True) == (17500, "0.5 day")
     assert session_fee("day", 35001, True) == (17501, "0.5 day")
     assert session_fee("half_day", 17500, False) == (35000, "2 half days")
-    assert session_fee("hour", 2501, True, hours_per_day=3) == (3752, "3/2 hours")
+    assert session_fee("hour", 2501, True, hours_per_day=3) == (3752, "1.5 hours")
+    assert session_fee("hour", 2500, True, hours_per_day=6) == (7500, "3 hours")
     assert session_fee("session", 5000, True) == (5000, "1 session")
     with pytest.raises(ValidationError, match="task"):
         session_fee("task", 5000, False)
