@@ -50,6 +50,22 @@ def demo(app: PanelApp, people: int, seed: int) -> None:
         rows.append((e.ref, e.kind, len(e.sessions), e.sessions[0].isoformat() if e.sessions else "-",
                      "; ".join(e.eligibility) or "everyone"))
     table("Engagements", ["ref", "type", "sessions", "first session", "eligibility"], rows)
+    from cli.draw import render_draw
+    from panel.demo import demo_draw
+    from panel.draws import Draws
+
+    import selection
+    from panel.domain.errors import PanelError
+
+    try:
+        draw_id, fresh = demo_draw(app, seed)
+    except (selection.SelectionError, PanelError) as exc:
+        say(f"No demo draw: {exc} (try more --people)")
+        return
+    say(("Drew" if fresh else "Already drawn:") + " a fair panel of 6 for vested-youth-panel "
+        "(quotas on age band, gender and Core20; leximin; reserves 3)")
+    render_draw(app, Draws(app).get(draw_id))
+    say(f"Check it any time with: panel draw verify {draw_id}")
 
 
 def register(group: click.Group) -> None:

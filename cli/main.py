@@ -54,6 +54,7 @@ def _register() -> None:
     # further command groups register here
     from cli import views; views.register(cli)
     from cli import pay; pay.register(cli)
+    from cli import draw; draw.register(cli)
 
 
 _register()

@@ -152,3 +152,23 @@ def build_demo(app: PanelApp, people: int, seed: int, progress: Callable[[int], 
     created, unchanged, events = app.register_many(make_signups(people, seed), progress=progress,
                                                    history=history_maker(seed))
     return DemoSummary(people, created, unchanged, events, opened, vested)
+
+
+DEMO_QUOTAS = [("age_band", "18-21", 2, 4), ("age_band", "22-25", 2, 4), ("gender", "woman", 2, 4),
+               ("gender", "man", 2, 4), ("core20", "yes", 2, 4)]
+DRAW_AT = ANCHOR + timedelta(days=14)
+
+
+def demo_draw(app: PanelApp, seed: int) -> tuple[UUID, bool]:
+    """The demo's main job: a fair draw for the Vested-style youth panel (once per store)."""
+    import selection
+    from panel.draws import Draws
+
+    draws = Draws(app)
+    vested = engagement_id(str(VESTED["ref"]))
+    for existing in draws.list():
+        if existing.engagement_id == vested:
+            return existing.id, False
+    quotas = [selection.Quota(f, v, lo, hi) for f, v, lo, hi in DEMO_QUOTAS]
+    outcome = draws.draw(vested, 6, quotas, seed=seed, reserves=3, at=DRAW_AT, drawn_by="demo")
+    return outcome.draw_id, True

@@ -116,11 +116,15 @@ def test_import_reports_every_bad_row(run, tmp_path: Path) -> None:  # type: ign
 
 
 def test_demo_prints_what_it_did(run) -> None:  # type: ignore[no-untyped-def]
-    out, _ = run("demo", "--people", "40", "--seed", "3")
-    assert out.startswith("Demo store (seed 3): 40 people registered, 0 already present, ")
-    assert "vested-youth-panel" in out
-    out, _ = run("demo", "--people", "40", "--seed", "3")
-    assert "0 people registered, 40 already present, 0 events written" in out
+    out, _ = run("demo", "--people", "150", "--seed", "3")
+    assert out.startswith("Demo store (seed 3): 150 people registered, 0 already present, ")
+    assert "Drew a fair panel of 6 for vested-youth-panel" in out
+    draw_id = out.split("panel draw verify ")[-1].strip()
+    assert run("draw", "verify", draw_id)[0].startswith(f"Verified draw {draw_id}")
+    out, _ = run("demo", "--people", "150", "--seed", "3")
+    assert "0 people registered, 150 already present, 0 events written" in out
+    assert "Already drawn: a fair panel of 6" in out and draw_id in out
+
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:

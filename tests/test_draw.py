@@ -1,0 +1,143 @@
+"""Draws through the application and the CLI, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from click.testing import CliRunner
+
+import selection
+from cli.main import cli
+from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.draws import Draws, NoEligiblePeopleError
+
+T0 = datetime(2026, 1, 10, 9, tzinfo=timezone.utc)
+DRAW_AT = datetime(2026, 2, 1, 9, tzinfo=timezone.utc)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def populate(app: PanelApp, n: int = 40) -> UUID:
+    """n young applicants (Vested-like) with mixed attributes; a few cannot be drawn."""
+    signups = []
+    for i in range(n):
+        consents = [ConsentSpec("contact", "v3", "online", "self", T0),
+                    ConsentSpec("panel_membership", "v3", "online", "self", T0)]
+        if i % 10 == 9:
+            consents = consents[:1]  # no panel_membership consent: not in the pool
+        signups.append(SignUp(
+            ref=f"V-{i:03d}", channel="online", consents=tuple(consents), at=T0,
+            personal={"name": f"Applicant {i}", "postcode": f"LS{i % 7} 1AA"},
+            attributes={"age_band": "18-21" if i % 2 else "22-25", "gender": "woman" if i % 3 else "man",
+                        "imd_decile": str(1 + i % 10)}))
+    signups.append(SignUp(ref="V-OLD", channel="online", at=T0, consents=signups[0].consents,
+                          attributes={"age_band": "35-49", "gender": "man"}))
+    app.register_many(signups)
+    return app.open_engagement(name="Vested youth panel", purpose="youth health", kind="involve",
+                               sessions=[date(2026, 3, 2)], day_rate_pence=35000, target_size=6,
+                               eligibility=["age_band in 18-21,22-25"], at=T0)
+
+
+def quotas() -> list[selection.Quota]:
+    return selection.load_quotas_csv(ROOT / "examples" / "vested-quotas.csv")
+
+
+def test_draw_records_invites_and_verifies(app: PanelApp) -> None:
+    eid = populate(app)
+    draws = Draws(app)
+    outcome = draws.draw(eid, 6, quotas(), seed=42, reserves=3, at=DRAW_AT)
+    draw = draws.get(outcome.draw_id)
+    assert len(draw.pool) == 36  # 40 applicants, 4 without panel_membership consent, V-OLD not eligible
+    assert outcome.excluded == {"no active panel_membership consent": 4,
+                                "not eligible: age_band in 18-21,22-25": 1}
+    assert len(set(draw.selected)) == 6 and len(draw.reserves) == 3
+    assert not set(draw.selected) & set(draw.reserves)
+    assert abs(sum(draw.probabilities.values()) - 6) < 1e-6
+    for pid in draw.selected:
+        person = app.participant(UUID(pid))
+        assert person.participations[0].status == "invited"
+        assert person.participations[0].draw_id == draw.id
+    assert draws.verify(draw.id) == []
+    assert draw.seed == 42 and draw.algorithm == "leximin" and draw.solver
+
+
+def test_verify_fails_when_a_recorded_input_is_altered(app: PanelApp) -> None:
+    eid = populate(app)
+    draws = Draws(app)
+    did = draws.draw(eid, 6, quotas(), seed=7, at=DRAW_AT).draw_id
+    original = draws.get
+    for alter, expected in [
+        (lambda d: setattr(d, "seed", 8), "differs"),
+        (lambda d: d.pool[0].__setitem__(2, "0" * 64), "recorded features differ"),
+        (lambda d: d.quotas[0].__setitem__("min", 3), "differ"),
+    ]:
+        def tampered(draw_id: UUID, alter=alter) -> object:  # type: ignore[no-untyped-def]
+            d = original(draw_id)
+            alter(d)
+            return d
+
+        draws.get = tampered  # type: ignore[method-assign]
+        assert any(expected in line for line in draws.verify(did)), expected
+    draws.get = original  # type: ignore[method-assign]
+    assert draws.verify(did) == []
+
+
+def test_replacement_keeps_quotas_and_is_recorded(app: PanelApp) -> None:
+    eid = populate(app)
+    draws = Draws(app)
+    did = draws.draw(eid, 6, quotas(), seed=3, reserves=4, at=DRAW_AT).draw_id
+    draw = draws.get(did)
+    dropout = UUID(draw.selected[0])
+    outcome = draws.replace(did, dropout, "started a job", at=DRAW_AT + timedelta(days=1))
+    after = draws.get(did)
+    assert outcome.chosen in draw.reserves and outcome.quota_ok
+    assert dropout.hex not in after.panel and outcome.chosen in after.panel
+    assert app.participant(dropout).participations[0].status == "withdrew"
+    assert app.participant(UUID(outcome.chosen)).participations[0].status == "invited"
+    assert draws.verify(did) == []  # the original draw still re-runs after a replacement
+
+
+def test_an_engagement_without_eligible_people_is_a_clear_error(app: PanelApp) -> None:
+    eid = app.open_engagement(name="Empty", purpose="p", kind="consult", sessions=[], day_rate_pence=0, at=T0)
+    with pytest.raises(NoEligiblePeopleError, match="nobody can be drawn for empty"):
+        Draws(app).draw(eid, 2, [], seed=1, at=DRAW_AT)
+
+
+def test_uniform_draw_for_the_vested_case(app: PanelApp) -> None:
+    eid = populate(app)
+    draws = Draws(app)
+    did = draws.draw(eid, 6, [], algorithm="uniform", seed_from="04 11 23 35 41 49", at=DRAW_AT).draw_id
+    draw = draws.get(did)
+    assert draw.seed is None and draw.seed_from == "04 11 23 35 41 49"
+    assert all(abs(p - 6 / 36) < 1e-9 for p in draw.probabilities.values())
+    assert draws.verify(did) == []
+
+
+def test_draw_cli_end_to_end(app: PanelApp, cli_env: dict[str, str]) -> None:
+    populate(app)
+    app.close()
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(cli, list(args), env=cli_env, catch_exceptions=False)
+        assert result.exit_code == code, (result.stdout, result.stderr)
+        return result.stdout if code == 0 else result.stderr
+
+    data = json.loads(run("draw", "vested-youth-panel", "--size", "6", "--quotas",
+                          str(ROOT / "examples" / "vested-quotas.csv"), "--seed", "42", "--reserves", "2",
+                          "--at", "2026-02-01", "--json"))
+    assert len(data["selected"]) == 6 and data["pool_size"] == 36
+    assert set(data["probabilities"]) == {f"V-{i:03d}" for i in range(40) if i % 10 != 9}
+    did = data["id"]
+    assert run("draw", "verify", did).startswith(f"Verified draw {did}: same pool (36 people")
+    shown = run("draw", "show", did[:8])
+    assert "Target vs pool vs selected" in shown and "Panel" in shown
+    listed = json.loads(run("draw", "list", "--json"))
+    assert [d["id"] for d in listed] == [did]
+    out = run("draw", "replace", did, data["selected"][0], "--reason", "moved away", "--at", "2026-02-02")
+    assert out.startswith(f"Replaced {data['selected'][0]} by reserve ")
+    err = run("draw", "vested-youth-panel", "--size", "50", "--seed", "1", code=1)
+    assert err.startswith("Error: ") and "50" in err
