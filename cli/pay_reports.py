@@ -26,7 +26,7 @@ from projections.ledger import ledger_lines, tax_year_of
 
 LEDGER_COLUMNS = ("id", "engagement", "participant", "kind", "category", "earned_on", "quantity", "gross", "amount",
                   "status", "budget_code", "route", "reference", "batch_ref", "created_by", "approved_by",
-                  "issued_on", "reconciled_on", "tax_year", "reason")
+                  "issued_on", "cleared_on", "reconciled_on", "tax_year", "reason")
 TOTAL_FIELDS = ("lines", "accrued", "pending", "approved", "issued", "reconciled", "outstanding", "expenses", "income")
 EXPORT_KEYS = {"engagement": lambda l: l.engagement_ref, "budget": lambda l: l.budget_code or "(no code)",
                "route": lambda l: l.route or "(not issued)", "tax-year": lambda l: tax_year_label(l.tax_year)}
@@ -65,6 +65,7 @@ def ledger_row(line: LedgerLine) -> list[Any]:
             line.quantity, pounds(line.gross_pence), pounds(line.amount_pence), line.status, line.budget_code or "",
             line.route or "", line.reference or "", line.batch_ref or "", line.created_by, line.approved_by or "",
             line.issued_at.date().isoformat() if line.issued_at else "",
+            line.statement_date.isoformat() if line.statement_date else "",
             line.reconciled_at.date().isoformat() if line.reconciled_at else "", tax_year_label(line.tax_year),
             line.reason or ""]
 
