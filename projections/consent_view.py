@@ -36,19 +36,20 @@ class ConsentView(PeopleView):
                          Column("position", Integer, primary_key=True, autoincrement=False),
                          Column("kind", String(10), nullable=False), Column("purpose", String(40), nullable=False),
                          Column("at", TS, nullable=False), Column("notice_version", String(40)),
-                         Column("method", String(20)), Column("captured_by", String(200))),
+                         Column("method", String(20)), Column("captured_by", String(200)),
+                         sqlite_with_rowid=False),
             "state": Table(n("consent_state", generation), metadata,
                            Column("participant_id", String(32), primary_key=True),
                            Column("purpose", String(40), primary_key=True),
                            Column("granted_at", TS, primary_key=True),
                            Column("withdrawn_at", TS), Column("notice_version", String(40), nullable=False),
-                           Column("method", String(20), nullable=False)),
+                           Column("method", String(20), nullable=False), sqlite_with_rowid=False),
         }
 
     def begin(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
         super().begin(conn, tables, events)
-        self.log = Rows(tables["log"], ["participant_id", "position"])
-        self.state = Rows(tables["state"], ["participant_id", "purpose", "granted_at"])
+        self.log = Rows(tables["log"], ["participant_id", "position"], indexed=True)
+        self.state = Rows(tables["state"], ["participant_id", "purpose", "granted_at"], indexed=True)
         self.changed: set[str] = set()
         self.earlier = touched(events, CONSENT_EVENTS) - self.fresh
         if self.earlier:

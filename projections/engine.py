@@ -8,7 +8,9 @@ a crash loses nothing (the batch is redone) and two concurrent catch-ups never c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,26 +149,54 @@ class Projector:
     def _run(self, targets: list[_Target], progress: Progress | None) -> int:
         if not targets:
             return 0
-        recorder, mapper = self.app.recorder, self.app.mapper
         topics = set().union(*(t.view.topics() for t in targets))
         with self.engine.connect() as conn:
             start = min(db.positions(conn, [t.key for t in targets]).values())
             conn.rollback()
         head = self.head()
         begun, read = start, 0
-        while True:
-            page = recorder.select_notifications(start, limit=self.batch_size, inclusive_of_start=False)
-            if not page:
-                break
-            events = [(n.id, mapper.to_domain_event(n)) for n in page if n.topic in topics]
-            last = page[-1].id
+        for size, last, events in self._pages(start, topics):
             with db.writing(self.engine) as conn:
                 self._apply(conn, targets, events, last)
-            read += len(page)
-            start = last
+            read += size
             if progress:
                 progress(min(last, head) - begun, max(head, last) - begun)
         return read
+
+    def _pages(self, start: int, topics: set[str]) -> Iterator[tuple[int, int, list[tuple[int, Any]]]]:
+        """Decoded pages after ``start``, read one page ahead in a thread while the last one is written."""
+        recorder, mapper = self.app.recorder, self.app.mapper
+        pages: queue.Queue[Any] = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def produce() -> None:
+            position = start
+            try:
+                while not stop.is_set():
+                    page = recorder.select_notifications(position, limit=self.batch_size, inclusive_of_start=False)
+                    if not page:
+                        break
+                    events = [(n.id, mapper.to_domain_event(n)) for n in page if n.topic in topics]
+                    position = page[-1].id
+                    pages.put((len(page), position, events))
+                pages.put(None)
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+                pages.put(exc)
+
+        reader = threading.Thread(target=produce, name="projection-reader", daemon=True)
+        reader.start()
+        try:
+            while (item := pages.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            while reader.is_alive():
+                try:
+                    pages.get(timeout=0.05)
+                except queue.Empty:
+                    pass
 
     @staticmethod
     def _apply(conn: Connection, targets: list[_Target], events: list[tuple[int, Any]], last: int) -> None:

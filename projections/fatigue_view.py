@@ -14,6 +14,7 @@ from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table
 from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant
+from projections import db
 from projections.people import TS, PeopleView, people_table
 from projections.view import handles
 
@@ -41,7 +42,7 @@ class FatigueView(PeopleView):
     def flush(self, conn: Connection) -> None:
         super().flush(conn)
         if self.activity:
-            conn.execute(self.activity_table.insert(), self.activity)
+            db.upsert(conn, self.activity_table, self.activity)
 
     def person_row(self, position: int, e: Participant.Registered) -> dict[str, Any]:
         return {**super().person_row(position, e), "ref": e.external_ref}

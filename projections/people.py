@@ -25,7 +25,7 @@ def utc(value: datetime | None) -> datetime | None:
 def people_table(metadata: MetaData, name: str, *extra: Column[Any]) -> Table:
     return Table(name, metadata, Column("participant_id", String(32), primary_key=True),
                  Column("registered_at", TS, nullable=False), Column("left_at", TS), Column("erased_at", TS),
-                 *extra)
+                 *extra, sqlite_with_rowid=False)
 
 
 def registered_in(events: Sequence[tuple[int, Any]]) -> set[str]:
@@ -42,11 +42,12 @@ class PeopleView(View):
 
     people: Rows
     fresh: set[str]
+    people_events: tuple[type, ...] = (Participant.LeftPanel, Participant.Erased)
 
     def begin(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
         self.fresh = registered_in(events)
         self.people = Rows(tables["people"], ["participant_id"])
-        later = touched(events, (Participant.LeftPanel, Participant.Erased)) - self.fresh
+        later = touched(events, self.people_events) - self.fresh
         if later:
             self.people.load(conn, "participant_id", later)
 

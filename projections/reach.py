@@ -9,6 +9,7 @@ counted in their own rows and left out of the denominator.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -74,16 +75,13 @@ def stage_members(projector: Projector, *, engagement: UUID | None, since: datet
     erased: set[str] = set()
     with projector.engine.connect() as conn:
         people = reach["people"]
-        for pid, registered_at, erased_at in conn.execute(
-                select(people.c.participant_id, people.c.registered_at, people.c.erased_at)):
-            attributes[pid] = {}
+        for pid, registered_at, erased_at, values in conn.execute(
+                select(people.c.participant_id, people.c.registered_at, people.c.erased_at, people.c.attributes)):
+            attributes[pid] = json.loads(values) if values else {}
             if erased_at is not None:
                 erased.add(pid)
             if _in(registered_at, since, until):
                 stages["registered"].add(pid)
-        attrs = reach["attributes"]
-        for pid, name, value in conn.execute(select(attrs.c.participant_id, attrs.c.name, attrs.c.value)):
-            attributes.setdefault(pid, {})[name] = value
         pool = {row[0] for row in conn.execute(pool_candidates_query(consent, until))}
         part = reach["participation"]
         query = select(part.c.participant_id, part.c.invited_at, part.c.draw_id, part.c.first_session)

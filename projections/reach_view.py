@@ -1,17 +1,19 @@
 """The reach view: who registered (with their attributes), who was invited, selected and attended.
 
 Attributes are unsealed with each participant's data key (fetched for the whole batch in one
-query). When a participant is erased, or their key is already gone, no attribute rows are kept;
-their registration and participation rows stay, without attributes, so counts stay right.
+query) and kept as one JSON column of the person's row. When a participant is erased, or their
+key is already gone, the attributes are removed (NULL); their registration and participation
+rows stay, without attributes, so counts stay right.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant
@@ -29,11 +31,7 @@ class ReachView(PeopleView):
     def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
         n = self.table_name
         return {
-            "people": people_table(metadata, n("reach_people", generation)),
-            "attributes": Table(n("reach_attributes", generation), metadata,
-                                Column("participant_id", String(32), primary_key=True),
-                                Column("name", String(40), primary_key=True),
-                                Column("value", String(200), nullable=False)),
+            "people": people_table(metadata, n("reach_people", generation), Column("attributes", Text)),
             "participation": Table(
                 n("reach_participation", generation), metadata,
                 Column("participant_id", String(32), primary_key=True),
@@ -42,12 +40,13 @@ class ReachView(PeopleView):
                 Column("draw_id", String(32)), Column("override_reason", String(500)),
                 Column("responded_at", TS), Column("sessions", Integer, nullable=False),
                 Column("half_days", Integer, nullable=False), Column("first_session", Date),
-                Column("no_shows", Integer, nullable=False)),
+                Column("no_shows", Integer, nullable=False), sqlite_with_rowid=False),
         }
+
+    people_events = (Participant.LeftPanel, Participant.Erased, Participant.AttributesUpdated)
 
     def begin(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
         super().begin(conn, tables, events)
-        self.attributes = Rows(tables["attributes"], ["participant_id", "name"])
         self.participation = Rows(tables["participation"], ["participant_id", "engagement_id"])
         earlier = touched(events, PARTICIPATION_EVENTS) - self.fresh
         if earlier:
@@ -58,27 +57,32 @@ class ReachView(PeopleView):
 
     def flush(self, conn: Connection) -> None:
         super().flush(conn)
-        self.attributes.flush(conn)
         self.participation.flush(conn)
 
     def forget(self, pid: str) -> None:
-        self.attributes.purge(pid)
+        row = self.people.get((pid,))
+        if row is not None:
+            row["attributes"] = None
 
-    def _unseal(self, pid: UUID, sealed: str) -> None:
+    def _unseal(self, pid: UUID, sealed: str) -> dict[str, str] | None:
         key = self.keys.get(pid)
         if key is None:
-            return  # erased: the data can no longer be read, and must not be kept
-        for name, value in unseal(key, pid, sealed).get("attributes", {}).items():
-            self.attributes.put({"participant_id": pid.hex, "name": name, "value": str(value)[:200]})
+            return None  # erased: the data can no longer be read, and must not be kept
+        return {k: str(v) for k, v in unseal(key, pid, sealed).get("attributes", {}).items()}
 
-    @handles(Participant.Registered)
-    def on_registered(self, position: int, e: Participant.Registered) -> None:
-        super().on_registered(position, e)
-        self._unseal(e.originator_id, e.sealed)
+    def person_row(self, position: int, e: Participant.Registered) -> dict[str, Any]:
+        attributes = self._unseal(e.originator_id, e.sealed)
+        return {**super().person_row(position, e),
+                "attributes": None if attributes is None else json.dumps(attributes, sort_keys=True)}
 
     @handles(Participant.AttributesUpdated)
     def on_attributes(self, position: int, e: Participant.AttributesUpdated) -> None:
-        self._unseal(e.originator_id, e.sealed)
+        key = (e.originator_id.hex,)
+        row, update = self.people.get(key), self._unseal(e.originator_id, e.sealed)
+        if row is None or update is None or row["attributes"] is None:
+            return
+        row["attributes"] = json.dumps({**json.loads(row["attributes"]), **update}, sort_keys=True)
+        self.people.changed(key)
 
     @handles(Participant.Invited)
     def on_invited(self, position: int, e: Participant.Invited) -> None:

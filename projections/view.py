@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from eventsourcing.utils import get_topic
@@ -78,14 +79,13 @@ class View:
 class Rows:
     """The rows of one table a batch touches: loaded once, changed in memory, written once."""
 
-    def __init__(self, table: Table, keys: Sequence[str]) -> None:
-        self.table, self.keys = table, tuple(keys)
+    def __init__(self, table: Table, keys: Sequence[str], indexed: bool = False) -> None:
+        self.table, self.keys, self.indexed = table, tuple(keys), indexed
+        self.key = itemgetter(*self.keys) if len(self.keys) > 1 else (lambda row: (row[self.keys[0]],))  # type: ignore[method-assign]
         self.data: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.dirty: set[tuple[Any, ...]] = set()
         self.purged: set[Any] = set()
-
-    def key(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(row[k] for k in self.keys)
+        self.by_first: dict[Any, set[tuple[Any, ...]]] = {}
 
     def load(self, conn: Connection, column: str, values: Iterable[Any]) -> None:
         wanted = list(values)
@@ -93,7 +93,9 @@ class Rows:
         for start in range(0, len(wanted), CHUNK):
             for found in conn.execute(select(self.table).where(col.in_(wanted[start:start + CHUNK]))).mappings():
                 row = {k: _utc(v) for k, v in found.items()}
-                self.data[self.key(row)] = row
+                key = self.key(row)
+                self.data[key] = row
+                self.by_first.setdefault(key[0], set()).add(key)
 
     def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
         return self.data.get(key)
@@ -102,24 +104,27 @@ class Rows:
         key = self.key(row)
         self.data[key] = row
         self.dirty.add(key)
+        if self.indexed:
+            self.by_first.setdefault(key[0], set()).add(key)
 
     def changed(self, key: tuple[Any, ...]) -> None:
         self.dirty.add(key)
 
     def purge(self, first: Any) -> None:
-        """Delete every row whose first key column equals ``first`` (a participant's rows)."""
+        """Delete every row whose first key column equals ``first`` (needs ``indexed``)."""
         self.purged.add(first)
-        for key in [k for k in self.data if k[0] == first]:
-            del self.data[key]
+        for key in self.by_first.pop(first, ()):
+            self.data.pop(key, None)
             self.dirty.discard(key)
 
     def rows_of(self, first: Any) -> list[dict[str, Any]]:
-        return [row for key, row in self.data.items() if key[0] == first]
+        return [self.data[key] for key in self.by_first.get(first, ())]
 
     def flush(self, conn: Connection) -> None:
         if self.purged:
             column = self.table.c[self.keys[0]]
             conn.execute(self.table.delete().where(column == bindparam("k")), [{"k": k} for k in self.purged])
+        self.purged = set()
         db.upsert(conn, self.table, [self.data[k] for k in self.dirty], self.keys)
 
 

@@ -1,0 +1,143 @@
+"""Benchmark: rebuild every view over a large store, against a plain decoded read of the same log.
+
+Run:  .venv/bin/python bench/projections_bench.py --events 1000000 --backends sqlite,postgres
+
+The store is generated once (people with consents, invitations, acceptances, attendance,
+withdrawals, leavers and erasures, saved in big batches) and cached: SQLite in --cache-dir,
+PostgreSQL in a schema named after the size. Both timings read the whole log in pages of
+--batch notifications; the rebuild also unseals attributes, writes every view table and the
+tracking rows (one transaction per batch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from panel.application import PanelApp
+from panel.config import StoreLocation
+from panel.domain.engagement import Engagement
+from panel.domain.participant import Participant
+from panel.pii import seal
+from projections import Projector, make_engine
+
+START = datetime(2024, 1, 1, 9, tzinfo=timezone.utc)
+AGES = ["18-21", "22-25", "26-34", "35-49", "50-64", "65+"]
+ETHNICITY = ["White British", "White other", "Asian", "Black", "Mixed", "Other"]
+
+
+def person(app: PanelApp, rng: random.Random, i: int, key: bytes, engagements: list[Engagement]) -> Participant:
+    pid = app.participant_id_for(f"B{i:07d}", "bench")
+    at = START + timedelta(minutes=i)
+    attrs = {"age_band": rng.choice(AGES), "ethnicity": rng.choice(ETHNICITY), "imd_decile": str(rng.randint(1, 10)),
+             "disability": rng.choice(["yes", "no", "no", "no"])}
+    p = Participant.register(id=pid, source="bench", external_ref=f"B{i:07d}", channel="online", captured_by=None,
+                             at=at, sealed=seal(key, pid, {"personal": {}, "attributes": attrs}))
+    for purpose in ("panel_membership", "contact"):
+        p.grant_consent(purpose=purpose, notice_version="v1", method="online", captured_by="self", at=at)
+    if rng.random() < 0.4:
+        e = rng.choice(engagements)
+        p.invite(engagement_id=e.id, at=at + timedelta(days=20))
+        if rng.random() < 0.6:
+            p.respond(engagement_id=e.id, accept=True, at=at + timedelta(days=21))
+            for day in e.sessions[: rng.randint(0, len(e.sessions))]:
+                p.attend(engagement_id=e.id, session_date=day, half_day=rng.random() < 0.2, at=at + timedelta(days=30))
+    if rng.random() < 0.05:
+        p.withdraw_consent(purpose="contact", captured_by=None, at=at + timedelta(days=60))
+    return p
+
+
+def generate(app: PanelApp, events: int, batch: int = 500) -> int:
+    rng = random.Random(20261122)
+    engagements = [Engagement.open(name=f"bench {n}", purpose="bench", kind="consult", day_rate_pence=0, at=START,
+                                   sessions=[date(2024, 2, 1) + timedelta(days=30 * n + k) for k in range(2)])
+                   for n in range(20)]
+    app.save(*engagements)
+    i, written, t0 = 0, len(engagements), time.perf_counter()
+    while written < events:
+        keys = app.keys.ensure_keys(app.participant_id_for(f"B{j:07d}", "bench") for j in range(i, i + batch))
+        people = [person(app, rng, j, keys[app.participant_id_for(f"B{j:07d}", "bench")], engagements)
+                  for j in range(i, i + batch)]
+        app.save(*people)
+        written += sum(p.version for p in people)
+        i += batch
+        if i % 50000 == 0:
+            print(f"  generated {written:,} events ({written / (time.perf_counter() - t0):,.0f} ev/s)", flush=True)
+    for j in range(0, i, max(1, i // 50)):  # a few erasures (event + key destroyed)
+        app.erase(app.participant_id_for(f"B{j:07d}", "bench"), "bench erasure")
+    return int(app.recorder.max_notification_id() or 0)
+
+
+def decoded_read(app: PanelApp, batch: int) -> int:
+    start, count = 0, 0
+    while page := app.recorder.select_notifications(start, limit=batch, inclusive_of_start=False):
+        for n in page:
+            app.mapper.to_domain_event(n)
+        count += len(page)
+        start = page[-1].id
+    return count
+
+
+def location_for(backend: str, events: int, cache: Path, pg_url: str) -> StoreLocation:
+    if backend == "sqlite":
+        cache.mkdir(parents=True, exist_ok=True)
+        return StoreLocation.sqlite(str(cache / f"projections_bench_{events}.db"))
+    import psycopg
+
+    schema = f"bench_projections_{events}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    return StoreLocation.postgres(pg_url, schema)
+
+
+def run(backend: str, args: argparse.Namespace) -> dict[str, float]:
+    location = location_for(backend, args.events, Path(args.cache_dir), args.pg_url)
+    app = PanelApp(env=location.env())
+    head = int(app.recorder.max_notification_id() or 0)
+    if head < args.events:
+        print(f"{backend}: generating a store of ~{args.events:,} events (cached for later runs)...", flush=True)
+        t0 = time.perf_counter()
+        head = generate(app, args.events - head)
+        print(f"{backend}: {head:,} events generated in {time.perf_counter() - t0:,.0f} s", flush=True)
+    engine = make_engine(location)
+    projector = Projector(app, engine, batch_size=args.batch)
+    reads, rebuilds = [], []
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        n = decoded_read(app, args.batch)
+        reads.append(n / (time.perf_counter() - t0))
+        t0 = time.perf_counter()
+        n = projector.rebuild()
+        rebuilds.append(n / (time.perf_counter() - t0))
+        print(f"{backend}: decoded read {reads[-1]:,.0f} ev/s, rebuild of all views {rebuilds[-1]:,.0f} ev/s",
+              flush=True)
+    engine.dispose()
+    app.close()
+    read, rebuild = statistics.median(reads), statistics.median(rebuilds)
+    return {"events": float(head), "read": read, "rebuild": rebuild, "ratio": rebuild / read}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--batch", type=int, default=2000, help="notifications per page and per transaction")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cache-dir", default=os.environ.get("PANEL_BENCH_CACHE", "/tmp/panel-bench"))
+    parser.add_argument("--pg-url", default=os.environ.get("PANEL_TEST_DATABASE_URL",
+                                                           "postgresql://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args()
+    results = {b: run(b, args) for b in args.backends.split(",")}
+    print(f"\n| backend | events | decoded read (ev/s) | rebuild all views (ev/s) | ratio |")
+    print("|---|---:|---:|---:|---:|")
+    for backend, r in results.items():
+        print(f"| {backend} | {r['events']:,.0f} | {r['read']:,.0f} | {r['rebuild']:,.0f} | {r['ratio']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
