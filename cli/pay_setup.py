@@ -1,0 +1,173 @@
+"""`panel pay rate-card|budget|voucher ...`: the rate cards, budgets and vouchers payments are made from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import click
+
+from cli.options import at_option, json_option
+from cli.pay import by_option, engagement_option, now, pass_payments
+from cli.render import echo_json, say, table
+from panel.domain.payment import UNITS
+from panel.domain.values import format_pence, pence_from_text
+from panel.payments import Payments
+
+
+@click.group("rate-card")
+def rate_card() -> None:
+    """Versioned rate cards (unit and amount) and which version an engagement pays."""
+
+
+@rate_card.command("set")
+@click.argument("name")
+@click.option("--unit", type=click.Choice(UNITS), required=True, help="What the amount pays for.")
+@click.option("--amount", required=True, help="Amount per unit in pounds, e.g. 350.00.")
+@click.option("--hours-per-day", type=click.IntRange(1, 24), default=6, show_default=True,
+              help="For an hour rate: the hours a full-day session counts.")
+@by_option()
+@at_option
+@pass_payments
+def rate_card_set(payments: Payments, name: str, unit: str, amount: str, hours_per_day: int, by: str,
+                  at: datetime | None) -> None:
+    """Publish a rate card, or revise it (each revision is a new version).
+
+    Example:
+
+        panel pay rate-card set involve-day --unit day --amount 350.00 --by finance.lee
+    """
+    version = payments.publish_rate_card(name=name, unit=unit, amount_pence=pence_from_text(amount, "--amount"),
+                                         by=by, hours_per_day=hours_per_day, at=at)
+    say(f"Rate card {name} version {version}: {format_pence(pence_from_text(amount))} per {unit}")
+
+
+@rate_card.command("show")
+@click.argument("name")
+@json_option
+@pass_payments
+def rate_card_show(payments: Payments, name: str, as_json: bool) -> None:
+    """Show every version of a rate card.
+
+    Example:
+
+        panel pay rate-card show involve-day --json
+    """
+    card = payments.rate_card(name)
+    versions = [card.rate(v) for v in range(1, len(card.rates) + 1)]
+    if as_json:
+        echo_json({"name": card.name, "versions": versions})
+        return
+    table(f"Rate card {card.name}", ["version", "unit", "amount", "hours/day", "by", "at"],
+          [(v["version"], v["unit"], format_pence(v["amount_pence"]), v["hours_per_day"], v["by"],
+            v["at"].isoformat()) for v in versions])
+
+
+@rate_card.command("assign")
+@click.argument("name")
+@engagement_option
+@click.option("--version", type=click.IntRange(min=1), default=None, help="Version to pay; default the latest.")
+@by_option()
+@at_option
+@pass_payments
+def rate_card_assign(payments: Payments, name: str, engagement_ref: str, version: int | None, by: str,
+                     at: datetime | None) -> None:
+    """Make an engagement pay a rate card version (otherwise it pays its own day rate).
+
+    Example:
+
+        panel pay rate-card assign involve-day --engagement vested --by finance.lee
+    """
+    eid = payments.app.resolve_engagement(engagement_ref)
+    rate = payments.assign_rate_card(eid, name=name, version=version, by=by, at=at)
+    say(f"{engagement_ref} pays rate card {name} version {rate['version']}: "
+        f"{format_pence(rate['amount_pence'])} per {rate['unit']}")
+
+
+@click.group()
+def budget() -> None:
+    """An engagement's budget, budget code and four-eyes amount."""
+
+
+@budget.command("set")
+@click.argument("engagement_ref")
+@click.option("--code", required=True, help="Budget (cost centre) code for finance.")
+@click.option("--amount", required=True, help="Budget in pounds, e.g. 15000.00.")
+@click.option("--four-eyes-above", default="0", show_default=True,
+              help="Payments above this (pounds) need an approver other than their creator.")
+@by_option()
+@at_option
+@pass_payments
+def budget_set(payments: Payments, engagement_ref: str, code: str, amount: str, four_eyes_above: str, by: str,
+               at: datetime | None) -> None:
+    """Set an engagement's budget; approvals that would exceed it stop with a warning.
+
+    Example:
+
+        panel pay budget set vested --code CE-2026-VES --amount 15000.00 --by finance.lee
+    """
+    eid = payments.app.resolve_engagement(engagement_ref)
+    payments.set_budget(eid, code=code, amount_pence=pence_from_text(amount, "--amount"),
+                        four_eyes_above_pence=pence_from_text(four_eyes_above, "--four-eyes-above"), by=by, at=at)
+    say(f"Budget of {engagement_ref}: {format_pence(pence_from_text(amount))} on code {code}; four-eyes above "
+        f"{format_pence(pence_from_text(four_eyes_above))}")
+
+
+@click.group()
+def voucher() -> None:
+    """Vouchers: add one, then record it redeemed, expired or cancelled."""
+
+
+@voucher.command("add")
+@click.argument("participant_ref")
+@engagement_option
+@click.option("--code", required=True, help="The voucher code.")
+@click.option("--face-value", required=True, help="Face value in pounds, e.g. 25.00.")
+@by_option()
+@at_option
+@pass_payments
+def voucher_add(payments: Payments, participant_ref: str, engagement_ref: str, code: str, face_value: str, by: str,
+                at: datetime | None) -> None:
+    """Add a voucher payment (income, like a fee); approve and issue it with --route voucher.
+
+    Example:
+
+        panel pay voucher add VES-005 --engagement vested --code GV-7781 --face-value 25.00 --by coordinator.sam
+    """
+    app = payments.app
+    line = payments.add_voucher(app.resolve_engagement(engagement_ref), app.resolve_participant(participant_ref),
+                                code=code, face_value_pence=pence_from_text(face_value, "--face-value"), by=by, at=at)
+    say(f"Voucher {code} ({format_pence(pence_from_text(face_value))}) for {participant_ref}: payment {line}")
+
+
+@voucher.command("status")
+@click.argument("payment_ref")
+@click.argument("state", type=click.Choice(["redeemed", "expired", "cancelled"]))
+@click.option("--reason", default=None, help="Why it is cancelled (needed for cancelled).")
+@click.option("--by", default=None, help="Staff member cancelling (needed for cancelled).")
+@at_option
+@pass_payments
+def voucher_status(payments: Payments, payment_ref: str, state: str, reason: str | None, by: str | None,
+                   at: datetime | None) -> None:
+    """Record a voucher as redeemed, expired or cancelled (cancel only if not redeemed).
+
+    Example:
+
+        panel pay voucher status PP-1A2B3C4D redeemed
+    """
+    moment = at or now()
+    actions: dict[str, Callable[[Any], None]] = {
+        "redeemed": lambda p: p.mark_redeemed(at=moment),
+        "expired": lambda p: p.mark_expired(at=moment),
+        "cancelled": lambda p: p.cancel_voucher(reason=reason or "", by=by or "", at=moment),
+    }
+    pid = payments.resolve(payment_ref)
+    payments.change(pid, actions[state])
+    say(f"Voucher payment {pid} {state}")
+
+
+
+def register(group: click.Group) -> None:
+    for command in (rate_card, budget, voucher):
+        group.add_command(command)
