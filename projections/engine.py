@@ -12,7 +12,9 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import MetaData, Table
 from sqlalchemy.engine import Connection, Engine
@@ -84,6 +86,13 @@ class Projector:
                 position = db.positions(conn, [db.tracking_key(name, current)])[db.tracking_key(name, current)]
                 result.append(ViewStatus(name, current, position, head, building))
         return result
+
+    def pool_candidates(self, at: datetime) -> set[UUID]:
+        """Participants holding active panel_membership and contact consent at ``at`` (read-your-writes)."""
+        from projections.consent_report import pool_candidates
+
+        self.catch_up(["consent"])
+        return pool_candidates(self, at)
 
     def head(self) -> int:
         return int(self.app.recorder.max_notification_id() or 0)

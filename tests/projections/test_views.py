@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from panel.application import PanelApp
+from panel.application import ConsentSpec, PanelApp
 from panel.fatigue import FatigueRules
 from projections import Projector
 from projections.consent_report import consent_report, pool_candidates
@@ -184,3 +184,16 @@ def test_a_crash_before_the_position_is_written_redoes_the_whole_batch(app: Pane
     resumed = dump(projector)
     projector.rebuild()
     assert crashes == 4 and dump(projector) == resumed
+
+
+def test_views_elsewhere_and_pool_candidates_read_their_writes(app: PanelApp, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from projections import make_engine
+
+    h = script(app)
+    engine = make_engine(views_url=f"sqlite:///{tmp_path / 'views.db'}")  # PANEL_VIEWS_URL, even for a PG store
+    projector = Projector(app, engine)
+    assert projector.pool_candidates(T(6, 1)) == {h.ids["A"]}
+    app.grant_consent(h.ids["D"], ConsentSpec("contact", "v2", "online", "self", T(5, 20)))
+    assert projector.pool_candidates(T(6, 1)) == {h.ids["A"], h.ids["D"]}
+    assert (tmp_path / "views.db").exists()
+    engine.dispose()
