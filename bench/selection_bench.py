@@ -57,3 +57,198 @@ def make_quotas(k: int) -> list[tuple[str, str, int, int]]:
             target = share * k
             quotas.append((feature, value, math.floor(0.8 * target), math.ceil(1.2 * target)))
     return quotas
+
+
+def gini(values: list[float]) -> float:
+    """Gini coefficient (0 = equal)."""
+    x = np.sort(np.asarray(values, dtype=float))
+    if x.size == 0 or x.sum() == 0:
+        return 0.0
+    index = np.arange(1, x.size + 1)
+    return float((2 * index - x.size - 1) @ x / (x.size * x.sum()))
+
+
+def _peak_mb() -> float:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def ours_worker(n: int, k: int, households: bool, algorithm: str) -> dict[str, object]:
+    """Run our library in this process and return the measurements."""
+    import time
+
+    import selection
+
+    rows = make_people(n, households=households)
+    names = list(FEATURES)
+    candidates = [selection.Candidate(r["id"], {f: r[f] for f in names}, r["address"])
+                  for r in rows]
+    quotas = [selection.Quota(*q) for q in make_quotas(k)]
+    started = time.perf_counter()
+    result = selection.select(candidates, quotas, k, rng=np.random.default_rng(SEED),
+                              algorithm=algorithm, monte_carlo_draws=1000)
+    seconds = time.perf_counter() - started
+    optimal = list(result.optimal_probabilities.values())
+    lottery = list(result.probabilities.values())
+    return {"side": "ours", "algorithm": algorithm, "seconds": seconds, "peak_mb": _peak_mb(),
+            "min_p": min(optimal), "max_p": max(optimal), "gini": gini(optimal),
+            "lottery_min_p": min(lottery), "types": result.report.get("types"),
+            "rounds": result.report.get("rounds"), "levels": result.report.get("levels"),
+            "support": result.report.get("support")}
+
+
+def sf_worker(n: int, k: int, households: bool, algorithm: str, draws: int) -> dict[str, object]:
+    """Run sortition-algorithms (their venv) in this process and return the measurements."""
+    import contextlib
+    import random
+    import sys
+    import time
+
+    from sortition_algorithms import Settings
+    from sortition_algorithms.committee_generation.legacy import find_random_sample_legacy
+    from sortition_algorithms.committee_generation.leximin import find_distribution_leximin
+    from sortition_algorithms.committee_generation.maximin import find_distribution_maximin
+    from sortition_algorithms.features import read_in_features
+    from sortition_algorithms.people import read_in_people
+
+    random.seed(SEED)
+    rows = make_people(n, households=households)
+    head = ["id", *FEATURES, "address"]
+    body = [{"feature": f, "value": v, "min": str(lo), "max": str(hi)}
+            for f, v, lo, hi in make_quotas(k)]
+    address = ["address"] if households else []
+    settings = Settings(id_column="id", columns_to_keep=["address"],
+                        check_same_address=households, check_same_address_columns=address)
+    with contextlib.redirect_stdout(sys.stderr):
+        features, _, _ = read_in_features(["feature", "value", "min", "max"], body)
+        people, _ = read_in_people(head, rows, features, settings)
+        started = time.perf_counter()
+        if algorithm == "legacy":
+            counts: dict[str, int] = {}
+            done = 0
+            while done < draws and (done == 0 or time.perf_counter() - started < 60):
+                panels, _ = find_random_sample_legacy(people, features, k, address,
+                                                      max_attempts=100)
+                for person in panels[0]:
+                    counts[person] = counts.get(person, 0) + 1
+                done += 1
+            seconds = (time.perf_counter() - started) / done
+            probs = [counts.get(r["id"], 0) / done for r in rows]
+            extra: dict[str, object] = {"draws": done, "per_draw": True}
+        else:
+            finder = find_distribution_maximin if algorithm == "maximin" else find_distribution_leximin
+            committees, weights, _ = finder(features, people, k, address, "highspy")
+            seconds = time.perf_counter() - started
+            marginal: dict[str, float] = {}
+            for committee, weight in zip(committees, weights):
+                for person in committee:
+                    marginal[person] = marginal.get(person, 0.0) + weight
+            probs = [marginal.get(r["id"], 0.0) for r in rows]
+            extra = {"support": sum(1 for w in weights if w > 1e-9)}
+    return {"side": "sf", "algorithm": algorithm, "seconds": seconds, "peak_mb": _peak_mb(),
+            "min_p": min(probs), "max_p": max(probs), "gini": gini(probs), **extra}
+
+
+def _run(python: str, args: list[str], limit: float) -> dict[str, object]:
+    import json
+    import subprocess
+    import sys
+    import time
+
+    started = time.perf_counter()
+    try:
+        done = subprocess.run([python, __file__, "--worker", *args], capture_output=True, text=True,
+                              timeout=limit, check=False)
+    except subprocess.TimeoutExpired:
+        return {"status": f"timeout >{limit:.0f}s"}
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if done.returncode != 0 or not lines:
+        error = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        print(f"  {args}: {error}", file=sys.stderr)
+        if "gurobi" in error.lower() or "license" in error.lower():
+            return {"status": "needs Gurobi (licence limit)"}
+        return {"status": "error: " + error[:60]}
+    result: dict[str, object] = json.loads(lines[-1])
+    result["status"] = "ok"
+    result["wall"] = time.perf_counter() - started
+    return result
+
+
+def _row(n: int, k: int, hh: bool, name: str, r: dict[str, object], base: float | None) -> str:
+    if r.get("status") != "ok":
+        return f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {r['status']} | | | | | | |"
+    seconds = float(r["seconds"])  # type: ignore[arg-type]
+    per = " /draw" if r.get("per_draw") else ""
+    ratio = f"{seconds / base:.1f}x" if base and not per else ""
+    fair = k / n
+    low = float(r["min_p"])  # type: ignore[arg-type]
+    low_text = f"({low:.2%})" if per else f"{low:.2%}"
+    return (f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {seconds:.2f}{per} | "
+            f"{float(r['peak_mb']):.0f} | {low_text} | {float(r['max_p']):.2%} | "  # type: ignore[arg-type]
+            f"{float(r['gini']):.3f} | {low / fair:.2f} | {ratio} |")  # type: ignore[arg-type]
+
+
+def main() -> None:
+    """Run the grid and print a markdown table."""
+    import argparse
+    import json
+    import os
+    import sys
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 10000])
+    parser.add_argument("--panels", type=int, nargs="+", default=[30, 100])
+    parser.add_argument("--households", choices=["no", "yes", "both"], default="both")
+    parser.add_argument("--sf-python", default="/tmp/sfbench/bin/python")
+    parser.add_argument("--sf-algorithms", nargs="*", default=["maximin", "leximin", "legacy"])
+    parser.add_argument("--ours-algorithms", nargs="*", default=["leximin"])
+    parser.add_argument("--time-limit", type=float, default=300.0)
+    parser.add_argument("--legacy-draws", type=int, default=200)
+    parser.add_argument("--jsonl", default="")
+    args = parser.parse_args()
+    sf = args.sf_python if os.path.exists(args.sf_python) else None
+    house_options = {"no": [False], "yes": [True], "both": [False, True]}[args.households]
+    print("| pool n | panel k | households | implementation | time (s) | peak MB | min p | max p "
+          "| Gini | min p / (k/n) | time vs ours |")
+    print("|---:|---:|:-:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for n in args.sizes:
+        for k in args.panels:
+            for hh in house_options:
+                base = None
+                spec = [str(n), str(k), "y" if hh else "n"]
+                runs = [("ours " + a, sys.executable, ["ours", *spec, a])
+                        for a in args.ours_algorithms]
+                if sf:
+                    runs += [("SF " + a, sf, ["sf", *spec, a, str(args.legacy_draws)])
+                             for a in args.sf_algorithms]
+                for name, python, worker_args in runs:
+                    result = _run(python, worker_args, args.time_limit)
+                    if name == "ours leximin" and result.get("status") == "ok":
+                        base = float(result["seconds"])  # type: ignore[arg-type]
+                    print(_row(n, k, hh, name, result, base), flush=True)
+                    if args.jsonl:
+                        with open(args.jsonl, "a") as handle:
+                            handle.write(json.dumps({"n": n, "k": k, "households": hh,
+                                                     "name": name, **result}) + "\n")
+
+
+def _worker(argv: list[str]) -> None:
+    import json
+    import sys
+
+    side, n, k, hh, algorithm = argv[:5]
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))
+    if side == "ours":
+        out = ours_worker(int(n), int(k), hh == "y", algorithm)
+    else:
+        out = sf_worker(int(n), int(k), hh == "y", algorithm, int(argv[5]))
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    import sys as _sys
+
+    if len(_sys.argv) > 1 and _sys.argv[1] == "--worker":
+        _worker(_sys.argv[2:])
+    else:
+        main()

@@ -206,7 +206,7 @@ def _leximin(problem: _Problem, rng: np.random.Generator, seed_from: str | None,
     distribution = tuple(
         (tuple((pool.types[t].key, int(c[t])) for t in np.flatnonzero(c)), float(w))
         for c, w in zip(columns, weights))
-    extra = {key: outcome.stats[key] for key in ("columns", "rounds", "levels", "ilp_calls")}
+    extra = {key: outcome.stats[key] for key in ("columns", "rounds", "levels", "cuts", "ilp_calls")}
     extra.update({"solve_seconds": outcome.stats["seconds"], "types": len(pool.types),
                   "support": len(columns), "draw": "uniform index into the lottery"})
     return _Draw(panels[index], lottery.marginals(panels, ids),

@@ -1,8 +1,12 @@
-"""Leximin over types by column generation (HiGHS master LP + ILP pricing).
+"""Exact leximin over types: relaxed leximin, then decomposition into panels, cut, repeat.
 
-Level by level: maximise the smallest free type probability z over lotteries of
-feasible compositions; types whose dual weight is positive are at z in every optimal
-lottery (complementary slackness), so they are fixed at z and the next level starts.
+1. Leximin over the LP relaxation (plus cuts) gives target type probabilities that are an
+   upper bound for what any lottery of feasible panels can reach (xspace.py).
+2. Column generation writes the target as a lottery over feasible panel compositions
+   (decompose.py). If it succeeds the target is achievable, so it is the true leximin
+   (the leximin point of a convex set is unique and the panel hull lies inside the bound).
+3. Otherwise the LP duals give a valid inequality the target violates; it is added as a
+   cut and step 1 runs again.
 """
 
 from __future__ import annotations
@@ -13,17 +17,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from selection import carath
+from selection.decompose import Decomposer
 from selection.errors import SolverError
-from selection.master import Master
 from selection.neighbours import Swapper
 from selection.pool import Pool
 from selection.pricing import Pricer
+from selection.xspace import XSpace
 
-DUAL_EPS = 1e-7
+EXACT_TOL = 1e-8
 PRICE_TOL = 1e-9
-SWAP_COLUMNS = 0
-BASIS_STARTS = int(__import__("os").environ.get("BS", "10"))
-CLIMB = __import__("os").environ.get("CL", "1") == "1"
+SWAP_COLUMNS = 3
+BASIS_STARTS = 8
+MAX_CUT_ROUNDS = 500
 
 Progress = Callable[[str, int, int], None]
 
@@ -41,84 +47,86 @@ class LeximinOutcome:
 class _Run:
     def __init__(self, pool: Pool, k: int, progress: Progress | None) -> None:
         self.pool = pool
+        self.k = k
         self.pricer = Pricer(pool, k)
-        self.master = Master(pool.sizes)
         self.swapper = Swapper(pool)
-        self.progress = progress
+        self.relaxed = XSpace(pool, k)
+        self.progress = progress or (lambda stage, done, total: None)
         self.rounds = 0
-        self.levels = 0
 
-    def start(self) -> None:
+    def run(self) -> LeximinOutcome:
+        started = time.perf_counter()
+        target = self.relaxed.leximin()
+        walked = carath.walk(self.pool, self.k, target,
+                             Pricer(self.pool, self.k, mip_gap=carath.WALK_GAP),
+                             4 * len(target) + 100)
+        if walked is not None:
+            return self._finish(walked[0], walked[1], time.perf_counter() - started)
+        self.master = Decomposer(self.pool.sizes, target)
+        self._seed(target)
+        for _ in range(MAX_CUT_ROUNDS):
+            shortfall, weights, bound = self._converge()
+            if shortfall <= EXACT_TOL:
+                return self._outcome(time.perf_counter() - started)
+            self.relaxed.add_cut(weights, bound + PRICE_TOL)
+            target = self.relaxed.leximin()
+            self.master.retarget(target)
+            self.progress("leximin cuts", self.relaxed.cuts, 0)
+        raise SolverError("leximin did not converge after %d cuts; please report this instance."
+                          % MAX_CUT_ROUNDS)
+
+    def _seed(self, target: np.ndarray) -> None:
         found = self.pricer.best(1.0 / self.pool.sizes)
         if found is None:
             raise SolverError("no feasible panel exists although the quota check passed; "
                               "please report this instance.")
         self.master.add(found[1])
-        self.master.add(self.swapper.climb(found[1], -1.0 / self.pool.sizes))
+        self.master.add(self.swapper.climb(found[1], target))
 
-    def converge(self) -> tuple[float, np.ndarray]:
-        """Column generation until no composition improves the current level."""
+    def _converge(self) -> tuple[float, np.ndarray, float]:
+        """Column generation until the shortfall is zero or no panel can reduce it."""
         while True:
             self.rounds += 1
-            z, duals, mu = self.master.solve()
+            shortfall, duals, mu = self.master.solve()
+            self.progress("leximin", self.rounds, 0)
             weights = duals / self.pool.sizes
+            if shortfall <= EXACT_TOL:
+                return shortfall, weights, mu
             threshold = mu + PRICE_TOL * max(1.0, abs(mu))
-            if self._add_swaps(weights, threshold):
+            if self._add_climbs(weights, threshold):
                 continue
             best = self.pricer.best(weights)
-            if best is None or best[0] <= threshold:
-                return z, duals
-            added = self.master.add(best[1])
+            if best is None:
+                raise SolverError("the pricing ILP became infeasible; please report this instance.")
+            if best[0] <= threshold or not self.master.add(best[1]):
+                return shortfall, weights, best[0]
             for column in self.swapper.neighbours(best[1], weights, threshold, SWAP_COLUMNS):
-                added |= self.master.add(column)
-            if not added:
-                return z, duals  # numerically converged: the best column is already in
+                self.master.add(column)
 
-    def _add_swaps(self, weights: np.ndarray, threshold: float) -> bool:
+    def _add_climbs(self, weights: np.ndarray, threshold: float) -> bool:
         lam = self.master.weights()
-        starts = np.argsort(-lam, kind="stable")[:BASIS_STARTS]
         added = False
-        for index in starts:
+        for index in np.argsort(-lam, kind="stable")[:BASIS_STARTS]:
             if lam[index] <= 0:
                 break
-            column = self.master.columns[int(index)]
-            if CLIMB:
-                top = self.swapper.climb(column, weights)
-                if float(weights @ top) > threshold:
-                    added |= self.master.add(top)
-                    for new in self.swapper.neighbours(top, weights, threshold, SWAP_COLUMNS):
-                        added |= self.master.add(new)
-                continue
-            for new in self.swapper.neighbours(column, weights, threshold, SWAP_COLUMNS):
-                added |= self.master.add(new)
+            top = self.swapper.climb(self.master.columns[int(index)], weights)
+            if float(weights @ top) > threshold:
+                added |= self.master.add(top)
         return added
-
-    def run(self) -> LeximinOutcome:
-        started = time.perf_counter()
-        self.start()
-        total = len(self.pool.types)
-        while self.master.free.any():
-            self.levels += 1
-            z, duals = self.converge()
-            free = self.master.free
-            chosen = np.flatnonzero(free & (duals > DUAL_EPS))
-            if chosen.size == 0:
-                chosen = np.flatnonzero(free)[[int(np.argmax(duals[free]))]]
-            self.master.fix(chosen, z)
-            if self.progress is not None:
-                self.progress("leximin", int((~self.master.free).sum()), total)
-        self.master.solve()
-        return self._outcome(time.perf_counter() - started)
 
     def _outcome(self, seconds: float) -> LeximinOutcome:
         lam = np.maximum(self.master.weights(), 0.0)
+        return self._finish(self.master.columns, lam, seconds)
+
+    def _finish(self, all_columns: list[np.ndarray], lam: np.ndarray,
+                seconds: float) -> LeximinOutcome:
         keep = np.flatnonzero(lam > 1e-12)
         weights = lam[keep] / lam[keep].sum()
-        columns = [self.master.columns[int(i)] for i in keep]
+        columns = [all_columns[int(i)] for i in keep]
         probs = (np.array(columns).T @ weights) / self.pool.sizes
-        stats = {"columns": float(len(self.master.columns)), "rounds": float(self.rounds),
-                 "levels": float(self.levels), "ilp_calls": float(self.pricer.calls),
-                 "seconds": seconds}
+        stats = {"columns": float(len(all_columns)), "rounds": float(self.rounds),
+                 "levels": float(self.relaxed.levels), "cuts": float(self.relaxed.cuts),
+                 "ilp_calls": float(self.pricer.calls), "seconds": seconds}
         return LeximinOutcome(columns, weights, probs, stats)
 
 

@@ -15,6 +15,14 @@ QUOTAS = [Quota("gender", "f", 2, 3), Quota("gender", "m", 1, 2), Quota("gender"
           Quota("age", "young", 2, 2), Quota("age", "old", 1, 2), Quota("age", "mid", 1, 2)]
 
 
+@pytest.fixture(params=["walk", "column-generation"])
+def path(request, monkeypatch):
+    """Run each comparison through the fast walk and through the column-generation fallback."""
+    if request.param == "column-generation":
+        monkeypatch.setattr("selection.carath.walk", lambda *args, **kwargs: None)
+    return request.param
+
+
 def _compare(candidates, quotas, k):
     result = select(candidates, quotas, k, rng=np.random.default_rng(7), lottery_size=50)
     expected = enumerated_leximin(candidates, quotas, k)
@@ -22,16 +30,16 @@ def _compare(candidates, quotas, k):
         assert result.optimal_probabilities[person] == pytest.approx(probability, abs=1e-6), person
 
 
-def test_leximin_matches_enumeration_on_a_skewed_pool():
+def test_leximin_matches_enumeration_on_a_skewed_pool(path):
     _compare(people(SKEWED), QUOTAS, 5)
 
 
-def test_leximin_matches_enumeration_with_households():
+def test_leximin_matches_enumeration_with_households(path):
     households = {0: "a", 5: "a", 9: "a", 1: "b", 2: "b", 6: "c", 12: "c"}
     _compare(people(SKEWED, households=households), QUOTAS, 5)
 
 
-def test_leximin_matches_enumeration_with_three_features():
+def test_leximin_matches_enumeration_with_three_features(path):
     rows = [(g, a, r) for g, a, r in zip("ffmmfmfmfmfmmf", "yyoomyomymooyo", "nnsnssnnsnnsss")]
     quotas = [Quota("g", "f", 2, 3), Quota("g", "m", 2, 3), Quota("a", "y", 1, 2),
               Quota("a", "o", 1, 3), Quota("r", "n", 2, 3), Quota("r", "s", 2, 3)]
