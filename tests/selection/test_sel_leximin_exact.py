@@ -60,3 +60,14 @@ def test_distribution_is_consistent_with_its_marginals():
             assert result.optimal_probabilities[person] == pytest.approx(marginal[kind.key], abs=1e-9)
     assert sum(w for _, w in result.distribution) == pytest.approx(1.0)
     assert sum(result.optimal_probabilities.values()) == pytest.approx(5.0, abs=1e-6)
+
+
+def test_leximin_matches_enumeration_when_the_relaxation_is_not_integral(path):
+    """Found by random search: the relaxed leximin is not achievable, so cuts are needed."""
+    rows = ["aaa", "bba", "abb", "bba", "aaa", "aaa", "bab"]
+    quotas = [Quota("x", "a", 2, 3), Quota("x", "b", 1, 1), Quota("y", "a", 1, 2),
+              Quota("y", "b", 1, 2), Quota("z", "a", 2, 3), Quota("z", "b", 0, 1)]
+    candidates = people([tuple(r) for r in rows], names=("x", "y", "z"))
+    _compare(candidates, quotas, 3)
+    result = select(candidates, quotas, 3, rng=np.random.default_rng(0), lottery_size=10)
+    assert result.report["cuts"] >= 1
