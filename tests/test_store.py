@@ -176,19 +176,19 @@ def test_import_killed_half_way_completes_on_rerun(app: PanelApp, tmp_path: Path
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "many.csv"
     path.write_text("ref,consent_contact\n" + "".join(f"K-{i},v1\n" for i in range(1200)))
-    real_save = PanelApp.save
+    real_put = app.events.put
     calls = {"n": 0}
 
-    def dying_save(self: PanelApp, *objs: object, **kw: object) -> object:
+    def dying_put(events: object, **kw: object) -> object:
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt  # the process is stopped during the second batch
-        return real_save(self, *objs, **kw)
+        return real_put(events, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(PanelApp, "save", dying_save)
+    monkeypatch.setattr(app.events, "put", dying_put)
     with pytest.raises(KeyboardInterrupt):
         import_csv(app, path)
-    monkeypatch.setattr(PanelApp, "save", real_save)
+    monkeypatch.setattr(app.events, "put", real_put)
     assert app.count_participants() == 500  # the first atomic batch only
     report = import_csv(app, path)
     assert (report.created, report.unchanged) == (700, 500)
