@@ -72,23 +72,31 @@ class KeyStore:
         """Create keys for the ids that have none (idempotent) and return every id's key."""
         ids = list(participant_ids)
         rows = [(pid.hex, AESGCM.generate_key(bit_length=256)) for pid in ids]
-        insert = (f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES ({self.p}, {self.p}) "
-                  "ON CONFLICT (participant_id) DO NOTHING")
         with self.datastore.transaction(commit=True) as c:
-            c.executemany(insert, rows)
+            if self.dialect == "sqlite":
+                c.executemany(f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES (?, ?) "
+                              "ON CONFLICT (participant_id) DO NOTHING", rows)
+            else:  # one statement with two arrays instead of a round trip per row
+                c.execute(f"INSERT INTO {self.keys_table} (participant_id, data_key) "
+                          "SELECT * FROM unnest(%s::text[], %s::bytea[]) ON CONFLICT (participant_id) DO NOTHING",
+                          ([r[0] for r in rows], [r[1] for r in rows]))
         return self.get_keys(ids)
 
     def get_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         ids = [pid.hex for pid in participant_ids]
         found: dict[UUID, bytes] = {}
         with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                marks = ",".join([self.p] * len(chunk))
-                c.execute(f"SELECT participant_id, data_key FROM {self.keys_table} WHERE participant_id IN ({marks})", chunk)
+            for start in range(0, len(ids), 500 if self.dialect == "sqlite" else 50_000):
+                chunk = ids[start:start + (500 if self.dialect == "sqlite" else 50_000)]
+                if self.dialect == "sqlite":
+                    marks = ",".join("?" * len(chunk))
+                    c.execute(f"SELECT participant_id, data_key FROM {self.keys_table} "
+                              f"WHERE participant_id IN ({marks})", chunk)
+                else:
+                    c.execute(f"SELECT participant_id, data_key FROM {self.keys_table} "
+                              "WHERE participant_id = ANY(%s)", (chunk,))
                 for row in c.fetchall():
-                    found[UUID(row[0] if not isinstance(row, dict) else row["participant_id"])] = bytes(
-                        row[1] if not isinstance(row, dict) else row["data_key"])
+                    found[UUID(row["participant_id"])] = bytes(row["data_key"])
         return found
 
     def destroy_key(self, participant_id: UUID) -> None:
