@@ -14,6 +14,7 @@ import numpy as np
 
 from selection.pool import Pool
 from selection.pricing import Pricer
+from selection.repair import Face, Repairer
 
 TIGHT = 1e-7
 WALK_GAP = 0.5
@@ -39,43 +40,67 @@ def _step(pool: Pool, r: np.ndarray, m: float, c: np.ndarray) -> float:
     return max(0.0, min(limits))
 
 
-def _restrict(pricer: Pricer, pool: Pool, y: np.ndarray) -> None:
-    h, sizes = pricer.model, pool.sizes.astype(float)
-    low = np.where(y >= sizes - TIGHT, sizes, 0.0)
-    high = np.where(y <= TIGHT, 0.0, sizes)
-    h.changeColsBounds(len(sizes), np.arange(len(sizes), dtype=np.int32), low, high)
+def face_of(pool: Pool, y: np.ndarray) -> Face:
+    """Return the smallest face of the relaxation containing the point ``y`` (type counts)."""
+    sizes = pool.sizes.astype(float)
     ay = pool.incidence @ y
-    for q, (value, qlo, qhi) in enumerate(zip(ay, pool.qmin, pool.qmax)):
-        h.changeRowBounds(q, qhi if value >= qhi - TIGHT else qlo,
-                          qlo if value <= qlo + TIGHT else qhi)
+    qlo, qhi = pool.qmin, pool.qmax
+    house = np.array([y[list(h)].sum() for h in pool.households])
+    return Face(type_low=np.where(y >= sizes - TIGHT, sizes, 0.0),
+                type_high=np.where(y <= TIGHT, 0.0, sizes),
+                row_low=np.where(ay >= qhi - TIGHT, qhi, qlo),
+                row_high=np.where(ay <= qlo + TIGHT, qlo, qhi),
+                house_low=np.where(house >= 1 - TIGHT, 1.0, 0.0),
+                house_high=np.ones(len(pool.households)))
+
+
+def _restrict(pricer: Pricer, pool: Pool, face: Face) -> None:
+    h, size = pricer.model, len(pool.types)
+    h.changeColsBounds(size, np.arange(size, dtype=np.int32), face.type_low, face.type_high)
+    for q, (low, high) in enumerate(zip(face.row_low, face.row_high)):
+        h.changeRowBounds(q, float(low), float(high))
     first = len(pool.quotas) + 1
-    for i, house in enumerate(pool.households):
-        h.changeRowBounds(first + i, 1.0 if y[list(house)].sum() >= 1 - TIGHT else 0.0, 1.0)
+    for i, low in enumerate(face.house_low):
+        h.changeRowBounds(first + i, float(low), 1.0)
+
+
+def _panel_on(pool: Pool, face: Face, y: np.ndarray, previous: np.ndarray | None,
+              pricer: Pricer, repairer: Repairer) -> np.ndarray | None:
+    weights = y / pool.sizes + 1e-3 / pool.sizes
+    if previous is not None:
+        repaired = repairer.repair(previous, face, weights)
+        if repaired is not None:
+            return repaired
+    _restrict(pricer, pool, face)
+    found = pricer.best(weights)
+    return None if found is None else found[1]
 
 
 def walk(pool: Pool, k: int, target: np.ndarray, pricer: Pricer,
          limit: int) -> tuple[list[np.ndarray], np.ndarray] | None:
     """Return (compositions, weights) averaging to ``target`` probabilities, or None."""
     sizes = pool.sizes.astype(float)
+    repairer = Repairer(pool)
     r, m = target * sizes, 1.0
     columns: list[np.ndarray] = []
     weights: list[float] = []
+    previous: np.ndarray | None = None
     while m > 1e-9 and len(columns) < limit:
         y = np.clip(r / m, 0.0, sizes)
-        _restrict(pricer, pool, y)
-        found = pricer.best(y / sizes + 1e-3 / sizes)
-        if found is None:
+        panel = _panel_on(pool, face_of(pool, y), y, previous, pricer, repairer)
+        if panel is None:
             if m < 1e-6:
                 break
             return None
-        c = found[1].astype(float)
+        c = panel.astype(float)
         theta = _step(pool, r, m, c)
         if theta <= 1e-12:
             if m < 1e-6:
                 break
             return None
-        columns.append(found[1])
+        columns.append(panel)
         weights.append(theta)
+        previous = panel
         r = r - theta * c
         m -= theta
     lam = np.array(weights) / sum(weights)

@@ -24,7 +24,8 @@ def draw_reserves(candidates: Sequence[Candidate], quotas: Sequence[Quota],
     chosen_houses = {household_key(by_id[i]) for i in selected} - {None}
     pool = [c for c in sorted(candidates, key=lambda c: c.id)
             if c.id not in set(selected) and household_key(c) not in chosen_houses]
-    profiles = np.array([_profile(c, quotas) for c in pool], dtype=object).reshape(len(pool), -1)
+    width = len({normalize(q.feature) for q in quotas})
+    profiles = np.array([_profile(c, quotas) for c in pool], dtype=object).reshape(len(pool), width)
     available = np.ones(len(pool), dtype=bool)
     members = [selected[int(i)] for i in rng.permutation(len(selected))]
     reserves: list[str] = []

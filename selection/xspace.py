@@ -58,6 +58,9 @@ class XSpace:
         h = self.model
         h.run()
         if not highs_util.is_optimal(h.getModelStatus()):
+            h.clearSolver()  # a warm start can stall numerically; solve from scratch once
+            h.run()
+        if not highs_util.is_optimal(h.getModelStatus()):
             status = h.modelStatusToString(h.getModelStatus())
             raise SolverError(f"HiGHS stopped with status {status} on the relaxed leximin LP; "
                               "please report this instance.")
