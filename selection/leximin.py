@@ -53,13 +53,15 @@ class _Run:
         self.relaxed = XSpace(pool, k)
         self.progress = progress or (lambda stage, done, total: None)
         self.rounds = 0
+        self.face_ilp_calls = 0
 
     def run(self) -> LeximinOutcome:
         started = time.perf_counter()
         target = self.relaxed.leximin()
-        walked = carath.walk(self.pool, self.k, target,
-                             Pricer(self.pool, self.k, mip_gap=carath.WALK_GAP),
-                             4 * len(target) + 100)
+        face_pricer = Pricer(self.pool, self.k, mip_gap=carath.WALK_GAP)
+        face_pricer.model.setOptionValue("presolve", "on")  # faces fix many counts
+        walked = carath.walk(self.pool, self.k, target, face_pricer, 4 * len(target) + 100)
+        self.face_ilp_calls = face_pricer.calls
         if walked is not None:
             return self._finish(walked[0], walked[1], time.perf_counter() - started)
         self.master = Decomposer(self.pool.sizes, target)
@@ -126,7 +128,7 @@ class _Run:
         probs = (np.array(columns).T @ weights) / self.pool.sizes
         stats = {"columns": float(len(all_columns)), "rounds": float(self.rounds),
                  "levels": float(self.relaxed.levels), "cuts": float(self.relaxed.cuts),
-                 "ilp_calls": float(self.pricer.calls), "seconds": seconds}
+                 "ilp_calls": float(self.pricer.calls + self.face_ilp_calls), "seconds": seconds}
         return LeximinOutcome(columns, weights, probs, stats)
 
 
