@@ -90,9 +90,14 @@ def status(ctx: click.Context, as_json: bool) -> None:
           [(s.name, s.generation, s.position, s.head, s.lag, s.building or "") for s in rows])
 
 
+BATCH = click.option("--batch", type=click.IntRange(100, 100_000), default=2000, show_default=True,
+                     help="Events per transaction (larger is faster on SQLite but holds its write lock longer).")
+
+
 @projections.command("catch-up")
+@BATCH
 @click.pass_context
-def catch_up(ctx: click.Context) -> None:
+def catch_up(ctx: click.Context, batch: int) -> None:
     """Process new events into every view (each batch commits rows and position together).
 
     Example:
@@ -100,23 +105,26 @@ def catch_up(ctx: click.Context) -> None:
         panel projections catch-up
     """
     proj = projector(ctx, catch_up=False)
+    proj.batch_size = batch
     read = run_with_progress(proj, proj.catch_up)
     say(f"Caught up: read {read} events; every view is at position {proj.head()}")
 
 
 @projections.command()
 @click.argument("view", required=False)
+@BATCH
 @click.pass_context
-def rebuild(ctx: click.Context, view: str | None) -> None:
+def rebuild(ctx: click.Context, view: str | None, batch: int) -> None:
     """Rebuild one view (or all) from the first event, then switch readers to it.
 
     Readers keep the old tables until the new ones are complete; an interrupted rebuild resumes.
 
     Example:
 
-        panel projections rebuild reach
+        panel projections rebuild reach --batch 20000
     """
     proj = projector(ctx, catch_up=False)
+    proj.batch_size = batch
     names = [proj.view(view).name] if view else list(proj.views)
     read = run_with_progress(proj, proj.rebuild, True, names)
     generations = ", ".join(f"{s.name} (generation {s.generation})" for s in proj.status() if s.name in names)
