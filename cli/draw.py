@@ -77,13 +77,20 @@ def run(app: PanelApp, engagement_ref: str, size: int, quotas_file: Path | None,
 
     if seed is not None and seed_from:
         raise click.UsageError("give --seed or --seed-from, not both")
+    from cli.views import projector
+    from panel.application import now
+
     quotas = selection.load_quotas_csv(quotas_file) if quotas_file else []
     chosen = algorithm or ("leximin" if quotas else "uniform")
+    eid = app.resolve_engagement(engagement_ref)
+    moment = at or now()
+    # the consent view narrows who is loaded; every rule is re-checked on each person's history
+    consenting = projector(click.get_current_context(), catch_up=False).pool_candidates(moment)
     bar, report = _progress()
     with bar:
-        outcome = Draws(app).draw(app.resolve_engagement(engagement_ref), size, quotas, algorithm=chosen, seed=seed,
-                                  seed_from=seed_from, reserves=reserves, household_by=household_by,
-                                  lottery_size=lottery_size, at=at, drawn_by=drawn_by, progress=report)
+        outcome = Draws(app).draw(eid, size, quotas, algorithm=chosen, seed=seed, seed_from=seed_from,
+                                  reserves=reserves, household_by=household_by, lottery_size=lottery_size,
+                                  at=moment, drawn_by=drawn_by, progress=report, candidate_ids=consenting)
     if as_json:
         echo_json(draw_json(app, Draws(app).get(outcome.draw_id), per_person=True))
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,7 +79,8 @@ class Draws:
     def draw(self, engagement: str | UUID, size: int, quotas: list[selection.Quota], *, algorithm: str = "leximin",
              seed: int | None = None, seed_from: str | None = None, reserves: int = 0,
              household_by: str | None = None, lottery_size: int = 1000, at: datetime | None = None,
-             drawn_by: str | None = None, progress: Callable[[str, int, int], None] | None = None) -> DrawOutcome:
+             drawn_by: str | None = None, progress: Callable[[str, int, int], None] | None = None,
+             candidate_ids: Iterable[UUID] | None = None) -> DrawOutcome:
         eid = engagement if isinstance(engagement, UUID) else self.app.resolve_engagement(engagement)
         aggregate = self.app.engagement_aggregate(eid)
         aggregate.require_open()
@@ -89,7 +90,8 @@ class Draws:
         if seed is None and not seed_from:
             seed = secrets.randbelow(2**63)  # recorded, so the draw can be re-run
         features = sorted({q.feature for q in quotas})
-        snapshot = build_pool(self.app, aggregate, moment, features=features, household_by=household_by)
+        snapshot = build_pool(self.app, aggregate, moment, features=features, household_by=household_by,
+                              candidate_ids=candidate_ids)
         if not snapshot.members:
             reasons = ", ".join(f"{n} {why}" for why, n in sorted(snapshot.excluded.items(), key=lambda x: -x[1]))
             raise NoEligiblePeopleError(

@@ -95,17 +95,27 @@ BUILT_IN_RULES: tuple[Rule, ...] = (status_rule, consent_rule)
 
 
 def build_pool(app: PanelApp, engagement: Engagement, at: datetime, *, features: Sequence[str] | None = None,
-               household_by: str | None = None, extra_rules: Iterable[Rule] = ()) -> PoolSnapshot:
-    """Everyone who may be drawn for ``engagement`` at ``at``, with their features and household."""
+               household_by: str | None = None, extra_rules: Iterable[Rule] = (),
+               candidate_ids: Iterable[UUID] | None = None) -> PoolSnapshot:
+    """Everyone who may be drawn for ``engagement`` at ``at``, with their features and household.
+
+    ``candidate_ids`` may narrow the people loaded (e.g. the consent view's holders of both pool
+    consents); every rule is still checked on each loaded person's own history.
+    """
     fatigue = app.fatigue_rules(engagement.id)  # the engagement's cooldown and the fatigue policy
 
     def fatigue_rule(p: Participant, e: Engagement, moment: datetime) -> str | None:
         return app.fatigue_excluded(p, e.id, moment, rules=fatigue)
 
     rules = [*BUILT_IN_RULES, fatigue_rule, *extra_rules]
-    people = [app.participant_aggregate(pid) for pid in app.participant_ids()]
+    everyone = list(app.participant_ids())
+    wanted = everyone if candidate_ids is None else sorted(set(candidate_ids) & set(everyone), key=lambda u: u.hex)
+    people = [app.participant_aggregate(pid) for pid in wanted]
     keys = app.keys.get_keys(p.id for p in people)
     excluded: Counter[str] = Counter()
+    if len(wanted) < len(everyone):
+        excluded["no active panel_membership and contact consent, left or erased (consent view)"] = \
+            len(everyone) - len(wanted)
     members: list[PoolMember] = []
     for person in people:
         reason = next((r for rule in rules if (r := rule(person, engagement, at)) is not None), None)
@@ -124,4 +134,4 @@ def build_pool(app: PanelApp, engagement: Engagement, at: datetime, *, features:
         members.append(PoolMember(person.id, person.version, person.external_ref, chosen,
                                   household_key(personal, household_by), key))
     members.sort(key=lambda m: m.id.hex)
-    return PoolSnapshot(at, members, dict(excluded), len(people))
+    return PoolSnapshot(at, members, dict(excluded), len(everyone))

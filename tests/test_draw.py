@@ -141,3 +141,21 @@ def test_draw_cli_end_to_end(app: PanelApp, cli_env: dict[str, str]) -> None:
     assert out.startswith(f"Replaced {data['selected'][0]} by reserve ")
     err = run("draw", "vested-youth-panel", "--size", "50", "--seed", "1", code=1)
     assert err.startswith("Error: ") and "50" in err
+
+
+def test_the_consent_view_prefilter_gives_the_same_pool(app: PanelApp, location) -> None:  # type: ignore[no-untyped-def]
+    from projections import Projector, make_engine
+
+    from panel.pool import build_pool
+
+    eid = populate(app)
+    pid = app.participant_id_for("V-001")
+    app.withdraw_consent(pid, "contact", at=DRAW_AT - timedelta(days=1))  # the view must see this
+    engine = make_engine(location, None)
+    consenting = Projector(app, engine).pool_candidates(DRAW_AT)
+    engine.dispose()
+    engagement = app.engagement_aggregate(eid)
+    full = build_pool(app, engagement, DRAW_AT, features=["gender"])
+    narrowed = build_pool(app, engagement, DRAW_AT, features=["gender"], candidate_ids=consenting)
+    assert [m.id for m in narrowed.members] == [m.id for m in full.members]
+    assert len(full.members) == 35 and pid not in {m.id for m in full.members}
