@@ -92,7 +92,7 @@ def writing(engine: Engine) -> Iterator[Connection]:
 def lock_schema(conn: Connection) -> None:
     """Serialise table creation and generation switches (SQLite already holds its write lock)."""
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7212024)")
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':projection-schema'))")
 
 
 def insert_for(conn: Connection, table: Table) -> Any:
@@ -191,11 +191,12 @@ def tracking_key(view: str, generation: int) -> str:
 
 
 def positions(conn: Connection, keys: Iterable[str], lock: bool = False) -> dict[str, int]:
-    """Tracking positions by key (0 when absent); ``lock`` takes the rows for this transaction."""
+    """Tracking positions by key (0 when absent); ``lock`` makes this transaction the only writer."""
     wanted = list(keys)
     stmt = select(TRACKING.c.view_name, TRACKING.c.position).where(TRACKING.c.view_name.in_(wanted))
     if lock and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        # one writer of this schema's views at a time (row locks taken in scan order could deadlock)
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':projection-writer'))")
     found = {str(k): int(p) for k, p in conn.execute(stmt)}
     return {k: found.get(k, 0) for k in wanted}
 
