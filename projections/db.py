@@ -114,14 +114,21 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys:
         return
     params = [getter(row) for row in rows]
     if converters:
-        params = [tuple(f(v) if f else v for v, f in zip(values, converters)) for values in params]
+        params = [_convert(values, converters) for values in params]
     conn.exec_driver_sql(sql, params)
 
 
-_STATEMENTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, Any, list[Any] | None]] = {}
+def _convert(values: tuple[Any, ...], converters: list[tuple[int, Any]]) -> tuple[Any, ...]:
+    converted = list(values)
+    for index, convert in converters:
+        converted[index] = convert(converted[index])
+    return tuple(converted)
 
 
-def _statement(dialect: str, table: Table, keys: tuple[str, ...]) -> tuple[str, Any, list[Any] | None]:
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, Any, list[tuple[int, Any]] | None]] = {}
+
+
+def _statement(dialect: str, table: Table, keys: tuple[str, ...]) -> tuple[str, Any, list[tuple[int, Any]] | None]:
     cache_key = (dialect, table.name, keys)
     if cache_key not in _STATEMENTS:
         names = [c.name for c in table.columns]
@@ -138,7 +145,8 @@ def _statement(dialect: str, table: Table, keys: tuple[str, ...]) -> tuple[str, 
                     if others else f" ON CONFLICT ({target}) DO NOTHING")
         converters = [_converter(dialect, c.type) for c in table.columns]
         getter = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-        _STATEMENTS[cache_key] = (sql, getter, converters if any(converters) else None)
+        needed = [(i, f) for i, f in enumerate(converters) if f]
+        _STATEMENTS[cache_key] = (sql, getter, needed or None)
     return _STATEMENTS[cache_key]
 
 

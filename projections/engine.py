@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
 from projections import db
-from projections.view import View
+from projections.view import Batch, View
 
 Progress = Callable[[int, int], None]
 
@@ -185,7 +185,7 @@ class Projector:
                     page = recorder.select_notifications(position, limit=self.batch_size, inclusive_of_start=False)
                     if not page:
                         break
-                    events = [(n.id, mapper.to_domain_event(n)) for n in page if n.topic in topics]
+                    events = Batch((n.id, mapper.to_domain_event(n)) for n in page if n.topic in topics)
                     position = page[-1].id
                     pages.put((len(page), position, events))
                 pages.put(None)
@@ -208,13 +208,14 @@ class Projector:
                     pass
 
     @staticmethod
-    def _apply(conn: Connection, targets: list[_Target], events: list[tuple[int, Any]], last: int) -> None:
+    def _apply(conn: Connection, targets: list[_Target], events: Batch, last: int) -> None:
         now = db.positions(conn, [t.key for t in targets], lock=True)
         for target in targets:
             done = now[target.key]
             if last <= done:
                 continue  # another catch-up already committed this batch
-            target.view.apply(conn, target.tables, [(p, e) for p, e in events if p > done])
+            fresh = events if not events or events[0][0] > done else Batch((p, e) for p, e in events if p > done)
+            target.view.apply(conn, target.tables, fresh)
             db.set_position(conn, target.key, last)
 
     # -- tables ----------------------------------------------------------------------------

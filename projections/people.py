@@ -10,7 +10,7 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table
 from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant
-from projections.view import Rows, View, handles
+from projections.view import Batch, Rows, View, handles
 
 TS = DateTime(timezone=True)
 
@@ -30,11 +30,14 @@ def people_table(metadata: MetaData, name: str, *extra: Column[Any]) -> Table:
 
 def registered_in(events: Sequence[tuple[int, Any]]) -> set[str]:
     """Participants whose Registered event is in this batch: they have no earlier rows to load."""
-    return {e.originator_id.hex for _, e in events if type(e) is Participant.Registered}
+    return touched(events, (Participant.Registered,))
 
 
 def touched(events: Sequence[tuple[int, Any]], classes: tuple[type, ...]) -> set[str]:
-    return {e.originator_id.hex for _, e in events if isinstance(e, classes)}
+    """Participants with an event of one of ``classes`` in this batch."""
+    if isinstance(events, Batch):
+        return set().union(*(events.by_class().get(c, ()) for c in classes))
+    return {e.originator_id.hex for _, e in events if type(e) in classes}
 
 
 class PeopleView(View):

@@ -76,6 +76,20 @@ class View:
         """Write the batch's changes."""
 
 
+class Batch(list):  # type: ignore[type-arg]
+    """The (position, event) pairs of one batch, with the participants per event class worked out once."""
+
+    _index: dict[type, set[str]] | None = None
+
+    def by_class(self) -> dict[type, set[str]]:
+        if self._index is None:
+            index: dict[type, set[str]] = {}
+            for _, e in self:
+                index.setdefault(type(e), set()).add(e.originator_id.hex)
+            self._index = index
+        return self._index
+
+
 class Rows:
     """The rows of one table a batch touches: loaded once, changed in memory, written once."""
 
