@@ -196,7 +196,7 @@ def _leximin(problem: _Problem, rng: np.random.Generator, seed_from: str | None,
     columns = [outcome.columns[i] for i in order]
     weights = outcome.weights[order]
     progress("lottery", 0, size)
-    counts = lottery.round_counts(weights, size, rng)
+    counts = lottery.balanced_counts(columns, weights, pool.sizes, size)
     panels = tuple(_with_fixed(problem, p) for p in lottery.expand(columns, counts, pool.types, rng))
     progress("lottery", size, size)
     ids = [c.id for c in problem.candidates]

@@ -1,9 +1,10 @@
 """Round an optimal lottery to M equally likely concrete panels, and draw one.
 
-Compositions get floor or ceil of M * weight panels (systematic sampling with a seeded
-offset). Each type's members then fill that type's seats round-robin in a seeded order,
-so every person appears within one panel of their type's share: a person's lottery
-probability is within 1/M of M-rounded type probability.
+Compositions get floor or ceil of M * weight panels: after the floors, the spare panels
+go one by one to the composition whose members are furthest below their optimal share
+(a deterministic, deficit-balancing rounding). Each type's members then fill that type's
+seats round-robin in a seeded order, so every person appears within one panel of their
+type's share: a person's lottery probability is within 1/M of the rounded type share.
 """
 
 from __future__ import annotations
@@ -16,14 +17,32 @@ import numpy as np
 from selection.model import PersonType
 
 
-def round_counts(weights: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
-    """Return integer panel counts summing to ``m``, each floor or ceil of m * weight."""
-    cumulative = np.concatenate([[0.0], np.cumsum(weights)]) * m
-    cumulative[-1] = m
-    offset = float(rng.random())
-    points = offset + np.arange(m)
-    edges = np.searchsorted(points, cumulative, side="left")
-    return np.diff(edges).astype(np.int64)
+def balanced_counts(columns: Sequence[np.ndarray], weights: np.ndarray, sizes: np.ndarray,
+                    m: int) -> np.ndarray:
+    """Return panel counts (floor or ceil of m * weight, summing to m) that keep every type's
+    share of the lottery close to its optimal share."""
+    scaled = weights * m
+    counts = np.floor(scaled + 1e-12).astype(np.int64)
+    spare = m - int(counts.sum())
+    eligible = scaled - counts > 1e-12
+    support = [np.flatnonzero(c) for c in columns]
+    index = np.concatenate(support).astype(np.int64)
+    value = np.concatenate([c[s] for c, s in zip(columns, support)]).astype(float)
+    starts = np.cumsum([0] + [len(s) for s in support[:-1]])
+    goal = sum(w * c for w, c in zip(scaled, columns))
+    have = sum((n * c for n, c in zip(counts, columns) if n), np.zeros(len(sizes)))
+    for _ in range(spare):
+        deficit = (goal - have) / sizes
+        score = np.add.reduceat(value * deficit[index], starts)
+        score[~eligible] = -np.inf
+        pick = int(np.argmax(score))
+        if not eligible[pick]:
+            eligible = scaled - counts > -1.0  # more spare panels than fractional parts
+            continue
+        counts[pick] += 1
+        eligible[pick] = False
+        have = have + columns[pick]
+    return counts
 
 
 def expand(columns: Sequence[np.ndarray], counts: np.ndarray, types: Sequence[PersonType],
