@@ -10,6 +10,8 @@ the face holds no panel; the caller then falls back to column generation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from selection.pool import Pool
@@ -76,9 +78,13 @@ def _panel_on(pool: Pool, face: Face, y: np.ndarray, previous: np.ndarray | None
     return None if found is None else found[1]
 
 
-def walk(pool: Pool, k: int, target: np.ndarray, pricer: Pricer,
-         limit: int) -> tuple[list[np.ndarray], np.ndarray] | None:
-    """Return (compositions, weights) averaging to ``target`` probabilities, or None."""
+def walk(pool: Pool, k: int, target: np.ndarray, pricer: Pricer, limit: int,
+         progress: Callable[[str, int, int], None] | None = None,
+         ) -> tuple[list[np.ndarray], np.ndarray] | None:
+    """Return (compositions, weights) averaging to ``target`` probabilities, or None.
+
+    ``progress("decomposing", done, 1000)`` reports the share of the lottery built so far.
+    """
     sizes = pool.sizes.astype(float)
     repairer = Repairer(pool)
     r, m = target * sizes, 1.0
@@ -103,20 +109,11 @@ def walk(pool: Pool, k: int, target: np.ndarray, pricer: Pricer,
         previous = panel
         r = r - theta * c
         m -= theta
+        if progress is not None:
+            progress("decomposing", min(1000, int((1.0 - m) * 1000)), 1000)
     lam = np.array(weights) / sum(weights)
     achieved = (np.array(columns).T @ lam) / sizes
     if np.abs(achieved - target).max() > 5e-7:
         return None
     return columns, lam
 
-
-def release(pricer: Pricer, pool: Pool, k: int) -> None:
-    """Undo the face restrictions on the pricing model."""
-    h, size = pricer.model, len(pool.types)
-    h.changeColsBounds(size, np.arange(size, dtype=np.int32), np.zeros(size),
-                       pool.sizes.astype(float))
-    for q, (low, high) in enumerate(zip(pool.qmin, pool.qmax)):
-        h.changeRowBounds(q, low, high)
-    h.changeRowBounds(len(pool.quotas), float(k), float(k))
-    for i in range(len(pool.households)):
-        h.changeRowBounds(len(pool.quotas) + 1 + i, 0.0, 1.0)

@@ -57,10 +57,13 @@ class _Run:
 
     def run(self) -> LeximinOutcome:
         started = time.perf_counter()
+        self.progress("relaxed leximin", 0, 1)
         target = self.relaxed.leximin()
+        self.progress("relaxed leximin", 1, 1)
         face_pricer = Pricer(self.pool, self.k, mip_gap=carath.WALK_GAP)
         face_pricer.model.setOptionValue("presolve", "on")  # faces fix many counts
-        walked = carath.walk(self.pool, self.k, target, face_pricer, 4 * len(target) + 100)
+        walked = carath.walk(self.pool, self.k, target, face_pricer, 4 * len(target) + 100,
+                             self.progress)
         self.face_ilp_calls = face_pricer.calls
         if walked is not None:
             return self._finish(walked[0], walked[1], time.perf_counter() - started)

@@ -84,3 +84,13 @@ def test_seed_from_text_picks_the_index():
                                               "2026-11-22 lottery ball 31")
     indices = {draw_index(1000, np.random.default_rng(0), f"text {i}") for i in range(20)}
     assert len(indices) > 15
+
+
+def test_progress_reports_each_stage():
+    seen = []
+    select(people(ROWS), QUOTAS, 4, rng=np.random.default_rng(1), reserves=2,
+           progress=lambda stage, done, total: seen.append((stage, done, total)))
+    stages = [stage for stage, _, _ in seen]
+    for stage in ("checking", "relaxed leximin", "lottery", "reserves"):
+        assert stage in stages
+    assert all(0 <= done <= total or total == 0 for _, done, total in seen)
