@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -10,23 +11,48 @@ import click
 from cli.wiring import Wiring
 
 
+# Each top-level command and the module that registers it. Modules are imported only when their
+# command runs (or for --help), so `panel consent history` does not pay for numpy or SQLAlchemy.
+COMMANDS = {
+    "init": "cli.admin", "demo": "cli.admin", "engagement": "cli.engagement", "participant": "cli.participant",
+    "consent": "cli.consent", "invite": "cli.participation", "accept": "cli.participation",
+    "decline": "cli.participation", "attend": "cli.participation", "no-show": "cli.participation",
+    "withdraw": "cli.participation", "draw": "cli.draw", "select": "cli.draw", "projections": "cli.views",
+    "reach": "cli.views", "fatigue": "cli.views", "pay": "cli.pay",
+}
+ALSO = {"consent": ("cli.views",)}  # the views module adds `panel consent report`
+
+
 class PanelGroup(click.Group):
-    """Turns domain and selection errors into `Error: ...` on stderr with exit code 1."""
+    """Loads command modules on demand and turns domain and selection errors into `Error: ...`, exit 1."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded: set[str] = set()
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        for name in (module, *ALSO.get(cmd_name, ())):
+            if name not in self._loaded:
+                self._loaded.add(name)
+                importlib.import_module(name).register(self)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         from panel.domain.errors import PanelError
 
-        handled: tuple[type[BaseException], ...] = (PanelError,)
-        try:
-            from selection import SelectionError
-
-            handled += (SelectionError,)
-        except ImportError:  # pragma: no cover - selection is part of the distribution
-            pass
         try:
             return super().invoke(ctx)
-        except handled as exc:
-            raise click.ClickException(str(exc)) from None
+        except Exception as exc:
+            selection = sys.modules.get("selection")
+            if isinstance(exc, PanelError) or (selection is not None and isinstance(exc, selection.SelectionError)):
+                raise click.ClickException(str(exc)) from None
+            raise
         except KeyboardInterrupt:
             click.echo("Interrupted: nothing was recorded by the interrupted step.", err=True)
             sys.exit(130)
@@ -44,20 +70,6 @@ def cli(ctx: click.Context) -> None:
     wiring = Wiring()
     ctx.obj = wiring
     ctx.call_on_close(wiring.close)
-
-
-def _register() -> None:
-    from cli import admin, consent, engagement, participant, participation
-
-    for module in (admin, engagement, participant, consent, participation):
-        module.register(cli)
-    # further command groups register here
-    from cli import views; views.register(cli)
-    from cli import pay; pay.register(cli)
-    from cli import draw; draw.register(cli)
-
-
-_register()
 
 
 def main() -> None:

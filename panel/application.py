@@ -93,18 +93,27 @@ class PanelApp(Application[UUID]):
 
     def resolve_participant(self, text: str) -> UUID:
         """A participant id from a full id or an external reference (``REF`` or ``SOURCE:REF``)."""
-        candidates = []
         try:
-            candidates.append(UUID(text))
+            pid = UUID(text)
         except ValueError:
             pass
-        candidates.append(self.participant_id_for(text))
-        if ":" in text:
-            source, _, ref = text.partition(":")
-            candidates.append(self.participant_id_for(ref, source))
-        for pid in candidates:
+        else:
             if self._exists(pid):
                 return pid
+        if ":" in text:
+            source, _, ref = text.partition(":")
+            pid = self.participant_id_for(ref, source)
+            if self._exists(pid):
+                return pid
+        sources = dict.fromkeys([DEFAULT_SOURCE, *self.keys.sources()])
+        found = {source: pid for source in sources if self._exists(pid := self.participant_id_for(text, source))}
+        if len(found) > 1:
+            raise ParticipantNotFoundError(
+                f"reference {text!r} exists in several sources ({', '.join(found)}): write SOURCE:REF, "
+                f"e.g. {next(iter(found))}:{text}"
+            )
+        if found:
+            return next(iter(found.values()))
         raise ParticipantNotFoundError(
             f"no participant has id or reference {text!r}: check it with `panel participant list`"
         )
@@ -160,6 +169,7 @@ class PanelApp(Application[UUID]):
 
     def _save_new(self, items: list[tuple[UUID, SignUp]],
                   history: Callable[[Participant, SignUp], None] | None = None) -> int:
+        self.keys.note_sources(s.source for _, s in items)
         keys = self.keys.ensure_keys(pid for pid, _ in items)
         pending: list[Any] = []
         for pid, s in items:

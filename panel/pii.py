@@ -68,6 +68,18 @@ class KeyStore:
             row = c.fetchone()
         return bytes(row["value"] if isinstance(row, dict) else row[0])
 
+    def note_sources(self, sources: Iterable[str]) -> None:
+        """Remember the reference sources in use, so a bare reference can be looked up in each."""
+        rows = [(f"source:{name}", b"1") for name in sorted(set(sources))]
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) "
+                          "ON CONFLICT (name) DO NOTHING", rows)
+
+    def sources(self) -> list[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT name FROM {self.settings_table} WHERE name LIKE 'source:%'")
+            return sorted(row["name"].removeprefix("source:") for row in c.fetchall())
+
     def ensure_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         """Create keys for the ids that have none (idempotent) and return every id's key."""
         ids = list(participant_ids)

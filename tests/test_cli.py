@@ -129,7 +129,10 @@ def test_demo_prints_what_it_did(run) -> None:  # type: ignore[no-untyped-def]
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
     found = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, f"`panel {prefix}{name}` is listed but cannot be loaded"
         path = f"{prefix}{name}"
         found.append((path, command))
         if isinstance(command, click.Group):

@@ -263,3 +263,13 @@ def test_payloads_can_also_be_encrypted_at_rest(location: StoreLocation) -> None
     assert states and all(b'"purpose"' not in s and b'"external_ref"' not in s for s in states)
     assert app.participant(pid).personal.name == SECRET_NAME  # and it reads back
     app.close()
+
+
+def test_references_resolve_across_sources(app: PanelApp) -> None:
+    web = app.register(signup("S-1", source="web"))
+    assert app.resolve_participant("S-1") == web  # a bare reference is looked up in every source
+    assert app.resolve_participant("web:S-1") == web
+    app.register(signup("S-1", source="paper-forms"))
+    with pytest.raises(ParticipantNotFoundError, match="several sources .* write SOURCE:REF"):
+        app.resolve_participant("S-1")
+    assert app.resolve_participant("web:S-1") == web
