@@ -6,7 +6,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli.options import pass_app
-from cli.render import stderr_is_terminal, say, table
+from cli.render import say, stderr_is_terminal, table
 from panel.application import PanelApp
 from panel.demo import build_demo
 
@@ -50,12 +50,11 @@ def demo(app: PanelApp, people: int, seed: int) -> None:
         rows.append((e.ref, e.kind, len(e.sessions), e.sessions[0].isoformat() if e.sessions else "-",
                      "; ".join(e.eligibility) or "everyone"))
     table("Engagements", ["ref", "type", "sessions", "first session", "eligibility"], rows)
+    import selection
     from cli.draw import render_draw
     from panel.demo import demo_draw
-    from panel.draws import Draws
-
-    import selection
     from panel.domain.errors import PanelError
+    from panel.draws import Draws
 
     try:
         draw_id, fresh = demo_draw(app, seed)

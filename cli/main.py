@@ -10,7 +10,6 @@ import click
 
 from cli.wiring import Wiring
 
-
 # Each top-level command and the module that registers it. Modules are imported only when their
 # command runs (or for --help), so `panel consent history` does not pay for numpy or SQLAlchemy.
 COMMANDS = {

@@ -9,7 +9,7 @@ import click
 from rich.progress import Progress
 
 from cli.options import at_option, json_option, pass_app
-from cli.render import stderr_is_terminal, echo_json, err, say, table
+from cli.render import echo_json, err, say, stderr_is_terminal, table
 from panel.application import ConsentSpec, PanelApp, SignUp
 from panel.domain.errors import ValidationError
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES
