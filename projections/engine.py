@@ -143,15 +143,18 @@ class Projector:
                 targets.append(_Target(self.views[name], self._define(name, building),
                                        db.tracking_key(name, building)))
         count = self._run(targets, progress)
-        for name in chosen:
-            with db.writing(self.engine) as conn:
+        retired = []
+        with db.writing(self.engine) as conn:  # one switch for all the rebuilt views
+            db.lock_schema(conn)
+            for name in chosen:
                 current, building = db.generations(conn, name)
-                if building is None:
-                    continue
-                db.set_generations(conn, name, building, None)
-            with db.writing(self.engine) as conn:
-                self._drop(conn, name, current)
-                db.forget_position(conn, db.tracking_key(name, current))
+                if building is not None:
+                    db.set_generations(conn, name, building, None)
+                    retired.append((name, current))
+        with db.writing(self.engine) as conn:
+            for name, old in retired:
+                self._drop(conn, name, old)
+                db.forget_position(conn, db.tracking_key(name, old))
         return count
 
     # -- the batch loop --------------------------------------------------------------------
