@@ -176,7 +176,12 @@ def _run(python: str, args: list[str], limit: float) -> dict[str, object]:
 
 def _row(n: int, k: int, hh: bool, name: str, r: dict[str, object], base: float | None) -> str:
     if r.get("status") != "ok":
-        return f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {r['status']} | | | | | | |"
+        status = str(r["status"])
+        if base and status.startswith("timeout >"):
+            limit = float(status.removeprefix("timeout >").rstrip("s"))
+            return (f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {status} | | | | | | "
+                    f">{limit / base:.0f}x |")
+        return f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {status} | | | | | | |"
     seconds = float(r["seconds"])  # type: ignore[arg-type]
     per = " /draw" if r.get("per_draw") else ""
     ratio = f"{seconds / base:.1f}x" if base and not per else ""
@@ -204,8 +209,13 @@ def main() -> None:
     parser.add_argument("--ours-algorithms", nargs="*", default=["leximin"])
     parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument("--legacy-draws", type=int, default=200)
-    parser.add_argument("--jsonl", default="")
+    parser.add_argument("--jsonl", default="", help="append every measurement to this file")
+    parser.add_argument("--table-from", nargs="*", default=None,
+                        help="print the table from recorded --jsonl files instead of running")
     args = parser.parse_args()
+    if args.table_from is not None:
+        _table_from(args.table_from)
+        return
     sf = args.sf_python if os.path.exists(args.sf_python) else None
     house_options = {"no": [False], "yes": [True], "both": [False, True]}[args.households]
     print("| pool n | panel k | households | implementation | time (s) | peak MB | min p | max p "
@@ -230,6 +240,24 @@ def main() -> None:
                         with open(args.jsonl, "a") as handle:
                             handle.write(json.dumps({"n": n, "k": k, "households": hh,
                                                      "name": name, **result}) + "\n")
+
+
+def _table_from(paths: list[str]) -> None:
+    import json
+
+    rows = [json.loads(line) for path in paths for line in open(path) if line.strip()]
+    order = ["ours leximin", "ours legacy", "SF maximin", "SF leximin", "SF legacy"]
+    rows.sort(key=lambda r: (r["n"], r["k"], r["households"],
+                             order.index(r["name"]) if r["name"] in order else 99))
+    print("| pool n | panel k | households | implementation | time (s) | peak MB | min p | max p "
+          "| Gini | min p / (k/n) | time vs ours |")
+    print("|---:|---:|:-:|---|---:|---:|---:|---:|---:|---:|---:|")
+    base: dict[tuple[int, int, bool], float] = {}
+    for r in rows:
+        key = (r["n"], r["k"], r["households"])
+        if r["name"] == "ours leximin" and r.get("status") == "ok":
+            base[key] = float(r["seconds"])
+        print(_row(r["n"], r["k"], r["households"], r["name"], r, base.get(key)))
 
 
 def _worker(argv: list[str]) -> None:

@@ -24,22 +24,30 @@ WALK_GAP = 0.5
 
 def _step(pool: Pool, r: np.ndarray, m: float, c: np.ndarray) -> float:
     sizes = pool.sizes.astype(float)
-    limits = [m]
+    limits = [np.array([m])]
     use = c > 0
-    limits.extend(r[use] / c[use])
+    limits.append(r[use] / c[use])
     room = c < sizes
-    limits.extend((m * sizes[room] - r[room]) / (sizes[room] - c[room]))
+    limits.append((m * sizes[room] - r[room]) / (sizes[room] - c[room]))
     ar, ac = pool.incidence @ r, pool.incidence @ c
-    for value_r, value_c, low, high in zip(ar, ac, pool.qmin, pool.qmax):
-        if value_c > low:
-            limits.append((value_r - m * low) / (value_c - low))
-        if value_c < high:
-            limits.append((m * high - value_r) / (high - value_c))
-    for house in pool.households:
-        taken = float(c[list(house)].sum())
-        if taken < 1:
-            limits.append((m - float(r[list(house)].sum())) / (1 - taken))
-    return max(0.0, min(limits))
+    low, high = pool.qmin, pool.qmax
+    above, below = ac > low, ac < high
+    limits.append((ar[above] - m * low[above]) / (ac[above] - low[above]))
+    limits.append((m * high[below] - ar[below]) / (high[below] - ac[below]))
+    if pool.households:
+        taken, held = house_sums(pool, c), house_sums(pool, r)
+        free = taken < 1
+        limits.append((m - held[free]) / (1 - taken[free]))
+    return max(0.0, float(np.concatenate(limits).min()))
+
+
+def house_sums(pool: Pool, values: np.ndarray) -> np.ndarray:
+    """Return the sum of ``values`` over each household's types."""
+    if not pool.households:
+        return np.zeros(0)
+    members = np.concatenate([np.asarray(h) for h in pool.households])
+    starts = np.cumsum([0] + [len(h) for h in pool.households[:-1]])
+    return np.add.reduceat(np.asarray(values, dtype=float)[members], starts)
 
 
 def face_of(pool: Pool, y: np.ndarray) -> Face:
@@ -47,7 +55,7 @@ def face_of(pool: Pool, y: np.ndarray) -> Face:
     sizes = pool.sizes.astype(float)
     ay = pool.incidence @ y
     qlo, qhi = pool.qmin, pool.qmax
-    house = np.array([y[list(h)].sum() for h in pool.households])
+    house = house_sums(pool, y)
     return Face(type_low=np.where(y >= sizes - TIGHT, sizes, 0.0),
                 type_high=np.where(y <= TIGHT, 0.0, sizes),
                 row_low=np.where(ay >= qhi - TIGHT, qhi, qlo),
