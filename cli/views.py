@@ -90,12 +90,13 @@ def status(ctx: click.Context, as_json: bool) -> None:
           [(s.name, s.generation, s.position, s.head, s.lag, s.building or "") for s in rows])
 
 
-BATCH = click.option("--batch", type=click.IntRange(100, 100_000), default=2000, show_default=True,
-                     help="Events per transaction (larger is faster on SQLite but holds its write lock longer).")
+def batch_option(default: int) -> Any:
+    return click.option("--batch", type=click.IntRange(100, 100_000), default=default, show_default=True,
+                        help="Events per transaction (larger is faster on SQLite but holds its write lock longer).")
 
 
 @projections.command("catch-up")
-@BATCH
+@batch_option(2000)
 @click.pass_context
 def catch_up(ctx: click.Context, batch: int) -> None:
     """Process new events into every view (each batch commits rows and position together).
@@ -112,7 +113,7 @@ def catch_up(ctx: click.Context, batch: int) -> None:
 
 @projections.command()
 @click.argument("view", required=False)
-@BATCH
+@batch_option(20000)
 @click.pass_context
 def rebuild(ctx: click.Context, view: str | None, batch: int) -> None:
     """Rebuild one view (or all) from the first event, then switch readers to it.
