@@ -82,6 +82,7 @@ class PanelApp(Application[UUID]):
         self.keys = KeyStore(self.recorder.datastore, dialect, getattr(self.recorder.datastore, "schema", ""))
         self.keys.create_tables()
         self._id_secret = self.keys.secret("participant_id")
+        self._sources_noted: set[str] = set()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -146,7 +147,7 @@ class PanelApp(Application[UUID]):
         self._save_new([(pid, signup)])
         return pid
 
-    def register_many(self, signups: Sequence[SignUp], batch: int = 500,
+    def register_many(self, signups: Sequence[SignUp], batch: int = 1000,
                       progress: Callable[[int], None] | None = None,
                       history: Callable[[Participant, SignUp], None] | None = None) -> tuple[int, int, int]:
         """Register sign-ups in atomic batches, skipping those already present (idempotent).
@@ -169,7 +170,10 @@ class PanelApp(Application[UUID]):
 
     def _save_new(self, items: list[tuple[UUID, SignUp]],
                   history: Callable[[Participant, SignUp], None] | None = None) -> int:
-        self.keys.note_sources(s.source for _, s in items)
+        new_sources = {s.source for _, s in items} - self._sources_noted
+        if new_sources:
+            self.keys.note_sources(new_sources)
+            self._sources_noted |= new_sources
         keys = self.keys.ensure_keys(pid for pid, _ in items)
         pending: list[Any] = []
         for pid, s in items:
@@ -190,9 +194,9 @@ class PanelApp(Application[UUID]):
             history(participant, s)
             pending.extend(participant.collect_events())
         try:
-            # events go straight to the event store: save() would check each event against a
-            # runtime Protocol, which costs more than encoding and writing it
-            self.events.put(pending)
+            # events go straight to the recorder: save() would check each event against a runtime
+            # Protocol and build a Recording per event, which together cost more than writing it
+            self.recorder.insert_events([self.mapper.to_stored_event(e) for e in pending])
         except IntegrityError:
             raise ConcurrentUpdateError(
                 "another writer registered some of these references at the same time: re-run the command"

@@ -175,23 +175,23 @@ def test_import_is_validated_whole_and_idempotent(app: PanelApp, tmp_path: Path)
 def test_import_killed_half_way_completes_on_rerun(app: PanelApp, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "many.csv"
-    path.write_text("ref,consent_contact\n" + "".join(f"K-{i},v1\n" for i in range(1200)))
-    real_put = app.events.put
+    path.write_text("ref,consent_contact\n" + "".join(f"K-{i},v1\n" for i in range(1200)))  # 2 batches
+    real_insert = app.recorder.insert_events
     calls = {"n": 0}
 
-    def dying_put(events: object, **kw: object) -> object:
+    def dying_insert(events: object, **kw: object) -> object:
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt  # the process is stopped during the second batch
-        return real_put(events, **kw)  # type: ignore[arg-type]
+        return real_insert(events, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(app.events, "put", dying_put)
+    monkeypatch.setattr(app.recorder, "insert_events", dying_insert)
     with pytest.raises(KeyboardInterrupt):
         import_csv(app, path)
-    monkeypatch.setattr(app.events, "put", real_put)
-    assert app.count_participants() == 500  # the first atomic batch only
+    monkeypatch.setattr(app.recorder, "insert_events", real_insert)
+    assert app.count_participants() == 1000  # the first atomic batch only
     report = import_csv(app, path)
-    assert (report.created, report.unchanged) == (700, 500)
+    assert (report.created, report.unchanged) == (200, 1000)
     assert app.count_participants() == 1200
     assert app.recorder.max_notification_id() == 2400  # one Registered + one ConsentGranted each
 
