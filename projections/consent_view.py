@@ -48,8 +48,8 @@ class ConsentView(PeopleView):
 
     def begin(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
         super().begin(conn, tables, events)
-        self.log = Rows(tables["log"], ["participant_id", "position"], indexed=True)
-        self.state = Rows(tables["state"], ["participant_id", "purpose", "granted_at"], indexed=True)
+        self.log = Rows(tables["log"], ["participant_id", "position"], indexed=True, bulk=self.bulk)
+        self.state = Rows(tables["state"], ["participant_id", "purpose", "granted_at"], indexed=True, bulk=self.bulk)
         self.changed: set[str] = set()
         self.earlier = touched(events, CONSENT_EVENTS) - self.fresh
         if self.earlier:

@@ -118,6 +118,31 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys:
     conn.exec_driver_sql(sql, params)
 
 
+def load(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Append rows to a table known to hold none of their keys: COPY on PostgreSQL, executemany on SQLite.
+
+    Used by bulk rebuilds into a fresh generation; callers pass the rows in primary-key order, so
+    the key's b-tree only ever grows at its right edge.
+    """
+    if not rows:
+        return
+    names = [c.name for c in table.columns]
+    getter = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    if conn.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{n}"' for n in names)
+        with conn.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+            with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(getter(row))
+        return
+    sql, _, converters = _statement("sqlite", table, ())
+    for start in range(0, len(rows), 50_000):
+        params = [getter(row) for row in rows[start:start + 50_000]]
+        if converters:
+            params = [_convert(values, converters) for values in params]
+        conn.exec_driver_sql(sql, params)
+
+
 def _convert(values: tuple[Any, ...], converters: list[tuple[int, Any]]) -> tuple[Any, ...]:
     converted = list(values)
     for index, convert in converters:

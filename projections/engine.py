@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import MetaData, Table
+from sqlalchemy.schema import CreateTable
 from sqlalchemy.engine import Connection, Engine
 
 from panel.application import PanelApp
@@ -139,16 +140,20 @@ class Projector:
                     self._drop(conn, name, building)
                     db.forget_position(conn, db.tracking_key(name, building))
                     db.set_generations(conn, name, current, building)
-                self._create(conn, name, building)
+                self._create(conn, name, building, indexes=not self.views[name].can_bulk)
                 targets.append(_Target(self.views[name], self._define(name, building),
                                        db.tracking_key(name, building)))
-        count = self._run(targets, progress)
+        count = self._bulk(targets, progress)
+        count += self._run(targets, progress)  # an interrupted rebuild, or events appended meanwhile
         retired = []
         with db.writing(self.engine) as conn:  # one switch for all the rebuilt views
             db.lock_schema(conn)
             for name in chosen:
                 current, building = db.generations(conn, name)
                 if building is not None:
+                    for table in self._define(name, building).values():
+                        for index in table.indexes:  # built after the load, unless it already was
+                            index.create(conn, checkfirst=True)
                     db.set_generations(conn, name, building, None)
                     retired.append((name, current))
         with db.writing(self.engine) as conn:
@@ -156,6 +161,51 @@ class Projector:
                 self._drop(conn, name, old)
                 db.forget_position(conn, db.tracking_key(name, old))
         return count
+
+    # -- the bulk load of fresh generations --------------------------------------------------
+    def _bulk(self, targets: list[_Target], progress: Progress | None) -> int:
+        """Load generations still at position 0 in memory, then write them in ONE transaction.
+
+        The generation is not visible to readers yet, so nothing is lost by holding its rows until
+        the end: the rows, the secondary indexes and the final position commit together, and a
+        crash before that leaves the generation at position 0 (empty) for the next rebuild.
+        """
+        with self.engine.connect() as conn:
+            now = db.positions(conn, [t.key for t in targets])
+            conn.rollback()
+        fresh = [t for t in targets if t.view.can_bulk and now[t.key] == 0]
+        if not fresh:
+            return 0
+        topics = set().union(*(t.view.topics() for t in fresh))
+        head = self.head()
+        read = last = 0
+        try:
+            for t in fresh:
+                t.view.start_bulk(t.tables)
+            for size, last, events in self._pages(0, topics):
+                for t in fresh:
+                    t.view.bulk_apply(events)
+                read += size
+                if progress:
+                    progress(min(last, head), max(head, last))
+            if not read:
+                return 0
+            with db.writing(self.engine) as conn:
+                now = db.positions(conn, [t.key for t in fresh], lock=True)
+                for t in fresh:
+                    if now[t.key] != 0:
+                        continue  # another rebuild wrote this generation meanwhile; _run carries on from there
+                    for table in t.tables.values():
+                        conn.execute(table.delete())  # empty already, unless written by a non-bulk writer
+                    t.view.finish_bulk(conn)
+                    for table in t.tables.values():
+                        for index in table.indexes:
+                            index.create(conn, checkfirst=True)
+                    db.set_position(conn, t.key, last)
+        finally:
+            for t in fresh:
+                t.view.end_bulk()
+        return read
 
     # -- the batch loop --------------------------------------------------------------------
     def _run(self, targets: list[_Target], progress: Progress | None) -> int:
@@ -225,10 +275,14 @@ class Projector:
     def _define(self, name: str, generation: int) -> dict[str, Table]:
         return self.views[name].define(MetaData(), generation)
 
-    def _create(self, conn: Connection, name: str, generation: int) -> None:
+    def _create(self, conn: Connection, name: str, generation: int, indexes: bool = True) -> None:
+        """Create the tables of a generation; without ``indexes``, secondary indexes wait for the bulk load."""
         tables = self._define(name, generation)
         for table in tables.values():
-            table.create(conn, checkfirst=True)
+            if indexes:
+                table.create(conn, checkfirst=True)
+            elif not self.engine.dialect.has_table(conn, table.name):
+                conn.execute(CreateTable(table))
         key = db.tracking_key(name, generation)
         if db.positions(conn, [key]).get(key, 0) == 0:
             db.set_position(conn, key, 0)

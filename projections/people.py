@@ -46,10 +46,11 @@ class PeopleView(View):
     people: Rows
     fresh: set[str]
     people_events: tuple[type, ...] = (Participant.LeftPanel, Participant.Erased)
+    can_bulk = True
 
     def begin(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
         self.fresh = registered_in(events)
-        self.people = Rows(tables["people"], ["participant_id"])
+        self.people = Rows(tables["people"], ["participant_id"], bulk=self.bulk)
         later = touched(events, self.people_events) - self.fresh
         if later:
             self.people.load(conn, "participant_id", later)

@@ -47,10 +47,13 @@ class ReachView(PeopleView):
 
     def begin(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
         super().begin(conn, tables, events)
-        self.participation = Rows(tables["participation"], ["participant_id", "engagement_id"])
+        self.participation = Rows(tables["participation"], ["participant_id", "engagement_id"], bulk=self.bulk)
         earlier = touched(events, PARTICIPATION_EVENTS) - self.fresh
         if earlier:
             self.participation.load(conn, "participant_id", earlier)
+        self.prepare(events)
+
+    def prepare(self, events: Sequence[tuple[int, Any]]) -> None:
         sealed = {e.originator_id for _, e in events
                   if type(e) in (Participant.Registered, Participant.AttributesUpdated)}
         self.keys: dict[UUID, bytes] = self.app.keys.get_keys(sealed) if sealed else {}

@@ -37,6 +37,8 @@ class View:
 
     name: ClassVar[str] = ""
     _handlers: ClassVar[dict[type, Handler]] = {}
+    can_bulk: ClassVar[bool] = False  # supports ``start_bulk``/``bulk_apply``/``finish_bulk``
+    bulk = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -62,18 +64,45 @@ class View:
 
     def apply(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
         self.begin(conn, tables, events)
+        self.dispatch(events)
+        self.flush(conn)
+
+    def dispatch(self, events: Sequence[tuple[int, Any]]) -> None:
         handlers = self._handlers
         for position, domain_event in events:
             handler = handlers.get(type(domain_event))
             if handler is not None:
                 handler(self, position, domain_event)
-        self.flush(conn)
 
     def begin(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
         """Prepare the batch: set up buffers and load the rows the batch will change."""
 
+    def prepare(self, events: Sequence[tuple[int, Any]]) -> None:
+        """Per-batch work that needs no view rows (e.g. fetching data keys); bulk loads call only this."""
+
     def flush(self, conn: Connection) -> None:
         """Write the batch's changes."""
+
+    # -- bulk loading of a fresh, not yet visible generation ----------------------------------
+    def start_bulk(self, tables: dict[str, Table]) -> None:
+        """Keep every row of an EMPTY generation in memory over many batches, until ``finish_bulk``."""
+        self.bulk = True
+        self.begin(None, tables, Batch())  # type: ignore[arg-type]  # no events: nothing to load
+
+    def bulk_apply(self, events: Sequence[tuple[int, Any]]) -> None:
+        self.prepare(events)
+        self.dispatch(events)
+
+    def finish_bulk(self, conn: Connection) -> None:
+        """Write everything loaded (plain sorted inserts: the tables are empty), in the caller's transaction."""
+        self.flush(conn)
+
+    def end_bulk(self) -> None:
+        """Forget the loaded state (after ``finish_bulk`` or a failure)."""
+        self.bulk = False
+        for name, value in list(vars(self).items()):
+            if name != "app":
+                delattr(self, name)
 
 
 class Batch(list):  # type: ignore[type-arg]
@@ -93,8 +122,8 @@ class Batch(list):  # type: ignore[type-arg]
 class Rows:
     """The rows of one table a batch touches: loaded once, changed in memory, written once."""
 
-    def __init__(self, table: Table, keys: Sequence[str], indexed: bool = False) -> None:
-        self.table, self.keys, self.indexed = table, tuple(keys), indexed
+    def __init__(self, table: Table, keys: Sequence[str], indexed: bool = False, bulk: bool = False) -> None:
+        self.table, self.keys, self.indexed, self.bulk = table, tuple(keys), indexed, bulk
         self.key = itemgetter(*self.keys) if len(self.keys) > 1 else (lambda row: (row[self.keys[0]],))  # type: ignore[method-assign]
         self.data: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.dirty: set[tuple[Any, ...]] = set()
@@ -135,6 +164,9 @@ class Rows:
         return [self.data[key] for key in self.by_first.get(first, ())]
 
     def flush(self, conn: Connection) -> None:
+        if self.bulk:  # into an empty table: every row, in key order, no conflict handling
+            db.load(conn, self.table, [self.data[k] for k in sorted(self.data)])
+            return
         if self.purged:
             column = self.table.c[self.keys[0]]
             conn.execute(self.table.delete().where(column == bindparam("k")), [{"k": k} for k in self.purged])
