@@ -136,11 +136,26 @@ def load(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None
                     copy.write_row(getter(row))
         return
     sql, _, converters = _statement("sqlite", table, ())
+    if converters:  # the same times recur across a person's rows: convert each value once
+        converters = [(i, _memo(f)) for i, f in converters]
     for start in range(0, len(rows), 50_000):
         params = [getter(row) for row in rows[start:start + 50_000]]
         if converters:
             params = [_convert(values, converters) for values in params]
         conn.exec_driver_sql(sql, params)
+
+
+def _memo(convert: Any) -> Any:
+    seen: dict[Any, Any] = {}
+
+    def memo(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = result = convert(value)
+            return result
+
+    return memo
 
 
 def _convert(values: tuple[Any, ...], converters: list[tuple[int, Any]]) -> tuple[Any, ...]:

@@ -146,7 +146,8 @@ class Rows:
     def put(self, row: dict[str, Any]) -> None:
         key = self.key(row)
         self.data[key] = row
-        self.dirty.add(key)
+        if not self.bulk:  # a bulk load writes every row
+            self.dirty.add(key)
         if self.indexed:
             self.by_first.setdefault(key[0], set()).add(key)
 
