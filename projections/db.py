@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from operator import itemgetter
 from typing import Any
 from urllib.parse import urlparse, urlunparse
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import (Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, create_engine, event,
                         select, update)
@@ -57,10 +58,23 @@ def make_engine(location: StoreLocation | None = None, views_url: str | None = N
         url, args = url_for(location)
     else:
         raise ValidationError("no database for the views: pass a store location or PANEL_VIEWS_URL")
+    return engine_from(url, args)
+
+
+_RECIPES: WeakKeyDictionary[Engine, tuple[str, dict[str, Any]]] = WeakKeyDictionary()
+
+
+def engine_from(url: str, args: dict[str, Any]) -> Engine:
     engine = create_engine(url, connect_args=args, future=True)
     if engine.dialect.name == "sqlite":
         _serialise_sqlite_writers(engine)
+    _RECIPES[engine] = (url, args)
     return engine
+
+
+def recipe(engine: Engine) -> tuple[str, dict[str, Any]] | None:
+    """How ``make_engine`` built this engine (URL and connect arguments), so a worker process can too."""
+    return _RECIPES.get(engine)
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
-from projections import db
+from projections import bulk, db
 from projections.view import Batch, View
 
 Progress = Callable[[int, int], None]
@@ -54,13 +54,14 @@ class Projector:
     """Runs the views of one application into one database."""
 
     def __init__(self, app: PanelApp, engine: Engine, views: Sequence[type[View]] | None = None,
-                 batch_size: int = 2000) -> None:
+                 batch_size: int = 2000, bulk_workers: int | None = None) -> None:
         from projections.views import ALL_VIEWS
 
         self.app = app
         self.engine = engine
         self.views = {cls.name: cls(app) for cls in (views or ALL_VIEWS)}
         self.batch_size = batch_size
+        self.bulk_workers = bulk_workers  # processes for a bulk rebuild; None: 2 on a large log
         self._ready = False
 
     # -- readers ---------------------------------------------------------------------------
@@ -143,7 +144,7 @@ class Projector:
                 self._create(conn, name, building, indexes=not self.views[name].can_bulk)
                 targets.append(_Target(self.views[name], self._define(name, building),
                                        db.tracking_key(name, building)))
-        count = self._bulk(targets, progress)
+        count = bulk.load(self, targets, progress, self.bulk_workers)
         count += self._run(targets, progress)  # an interrupted rebuild, or events appended meanwhile
         retired = []
         with db.writing(self.engine) as conn:  # one switch for all the rebuilt views
@@ -161,51 +162,6 @@ class Projector:
                 self._drop(conn, name, old)
                 db.forget_position(conn, db.tracking_key(name, old))
         return count
-
-    # -- the bulk load of fresh generations --------------------------------------------------
-    def _bulk(self, targets: list[_Target], progress: Progress | None) -> int:
-        """Load generations still at position 0 in memory, then write them in ONE transaction.
-
-        The generation is not visible to readers yet, so nothing is lost by holding its rows until
-        the end: the rows, the secondary indexes and the final position commit together, and a
-        crash before that leaves the generation at position 0 (empty) for the next rebuild.
-        """
-        with self.engine.connect() as conn:
-            now = db.positions(conn, [t.key for t in targets])
-            conn.rollback()
-        fresh = [t for t in targets if t.view.can_bulk and now[t.key] == 0]
-        if not fresh:
-            return 0
-        topics = set().union(*(t.view.topics() for t in fresh))
-        head = self.head()
-        read = last = 0
-        try:
-            for t in fresh:
-                t.view.start_bulk(t.tables)
-            for size, last, events in self._pages(0, topics):
-                for t in fresh:
-                    t.view.bulk_apply(events)
-                read += size
-                if progress:
-                    progress(min(last, head), max(head, last))
-            if not read:
-                return 0
-            with db.writing(self.engine) as conn:
-                now = db.positions(conn, [t.key for t in fresh], lock=True)
-                for t in fresh:
-                    if now[t.key] != 0:
-                        continue  # another rebuild wrote this generation meanwhile; _run carries on from there
-                    for table in t.tables.values():
-                        conn.execute(table.delete())  # empty already, unless written by a non-bulk writer
-                    t.view.finish_bulk(conn)
-                    for table in t.tables.values():
-                        for index in table.indexes:
-                            index.create(conn, checkfirst=True)
-                    db.set_position(conn, t.key, last)
-        finally:
-            for t in fresh:
-                t.view.end_bulk()
-        return read
 
     # -- the batch loop --------------------------------------------------------------------
     def _run(self, targets: list[_Target], progress: Progress | None) -> int:
@@ -225,8 +181,13 @@ class Projector:
                 progress(min(last, head) - begun, max(head, last) - begun)
         return read
 
-    def _pages(self, start: int, topics: set[str]) -> Iterator[tuple[int, int, list[tuple[int, Any]]]]:
-        """Decoded pages after ``start``, read one page ahead in a thread while the last one is written."""
+    def _pages(self, start: int, topics: set[str],
+               query_topics: Sequence[str] = ()) -> Iterator[tuple[int, int, list[tuple[int, Any]]]]:
+        """Decoded pages after ``start``, read one page ahead in a thread while the last one is written.
+
+        ``query_topics`` filters in the query itself; the last position of a page is then the last
+        matching notification, so a caller must still catch up the tail of the log afterwards.
+        """
         recorder, mapper = self.app.recorder, self.app.mapper
         pages: queue.Queue[Any] = queue.Queue(maxsize=2)
         stop = threading.Event()
@@ -235,7 +196,8 @@ class Projector:
             position = start
             try:
                 while not stop.is_set():
-                    page = recorder.select_notifications(position, limit=self.batch_size, inclusive_of_start=False)
+                    page = recorder.select_notifications(position, limit=self.batch_size, topics=query_topics,
+                                                         inclusive_of_start=False)
                     if not page:
                         break
                     events = Batch((n.id, mapper.to_domain_event(n)) for n in page if n.topic in topics)

@@ -38,6 +38,7 @@ class View:
     name: ClassVar[str] = ""
     _handlers: ClassVar[dict[type, Handler]] = {}
     can_bulk: ClassVar[bool] = False  # supports ``start_bulk``/``bulk_apply``/``finish_bulk``
+    bulk_cost: ClassVar[float] = 1.0  # relative work per event, to spread views over worker processes
     bulk = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
