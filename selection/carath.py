@@ -88,8 +88,11 @@ def _panel_on(pool: Pool, face: Face, y: np.ndarray, previous: np.ndarray | None
 
 def walk(pool: Pool, k: int, target: np.ndarray, pricer: Pricer, limit: int,
          progress: Callable[[str, int, int], None] | None = None,
-         ) -> tuple[list[np.ndarray], np.ndarray] | None:
-    """Return (compositions, weights) averaging to ``target`` probabilities, or None.
+         ) -> tuple[list[np.ndarray], np.ndarray | None]:
+    """Return (compositions, weights) averaging to ``target`` probabilities.
+
+    When the walk gets stuck the weights are None and the compositions found so far are
+    returned, to seed the column-generation fallback.
 
     ``progress("decomposing", done, 1000)`` reports the share of the lottery built so far.
     """
@@ -105,13 +108,13 @@ def walk(pool: Pool, k: int, target: np.ndarray, pricer: Pricer, limit: int,
         if panel is None:
             if m < 1e-6:
                 break
-            return None
+            return columns, None
         c = panel.astype(float)
         theta = _step(pool, r, m, c)
         if theta <= 1e-12:
             if m < 1e-6:
                 break
-            return None
+            return columns, None
         columns.append(panel)
         weights.append(theta)
         previous = panel
@@ -122,6 +125,6 @@ def walk(pool: Pool, k: int, target: np.ndarray, pricer: Pricer, limit: int,
     lam = np.array(weights) / sum(weights)
     achieved = (np.array(columns).T @ lam) / sizes
     if np.abs(achieved - target).max() > 5e-7:
-        return None
+        return columns, None
     return columns, lam
 

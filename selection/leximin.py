@@ -65,9 +65,11 @@ class _Run:
         walked = carath.walk(self.pool, self.k, target, face_pricer, 4 * len(target) + 100,
                              self.progress)
         self.face_ilp_calls = face_pricer.calls
-        if walked is not None:
+        if walked[1] is not None:
             return self._finish(walked[0], walked[1], time.perf_counter() - started)
         self.master = Decomposer(self.pool.sizes, target)
+        for column in walked[0]:
+            self.master.add(column)
         self._seed(target)
         for _ in range(MAX_CUT_ROUNDS):
             shortfall, weights, bound = self._converge()
