@@ -250,7 +250,10 @@ def main() -> None:
 def _table_from(paths: list[str]) -> None:
     import json
 
-    rows = [json.loads(line) for path in paths for line in open(path) if line.strip()]
+    rows = []
+    for path in paths:
+        with open(path) as handle:
+            rows += [json.loads(line) for line in handle if line.strip()]
     order = ["ours leximin", "ours legacy", "SF maximin", "SF leximin", "SF legacy"]
     rows.sort(key=lambda r: (r["n"], r["k"], r["households"],
                              order.index(r["name"]) if r["name"] in order else 99))

@@ -6,12 +6,19 @@ Candidates, quotas and an explicit ``numpy.random.Generator`` in; a SelectionRes
 from __future__ import annotations
 
 from selection.api import ALGORITHMS, select
-from selection.errors import (InfeasibleQuotasError, PoolTooSmallError, QuotaBoundsError,
-                              QuotaFileError, SelectionError, SolverError, UnknownCandidateError,
-                              UnknownFeatureError, UnsupportedOptionError)
+from selection.errors import (
+                              InfeasibleQuotasError,
+                              PoolTooSmallError,
+                              QuotaBoundsError,
+                              QuotaFileError,
+                              SelectionError,
+                              SolverError,
+                              UnknownCandidateError,
+                              UnknownFeatureError,
+                              UnsupportedOptionError,
+)
 from selection.loaders import load_people_csv, load_quotas_csv
-from selection.model import (ALGORITHM_VERSION, Candidate, PersonType, Quota, Replacement,
-                             SelectionResult)
+from selection.model import ALGORITHM_VERSION, Candidate, PersonType, Quota, Replacement, SelectionResult
 from selection.reserves import replace
 from selection.verify import verify
 

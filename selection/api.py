@@ -12,13 +12,11 @@ import numpy as np
 
 from selection import baselines, lottery
 from selection.checks import check_pool_size, ensure_feasible
-from selection.errors import (InfeasibleQuotasError, PoolTooSmallError, SelectionError,
-                              UnsupportedOptionError)
+from selection.errors import InfeasibleQuotasError, PoolTooSmallError, SelectionError, UnsupportedOptionError
 from selection.highs_util import solver_version
 from selection.leximin import leximin
 from selection.model import ALGORITHM_VERSION, Candidate, Quota, SelectionResult
-from selection.pool import (build_pool, check_ids, household_key, shift_quotas,
-                            validate_quotas)
+from selection.pool import build_pool, check_ids, household_key, shift_quotas, validate_quotas
 from selection.report import build_report
 from selection.reserves import draw_reserves
 
@@ -34,6 +32,7 @@ class _Problem:
     fixed: tuple[Candidate, ...]  # must_include
     rest: tuple[Candidate, ...]  # still drawable
     rest_quotas: tuple[Quota, ...]  # quotas for the k - len(fixed) remaining seats
+    excluded: tuple[str, ...]  # must_exclude
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,8 @@ def select(candidates: Iterable[Candidate], quotas: Iterable[Quota], k: int, *,
     else:
         draw = _leximin(problem, rng, seed_from, lottery_size, report)
     report("reserves", 0, reserves)
-    drawable = [c for c in problem.candidates if c.id not in set(options["must_exclude"])]
+    excluded = set(problem.excluded)
+    drawable = [c for c in problem.candidates if c.id not in excluded]
     reserve_ids = draw_reserves(drawable, problem.quotas, draw.selected, reserves, rng)
     report("reserves", len(reserve_ids), reserves)
     extra = {"lottery_size": len(draw.panels), **(draw.extra or {})}
@@ -115,7 +115,7 @@ def _prepare(candidates: list[Candidate], quotas: list[Quota], k: int,
     include = check_ids(everyone, options["must_include"], "must_include")
     exclude = check_ids(everyone, options["must_exclude"], "must_exclude")
     if include & exclude:
-        raise UnsupportedOptionError(f"{sorted(include & exclude)[0]} is both in must_include and "
+        raise UnsupportedOptionError(f"{min(include & exclude)} is both in must_include and "
                                      "must_exclude; keep it in one.")
     fixed = tuple(c for c in everyone if c.id in include)
     houses = [household_key(c) for c in fixed if household_key(c) is not None]
@@ -131,7 +131,7 @@ def _prepare(candidates: list[Candidate], quotas: list[Quota], k: int,
     if over:
         raise InfeasibleQuotasError(f"the must_include people alone exceed the max of "
                                     f"{over[0].label}; raise it or shorten must_include.")
-    return _Problem(everyone, checked, k, fixed, rest, shifted)
+    return _Problem(everyone, checked, k, fixed, rest, shifted, tuple(sorted(exclude)))
 
 
 def _generator(rng: np.random.Generator, seed_from: str | None) -> np.random.Generator:
@@ -206,7 +206,7 @@ def _leximin(problem: _Problem, rng: np.random.Generator, seed_from: str | None,
     distribution = tuple(
         (tuple((pool.types[t].key, int(c[t])) for t in np.flatnonzero(c)), float(w))
         for c, w in zip(columns, weights))
-    extra = {key: outcome.stats[key] for key in ("columns", "rounds", "levels", "cuts", "ilp_calls")}
+    extra: dict[str, Any] = {key: outcome.stats[key] for key in ("columns", "rounds", "levels", "cuts", "ilp_calls")}
     extra.update({"solve_seconds": outcome.stats["seconds"], "types": len(pool.types),
                   "support": len(columns), "draw": "uniform index into the lottery"})
     return _Draw(panels[index], lottery.marginals(panels, ids),

@@ -51,7 +51,7 @@ def ensure_feasible(pool: Pool, k: int) -> None:
     suggestions = smallest_relaxation(pool, k)
     if not problems and suggestions == []:
         return
-    reason = "; ".join(problems) if problems else "no panel of size %d meets every quota" % k
+    reason = "; ".join(problems) if problems else f"no panel of size {k} meets every quota"
     if suggestions is None:
         raise InfeasibleQuotasError(f"the quotas cannot be met: {reason}; even the min_flex/"
                                     "max_flex limits do not allow a panel, widen them.")
@@ -72,7 +72,9 @@ def smallest_relaxation(pool: Pool, k: int) -> list[str] | None:
                            np.ones(2 * quotas))
     h.changeColsIntegrality(types + 2 * quotas, np.arange(types + 2 * quotas, dtype=np.int32),
                             np.full(types + 2 * quotas, 1, dtype=np.uint8))
-    rows, lower, upper = [], [], []
+    rows: list[tuple[np.ndarray, np.ndarray]] = []
+    lower: list[float] = []
+    upper: list[float] = []
     for qi, (quota, row) in enumerate(zip(pool.quotas, pool.incidence)):
         members = np.flatnonzero(row)
         rows.append((np.append(members, types + qi), np.append(np.ones(len(members)), 1.0)))

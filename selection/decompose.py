@@ -36,8 +36,8 @@ class Decomposer:
     def retarget(self, target: np.ndarray) -> None:
         """Change the target probabilities, keeping the columns and basis."""
         index = np.arange(1, self.size + 1, dtype=np.int32)
-        self.model.changeRowsBounds(self.size, index, target.astype(float),
-                                    np.full(self.size, highs_util.INF))
+        self.model.changeRowsBounds(  # type: ignore[attr-defined]
+            self.size, index, target.astype(float), np.full(self.size, highs_util.INF))
 
     def add(self, counts: np.ndarray) -> bool:
         """Add a composition as a column; return False if it was already there."""

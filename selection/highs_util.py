@@ -14,13 +14,13 @@ INF = highspy.kHighsInf
 
 def solver_version() -> str:
     """Return the HiGHS version string, e.g. ``1.15.1``."""
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
 
 def new_model(*, mip_gap: float = 1e-9) -> highspy.Highs:
     """Return a silent, single-threaded, deterministic HiGHS instance."""
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)

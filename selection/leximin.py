@@ -79,8 +79,8 @@ class _Run:
             target = self.relaxed.leximin()
             self.master.retarget(target)
             self.progress("leximin cuts", self.relaxed.cuts, 0)
-        raise SolverError("leximin did not converge after %d cuts; please report this instance."
-                          % MAX_CUT_ROUNDS)
+        raise SolverError(f"leximin did not converge after {MAX_CUT_ROUNDS} cuts; please report "
+                          "this instance.")
 
     def _seed(self, target: np.ndarray) -> None:
         found = self.pricer.best(1.0 / self.pool.sizes)

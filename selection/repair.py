@@ -28,7 +28,7 @@ class Face:
 
 
 def _excess(value: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    return np.maximum(0.0, low - value) + np.maximum(0.0, value - high)
+    return np.asarray(np.maximum(0.0, low - value) + np.maximum(0.0, value - high))
 
 
 class Repairer:

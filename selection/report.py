@@ -11,7 +11,7 @@ from selection.model import Candidate, Quota
 from selection.pool import count_quota_members
 
 
-def gini(values: Sequence[float]) -> float:
+def gini(values: Sequence[float] | np.ndarray) -> float:
     """Return the Gini coefficient of non-negative values (0 = everyone equal)."""
     x = np.sort(np.asarray(values, dtype=float))
     if x.size == 0 or x.sum() == 0:

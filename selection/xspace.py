@@ -81,11 +81,11 @@ class XSpace:
             chosen = free & (duals > DUAL_EPS)
             if not chosen.any():
                 chosen = free & (duals >= duals[free].max())
-            for t in np.flatnonzero(chosen):
-                h.changeCoeff(self.first + int(t), self.size, 0.0)
-                h.changeRowBounds(self.first + int(t), self.sizes[t] * (z - FIX_SLACK),
+            for index in np.flatnonzero(chosen):
+                h.changeCoeff(self.first + int(index), self.size, 0.0)
+                h.changeRowBounds(self.first + int(index), self.sizes[index] * (z - FIX_SLACK),
                                   highs_util.INF)
             free &= ~chosen
         self._solve()
         counts = np.asarray(h.getSolution().col_value)[: self.size]
-        return np.clip(counts / self.sizes, 0.0, 1.0)
+        return np.asarray(np.clip(counts / self.sizes, 0.0, 1.0))

@@ -8,9 +8,18 @@ import numpy as np
 import pytest
 from selection_helpers import people
 
-from selection import (InfeasibleQuotasError, PoolTooSmallError, Quota, QuotaBoundsError,
-                       QuotaFileError, UnknownFeatureError, UnsupportedOptionError,
-                       load_people_csv, load_quotas_csv, select)
+from selection import (
+    InfeasibleQuotasError,
+    PoolTooSmallError,
+    Quota,
+    QuotaBoundsError,
+    QuotaFileError,
+    UnknownFeatureError,
+    UnsupportedOptionError,
+    load_people_csv,
+    load_quotas_csv,
+    select,
+)
 
 DATA = Path(__file__).parent / "data"
 ROWS = [("f", "y"), ("f", "o"), ("f", "o"), ("m", "y"), ("m", "o"), ("m", "o"), ("x", "y")]
