@@ -63,3 +63,20 @@ def cli_env(location: StoreLocation) -> dict[str, str]:
     if location.dialect == "sqlite":
         return {"PANEL_DB": location.target, "PANEL_DATABASE_URL": ""}
     return {"PANEL_DATABASE_URL": location.target, "PANEL_PG_SCHEMA": location.schema}
+
+
+@pytest.fixture
+def run(cli_env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """Run `panel ...` in-process on this test's store; check the exit code; return (stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0) -> tuple[str, str]:
+        result = runner.invoke(cli, list(args), env=cli_env, catch_exceptions=False)
+        assert result.exit_code == code, (result.stdout, result.stderr)
+        return result.stdout, result.stderr
+
+    return invoke

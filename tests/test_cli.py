@@ -6,22 +6,8 @@ import json
 from pathlib import Path
 
 import click
-import pytest
-from click.testing import CliRunner
 
 from cli.main import cli
-
-
-@pytest.fixture
-def run(cli_env: dict[str, str]):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> tuple[str, str]:
-        result = runner.invoke(cli, list(args), env=cli_env, catch_exceptions=False)
-        assert result.exit_code == code, (result.stdout, result.stderr)
-        return result.stdout, result.stderr
-
-    return invoke
 
 
 def test_recruiter_day_one(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -7,11 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from click.testing import CliRunner
 from vested_case import open_vested
 
-from cli.main import cli
 from panel.application import PanelApp
 
 # Hand-computed, in pence. Fees: 41 full days x 35000 + 1 half day x 17500 = 1,452,500 gross.
@@ -22,18 +19,6 @@ PAYABLE = {"VES-001": 6 * 35000 + 17500,   # 227,500: one half day
            "VES-005": 7 * 35000, "VES-006": 7 * 35000}
 TOTAL = sum(PAYABLE.values())               # 1,063,740 = £10,637.40
 CLEARED = PAYABLE["VES-001"] + PAYABLE["VES-003"] + PAYABLE["VES-006"]  # 572,500
-
-
-@pytest.fixture
-def run(cli_env: dict[str, str]):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> tuple[str, str]:
-        result = runner.invoke(cli, list(args), env=cli_env, catch_exceptions=False)
-        assert result.exit_code == code, (result.stdout, result.stderr)
-        return result.stdout, result.stderr
-
-    return invoke
 
 
 def as_json(run: Any, *args: str) -> Any:

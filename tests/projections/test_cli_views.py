@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 
 from cli.main import cli
 from panel.application import PanelApp
@@ -15,18 +14,6 @@ from panel.application import PanelApp
 from scripted import script
 
 TARGETS = "category,value,share\nage_band,18-21,0.1\nage_band,35-49,0.5\nage_band,65+,0.4\n"
-
-
-@pytest.fixture
-def run(cli_env: dict[str, str]):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> tuple[str, str]:
-        result = runner.invoke(cli, list(args), env=cli_env, catch_exceptions=False)
-        assert result.exit_code == code, (result.stdout, result.stderr)
-        return result.stdout, result.stderr
-
-    return invoke
 
 
 def test_a_recruiter_checks_reach_fatigue_and_consent(app: PanelApp, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
