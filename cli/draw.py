@@ -240,6 +240,8 @@ def select_(people_file: Path, quotas_file: Path, size: int, id_column: str | No
     say(f"Selected {size} of {len(people)} people with {result.algorithm} "
         f"(panel {result.lottery_index + 1} of a {len(result.lottery)}-panel lottery); selection probability "
         f"min {min(probs):.1%}, median {statistics.median(probs):.1%}, max {max(probs):.1%}")
+    if result.report.get("unused_quotas"):
+        say("Note: quotas on values nobody in the pool has: " + "; ".join(result.report["unused_quotas"]))
     quota_rows = result.report.get("quotas") or result.report.get("quota_table") or []
     if quota_rows:
         table("Target vs pool vs selected", ["feature", "value", "min", "max", "pool", "selected"],
@@ -278,6 +280,8 @@ def render_draw(app: PanelApp, d: Any) -> None:
         f"panel {d.lottery_index + 1} of a {d.lottery_size}-panel lottery")
     say(f"Selection probability: min {p['min']:.1%}, median {p['median']:.1%}, max {p['max']:.1%} "
         f"(k/n = {d.size / len(d.pool):.1%})")
+    if d.report.get("unused_quotas"):
+        say("Note: quotas on values nobody in the pool has: " + "; ".join(d.report["unused_quotas"]))
     excluded = d.report.get("excluded", {})
     if excluded:
         say("Not in the pool: " + ", ".join(f"{n} {why}" for why, n in sorted(excluded.items(), key=lambda x: -x[1])))

@@ -16,7 +16,7 @@ from selection.errors import InfeasibleQuotasError, PoolTooSmallError, Selection
 from selection.highs_util import solver_version
 from selection.leximin import leximin
 from selection.model import ALGORITHM_VERSION, Candidate, Quota, SelectionResult
-from selection.pool import build_pool, check_ids, household_key, shift_quotas, validate_quotas
+from selection.pool import build_pool, check_ids, household_key, shift_quotas, unused_quotas, validate_quotas
 from selection.report import build_report
 from selection.reserves import draw_reserves
 
@@ -66,7 +66,8 @@ def select(candidates: Iterable[Candidate], quotas: Iterable[Quota], k: int, *,
                "reserves": reserves, "seed_from": seed_from,
                "monte_carlo_draws": monte_carlo_draws,
                "rng_state": rng.bit_generator.state}
-    problem = _prepare(list(candidates), list(quotas), k, options)
+    quota_list = list(quotas)
+    problem = _prepare(list(candidates), quota_list, k, options)
     report = progress or (lambda stage, done, total: None)
     if algorithm == "uniform":
         draw = _uniform(problem, rng, seed_from)
@@ -79,7 +80,8 @@ def select(candidates: Iterable[Candidate], quotas: Iterable[Quota], k: int, *,
     drawable = [c for c in problem.candidates if c.id not in excluded]
     reserve_ids = draw_reserves(drawable, problem.quotas, draw.selected, reserves, rng)
     report("reserves", len(reserve_ids), reserves)
-    extra = {"lottery_size": len(draw.panels), **(draw.extra or {})}
+    extra = {"lottery_size": len(draw.panels), **(draw.extra or {}),
+             "unused_quotas": unused_quotas(problem.candidates, quota_list)}
     return SelectionResult(
         algorithm=algorithm, algorithm_version=ALGORITHM_VERSION, solver="HiGHS",
         solver_version=solver_version(), k=k, selected=draw.selected, reserves=reserve_ids,

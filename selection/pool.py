@@ -84,6 +84,8 @@ def validate_quotas(candidates: Sequence[Candidate], quotas: Iterable[Quota]) ->
                 f"quota {quota.label}: no candidate has a feature {quota.feature!r} "
                 f"(known features: {known}); fix the feature name."
             )
+        if value not in seen_values[feature] and quota.min == 0:
+            continue  # nobody has it and nobody is required: the quota holds trivially (see unused_quotas)
         if value not in seen_values[feature]:
             known = ", ".join(sorted(seen_values[feature]))
             raise UnknownFeatureError(
@@ -94,6 +96,14 @@ def validate_quotas(candidates: Sequence[Candidate], quotas: Iterable[Quota]) ->
             raise QuotaBoundsError(f"quota {quota.label} is given twice; keep one row.")
         result[(feature, value)] = quota
     return tuple(result[key] for key in sorted(result))
+
+
+def unused_quotas(candidates: Sequence[Candidate], quotas: Iterable[Quota]) -> list[str]:
+    """Quotas with min 0 on a value no candidate has: they hold trivially, but may be a typo."""
+    seen = {(normalize(n), v) for c in candidates for n, v in feature_values(c).items()}
+    return [f"{q.label} (nobody in the pool has it; check the spelling)" for q in quotas
+            if q.min == 0 and (normalize(q.feature), normalize(q.value)) not in seen
+            and any(normalize(q.feature) == f for f, _ in seen)]
 
 
 def _check_bounds(quota: Quota) -> None:

@@ -129,3 +129,11 @@ def test_duplicate_person_id_names_the_line(tmp_path):
     path.write_text("id,g\n1,a\n2,b\n1,c\n")
     with pytest.raises(QuotaFileError, match=r"p.csv:4: id '1' repeats line 2"):
         load_people_csv(path)
+
+
+def test_a_zero_min_quota_on_a_value_nobody_has_holds_and_is_reported():
+    result = select(people(ROWS), [Quota("gender", "non-binary", 0, 1), Quota("gender", "f", 1, 2)], 3,
+                    rng=RNG(0))
+    assert result.report["unused_quotas"] == ["gender=non-binary (nobody in the pool has it; check the spelling)"]
+    with pytest.raises(UnknownFeatureError, match="known values: f, m, x"):
+        select(people(ROWS), [Quota("gender", "non-binary", 1, 1)], 3, rng=RNG(0))
