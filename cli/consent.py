@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from cli.options import WHEN, at_option, json_option, pass_app
-from cli.render import echo_json, say, table
+from cli.render import echo_json, say, table, when
 from panel.application import ConsentSpec, PanelApp
 from panel.domain.values import CONSENT_METHODS, PURPOSES
 
@@ -79,13 +79,12 @@ def history(app: PanelApp, participant: str, as_of: datetime | None, as_json: bo
                    "active": sorted({e.purpose for e in entries if e.withdrawn_at is None})})
         return
     ref = app.participant_aggregate(pid).external_ref
-    title = f"Consent history of {ref}" + (f" as of {as_of.isoformat()}" if as_of else "")
-    rows = [(e.purpose, e.notice_version, e.method, e.captured_by, e.granted_at.isoformat(),
-             e.recorded_at.isoformat(timespec="seconds") if e.recorded_at else "-",
-             e.withdrawn_at.isoformat() if e.withdrawn_at else "-",
-             "active" if (e.withdrawn_at is None) else "withdrawn") for e in entries]
-    table(title, ["purpose", "notice", "method", "captured by", "granted (effective)", "recorded",
-                  "withdrawn", "state"], rows)
+    title = f"Consent history of {ref}" + (f" as of {when(as_of)}" if as_of else "")
+    rows = [(e.purpose, e.notice_version, e.method, e.captured_by, when(e.granted_at), when(e.recorded_at),
+             when(e.withdrawn_at), e.withdrawn_by or "-", "active" if e.withdrawn_at is None else "withdrawn")
+            for e in entries]
+    table(title, ["purpose", "notice", "method", "captured by", "granted", "recorded", "withdrawn", "withdrawn by",
+                  "state"], rows)
 
 
 def register(group: click.Group) -> None:

@@ -9,7 +9,7 @@ import click
 from rich.progress import Progress
 
 from cli.options import at_option, json_option, pass_app
-from cli.render import echo_json, err, say, stderr_is_terminal, table
+from cli.render import echo_json, err, say, stderr_is_terminal, table, when
 from panel.application import ConsentSpec, PanelApp, SignUp
 from panel.domain.errors import ValidationError
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES
@@ -217,7 +217,7 @@ def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
     erased = "«erased»"
     personal = p.personal
     rows = [("id", str(p.id)), ("reference", f"{p.ref} (source {p.source})"), ("channel", p.channel),
-            ("captured by", p.captured_by or "-"), ("registered", p.registered_at.isoformat()),
+            ("captured by", p.captured_by or "-"), ("registered", when(p.registered_at)),
             ("status", _status(p))]
     for field in ("name", "email", "phone", "address", "postcode"):
         value = getattr(personal, field)
@@ -227,8 +227,8 @@ def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
     table(f"Participant {p.ref}", ["field", "value"], rows)
     if p.consents:
         table("Consents", ["purpose", "notice", "method", "captured by", "granted", "withdrawn"],
-              [(c.purpose, c.notice_version, c.method, c.captured_by, c.granted_at.isoformat(),
-                c.withdrawn_at.isoformat() if c.withdrawn_at else "-") for c in p.consents])
+              [(c.purpose, c.notice_version, c.method, c.captured_by, when(c.granted_at), when(c.withdrawn_at))
+               for c in p.consents])
     if p.participations:
         refs = {}
         for r in p.participations:

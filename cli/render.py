@@ -43,3 +43,11 @@ def err(text: str) -> None:
 def stderr_is_terminal() -> bool:
     """Progress bars only when a person is watching."""
     return sys.stderr.isatty()
+
+
+def when(moment: object) -> str:
+    """A UTC time for tables: 2026-03-02 14:30Z (JSON output keeps full ISO 8601)."""
+    if moment is None:
+        return "-"
+    text = moment.strftime("%Y-%m-%d %H:%MZ")  # type: ignore[attr-defined]
+    return text.removesuffix(" 00:00Z")
