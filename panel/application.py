@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
 from eventsourcing.utils import get_topic
 
 from panel.domain.engagement import Engagement, engagement_id
@@ -67,6 +67,20 @@ class SignUp:
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _sealed(pid: UUID, s: SignUp, key: bytes) -> str:
+    personal = {k: v.strip() for k, v in s.personal.items() if k in PERSONAL_FIELDS and v and v.strip()}
+    return seal(key, pid, {"personal": personal, "attributes": normalise_attributes(s.attributes)})
+
+
+def _signup_events(pid: UUID, s: SignUp, key: bytes) -> list[Any]:
+    """The events of one new sign-up, its personal data sealed under ``key`` (the bulk path)."""
+    at = s.at or now()
+    return Participant.sign_up(
+        id=pid, source=s.source, external_ref=s.ref, channel=s.channel, captured_by=s.captured_by,
+        at=at, sealed=_sealed(pid, s, key),
+        consents=[(c.purpose, c.notice_version, c.method, c.captured_by, c.at or at) for c in s.consents])
 
 
 class PanelApp(Application[UUID]):
@@ -155,11 +169,17 @@ class PanelApp(Application[UUID]):
         ``history`` may apply further commands to each new participant before the batch is saved
         (the demo uses it to add invitations and attendance). Returns (created, unchanged, events).
         """
+        if history is None and len(signups) > batch:
+            from panel import bulk  # worker processes only pay off on a large import
+
+            if bulk.worth_it(len(signups), batch):
+                return bulk.register_parallel(self, signups, batch, progress)
         created = unchanged = events = 0
+        seen: set[UUID] = set()
         for start in range(0, len(signups), batch):
-            chunk = [(self.participant_id_for(s.ref, s.source), s) for s in signups[start:start + batch]]
-            present = self._existing({pid for pid, _ in chunk})
-            fresh = [(pid, s) for pid, s in chunk if pid not in present]
+            chunk = signups[start:start + batch]
+            fresh = self._fresh_items(chunk, seen)
+            seen.update(pid for pid, _ in fresh)
             unchanged += len(chunk) - len(fresh)
             if fresh:
                 events += self._save_new(fresh, history)
@@ -168,40 +188,49 @@ class PanelApp(Application[UUID]):
                 progress(len(chunk))
         return created, unchanged, events
 
-    def _save_new(self, items: list[tuple[UUID, SignUp]],
-                  history: Callable[[Participant, SignUp], None] | None = None) -> int:
+    def _fresh_items(self, chunk: Sequence[SignUp], seen: set[UUID]) -> list[tuple[UUID, SignUp]]:
+        """The chunk's sign-ups with their ids, less those already stored or seen earlier in this run."""
+        items = [(self.participant_id_for(s.ref, s.source), s) for s in chunk]
+        present = self._existing({pid for pid, _ in items} - seen) | seen
+        return [(pid, s) for pid, s in items if pid not in present]
+
+    def _keys_for(self, items: list[tuple[UUID, SignUp]]) -> dict[UUID, bytes]:
+        """Note any new sources, then create (idempotently) and return the data keys of ``items``."""
         new_sources = {s.source for _, s in items} - self._sources_noted
         if new_sources:
             self.keys.note_sources(new_sources)
             self._sources_noted |= new_sources
-        keys = self.keys.ensure_keys(pid for pid, _ in items)
+        return self.keys.ensure_keys(pid for pid, _ in items)
+
+    def _save_new(self, items: list[tuple[UUID, SignUp]],
+                  history: Callable[[Participant, SignUp], None] | None = None) -> int:
+        keys = self._keys_for(items)
         pending: list[Any] = []
         for pid, s in items:
-            personal = {k: v.strip() for k, v in s.personal.items() if k in PERSONAL_FIELDS and v and v.strip()}
-            sealed = seal(keys[pid], pid, {"personal": personal, "attributes": normalise_attributes(s.attributes)})
-            at = s.at or now()
             if history is None:  # the bulk path: events built directly, same checks
-                pending.extend(Participant.sign_up(
-                    id=pid, source=s.source, external_ref=s.ref, channel=s.channel, captured_by=s.captured_by,
-                    at=at, sealed=sealed,
-                    consents=[(c.purpose, c.notice_version, c.method, c.captured_by, c.at or at) for c in s.consents]))
+                pending.extend(_signup_events(pid, s, keys[pid]))
                 continue
+            at = s.at or now()
             participant = Participant.register(id=pid, source=s.source, external_ref=s.ref, channel=s.channel,
-                                               captured_by=s.captured_by, at=at, sealed=sealed)
+                                               captured_by=s.captured_by, at=at, sealed=_sealed(pid, s, keys[pid]))
             for c in s.consents:
                 participant.grant_consent(purpose=c.purpose, notice_version=c.notice_version, method=c.method,
                                           captured_by=c.captured_by, at=c.at or at)
             history(participant, s)
             pending.extend(participant.collect_events())
+        self._write_events([self.mapper.to_stored_event(e) for e in pending])
+        return len(pending)
+
+    def _write_events(self, stored: list[StoredEvent]) -> None:
+        """Write one batch's stored events in one transaction."""
         try:
             # events go straight to the recorder: save() would check each event against a runtime
             # Protocol and build a Recording per event, which together cost more than writing it
-            self.recorder.insert_events([self.mapper.to_stored_event(e) for e in pending])
+            self.recorder.insert_events(stored)
         except IntegrityError:
             raise ConcurrentUpdateError(
                 "another writer registered some of these references at the same time: re-run the command"
             ) from None
-        return len(pending)
 
     def _existing(self, ids: set[UUID]) -> set[UUID]:
         table = self.recorder.events_table_name  # type: ignore[attr-defined]

@@ -35,7 +35,8 @@ class ColumnarPostgresApplicationRecorder(PostgresApplicationRecorder):
     """Sends a save's events as four plain arrays (uuid[], bigint[], text[], bytea[]).
 
     The library's own recorder sends one array of a composite type, which psycopg has to escape
-    field by field in Python; plain arrays go over in psycopg's fast binary dumpers. Locking,
+    field by field in Python; plain arrays in binary format (``%b``) need no escaping at all, where
+    text format would run a regular expression over every topic. Locking,
     NOTIFY, the pipeline and the returned notification ids are the library's, unchanged.
     """
 
@@ -43,7 +44,7 @@ class ColumnarPostgresApplicationRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.insert_columns_statement = SQL(
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
             "RETURNING notification_id"
         ).format(schema=Identifier(datastore.schema), table=Identifier(self.events_table_name),
                  id_type=Identifier(datastore.originator_id_type))

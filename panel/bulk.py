@@ -1,0 +1,112 @@
+"""Bulk registration of many sign-ups: batches prepared in worker processes while this one writes.
+
+Per event almost all the cost is Python: sealing personal data, building the events and the
+mapper's JSON encoding. On a large import these run in two forked worker processes, batch by
+batch, while this process checks which ids are present, creates the data keys and writes the
+batch before. The rules are the sequential path's: each batch is checked for ids already in the
+store (or earlier in this run) before it is prepared, its keys are committed before its events,
+its events are written in one transaction, and a failure stops the import after the batches
+already written, so a re-run completes it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.persistence import InfrastructureFactory, Mapper, StoredEvent
+from eventsourcing.utils import Environment
+
+if TYPE_CHECKING:
+    from panel.application import PanelApp, SignUp
+
+WORKERS = 2
+PARALLEL_FROM = 4  # batches; below this, starting worker processes costs more than it saves
+IN_FLIGHT = 3  # batches handed to the workers ahead of the one being written
+
+Row = tuple[UUID, int, str, bytes]
+Items = list[tuple[UUID, "SignUp"]]
+
+_mapper: Mapper[UUID] | None = None  # the worker's own mapper, built once by _start_worker
+
+
+def worth_it(people: int, batch: int) -> bool:
+    """Whether an import of ``people`` in batches of ``batch`` is large enough for worker processes."""
+    return "fork" in multiprocessing.get_all_start_methods() and -(-people // batch) >= PARALLEL_FROM
+
+
+def build_mapper(app_class: type[PanelApp], name: str, env: dict[str, str]) -> Mapper[UUID]:
+    """The mapper an application of ``app_class`` builds from ``env``, without opening its database.
+
+    The application's own ``construct_mapper`` runs on an instance that holds only a factory made
+    from the same settings (in-memory persistence): same mapper class, transcoder and transcodings,
+    cipher and compressor.
+    """
+    settings = Environment(name, {**env, "PERSISTENCE_MODULE": "eventsourcing.popo"})
+    shell = object.__new__(app_class)
+    shell.factory = InfrastructureFactory.construct(settings)
+    return shell.construct_mapper()
+
+
+def stored_rows(mapper: Mapper[UUID], items: Items, keys: dict[UUID, bytes]) -> list[Row]:
+    """The stored-event rows of fresh sign-ups: sealed, built and encoded as the sequential path does."""
+    from panel.application import _signup_events  # shared with the sequential path
+
+    rows = []
+    for pid, signup in items:
+        for domain_event in _signup_events(pid, signup, keys[pid]):
+            s = mapper.to_stored_event(domain_event)
+            rows.append((s.originator_id, s.originator_version, s.topic, s.state))
+    return rows
+
+
+def register_parallel(app: PanelApp, signups: Sequence[SignUp], batch: int,
+                      progress: Callable[[int], None] | None = None) -> tuple[int, int, int]:
+    """Register sign-ups in atomic batches prepared by worker processes; returns (created, unchanged, events)."""
+    totals = [0, 0, 0]
+    seen: set[UUID] = set()
+    waiting: deque[tuple[Future[list[Row]] | None, int, int]] = deque()
+    pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_start_worker, initargs=(type(app), app.env.name, dict(app.env)))
+    try:
+        for start in range(0, len(signups), batch):
+            chunk = signups[start:start + batch]
+            fresh = app._fresh_items(chunk, seen)  # the application's own bulk helpers
+            seen.update(pid for pid, _ in fresh)
+            future = pool.submit(_prepare, fresh, app._keys_for(fresh)) if fresh else None
+            waiting.append((future, len(chunk), len(fresh)))
+            while len(waiting) > IN_FLIGHT:
+                _write(app, *waiting.popleft(), totals, progress)
+        while waiting:
+            _write(app, *waiting.popleft(), totals, progress)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return totals[0], totals[1], totals[2]
+
+
+def _write(app: PanelApp, future: Future[list[Row]] | None, size: int, fresh: int, totals: list[int],
+           progress: Callable[[int], None] | None) -> None:
+    if future is not None:
+        rows = future.result()
+        app._write_events([StoredEvent(*row) for row in rows])
+        totals[2] += len(rows)
+    totals[0] += fresh
+    totals[1] += size - fresh
+    if progress:
+        progress(size)
+
+
+def _start_worker(app_class: type[PanelApp], name: str, env: dict[str, str]) -> None:
+    global _mapper  # one mapper per worker process
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which shuts the pool down
+    _mapper = build_mapper(app_class, name, env)
+
+
+def _prepare(items: Items, keys: dict[UUID, bytes]) -> list[Row]:
+    assert _mapper is not None, "worker started without _start_worker"
+    return stored_rows(_mapper, items, keys)
