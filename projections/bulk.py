@@ -14,13 +14,15 @@ the views' Python then runs on every core rather than behind one GIL.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
-from collections.abc import Sequence
+import pickle
+import queue
+import subprocess
+import sys
+import threading
 from typing import TYPE_CHECKING, Any
 
 from projections import db
-from projections.view import View
 
 if TYPE_CHECKING:
     from projections.engine import Progress, Projector, _Target
@@ -96,54 +98,59 @@ def _groups(fresh: list[_Target], workers: int) -> list[list[_Target]]:
 
 def _load_in_workers(projector: Projector, groups: list[list[_Target]], recipe: tuple[str, dict[str, Any]],
                      progress: Progress | None, head: int) -> int:
-    context = multiprocessing.get_context("spawn")
-    messages = context.Queue()
+    """Run each group in a ``python -m projections.bulk_worker`` child; each prints the positions it reaches."""
     app = projector.app
-    children = [context.Process(target=_worker, name=f"projection-bulk-{i}", daemon=True,
-                                args=(i, type(app), dict(app.env), recipe,
-                                      [(type(t.view), t.key) for t in group], projector.batch_size, head, messages))
-                for i, group in enumerate(groups)]
-    for child in children:
-        child.start()
+    children = []
+    for group in groups:
+        job = (type(app), dict(app.env), recipe, [(type(t.view), t.key) for t in group], projector.batch_size, head)
+        child = subprocess.Popen([sys.executable, "-m", "projections.bulk_worker"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE)
+        assert child.stdin is not None
+        child.stdin.write(pickle.dumps(job))
+        child.stdin.close()
+        children.append(child)
     reached = [0] * len(children)
-    running, failure = len(children), None
+    lines: queue.Queue[tuple[int, bytes]] = queue.Queue()
+
+    def relay(index: int, stream: Any) -> None:
+        for line in stream:
+            lines.put((index, line))
+        lines.put((index, b""))
+
+    for index, child in enumerate(children):
+        threading.Thread(target=relay, args=(index, child.stdout), daemon=True).start()
     try:
+        running = len(children)
         while running:
-            index, kind, value = messages.get()
-            if kind == "at":
-                reached[index] = value
-                if progress:
-                    progress(min(min(reached), head), head)
-            else:
+            index, line = lines.get()
+            if not line:
                 running -= 1
-                if kind == "failed" and failure is None:
-                    failure = value
+                continue
+            reached[index] = int(line)
+            if progress:
+                progress(min(min(reached), head), head)
+        failed = [c.args for c in children if c.wait() != 0]
     finally:
         for child in children:
-            child.join(timeout=60)
-            if child.is_alive():
+            if child.poll() is None:
                 child.kill()
-    if failure is not None:
-        raise RuntimeError(f"a bulk rebuild worker failed: {failure}")
+                child.wait()
+    if failed:
+        raise RuntimeError("a bulk rebuild worker failed (its error is above)")
     return max(reached)
 
 
-def _worker(index: int, app_class: type, env: dict[str, str], recipe: tuple[str, dict[str, Any]],
-            views: Sequence[tuple[type[View], str]], batch_size: int, head: int, messages: Any) -> None:
+def worker() -> None:
+    """The child's side: read the job from stdin, bulk-load its views, print each position reached."""
     from projections.engine import Projector, _Target
 
-    try:
-        app = app_class(env=env)
-        engine = db.engine_from(*recipe)
-        projector = Projector(app, engine, views=[cls for cls, _ in views], batch_size=batch_size)
-        targets = []
-        for cls, key in views:
-            generation = int(key.rsplit("@", 1)[1])
-            targets.append(_Target(projector.views[cls.name], projector._define(cls.name, generation), key))
-        last = load_here(projector, targets, None, head, report=lambda at: messages.put((index, "at", at)))
-        messages.put((index, "at", last))
-        messages.put((index, "done", None))
-        engine.dispose()
-        app.close()
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
-        messages.put((index, "failed", f"{type(exc).__name__}: {exc}"))
+    app_class, env, recipe, views, batch_size, head = pickle.loads(sys.stdin.buffer.read())
+    app = app_class(env=env)
+    engine = db.engine_from(*recipe)
+    projector = Projector(app, engine, views=[cls for cls, _ in views], batch_size=batch_size)
+    targets = [_Target(projector.views[cls.name], projector._define(cls.name, int(key.rsplit("@", 1)[1])), key)
+               for cls, key in views]
+    last = load_here(projector, targets, None, head, report=lambda at: print(at, flush=True))
+    print(last, flush=True)
+    engine.dispose()
+    app.close()

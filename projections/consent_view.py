@@ -60,7 +60,7 @@ class ConsentView(PeopleView):
         for pid in self.changed:
             if pid in self.earlier:
                 self.state.purge(pid)
-            items = sorted(self.log.rows_of(pid), key=lambda r: r["position"])
+            items = self.log.rows_of(pid, ordered=True)
             for entry in fold_consents([{**r, "by": r["captured_by"], "recorded_at": None} for r in items]):
                 self.state.put({"participant_id": pid, "purpose": entry.purpose, "granted_at": entry.granted_at,
                                 "withdrawn_at": entry.withdrawn_at, "notice_version": entry.notice_version,

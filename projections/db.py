@@ -140,36 +140,44 @@ def load(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None
     """
     if not rows:
         return
-    names = [c.name for c in table.columns]
-    getter = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     if conn.dialect.name == "postgresql":
+        names = [c.name for c in table.columns]
+        getter = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
         quoted = ", ".join(f'"{n}"' for n in names)
-        with conn.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(getter(row))
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        with cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(getter(row))
         return
-    sql, _, converters = _statement("sqlite", table, ())
-    if converters:  # the same times recur across a person's rows: convert each value once
-        converters = [(i, _memo(f)) for i, f in converters]
+    sql, _, _ = _statement("sqlite", table, ())
+    build = _sqlite_row(table)
     for start in range(0, len(rows), 50_000):
-        params = [getter(row) for row in rows[start:start + 50_000]]
-        if converters:
-            params = [_convert(values, converters) for values in params]
-        conn.exec_driver_sql(sql, params)
+        conn.exec_driver_sql(sql, [build(row) for row in rows[start:start + 50_000]])
+    _TIMES.clear()
 
 
-def _memo(convert: Any) -> Any:
-    seen: dict[Any, Any] = {}
+_TIMES: dict[Any, str | None] = {}  # a bulk load's times as SQLite text: a person's times recur in many rows
 
-    def memo(value: Any) -> Any:
-        try:
-            return seen[value]
-        except KeyError:
-            seen[value] = result = convert(value)
-            return result
 
-    return memo
+def _cached_time(value: datetime | None) -> str | None:
+    text = _TIMES.get(value)
+    if text is None and value is not None:
+        text = _TIMES[value] = _sqlite_datetime(value)
+    return text
+
+
+def _sqlite_row(table: Table) -> Any:
+    """A function from a row dict to the tuple SQLite stores, every conversion inline."""
+    scope: dict[str, Any] = {}
+    parts = []
+    for i, column in enumerate(table.columns):
+        convert = _cached_time if isinstance(column.type, DateTime) else _converter("sqlite", column.type)
+        if convert is None:
+            parts.append(f"row[{column.name!r}]")
+        else:
+            scope[f"c{i}"] = convert
+            parts.append(f"c{i}(row[{column.name!r}])")
+    return eval(f"lambda row: ({', '.join(parts)},)", scope)  # noqa: S307 - built from our own column names
 
 
 def _convert(values: tuple[Any, ...], converters: list[tuple[int, Any]]) -> tuple[Any, ...]:

@@ -17,8 +17,8 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import MetaData, Table
-from sqlalchemy.schema import CreateTable
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.schema import CreateTable
 
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError

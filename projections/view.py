@@ -162,8 +162,9 @@ class Rows:
             self.data.pop(key, None)
             self.dirty.discard(key)
 
-    def rows_of(self, first: Any) -> list[dict[str, Any]]:
-        return [self.data[key] for key in self.by_first.get(first, ())]
+    def rows_of(self, first: Any, ordered: bool = False) -> list[dict[str, Any]]:
+        keys = self.by_first.get(first, ())
+        return [self.data[key] for key in (sorted(keys) if ordered else keys)]
 
     def flush(self, conn: Connection) -> None:
         if self.bulk:  # into an empty table: every row, in key order, no conflict handling
