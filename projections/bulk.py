@@ -146,7 +146,10 @@ def worker() -> None:
 
     app_class, env, recipe, views, batch_size, head = pickle.loads(sys.stdin.buffer.read())
     app = app_class(env=env)
-    engine = db.engine_from(*recipe)
+    url, args = recipe
+    if url.startswith("sqlite"):  # the other worker may hold the write lock for a whole bulk write
+        args = {**args, "timeout": 3600}
+    engine = db.engine_from(url, args)
     projector = Projector(app, engine, views=[cls for cls, _ in views], batch_size=batch_size)
     targets = [_Target(projector.views[cls.name], projector._define(cls.name, int(key.rsplit("@", 1)[1])), key)
                for cls, key in views]

@@ -127,7 +127,9 @@ class Projector:
         """Build fresh generations from zero, then switch readers over and drop the old tables.
 
         An interrupted rebuild is resumed by the next one (its position is tracked like any other);
-        readers keep using the old generation until the switch, which is one transaction.
+        readers keep using the old generation until the switch, which is one transaction. A
+        generation still at position 0 is bulk-loaded (``projections.bulk``). Returns the position
+        the new generations reached: the number of events they cover.
         """
         self.setup()
         chosen = [self.view(n).name for n in (names or list(self.views))]
@@ -144,8 +146,11 @@ class Projector:
                 self._create(conn, name, building, indexes=not self.views[name].can_bulk)
                 targets.append(_Target(self.views[name], self._define(name, building),
                                        db.tracking_key(name, building)))
-        count = bulk.load(self, targets, progress, self.bulk_workers)
-        count += self._run(targets, progress)  # an interrupted rebuild, or events appended meanwhile
+        bulk.load(self, targets, progress, self.bulk_workers)
+        self._run(targets, progress)  # an interrupted rebuild, or the events appended meanwhile
+        with self.engine.connect() as conn:
+            count = min(db.positions(conn, [t.key for t in targets]).values(), default=0)
+            conn.rollback()
         retired = []
         with db.writing(self.engine) as conn:  # one switch for all the rebuilt views
             db.lock_schema(conn)
