@@ -233,19 +233,22 @@ class PanelApp(Application[UUID]):
             ) from None
 
     def _existing(self, ids: set[UUID]) -> set[UUID]:
+        """Those of ``ids`` that already have a first event."""
+        if not ids:
+            return set()
         table = self.recorder.events_table_name  # type: ignore[attr-defined]
-        mark = "?" if self.dialect == "sqlite" else "%s"
         found: set[UUID] = set()
-        values = [pid.hex if self.dialect == "sqlite" else pid for pid in ids]
         with self.recorder.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
+            if self.dialect != "sqlite":  # one query, the ids as one binary uuid[] (no text escaping)
+                c.execute(f'SELECT originator_id FROM "{self.recorder.datastore.schema}"."{table}" '  # type: ignore[attr-defined]
+                          "WHERE originator_version = 1 AND originator_id = ANY(%b)", (list(ids),))
+                return {row["originator_id"] for row in c.fetchall()}
+            values = [pid.hex for pid in ids]
             for start in range(0, len(values), 500):
                 chunk = values[start:start + 500]
-                qualified = table if self.dialect == "sqlite" else f'"{self.recorder.datastore.schema}"."{table}"'  # type: ignore[attr-defined]
-                c.execute(f"SELECT originator_id FROM {qualified} WHERE originator_version = 1 AND "
-                          f"originator_id IN ({','.join([mark] * len(chunk))})", chunk)
-                for row in c.fetchall():
-                    value = row["originator_id"]
-                    found.add(value if isinstance(value, UUID) else UUID(value))
+                c.execute(f"SELECT originator_id FROM {table} WHERE originator_version = 1 AND "
+                          f"originator_id IN ({','.join('?' * len(chunk))})", chunk)
+                found.update(UUID(row["originator_id"]) for row in c.fetchall())
         return found
 
     # -- commands on one participant -------------------------------------------------------
