@@ -5,8 +5,9 @@ Run:  .venv/bin/python bench/projections_bench.py --events 1000000 --backends sq
 The store is generated once (people with consents, invitations, acceptances, attendance,
 withdrawals, leavers and erasures, saved in big batches) and cached: SQLite in --cache-dir,
 PostgreSQL in a schema named after the size. Both timings read the whole log in pages of
---batch notifications; the rebuild also unseals attributes, writes every view table and the
-tracking rows (one transaction per batch).
+--batch notifications; the rebuild also unseals attributes and writes every view table with its
+tracking row (a bulk load into fresh generations: one transaction per worker, see
+projections/bulk.py).
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, float]:
         head = generate(app, args.events - head)
         print(f"{backend}: {head:,} events generated in {time.perf_counter() - t0:,.0f} s", flush=True)
     engine = make_engine(location)
-    projector = Projector(app, engine, batch_size=args.batch)
+    projector = Projector(app, engine, batch_size=args.batch, bulk_workers=args.workers)
     reads, rebuilds = [], []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
@@ -128,6 +129,8 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--batch", type=int, default=2000, help="notifications per page and per transaction")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes for the bulk rebuild (default: 2 on a log of 50,000 events or more)")
     parser.add_argument("--cache-dir", default=os.environ.get("PANEL_BENCH_CACHE", "/tmp/panel-bench"))
     parser.add_argument("--pg-url", default=os.environ.get("PANEL_TEST_DATABASE_URL",
                                                            "postgresql://postgres@127.0.0.1:5432/test"))
