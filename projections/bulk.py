@@ -126,6 +126,8 @@ def _load_in_workers(projector: Projector, groups: list[list[_Target]], recipe: 
             if not line:
                 running -= 1
                 continue
+            if not line.strip().isdigit():
+                continue  # not a position (something a library printed)
             reached[index] = int(line)
             if progress:
                 progress(min(min(reached), head), head)

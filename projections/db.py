@@ -177,7 +177,7 @@ def _sqlite_row(table: Table) -> Any:
         else:
             scope[f"c{i}"] = convert
             parts.append(f"c{i}(row[{column.name!r}])")
-    return eval(f"lambda row: ({', '.join(parts)},)", scope)  # noqa: S307 - built from our own column names
+    return eval(f"lambda row: ({', '.join(parts)},)", scope)  # built from our own column names only
 
 
 def _convert(values: tuple[Any, ...], converters: list[tuple[int, Any]]) -> tuple[Any, ...]:
