@@ -11,12 +11,14 @@ already written, so a re-run completes it.
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -69,24 +71,35 @@ def stored_rows(mapper: Mapper[UUID], items: Items, keys: dict[UUID, bytes]) -> 
 
 def register_parallel(app: PanelApp, signups: Sequence[SignUp], batch: int,
                       progress: Callable[[int], None] | None = None) -> tuple[int, int, int]:
-    """Register sign-ups in atomic batches prepared by worker processes; returns (created, unchanged, events)."""
+    """Register sign-ups in atomic batches prepared by worker processes; returns (created, unchanged, events).
+
+    On PostgreSQL one writer thread writes the prepared batches in order, so that its waits on the
+    server overlap this thread's checks and key writes for the batches after it (on SQLite the
+    writing is this process's own CPU work, binding each row under the GIL, so it stays on this
+    thread); a batch that fails stops the writing before the next one.
+    """
     chunks = [signups[start:start + batch] for start in range(0, len(signups), batch)]
     totals = [0, 0, 0]
     seen: set[UUID] = set()
-    waiting: deque[tuple[Future[list[Row]] | None, int, int]] = deque()
+    waiting: deque[tuple[Callable[[], int], int, int]] = deque()
+    stop = threading.Event()
     collecting = gc.isenabled()
     gc.disable()  # hundreds of thousands of long-lived objects: the cyclic GC would walk them again and again
     pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"),
                                initializer=_start_worker, initargs=(type(app), app.env.name, dict(app.env)))
+    writer = None if app.dialect == "sqlite" else ThreadPoolExecutor(1, thread_name_prefix="panel-bulk-writer")
     try:
         for first in range(0, len(chunks), KEYS_AHEAD):
-            for future, size, fresh in _submit_group(app, pool, chunks[first:first + KEYS_AHEAD], seen):
-                waiting.append((future, size, fresh))
+            for prepared, size, fresh in _submit_group(app, pool, chunks[first:first + KEYS_AHEAD], seen):
+                waiting.append((_writing(writer, app, prepared, stop), size, fresh))
                 while len(waiting) > IN_FLIGHT:
-                    _write(app, *waiting.popleft(), totals, progress)
+                    _account(*waiting.popleft(), totals, progress)
         while waiting:
-            _write(app, *waiting.popleft(), totals, progress)
+            _account(*waiting.popleft(), totals, progress)
     finally:
+        stop.set()
+        if writer is not None:
+            writer.shutdown(wait=True, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
         if collecting:
             gc.enable()
@@ -107,12 +120,33 @@ def _submit_group(app: PanelApp, pool: ProcessPoolExecutor, group: list[Sequence
              len(chunk), len(fresh)) for chunk, fresh in zip(group, fresh_by_chunk)]
 
 
-def _write(app: PanelApp, future: Future[list[Row]] | None, size: int, fresh: int, totals: list[int],
-           progress: Callable[[int], None] | None) -> None:
-    if future is not None:
-        rows = future.result()
-        app._write_events([StoredEvent(*row) for row in rows])
-        totals[2] += len(rows)
+def _writing(writer: ThreadPoolExecutor | None, app: PanelApp, prepared: Future[list[Row]] | None,
+             stop: threading.Event) -> Callable[[], int]:
+    """The batch's write, started now on the writer thread, or run here when its turn comes (SQLite)."""
+    if writer is None:
+        return functools.partial(_write, app, prepared, stop)
+    return writer.submit(_write, app, prepared, stop).result
+
+
+def _write(app: PanelApp, prepared: Future[list[Row]] | None, stop: threading.Event) -> int:
+    """On the writer thread: wait for a batch's rows and write them in one transaction."""
+    if stop.is_set():
+        raise RuntimeError("the import stopped at an earlier batch")
+    try:
+        rows = prepared.result() if prepared is not None else []
+        if stop.is_set():
+            raise RuntimeError("the import stopped before this batch was written")
+        if rows:
+            app._write_events([StoredEvent(*row) for row in rows])
+        return len(rows)
+    except BaseException:
+        stop.set()  # no later batch is written after a failed one
+        raise
+
+
+def _account(written: Callable[[], int], size: int, fresh: int, totals: list[int],
+             progress: Callable[[int], None] | None) -> None:
+    totals[2] += written()  # raises what the batch raised, in batch order
     totals[0] += fresh
     totals[1] += size - fresh
     if progress:

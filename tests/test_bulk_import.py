@@ -137,3 +137,10 @@ def test_repeated_references_in_one_import_are_registered_once(app: PanelApp) ->
     signups = people(40)
     assert app.register_many(signups + signups[:15], batch=BATCH)[:2] == (40, 15)
     assert app.register_many(signups, batch=BATCH)[:2] == (0, 40)
+
+
+def test_progress_is_reported_batch_by_batch_in_order(app: PanelApp) -> None:
+    seen: list[int] = []
+    app.register_many(people(45)[:20], batch=BATCH)
+    assert app.register_many(people(45), batch=BATCH, progress=seen.append) == (25, 20, 25 * 3)
+    assert seen == [BATCH] * 4 + [5]
