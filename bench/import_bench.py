@@ -1,9 +1,11 @@
 """Benchmark: bulk import of sign-ups with consents, against a raw insert of the same rows.
 
 For each backend it imports N sign-ups (each with three consents, so 4 events per person) through
-PanelApp.register_many, then, in the same run, writes the same number of rows of the same size
-into a plain table with the same primary key: one ``executemany`` in one transaction on SQLite, and
-multi-row ``INSERT ... VALUES`` statements of 1,000 rows in one transaction on PostgreSQL.
+PanelApp.register_many (on 4 batches or more, batches are prepared in two worker processes, see
+panel/bulk.py; --sequential keeps them in one process, to compare), then, in the same run, writes
+the same number of rows of the same size into a plain table with the same primary key: one
+``executemany`` in one transaction on SQLite, and multi-row ``INSERT ... VALUES`` statements of
+1,000 rows in one transaction on PostgreSQL.
 It then times the auditor's query, consent history as of a date, on a store of about --history-events
 events (in process, median over 200 random participants, and the whole `panel consent history`
 command as a process).
@@ -152,10 +154,16 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--history-events", type=int, default=1_000_000)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--sequential", action="store_true", help="prepare every batch in this process")
     args = parser.parse_args()
+    if args.sequential:
+        from panel import bulk
+
+        bulk.PARALLEL_FROM = sys.maxsize
     workdir = Path(tempfile.mkdtemp(prefix="panel-bench-"))
     targets = {"sqlite": 0.3, "postgres": 0.5}
-    print(f"Import of {args.people:,} sign-ups with 3 consents each (4 events per person)\n")
+    mode = "sequential" if args.sequential else "batches prepared in worker processes"
+    print(f"Import of {args.people:,} sign-ups with 3 consents each (4 events per person), {mode}\n")
     print("| backend | panel import (events/s) | baseline: raw insert (rows/s) | ratio | target |")
     print("|---|---:|---:|---:|---:|")
     for backend in args.backends.split(","):
