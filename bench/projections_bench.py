@@ -129,8 +129,8 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--batch", type=int, default=2000, help="notifications per page and per transaction")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=None,
-                        help="processes for the bulk rebuild (default: 2 on a log of 50,000 events or more)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes for the bulk rebuild (1: in the benchmark's own process)")
     parser.add_argument("--cache-dir", default=os.environ.get("PANEL_BENCH_CACHE", "/tmp/panel-bench"))
     parser.add_argument("--pg-url", default=os.environ.get("PANEL_TEST_DATABASE_URL",
                                                            "postgresql://postgres@127.0.0.1:5432/test"))
