@@ -50,7 +50,8 @@ class ConsentView(PeopleView):
     def begin(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
         super().begin(conn, tables, events)
         self.log = Rows(tables["log"], ["participant_id", "position"], indexed=True, bulk=self.bulk)
-        self.state = Rows(tables["state"], ["participant_id", "purpose", "granted_at"], indexed=True, bulk=self.bulk)
+        self.state = Rows(tables["state"], ["participant_id", "purpose", "granted_at"], indexed=not self.bulk,
+                          bulk=self.bulk)  # indexed for purge, which a bulk load never needs
         self.changed: set[str] = set()
         self.earlier = touched(events, CONSENT_EVENTS) - self.fresh
         if self.earlier:
@@ -61,7 +62,8 @@ class ConsentView(PeopleView):
             if pid in self.earlier:
                 self.state.purge(pid)
             items = self.log.rows_of(pid, ordered=True)
-            for entry in fold_consents([{**r, "by": r["captured_by"], "recorded_at": None} for r in items]):
+            for entry in fold_consents([r if "by" in r else {**r, "by": r["captured_by"], "recorded_at": None}
+                                        for r in items]):
                 self.state.put({"participant_id": pid, "purpose": entry.purpose, "granted_at": entry.granted_at,
                                 "withdrawn_at": entry.withdrawn_at, "notice_version": entry.notice_version,
                                 "method": entry.method})
@@ -83,7 +85,8 @@ class ConsentView(PeopleView):
         pid = e.originator_id.hex
         self.log.put({"participant_id": pid, "position": position, "kind": item["kind"],
                       "purpose": item["purpose"], "at": item["at"], "notice_version": item.get("notice_version"),
-                      "method": item.get("method"), "captured_by": item["by"]})
+                      "method": item.get("method"), "captured_by": item["by"],
+                      "by": item["by"], "recorded_at": None})  # the last two only feed fold_consents
         self.changed.add(pid)
 
 
