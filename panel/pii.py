@@ -88,9 +88,9 @@ class KeyStore:
             if self.dialect == "sqlite":
                 c.executemany(f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES (?, ?) "
                               "ON CONFLICT (participant_id) DO NOTHING", rows)
-            else:  # one statement with two arrays instead of a round trip per row
+            else:  # one statement with two binary arrays instead of a round trip per row
                 c.execute(f"INSERT INTO {self.keys_table} (participant_id, data_key) "
-                          "SELECT * FROM unnest(%s::text[], %s::bytea[]) ON CONFLICT (participant_id) DO NOTHING",
+                          "SELECT * FROM unnest(%b::text[], %b::bytea[]) ON CONFLICT (participant_id) DO NOTHING",
                           ([r[0] for r in rows], [r[1] for r in rows]))
         return self.get_keys(ids)
 
@@ -106,7 +106,7 @@ class KeyStore:
                               f"WHERE participant_id IN ({marks})", chunk)
                 else:
                     c.execute(f"SELECT participant_id, data_key FROM {self.keys_table} "
-                              "WHERE participant_id = ANY(%s)", (chunk,))
+                              "WHERE participant_id = ANY(%b)", (chunk,))
                 for row in c.fetchall():
                     found[UUID(row["participant_id"])] = bytes(row["data_key"])
         return found

@@ -157,7 +157,8 @@ class Participant(Aggregate):
         for purpose, notice_version, method, by, when in consents:
             _check_grant(purpose, notice_version, method, by)
             when = require_utc(when)
-            current = _consent_at(log, purpose, when)
+            earlier = any(item["purpose"] == purpose for item in log)  # only then can a grant be repeated
+            current = _consent_at(log, purpose, when) if earlier else None
             if current is not None and current.notice_version == notice_version and current.method == method:
                 continue
             log.append({"kind": "granted", "purpose": purpose, "notice_version": notice_version.strip(),
