@@ -72,7 +72,7 @@ def import_rate(backend: str, people: int, workdir: Path) -> tuple[float, int, l
     app = PanelApp(env=loc.env())
     data = signups(people, "I")
     start = time.perf_counter()
-    _, _, events = app.register_many(data, batch=1000)
+    _, _, events = app.register_many(data)
     elapsed = time.perf_counter() - start
     sample = [(n.originator_id.bytes, n.originator_version, n.topic, n.state)  # type: ignore[union-attr]
               for n in app.recorder.select_notifications(start=None, limit=events)]

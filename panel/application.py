@@ -161,7 +161,7 @@ class PanelApp(Application[UUID]):
         self._save_new([(pid, signup)])
         return pid
 
-    def register_many(self, signups: Sequence[SignUp], batch: int = 1000,
+    def register_many(self, signups: Sequence[SignUp], batch: int = 2500,
                       progress: Callable[[int], None] | None = None,
                       history: Callable[[Participant, SignUp], None] | None = None) -> tuple[int, int, int]:
         """Register sign-ups in atomic batches, skipping those already present (idempotent).

@@ -26,6 +26,8 @@ class BatchingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             return []
         rows = [(s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
                  s.originator_version, s.topic, s.state) for s in stored_events]
+        if len(rows) > 1000:  # a bulk write: copy the log back into the database less often
+            c.execute("PRAGMA wal_autocheckpoint = 10000")
         c.executemany(self.insert_events_statement, rows)
         last = self._max_notification_id(c)
         return list(range(last - len(rows) + 1, last + 1))

@@ -175,7 +175,7 @@ def test_import_is_validated_whole_and_idempotent(app: PanelApp, tmp_path: Path)
 def test_import_killed_half_way_completes_on_rerun(app: PanelApp, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "many.csv"
-    path.write_text("ref,consent_contact\n" + "".join(f"K-{i},v1\n" for i in range(1200)))  # 2 batches
+    path.write_text("ref,consent_contact\n" + "".join(f"K-{i},v1\n" for i in range(3000)))  # 2 batches
     real_insert = app.recorder.insert_events
     calls = {"n": 0}
 
@@ -189,11 +189,11 @@ def test_import_killed_half_way_completes_on_rerun(app: PanelApp, tmp_path: Path
     with pytest.raises(KeyboardInterrupt):
         import_csv(app, path)
     monkeypatch.setattr(app.recorder, "insert_events", real_insert)
-    assert app.count_participants() == 1000  # the first atomic batch only
+    assert app.count_participants() == 2500  # the first atomic batch only
     report = import_csv(app, path)
-    assert (report.created, report.unchanged) == (200, 1000)
-    assert app.count_participants() == 1200
-    assert app.recorder.max_notification_id() == 2400  # one Registered + one ConsentGranted each
+    assert (report.created, report.unchanged) == (500, 2500)
+    assert app.count_participants() == 3000
+    assert app.recorder.max_notification_id() == 6000  # one Registered + one ConsentGranted each
 
 
 def test_malformed_csv_names_the_line(app: PanelApp, tmp_path: Path) -> None:
