@@ -49,7 +49,7 @@ def main() -> None:
         "WEB-101,Ana Silva,ana.silva@example.org,LS7 3AB,22-25,woman,1,v2,v2\n"
         "WEB-102,Tom Reid,tom.reid@example.org,LS8 2CD,18-21,man,4,v2,v2\n")
     (work / "bad.csv").write_text("ref,channel,email\nWEB-201,online,not-an-email\nWEB-202,phone,\n")
-    env = dict(os.environ, PANEL_DB=str(work / "panel.db"), PANEL_DATABASE_URL="", COLUMNS="110")
+    env = dict(os.environ, PANEL_DB=str(work / "panel.db"), PANEL_DATABASE_URL="", COLUMNS="130")
     draw = ""
     print("```console")
     for note, template in STEPS:
