@@ -7,7 +7,7 @@ import numpy as np
 from selection import highs_util
 from selection.errors import InfeasibleQuotasError, PoolTooSmallError
 from selection.model import Quota
-from selection.pool import Pool
+from selection.pool import Pool, size_and_household_rows
 
 
 def check_pool_size(pool: Pool, k: int) -> None:
@@ -84,13 +84,7 @@ def smallest_relaxation(pool: Pool, k: int) -> list[str] | None:
                      np.append(np.ones(len(members)), -1.0)))
         lower.append(-highs_util.INF)
         upper.append(quota.max)
-    rows.append((np.arange(types), np.ones(types)))
-    lower.append(k)
-    upper.append(k)
-    for house in pool.households:
-        rows.append((np.array(house), np.ones(len(house))))
-        lower.append(0.0)
-        upper.append(1.0)
+    size_and_household_rows(pool, k, rows, lower, upper)
     highs_util.add_rows(h, rows, lower, upper)
     if not highs_util.is_optimal(highs_util.run(h, "quota relaxation ILP")):
         return None

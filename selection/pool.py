@@ -187,3 +187,26 @@ def _shared_households(candidates: Sequence[Candidate]) -> set[str]:
         if house is not None:
             counts[house] += 1
     return {house for house, count in counts.items() if count > 1}
+
+
+Rows = list[tuple[np.ndarray, np.ndarray]]
+
+
+def size_and_household_rows(pool: Pool, k: int, rows: Rows, lower: list[float], upper: list[float]) -> None:
+    """Append the panel-size row (exactly k) and one row per shared household (at most one member)."""
+    types = len(pool.types)
+    rows.append((np.arange(types), np.ones(types)))
+    lower.append(k)
+    upper.append(k)
+    for house in pool.households:
+        rows.append((np.array(house), np.ones(len(house))))
+        lower.append(0.0)
+        upper.append(1.0)
+
+
+def panel_rows(pool: Pool, k: int) -> tuple[Rows, list[float], list[float]]:
+    """The rows of the panel polytope over type counts: quotas, size and households."""
+    rows: Rows = [(np.flatnonzero(r), np.ones(int(r.sum()))) for r in pool.incidence]
+    lower, upper = [float(x) for x in pool.qmin], [float(x) for x in pool.qmax]
+    size_and_household_rows(pool, k, rows, lower, upper)
+    return rows, lower, upper

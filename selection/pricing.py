@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from selection import highs_util
-from selection.pool import Pool
+from selection.pool import Pool, panel_rows
 
 
 class Pricer:
@@ -20,15 +20,7 @@ class Pricer:
         h.setOptionValue("presolve", "off")
         highs_util.add_columns(h, np.zeros(self.size), pool.sizes.astype(float), np.zeros(self.size))
         highs_util.set_integer(h, self.size)
-        rows = [(np.flatnonzero(r), np.ones(int(r.sum()))) for r in pool.incidence]
-        lower, upper = list(pool.qmin), list(pool.qmax)
-        rows.append((np.arange(self.size), np.ones(self.size)))
-        lower.append(k)
-        upper.append(k)
-        for house in pool.households:
-            rows.append((np.array(house), np.ones(len(house))))
-            lower.append(0.0)
-            upper.append(1.0)
+        rows, lower, upper = panel_rows(pool, k)
         highs_util.add_rows(h, rows, lower, upper)
         self.model = h
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from selection import highs_util
 from selection.errors import SolverError
-from selection.pool import Pool
+from selection.pool import Pool, panel_rows
 
 DUAL_EPS = 1e-9
 FIX_SLACK = 1e-10
@@ -31,15 +31,7 @@ class XSpace:
         h.setOptionValue("presolve", "off")
         costs = np.r_[np.zeros(self.size), -1.0]
         highs_util.add_columns(h, np.zeros(self.size + 1), np.r_[self.sizes, 1.0], costs)
-        rows = [(np.flatnonzero(r), np.ones(int(r.sum()))) for r in pool.incidence]
-        lower, upper = list(pool.qmin), list(pool.qmax)
-        rows.append((np.arange(self.size), np.ones(self.size)))
-        lower.append(k)
-        upper.append(k)
-        for house in pool.households:
-            rows.append((np.array(house), np.ones(len(house))))
-            lower.append(0.0)
-            upper.append(1.0)
+        rows, lower, upper = panel_rows(pool, k)
         self.first = len(rows)
         for t in range(self.size):
             rows.append((np.array([t, self.size]), np.array([1.0, -self.sizes[t]])))
