@@ -144,7 +144,8 @@ def worker() -> None:
     from projections.engine import Projector, _Target
 
     app_class, env, recipe, views, batch_size, head = pickle.loads(sys.stdin.buffer.read())
-    app = app_class(env=env)
+    # the parent made every table; concurrent DDL from two workers races on PostgreSQL's catalog
+    app = app_class(env={**env, "CREATE_TABLE": "no"})
     url, args = recipe
     if url.startswith("sqlite"):  # the other worker may hold the write lock for a whole bulk write
         args = {**args, "timeout": 3600}
