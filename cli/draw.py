@@ -242,7 +242,7 @@ def select_(people_file: Path, quotas_file: Path, size: int, id_column: str | No
         f"min {min(probs):.1%}, median {statistics.median(probs):.1%}, max {max(probs):.1%}")
     if result.report.get("unused_quotas"):
         say("Note: quotas on values nobody in the pool has: " + "; ".join(result.report["unused_quotas"]))
-    quota_rows = result.report.get("quotas") or result.report.get("quota_table") or []
+    quota_rows = result.report.get("quotas") or []
     if quota_rows:
         table("Target vs pool vs selected", ["feature", "value", "min", "max", "pool", "selected"],
               [(q.get("feature"), q.get("value"), q.get("min"), q.get("max"), q.get("pool"), q.get("selected"))
@@ -285,7 +285,7 @@ def render_draw(app: PanelApp, d: Any) -> None:
     excluded = d.report.get("excluded", {})
     if excluded:
         say("Not in the pool: " + ", ".join(f"{n} {why}" for why, n in sorted(excluded.items(), key=lambda x: -x[1])))
-    quota_rows = d.report.get("quotas") or d.report.get("quota_table") or []
+    quota_rows = d.report.get("quotas") or []
     if quota_rows:
         table("Target vs pool vs selected", ["feature", "value", "min", "max", "pool", "selected"],
               [(q.get("feature"), q.get("value"), q.get("min"), q.get("max"), q.get("pool"), q.get("selected"))

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import numpy as np
+from eventsourcing.utils import get_topic
 
 import selection
 from panel.application import PanelApp, now
@@ -23,7 +24,7 @@ from panel.domain.draw import Draw
 from panel.domain.errors import PanelError, ValidationError
 from panel.pool import NOT_STATED, PoolMember, build_pool, derive_features, household_key, member_hash
 
-DRAW_TOPIC = "panel.domain.draw:Draw.Completed"
+DRAW_TOPIC = get_topic(Draw.Completed)
 
 
 class NoEligiblePeopleError(PanelError):
