@@ -1,16 +1,19 @@
 """Bulk rebuild of fresh generations: every row held in memory, then written with its position at once.
 
 A generation being rebuilt is not visible to readers, so nothing is lost by holding its rows until
-the end of the log: the rows, the secondary indexes and the final position commit in ONE
-transaction, and a crash before that leaves the generation at position 0 (empty) for the next
-rebuild. Per-batch work that only an incremental catch-up needs is skipped: no rows are loaded
-back, nothing is upserted, and the consent log of each person is folded once, at the end.
+the end of the log: the rows, the secondary indexes and the position commit in ONE transaction,
+and a crash before that leaves the generation at position 0 (empty) for the next rebuild. Per-batch
+work that only an incremental catch-up needs is skipped: no rows are loaded back, nothing is
+upserted, and the consent log of each person is folded once, at the end.
 
-With ``workers`` > 1 the views are split over worker processes (each reads, with its views'
-topics filtered in the query, and writes its own views' rows and positions in its own
-transaction), so the views' Python can run on several cores rather than behind one GIL. That
-only pays on a machine with idle cores: on the project's busy 2-vCPU machine two workers gave
-the same rate as one process, so the default is one (in the calling process).
+With ``workers`` > 1 (and a log long enough to pay for starting processes) the participants are
+split into parts by the first byte of their id, and each part is projected by its own worker
+process: it reads only its part of the log (the filter runs in the database), applies every view,
+and commits its rows with a part marker. Every view row belongs to one participant, so the parts
+never touch the same row. The parent then checks that every part arrived, builds the indexes and
+sets the positions in one transaction; until then the generation is still at position 0, and a
+claim token written at the start lets the next rebuild (or a rival one) find and clear a half-loaded
+generation instead of adding to it.
 """
 
 from __future__ import annotations
@@ -18,15 +21,25 @@ from __future__ import annotations
 import gc
 import pickle
 import queue
+import secrets
 import subprocess
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
 from projections import db
 
 if TYPE_CHECKING:
     from projections.engine import Progress, Projector, _Target
+
+MIN_EVENTS_PER_WORKER = 50_000  # below this a worker process costs more to start than it saves
+
+
+class Superseded(RuntimeError):
+    """Another rebuild claimed the generation while this one was loading it."""
 
 
 def load(projector: Projector, targets: list[_Target], progress: Progress | None, workers: int) -> int:
@@ -35,71 +48,140 @@ def load(projector: Projector, targets: list[_Target], progress: Progress | None
         now = db.positions(conn, [t.key for t in targets])
         conn.rollback()
     fresh = [t for t in targets if t.view.can_bulk and now[t.key] == 0]
-    if not fresh:
-        return 0
     head = projector.head()
-    groups = _groups(fresh, workers)
+    if not fresh or not head:
+        return 0
+    parts = min(workers, head // MIN_EVENTS_PER_WORKER) if MIN_EVENTS_PER_WORKER else workers
     recipe = db.recipe(projector.engine)
-    if len(groups) < 2 or recipe is None:
+    if recipe is None or not hasattr(projector.app.recorder, "select_partition"):
+        parts = 1
+    token = _claim(projector, fresh, partitioned=parts > 1)
+    if parts < 2:
         return load_here(projector, fresh, progress, head)
-    return _load_in_workers(projector, groups, recipe, progress, head)
+    _load_in_workers(projector, fresh, recipe, progress, head, parts, token)  # type: ignore[arg-type]
+    with db.writing(projector.engine) as conn:
+        now = _marks(conn, fresh, parts)
+        for t in fresh:
+            if now[t.key] != 0 or now[_token_key(t)] != token:
+                raise Superseded(f"another rebuild took over the {t.view.name} view; run the rebuild again")
+            missing = [k for k in range(parts) if now[_part_key(t, k)] != head]
+            if missing:
+                raise RuntimeError(f"bulk rebuild of {t.view.name}: parts {missing} did not arrive")
+            _index(conn, t)
+            db.set_position(conn, t.key, head)
+            _forget_marks(conn, t)
+    return head
 
 
 def load_here(projector: Projector, fresh: list[_Target], progress: Progress | None, head: int,
-              report: Any = None) -> int:
-    """Bulk-load ``fresh`` in this process; returns the position its transaction recorded."""
+              report: Any = None, part: tuple[int, int, int] | None = None) -> int:
+    """Bulk-load ``fresh`` up to ``head`` in this process; returns the position its transaction recorded.
+
+    With ``part`` (index, count, claim token) only that part of the participants is loaded, and
+    the transaction records a part marker instead of the position (see ``load``).
+    """
     topics = sorted(set().union(*(t.view.topics() for t in fresh)))
-    last = 0
     collecting = gc.isenabled()
     gc.disable()  # millions of long-lived rows: the cyclic GC would walk them again and again
     try:
         for t in fresh:
             t.view.start_bulk(t.tables)
-        for _, last, events in projector._pages(0, set(topics), query_topics=topics):
+        pages = projector._pages(0, set(topics), query_topics=topics, stop=head, part=part and part[:2])
+        for _, last, events in pages:
             for t in fresh:
                 t.view.bulk_apply(events)
             if progress:
-                progress(min(last, head), max(head, last))
+                progress(min(last, head), head)
             if report is not None:
                 report(last)
-        if not last:
-            return 0
+        pending = {t.key: db.Pending(projector.engine.dialect.name) for t in fresh}
+        for t in fresh:  # fold and convert before the write transaction: workers only queue to write
+            t.view.finish_bulk(pending[t.key])
         with db.writing(projector.engine) as conn:
-            now = db.positions(conn, [t.key for t in fresh], lock=True)
+            if part is None:
+                now = db.positions(conn, [t.key for t in fresh], lock=True)
+            else:  # share-lock the claim only: the parts write side by side, a rival claim waits for them
+                now = _marks(conn, fresh, part[1], share=True)
+                superseded = [t.view.name for t in fresh if now[t.key] != 0 or now[_token_key(t)] != part[2]]
+                if superseded:
+                    raise Superseded(f"another rebuild took over the {', '.join(superseded)} view(s)")
             for t in fresh:
                 if now[t.key] != 0:
                     continue  # another rebuild wrote this generation meanwhile; the catch-up carries on from there
-                t.view.finish_bulk(conn)
-                for table in t.tables.values():
-                    for index in table.indexes:
-                        index.create(conn, checkfirst=True)
-                db.set_position(conn, t.key, last)
+                pending[t.key].write(conn)
+                if part is None:
+                    _index(conn, t)
+                    db.set_position(conn, t.key, head)
+                else:
+                    db.set_position(conn, _part_key(t, part[0]), head)
     finally:
         for t in fresh:
             t.view.end_bulk()
         if collecting:
             gc.enable()
-    return last
+    return head
 
 
-def _groups(fresh: list[_Target], workers: int) -> list[list[_Target]]:
-    """Split the views over ``workers`` groups, heaviest first into the lightest group."""
-    groups: list[list[_Target]] = [[] for _ in range(max(1, min(workers, len(fresh))))]
-    load: list[float] = [0.0] * len(groups)
-    for t in sorted(fresh, key=lambda t: -t.view.bulk_cost):
-        i = load.index(min(load))
-        groups[i].append(t)
-        load[i] += t.view.bulk_cost
-    return groups
+# -- claims and part markers (rows of the tracking table beside the generation's own position) -----
+def _token_key(t: _Target) -> str:
+    return f"{t.key}#claim"
 
 
-def _load_in_workers(projector: Projector, groups: list[list[_Target]], recipe: tuple[str, dict[str, Any]],
-                     progress: Progress | None, head: int) -> int:
-    """Run each group in a ``python -m projections.bulk_worker`` child; each prints the positions it reaches."""
+def _part_key(t: _Target, part: int) -> str:
+    return f"{t.key}#part{part}"
+
+
+def _marks(conn: Connection, fresh: list[_Target], parts: int, share: bool = False) -> dict[str, int]:
+    """Positions, claims and part markers of ``fresh``: under the writers' lock, or (``share``) a share lock
+    on the claim rows, which a rival ``_claim`` must wait out before it clears anything."""
+    keys = [t.key for t in fresh] + [_token_key(t) for t in fresh]
+    keys += [_part_key(t, k) for t in fresh for k in range(parts)]
+    if share and conn.dialect.name == "postgresql":
+        claims = [_token_key(t) for t in fresh]
+        conn.execute(select(db.TRACKING.c.view_name).where(db.TRACKING.c.view_name.in_(claims)).with_for_update(
+            read=True))
+        return db.positions(conn, keys)
+    return db.positions(conn, keys, lock=not share)
+
+
+def _forget_marks(conn: Connection, t: _Target) -> None:
+    conn.execute(db.TRACKING.delete().where(db.TRACKING.c.view_name.like(f"{t.key}#%")))
+
+
+def _claim(projector: Projector, fresh: list[_Target], partitioned: bool) -> int:
+    """Clear what an interrupted (or rival) partitioned load left in these generations; claim them.
+
+    Returns the claim token the workers must still find when they commit (0 when not partitioned).
+    """
+    token = secrets.randbelow(2**31 - 1) + 1 if partitioned else 0
+    with db.writing(projector.engine) as conn:
+        db.positions(conn, [], lock=True)
+        for t in fresh:
+            left = conn.execute(db.TRACKING.select().where(db.TRACKING.c.view_name.like(f"{t.key}#%"))).first()
+            if left is not None:  # rows of some parts may be in: the generation starts again, empty
+                _forget_marks(conn, t)  # first: it waits for any part still committing under the old claim
+                for table in t.tables.values():
+                    conn.execute(table.delete())
+            if partitioned:
+                db.set_position(conn, _token_key(t), token)
+    return token
+
+
+def _index(conn: Connection, t: _Target) -> None:
+    for table in t.tables.values():
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+
+
+# -- worker processes --------------------------------------------------------------------------------
+def _load_in_workers(projector: Projector, fresh: list[_Target], recipe: tuple[str, dict[str, Any]],
+                     progress: Progress | None, head: int, parts: int, token: int) -> None:
+    """Run each part in a ``python -m projections.bulk_worker`` child; each prints the positions it reaches."""
     app = projector.app
     children = []
-    for group in groups:
-        job = (type(app), dict(app.env), recipe, [(type(t.view), t.key) for t in group], projector.batch_size, head)
+    for part in range(parts):
+        job = (type(app), dict(app.env), recipe, [(type(t.view), t.key) for t in fresh], projector.batch_size,
+               head, (part, parts, token))
         child = subprocess.Popen([sys.executable, "-m", "projections.bulk_worker"], stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE)
         assert child.stdin is not None
@@ -136,24 +218,23 @@ def _load_in_workers(projector: Projector, groups: list[list[_Target]], recipe: 
                 child.wait()
     if failed:
         raise RuntimeError("a bulk rebuild worker failed (its error is above)")
-    return max(reached)
 
 
 def worker() -> None:
-    """The child's side: read the job from stdin, bulk-load its views, print each position reached."""
+    """The child's side: read the job from stdin, bulk-load its part of the views, print each position reached."""
     from projections.engine import Projector, _Target
 
-    app_class, env, recipe, views, batch_size, head = pickle.loads(sys.stdin.buffer.read())
+    app_class, env, recipe, views, batch_size, head, part = pickle.loads(sys.stdin.buffer.read())
     # the parent made every table; concurrent DDL from two workers races on PostgreSQL's catalog
     app = app_class(env={**env, "CREATE_TABLE": "no"})
     url, args = recipe
-    if url.startswith("sqlite"):  # the other worker may hold the write lock for a whole bulk write
+    if url.startswith("sqlite"):  # the other workers may hold the write lock for a whole bulk write
         args = {**args, "timeout": 3600}
     engine = db.engine_from(url, args)
     projector = Projector(app, engine, views=[cls for cls, _ in views], batch_size=batch_size)
     targets = [_Target(projector.views[cls.name], projector._define(cls.name, int(key.rsplit("@", 1)[1])), key)
                for cls, key in views]
-    last = load_here(projector, targets, None, head, report=lambda at: print(at, flush=True))
+    last = load_here(projector, targets, None, head, report=lambda at: print(at, flush=True), part=part)
     print(last, flush=True)
     engine.dispose()
     app.close()

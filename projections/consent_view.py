@@ -26,7 +26,6 @@ POOL_PURPOSES = ("panel_membership", "contact")
 
 class ConsentView(PeopleView):
     name = "consent"
-    bulk_cost = 3.0
 
     def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
         n = self.table_name

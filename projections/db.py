@@ -132,46 +132,76 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys:
     conn.exec_driver_sql(sql, params)
 
 
-def load(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+class Pending:
+    """Rows of bulk loads, already converted to what the driver sends, to be written later in one go.
+
+    A view's ``finish_bulk`` can ``load`` into a ``Pending`` instead of a connection: the Python
+    work (folding, converting) is then done before the write transaction begins, so parallel
+    bulk workers only queue for the database's own part of the work.
+    """
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        self.loads: list[tuple[Table, list[tuple[Any, ...]]]] = []
+        self._times: dict[int, tuple[datetime, str | None]] = {}
+
+    def add(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self.dialect == "postgresql":
+            names = [c.name for c in table.columns]
+            getter = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+            self.loads.append((table, [getter(row) for row in rows]))
+            return
+        build = _sqlite_row(table, self._time)
+        self.loads.append((table, [build(row) for row in rows]))
+
+    def _time(self, value: datetime | None) -> str | None:
+        """A row's time as SQLite text; one event's time object is often in several rows: convert it once."""
+        if value is None:
+            return None
+        hit = self._times.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        text = _sqlite_datetime(value)
+        self._times[id(value)] = (value, text)  # holding the object keeps its id from being reused meanwhile
+        return text
+
+    def write(self, conn: Connection) -> None:
+        for table, rows in self.loads:
+            quoted = ", ".join(f'"{c.name}"' for c in table.columns)
+            if self.dialect == "postgresql":
+                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                with cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+                    for values in rows:
+                        copy.write_row(values)
+            else:
+                sql, _, _ = _statement("sqlite", table, ())
+                for start in range(0, len(rows), 50_000):
+                    conn.exec_driver_sql(sql, rows[start:start + 50_000])
+        self.loads, self._times = [], {}
+
+
+def load(conn: Connection | Pending, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Append rows to a table known to hold none of their keys: COPY on PostgreSQL, executemany on SQLite.
 
-    Used by bulk rebuilds into a fresh generation; callers pass the rows in primary-key order, so
-    the key's b-tree only ever grows at its right edge.
+    Used by bulk rebuilds into a fresh generation, in any order. Into a ``Pending``, the rows are
+    converted now and written by ``Pending.write``.
     """
-    if not rows:
+    if isinstance(conn, Pending):
+        conn.add(table, rows)
         return
-    if conn.dialect.name == "postgresql":
-        names = [c.name for c in table.columns]
-        getter = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-        quoted = ", ".join(f'"{n}"' for n in names)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        with cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(getter(row))
-        return
-    sql, _, _ = _statement("sqlite", table, ())
-    build = _sqlite_row(table)
-    for start in range(0, len(rows), 50_000):
-        conn.exec_driver_sql(sql, [build(row) for row in rows[start:start + 50_000]])
-    _TIMES.clear()
+    pending = Pending(conn.dialect.name)
+    pending.add(table, rows)
+    pending.write(conn)
 
 
-_TIMES: dict[Any, str | None] = {}  # a bulk load's times as SQLite text: a person's times recur in many rows
-
-
-def _cached_time(value: datetime | None) -> str | None:
-    text = _TIMES.get(value)
-    if text is None and value is not None:
-        text = _TIMES[value] = _sqlite_datetime(value)
-    return text
-
-
-def _sqlite_row(table: Table) -> Any:
-    """A function from a row dict to the tuple SQLite stores, every conversion inline."""
+def _sqlite_row(table: Table, time_text: Any) -> Any:
+    """A function from a row dict to the tuple SQLite stores, every conversion inline (times by ``time_text``)."""
     scope: dict[str, Any] = {}
     parts = []
     for i, column in enumerate(table.columns):
-        convert = _cached_time if isinstance(column.type, DateTime) else _converter("sqlite", column.type)
+        convert = time_text if isinstance(column.type, DateTime) else _converter("sqlite", column.type)
         if convert is None:
             parts.append(f"row[{column.name!r}]")
         else:

@@ -186,27 +186,41 @@ class Projector:
                 progress(min(last, head) - begun, max(head, last) - begun)
         return read
 
-    def _pages(self, start: int, topics: set[str],
-               query_topics: Sequence[str] = ()) -> Iterator[tuple[int, int, list[tuple[int, Any]]]]:
-        """Decoded pages after ``start``, read one page ahead in a thread while the last one is written.
+    def _pages(self, start: int, topics: set[str], query_topics: Sequence[str] = (), stop: int | None = None,
+               part: tuple[int, int] | None = None) -> Iterator[tuple[int, int, list[tuple[int, Any]]]]:
+        """Decoded pages after ``start`` (up to ``stop``), read one page ahead in a thread while the last is written.
 
         ``query_topics`` filters in the query itself; the last position of a page is then the last
-        matching notification, so a caller must still catch up the tail of the log afterwards.
+        matching notification, so a caller must still account for the rest of the log up to ``stop``.
+        ``part`` (index, count) reads only that part of the aggregates (``select_partition``).
         """
         recorder, mapper = self.app.recorder, self.app.mapper
         pages: queue.Queue[Any] = queue.Queue(maxsize=2)
-        stop = threading.Event()
+        halt = threading.Event()
 
         def produce() -> None:
             position = start
             try:
-                while not stop.is_set():
-                    page = recorder.select_notifications(position, limit=self.batch_size, topics=query_topics,
-                                                         inclusive_of_start=False)
-                    if not page:
-                        break
+                while not halt.is_set():
+                    if part is not None:  # a window of ids holding about one page of this part
+                        assert stop is not None
+                        if position >= stop:
+                            break
+                        upto = min(stop, position + self.batch_size * part[1])
+                        page = recorder.select_partition(position, upto, query_topics, *part)
+                    else:
+                        # no ``stop`` in the query: PostgreSQL may then plan a scan of the whole rest of
+                        # the log for every page; the pages past ``stop`` are cut off here instead
+                        page = recorder.select_notifications(position, limit=self.batch_size,
+                                                             topics=query_topics, inclusive_of_start=False)
+                        if stop is not None and page and page[-1].id > stop:
+                            page = [n for n in page if n.id <= stop]
+                            halt.set()
+                        if not page:
+                            break
+                        upto = page[-1].id
                     events = Batch((n.id, mapper.to_domain_event(n)) for n in page if n.topic in topics)
-                    position = page[-1].id
+                    position = upto
                     pages.put((len(page), position, events))
                 pages.put(None)
             except BaseException as exc:  # noqa: BLE001 - handed to the consumer
@@ -220,7 +234,7 @@ class Projector:
                     raise item
                 yield item
         finally:
-            stop.set()
+            halt.set()
             while reader.is_alive():
                 try:
                     pages.get(timeout=0.05)

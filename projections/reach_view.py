@@ -27,7 +27,6 @@ PARTICIPATION_EVENTS = (Participant.Invited, Participant.InvitationAccepted, Par
 
 class ReachView(PeopleView):
     name = "reach"
-    bulk_cost = 3.0
 
     def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
         n = self.table_name

@@ -38,7 +38,6 @@ class View:
     name: ClassVar[str] = ""
     _handlers: ClassVar[dict[type, Handler]] = {}
     can_bulk: ClassVar[bool] = False  # supports ``start_bulk``/``bulk_apply``/``finish_bulk``
-    bulk_cost: ClassVar[float] = 1.0  # relative work per event, to spread views over worker processes
     bulk = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -94,8 +93,9 @@ class View:
         self.prepare(events)
         self.dispatch(events)
 
-    def finish_bulk(self, conn: Connection) -> None:
-        """Write everything loaded (plain sorted inserts: the tables are empty), in the caller's transaction."""
+    def finish_bulk(self, conn: Connection | db.Pending) -> None:
+        """Write everything loaded (plain inserts: the tables are empty) in the caller's transaction, or into
+        ``Pending`` rows the caller writes later."""
         self.flush(conn)
 
     def end_bulk(self) -> None:
@@ -167,8 +167,8 @@ class Rows:
         return [self.data[key] for key in (sorted(keys) if ordered else keys)]
 
     def flush(self, conn: Connection) -> None:
-        if self.bulk:  # into an empty table: every row, in key order, no conflict handling
-            db.load(conn, self.table, [self.data[k] for k in sorted(self.data)])
+        if self.bulk:  # into an empty table: every row, no conflict handling
+            db.load(conn, self.table, list(self.data.values()))
             return
         if self.purged:
             column = self.table.c[self.keys[0]]
