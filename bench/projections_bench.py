@@ -1,13 +1,13 @@
 """Benchmark: rebuild every view over a large store, against a plain decoded read of the same log.
 
-Run:  .venv/bin/python bench/projections_bench.py --events 1000000 --backends sqlite,postgres
+Run:  .venv/bin/python bench/projections_bench.py --events 1000000 --backends sqlite,postgres --workers 1,2
 
 The store is generated once (people with consents, invitations, acceptances, attendance,
 withdrawals, leavers and erasures, saved in big batches) and cached: SQLite in --cache-dir,
 PostgreSQL in a schema named after the size. Both timings read the whole log in pages of
 --batch notifications; the rebuild also unseals attributes and writes every view table with its
-tracking row (a bulk load into fresh generations: one transaction per worker, see
-projections/bulk.py).
+tracking row (a bulk load into fresh generations, in this process or split by participant over
+worker processes, see projections/bulk.py). Each rebuild is timed with every --workers count.
 """
 
 from __future__ import annotations
@@ -106,21 +106,26 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, float]:
         head = generate(app, args.events - head)
         print(f"{backend}: {head:,} events generated in {time.perf_counter() - t0:,.0f} s", flush=True)
     engine = make_engine(location)
-    projector = Projector(app, engine, batch_size=args.batch, bulk_workers=args.workers)
-    reads, rebuilds = [], []
+    reads: list[float] = []
+    rebuilds: dict[int, list[float]] = {w: [] for w in args.workers}
     for _ in range(args.repeat):
         t0 = time.perf_counter()
         n = decoded_read(app, args.batch)
         reads.append(n / (time.perf_counter() - t0))
-        t0 = time.perf_counter()
-        n = projector.rebuild()
-        rebuilds.append(n / (time.perf_counter() - t0))
-        print(f"{backend}: decoded read {reads[-1]:,.0f} ev/s, rebuild of all views {rebuilds[-1]:,.0f} ev/s",
-              flush=True)
+        print(f"{backend}: decoded read {reads[-1]:,.0f} ev/s", flush=True)
+        for workers in args.workers:
+            projector = Projector(app, engine, batch_size=args.batch, bulk_workers=workers)
+            t0 = time.perf_counter()
+            n = projector.rebuild()
+            rebuilds[workers].append(n / (time.perf_counter() - t0))
+            print(f"{backend}: rebuild of all views, {workers} process(es): {rebuilds[workers][-1]:,.0f} ev/s",
+                  flush=True)
     engine.dispose()
     app.close()
-    read, rebuild = statistics.median(reads), statistics.median(rebuilds)
-    return {"events": float(head), "read": read, "rebuild": rebuild, "ratio": rebuild / read}
+    result = {"events": float(head), "read": statistics.median(reads)}
+    for workers, rates in rebuilds.items():
+        result[f"rebuild{workers}"] = statistics.median(rates)
+    return result
 
 
 def main() -> None:
@@ -129,18 +134,21 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--batch", type=int, default=2000, help="notifications per page and per transaction")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=1,
-                        help="processes for the bulk rebuild (1: in the benchmark's own process)")
+    parser.add_argument("--workers", default="1,2", type=lambda text: [int(w) for w in text.split(",")],
+                        help="bulk rebuild processes to time, comma-separated (1: in the benchmark's own process)")
     parser.add_argument("--cache-dir", default=os.environ.get("PANEL_BENCH_CACHE", "/tmp/panel-bench"))
     parser.add_argument("--pg-url", default=os.environ.get("PANEL_TEST_DATABASE_URL",
                                                            "postgresql://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     results = {b: run(b, args) for b in args.backends.split(",")}
-    print(f"\n| backend | events | decoded read (ev/s) | rebuild all views (ev/s) | ratio |")
-    print("|---|---:|---:|---:|---:|")
+    head = "| backend | events | decoded read (ev/s) |"
+    head += "".join(f" rebuild, {w} process{'es' if w > 1 else ''} (ev/s) | ratio |" for w in args.workers)
+    print("\n" + head)
+    print("|---|---:|---:|" + "---:|---:|" * len(args.workers))
     for backend, r in results.items():
-        print(f"| {backend} | {r['events']:,.0f} | {r['read']:,.0f} | {r['rebuild']:,.0f} | {r['ratio']:.2f} |")
-
+        line = f"| {backend} | {r['events']:,.0f} | {r['read']:,.0f} |"
+        line += "".join(f" {r[f'rebuild{w}']:,.0f} | {r[f'rebuild{w}'] / r['read']:.2f} |" for w in args.workers)
+        print(line)
 
 if __name__ == "__main__":
     main()

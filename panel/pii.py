@@ -111,6 +111,17 @@ class KeyStore:
                     found[UUID(row["participant_id"])] = bytes(row["data_key"])
         return found
 
+    def all_keys(self, low: int = 0, high: int = 256) -> dict[UUID, bytes]:
+        """Every key whose participant id starts with a byte in [low, high), in one scan (for bulk rebuilds)."""
+        sql = f"SELECT participant_id, data_key FROM {self.keys_table} WHERE substr(participant_id, 1, 2) >= {self.p}"
+        params = [f"{low:02x}"]
+        if high < 256:
+            sql += f" AND substr(participant_id, 1, 2) < {self.p}"
+            params.append(f"{high:02x}")
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(sql, params)
+            return {UUID(row["participant_id"]): bytes(row["data_key"]) for row in c.fetchall()}
+
     def destroy_key(self, participant_id: UUID) -> None:
         """Delete the key so that the participant's sealed data can never be read again."""
         with self.datastore.transaction(commit=True) as c:

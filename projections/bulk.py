@@ -85,7 +85,7 @@ def load_here(projector: Projector, fresh: list[_Target], progress: Progress | N
     gc.disable()  # millions of long-lived rows: the cyclic GC would walk them again and again
     try:
         for t in fresh:
-            t.view.start_bulk(t.tables)
+            t.view.start_bulk(t.tables, part and part[:2])
         pages = projector._pages(0, set(topics), query_topics=topics, stop=head, part=part and part[:2])
         for _, last, events in pages:
             for t in fresh:

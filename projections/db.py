@@ -154,7 +154,11 @@ class Pending:
             self.loads.append((table, [getter(row) for row in rows]))
             return
         build = _sqlite_row(table, self._time)
-        self.loads.append((table, [build(row) for row in rows]))
+        prepared = [build(row) for row in rows]
+        # in key order (every table's key starts with its first column; the sort is stable): SQLite
+        # then only appends at the b-tree's right edge, about twice as fast as inserting at random
+        prepared.sort(key=itemgetter(0))
+        self.loads.append((table, prepared))
 
     def _time(self, value: datetime | None) -> str | None:
         """A row's time as SQLite text; one event's time object is often in several rows: convert it once."""

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant
 from panel.pii import unseal
+from panel.recorders import partition_bounds
 from projections.people import TS, PeopleView, people_table, touched
 from projections.view import Rows, handles
 
@@ -53,7 +54,13 @@ class ReachView(PeopleView):
             self.participation.load(conn, "participant_id", earlier)
         self.prepare(events)
 
+    def start_bulk(self, tables: dict[str, Table], part: tuple[int, int] | None = None) -> None:
+        super().start_bulk(tables, part)
+        self.keys = self.app.keys.all_keys(*(partition_bounds(*part) if part else (0, 256)))  # one scan
+
     def prepare(self, events: Sequence[tuple[int, Any]]) -> None:
+        if self.bulk:
+            return  # start_bulk read every key of the part
         sealed = {e.originator_id for _, e in events
                   if type(e) in (Participant.Registered, Participant.AttributesUpdated)}
         self.keys: dict[UUID, bytes] = self.app.keys.get_keys(sealed) if sealed else {}

@@ -84,8 +84,11 @@ class View:
         """Write the batch's changes."""
 
     # -- bulk loading of a fresh, not yet visible generation ----------------------------------
-    def start_bulk(self, tables: dict[str, Table]) -> None:
-        """Keep every row of an EMPTY generation in memory over many batches, until ``finish_bulk``."""
+    def start_bulk(self, tables: dict[str, Table], part: tuple[int, int] | None = None) -> None:
+        """Keep every row of an EMPTY generation in memory over many batches, until ``finish_bulk``.
+
+        ``part`` (index, count): only that part of the participants will be applied (``partition_bounds``).
+        """
         self.bulk = True
         self.begin(None, tables, Batch())  # type: ignore[arg-type]  # no events: nothing to load
 
