@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-from uuid import UUID
+from typing import Any, NamedTuple
+from uuid import UUID, SafeUUID
 
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
@@ -22,6 +22,44 @@ def partition_bounds(part: int, parts: int) -> tuple[int, int]:
     if not 0 <= part < parts <= 256:
         raise ValueError(f"part {part} of {parts}: use 0 <= part < parts <= 256")
     return part * 256 // parts, (part + 1) * 256 // parts
+
+
+class Row(NamedTuple):
+    """A notification as ``select_partition`` returns it: the fields of the library's ``Notification``
+    (which the mapper decodes alike) in a tuple, much cheaper to make than that frozen dataclass."""
+
+    id: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+class HexUUID(UUID):
+    """A UUID that keeps its hex text: projections ask every event's originator id for ``.hex``, often many
+    times, and the read path already has (SQLite) or can make it once."""
+
+    __slots__ = ("_hex",)
+
+    def __init__(self, hex: str | None = None, *, int: int | None = None) -> None:  # noqa: A002 - UUID's names
+        super().__init__(hex, int=int)
+        object.__setattr__(self, "_hex", "%032x" % self.int)
+
+    @classmethod
+    def from_hex(cls, text: str) -> HexUUID:
+        """From 32 lower-case hex digits, as the stores keep them (the checks of ``UUID()`` skipped)."""
+        made = object.__new__(cls)
+        object.__setattr__(made, "int", int(text, 16))
+        object.__setattr__(made, "is_safe", SafeUUID.unknown)
+        object.__setattr__(made, "_hex", text)
+        return made
+
+    @property
+    def hex(self) -> str:  # type: ignore[override]
+        return self._hex
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:
+        return UUID, (self._hex,)  # travels as a plain UUID
 
 
 class BatchingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
@@ -43,7 +81,7 @@ class BatchingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         return list(range(last - len(rows) + 1, last + 1))
 
     def select_partition(self, start: int, stop: int, topics: Sequence[str], part: int,
-                         parts: int) -> list[Notification]:
+                         parts: int) -> list[Row]:
         """The notifications after ``start`` up to ``stop`` of one part of the aggregates (``partition_bounds``).
 
         The filter runs inside SQLite over the rowid range, so a part's reader never builds the
@@ -61,8 +99,9 @@ class BatchingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             params += list(topics)
         with self.datastore.transaction(commit=False) as c:
             c.execute(sql + " ORDER BY rowid", params)
-            return [Notification(id=row[0], originator_id=UUID(row[1]), originator_version=row[2], topic=row[3],
-                                 state=row[4]) for row in c.fetchall()]
+            rows = c.fetchall()
+            from_hex = HexUUID.from_hex if all(len(row[1]) == 32 for row in rows) else HexUUID
+            return [Row(row[0], from_hex(row[1]), row[2], row[3], row[4]) for row in rows]
 
 
 class ColumnarPostgresApplicationRecorder(PostgresApplicationRecorder):
@@ -91,7 +130,7 @@ class ColumnarPostgresApplicationRecorder(PostgresApplicationRecorder):
             [s.topic for s in stored_events], [s.state for s in stored_events]))
 
     def select_partition(self, start: int, stop: int, topics: Sequence[str], part: int,
-                         parts: int) -> list[Notification]:
+                         parts: int) -> list[Row]:
         """The notifications after ``start`` up to ``stop`` of one part of the aggregates (``partition_bounds``).
 
         The part is tested on the id's first byte, an expression no index serves, so the plan
@@ -108,6 +147,5 @@ class ColumnarPostgresApplicationRecorder(PostgresApplicationRecorder):
             params.append(list(topics))
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(sql + SQL(" ORDER BY notification_id"), params, prepare=True)
-            return [Notification(id=row["notification_id"], originator_id=row["originator_id"],
-                                 originator_version=row["originator_version"], topic=row["topic"],
-                                 state=bytes(row["state"])) for row in curs.fetchall()]
+            return [Row(row["notification_id"], HexUUID.from_hex(row["originator_id"].hex), row["originator_version"],
+                        row["topic"], bytes(row["state"])) for row in curs.fetchall()]

@@ -86,7 +86,11 @@ def load_here(projector: Projector, fresh: list[_Target], progress: Progress | N
     try:
         for t in fresh:
             t.view.start_bulk(t.tables, part and part[:2])
-        pages = projector._pages(0, set(topics), query_topics=topics, stop=head, part=part and part[:2])
+        if part is None and hasattr(projector.app.recorder, "select_partition"):
+            part_read: tuple[int, int] | None = (0, 1)  # the whole log, in id windows (see ``_pages``)
+        else:
+            part_read = part and part[:2]
+        pages = projector._pages(0, set(topics), query_topics=topics, stop=head, part=part_read)
         for _, last, events in pages:
             for t in fresh:
                 t.view.bulk_apply(events)

@@ -143,7 +143,7 @@ class Pending:
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
         self.loads: list[tuple[Table, list[tuple[Any, ...]]]] = []
-        self._times: dict[int, tuple[datetime, str | None]] = {}
+        self._times: dict[datetime, str | None] = {}
 
     def add(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
@@ -161,14 +161,13 @@ class Pending:
         self.loads.append((table, prepared))
 
     def _time(self, value: datetime | None) -> str | None:
-        """A row's time as SQLite text; one event's time object is often in several rows: convert it once."""
+        """A row's time as SQLite text, converted once per distinct time (one event's time is in several rows,
+        and events recorded together share their times)."""
         if value is None:
             return None
-        hit = self._times.get(id(value))
-        if hit is not None and hit[0] is value:
-            return hit[1]
-        text = _sqlite_datetime(value)
-        self._times[id(value)] = (value, text)  # holding the object keeps its id from being reused meanwhile
+        text = self._times.get(value)
+        if text is None:
+            text = self._times[value] = _sqlite_datetime(value)
         return text
 
     def write(self, conn: Connection) -> None:
@@ -269,7 +268,7 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     """The text SQLAlchemy's SQLite DateTime stores (UTC, no offset), so readers parse it back."""
     if value is None:
         return None
-    if value.tzinfo is not None and value.utcoffset():
+    if value.tzinfo is not timezone.utc and value.tzinfo is not None and value.utcoffset():
         value = value.astimezone(timezone.utc)
     return value.isoformat(sep=" ", timespec="microseconds")[:26]
 
