@@ -19,6 +19,7 @@ generation instead of adding to it.
 from __future__ import annotations
 
 import gc
+import os
 import pickle
 import queue
 import secrets
@@ -74,11 +75,12 @@ def load(projector: Projector, targets: list[_Target], progress: Progress | None
 
 
 def load_here(projector: Projector, fresh: list[_Target], progress: Progress | None, head: int,
-              report: Any = None, part: tuple[int, int, int] | None = None) -> int:
+              report: Any = None, part: tuple[int, int, int] | None = None, keep: bool = False) -> int:
     """Bulk-load ``fresh`` up to ``head`` in this process; returns the position its transaction recorded.
 
     With ``part`` (index, count, claim token) only that part of the participants is loaded, and
-    the transaction records a part marker instead of the position (see ``load``).
+    part markers are recorded instead of the position (see ``load``). ``keep`` leaves the loaded
+    rows in memory (a worker about to exit need not take them apart one by one).
     """
     topics = sorted(set().union(*(t.view.topics() for t in fresh)))
     collecting = gc.isenabled()
@@ -98,32 +100,60 @@ def load_here(projector: Projector, fresh: list[_Target], progress: Progress | N
                 progress(min(last, head), head)
             if report is not None:
                 report(last)
-        pending = {t.key: db.Pending(projector.engine.dialect.name) for t in fresh}
-        for t in fresh:  # fold and convert before the write transaction: workers only queue to write
-            t.view.finish_bulk(pending[t.key])
-        with db.writing(projector.engine) as conn:
-            if part is None:
-                now = db.positions(conn, [t.key for t in fresh], lock=True)
-            else:  # share-lock the claim only: the parts write side by side, a rival claim waits for them
-                now = _marks(conn, fresh, part[1], share=True)
-                superseded = [t.view.name for t in fresh if now[t.key] != 0 or now[_token_key(t)] != part[2]]
-                if superseded:
-                    raise Superseded(f"another rebuild took over the {', '.join(superseded)} view(s)")
-            for t in fresh:
-                if now[t.key] != 0:
-                    continue  # another rebuild wrote this generation meanwhile; the catch-up carries on from there
-                pending[t.key].write(conn)
-                if part is None:
-                    _index(conn, t)
-                    db.set_position(conn, t.key, head)
-                else:
-                    db.set_position(conn, _part_key(t, part[0]), head)
+        if part is None:
+            _write_whole(projector, fresh, head)
+        else:
+            _write_part(projector, fresh, head, part)
     finally:
-        for t in fresh:
-            t.view.end_bulk()
+        if not keep:
+            for t in fresh:
+                t.view.end_bulk()
         if collecting:
             gc.enable()
     return head
+
+
+def _write_whole(projector: Projector, fresh: list[_Target], head: int) -> None:
+    """One process's bulk load: every view's rows, indexes and position in one transaction."""
+    pending = {t.key: db.Pending(projector.engine.dialect.name) for t in fresh}
+    for t in fresh:  # fold and convert before the write transaction
+        t.view.finish_bulk(pending[t.key])
+    with db.writing(projector.engine) as conn:
+        now = db.positions(conn, [t.key for t in fresh], lock=True)
+        for t in fresh:
+            if now[t.key] != 0:
+                continue  # another rebuild wrote this generation meanwhile; the catch-up carries on from there
+            pending[t.key].write(conn)
+            _index(conn, t)
+            db.set_position(conn, t.key, head)
+
+
+def _write_part(projector: Projector, fresh: list[_Target], head: int, part: tuple[int, int, int]) -> None:
+    """One part's rows, a view per transaction, then the part's markers.
+
+    Each view's rows are converted, then written while the other parts convert theirs, so the
+    parts take turns at SQLite's single writer instead of queueing at the end. Rows without
+    their part marker are harmless: the generation is invisible until ``load`` sees every
+    marker, and the next claim clears it. Every transaction first checks the claim.
+    """
+    for t in fresh:
+        pending = db.Pending(projector.engine.dialect.name)
+        t.view.finish_bulk(pending)
+        with db.writing(projector.engine) as conn:
+            _check_claim(conn, fresh, part)
+            pending.write(conn)
+    with db.writing(projector.engine) as conn:
+        _check_claim(conn, fresh, part)
+        for t in fresh:
+            db.set_position(conn, _part_key(t, part[0]), head)
+
+
+def _check_claim(conn: Connection, fresh: list[_Target], part: tuple[int, int, int]) -> None:
+    """Raise ``Superseded`` unless the claim is still this load's (share-locked: a rival claim waits)."""
+    now = _marks(conn, fresh, part[1], share=True)
+    superseded = [t.view.name for t in fresh if now[t.key] != 0 or now[_token_key(t)] != part[2]]
+    if superseded:
+        raise Superseded(f"another rebuild took over the {', '.join(superseded)} view(s)")
 
 
 # -- claims and part markers (rows of the tracking table beside the generation's own position) -----
@@ -238,7 +268,9 @@ def worker() -> None:
     projector = Projector(app, engine, views=[cls for cls, _ in views], batch_size=batch_size)
     targets = [_Target(projector.views[cls.name], projector._define(cls.name, int(key.rsplit("@", 1)[1])), key)
                for cls, key in views]
-    last = load_here(projector, targets, None, head, report=lambda at: print(at, flush=True), part=part)
+    last = load_here(projector, targets, None, head, report=lambda at: print(at, flush=True), part=part, keep=True)
     print(last, flush=True)
     engine.dispose()
     app.close()
+    sys.stderr.flush()
+    os._exit(0)  # all committed and closed; skip taking a million rows apart object by object

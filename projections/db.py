@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, create_engine, event,
-                        select, update)
+from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, create_engine,
+                        event, select, update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
@@ -173,9 +173,10 @@ class Pending:
     def write(self, conn: Connection) -> None:
         for table, rows in self.loads:
             quoted = ", ".join(f'"{c.name}"' for c in table.columns)
-            if self.dialect == "postgresql":
+            if self.dialect == "postgresql":  # binary: the server parses no text (times above all)
                 cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-                with cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+                with cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
+                    copy.set_types([_pg_binary_type(c.type) for c in table.columns])
                     for values in rows:
                         copy.write_row(values)
             else:
@@ -243,6 +244,15 @@ def _statement(dialect: str, table: Table, keys: tuple[str, ...]) -> tuple[str, 
         needed = [(i, f) for i, f in enumerate(converters) if f]
         _STATEMENTS[cache_key] = (sql, getter, needed or None)
     return _STATEMENTS[cache_key]
+
+
+def _pg_binary_type(column_type: Any) -> str:
+    """The PostgreSQL type a binary COPY must send for a column (it must match the column's own)."""
+    for kind, name in ((DateTime, "timestamptz"), (Date, "date"), (Boolean, "bool"), (BigInteger, "int8"),
+                       (Integer, "int4")):
+        if isinstance(column_type, kind):
+            return name
+    return "text"
 
 
 def _pg_array(column_type: Any) -> str:
