@@ -114,18 +114,23 @@ def catch_up(ctx: click.Context, batch: int) -> None:
 @projections.command()
 @click.argument("view", required=False)
 @batch_option(20000)
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes for the bulk load (default: one per CPU, at most 4; only used from "
+                   "50,000 events per process up; 1 keeps it in this process).")
 @click.pass_context
-def rebuild(ctx: click.Context, view: str | None, batch: int) -> None:
+def rebuild(ctx: click.Context, view: str | None, batch: int, workers: int | None) -> None:
     """Rebuild one view (or all) from the first event, then switch readers to it.
 
     Readers keep the old tables until the new ones are complete; an interrupted rebuild resumes.
 
     Example:
 
-        panel projections rebuild reach --batch 20000
+        panel projections rebuild reach --batch 20000 --workers 2
     """
     proj = projector(ctx, catch_up=False)
     proj.batch_size = batch
+    if workers is not None:
+        proj.bulk_workers = workers
     names = [proj.view(view).name] if view else list(proj.views)
     read = run_with_progress(proj, proj.rebuild, True, names)
     generations = ", ".join(f"{s.name} (generation {s.generation})" for s in proj.status() if s.name in names)

@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 MIN_EVENTS_PER_WORKER = 50_000  # below this a worker process costs more to start than it saves
 
 
+def default_workers() -> int:
+    """Worker processes for a bulk rebuild: one per CPU, at most four."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 class Superseded(RuntimeError):
     """Another rebuild claimed the generation while this one was loading it."""
 

@@ -208,9 +208,9 @@ def _sqlite_row(table: Table, time_text: Any) -> Any:
         convert = time_text if isinstance(column.type, DateTime) else _converter("sqlite", column.type)
         if convert is None:
             parts.append(f"row[{column.name!r}]")
-        else:
+        else:  # most optional times are empty: test for None here rather than in a call
             scope[f"c{i}"] = convert
-            parts.append(f"c{i}(row[{column.name!r}])")
+            parts.append(f"(None if (v{i} := row[{column.name!r}]) is None else c{i}(v{i}))")
     return eval(f"lambda row: ({', '.join(parts)},)", scope)  # built from our own column names only
 
 

@@ -54,14 +54,15 @@ class Projector:
     """Runs the views of one application into one database."""
 
     def __init__(self, app: PanelApp, engine: Engine, views: Sequence[type[View]] | None = None,
-                 batch_size: int = 2000, bulk_workers: int = 1) -> None:
+                 batch_size: int = 2000, bulk_workers: int | None = None) -> None:
         from projections.views import ALL_VIEWS
 
         self.app = app
         self.engine = engine
         self.views = {cls.name: cls(app) for cls in (views or ALL_VIEWS)}
         self.batch_size = batch_size
-        self.bulk_workers = bulk_workers  # processes for a bulk rebuild (1: in this process)
+        # processes for a bulk rebuild (1: in this process); used only when the log is long enough
+        self.bulk_workers = bulk.default_workers() if bulk_workers is None else bulk_workers
         self._ready = False
 
     # -- readers ---------------------------------------------------------------------------

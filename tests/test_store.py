@@ -273,3 +273,17 @@ def test_references_resolve_across_sources(app: PanelApp) -> None:
     with pytest.raises(ParticipantNotFoundError, match="several sources .* write SOURCE:REF"):
         app.resolve_participant("S-1")
     assert app.resolve_participant("web:S-1") == web
+
+
+def test_hex_uuids_of_the_bulk_read_path_behave_as_uuids() -> None:
+    import pickle
+    from uuid import UUID, uuid4
+
+    from panel.recorders import HexUUID, partition_bounds
+
+    plain = uuid4()
+    for made in (HexUUID(plain.hex), HexUUID.from_hex(plain.hex), HexUUID(int=plain.int)):
+        assert made == plain and hash(made) == hash(plain) and {plain: 1}[made] == 1
+        assert made.hex == plain.hex and str(made) == str(plain)
+        assert type(pickle.loads(pickle.dumps(made))) is UUID and pickle.loads(pickle.dumps(made)) == plain
+    assert [partition_bounds(k, 3) for k in range(3)] == [(0, 85), (85, 170), (170, 256)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from panel.application import PanelApp
 from projections import Projector, bulk
@@ -40,5 +41,33 @@ def test_a_crash_while_writing_the_bulk_load_leaves_the_new_generation_empty(
     assert dump(projector) == incremental
     monkeypatch.undo()
     projector.rebuild()  # picks the interrupted generation up again
+    assert [(s.generation, s.building) for s in projector.status()] == [(2, None)] * 3
+    assert dump(projector) == incremental
+
+
+def test_a_half_loaded_partitioned_generation_is_cleared_by_the_next_rebuild(
+        app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch) -> None:
+    history = script(app, step=projector.catch_up)
+    incremental = dump(projector)
+    # the part holding most of the scripted people commits its rows, then the other part's worker dies
+    loaded = max((0, 1), key=lambda part: sum(1 for pid in history.ids.values() if (pid.bytes[0] >= 128) == part))
+
+    def one_part_then_die(projector: Projector, fresh, recipe, progress, head, parts, token) -> None:  # type: ignore[no-untyped-def]
+        bulk.load_here(projector, fresh, None, head, part=(loaded, parts, token))
+        raise RuntimeError("a bulk rebuild worker failed")
+
+    monkeypatch.setattr(bulk, "MIN_EVENTS_PER_WORKER", 0)
+    monkeypatch.setattr(bulk, "_load_in_workers", one_part_then_die)
+    projector.bulk_workers = 2
+    with pytest.raises(RuntimeError):
+        projector.rebuild()
+    assert [(s.generation, s.building) for s in projector.status()] == [(1, 2)] * 3  # readers never saw it
+    assert dump(projector) == incremental
+    with projector.engine.connect() as conn:  # the dead load left rows behind in the new generation
+        left = conn.execute(text(f'SELECT count(*) FROM "{projector.views["reach"].table_name("reach_people", 2)}"'))
+        assert left.scalar_one() > 0
+    monkeypatch.undo()
+    projector.bulk_workers = 1
+    projector.rebuild()
     assert [(s.generation, s.building) for s in projector.status()] == [(2, None)] * 3
     assert dump(projector) == incremental
