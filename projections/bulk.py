@@ -113,7 +113,7 @@ def load_here(projector: Projector, fresh: list[_Target], progress: Progress | N
         if not keep:
             for t in fresh:
                 t.view.end_bulk()
-        if collecting:
+        if collecting and not keep:  # (re-enabled, the collector would walk every kept row at once)
             gc.enable()
     return head
 
