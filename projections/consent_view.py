@@ -57,15 +57,17 @@ class ConsentView(PeopleView):
             self.log.load(conn, "participant_id", self.earlier)
 
     def flush(self, conn: Connection) -> None:
+        put, rows_of = self.state.put, self.log.rows_of
         for pid in self.changed:
             if pid in self.earlier:
                 self.state.purge(pid)
-            items = self.log.rows_of(pid, ordered=True)
-            for entry in fold_consents([r if "by" in r else {**r, "by": r["captured_by"], "recorded_at": None}
-                                        for r in items]):
-                self.state.put({"participant_id": pid, "purpose": entry.purpose, "granted_at": entry.granted_at,
-                                "withdrawn_at": entry.withdrawn_at, "notice_version": entry.notice_version,
-                                "method": entry.method})
+            items = rows_of(pid, ordered=True)
+            if not self.bulk:  # rows read back from the table lack the fold's own keys
+                items = [r if "by" in r else {**r, "by": r["captured_by"], "recorded_at": None} for r in items]
+            for entry in fold_consents(items):
+                put({"participant_id": pid, "purpose": entry.purpose, "granted_at": entry.granted_at,
+                     "withdrawn_at": entry.withdrawn_at, "notice_version": entry.notice_version,
+                     "method": entry.method})
         super().flush(conn)
         self.log.flush(conn)
         self.state.flush(conn)

@@ -26,6 +26,20 @@ PARTICIPATION_EVENTS = (Participant.Invited, Participant.InvitationAccepted, Par
                         Participant.Attended, Participant.NoShow, Participant.WithdrewFromEngagement)
 
 
+_TEXTS: dict[tuple[tuple[str, str], ...], str] = {}  # attributes are few values, shared by many people
+
+
+def _text(attributes: dict[str, str]) -> str:
+    """The attributes as the view stores them (JSON, keys sorted), made once per distinct set."""
+    key = tuple(attributes.items())
+    text = _TEXTS.get(key)
+    if text is None:
+        if len(_TEXTS) > 100_000:
+            _TEXTS.clear()
+        text = _TEXTS[key] = json.dumps(attributes, sort_keys=True)
+    return text
+
+
 class ReachView(PeopleView):
     name = "reach"
 
@@ -82,8 +96,7 @@ class ReachView(PeopleView):
 
     def person_row(self, position: int, e: Participant.Registered) -> dict[str, Any]:
         attributes = self._unseal(e.originator_id, e.sealed)
-        return {**super().person_row(position, e),
-                "attributes": None if attributes is None else json.dumps(attributes, sort_keys=True)}
+        return {**super().person_row(position, e), "attributes": None if attributes is None else _text(attributes)}
 
     @handles(Participant.AttributesUpdated)
     def on_attributes(self, position: int, e: Participant.AttributesUpdated) -> None:
