@@ -120,7 +120,8 @@ def load_here(projector: Projector, fresh: list[_Target], progress: Progress | N
 
 def _write_whole(projector: Projector, fresh: list[_Target], head: int) -> None:
     """One process's bulk load: every view's rows, indexes and position in one transaction."""
-    pending = {t.key: db.Pending(projector.engine.dialect.name) for t in fresh}
+    times: dict[Any, str | None] = {}
+    pending = {t.key: db.Pending(projector.engine.dialect.name, times) for t in fresh}
     for t in fresh:  # fold and convert before the write transaction
         t.view.finish_bulk(pending[t.key])
     with db.writing(projector.engine) as conn:
@@ -141,8 +142,9 @@ def _write_part(projector: Projector, fresh: list[_Target], head: int, part: tup
     their part marker are harmless: the generation is invisible until ``load`` sees every
     marker, and the next claim clears it. Every transaction first checks the claim.
     """
+    times: dict[Any, str | None] = {}
     for t in fresh:
-        pending = db.Pending(projector.engine.dialect.name)
+        pending = db.Pending(projector.engine.dialect.name, times)
         t.view.finish_bulk(pending)
         with db.writing(projector.engine) as conn:
             _check_claim(conn, fresh, part)

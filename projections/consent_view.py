@@ -64,6 +64,12 @@ class ConsentView(PeopleView):
             items = rows_of(pid, ordered=True)
             if not self.bulk:  # rows read back from the table lack the fold's own keys
                 items = [r if "by" in r else {**r, "by": r["captured_by"], "recorded_at": None} for r in items]
+            if all(r["kind"] == "granted" for r in items) and len({r["purpose"] for r in items}) == len(items):
+                # the common case (grants at sign-up, one per purpose): the fold would keep each one open
+                for r in items:
+                    put({"participant_id": pid, "purpose": r["purpose"], "granted_at": r["at"], "withdrawn_at": None,
+                         "notice_version": r["notice_version"], "method": r["method"]})
+                continue
             for entry in fold_consents(items):
                 put({"participant_id": pid, "purpose": entry.purpose, "granted_at": entry.granted_at,
                      "withdrawn_at": entry.withdrawn_at, "notice_version": entry.notice_version,

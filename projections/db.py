@@ -140,10 +140,10 @@ class Pending:
     bulk workers only queue for the database's own part of the work.
     """
 
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, times: dict[datetime, str | None] | None = None) -> None:
         self.dialect = dialect
         self.loads: list[tuple[Table, list[tuple[Any, ...]]]] = []
-        self._times: dict[datetime, str | None] = {}
+        self._times = {} if times is None else times  # may be shared: several views store the same times
 
     def add(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
@@ -183,7 +183,7 @@ class Pending:
                 sql, _, _ = _statement("sqlite", table, ())
                 for start in range(0, len(rows), 50_000):
                     conn.exec_driver_sql(sql, rows[start:start + 50_000])
-        self.loads, self._times = [], {}
+        self.loads = []
 
 
 def load(conn: Connection | Pending, table: Table, rows: Sequence[dict[str, Any]]) -> None:
