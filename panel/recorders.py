@@ -37,13 +37,14 @@ class Row(NamedTuple):
 
 class HexUUID(UUID):
     """A UUID that keeps its hex text: projections ask every event's originator id for ``.hex``, often many
-    times, and the read path already has (SQLite) or can make it once."""
+    times, and the read path already has (SQLite) or can make it once. ``hex`` is a slot here, which
+    shadows ``UUID.hex`` (a property that formats the number again on every call)."""
 
-    __slots__ = ("_hex",)
+    __slots__ = ("hex",)
 
     def __init__(self, hex: str | None = None, *, int: int | None = None) -> None:  # noqa: A002 - UUID's names
         super().__init__(hex, int=int)
-        object.__setattr__(self, "_hex", "%032x" % self.int)
+        object.__setattr__(self, "hex", "%032x" % self.int)
 
     @classmethod
     def from_hex(cls, text: str) -> HexUUID:
@@ -51,15 +52,11 @@ class HexUUID(UUID):
         made = object.__new__(cls)
         object.__setattr__(made, "int", int(text, 16))
         object.__setattr__(made, "is_safe", SafeUUID.unknown)
-        object.__setattr__(made, "_hex", text)
+        object.__setattr__(made, "hex", text)
         return made
 
-    @property
-    def hex(self) -> str:  # type: ignore[override]
-        return self._hex
-
     def __reduce__(self) -> tuple[type, tuple[str]]:
-        return UUID, (self._hex,)  # travels as a plain UUID
+        return UUID, (self.hex,)  # travels as a plain UUID
 
 
 class BatchingSQLiteApplicationRecorder(SQLiteApplicationRecorder):

@@ -128,7 +128,8 @@ class Rows:
 
     def __init__(self, table: Table, keys: Sequence[str], indexed: bool = False, bulk: bool = False) -> None:
         self.table, self.keys, self.indexed, self.bulk = table, tuple(keys), indexed, bulk
-        self.key = itemgetter(*self.keys) if len(self.keys) > 1 else (lambda row: (row[self.keys[0]],))  # type: ignore[method-assign]
+        first = self.keys[0]
+        self.key = itemgetter(*self.keys) if len(self.keys) > 1 else (lambda row: (row[first],))  # type: ignore[method-assign]
         self.data: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.dirty: set[tuple[Any, ...]] = set()
         self.purged: set[Any] = set()
