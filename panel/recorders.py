@@ -42,9 +42,9 @@ class HexUUID(UUID):
 
     __slots__ = ("hex",)
 
-    def __init__(self, hex: str | None = None, *, int: int | None = None) -> None:  # noqa: A002 - UUID's names
+    def __init__(self, hex: str | None = None, *, int: int | None = None) -> None:  # UUID's own argument names
         super().__init__(hex, int=int)
-        object.__setattr__(self, "hex", "%032x" % self.int)
+        object.__setattr__(self, "hex", f"{self.int:032x}")
 
     @classmethod
     def from_hex(cls, text: str) -> HexUUID:
