@@ -68,6 +68,8 @@ def test_a_recruiter_checks_reach_fatigue_and_consent(app: PanelApp, run, tmp_pa
 
     out, _ = run("projections", "rebuild", "reach")
     assert out.startswith("Rebuilt reach (generation 2) from ")
+    out, _ = run("projections", "rebuild", "--workers", "1")
+    assert out.startswith("Rebuilt reach (generation 3), consent (generation 2), fatigue (generation 2) from ")
 
 
 def test_clear_errors(app: PanelApp, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -84,6 +86,8 @@ def test_clear_errors(app: PanelApp, run, tmp_path: Path) -> None:  # type: igno
     assert err.startswith("Error: no rule to simulate")
     _, err = run("projections", "rebuild", "nope", code=1)
     assert err == "Error: unknown view 'nope': use one of reach, consent, fatigue\n"
+    _, err = run("projections", "rebuild", "--workers", "0", code=2)
+    assert "Invalid value for '--workers': 0 is not in the range 1<=x<=64." in err
 
 
 @pytest.mark.parametrize("path", [("projections", "status"), ("projections", "catch-up"), ("projections", "rebuild"),
