@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from panel.domain.errors import PanelError
 from projections import db
 
 if TYPE_CHECKING:
@@ -44,8 +45,8 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-class Superseded(RuntimeError):
-    """Another rebuild claimed the generation while this one was loading it."""
+class Superseded(PanelError):
+    """Another rebuild claimed the generation while this one was loading it (run the rebuild again)."""
 
 
 def load(projector: Projector, targets: list[_Target], progress: Progress | None, workers: int) -> int:
@@ -160,7 +161,7 @@ def _check_claim(conn: Connection, fresh: list[_Target], part: tuple[int, int, i
     now = _marks(conn, fresh, part[1], share=True)
     superseded = [t.view.name for t in fresh if now[t.key] != 0 or now[_token_key(t)] != part[2]]
     if superseded:
-        raise Superseded(f"another rebuild took over the {', '.join(superseded)} view(s)")
+        raise Superseded(f"another rebuild took over the {', '.join(superseded)} view(s); run the rebuild again")
 
 
 # -- claims and part markers (rows of the tracking table beside the generation's own position) -----

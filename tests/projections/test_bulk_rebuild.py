@@ -71,3 +71,35 @@ def test_a_half_loaded_partitioned_generation_is_cleared_by_the_next_rebuild(
     projector.rebuild()
     assert [(s.generation, s.building) for s in projector.status()] == [(2, None)] * 3
     assert dump(projector) == incremental
+
+
+def test_a_rival_claim_stops_a_partitioned_load_and_clears_its_rows(
+        app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch) -> None:
+    history = script(app, step=projector.catch_up)
+    incremental = dump(projector)
+    first = max((0, 1), key=lambda part: sum(1 for pid in history.ids.values() if (pid.bytes[0] >= 128) == part))
+    loaded = []
+
+    def rival_in_between(projector: Projector, fresh, recipe, progress, head, parts, token) -> None:  # type: ignore[no-untyped-def]
+        for part in (first, 1 - first):
+            bulk.load_here(projector, fresh, None, head, part=(part, parts, token))
+            loaded.append(count_reach_people(projector))
+            bulk._claim(projector, fresh, partitioned=True)  # another rebuild claims the generation meanwhile
+
+    monkeypatch.setattr(bulk, "MIN_EVENTS_PER_WORKER", 0)
+    monkeypatch.setattr(bulk, "_load_in_workers", rival_in_between)
+    projector.bulk_workers = 2
+    with pytest.raises(bulk.Superseded, match="another rebuild took over the reach, consent, fatigue view"):
+        projector.rebuild()
+    assert dump(projector) == incremental  # readers never saw any of it
+    assert loaded[0] > 0 and count_reach_people(projector) == 0  # the rival's claim cleared the first part's rows
+    monkeypatch.undo()
+    projector.bulk_workers = 1
+    projector.rebuild()
+    assert dump(projector) == incremental
+
+
+def count_reach_people(projector: Projector) -> int:
+    with projector.engine.connect() as conn:
+        return int(conn.execute(text(
+            f'SELECT count(*) FROM "{projector.views["reach"].table_name("reach_people", 2)}"')).scalar_one())
