@@ -41,8 +41,9 @@ MIN_EVENTS_PER_WORKER = 50_000  # below this a worker process costs more to star
 
 
 def default_workers() -> int:
-    """Worker processes for a bulk rebuild: one per CPU, at most four."""
-    return max(1, min(4, os.cpu_count() or 1))
+    """Worker processes for a bulk rebuild: one per CPU this process may run on, at most four."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(4, usable or 1))
 
 
 class Superseded(PanelError):
