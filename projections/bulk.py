@@ -61,7 +61,7 @@ def load(projector: Projector, targets: list[_Target], progress: Progress | None
         return 0
     parts = min(workers, head // MIN_EVENTS_PER_WORKER) if MIN_EVENTS_PER_WORKER else workers
     recipe = db.recipe(projector.engine)
-    if recipe is None or not hasattr(projector.app.recorder, "select_partition"):
+    if recipe is None:
         parts = 1
     token = _claim(projector, fresh, partitioned=parts > 1)
     if parts < 2:
@@ -93,12 +93,9 @@ def load_here(projector: Projector, fresh: list[_Target], progress: Progress | N
     collecting = gc.isenabled()
     gc.disable()  # millions of long-lived rows: the cyclic GC would walk them again and again
     try:
+        part_read = part[:2] if part else (0, 1)  # (0, 1): the whole log, in id windows too
         for t in fresh:
-            t.view.start_bulk(t.tables, part and part[:2])
-        if part is None and hasattr(projector.app.recorder, "select_partition"):
-            part_read: tuple[int, int] | None = (0, 1)  # the whole log, in id windows (see ``_pages``)
-        else:
-            part_read = part and part[:2]
+            t.view.start_bulk(t.tables, part_read)
         pages = projector._pages(0, set(topics), query_topics=topics, stop=head, part=part_read)
         for _, last, events in pages:
             for t in fresh:

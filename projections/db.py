@@ -148,9 +148,10 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys:
 class Pending:
     """Rows of bulk loads, already converted to what the driver sends, to be written later in one go.
 
-    A view's ``finish_bulk`` can ``load`` into a ``Pending`` instead of a connection: the Python
-    work (folding, converting) is then done before the write transaction begins, so parallel
-    bulk workers only queue for the database's own part of the work.
+    A view's ``finish_bulk`` adds its rows to a ``Pending``: the Python work (folding, converting)
+    is then done before the write transaction begins, so parallel bulk workers only queue for the
+    database's own part of the work. The tables must hold none of the rows' keys (a fresh
+    generation): COPY on PostgreSQL, ``executemany`` on SQLite, no conflict handling.
     """
 
     def __init__(self, dialect: str, times: dict[datetime, str | None] | None = None) -> None:
@@ -189,7 +190,7 @@ class Pending:
             if self.dialect == "postgresql":  # binary: the server parses no text (times above all)
                 cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
                 with cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
-                    copy.set_types([_pg_binary_type(c.type) for c in table.columns])
+                    copy.set_types([_pg_type(c.type) for c in table.columns])
                     for values in rows:
                         copy.write_row(values)
             else:
@@ -197,20 +198,6 @@ class Pending:
                 for start in range(0, len(rows), 50_000):
                     conn.exec_driver_sql(sql, rows[start:start + 50_000])
         self.loads = []
-
-
-def load(conn: Connection | Pending, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Append rows to a table known to hold none of their keys: COPY on PostgreSQL, executemany on SQLite.
-
-    Used by bulk rebuilds into a fresh generation, in any order. Into a ``Pending``, the rows are
-    converted now and written by ``Pending.write``.
-    """
-    if isinstance(conn, Pending):
-        conn.add(table, rows)
-        return
-    pending = Pending(conn.dialect.name)
-    pending.add(table, rows)
-    pending.write(conn)
 
 
 def _sqlite_row(table: Table, time_text: Any) -> Any:
@@ -245,7 +232,7 @@ def _statement(dialect: str, table: Table, keys: tuple[str, ...]) -> tuple[str, 
         if dialect == "sqlite":
             sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
         else:
-            arrays = ", ".join(f"%s::{_pg_array(c.type)}" for c in table.columns)
+            arrays = ", ".join(f"%s::{_pg_type(c.type)}[]" for c in table.columns)
             sql = f'INSERT INTO "{table.name}" ({quoted}) SELECT * FROM unnest({arrays})'
         others = [n for n in names if n not in keys]
         if keys:
@@ -259,20 +246,13 @@ def _statement(dialect: str, table: Table, keys: tuple[str, ...]) -> tuple[str, 
     return _STATEMENTS[cache_key]
 
 
-def _pg_binary_type(column_type: Any) -> str:
-    """The PostgreSQL type a binary COPY must send for a column (it must match the column's own)."""
+def _pg_type(column_type: Any) -> str:
+    """The PostgreSQL type of a column as sent by binary COPY or in an array (it must match the column's own)."""
     for kind, name in ((DateTime, "timestamptz"), (Date, "date"), (Boolean, "bool"), (BigInteger, "int8"),
                        (Integer, "int4")):
         if isinstance(column_type, kind):
             return name
     return "text"
-
-
-def _pg_array(column_type: Any) -> str:
-    for kind, name in ((DateTime, "timestamptz"), (Date, "date"), (Boolean, "boolean"), (Integer, "bigint")):
-        if isinstance(column_type, kind):
-            return name + "[]"
-    return "text[]"
 
 
 def _converter(dialect: str, column_type: Any) -> Any:

@@ -187,13 +187,14 @@ class Projector:
                 progress(min(last, head) - begun, max(head, last) - begun)
         return read
 
-    def _pages(self, start: int, topics: set[str], query_topics: Sequence[str] = (), stop: int | None = None,
+    def _pages(self, start: int, topics: set[str], query_topics: Sequence[str] = (), stop: int = 0,
                part: tuple[int, int] | None = None) -> Iterator[tuple[int, int, list[tuple[int, Any]]]]:
-        """Decoded pages after ``start`` (up to ``stop``), read one page ahead in a thread while the last is written.
+        """Decoded pages after ``start``, read one page ahead in a thread while the last is written.
 
-        ``query_topics`` filters in the query itself; the last position of a page is then the last
-        matching notification, so a caller must still account for the rest of the log up to ``stop``.
-        ``part`` (index, count) reads only that part of the aggregates (``select_partition``).
+        ``query_topics`` filters in the query itself. With ``part`` (index, count) only that part of
+        the aggregates is read (``select_partition``), up to ``stop``, in windows of notification ids
+        (a window, not a LIMIT: with one, PostgreSQL may plan a scan of the whole rest of the log
+        for every page); without, pages of ``batch_size`` notifications up to the head.
         """
         recorder, mapper = self.app.recorder, self.app.mapper
         pages: queue.Queue[Any] = queue.Queue(maxsize=2)
@@ -204,19 +205,13 @@ class Projector:
             try:
                 while not halt.is_set():
                     if part is not None:  # a window of ids holding about one page of this part
-                        assert stop is not None
                         if position >= stop:
                             break
                         upto = min(stop, position + self.batch_size * part[1])
                         page = recorder.select_partition(position, upto, query_topics, *part)
                     else:
-                        # no ``stop`` in the query: PostgreSQL may then plan a scan of the whole rest of
-                        # the log for every page; the pages past ``stop`` are cut off here instead
                         page = recorder.select_notifications(position, limit=self.batch_size,
                                                              topics=query_topics, inclusive_of_start=False)
-                        if stop is not None and page and page[-1].id > stop:
-                            page = [n for n in page if n.id <= stop]
-                            halt.set()
                         if not page:
                             break
                         upto = page[-1].id

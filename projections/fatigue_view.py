@@ -42,7 +42,10 @@ class FatigueView(PeopleView):
     def flush(self, conn: Connection) -> None:
         super().flush(conn)
         if self.activity:
-            (db.load if self.bulk else db.upsert)(conn, self.activity_table, self.activity)
+            if isinstance(conn, db.Pending):  # a bulk load
+                conn.add(self.activity_table, self.activity)
+            else:
+                db.upsert(conn, self.activity_table, self.activity)
 
     def person_row(self, position: int, e: Participant.Registered) -> dict[str, Any]:
         return {**super().person_row(position, e), "ref": e.external_ref}

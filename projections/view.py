@@ -170,9 +170,9 @@ class Rows:
         keys = self.by_first.get(first, ())
         return [self.data[key] for key in (sorted(keys) if ordered else keys)]
 
-    def flush(self, conn: Connection) -> None:
-        if self.bulk:  # into an empty table: every row, no conflict handling
-            db.load(conn, self.table, list(self.data.values()))
+    def flush(self, conn: Connection | db.Pending) -> None:
+        if isinstance(conn, db.Pending):  # a bulk load into an empty table: every row
+            conn.add(self.table, list(self.data.values()))
             return
         if self.purged:
             column = self.table.c[self.keys[0]]

@@ -9,7 +9,7 @@ from panel.application import PanelApp
 from projections import Projector, bulk
 from projections.consent_view import ConsentView
 
-from scripted import dump, script
+from scripted import History, dump, script
 
 
 @pytest.mark.parametrize("workers", [2, 3])
@@ -49,23 +49,18 @@ def test_a_half_loaded_partitioned_generation_is_cleared_by_the_next_rebuild(
         app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch) -> None:
     history = script(app, step=projector.catch_up)
     incremental = dump(projector)
-    # the part holding most of the scripted people commits its rows, then the other part's worker dies
-    loaded = max((0, 1), key=lambda part: sum(1 for pid in history.ids.values() if (pid.bytes[0] >= 128) == part))
+    loaded = fullest_part(history)  # commits its rows, then the other part's worker dies
 
     def one_part_then_die(projector: Projector, fresh, recipe, progress, head, parts, token) -> None:  # type: ignore[no-untyped-def]
         bulk.load_here(projector, fresh, None, head, part=(loaded, parts, token))
         raise RuntimeError("a bulk rebuild worker failed")
 
-    monkeypatch.setattr(bulk, "MIN_EVENTS_PER_WORKER", 0)
-    monkeypatch.setattr(bulk, "_load_in_workers", one_part_then_die)
-    projector.bulk_workers = 2
+    split_in_two(projector, monkeypatch, one_part_then_die)
     with pytest.raises(RuntimeError):
         projector.rebuild()
     assert [(s.generation, s.building) for s in projector.status()] == [(1, 2)] * 3  # readers never saw it
     assert dump(projector) == incremental
-    with projector.engine.connect() as conn:  # the dead load left rows behind in the new generation
-        left = conn.execute(text(f'SELECT count(*) FROM "{projector.views["reach"].table_name("reach_people", 2)}"'))
-        assert left.scalar_one() > 0
+    assert count_reach_people(projector) > 0  # the dead load left rows behind in the new generation
     monkeypatch.undo()
     projector.bulk_workers = 1
     projector.rebuild()
@@ -77,7 +72,7 @@ def test_a_rival_claim_stops_a_partitioned_load_and_clears_its_rows(
         app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch) -> None:
     history = script(app, step=projector.catch_up)
     incremental = dump(projector)
-    first = max((0, 1), key=lambda part: sum(1 for pid in history.ids.values() if (pid.bytes[0] >= 128) == part))
+    first = fullest_part(history)
     loaded = []
 
     def rival_in_between(projector: Projector, fresh, recipe, progress, head, parts, token) -> None:  # type: ignore[no-untyped-def]
@@ -86,9 +81,7 @@ def test_a_rival_claim_stops_a_partitioned_load_and_clears_its_rows(
             loaded.append(count_reach_people(projector))
             bulk._claim(projector, fresh, partitioned=True)  # another rebuild claims the generation meanwhile
 
-    monkeypatch.setattr(bulk, "MIN_EVENTS_PER_WORKER", 0)
-    monkeypatch.setattr(bulk, "_load_in_workers", rival_in_between)
-    projector.bulk_workers = 2
+    split_in_two(projector, monkeypatch, rival_in_between)
     with pytest.raises(bulk.Superseded, match="another rebuild took over the reach, consent, fatigue view"):
         projector.rebuild()
     assert dump(projector) == incremental  # readers never saw any of it
@@ -103,3 +96,15 @@ def count_reach_people(projector: Projector) -> int:
     with projector.engine.connect() as conn:
         return int(conn.execute(text(
             f'SELECT count(*) FROM "{projector.views["reach"].table_name("reach_people", 2)}"')).scalar_one())
+
+
+def fullest_part(history: History) -> int:
+    """Which of two parts holds most of the scripted people (so loading it writes rows)."""
+    return max((0, 1), key=lambda part: sum(1 for pid in history.ids.values() if (pid.bytes[0] >= 128) == part))
+
+
+def split_in_two(projector: Projector, monkeypatch: pytest.MonkeyPatch, workers: object) -> None:
+    """Make the next rebuild a two-part load whose workers are ``workers`` (run in this process)."""
+    monkeypatch.setattr(bulk, "MIN_EVENTS_PER_WORKER", 0)
+    monkeypatch.setattr(bulk, "_load_in_workers", workers)
+    projector.bulk_workers = 2
