@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -35,7 +35,7 @@ from panel.application import ConsentSpec, PanelApp, SignUp  # noqa: E402
 from panel.config import StoreLocation  # noqa: E402
 
 PG_URL = os.environ.get("PANEL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
 PURPOSES = ("contact", "panel_membership", "data_processing")
 
 
@@ -44,13 +44,24 @@ def signups(n: int, prefix: str, seed: int = 1) -> list[SignUp]:
     out = []
     for i in range(n):
         at = T0 + timedelta(minutes=rng.randint(0, 500_000))
-        consents = tuple(ConsentSpec(p, "v3", "online", "self", at + timedelta(minutes=k))
-                         for k, p in enumerate(PURPOSES))
-        out.append(SignUp(ref=f"{prefix}{i:07d}", channel="online",
-                          personal={"name": f"Person {i}", "email": f"person{i}@example.org", "postcode": "LS6 1AA"},
-                          attributes={"age_band": rng.choice(["18-21", "22-25", "26-34", "35-49"]),
-                                      "gender": rng.choice(["woman", "man"]), "imd_decile": str(rng.randint(1, 10))},
-                          consents=consents, at=at, source="bench"))
+        consents = tuple(
+            ConsentSpec(p, "v3", "online", "self", at + timedelta(minutes=k)) for k, p in enumerate(PURPOSES)
+        )
+        out.append(
+            SignUp(
+                ref=f"{prefix}{i:07d}",
+                channel="online",
+                personal={"name": f"Person {i}", "email": f"person{i}@example.org", "postcode": "LS6 1AA"},
+                attributes={
+                    "age_band": rng.choice(["18-21", "22-25", "26-34", "35-49"]),
+                    "gender": rng.choice(["woman", "man"]),
+                    "imd_decile": str(rng.randint(1, 10)),
+                },
+                consents=consents,
+                at=at,
+                source="bench",
+            )
+        )
     return out
 
 
@@ -74,8 +85,10 @@ def import_rate(backend: str, people: int, workdir: Path) -> tuple[float, int, l
     start = time.perf_counter()
     _, _, events = app.register_many(data)
     elapsed = time.perf_counter() - start
-    sample = [(n.originator_id.bytes, n.originator_version, n.topic, n.state)  # type: ignore[union-attr]
-              for n in app.recorder.select_notifications(start=None, limit=events)]
+    sample = [
+        (n.originator_id.bytes, n.originator_version, n.topic, n.state)  # type: ignore[union-attr]
+        for n in app.recorder.select_notifications(start=None, limit=events)
+    ]
     app.close()
     return events / elapsed, events, sample
 
@@ -91,8 +104,10 @@ def raw_rate(backend: str, rows: list[tuple[bytes, int, str, bytes]], workdir: P
             p.unlink()
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("CREATE TABLE raw (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
-                     "PRIMARY KEY (originator_id, originator_version))")
+        conn.execute(
+            "CREATE TABLE raw (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
+            "PRIMARY KEY (originator_id, originator_version))"
+        )
         start = time.perf_counter()
         conn.execute("BEGIN")
         conn.executemany("INSERT INTO raw VALUES (?,?,?,?)", fresh)
@@ -102,17 +117,21 @@ def raw_rate(backend: str, rows: list[tuple[bytes, int, str, bytes]], workdir: P
         return len(fresh) / elapsed
     with psycopg.connect(PG_URL) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_raw")
-        conn.execute("CREATE TABLE bench_raw (originator_id uuid, originator_version bigint, topic text, state bytea, "
-                     "notification_id bigserial, PRIMARY KEY (originator_id, originator_version))")
+        conn.execute(
+            "CREATE TABLE bench_raw (originator_id uuid, originator_version bigint, topic text, state bytea, "
+            "notification_id bigserial, PRIMARY KEY (originator_id, originator_version))"
+        )
         conn.execute("CREATE UNIQUE INDEX ON bench_raw (notification_id)")
         conn.commit()
         start = time.perf_counter()
         with conn.cursor() as cur:
             for i in range(0, len(fresh), 1000):
-                chunk = fresh[i:i + 1000]
+                chunk = fresh[i : i + 1000]
                 values = ",".join(["(%s,%s,%s,%s)"] * len(chunk))
-                cur.execute(f"INSERT INTO bench_raw (originator_id, originator_version, topic, state) VALUES {values}",
-                            [x for row in chunk for x in row])
+                cur.execute(
+                    f"INSERT INTO bench_raw (originator_id, originator_version, topic, state) VALUES {values}",
+                    [x for row in chunk for x in row],
+                )
         conn.commit()
         elapsed = time.perf_counter() - start
         conn.execute("DROP TABLE bench_raw")
@@ -137,10 +156,20 @@ def history_latency(backend: str, events: int, workdir: Path) -> tuple[float, fl
         timings.append((time.perf_counter() - start) * 1000)
     app.close()
     env = dict(os.environ)
-    env.update({"PANEL_DB": loc.target, "PANEL_DATABASE_URL": ""} if backend == "sqlite"
-               else {"PANEL_DATABASE_URL": loc.target, "PANEL_PG_SCHEMA": loc.schema})
-    command = [str(Path(sys.executable).with_name("panel")), "consent", "history", f"bench:{refs[0]}",
-               "--as-of", as_of.date().isoformat(), "--json"]
+    env.update(
+        {"PANEL_DB": loc.target, "PANEL_DATABASE_URL": ""}
+        if backend == "sqlite"
+        else {"PANEL_DATABASE_URL": loc.target, "PANEL_PG_SCHEMA": loc.schema}
+    )
+    command = [
+        str(Path(sys.executable).with_name("panel")),
+        "consent",
+        "history",
+        f"bench:{refs[0]}",
+        "--as-of",
+        as_of.date().isoformat(),
+        "--json",
+    ]
     whole = []
     for _ in range(5):
         start = time.perf_counter()

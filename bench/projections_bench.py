@@ -17,7 +17,7 @@ import os
 import random
 import statistics
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from panel.application import PanelApp
@@ -27,7 +27,7 @@ from panel.domain.participant import Participant
 from panel.pii import seal
 from projections import Projector, make_engine
 
-START = datetime(2024, 1, 1, 9, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, 9, tzinfo=UTC)
 AGES = ["18-21", "22-25", "26-34", "35-49", "50-64", "65+"]
 ETHNICITY = ["White British", "White other", "Asian", "Black", "Mixed", "Other"]
 
@@ -35,10 +35,21 @@ ETHNICITY = ["White British", "White other", "Asian", "Black", "Mixed", "Other"]
 def person(app: PanelApp, rng: random.Random, i: int, key: bytes, engagements: list[Engagement]) -> Participant:
     pid = app.participant_id_for(f"B{i:07d}", "bench")
     at = START + timedelta(minutes=i)
-    attrs = {"age_band": rng.choice(AGES), "ethnicity": rng.choice(ETHNICITY), "imd_decile": str(rng.randint(1, 10)),
-             "disability": rng.choice(["yes", "no", "no", "no"])}
-    p = Participant.register(id=pid, source="bench", external_ref=f"B{i:07d}", channel="online", captured_by=None,
-                             at=at, sealed=seal(key, pid, {"personal": {}, "attributes": attrs}))
+    attrs = {
+        "age_band": rng.choice(AGES),
+        "ethnicity": rng.choice(ETHNICITY),
+        "imd_decile": str(rng.randint(1, 10)),
+        "disability": rng.choice(["yes", "no", "no", "no"]),
+    }
+    p = Participant.register(
+        id=pid,
+        source="bench",
+        external_ref=f"B{i:07d}",
+        channel="online",
+        captured_by=None,
+        at=at,
+        sealed=seal(key, pid, {"personal": {}, "attributes": attrs}),
+    )
     for purpose in ("panel_membership", "contact"):
         p.grant_consent(purpose=purpose, notice_version="v1", method="online", captured_by="self", at=at)
     if rng.random() < 0.4:
@@ -55,15 +66,25 @@ def person(app: PanelApp, rng: random.Random, i: int, key: bytes, engagements: l
 
 def generate(app: PanelApp, events: int, batch: int = 500) -> int:
     rng = random.Random(20261122)
-    engagements = [Engagement.open(name=f"bench {n}", purpose="bench", kind="consult", day_rate_pence=0, at=START,
-                                   sessions=[date(2024, 2, 1) + timedelta(days=30 * n + k) for k in range(2)])
-                   for n in range(20)]
+    engagements = [
+        Engagement.open(
+            name=f"bench {n}",
+            purpose="bench",
+            kind="consult",
+            day_rate_pence=0,
+            at=START,
+            sessions=[date(2024, 2, 1) + timedelta(days=30 * n + k) for k in range(2)],
+        )
+        for n in range(20)
+    ]
     app.save(*engagements)
     i, written, t0 = 0, len(engagements), time.perf_counter()
     while written < events:
         keys = app.keys.ensure_keys(app.participant_id_for(f"B{j:07d}", "bench") for j in range(i, i + batch))
-        people = [person(app, rng, j, keys[app.participant_id_for(f"B{j:07d}", "bench")], engagements)
-                  for j in range(i, i + batch)]
+        people = [
+            person(app, rng, j, keys[app.participant_id_for(f"B{j:07d}", "bench")], engagements)
+            for j in range(i, i + batch)
+        ]
         app.save(*people)
         written += sum(p.version for p in people)
         i += batch
@@ -118,8 +139,9 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, float]:
             t0 = time.perf_counter()
             n = projector.rebuild()
             rebuilds[workers].append(n / (time.perf_counter() - t0))
-            print(f"{backend}: rebuild of all views, {workers} process(es): {rebuilds[workers][-1]:,.0f} ev/s",
-                  flush=True)
+            print(
+                f"{backend}: rebuild of all views, {workers} process(es): {rebuilds[workers][-1]:,.0f} ev/s", flush=True
+            )
     engine.dispose()
     app.close()
     result = {"events": float(head), "read": statistics.median(reads)}
@@ -136,11 +158,16 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--batch", type=int, default=2000, help="notifications per page and per transaction")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--workers", default="1,2", type=lambda text: [int(w) for w in text.split(",")],
-                        help="bulk rebuild processes to time, comma-separated (1: in the benchmark's own process)")
+    parser.add_argument(
+        "--workers",
+        default="1,2",
+        type=lambda text: [int(w) for w in text.split(",")],
+        help="bulk rebuild processes to time, comma-separated (1: in the benchmark's own process)",
+    )
     parser.add_argument("--cache-dir", default=os.environ.get("PANEL_BENCH_CACHE", "/tmp/panel-bench"))
-    parser.add_argument("--pg-url", default=os.environ.get("PANEL_TEST_DATABASE_URL",
-                                                           "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("PANEL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    )
     args = parser.parse_args()
     results = {b: run(b, args) for b in args.backends.split(",")}
     head = "| backend | events | decoded read (ev/s) |"
@@ -151,6 +178,7 @@ def main() -> None:
         line = f"| {backend} | {r['events']:,.0f} | {r['read']:,.0f} |"
         line += "".join(f" {r[f'rebuild{w}']:,.0f} | {r[f'rebuild{w}'] / r['read']:.2f} |" for w in args.workers)
         print(line)
+
 
 if __name__ == "__main__":
     main()

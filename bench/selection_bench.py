@@ -14,14 +14,30 @@ SEED = 20240601
 FEATURES: dict[str, list[tuple[str, float, float]]] = {
     # value, population share, response multiplier (under-responding groups < 1)
     "gender": [("female", 0.50, 1.0), ("male", 0.48, 0.9), ("other", 0.02, 0.8)],
-    "age_band": [("16-29", 0.22, 0.5), ("30-44", 0.25, 0.8), ("45-59", 0.25, 1.0),
-                 ("60-74", 0.18, 1.3), ("75+", 0.10, 1.1)],
-    "ethnicity": [("white", 0.80, 1.0), ("asian", 0.09, 0.6), ("black", 0.04, 0.5),
-                  ("mixed", 0.03, 0.6), ("arab", 0.01, 0.5), ("other", 0.03, 0.6)],
-    "region": [("north", 0.20, 1.0), ("midlands", 0.17, 0.9), ("east", 0.15, 1.0),
-               ("london", 0.16, 0.8), ("south", 0.20, 1.1), ("west", 0.12, 1.0)],
-    "imd_quintile": [("1", 0.20, 0.5), ("2", 0.20, 0.75), ("3", 0.20, 1.0), ("4", 0.20, 1.2),
-                     ("5", 0.20, 1.4)],
+    "age_band": [
+        ("16-29", 0.22, 0.5),
+        ("30-44", 0.25, 0.8),
+        ("45-59", 0.25, 1.0),
+        ("60-74", 0.18, 1.3),
+        ("75+", 0.10, 1.1),
+    ],
+    "ethnicity": [
+        ("white", 0.80, 1.0),
+        ("asian", 0.09, 0.6),
+        ("black", 0.04, 0.5),
+        ("mixed", 0.03, 0.6),
+        ("arab", 0.01, 0.5),
+        ("other", 0.03, 0.6),
+    ],
+    "region": [
+        ("north", 0.20, 1.0),
+        ("midlands", 0.17, 0.9),
+        ("east", 0.15, 1.0),
+        ("london", 0.16, 0.8),
+        ("south", 0.20, 1.1),
+        ("west", 0.12, 1.0),
+    ],
+    "imd_quintile": [("1", 0.20, 0.5), ("2", 0.20, 0.75), ("3", 0.20, 1.0), ("4", 0.20, 1.2), ("5", 0.20, 1.4)],
     "disability": [("yes", 0.18, 0.6), ("no", 0.82, 1.0)],
 }
 
@@ -42,7 +58,7 @@ def make_people(n: int, *, households: bool, seed: int = SEED) -> list[dict[str,
         pos = 0
         while pos < len(sharing) - 1:
             size = int(rng.integers(2, 4))
-            group = sharing[pos: pos + size]
+            group = sharing[pos : pos + size]
             for member in group:
                 rows[member]["address"] = f"h{group[0]:05d}"
             pos += size
@@ -70,6 +86,7 @@ def gini(values: list[float]) -> float:
 
 def _peak_mb() -> float:
     import resource
+
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -81,24 +98,41 @@ def ours_worker(n: int, k: int, households: bool, algorithm: str) -> dict[str, o
 
     rows = make_people(n, households=households)
     names = list(FEATURES)
-    candidates = [selection.Candidate(r["id"], {f: r[f] for f in names}, r["address"])
-                  for r in rows]
+    candidates = [selection.Candidate(r["id"], {f: r[f] for f in names}, r["address"]) for r in rows]
     quotas = [selection.Quota(*q) for q in make_quotas(k)]
     started = time.perf_counter()
-    result = selection.select(candidates, quotas, k, rng=np.random.default_rng(SEED),
-                              algorithm=algorithm, monte_carlo_draws=1000)
+    result = selection.select(
+        candidates, quotas, k, rng=np.random.default_rng(SEED), algorithm=algorithm, monte_carlo_draws=1000
+    )
     seconds = time.perf_counter() - started
     optimal = list(result.optimal_probabilities.values())
     lottery = list(result.probabilities.values())
     if algorithm == "legacy":  # one draw plus the Monte Carlo draws estimating probabilities
-        return {"side": "ours", "algorithm": algorithm, "seconds": seconds / 1001,
-                "per_draw": True, "draws": 1000, "peak_mb": _peak_mb(), "min_p": min(lottery),
-                "max_p": max(lottery), "gini": gini(lottery)}
-    return {"side": "ours", "algorithm": algorithm, "seconds": seconds, "peak_mb": _peak_mb(),
-            "min_p": min(optimal), "max_p": max(optimal), "gini": gini(optimal),
-            "lottery_min_p": min(lottery), "types": result.report.get("types"),
-            "rounds": result.report.get("rounds"), "levels": result.report.get("levels"),
-            "support": result.report.get("support")}
+        return {
+            "side": "ours",
+            "algorithm": algorithm,
+            "seconds": seconds / 1001,
+            "per_draw": True,
+            "draws": 1000,
+            "peak_mb": _peak_mb(),
+            "min_p": min(lottery),
+            "max_p": max(lottery),
+            "gini": gini(lottery),
+        }
+    return {
+        "side": "ours",
+        "algorithm": algorithm,
+        "seconds": seconds,
+        "peak_mb": _peak_mb(),
+        "min_p": min(optimal),
+        "max_p": max(optimal),
+        "gini": gini(optimal),
+        "lottery_min_p": min(lottery),
+        "types": result.report.get("types"),
+        "rounds": result.report.get("rounds"),
+        "levels": result.report.get("levels"),
+        "support": result.report.get("support"),
+    }
 
 
 def sf_worker(n: int, k: int, households: bool, algorithm: str, draws: int) -> dict[str, object]:
@@ -118,11 +152,11 @@ def sf_worker(n: int, k: int, households: bool, algorithm: str, draws: int) -> d
     random.seed(SEED)
     rows = make_people(n, households=households)
     head = ["id", *FEATURES, "address"]
-    body = [{"feature": f, "value": v, "min": str(lo), "max": str(hi)}
-            for f, v, lo, hi in make_quotas(k)]
+    body = [{"feature": f, "value": v, "min": str(lo), "max": str(hi)} for f, v, lo, hi in make_quotas(k)]
     address = ["address"] if households else []
-    settings = Settings(id_column="id", columns_to_keep=["address"],
-                        check_same_address=households, check_same_address_columns=address)
+    settings = Settings(
+        id_column="id", columns_to_keep=["address"], check_same_address=households, check_same_address_columns=address
+    )
     with contextlib.redirect_stdout(sys.stderr):
         features, _, _ = read_in_features(["feature", "value", "min", "max"], body)
         people, _ = read_in_people(head, rows, features, settings)
@@ -131,8 +165,7 @@ def sf_worker(n: int, k: int, households: bool, algorithm: str, draws: int) -> d
             counts: dict[str, int] = {}
             done = 0
             while done < draws and (done == 0 or time.perf_counter() - started < 60):
-                panels, _ = find_random_sample_legacy(people, features, k, address,
-                                                      max_attempts=100)
+                panels, _ = find_random_sample_legacy(people, features, k, address, max_attempts=100)
                 for person in panels[0]:
                     counts[person] = counts.get(person, 0) + 1
                 done += 1
@@ -149,8 +182,16 @@ def sf_worker(n: int, k: int, households: bool, algorithm: str, draws: int) -> d
                     marginal[person] = marginal.get(person, 0.0) + weight
             probs = [marginal.get(r["id"], 0.0) for r in rows]
             extra = {"support": sum(1 for w in weights if w > 1e-9)}
-    return {"side": "sf", "algorithm": algorithm, "seconds": seconds, "peak_mb": _peak_mb(),
-            "min_p": min(probs), "max_p": max(probs), "gini": gini(probs), **extra}
+    return {
+        "side": "sf",
+        "algorithm": algorithm,
+        "seconds": seconds,
+        "peak_mb": _peak_mb(),
+        "min_p": min(probs),
+        "max_p": max(probs),
+        "gini": gini(probs),
+        **extra,
+    }
 
 
 def _run(python: str, args: list[str], limit: float) -> dict[str, object]:
@@ -161,8 +202,9 @@ def _run(python: str, args: list[str], limit: float) -> dict[str, object]:
 
     started = time.perf_counter()
     try:
-        done = subprocess.run([python, __file__, "--worker", *args], capture_output=True, text=True,
-                              timeout=limit, check=False)
+        done = subprocess.run(
+            [python, __file__, "--worker", *args], capture_output=True, text=True, timeout=limit, check=False
+        )
     except subprocess.TimeoutExpired:
         return {"status": f"timeout >{limit:.0f}s"}
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
@@ -183,8 +225,7 @@ def _row(n: int, k: int, hh: bool, name: str, r: dict[str, object], base: float 
         status = str(r["status"])
         if base and status.startswith("timeout >"):
             limit = float(status.removeprefix("timeout >").rstrip("s"))
-            return (f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {status} | | | | | | | "
-                    f">{limit / base:.0f}x |")
+            return f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {status} | | | | | | | >{limit / base:.0f}x |"
         return f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {status} | | | | | | | |"
     seconds = float(r["seconds"])  # type: ignore[arg-type]
     per = " /draw" if r.get("per_draw") else ""
@@ -193,9 +234,11 @@ def _row(n: int, k: int, hh: bool, name: str, r: dict[str, object], base: float 
     low = float(r["min_p"])  # type: ignore[arg-type]
     low_text = f"({low:.2%})" if per else f"{low:.2%}"
     lottery = f"{float(r['lottery_min_p']):.2%}" if "lottery_min_p" in r else ""  # type: ignore[arg-type]
-    return (f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {seconds:.{4 if per else 2}f}{per} | "
-            f"{float(r['peak_mb']):.0f} | {low_text} | {float(r['max_p']):.2%} | "  # type: ignore[arg-type]
-            f"{float(r['gini']):.3f} | {low / fair:.2f} | {lottery} | {ratio} |")  # type: ignore[arg-type]
+    return (
+        f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {seconds:.{4 if per else 2}f}{per} | "
+        f"{float(r['peak_mb']):.0f} | {low_text} | {float(r['max_p']):.2%} | "  # type: ignore[arg-type]
+        f"{float(r['gini']):.3f} | {low / fair:.2f} | {lottery} | {ratio} |"
+    )  # type: ignore[arg-type]
 
 
 def main() -> None:
@@ -215,27 +258,28 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument("--legacy-draws", type=int, default=200)
     parser.add_argument("--jsonl", default="", help="append every measurement to this file")
-    parser.add_argument("--table-from", nargs="*", default=None,
-                        help="print the table from recorded --jsonl files instead of running")
+    parser.add_argument(
+        "--table-from", nargs="*", default=None, help="print the table from recorded --jsonl files instead of running"
+    )
     args = parser.parse_args()
     if args.table_from is not None:
         _table_from(args.table_from)
         return
     sf = args.sf_python if os.path.exists(args.sf_python) else None
     house_options = {"no": [False], "yes": [True], "both": [False, True]}[args.households]
-    print("| pool n | panel k | households | implementation | time (s) | peak MB | min p | max p "
-          "| Gini | min p / (k/n) | lottery min p | time vs ours |")
+    print(
+        "| pool n | panel k | households | implementation | time (s) | peak MB | min p | max p "
+        "| Gini | min p / (k/n) | lottery min p | time vs ours |"
+    )
     print("|---:|---:|:-:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.sizes:
         for k in args.panels:
             for hh in house_options:
                 base = None
                 spec = [str(n), str(k), "y" if hh else "n"]
-                runs = [("ours " + a, sys.executable, ["ours", *spec, a])
-                        for a in args.ours_algorithms]
+                runs = [("ours " + a, sys.executable, ["ours", *spec, a]) for a in args.ours_algorithms]
                 if sf:
-                    runs += [("SF " + a, sf, ["sf", *spec, a, str(args.legacy_draws)])
-                             for a in args.sf_algorithms]
+                    runs += [("SF " + a, sf, ["sf", *spec, a, str(args.legacy_draws)]) for a in args.sf_algorithms]
                 for name, python, worker_args in runs:
                     result = _run(python, worker_args, args.time_limit)
                     if name == "ours leximin" and result.get("status") == "ok":
@@ -243,8 +287,7 @@ def main() -> None:
                     print(_row(n, k, hh, name, result, base), flush=True)
                     if args.jsonl:
                         with open(args.jsonl, "a") as handle:
-                            handle.write(json.dumps({"n": n, "k": k, "households": hh,
-                                                     "name": name, **result}) + "\n")
+                            handle.write(json.dumps({"n": n, "k": k, "households": hh, "name": name, **result}) + "\n")
 
 
 def _table_from(paths: list[str]) -> None:
@@ -255,10 +298,11 @@ def _table_from(paths: list[str]) -> None:
         with open(path) as handle:
             rows += [json.loads(line) for line in handle if line.strip()]
     order = ["ours leximin", "ours legacy", "SF maximin", "SF leximin", "SF legacy"]
-    rows.sort(key=lambda r: (r["n"], r["k"], r["households"],
-                             order.index(r["name"]) if r["name"] in order else 99))
-    print("| pool n | panel k | households | implementation | time (s) | peak MB | min p | max p "
-          "| Gini | min p / (k/n) | lottery min p | time vs ours |")
+    rows.sort(key=lambda r: (r["n"], r["k"], r["households"], order.index(r["name"]) if r["name"] in order else 99))
+    print(
+        "| pool n | panel k | households | implementation | time (s) | peak MB | min p | max p "
+        "| Gini | min p / (k/n) | lottery min p | time vs ours |"
+    )
     print("|---:|---:|:-:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     base: dict[tuple[int, int, bool], float] = {}
     for r in rows:

@@ -22,13 +22,16 @@ def init(ctx: click.Context) -> None:
     """
     wiring = ctx.obj
     app: PanelApp = wiring.app
-    say(f"Store ready: {wiring.location.describe()} "
-        f"({app.recorder.max_notification_id() or 0} events, {app.count_participants()} participants)")
+    say(
+        f"Store ready: {wiring.location.describe()} "
+        f"({app.recorder.max_notification_id() or 0} events, {app.count_participants()} participants)"
+    )
 
 
 @click.command()
-@click.option("--people", type=click.IntRange(min=1), default=400, show_default=True,
-              help="How many demo sign-ups to create.")
+@click.option(
+    "--people", type=click.IntRange(min=1), default=400, show_default=True, help="How many demo sign-ups to create."
+)
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed: the same seed gives the same data.")
 @pass_app
 def demo(app: PanelApp, people: int, seed: int) -> None:
@@ -42,13 +45,22 @@ def demo(app: PanelApp, people: int, seed: int) -> None:
     with Progress(*columns, transient=True, disable=not stderr_is_terminal()) as bar:
         task = bar.add_task("Registering demo sign-ups", total=people)
         summary = build_demo(app, people, seed, progress=lambda n: bar.advance(task, n))
-    say(f"Demo store (seed {seed}): {summary.created} people registered, {summary.unchanged} already present, "
-        f"{summary.events} events written")
+    say(
+        f"Demo store (seed {seed}): {summary.created} people registered, {summary.unchanged} already present, "
+        f"{summary.events} events written"
+    )
     rows = []
     for ref in summary.engagements:
         e = app.engagement(app.resolve_engagement(ref))
-        rows.append((e.ref, e.kind, len(e.sessions), e.sessions[0].isoformat() if e.sessions else "-",
-                     "; ".join(e.eligibility) or "everyone"))
+        rows.append(
+            (
+                e.ref,
+                e.kind,
+                len(e.sessions),
+                e.sessions[0].isoformat() if e.sessions else "-",
+                "; ".join(e.eligibility) or "everyone",
+            )
+        )
     table("Engagements", ["ref", "type", "sessions", "first session", "eligibility"], rows)
     import selection
     from cli.draw import render_draw
@@ -61,8 +73,10 @@ def demo(app: PanelApp, people: int, seed: int) -> None:
     except (selection.SelectionError, PanelError) as exc:
         say(f"No demo draw: {exc} (try more --people)")
         return
-    say(("Drew" if fresh else "Already drawn:") + " a fair panel of 6 for vested-youth-panel "
-        "(quotas on age band, gender and Core20; leximin; reserves 3)")
+    say(
+        ("Drew" if fresh else "Already drawn:") + " a fair panel of 6 for vested-youth-panel "
+        "(quotas on age band, gender and Core20; leximin; reserves 3)"
+    )
     render_draw(app, Draws(app).get(draw_id))
     say(f"Check it any time with: panel draw verify {draw_id}")
 

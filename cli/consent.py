@@ -27,8 +27,15 @@ def consent() -> None:
 @click.option("--captured-by", required=True, help="Staff member who captured it, or 'self' online.")
 @at_option
 @pass_app
-def grant(app: PanelApp, participant: str, purpose: str, notice_version: str, method: str, captured_by: str,
-          at: datetime | None) -> None:
+def grant(
+    app: PanelApp,
+    participant: str,
+    purpose: str,
+    notice_version: str,
+    method: str,
+    captured_by: str,
+    at: datetime | None,
+) -> None:
     """Record that a participant granted consent for a purpose.
 
     Example:
@@ -38,8 +45,11 @@ def grant(app: PanelApp, participant: str, purpose: str, notice_version: str, me
     pid = app.resolve_participant(participant)
     changed = app.grant_consent(pid, ConsentSpec(purpose, notice_version, method, captured_by, at))
     ref = app.participant_aggregate(pid).external_ref
-    say(f"Granted {purpose} consent for {ref} (notice {notice_version}, {method})" if changed
-        else f"Unchanged: {ref} already holds {purpose} consent on notice {notice_version} ({method})")
+    say(
+        f"Granted {purpose} consent for {ref} (notice {notice_version}, {method})"
+        if changed
+        else f"Unchanged: {ref} already holds {purpose} consent on notice {notice_version} ({method})"
+    )
 
 
 @consent.command()
@@ -75,16 +85,36 @@ def history(app: PanelApp, participant: str, as_of: datetime | None, as_json: bo
     pid = app.resolve_participant(participant)
     entries = app.consent_history(pid, as_of)
     if as_json:
-        echo_json({"participant": pid, "as_of": as_of, "consents": entries,
-                   "active": sorted({e.purpose for e in entries if e.withdrawn_at is None})})
+        echo_json(
+            {
+                "participant": pid,
+                "as_of": as_of,
+                "consents": entries,
+                "active": sorted({e.purpose for e in entries if e.withdrawn_at is None}),
+            }
+        )
         return
     ref = app.participant_aggregate(pid).external_ref
     title = f"Consent history of {ref}" + (f" as of {when(as_of)}" if as_of else "")
-    rows = [(e.purpose, e.notice_version, e.method, e.captured_by, when(e.granted_at), when(e.recorded_at),
-             when(e.withdrawn_at), e.withdrawn_by or "-", "active" if e.withdrawn_at is None else "withdrawn")
-            for e in entries]
-    table(title, ["purpose", "notice", "method", "captured by", "granted", "recorded", "withdrawn", "withdrawn by",
-                  "state"], rows)
+    rows = [
+        (
+            e.purpose,
+            e.notice_version,
+            e.method,
+            e.captured_by,
+            when(e.granted_at),
+            when(e.recorded_at),
+            when(e.withdrawn_at),
+            e.withdrawn_by or "-",
+            "active" if e.withdrawn_at is None else "withdrawn",
+        )
+        for e in entries
+    ]
+    table(
+        title,
+        ["purpose", "notice", "method", "captured by", "granted", "recorded", "withdrawn", "withdrawn by", "state"],
+        rows,
+    )
 
 
 def register(group: click.Group) -> None:

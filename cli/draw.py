@@ -28,8 +28,13 @@ class DefaultToRun(click.Group):
 
 
 def _progress() -> tuple[Progress, Any]:
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True,
-                   disable=not stderr_is_terminal())
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        disable=not stderr_is_terminal(),
+    )
     task = bar.add_task("Selecting", total=None)
 
     def report(stage: str, done: int, total: int) -> None:
@@ -49,23 +54,46 @@ def draw() -> None:
 @draw.command("run")
 @click.argument("engagement_ref")
 @click.option("--size", type=click.IntRange(min=1), required=True, help="Panel size k.")
-@click.option("--quotas", "quotas_file", type=click.Path(path_type=Path), default=None,
-              help="Quotas CSV: feature,value,min,max (Sortition Foundation features.csv works too).")
-@click.option("--household-by", type=click.Choice(["postcode", "address"]), default=None,
-              help="At most one person per household.")
+@click.option(
+    "--quotas",
+    "quotas_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Quotas CSV: feature,value,min,max (Sortition Foundation features.csv works too).",
+)
+@click.option(
+    "--household-by", type=click.Choice(["postcode", "address"]), default=None, help="At most one person per household."
+)
 @click.option("--algorithm", type=ALGORITHMS, default=None, help="Default leximin with quotas, uniform without.")
 @click.option("--seed", type=int, default=None, help="Seed for the random draw (recorded).")
 @click.option("--seed-from", default=None, help="Public randomness, e.g. announced lottery numbers (SHA-256 hashed).")
 @click.option("--reserves", type=click.IntRange(min=0), default=0, show_default=True, help="Ordered reserves.")
-@click.option("--lottery-size", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="Panels in the transparent uniform lottery.")
+@click.option(
+    "--lottery-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Panels in the transparent uniform lottery.",
+)
 @click.option("--by", "drawn_by", default=None, help="Staff member running the draw.")
 @at_option
 @json_option
 @pass_app
-def run(app: PanelApp, engagement_ref: str, size: int, quotas_file: Path | None, household_by: str | None,
-        algorithm: str | None, seed: int | None, seed_from: str | None, reserves: int, lottery_size: int,
-        drawn_by: str | None, at: datetime | None, as_json: bool) -> None:
+def run(
+    app: PanelApp,
+    engagement_ref: str,
+    size: int,
+    quotas_file: Path | None,
+    household_by: str | None,
+    algorithm: str | None,
+    seed: int | None,
+    seed_from: str | None,
+    reserves: int,
+    lottery_size: int,
+    drawn_by: str | None,
+    at: datetime | None,
+    as_json: bool,
+) -> None:
     """Draw a panel among the qualified people of an engagement, record it and invite the panel.
 
     Example:
@@ -88,9 +116,21 @@ def run(app: PanelApp, engagement_ref: str, size: int, quotas_file: Path | None,
     consenting = projector(click.get_current_context(), catch_up=False).pool_candidates(moment)
     bar, report = _progress()
     with bar:
-        outcome = Draws(app).draw(eid, size, quotas, algorithm=chosen, seed=seed, seed_from=seed_from,
-                                  reserves=reserves, household_by=household_by, lottery_size=lottery_size,
-                                  at=moment, drawn_by=drawn_by, progress=report, candidate_ids=consenting)
+        outcome = Draws(app).draw(
+            eid,
+            size,
+            quotas,
+            algorithm=chosen,
+            seed=seed,
+            seed_from=seed_from,
+            reserves=reserves,
+            household_by=household_by,
+            lottery_size=lottery_size,
+            at=moment,
+            drawn_by=drawn_by,
+            progress=report,
+            candidate_ids=consenting,
+        )
     if as_json:
         echo_json(draw_json(app, Draws(app).get(outcome.draw_id), per_person=True))
         return
@@ -139,9 +179,11 @@ def verify(app: PanelApp, draw_id: str) -> None:
             click.echo(f"- {line}", err=True)
         raise PanelError(f"draw {did} does not verify: {len(differences)} difference(s) listed above")
     recorded = draws.get(did)
-    say(f"Verified draw {did}: same pool ({len(recorded.pool)} people, hash {recorded.pool_sha256[:12]}), "
+    say(
+        f"Verified draw {did}: same pool ({len(recorded.pool)} people, hash {recorded.pool_sha256[:12]}), "
         f"same panel, same reserves and same probabilities ({recorded.algorithm} v{recorded.algorithm_version}, "
-        f"{recorded.solver} {recorded.solver_version})")
+        f"{recorded.solver} {recorded.solver_version})"
+    )
 
 
 @draw.command("replace")
@@ -167,8 +209,10 @@ def replace(app: PanelApp, draw_id: str, participant: str, reason: str, at: date
         say(f"No reserve could replace {dropout}: {outcome.message}")
         return
     chosen = app.participant_aggregate(UUID(outcome.chosen)).external_ref
-    say(f"Replaced {dropout} by reserve {chosen}; "
-        + ("every quota still holds" if outcome.quota_ok else f"quota broken: {outcome.message}"))
+    say(
+        f"Replaced {dropout} by reserve {chosen}; "
+        + ("every quota still holds" if outcome.quota_ok else f"quota broken: {outcome.message}")
+    )
 
 
 @draw.command("list")
@@ -184,21 +228,54 @@ def list_(app: PanelApp, as_json: bool) -> None:
     from panel.draws import Draws
 
     draws = Draws(app).list()
-    rows = [{"id": d.id, "engagement": app.engagement(d.engagement_id).ref, "at": d.drawn_at, "size": d.size,
-             "pool": len(d.pool), "algorithm": d.algorithm, "replacements": len(d.replacements)} for d in draws]
+    rows = [
+        {
+            "id": d.id,
+            "engagement": app.engagement(d.engagement_id).ref,
+            "at": d.drawn_at,
+            "size": d.size,
+            "pool": len(d.pool),
+            "algorithm": d.algorithm,
+            "replacements": len(d.replacements),
+        }
+        for d in draws
+    ]
     if as_json:
         echo_json(rows)
         return
-    table("Draws", ["id", "engagement", "drawn at", "size", "pool", "algorithm", "replacements"],
-          [(str(r["id"]), r["engagement"], r["at"].isoformat(timespec="minutes"), r["size"], r["pool"],
-            r["algorithm"], r["replacements"]) for r in rows])
+    table(
+        "Draws",
+        ["id", "engagement", "drawn at", "size", "pool", "algorithm", "replacements"],
+        [
+            (
+                str(r["id"]),
+                r["engagement"],
+                r["at"].isoformat(timespec="minutes"),
+                r["size"],
+                r["pool"],
+                r["algorithm"],
+                r["replacements"],
+            )
+            for r in rows
+        ],
+    )
 
 
 @click.command("select")
-@click.option("--people", "people_file", type=click.Path(path_type=Path), required=True,
-              help="People CSV: an id column and one column per feature (Sortition Foundation people.csv works).")
-@click.option("--quotas", "quotas_file", type=click.Path(path_type=Path), required=True,
-              help="Quotas CSV: feature,value,min,max[,min_flex,max_flex].")
+@click.option(
+    "--people",
+    "people_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="People CSV: an id column and one column per feature (Sortition Foundation people.csv works).",
+)
+@click.option(
+    "--quotas",
+    "quotas_file",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Quotas CSV: feature,value,min,max[,min_flex,max_flex].",
+)
 @click.option("--size", type=click.IntRange(min=1), required=True, help="Panel size k.")
 @click.option("--id-column", default=None, help="Column holding each person's id (default: detected).")
 @click.option("--household-by", default=None, help="Column(s), comma-separated, that identify a household.")
@@ -208,9 +285,19 @@ def list_(app: PanelApp, as_json: bool) -> None:
 @click.option("--reserves", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--lottery-size", type=click.IntRange(min=1), default=1000, show_default=True)
 @json_option
-def select_(people_file: Path, quotas_file: Path, size: int, id_column: str | None, household_by: str | None,
-            algorithm: str, seed: int, seed_from: str | None, reserves: int, lottery_size: int,
-            as_json: bool) -> None:
+def select_(
+    people_file: Path,
+    quotas_file: Path,
+    size: int,
+    id_column: str | None,
+    household_by: str | None,
+    algorithm: str,
+    seed: int,
+    seed_from: str | None,
+    reserves: int,
+    lottery_size: int,
+    as_json: bool,
+) -> None:
     """Run the selection on files alone; nothing is recorded (a trial run before the real draw).
 
     Example:
@@ -223,30 +310,56 @@ def select_(people_file: Path, quotas_file: Path, size: int, id_column: str | No
 
     quotas = selection.load_quotas_csv(quotas_file)
     columns = [c.strip() for c in household_by.split(",")] if household_by else None
-    people = selection.load_people_csv(people_file, id_column=id_column, features=[q.feature for q in quotas],
-                                       household_by=columns)
+    people = selection.load_people_csv(
+        people_file, id_column=id_column, features=[q.feature for q in quotas], household_by=columns
+    )
     bar, report = _progress()
     with bar:
-        result = selection.select(people, quotas, size, rng=np.random.default_rng(seed), algorithm=algorithm,
-                                  reserves=reserves, lottery_size=lottery_size, seed_from=seed_from, progress=report)
+        result = selection.select(
+            people,
+            quotas,
+            size,
+            rng=np.random.default_rng(seed),
+            algorithm=algorithm,
+            reserves=reserves,
+            lottery_size=lottery_size,
+            seed_from=seed_from,
+            progress=report,
+        )
     if as_json:
-        echo_json({"selected": list(result.selected), "reserves": list(result.reserves),
-                   "probabilities": result.probabilities, "lottery_index": result.lottery_index,
-                   "lottery_size": len(result.lottery), "algorithm": result.algorithm,
-                   "algorithm_version": result.algorithm_version, "solver": result.solver,
-                   "solver_version": result.solver_version, "report": result.report})
+        echo_json(
+            {
+                "selected": list(result.selected),
+                "reserves": list(result.reserves),
+                "probabilities": result.probabilities,
+                "lottery_index": result.lottery_index,
+                "lottery_size": len(result.lottery),
+                "algorithm": result.algorithm,
+                "algorithm_version": result.algorithm_version,
+                "solver": result.solver,
+                "solver_version": result.solver_version,
+                "report": result.report,
+            }
+        )
         return
     probs = list(result.probabilities.values())
-    say(f"Selected {size} of {len(people)} people with {result.algorithm} "
+    say(
+        f"Selected {size} of {len(people)} people with {result.algorithm} "
         f"(panel {result.lottery_index + 1} of a {len(result.lottery)}-panel lottery); selection probability "
-        f"min {min(probs):.1%}, median {statistics.median(probs):.1%}, max {max(probs):.1%}")
+        f"min {min(probs):.1%}, median {statistics.median(probs):.1%}, max {max(probs):.1%}"
+    )
     if result.report.get("unused_quotas"):
         say("Note: quotas on values nobody in the pool has: " + "; ".join(result.report["unused_quotas"]))
     quota_rows = result.report.get("quotas") or []
     if quota_rows:
-        table("Target vs pool vs selected", ["feature", "value", "min", "max", "pool", "selected"],
-              [(q.get("feature"), q.get("value"), q.get("min"), q.get("max"), q.get("pool"), q.get("selected"))
-               for q in quota_rows])
+        table(
+            "Target vs pool vs selected",
+            ["feature", "value", "min", "max", "pool", "selected"],
+            [
+                (q.get("feature"), q.get("value"), q.get("min"), q.get("max"), q.get("pool"), q.get("selected"))
+                for q in quota_rows
+            ],
+        )
     say("Selected: " + ", ".join(result.selected))
     if result.reserves:
         say("Reserves in order: " + ", ".join(result.reserves))
@@ -256,14 +369,26 @@ def draw_json(app: PanelApp, d: Any, *, per_person: bool) -> dict[str, Any]:
     probs = list(d.probabilities.values())
     refs = {row[0]: app.participant_aggregate(UUID(row[0])).external_ref for row in d.pool}
     data = {
-        "id": d.id, "engagement": app.engagement(d.engagement_id).ref, "drawn_at": d.drawn_at, "size": d.size,
-        "algorithm": d.algorithm, "algorithm_version": d.algorithm_version, "solver": d.solver,
-        "solver_version": d.solver_version, "seed": d.seed, "seed_from": d.seed_from,
-        "lottery_size": d.lottery_size, "lottery_index": d.lottery_index, "pool_size": len(d.pool),
-        "pool_sha256": d.pool_sha256, "quotas": d.quotas,
+        "id": d.id,
+        "engagement": app.engagement(d.engagement_id).ref,
+        "drawn_at": d.drawn_at,
+        "size": d.size,
+        "algorithm": d.algorithm,
+        "algorithm_version": d.algorithm_version,
+        "solver": d.solver,
+        "solver_version": d.solver_version,
+        "seed": d.seed,
+        "seed_from": d.seed_from,
+        "lottery_size": d.lottery_size,
+        "lottery_index": d.lottery_index,
+        "pool_size": len(d.pool),
+        "pool_sha256": d.pool_sha256,
+        "quotas": d.quotas,
         "panel": [{"id": pid, "ref": refs[pid]} for pid in d.panel],
-        "selected": [refs[pid] for pid in d.selected], "reserves": [refs[pid] for pid in d.reserves],
-        "replacements": d.replacements, "report": d.report,
+        "selected": [refs[pid] for pid in d.selected],
+        "reserves": [refs[pid] for pid in d.reserves],
+        "replacements": d.replacements,
+        "report": d.report,
         "probability": {"min": min(probs), "median": statistics.median(probs), "max": max(probs)},
     }
     if per_person:
@@ -275,11 +400,15 @@ def render_draw(app: PanelApp, d: Any) -> None:
     data = draw_json(app, d, per_person=False)
     p = data["probability"]
     randomness = f"seed {d.seed}" if d.seed is not None else f"public randomness {d.seed_from!r}"
-    say(f"Draw {d.id} for {data['engagement']}: {d.size} of {len(d.pool)} people in the pool, "
+    say(
+        f"Draw {d.id} for {data['engagement']}: {d.size} of {len(d.pool)} people in the pool, "
         f"{d.algorithm} v{d.algorithm_version} ({d.solver} {d.solver_version}), {randomness}, "
-        f"panel {d.lottery_index + 1} of a {d.lottery_size}-panel lottery")
-    say(f"Selection probability: min {p['min']:.1%}, median {p['median']:.1%}, max {p['max']:.1%} "
-        f"(k/n = {d.size / len(d.pool):.1%})")
+        f"panel {d.lottery_index + 1} of a {d.lottery_size}-panel lottery"
+    )
+    say(
+        f"Selection probability: min {p['min']:.1%}, median {p['median']:.1%}, max {p['max']:.1%} "
+        f"(k/n = {d.size / len(d.pool):.1%})"
+    )
     if d.report.get("unused_quotas"):
         say("Note: quotas on values nobody in the pool has: " + "; ".join(d.report["unused_quotas"]))
     excluded = d.report.get("excluded", {})
@@ -287,9 +416,14 @@ def render_draw(app: PanelApp, d: Any) -> None:
         say("Not in the pool: " + ", ".join(f"{n} {why}" for why, n in sorted(excluded.items(), key=lambda x: -x[1])))
     quota_rows = d.report.get("quotas") or []
     if quota_rows:
-        table("Target vs pool vs selected", ["feature", "value", "min", "max", "pool", "selected"],
-              [(q.get("feature"), q.get("value"), q.get("min"), q.get("max"), q.get("pool"), q.get("selected"))
-               for q in quota_rows])
+        table(
+            "Target vs pool vs selected",
+            ["feature", "value", "min", "max", "pool", "selected"],
+            [
+                (q.get("feature"), q.get("value"), q.get("min"), q.get("max"), q.get("pool"), q.get("selected"))
+                for q in quota_rows
+            ],
+        )
     panel = []
     for pid in d.panel:
         person = app.participant(UUID(pid))

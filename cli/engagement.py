@@ -20,23 +20,47 @@ def engagement() -> None:
 
 @engagement.command("open")
 @click.argument("name")
-@click.option("--type", "kind", type=click.Choice(ENGAGEMENT_TYPES), required=True,
-              help="Where it sits on the engagement spectrum.")
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(ENGAGEMENT_TYPES),
+    required=True,
+    help="Where it sits on the engagement spectrum.",
+)
 @click.option("--purpose", required=True, help="What the engagement is for, in a sentence.")
 @click.option("--day-rate", default="0", show_default=True, help="Payment per full day in pounds, e.g. 350.00.")
 @click.option("--session", "sessions", multiple=True, help="A session date (YYYY-MM-DD); repeat for each.")
 @click.option("--target-size", type=click.IntRange(min=1), default=None, help="How many people the panel needs.")
-@click.option("--eligible", "eligibility", multiple=True,
-              help="Eligibility rule over attributes, e.g. 'age_band in 18-21,22-25'; repeat to combine.")
-@click.option("--cooldown-days", type=click.IntRange(min=0), default=None,
-              help="Leave out people who attended any engagement within this many days.")
+@click.option(
+    "--eligible",
+    "eligibility",
+    multiple=True,
+    help="Eligibility rule over attributes, e.g. 'age_band in 18-21,22-25'; repeat to combine.",
+)
+@click.option(
+    "--cooldown-days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Leave out people who attended any engagement within this many days.",
+)
 @click.option("--ref", default=None, help="Short reference; default made from the name.")
 @click.option("--by", "opened_by", default=None, help="Staff member opening it.")
 @at_option
 @pass_app
-def open_(app: PanelApp, name: str, kind: str, purpose: str, day_rate: str, sessions: tuple[str, ...],
-          target_size: int | None, eligibility: tuple[str, ...], cooldown_days: int | None, ref: str | None,
-          opened_by: str | None, at: datetime | None) -> None:
+def open_(
+    app: PanelApp,
+    name: str,
+    kind: str,
+    purpose: str,
+    day_rate: str,
+    sessions: tuple[str, ...],
+    target_size: int | None,
+    eligibility: tuple[str, ...],
+    cooldown_days: int | None,
+    ref: str | None,
+    opened_by: str | None,
+    at: datetime | None,
+) -> None:
     """Open an engagement.
 
     Example:
@@ -46,9 +70,17 @@ def open_(app: PanelApp, name: str, kind: str, purpose: str, day_rate: str, sess
         --eligible 'age_band in 18-21,22-25'
     """
     eid = app.open_engagement(
-        name=name, purpose=purpose, kind=kind, sessions=[parse_day(s, "--session") for s in sessions],
-        day_rate_pence=pence_from_text(day_rate, "--day-rate"), target_size=target_size,
-        eligibility=list(eligibility), cooldown_days=cooldown_days, ref=ref, opened_by=opened_by, at=at,
+        name=name,
+        purpose=purpose,
+        kind=kind,
+        sessions=[parse_day(s, "--session") for s in sessions],
+        day_rate_pence=pence_from_text(day_rate, "--day-rate"),
+        target_size=target_size,
+        eligibility=list(eligibility),
+        cooldown_days=cooldown_days,
+        ref=ref,
+        opened_by=opened_by,
+        at=at,
     )
     details = app.engagement(eid)
     say(f"Opened engagement {details.ref} ({eid})")
@@ -68,9 +100,22 @@ def list_(app: PanelApp, as_json: bool) -> None:
     if as_json:
         echo_json(items)
         return
-    table("Engagements", ["ref", "name", "type", "sessions", "day rate", "target", "status"],
-          [(e.ref, e.name, e.kind, len(e.sessions), format_pence(e.day_rate_pence), e.target_size or "-",
-            "closed" if e.closed_at else "open") for e in items])
+    table(
+        "Engagements",
+        ["ref", "name", "type", "sessions", "day rate", "target", "status"],
+        [
+            (
+                e.ref,
+                e.name,
+                e.kind,
+                len(e.sessions),
+                format_pence(e.day_rate_pence),
+                e.target_size or "-",
+                "closed" if e.closed_at else "open",
+            )
+            for e in items
+        ],
+    )
 
 
 @engagement.command("show")
@@ -110,12 +155,18 @@ def close(app: PanelApp, engagement_ref: str, reason: str, at: datetime | None) 
 
 def render_engagement(e: EngagementDetails) -> None:
     rows = [
-        ("id", str(e.id)), ("reference", e.ref), ("name", e.name), ("purpose", e.purpose), ("type", e.kind),
+        ("id", str(e.id)),
+        ("reference", e.ref),
+        ("name", e.name),
+        ("purpose", e.purpose),
+        ("type", e.kind),
         ("sessions", ", ".join(d.isoformat() for d in e.sessions) or "-"),
-        ("day rate", format_pence(e.day_rate_pence)), ("target size", e.target_size or "-"),
+        ("day rate", format_pence(e.day_rate_pence)),
+        ("target size", e.target_size or "-"),
         ("eligibility", "; ".join(e.eligibility) or "everyone"),
         ("cooldown", f"{e.cooldown_days} days" if e.cooldown_days is not None else "-"),
-        ("opened", e.opened_at.isoformat()), ("closed", e.closed_at.isoformat() if e.closed_at else "-"),
+        ("opened", e.opened_at.isoformat()),
+        ("closed", e.closed_at.isoformat() if e.closed_at else "-"),
     ]
     table(f"Engagement {e.ref}", ["field", "value"], rows)
 

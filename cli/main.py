@@ -13,11 +13,23 @@ from cli.wiring import Wiring
 # Each top-level command and the module that registers it. Modules are imported only when their
 # command runs (or for --help), so `panel consent history` does not pay for numpy or SQLAlchemy.
 COMMANDS = {
-    "init": "cli.admin", "demo": "cli.admin", "engagement": "cli.engagement", "participant": "cli.participant",
-    "consent": "cli.consent", "invite": "cli.participation", "accept": "cli.participation",
-    "decline": "cli.participation", "attend": "cli.participation", "no-show": "cli.participation",
-    "withdraw": "cli.participation", "draw": "cli.draw", "select": "cli.draw", "projections": "cli.views",
-    "reach": "cli.views", "fatigue": "cli.views", "pay": "cli.pay",
+    "init": "cli.admin",
+    "demo": "cli.admin",
+    "engagement": "cli.engagement",
+    "participant": "cli.participant",
+    "consent": "cli.consent",
+    "invite": "cli.participation",
+    "accept": "cli.participation",
+    "decline": "cli.participation",
+    "attend": "cli.participation",
+    "no-show": "cli.participation",
+    "withdraw": "cli.participation",
+    "draw": "cli.draw",
+    "select": "cli.draw",
+    "projections": "cli.views",
+    "reach": "cli.views",
+    "fatigue": "cli.views",
+    "pay": "cli.pay",
 }
 ALSO = {"consent": ("cli.views",)}  # the views module adds `panel consent report`
 

@@ -35,8 +35,9 @@ def json_option(f: F) -> F:
 
 
 def at_option(f: F) -> F:
-    return click.option("--at", type=WHEN, default=None,
-                        help="Effective time (ISO 8601, UTC if no offset); default now.")(f)
+    return click.option(
+        "--at", type=WHEN, default=None, help="Effective time (ISO 8601, UTC if no offset); default now."
+    )(f)
 
 
 def pass_app(f: F) -> F:

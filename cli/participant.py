@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -33,8 +33,13 @@ def _attrs(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def contact_options(f):  # type: ignore[no-untyped-def]
-    for name, text in (("postcode", "Postcode."), ("address", "Postal address."), ("phone", "Phone number."),
-                       ("email", "Email address."), ("name", "Full name.")):
+    for name, text in (
+        ("postcode", "Postcode."),
+        ("address", "Postal address."),
+        ("phone", "Phone number."),
+        ("email", "Email address."),
+        ("name", "Full name."),
+    ):
         f = click.option(f"--{name}", default=None, help=text)(f)
     return click.option("--attr", "attrs", multiple=True, help="Self-described attribute key=value; repeat.")(f)
 
@@ -44,17 +49,38 @@ def contact_options(f):  # type: ignore[no-untyped-def]
 @click.option("--channel", type=click.Choice(CHANNELS), required=True, help="How they signed up.")
 @click.option("--captured-by", default=None, help="Staff member who took a phone, paper or in-person sign-up.")
 @contact_options
-@click.option("--consent", "consents", multiple=True, type=click.Choice(PURPOSES),
-              help="A consent purpose given at sign-up; repeat. Needs --notice-version.")
+@click.option(
+    "--consent",
+    "consents",
+    multiple=True,
+    type=click.Choice(PURPOSES),
+    help="A consent purpose given at sign-up; repeat. Needs --notice-version.",
+)
 @click.option("--notice-version", default=None, help="Privacy notice version shown at sign-up.")
-@click.option("--consent-method", type=click.Choice(CONSENT_METHODS), default=None,
-              help="How consent was given (default: online for online sign-ups, verbal otherwise).")
+@click.option(
+    "--consent-method",
+    type=click.Choice(CONSENT_METHODS),
+    default=None,
+    help="How consent was given (default: online for online sign-ups, verbal otherwise).",
+)
 @at_option
 @pass_app
-def register_(app: PanelApp, ref: str, channel: str, captured_by: str | None, attrs: tuple[str, ...],
-             name: str | None, email: str | None, phone: str | None, address: str | None, postcode: str | None,
-             consents: tuple[str, ...], notice_version: str | None, consent_method: str | None,
-             at: datetime | None) -> None:
+def register_(
+    app: PanelApp,
+    ref: str,
+    channel: str,
+    captured_by: str | None,
+    attrs: tuple[str, ...],
+    name: str | None,
+    email: str | None,
+    phone: str | None,
+    address: str | None,
+    postcode: str | None,
+    consents: tuple[str, ...],
+    notice_version: str | None,
+    consent_method: str | None,
+    at: datetime | None,
+) -> None:
     """Register one sign-up, from any channel.
 
     Example:
@@ -68,18 +94,35 @@ def register_(app: PanelApp, ref: str, channel: str, captured_by: str | None, at
     method = consent_method or ("online" if channel == "online" else "verbal")
     specs = tuple(ConsentSpec(p, notice_version or "", method, captured_by or "self", at) for p in consents)
     personal = {"name": name, "email": email, "phone": phone, "address": address, "postcode": postcode}
-    pid = app.register(SignUp(ref=ref, channel=channel, captured_by=captured_by,
-                              personal={k: v for k, v in personal.items() if v}, attributes=_attrs(attrs),
-                              consents=specs, at=at))
+    pid = app.register(
+        SignUp(
+            ref=ref,
+            channel=channel,
+            captured_by=captured_by,
+            personal={k: v for k, v in personal.items() if v},
+            attributes=_attrs(attrs),
+            consents=specs,
+            at=at,
+        )
+    )
     say(f"Registered {ref} as {pid}")
 
 
 @participant.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--channel", type=click.Choice(CHANNELS), default="online", show_default=True,
-              help="Channel for rows without a channel column.")
-@click.option("--source", default="import", show_default=True,
-              help="Where the references come from; ids are stable per (source, ref).")
+@click.option(
+    "--channel",
+    type=click.Choice(CHANNELS),
+    default="online",
+    show_default=True,
+    help="Channel for rows without a channel column.",
+)
+@click.option(
+    "--source",
+    default="import",
+    show_default=True,
+    help="Where the references come from; ids are stable per (source, ref).",
+)
 @click.option("--skip-invalid", is_flag=True, help="Import the good rows and write the bad ones to a reject file.")
 @pass_app
 def import_(app: PanelApp, file: Path, channel: str, source: str, skip_invalid: bool) -> None:
@@ -93,8 +136,14 @@ def import_(app: PanelApp, file: Path, channel: str, source: str, skip_invalid: 
     """
     with Progress(transient=True, console=None, disable=not stderr_is_terminal()) as bar:
         task = bar.add_task("Importing", total=None)
-        report = import_csv(app, file, channel=channel, source=source, skip_invalid=skip_invalid,
-                            progress=lambda n: bar.advance(task, n))
+        report = import_csv(
+            app,
+            file,
+            channel=channel,
+            source=source,
+            skip_invalid=skip_invalid,
+            progress=lambda n: bar.advance(task, n),
+        )
     for line, reason in report.rejected:
         err(f"{file}:{line}: {reason}")
     if report.rejected and not skip_invalid:
@@ -105,8 +154,10 @@ def import_(app: PanelApp, file: Path, channel: str, source: str, skip_invalid: 
     if report.rejected:
         rejects = write_rejects(file.with_suffix(".rejects.csv"), file, report.rejected)
         err(f"Wrote {len(report.rejected)} rejected rows to {rejects}")
-    say(f"Imported {file}: {report.created} new, {report.unchanged} already present, "
-        f"{len(report.rejected)} rejected, {report.events} events written")
+    say(
+        f"Imported {file}: {report.created} new, {report.unchanged} already present, "
+        f"{len(report.rejected)} rejected, {report.events} events written"
+    )
 
 
 @participant.command()
@@ -142,10 +193,22 @@ def list_(app: PanelApp, limit: int, as_json: bool) -> None:
     if as_json:
         echo_json(people)
         return
-    moment = datetime.now(timezone.utc)
-    table(f"Participants (showing {len(people)})", ["ref", "id", "channel", "name", "consents", "status"],
-          [(p.ref, str(p.id)[:8], p.channel, p.personal.name or ("«erased»" if p.personal.erased else "-"),
-            ",".join(p.active_consents(moment)) or "-", _status(p)) for p in people])
+    moment = datetime.now(UTC)
+    table(
+        f"Participants (showing {len(people)})",
+        ["ref", "id", "channel", "name", "consents", "status"],
+        [
+            (
+                p.ref,
+                str(p.id)[:8],
+                p.channel,
+                p.personal.name or ("«erased»" if p.personal.erased else "-"),
+                ",".join(p.active_consents(moment)) or "-",
+                _status(p),
+            )
+            for p in people
+        ],
+    )
 
 
 @participant.command()
@@ -154,9 +217,18 @@ def list_(app: PanelApp, limit: int, as_json: bool) -> None:
 @contact_options
 @at_option
 @pass_app
-def update(app: PanelApp, participant_ref: str, captured_by: str | None, attrs: tuple[str, ...], name: str | None,
-           email: str | None, phone: str | None, address: str | None, postcode: str | None,
-           at: datetime | None) -> None:
+def update(
+    app: PanelApp,
+    participant_ref: str,
+    captured_by: str | None,
+    attrs: tuple[str, ...],
+    name: str | None,
+    email: str | None,
+    phone: str | None,
+    address: str | None,
+    postcode: str | None,
+    at: datetime | None,
+) -> None:
     """Update contact details or self-described attributes.
 
     Example:
@@ -165,8 +237,9 @@ def update(app: PanelApp, participant_ref: str, captured_by: str | None, attrs: 
     """
     pid = app.resolve_participant(participant_ref)
     personal = {"name": name, "email": email, "phone": phone, "address": address, "postcode": postcode}
-    app.update_personal(pid, personal={k: v for k, v in personal.items() if v}, attributes=_attrs(attrs),
-                        captured_by=captured_by, at=at)
+    app.update_personal(
+        pid, personal={k: v for k, v in personal.items() if v}, attributes=_attrs(attrs), captured_by=captured_by, at=at
+    )
     say(f"Updated {app.participant_aggregate(pid).external_ref}")
 
 
@@ -201,8 +274,10 @@ def erase(app: PanelApp, participant_ref: str, reason: str, at: datetime | None)
     """
     pid = app.resolve_participant(participant_ref)
     app.erase(pid, reason, at)
-    say(f"Erased the personal data of {app.participant_aggregate(pid).external_ref} ({pid}); "
-        "its history remains without personal data")
+    say(
+        f"Erased the personal data of {app.participant_aggregate(pid).external_ref} ({pid}); "
+        "its history remains without personal data"
+    )
 
 
 def _status(p: ParticipantDetails) -> str:
@@ -216,9 +291,14 @@ def _status(p: ParticipantDetails) -> str:
 def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
     erased = "«erased»"
     personal = p.personal
-    rows = [("id", str(p.id)), ("reference", f"{p.ref} (source {p.source})"), ("channel", p.channel),
-            ("captured by", p.captured_by or "-"), ("registered", when(p.registered_at)),
-            ("status", _status(p))]
+    rows = [
+        ("id", str(p.id)),
+        ("reference", f"{p.ref} (source {p.source})"),
+        ("channel", p.channel),
+        ("captured by", p.captured_by or "-"),
+        ("registered", when(p.registered_at)),
+        ("status", _status(p)),
+    ]
     for field in ("name", "email", "phone", "address", "postcode"):
         value = getattr(personal, field)
         rows.append((field, erased if personal.erased else (value or "-")))
@@ -226,17 +306,32 @@ def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
         rows.append((key, value))
     table(f"Participant {p.ref}", ["field", "value"], rows)
     if p.consents:
-        table("Consents", ["purpose", "notice", "method", "captured by", "granted", "withdrawn"],
-              [(c.purpose, c.notice_version, c.method, c.captured_by, when(c.granted_at), when(c.withdrawn_at))
-               for c in p.consents])
+        table(
+            "Consents",
+            ["purpose", "notice", "method", "captured by", "granted", "withdrawn"],
+            [
+                (c.purpose, c.notice_version, c.method, c.captured_by, when(c.granted_at), when(c.withdrawn_at))
+                for c in p.consents
+            ],
+        )
     if p.participations:
         refs = {}
         for r in p.participations:
             refs[r.engagement_id] = app.engagement(r.engagement_id).ref
-        table("Participation", ["engagement", "status", "invited", "attended", "no-shows"],
-              [(refs[r.engagement_id], r.status, r.invited_at.date().isoformat(),
-                ", ".join(f"{d}{' (half)' if half else ''}" for d, half in r.attended) or "-",
-                ", ".join(r.no_shows) or "-") for r in p.participations])
+        table(
+            "Participation",
+            ["engagement", "status", "invited", "attended", "no-shows"],
+            [
+                (
+                    refs[r.engagement_id],
+                    r.status,
+                    r.invited_at.date().isoformat(),
+                    ", ".join(f"{d}{' (half)' if half else ''}" for d, half in r.attended) or "-",
+                    ", ".join(r.no_shows) or "-",
+                )
+                for r in p.participations
+            ],
+        )
 
 
 def register(group: click.Group) -> None:

@@ -18,8 +18,9 @@ from panel.domain.values import parse_day
 @click.option("--override-reason", default=None, help="Invite despite a fatigue rule; the reason is recorded.")
 @at_option
 @pass_app
-def invite(app: PanelApp, engagement_ref: str, participants: tuple[str, ...], override_reason: str | None,
-           at: datetime | None) -> None:
+def invite(
+    app: PanelApp, engagement_ref: str, participants: tuple[str, ...], override_reason: str | None, at: datetime | None
+) -> None:
     """Invite participants to an engagement (all or none: each needs an active contact consent).
 
     Example:
@@ -47,8 +48,9 @@ def _respond(accept: bool) -> click.Command:
         app.respond(eid, pid, accept=accept, at=at)
         say(f"{app.participant_aggregate(pid).external_ref} {past} the invitation to {app.engagement(eid).ref}")
 
-    command.help = (f"Record that a participant {past} an invitation.\n\n"
-                    f"Example:\n\n    panel {verb} vested-youth-panel VES-001")
+    command.help = (
+        f"Record that a participant {past} an invitation.\n\nExample:\n\n    panel {verb} vested-youth-panel VES-001"
+    )
     return command
 
 
@@ -59,8 +61,7 @@ def _respond(accept: bool) -> click.Command:
 @click.option("--half-day", is_flag=True, help="They attended half the day.")
 @at_option
 @pass_app
-def attend(app: PanelApp, engagement_ref: str, participant: str, day: str, half_day: bool,
-           at: datetime | None) -> None:
+def attend(app: PanelApp, engagement_ref: str, participant: str, day: str, half_day: bool, at: datetime | None) -> None:
     """Record attendance at a session (full day unless --half-day).
 
     Example:

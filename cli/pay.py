@@ -59,8 +59,7 @@ def accrue(payments: Payments, engagement_ref: str, by: str, at: datetime | None
         panel pay accrue vested --by coordinator.sam
     """
     outcome = payments.accrue(payments.app.resolve_engagement(engagement_ref), by=by, at=at)
-    say(f"Accrued {len(outcome.changed)} new fee lines for {engagement_ref} "
-        f"({outcome.unchanged} already accrued)")
+    say(f"Accrued {len(outcome.changed)} new fee lines for {engagement_ref} ({outcome.unchanged} already accrued)")
 
 
 @pay.command("claim-expense")
@@ -73,8 +72,17 @@ def accrue(payments: Payments, engagement_ref: str, by: str, at: datetime | None
 @by_option("Staff member entering the claim (cannot also approve it).")
 @at_option
 @pass_payments
-def claim_expense(payments: Payments, participant_ref: str, engagement_ref: str, category: str, amount: str,
-                  receipt: str, spent_on: str | None, by: str, at: datetime | None) -> None:
+def claim_expense(
+    payments: Payments,
+    participant_ref: str,
+    engagement_ref: str,
+    category: str,
+    amount: str,
+    receipt: str,
+    spent_on: str | None,
+    by: str,
+    at: datetime | None,
+) -> None:
     """Record an expense claim (reimbursed, not income).
 
     Example:
@@ -83,19 +91,37 @@ def claim_expense(payments: Payments, participant_ref: str, engagement_ref: str,
         --by coordinator.sam
     """
     app = payments.app
-    line = payments.claim_expense(app.resolve_engagement(engagement_ref), app.resolve_participant(participant_ref),
-                                  category=category, amount_pence=pence_from_text(amount, "--amount"),
-                                  receipt=receipt, by=by, spent_on=parse_day(spent_on, "--spent-on")
-                                  if spent_on else None, at=at)
+    line = payments.claim_expense(
+        app.resolve_engagement(engagement_ref),
+        app.resolve_participant(participant_ref),
+        category=category,
+        amount_pence=pence_from_text(amount, "--amount"),
+        receipt=receipt,
+        by=by,
+        spent_on=parse_day(spent_on, "--spent-on") if spent_on else None,
+        at=at,
+    )
     say(f"Claimed {category} expense {format_pence(pence_from_text(amount))} for {participant_ref}: payment {line}")
 
 
-def _vary(payments: Payments, participant_ref: str, engagement_ref: str, amount: str | None, reason: str, by: str,
-          at: datetime | None) -> Outcome:
+def _vary(
+    payments: Payments,
+    participant_ref: str,
+    engagement_ref: str,
+    amount: str | None,
+    reason: str,
+    by: str,
+    at: datetime | None,
+) -> Outcome:
     app = payments.app
-    return payments.vary_fee(app.resolve_engagement(engagement_ref), app.resolve_participant(participant_ref),
-                             cap_pence=None if amount is None else pence_from_text(amount, "--amount"),
-                             reason=reason, by=by, at=at)
+    return payments.vary_fee(
+        app.resolve_engagement(engagement_ref),
+        app.resolve_participant(participant_ref),
+        cap_pence=None if amount is None else pence_from_text(amount, "--amount"),
+        reason=reason,
+        by=by,
+        at=at,
+    )
 
 
 @pay.command()
@@ -105,8 +131,9 @@ def _vary(payments: Payments, participant_ref: str, engagement_ref: str, amount:
 @by_option()
 @at_option
 @pass_payments
-def decline(payments: Payments, participant_ref: str, engagement_ref: str, reason: str, by: str,
-            at: datetime | None) -> None:
+def decline(
+    payments: Payments, participant_ref: str, engagement_ref: str, reason: str, by: str, at: datetime | None
+) -> None:
     """Record that a participant declines their fee for an engagement (attendance and expenses stay).
 
     Applies to fee lines not yet issued and to sessions accrued later.
@@ -127,8 +154,15 @@ def decline(payments: Payments, participant_ref: str, engagement_ref: str, reaso
 @by_option()
 @at_option
 @pass_payments
-def reduce(payments: Payments, participant_ref: str, engagement_ref: str, amount: str, reason: str, by: str,
-           at: datetime | None) -> None:
+def reduce(
+    payments: Payments,
+    participant_ref: str,
+    engagement_ref: str,
+    amount: str,
+    reason: str,
+    by: str,
+    at: datetime | None,
+) -> None:
     """Record that a participant asks for a lower total fee for an engagement (benefits-safe).
 
     Earlier sessions are paid first; later ones are reduced, then declined, to fit the total.
@@ -138,8 +172,10 @@ def reduce(payments: Payments, participant_ref: str, engagement_ref: str, amount
         panel pay reduce VES-003 --engagement vested --amount 1000.00 --reason "stay under my limit" --by coordinator.sam
     """
     outcome = _vary(payments, participant_ref, engagement_ref, amount, reason, by, at)
-    say(f"{participant_ref} asked for {format_pence(pence_from_text(amount))} in total for {engagement_ref}: "
-        f"{len(outcome.changed)} lines lowered")
+    say(
+        f"{participant_ref} asked for {format_pence(pence_from_text(amount))} in total for {engagement_ref}: "
+        f"{len(outcome.changed)} lines lowered"
+    )
 
 
 def _selected(payments: Payments, ids: tuple[str, ...], engagement_ref: str | None, status: str) -> list[Any]:
@@ -159,16 +195,23 @@ def _selected(payments: Payments, ids: tuple[str, ...], engagement_ref: str | No
 @by_option("Approver: a named person other than whoever created the payment.")
 @at_option
 @pass_payments
-def approve(payments: Payments, payment_ids: tuple[str, ...], engagement_ref: str | None, allow_over_budget: bool,
-            by: str, at: datetime | None) -> None:
+def approve(
+    payments: Payments,
+    payment_ids: tuple[str, ...],
+    engagement_ref: str | None,
+    allow_over_budget: bool,
+    by: str,
+    at: datetime | None,
+) -> None:
     """Approve payments, all or none (four-eyes: never by their creator; budget checked first).
 
     Example:
 
         panel pay approve --engagement vested --by finance.lee
     """
-    outcome = payments.approve(_selected(payments, payment_ids, engagement_ref, ACCRUED), by=by,
-                               allow_over_budget=allow_over_budget, at=at)
+    outcome = payments.approve(
+        _selected(payments, payment_ids, engagement_ref, ACCRUED), by=by, allow_over_budget=allow_over_budget, at=at
+    )
     for warning in outcome.warnings:
         err(warning)
     say(f"Approved {len(outcome.changed)} payments by {by}")
@@ -183,16 +226,30 @@ def approve(payments: Payments, payment_ids: tuple[str, ...], engagement_ref: st
 @by_option()
 @at_option
 @pass_payments
-def issue(payments: Payments, payment_ids: tuple[str, ...], engagement_ref: str | None, route: str,
-          batch_ref: str | None, reference: str | None, by: str, at: datetime | None) -> None:
+def issue(
+    payments: Payments,
+    payment_ids: tuple[str, ...],
+    engagement_ref: str | None,
+    route: str,
+    batch_ref: str | None,
+    reference: str | None,
+    by: str,
+    at: datetime | None,
+) -> None:
     """Issue approved payments by a route, each with our payment reference.
 
     Example:
 
         panel pay issue --engagement vested --route bank_transfer --batch-ref BACS-2026-03 --by finance.kim
     """
-    outcome = payments.issue(_selected(payments, payment_ids, engagement_ref, APPROVED), route=route, by=by,
-                             batch_ref=batch_ref, reference=reference, at=at)
+    outcome = payments.issue(
+        _selected(payments, payment_ids, engagement_ref, APPROVED),
+        route=route,
+        by=by,
+        batch_ref=batch_ref,
+        reference=reference,
+        at=at,
+    )
     say(f"Issued {len(outcome.changed)} payments by {route}" + (f" in batch {batch_ref}" if batch_ref else ""))
 
 
@@ -227,16 +284,39 @@ def show(payments: Payments, payment_ref: str, as_json: bool) -> None:
     """
     p = payments.payment(payments.resolve(payment_ref))
     if as_json:
-        echo_json({"id": p.id, "participant": p.participant_ref, "engagement": p.engagement_ref, "kind": p.kind,
-                   "category": p.category, "earned_on": p.earned_on, "gross_pence": p.gross_pence,
-                   "amount_pence": p.amount_pence, "status": p.status, "reference": p.reference,
-                   "history": p.history})
+        echo_json(
+            {
+                "id": p.id,
+                "participant": p.participant_ref,
+                "engagement": p.engagement_ref,
+                "kind": p.kind,
+                "category": p.category,
+                "earned_on": p.earned_on,
+                "gross_pence": p.gross_pence,
+                "amount_pence": p.amount_pence,
+                "status": p.status,
+                "reference": p.reference,
+                "history": p.history,
+            }
+        )
         return
-    say(f"Payment {p.id}: {p.kind} {p.category} for {p.participant_ref} in {p.engagement_ref}, earned "
-        f"{p.earned_on}, {format_pence(p.amount_pence)} of {format_pence(p.gross_pence)}, {p.status}")
-    table(None, ["status", "by", "at", "detail"],
-          [(h["status"], h["by"], h["at"].isoformat(),
-            ", ".join(f"{k}={v}" for k, v in h.items() if k not in ("status", "by", "at"))) for h in p.history])
+    say(
+        f"Payment {p.id}: {p.kind} {p.category} for {p.participant_ref} in {p.engagement_ref}, earned "
+        f"{p.earned_on}, {format_pence(p.amount_pence)} of {format_pence(p.gross_pence)}, {p.status}"
+    )
+    table(
+        None,
+        ["status", "by", "at", "detail"],
+        [
+            (
+                h["status"],
+                h["by"],
+                h["at"].isoformat(),
+                ", ".join(f"{k}={v}" for k, v in h.items() if k not in ("status", "by", "at")),
+            )
+            for h in p.history
+        ],
+    )
 
 
 def register(cli: click.Group) -> None:

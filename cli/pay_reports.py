@@ -24,12 +24,36 @@ from panel.payments.totals import person_totals
 from projections.db import make_engine
 from projections.ledger import ledger_lines, tax_year_of
 
-LEDGER_COLUMNS = ("id", "engagement", "participant", "kind", "category", "earned_on", "quantity", "gross", "amount",
-                  "status", "budget_code", "route", "reference", "batch_ref", "created_by", "approved_by",
-                  "issued_on", "cleared_on", "reconciled_on", "tax_year", "reason")
+LEDGER_COLUMNS = (
+    "id",
+    "engagement",
+    "participant",
+    "kind",
+    "category",
+    "earned_on",
+    "quantity",
+    "gross",
+    "amount",
+    "status",
+    "budget_code",
+    "route",
+    "reference",
+    "batch_ref",
+    "created_by",
+    "approved_by",
+    "issued_on",
+    "cleared_on",
+    "reconciled_on",
+    "tax_year",
+    "reason",
+)
 TOTAL_FIELDS = ("lines", "accrued", "pending", "approved", "issued", "reconciled", "outstanding", "expenses", "income")
-EXPORT_KEYS = {"engagement": lambda l: l.engagement_ref, "budget": lambda l: l.budget_code or "(no code)",
-               "route": lambda l: l.route or "(not issued)", "tax-year": lambda l: tax_year_label(l.tax_year)}
+EXPORT_KEYS = {
+    "engagement": lambda l: l.engagement_ref,
+    "budget": lambda l: l.budget_code or "(no code)",
+    "route": lambda l: l.route or "(not issued)",
+    "tax-year": lambda l: tax_year_label(l.tax_year),
+}
 
 
 class TaxYear(click.ParamType):
@@ -61,13 +85,29 @@ def totals_dict(t: Totals) -> dict[str, int]:
 
 
 def ledger_row(line: LedgerLine) -> list[Any]:
-    return [line.id, line.engagement_ref, line.participant_ref, line.kind, line.category, line.earned_on.isoformat(),
-            line.quantity, pounds(line.gross_pence), pounds(line.amount_pence), line.status, line.budget_code or "",
-            line.route or "", line.reference or "", line.batch_ref or "", line.created_by, line.approved_by or "",
-            line.issued_at.date().isoformat() if line.issued_at else "",
-            line.statement_date.isoformat() if line.statement_date else "",
-            line.reconciled_at.date().isoformat() if line.reconciled_at else "", tax_year_label(line.tax_year),
-            line.reason or ""]
+    return [
+        line.id,
+        line.engagement_ref,
+        line.participant_ref,
+        line.kind,
+        line.category,
+        line.earned_on.isoformat(),
+        line.quantity,
+        pounds(line.gross_pence),
+        pounds(line.amount_pence),
+        line.status,
+        line.budget_code or "",
+        line.route or "",
+        line.reference or "",
+        line.batch_ref or "",
+        line.created_by,
+        line.approved_by or "",
+        line.issued_at.date().isoformat() if line.issued_at else "",
+        line.statement_date.isoformat() if line.statement_date else "",
+        line.reconciled_at.date().isoformat() if line.reconciled_at else "",
+        tax_year_label(line.tax_year),
+        line.reason or "",
+    ]
 
 
 def write_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
@@ -87,8 +127,16 @@ def write_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (amounts in pounds) for finance.")
 @json_option
 @click.pass_context
-def ledger(ctx: click.Context, engagement_ref: str | None, participant_ref: str | None, tax_year: int | None,
-           route: str | None, budget_code: str | None, as_csv: bool, as_json: bool) -> None:
+def ledger(
+    ctx: click.Context,
+    engagement_ref: str | None,
+    participant_ref: str | None,
+    tax_year: int | None,
+    route: str | None,
+    budget_code: str | None,
+    as_csv: bool,
+    as_json: bool,
+) -> None:
     """The payment ledger, one line per payment, with totals (from the ledger view).
 
     Example:
@@ -96,21 +144,42 @@ def ledger(ctx: click.Context, engagement_ref: str | None, participant_ref: str 
         panel pay ledger --engagement vested --csv
     """
     app = ctx.obj.app
-    lines = view_lines(ctx, engagement=app.resolve_engagement(engagement_ref) if engagement_ref else None,
-                       participant=app.resolve_participant(participant_ref) if participant_ref else None,
-                       tax_year=tax_year, route=route, budget_code=budget_code)
+    lines = view_lines(
+        ctx,
+        engagement=app.resolve_engagement(engagement_ref) if engagement_ref else None,
+        participant=app.resolve_participant(participant_ref) if participant_ref else None,
+        tax_year=tax_year,
+        route=route,
+        budget_code=budget_code,
+    )
     if as_csv:
         write_csv(LEDGER_COLUMNS, (ledger_row(line) for line in lines))
         return
     if as_json:
         echo_json({"lines": lines, "totals": totals_dict(totals(lines))})
         return
-    table("Ledger", ["payment", "engagement", "participant", "what", "earned", "amount", "status", "reference"],
-          [(str(l.id)[:8], l.engagement_ref, l.participant_ref, l.category if l.kind != "involvement_fee" else
-            l.quantity, l.earned_on, format_pence(l.amount_pence), l.status, l.reference or "") for l in lines])
+    table(
+        "Ledger",
+        ["payment", "engagement", "participant", "what", "earned", "amount", "status", "reference"],
+        [
+            (
+                str(l.id)[:8],
+                l.engagement_ref,
+                l.participant_ref,
+                l.category if l.kind != "involvement_fee" else l.quantity,
+                l.earned_on,
+                format_pence(l.amount_pence),
+                l.status,
+                l.reference or "",
+            )
+            for l in lines
+        ],
+    )
     t = totals(lines)
-    say(f"{t.lines} lines: accrued {format_pence(t.accrued)} = pending {format_pence(t.pending)} + approved "
-        f"{format_pence(t.approved)}; issued {format_pence(t.issued)}; reconciled {format_pence(t.reconciled)}")
+    say(
+        f"{t.lines} lines: accrued {format_pence(t.accrued)} = pending {format_pence(t.pending)} + approved "
+        f"{format_pence(t.approved)}; issued {format_pence(t.issued)}; reconciled {format_pence(t.reconciled)}"
+    )
 
 
 @click.command()
@@ -139,16 +208,37 @@ def outstanding(ctx: click.Context, engagement_ref: str | None, as_of: str | Non
     items: list[dict[str, Any]] = []
     for (engagement, participant, stage, reference), group in groups.items():
         since = min(_since(line) for line in group)
-        items.append({"engagement": engagement, "participant": participant, "stage": stage,
-                      "reference": reference or None, "lines": len(group),
-                      "amount_pence": sum(line.amount_pence for line in group), "age_days": (day - since).days,
-                      "payments": [line.id for line in group]})
+        items.append(
+            {
+                "engagement": engagement,
+                "participant": participant,
+                "stage": stage,
+                "reference": reference or None,
+                "lines": len(group),
+                "amount_pence": sum(line.amount_pence for line in group),
+                "age_days": (day - since).days,
+                "payments": [line.id for line in group],
+            }
+        )
     if as_json:
         echo_json(items)
         return
-    table("Outstanding payments", ["engagement", "participant", "stage", "reference", "lines", "amount", "age (days)"],
-          [(i["engagement"], i["participant"], i["stage"], i["reference"] or "", i["lines"],
-            format_pence(i["amount_pence"]), i["age_days"]) for i in items])
+    table(
+        "Outstanding payments",
+        ["engagement", "participant", "stage", "reference", "lines", "amount", "age (days)"],
+        [
+            (
+                i["engagement"],
+                i["participant"],
+                i["stage"],
+                i["reference"] or "",
+                i["lines"],
+                format_pence(i["amount_pence"]),
+                i["age_days"],
+            )
+            for i in items
+        ],
+    )
     say(f"{len(items)} groups, {format_pence(sum(i['amount_pence'] for i in items))} outstanding")
 
 
@@ -161,13 +251,23 @@ def _since(line: LedgerLine) -> date:
 @click.command("totals")
 @click.option("--participant", "participant_ref", default=None, help="Only this participant.")
 @click.option("--tax-year", type=TaxYear(), default=None, help="Only this UK tax year, e.g. 2026.")
-@click.option("--thresholds", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Thresholds JSON to use instead of the shipped one (dated limits).")
+@click.option(
+    "--thresholds",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Thresholds JSON to use instead of the shipped one (dated limits).",
+)
 @click.option("--over-only", is_flag=True, help="Only periods over a threshold.")
 @json_option
 @click.pass_context
-def totals_(ctx: click.Context, participant_ref: str | None, tax_year: int | None, thresholds: str | None,
-            over_only: bool, as_json: bool) -> None:
+def totals_(
+    ctx: click.Context,
+    participant_ref: str | None,
+    tax_year: int | None,
+    thresholds: str | None,
+    over_only: bool,
+    as_json: bool,
+) -> None:
     """Per-person income per UK tax year and per benefit week, against dated thresholds.
 
     Income is fees and vouchers (not expenses), counted when issued, or when earned if not yet issued.
@@ -183,9 +283,11 @@ def totals_(ctx: click.Context, participant_ref: str | None, tax_year: int | Non
     if as_json:
         echo_json(items)
         return
-    table("Income per person", ["participant", "period", "income", "lines", "over"],
-          [(i.participant_ref, i.label, format_pence(i.income_pence), i.lines, ", ".join(i.over) or "-")
-           for i in items])
+    table(
+        "Income per person",
+        ["participant", "period", "income", "lines", "over"],
+        [(i.participant_ref, i.label, format_pence(i.income_pence), i.lines, ", ".join(i.over) or "-") for i in items],
+    )
 
 
 @click.command()
@@ -208,21 +310,31 @@ def export(ctx: click.Context, key: str, tax_year: int | None, with_lines: bool)
     groups: dict[str, list[LedgerLine]] = {}
     for line in lines:
         groups.setdefault(group(line), []).append(line)
-    write_csv((key, *TOTAL_FIELDS), ([name, *(v if f == "lines" else pounds(v) for f, v in
-                                               totals_dict(totals(items)).items())]
-                                     for name, items in sorted(groups.items())))
+    write_csv(
+        (key, *TOTAL_FIELDS),
+        (
+            [name, *(v if f == "lines" else pounds(v) for f, v in totals_dict(totals(items)).items())]
+            for name, items in sorted(groups.items())
+        ),
+    )
 
 
 @click.command()
 @click.argument("statement", type=click.Path(exists=True, dir_okay=False))
 @click.option("--account", required=True, help="Name of the bank account the statement is for.")
-@click.option("--tolerance-days", type=click.IntRange(0, 30), default=3, show_default=True,
-              help="How far a statement date may be from the issue date when matching by amount.")
+@click.option(
+    "--tolerance-days",
+    type=click.IntRange(0, 30),
+    default=3,
+    show_default=True,
+    help="How far a statement date may be from the issue date when matching by amount.",
+)
 @click.option("--as-of", default=None, help="Age uncleared payments at this date; default the last statement date.")
 @json_option
 @click.pass_context
-def reconcile(ctx: click.Context, statement: str, account: str, tolerance_days: int, as_of: str | None,
-              as_json: bool) -> None:
+def reconcile(
+    ctx: click.Context, statement: str, account: str, tolerance_days: int, as_of: str | None, as_json: bool
+) -> None:
     """Match a bank statement CSV (date,amount,reference,payee) to issued payments and record the matches.
 
     By our reference first, then a batch reference, then amount with the date within the tolerance.
@@ -233,9 +345,13 @@ def reconcile(ctx: click.Context, statement: str, account: str, tolerance_days: 
         panel pay reconcile examples/statement.csv --account "community fund 12345678"
     """
     path = Path(statement)
-    report = Payments(ctx.obj.app).reconcile(path.read_text(encoding="utf-8-sig"), name=path.name, account=account,
-                                             tolerance_days=tolerance_days,
-                                             as_of=parse_day(as_of, "--as-of") if as_of else None)
+    report = Payments(ctx.obj.app).reconcile(
+        path.read_text(encoding="utf-8-sig"),
+        name=path.name,
+        account=account,
+        tolerance_days=tolerance_days,
+        as_of=parse_day(as_of, "--as-of") if as_of else None,
+    )
     if as_json:
         echo_json(report_dict(report))
         return
@@ -248,46 +364,111 @@ def _refs(payments: Any) -> str:
 
 def report_dict(r: Report) -> dict[str, Any]:
     return {
-        "account": r.account, "as_of": r.as_of, "recorded": r.recorded,
-        "matched": [{"line": m.line.number, "reference": _refs(m.payments),
-                     "participants": sorted({p.participant_ref for p in m.payments}), "amount_pence": m.amount_pence,
-                     "payments": [p.id for p in m.payments], "matched_by": m.matched_by, "new": m.new}
-                    for m in r.matched],
-        "unmatched": [{"line": s.number, "date": s.day, "amount_pence": s.amount_pence, "reference": s.reference,
-                       "payee": s.payee, "note": note} for s, note in r.unmatched],
-        "mismatches": [{"line": s.number, "reference": _refs(ps), "expected_pence": sum(p.amount_pence for p in ps),
-                        "statement_pence": s.amount_pence} for s, ps in r.mismatches],
-        "duplicates": [{"line": s.number, "reference": s.reference, "amount_pence": s.amount_pence, "note": note}
-                       for s, note in r.duplicates],
-        "not_cleared": [{"reference": _refs(ps), "participant": ps[0].participant_ref,
-                         "amount_pence": sum(p.amount_pence for p in ps), "lines": len(ps), "age_days": age}
-                        for ps, age in r.not_cleared],
+        "account": r.account,
+        "as_of": r.as_of,
+        "recorded": r.recorded,
+        "matched": [
+            {
+                "line": m.line.number,
+                "reference": _refs(m.payments),
+                "participants": sorted({p.participant_ref for p in m.payments}),
+                "amount_pence": m.amount_pence,
+                "payments": [p.id for p in m.payments],
+                "matched_by": m.matched_by,
+                "new": m.new,
+            }
+            for m in r.matched
+        ],
+        "unmatched": [
+            {
+                "line": s.number,
+                "date": s.day,
+                "amount_pence": s.amount_pence,
+                "reference": s.reference,
+                "payee": s.payee,
+                "note": note,
+            }
+            for s, note in r.unmatched
+        ],
+        "mismatches": [
+            {
+                "line": s.number,
+                "reference": _refs(ps),
+                "expected_pence": sum(p.amount_pence for p in ps),
+                "statement_pence": s.amount_pence,
+            }
+            for s, ps in r.mismatches
+        ],
+        "duplicates": [
+            {"line": s.number, "reference": s.reference, "amount_pence": s.amount_pence, "note": note}
+            for s, note in r.duplicates
+        ],
+        "not_cleared": [
+            {
+                "reference": _refs(ps),
+                "participant": ps[0].participant_ref,
+                "amount_pence": sum(p.amount_pence for p in ps),
+                "lines": len(ps),
+                "age_days": age,
+            }
+            for ps, age in r.not_cleared
+        ],
     }
 
 
 def render_report(r: Report) -> None:
-    say(f"Reconciled {r.account} as of {r.as_of}: {len(r.matched)} statement lines matched ({r.recorded} payment "
+    say(
+        f"Reconciled {r.account} as of {r.as_of}: {len(r.matched)} statement lines matched ({r.recorded} payment "
         f"lines newly reconciled), {len(r.unmatched)} unmatched, {len(r.mismatches)} amount mismatches, "
-        f"{len(r.duplicates)} duplicates, {len(r.not_cleared)} transfers issued but not cleared")
+        f"{len(r.duplicates)} duplicates, {len(r.not_cleared)} transfers issued but not cleared"
+    )
     data = report_dict(r)
     if r.matched:
-        table("Matched", ["line", "reference", "participants", "amount", "by", "new"],
-              [(m["line"], m["reference"], ", ".join(m["participants"]), format_pence(m["amount_pence"]),
-                m["matched_by"], "yes" if m["new"] else "no") for m in data["matched"]])
+        table(
+            "Matched",
+            ["line", "reference", "participants", "amount", "by", "new"],
+            [
+                (
+                    m["line"],
+                    m["reference"],
+                    ", ".join(m["participants"]),
+                    format_pence(m["amount_pence"]),
+                    m["matched_by"],
+                    "yes" if m["new"] else "no",
+                )
+                for m in data["matched"]
+            ],
+        )
     if r.unmatched:
-        table("Unmatched statement lines", ["line", "date", "amount", "reference", "note"],
-              [(s.number, s.day, format_pence(s.amount_pence), s.reference, note) for s, note in r.unmatched])
+        table(
+            "Unmatched statement lines",
+            ["line", "date", "amount", "reference", "note"],
+            [(s.number, s.day, format_pence(s.amount_pence), s.reference, note) for s, note in r.unmatched],
+        )
     if r.mismatches:
-        table("Amount mismatches", ["line", "reference", "expected", "statement"],
-              [(m["line"], m["reference"], format_pence(m["expected_pence"]), format_pence(m["statement_pence"]))
-               for m in data["mismatches"]])
+        table(
+            "Amount mismatches",
+            ["line", "reference", "expected", "statement"],
+            [
+                (m["line"], m["reference"], format_pence(m["expected_pence"]), format_pence(m["statement_pence"]))
+                for m in data["mismatches"]
+            ],
+        )
     if r.duplicates:
-        table("Duplicates", ["line", "reference", "amount", "note"],
-              [(s.number, s.reference, format_pence(s.amount_pence), note) for s, note in r.duplicates])
+        table(
+            "Duplicates",
+            ["line", "reference", "amount", "note"],
+            [(s.number, s.reference, format_pence(s.amount_pence), note) for s, note in r.duplicates],
+        )
     if r.not_cleared:
-        table("Issued but not cleared", ["reference", "participant", "amount", "age (days)"],
-              [(n["reference"], n["participant"], format_pence(n["amount_pence"]), n["age_days"])
-               for n in data["not_cleared"]])
+        table(
+            "Issued but not cleared",
+            ["reference", "participant", "amount", "age (days)"],
+            [
+                (n["reference"], n["participant"], format_pence(n["amount_pence"]), n["age_days"])
+                for n in data["not_cleared"]
+            ],
+        )
 
 
 def register(group: click.Group) -> None:

@@ -25,21 +25,33 @@ def rate_card() -> None:
 @click.argument("name")
 @click.option("--unit", type=click.Choice(UNITS), required=True, help="What the amount pays for.")
 @click.option("--amount", required=True, help="Amount per unit in pounds, e.g. 350.00.")
-@click.option("--hours-per-day", type=click.IntRange(1, 24), default=6, show_default=True,
-              help="For an hour rate: the hours a full-day session counts.")
+@click.option(
+    "--hours-per-day",
+    type=click.IntRange(1, 24),
+    default=6,
+    show_default=True,
+    help="For an hour rate: the hours a full-day session counts.",
+)
 @by_option()
 @at_option
 @pass_payments
-def rate_card_set(payments: Payments, name: str, unit: str, amount: str, hours_per_day: int, by: str,
-                  at: datetime | None) -> None:
+def rate_card_set(
+    payments: Payments, name: str, unit: str, amount: str, hours_per_day: int, by: str, at: datetime | None
+) -> None:
     """Publish a rate card, or revise it (each revision is a new version).
 
     Example:
 
         panel pay rate-card set involve-day --unit day --amount 350.00 --by finance.lee
     """
-    version = payments.publish_rate_card(name=name, unit=unit, amount_pence=pence_from_text(amount, "--amount"),
-                                         by=by, hours_per_day=hours_per_day, at=at)
+    version = payments.publish_rate_card(
+        name=name,
+        unit=unit,
+        amount_pence=pence_from_text(amount, "--amount"),
+        by=by,
+        hours_per_day=hours_per_day,
+        at=at,
+    )
     say(f"Rate card {name} version {version}: {format_pence(pence_from_text(amount))} per {unit}")
 
 
@@ -59,9 +71,14 @@ def rate_card_show(payments: Payments, name: str, as_json: bool) -> None:
     if as_json:
         echo_json({"name": card.name, "versions": versions})
         return
-    table(f"Rate card {card.name}", ["version", "unit", "amount", "hours/day", "by", "at"],
-          [(v["version"], v["unit"], format_pence(v["amount_pence"]), v["hours_per_day"], v["by"],
-            v["at"].isoformat()) for v in versions])
+    table(
+        f"Rate card {card.name}",
+        ["version", "unit", "amount", "hours/day", "by", "at"],
+        [
+            (v["version"], v["unit"], format_pence(v["amount_pence"]), v["hours_per_day"], v["by"], v["at"].isoformat())
+            for v in versions
+        ],
+    )
 
 
 @rate_card.command("assign")
@@ -71,8 +88,9 @@ def rate_card_show(payments: Payments, name: str, as_json: bool) -> None:
 @by_option()
 @at_option
 @pass_payments
-def rate_card_assign(payments: Payments, name: str, engagement_ref: str, version: int | None, by: str,
-                     at: datetime | None) -> None:
+def rate_card_assign(
+    payments: Payments, name: str, engagement_ref: str, version: int | None, by: str, at: datetime | None
+) -> None:
     """Make an engagement pay a rate card version (otherwise it pays its own day rate).
 
     Example:
@@ -81,8 +99,10 @@ def rate_card_assign(payments: Payments, name: str, engagement_ref: str, version
     """
     eid = payments.app.resolve_engagement(engagement_ref)
     rate = payments.assign_rate_card(eid, name=name, version=version, by=by, at=at)
-    say(f"{engagement_ref} pays rate card {name} version {rate['version']}: "
-        f"{format_pence(rate['amount_pence'])} per {rate['unit']}")
+    say(
+        f"{engagement_ref} pays rate card {name} version {rate['version']}: "
+        f"{format_pence(rate['amount_pence'])} per {rate['unit']}"
+    )
 
 
 @click.group()
@@ -94,13 +114,18 @@ def budget() -> None:
 @click.argument("engagement_ref")
 @click.option("--code", required=True, help="Budget (cost centre) code for finance.")
 @click.option("--amount", required=True, help="Budget in pounds, e.g. 15000.00.")
-@click.option("--four-eyes-above", default="0", show_default=True,
-              help="Payments above this (pounds) need an approver other than their creator.")
+@click.option(
+    "--four-eyes-above",
+    default="0",
+    show_default=True,
+    help="Payments above this (pounds) need an approver other than their creator.",
+)
 @by_option()
 @at_option
 @pass_payments
-def budget_set(payments: Payments, engagement_ref: str, code: str, amount: str, four_eyes_above: str, by: str,
-               at: datetime | None) -> None:
+def budget_set(
+    payments: Payments, engagement_ref: str, code: str, amount: str, four_eyes_above: str, by: str, at: datetime | None
+) -> None:
     """Set an engagement's budget; approvals that would exceed it stop with a warning.
 
     Example:
@@ -108,10 +133,18 @@ def budget_set(payments: Payments, engagement_ref: str, code: str, amount: str, 
         panel pay budget set vested --code CE-2026-VES --amount 15000.00 --by finance.lee
     """
     eid = payments.app.resolve_engagement(engagement_ref)
-    payments.set_budget(eid, code=code, amount_pence=pence_from_text(amount, "--amount"),
-                        four_eyes_above_pence=pence_from_text(four_eyes_above, "--four-eyes-above"), by=by, at=at)
-    say(f"Budget of {engagement_ref}: {format_pence(pence_from_text(amount))} on code {code}; four-eyes above "
-        f"{format_pence(pence_from_text(four_eyes_above))}")
+    payments.set_budget(
+        eid,
+        code=code,
+        amount_pence=pence_from_text(amount, "--amount"),
+        four_eyes_above_pence=pence_from_text(four_eyes_above, "--four-eyes-above"),
+        by=by,
+        at=at,
+    )
+    say(
+        f"Budget of {engagement_ref}: {format_pence(pence_from_text(amount))} on code {code}; four-eyes above "
+        f"{format_pence(pence_from_text(four_eyes_above))}"
+    )
 
 
 @click.group()
@@ -127,8 +160,15 @@ def voucher() -> None:
 @by_option()
 @at_option
 @pass_payments
-def voucher_add(payments: Payments, participant_ref: str, engagement_ref: str, code: str, face_value: str, by: str,
-                at: datetime | None) -> None:
+def voucher_add(
+    payments: Payments,
+    participant_ref: str,
+    engagement_ref: str,
+    code: str,
+    face_value: str,
+    by: str,
+    at: datetime | None,
+) -> None:
     """Add a voucher payment (income, like a fee); approve and issue it with --route voucher.
 
     Example:
@@ -136,8 +176,14 @@ def voucher_add(payments: Payments, participant_ref: str, engagement_ref: str, c
         panel pay voucher add VES-005 --engagement vested --code GV-7781 --face-value 25.00 --by coordinator.sam
     """
     app = payments.app
-    line = payments.add_voucher(app.resolve_engagement(engagement_ref), app.resolve_participant(participant_ref),
-                                code=code, face_value_pence=pence_from_text(face_value, "--face-value"), by=by, at=at)
+    line = payments.add_voucher(
+        app.resolve_engagement(engagement_ref),
+        app.resolve_participant(participant_ref),
+        code=code,
+        face_value_pence=pence_from_text(face_value, "--face-value"),
+        by=by,
+        at=at,
+    )
     say(f"Voucher {code} ({format_pence(pence_from_text(face_value))}) for {participant_ref}: payment {line}")
 
 
@@ -148,8 +194,9 @@ def voucher_add(payments: Payments, participant_ref: str, engagement_ref: str, c
 @click.option("--by", default=None, help="Staff member cancelling (needed for cancelled).")
 @at_option
 @pass_payments
-def voucher_status(payments: Payments, payment_ref: str, state: str, reason: str | None, by: str | None,
-                   at: datetime | None) -> None:
+def voucher_status(
+    payments: Payments, payment_ref: str, state: str, reason: str | None, by: str | None, at: datetime | None
+) -> None:
     """Record a voucher as redeemed, expired or cancelled (cancel only if not redeemed).
 
     Example:
@@ -165,7 +212,6 @@ def voucher_status(payments: Payments, payment_ref: str, state: str, reason: str
     pid = payments.resolve(payment_ref)
     payments.change(pid, actions[state])
     say(f"Voucher payment {pid} {state}")
-
 
 
 def register(group: click.Group) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -41,8 +41,14 @@ def run_with_progress(proj: Any, action: Any, show: bool = True, *args: Any) -> 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task(action.__name__.replace("_", "-") + " views", total=None)
 
         def tick(done: int, total: int) -> None:
@@ -52,7 +58,7 @@ def run_with_progress(proj: Any, action: Any, show: bool = True, *args: Any) -> 
 
 
 def _now(at: datetime | None) -> datetime:
-    return at or datetime.now(timezone.utc)
+    return at or datetime.now(UTC)
 
 
 def _pct(value: float | None) -> str:
@@ -83,16 +89,35 @@ def status(ctx: click.Context, as_json: bool) -> None:
     """
     rows = projector(ctx, catch_up=False).status()
     if as_json:
-        echo_json([{"view": s.name, "generation": s.generation, "position": s.position, "head": s.head,
-                    "lag": s.lag, "rebuilding": s.building} for s in rows])
+        echo_json(
+            [
+                {
+                    "view": s.name,
+                    "generation": s.generation,
+                    "position": s.position,
+                    "head": s.head,
+                    "lag": s.lag,
+                    "rebuilding": s.building,
+                }
+                for s in rows
+            ]
+        )
         return
-    table(None, ["view", "generation", "position", "head", "lag", "rebuilding"],
-          [(s.name, s.generation, s.position, s.head, s.lag, s.building or "") for s in rows])
+    table(
+        None,
+        ["view", "generation", "position", "head", "lag", "rebuilding"],
+        [(s.name, s.generation, s.position, s.head, s.lag, s.building or "") for s in rows],
+    )
 
 
 def batch_option(default: int) -> Any:
-    return click.option("--batch", type=click.IntRange(100, 100_000), default=default, show_default=True,
-                        help="Events per transaction (larger is faster on SQLite but holds its write lock longer).")
+    return click.option(
+        "--batch",
+        type=click.IntRange(100, 100_000),
+        default=default,
+        show_default=True,
+        help="Events per transaction (larger is faster on SQLite but holds its write lock longer).",
+    )
 
 
 @projections.command("catch-up")
@@ -114,9 +139,13 @@ def catch_up(ctx: click.Context, batch: int) -> None:
 @projections.command()
 @click.argument("view", required=False)
 @batch_option(20000)
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Processes for the bulk load (default: one per CPU, at most 4; only used from "
-                   "50,000 events per process up; 1 keeps it in this process).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes for the bulk load (default: one per CPU, at most 4; only used from "
+    "50,000 events per process up; 1 keeps it in this process).",
+)
 @click.pass_context
 def rebuild(ctx: click.Context, view: str | None, batch: int, workers: int | None) -> None:
     """Rebuild one view (or all) from the first event, then switch readers to it.
@@ -140,21 +169,39 @@ def rebuild(ctx: click.Context, view: str | None, batch: int, workers: int | Non
 # -- reach ---------------------------------------------------------------------------------
 @click.command()
 @click.option("--engagement", "engagement_ref", default=None, help="Only this engagement's invitations.")
-@click.option("--targets", type=click.Path(dir_okay=False), default=None,
-              help="CSV of category,value,share (e.g. census shares), see examples/population.csv.")
+@click.option(
+    "--targets",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="CSV of category,value,share (e.g. census shares), see examples/population.csv.",
+)
 @click.option("--by", "by", required=True, help="Attributes to break down by, comma-separated.")
 @click.option("--from", "since", type=WHEN, default=None, help="Start of the window (ISO 8601).")
 @click.option("--to", "until", type=WHEN, default=None, help="End of the window; default now.")
-@click.option("--stage", type=click.Choice(["registered", "pool", "invited", "selected", "attended"]),
-              default=None, help="Stage compared with the targets (default attended per engagement, else registered).")
+@click.option(
+    "--stage",
+    type=click.Choice(["registered", "pool", "invited", "selected", "attended"]),
+    default=None,
+    help="Stage compared with the targets (default attended per engagement, else registered).",
+)
 @click.option("--plus", multiple=True, help="A PLUS group as a rule, e.g. 'ethnicity in Black,Asian'; repeatable.")
 @json_option
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV for spreadsheets.")
 @click.option("--chart", type=click.Path(dir_okay=False), default=None, help="Write a PNG chart here.")
 @click.pass_context
-def reach(ctx: click.Context, engagement_ref: str | None, targets: str | None, by: str, since: datetime | None,
-          until: datetime | None, stage: str | None, plus: tuple[str, ...], as_json: bool, as_csv: bool,
-          chart: str | None) -> None:
+def reach(
+    ctx: click.Context,
+    engagement_ref: str | None,
+    targets: str | None,
+    by: str,
+    since: datetime | None,
+    until: datetime | None,
+    stage: str | None,
+    plus: tuple[str, ...],
+    as_json: bool,
+    as_csv: bool,
+    chart: str | None,
+) -> None:
     """Who we reach at each stage, by attribute, compared with the population we serve.
 
     Under-reached groups come first; Core20 (IMD deciles 1-2) and PLUS groups are flagged.
@@ -171,9 +218,18 @@ def reach(ctx: click.Context, engagement_ref: str | None, targets: str | None, b
     eid = app.resolve_engagement(engagement_ref) if engagement_ref else None
     details = app.engagement(eid) if eid else None
     rules = app.engagement_aggregate(eid).rules if eid else []
-    report = reach_report(proj, by=by.split(","), targets=read_targets(targets) if targets else None,
-                          engagement=eid, engagement_ref=details.ref if details else None, since=since,
-                          until=_now(until), stage=stage, plus=plus, eligibility=rules)
+    report = reach_report(
+        proj,
+        by=by.split(","),
+        targets=read_targets(targets) if targets else None,
+        engagement=eid,
+        engagement_ref=details.ref if details else None,
+        since=since,
+        until=_now(until),
+        stage=stage,
+        plus=plus,
+        eligibility=rules,
+    )
     if chart:
         from projections.charts import reach_chart
 
@@ -181,9 +237,19 @@ def reach(ctx: click.Context, engagement_ref: str | None, targets: str | None, b
     if as_json:
         echo_json(report)
         return
-    rep = [(r.category, r.value, r.count, _pct(r.share), _pct(r.target),
-            "" if r.ratio is None else f"{r.ratio:.2f}", "" if r.gap is None else f"{100 * r.gap:+.1f}",
-            " ".join(r.flags)) for r in report.representation]
+    rep = [
+        (
+            r.category,
+            r.value,
+            r.count,
+            _pct(r.share),
+            _pct(r.target),
+            "" if r.ratio is None else f"{r.ratio:.2f}",
+            "" if r.gap is None else f"{100 * r.gap:+.1f}",
+            " ".join(r.flags),
+        )
+        for r in report.representation
+    ]
     if as_csv:
         if targets:
             _write_csv(["category", "value", "count", "share", "target", "ratio", "gap_points", "flags"], rep)
@@ -192,12 +258,18 @@ def reach(ctx: click.Context, engagement_ref: str | None, targets: str | None, b
         return
     scope = f"engagement {report.engagement}" if report.engagement else "whole panel"
     window = f"{report.since.date() if report.since else 'start'} to {report.until.date()}"
-    table(f"Reach by {', '.join(report.by)} ({scope}, {window})", [*report.by, *STAGES],
-          [[g[k] for k in [*report.by, *STAGES]] for g in report.groups]
-          + [["total", *([""] * (len(report.by) - 1)), *(report.totals[s] for s in STAGES)]])
+    table(
+        f"Reach by {', '.join(report.by)} ({scope}, {window})",
+        [*report.by, *STAGES],
+        [[g[k] for k in [*report.by, *STAGES]] for g in report.groups]
+        + [["total", *([""] * (len(report.by) - 1)), *(report.totals[s] for s in STAGES)]],
+    )
     if targets or plus:
-        table(f"Representation of '{report.stage}' against targets (under-reached first)",
-              ["category", "value", "count", "share", "target", "ratio", "gap (pts)", "flags"], rep)
+        table(
+            f"Representation of '{report.stage}' against targets (under-reached first)",
+            ["category", "value", "count", "share", "target", "ratio", "gap (pts)", "flags"],
+            rep,
+        )
     for note in report.notes:
         say(f"Note: {note}")
     if chart:

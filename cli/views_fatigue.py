@@ -23,8 +23,9 @@ def _refs(ctx: click.Context) -> dict[str, str]:
 @click.option("--csv", "as_csv", is_flag=True, help="Print every person's figures as CSV.")
 @click.option("--chart", type=click.Path(dir_okay=False), default=None, help="Write a PNG chart here.")
 @click.pass_context
-def fatigue(ctx: click.Context, at: datetime | None, limit: int, as_json: bool, as_csv: bool,
-            chart: str | None) -> None:
+def fatigue(
+    ctx: click.Context, at: datetime | None, limit: int, as_json: bool, as_csv: bool, chart: str | None
+) -> None:
     """Who we keep asking: invitations and attendance per person, and how concentrated they are.
 
     Example:
@@ -43,22 +44,48 @@ def fatigue(ctx: click.Context, at: datetime | None, limit: int, as_json: bool, 
     if as_json:
         echo_json(report)
         return
-    header = ["participant", "engagements attended", *(f"invited {d}d" for d in WINDOWS),
-              *(f"accepted {d}d" for d in WINDOWS), *(f"attended {d}d" for d in WINDOWS), "days since last"]
-    rows = [[p.ref or p.participant_id, p.participations, *(p.invitations[d] for d in WINDOWS),
-             *(p.acceptances[d] for d in WINDOWS), *(p.attendances[d] for d in WINDOWS),
-             "" if p.days_since_last is None else p.days_since_last] for p in report.people]
+    header = [
+        "participant",
+        "engagements attended",
+        *(f"invited {d}d" for d in WINDOWS),
+        *(f"accepted {d}d" for d in WINDOWS),
+        *(f"attended {d}d" for d in WINDOWS),
+        "days since last",
+    ]
+    rows = [
+        [
+            p.ref or p.participant_id,
+            p.participations,
+            *(p.invitations[d] for d in WINDOWS),
+            *(p.acceptances[d] for d in WINDOWS),
+            *(p.attendances[d] for d in WINDOWS),
+            "" if p.days_since_last is None else p.days_since_last,
+        ]
+        for p in report.people
+    ]
     if as_csv:
         _write_csv(header, rows)
         return
-    say(f"Panel of {report.population} people, {report.participations} participations: the most active 10% "
-        f"hold {100 * report.top10_share:.1f}% of them; Gini coefficient {report.gini:.2f}")
-    short = ["participant", "engagements attended", "invited 90d", "invited 365d", "attended 365d",
-             "days since last"]
-    table(f"Usual suspects ({len(report.usual_suspects)}: top 10% with 2+ engagements)", short,
-          [[p.ref or p.participant_id, p.participations, p.invitations[90], p.invitations[365],
-            p.attendances[365], "" if p.days_since_last is None else p.days_since_last]
-           for p in report.usual_suspects[:limit]])
+    say(
+        f"Panel of {report.population} people, {report.participations} participations: the most active 10% "
+        f"hold {100 * report.top10_share:.1f}% of them; Gini coefficient {report.gini:.2f}"
+    )
+    short = ["participant", "engagements attended", "invited 90d", "invited 365d", "attended 365d", "days since last"]
+    table(
+        f"Usual suspects ({len(report.usual_suspects)}: top 10% with 2+ engagements)",
+        short,
+        [
+            [
+                p.ref or p.participant_id,
+                p.participations,
+                p.invitations[90],
+                p.invitations[365],
+                p.attendances[365],
+                "" if p.days_since_last is None else p.days_since_last,
+            ]
+            for p in report.usual_suspects[:limit]
+        ],
+    )
     if chart:
         say(f"Chart written to {chart}")
 
@@ -74,8 +101,13 @@ def rules() -> None:
 @click.option("--max-per-year", type=int, default=None, help="At most this many engagements in 12 months.")
 @click.option("--set-by", default=None, help="Who set the rules.")
 @click.pass_context
-def rules_set(ctx: click.Context, engagement_ref: str | None, cooldown_days: int | None,
-              max_per_year: int | None, set_by: str | None) -> None:
+def rules_set(
+    ctx: click.Context,
+    engagement_ref: str | None,
+    cooldown_days: int | None,
+    max_per_year: int | None,
+    set_by: str | None,
+) -> None:
     """Set fatigue rules; `panel invite` and the draw enforce them (override with --override-reason).
 
     Example:
@@ -103,8 +135,9 @@ def rules_show(ctx: click.Context, as_json: bool) -> None:
     rows: list[tuple[str, Any, Any, str]] = [("(global)", *_cells(app.fatigue_rules(None)))]
     rows += [(e.ref, *_cells(app.fatigue_rules(e.id))) for e in app.engagements() if e.closed_at is None]
     if as_json:
-        echo_json([{"scope": r[0], "cooldown_days": r[1] or None, "max_per_year": r[2] or None, "rule": r[3]}
-                   for r in rows])
+        echo_json(
+            [{"scope": r[0], "cooldown_days": r[1] or None, "max_per_year": r[2] or None, "rule": r[3]} for r in rows]
+        )
         return
     table("Fatigue rules in force", ["scope", "cooldown days", "max per year"], [r[:3] for r in rows])
 
@@ -136,11 +169,18 @@ def simulate(ctx: click.Context, cooldown_days: int | None, max_per_year: int | 
         echo_json(result)
         return
     refs = _refs(ctx)
-    say(f"Rule: {result.rules.describe()}. Of {result.invitations} past invitations, "
-        f"{len(result.exclusions)} would have been refused ({result.people} {'person' if result.people == 1 else 'people'}).")
-    table(None, ["invited on", "participant", "engagement", "why"],
-          [(e.invited_at.date(), e.ref or e.participant_id, refs.get(e.engagement_id, e.engagement_id), e.reason)
-           for e in result.exclusions])
+    say(
+        f"Rule: {result.rules.describe()}. Of {result.invitations} past invitations, "
+        f"{len(result.exclusions)} would have been refused ({result.people} {'person' if result.people == 1 else 'people'})."
+    )
+    table(
+        None,
+        ["invited on", "participant", "engagement", "why"],
+        [
+            (e.invited_at.date(), e.ref or e.participant_id, refs.get(e.engagement_id, e.engagement_id), e.reason)
+            for e in result.exclusions
+        ],
+    )
 
 
 @click.command()
@@ -160,7 +200,10 @@ def report(ctx: click.Context, at: datetime | None, as_json: bool) -> None:
     if as_json:
         echo_json(result)
         return
-    table(f"Active consent at {result.at.isoformat(timespec='minutes')}", ["purpose", "people"],
-          sorted(result.active.items()))
+    table(
+        f"Active consent at {result.at.isoformat(timespec='minutes')}",
+        ["purpose", "people"],
+        sorted(result.active.items()),
+    )
     say(f"In the pool (panel_membership and contact, not left or erased): {result.pool}")
     table("Grants and withdrawals by month", ["month", "purpose", "granted", "withdrawn"], result.months)

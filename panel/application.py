@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -66,7 +66,7 @@ class SignUp:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _sealed(pid: UUID, s: SignUp, key: bytes) -> str:
@@ -78,9 +78,15 @@ def _signup_events(pid: UUID, s: SignUp, key: bytes) -> list[Any]:
     """The events of one new sign-up, its personal data sealed under ``key`` (the bulk path)."""
     at = s.at or now()
     return Participant.sign_up(
-        id=pid, source=s.source, external_ref=s.ref, channel=s.channel, captured_by=s.captured_by,
-        at=at, sealed=_sealed(pid, s, key),
-        consents=[(c.purpose, c.notice_version, c.method, c.captured_by, c.at or at) for c in s.consents])
+        id=pid,
+        source=s.source,
+        external_ref=s.ref,
+        channel=s.channel,
+        captured_by=s.captured_by,
+        at=at,
+        sealed=_sealed(pid, s, key),
+        consents=[(c.purpose, c.notice_version, c.method, c.captured_by, c.at or at) for c in s.consents],
+    )
 
 
 class PanelApp(Application[UUID]):
@@ -161,9 +167,13 @@ class PanelApp(Application[UUID]):
         self._save_new([(pid, signup)])
         return pid
 
-    def register_many(self, signups: Sequence[SignUp], batch: int = 2500,
-                      progress: Callable[[int], None] | None = None,
-                      history: Callable[[Participant, SignUp], None] | None = None) -> tuple[int, int, int]:
+    def register_many(
+        self,
+        signups: Sequence[SignUp],
+        batch: int = 2500,
+        progress: Callable[[int], None] | None = None,
+        history: Callable[[Participant, SignUp], None] | None = None,
+    ) -> tuple[int, int, int]:
         """Register sign-ups in atomic batches, skipping those already present (idempotent).
 
         ``history`` may apply further commands to each new participant before the batch is saved
@@ -177,7 +187,7 @@ class PanelApp(Application[UUID]):
         created = unchanged = events = 0
         seen: set[UUID] = set()
         for start in range(0, len(signups), batch):
-            chunk = signups[start:start + batch]
+            chunk = signups[start : start + batch]
             fresh = self._fresh_items(chunk, seen)
             seen.update(pid for pid, _ in fresh)
             unchanged += len(chunk) - len(fresh)
@@ -202,8 +212,9 @@ class PanelApp(Application[UUID]):
             self._sources_noted |= new_sources
         return self.keys.ensure_keys(pid for pid, _ in items)
 
-    def _save_new(self, items: list[tuple[UUID, SignUp]],
-                  history: Callable[[Participant, SignUp], None] | None = None) -> int:
+    def _save_new(
+        self, items: list[tuple[UUID, SignUp]], history: Callable[[Participant, SignUp], None] | None = None
+    ) -> int:
         keys = self._keys_for(items)
         pending: list[Any] = []
         for pid, s in items:
@@ -211,11 +222,23 @@ class PanelApp(Application[UUID]):
                 pending.extend(_signup_events(pid, s, keys[pid]))
                 continue
             at = s.at or now()
-            participant = Participant.register(id=pid, source=s.source, external_ref=s.ref, channel=s.channel,
-                                               captured_by=s.captured_by, at=at, sealed=_sealed(pid, s, keys[pid]))
+            participant = Participant.register(
+                id=pid,
+                source=s.source,
+                external_ref=s.ref,
+                channel=s.channel,
+                captured_by=s.captured_by,
+                at=at,
+                sealed=_sealed(pid, s, keys[pid]),
+            )
             for c in s.consents:
-                participant.grant_consent(purpose=c.purpose, notice_version=c.notice_version, method=c.method,
-                                          captured_by=c.captured_by, at=c.at or at)
+                participant.grant_consent(
+                    purpose=c.purpose,
+                    notice_version=c.notice_version,
+                    method=c.method,
+                    captured_by=c.captured_by,
+                    at=c.at or at,
+                )
             history(participant, s)
             pending.extend(participant.collect_events())
         self._write_events([self.mapper.to_stored_event(e) for e in pending])
@@ -240,39 +263,69 @@ class PanelApp(Application[UUID]):
         found: set[UUID] = set()
         with self.recorder.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
             if self.dialect != "sqlite":  # one query, the ids as one binary uuid[] (no text escaping)
-                c.execute(f'SELECT originator_id FROM "{self.recorder.datastore.schema}"."{table}" '  # type: ignore[attr-defined]
-                          "WHERE originator_version = 1 AND originator_id = ANY(%b)", (list(ids),))
+                c.execute(
+                    f'SELECT originator_id FROM "{self.recorder.datastore.schema}"."{table}" '  # type: ignore[attr-defined]
+                    "WHERE originator_version = 1 AND originator_id = ANY(%b)",
+                    (list(ids),),
+                )
                 return {row["originator_id"] for row in c.fetchall()}
             values = [pid.hex for pid in ids]
             for start in range(0, len(values), 500):
-                chunk = values[start:start + 500]
-                c.execute(f"SELECT originator_id FROM {table} WHERE originator_version = 1 AND "
-                          f"originator_id IN ({','.join('?' * len(chunk))})", chunk)
+                chunk = values[start : start + 500]
+                c.execute(
+                    f"SELECT originator_id FROM {table} WHERE originator_version = 1 AND "
+                    f"originator_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
                 found.update(UUID(row["originator_id"]) for row in c.fetchall())
         return found
 
     # -- commands on one participant -------------------------------------------------------
-    def update_personal(self, pid: UUID, *, personal: dict[str, str], attributes: dict[str, str],
-                        captured_by: str | None, at: datetime | None = None) -> None:
+    def update_personal(
+        self,
+        pid: UUID,
+        *,
+        personal: dict[str, str],
+        attributes: dict[str, str],
+        captured_by: str | None,
+        at: datetime | None = None,
+    ) -> None:
         key = self._key(pid)
-        data = {"personal": {k: v for k, v in personal.items() if k in PERSONAL_FIELDS and v},
-                "attributes": normalise_attributes(attributes)}
+        data = {
+            "personal": {k: v for k, v in personal.items() if k in PERSONAL_FIELDS and v},
+            "attributes": normalise_attributes(attributes),
+        }
         if not data["personal"] and not data["attributes"]:
             raise ValidationError("nothing to update: pass --attr key=value or a contact option")
-        self._change(pid, lambda p: p.update_attributes(sealed=seal(key, pid, data), captured_by=captured_by,
-                                                        at=at or now()))
+        self._change(
+            pid, lambda p: p.update_attributes(sealed=seal(key, pid, data), captured_by=captured_by, at=at or now())
+        )
 
     def grant_consent(self, pid: UUID, spec: ConsentSpec) -> bool:
-        return self._change(pid, lambda p: p.grant_consent(
-            purpose=spec.purpose, notice_version=spec.notice_version, method=spec.method,
-            captured_by=spec.captured_by, at=spec.at or now()))
+        return self._change(
+            pid,
+            lambda p: p.grant_consent(
+                purpose=spec.purpose,
+                notice_version=spec.notice_version,
+                method=spec.method,
+                captured_by=spec.captured_by,
+                at=spec.at or now(),
+            ),
+        )
 
-    def withdraw_consent(self, pid: UUID, purpose: str, captured_by: str | None = None,
-                         at: datetime | None = None) -> None:
+    def withdraw_consent(
+        self, pid: UUID, purpose: str, captured_by: str | None = None, at: datetime | None = None
+    ) -> None:
         self._change(pid, lambda p: p.withdraw_consent(purpose=purpose, captured_by=captured_by, at=at or now()))
 
-    def invite(self, eid: UUID, pids: Iterable[UUID], at: datetime | None = None, draw_id: UUID | None = None,
-               override_reason: str | None = None) -> int:
+    def invite(
+        self,
+        eid: UUID,
+        pids: Iterable[UUID],
+        at: datetime | None = None,
+        draw_id: UUID | None = None,
+        override_reason: str | None = None,
+    ) -> int:
         """Invite several people at once: all are checked first, then saved in one transaction."""
         engagement = self._engagement(eid)
         engagement.require_open()
@@ -297,8 +350,7 @@ class PanelApp(Application[UUID]):
 
     def attend(self, eid: UUID, pid: UUID, day: date, *, half_day: bool = False, at: datetime | None = None) -> None:
         self._engagement(eid).require_session(day)
-        self._change(pid, lambda p: p.attend(engagement_id=eid, session_date=day, half_day=half_day,
-                                             at=at or now()))
+        self._change(pid, lambda p: p.attend(engagement_id=eid, session_date=day, half_day=half_day, at=at or now()))
 
     def record_no_show(self, eid: UUID, pid: UUID, day: date, at: datetime | None = None) -> None:
         self._engagement(eid).require_session(day)
@@ -358,8 +410,20 @@ class PanelApp(Application[UUID]):
 
     def engagement(self, eid: UUID) -> EngagementDetails:
         e = self._engagement(eid)
-        return EngagementDetails(e.id, e.ref, e.name, e.purpose, e.kind, list(e.sessions), e.day_rate_pence,
-                                 e.target_size, list(e.eligibility), e.cooldown_days, e.opened_at, e.closed_at)
+        return EngagementDetails(
+            e.id,
+            e.ref,
+            e.name,
+            e.purpose,
+            e.kind,
+            list(e.sessions),
+            e.day_rate_pence,
+            e.target_size,
+            list(e.eligibility),
+            e.cooldown_days,
+            e.opened_at,
+            e.closed_at,
+        )
 
     def engagements(self) -> list[EngagementDetails]:
         return [self.engagement(eid) for eid in self._originators(OPENED_TOPIC)]
@@ -381,8 +445,7 @@ class PanelApp(Application[UUID]):
     def _originators(self, topic: str) -> Iterator[UUID]:
         start = None
         while True:
-            page = self.recorder.select_notifications(start=start, limit=1000, topics=[topic],
-                                                      inclusive_of_start=False)
+            page = self.recorder.select_notifications(start=start, limit=1000, topics=[topic], inclusive_of_start=False)
             for n in page:
                 yield n.originator_id  # type: ignore[misc]
             if len(page) < 1000:
@@ -391,12 +454,32 @@ class PanelApp(Application[UUID]):
 
     # -- helpers ---------------------------------------------------------------------------
     def _details(self, p: Participant) -> ParticipantDetails:
-        records = [ParticipationRecord(UUID(eid), r["status"], r["invited_at"], r["draw_id"],
-                                       [tuple(a) for a in r["attended"]], list(r["no_shows"]), r["reason"])
-                   for eid, r in p.participations.items()]
-        return ParticipantDetails(p.id, p.external_ref, p.source, p.channel, p.captured_by, p.registered_at,
-                                  self.personal_data(p), p.consent_history(), records, p.left_panel_at,
-                                  p.erased_at, p.version)
+        records = [
+            ParticipationRecord(
+                UUID(eid),
+                r["status"],
+                r["invited_at"],
+                r["draw_id"],
+                [tuple(a) for a in r["attended"]],
+                list(r["no_shows"]),
+                r["reason"],
+            )
+            for eid, r in p.participations.items()
+        ]
+        return ParticipantDetails(
+            p.id,
+            p.external_ref,
+            p.source,
+            p.channel,
+            p.captured_by,
+            p.registered_at,
+            self.personal_data(p),
+            p.consent_history(),
+            records,
+            p.left_panel_at,
+            p.erased_at,
+            p.version,
+        )
 
     def _key(self, pid: UUID) -> bytes:
         participant = self._participant(pid)
@@ -444,8 +527,15 @@ class PanelApp(Application[UUID]):
         raise ConcurrentUpdateError("the record kept changing under concurrent writers: try the command again")
 
     # -- consultation fatigue (rules are FatiguePolicy aggregates; evaluation is panel.fatigue) ----
-    def set_fatigue_rules(self, engagement_id: UUID | None, *, cooldown_days: int | None,
-                          max_per_year: int | None, set_by: str | None = None, at: datetime | None = None) -> None:
+    def set_fatigue_rules(
+        self,
+        engagement_id: UUID | None,
+        *,
+        cooldown_days: int | None,
+        max_per_year: int | None,
+        set_by: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
         """Set the global rules (engagement_id None) or one engagement's rules, recorded as an event."""
         from panel.domain.policy import FatiguePolicy, policy_id
 
@@ -457,8 +547,7 @@ class PanelApp(Application[UUID]):
                 policy = self.repository.get(policy_id(engagement_id))
             except AggregateNotFoundError:
                 policy = FatiguePolicy.start(engagement_id)
-            policy.set_rules(cooldown_days=cooldown_days, max_per_year=max_per_year, set_by=set_by,
-                             at=at or now())
+            policy.set_rules(cooldown_days=cooldown_days, max_per_year=max_per_year, set_by=set_by, at=at or now())
             self.save(policy)
 
         self._retry(attempt)
@@ -485,8 +574,9 @@ class PanelApp(Application[UUID]):
             rules = rules.merged(self.fatigue_policy(engagement_id) or FatigueRules())
         return rules
 
-    def fatigue_excluded(self, participant: Participant, engagement_id: UUID, at: datetime,
-                         rules: Any = None) -> str | None:
+    def fatigue_excluded(
+        self, participant: Participant, engagement_id: UUID, at: datetime, rules: Any = None
+    ) -> str | None:
         """Why a fatigue rule excludes ``participant`` from ``engagement_id`` at ``at``, or None.
 
         Pool builders should fetch ``fatigue_rules(engagement_id)`` once and pass it as ``rules``.
@@ -498,8 +588,9 @@ class PanelApp(Application[UUID]):
             return None
         return check(rules, history_from_participations(participant.participations), engagement_id.hex, at)
 
-    def _require_not_fatigued(self, person: Participant, engagement: Engagement, at: datetime, rules: Any,
-                              override_reason: str | None) -> None:
+    def _require_not_fatigued(
+        self, person: Participant, engagement: Engagement, at: datetime, rules: Any, override_reason: str | None
+    ) -> None:
         from panel.domain.policy import FatigueRuleError
 
         reason = self.fatigue_excluded(person, engagement.id, at, rules)

@@ -69,8 +69,9 @@ def stored_rows(mapper: Mapper[UUID], items: Items, keys: dict[UUID, bytes]) -> 
     return rows
 
 
-def register_parallel(app: PanelApp, signups: Sequence[SignUp], batch: int,
-                      progress: Callable[[int], None] | None = None) -> tuple[int, int, int]:
+def register_parallel(
+    app: PanelApp, signups: Sequence[SignUp], batch: int, progress: Callable[[int], None] | None = None
+) -> tuple[int, int, int]:
     """Register sign-ups in atomic batches prepared by worker processes; returns (created, unchanged, events).
 
     On PostgreSQL one writer thread writes the prepared batches in order, so that its waits on the
@@ -78,19 +79,23 @@ def register_parallel(app: PanelApp, signups: Sequence[SignUp], batch: int,
     writing is this process's own CPU work, binding each row under the GIL, so it stays on this
     thread); a batch that fails stops the writing before the next one.
     """
-    chunks = [signups[start:start + batch] for start in range(0, len(signups), batch)]
+    chunks = [signups[start : start + batch] for start in range(0, len(signups), batch)]
     totals = [0, 0, 0]
     seen: set[UUID] = set()
     waiting: deque[tuple[Callable[[], int], int, int]] = deque()
     stop = threading.Event()
     collecting = gc.isenabled()
     gc.disable()  # hundreds of thousands of long-lived objects: the cyclic GC would walk them again and again
-    pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_start_worker, initargs=(type(app), app.env.name, dict(app.env)))
+    pool = ProcessPoolExecutor(
+        max_workers=WORKERS,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start_worker,
+        initargs=(type(app), app.env.name, dict(app.env)),
+    )
     writer = None if app.dialect == "sqlite" else ThreadPoolExecutor(1, thread_name_prefix="panel-bulk-writer")
     try:
         for first in range(0, len(chunks), KEYS_AHEAD):
-            for prepared, size, fresh in _submit_group(app, pool, chunks[first:first + KEYS_AHEAD], seen):
+            for prepared, size, fresh in _submit_group(app, pool, chunks[first : first + KEYS_AHEAD], seen):
                 waiting.append((_writing(writer, app, prepared, stop), size, fresh))
                 while len(waiting) > IN_FLIGHT:
                     _account(*waiting.popleft(), totals, progress)
@@ -106,8 +111,9 @@ def register_parallel(app: PanelApp, signups: Sequence[SignUp], batch: int,
     return totals[0], totals[1], totals[2]
 
 
-def _submit_group(app: PanelApp, pool: ProcessPoolExecutor, group: list[Sequence[SignUp]],
-                  seen: set[UUID]) -> list[tuple[Future[list[Row]] | None, int, int]]:
+def _submit_group(
+    app: PanelApp, pool: ProcessPoolExecutor, group: list[Sequence[SignUp]], seen: set[UUID]
+) -> list[tuple[Future[list[Row]] | None, int, int]]:
     """Check a few batches for ids already present, commit their keys together, and hand them to the workers."""
     fresh_by_chunk = []
     for chunk in group:
@@ -116,12 +122,15 @@ def _submit_group(app: PanelApp, pool: ProcessPoolExecutor, group: list[Sequence
         fresh_by_chunk.append(fresh)
     everyone = [item for fresh in fresh_by_chunk for item in fresh]
     keys = app._keys_for(everyone) if everyone else {}
-    return [(pool.submit(_prepare, fresh, {pid: keys[pid] for pid, _ in fresh}) if fresh else None,
-             len(chunk), len(fresh)) for chunk, fresh in zip(group, fresh_by_chunk)]
+    return [
+        (pool.submit(_prepare, fresh, {pid: keys[pid] for pid, _ in fresh}) if fresh else None, len(chunk), len(fresh))
+        for chunk, fresh in zip(group, fresh_by_chunk)
+    ]
 
 
-def _writing(writer: ThreadPoolExecutor | None, app: PanelApp, prepared: Future[list[Row]] | None,
-             stop: threading.Event) -> Callable[[], int]:
+def _writing(
+    writer: ThreadPoolExecutor | None, app: PanelApp, prepared: Future[list[Row]] | None, stop: threading.Event
+) -> Callable[[], int]:
     """The batch's write, started now on the writer thread, or run here when its turn comes (SQLite)."""
     if writer is None:
         return functools.partial(_write, app, prepared, stop)
@@ -144,8 +153,9 @@ def _write(app: PanelApp, prepared: Future[list[Row]] | None, stop: threading.Ev
         raise
 
 
-def _account(written: Callable[[], int], size: int, fresh: int, totals: list[int],
-             progress: Callable[[int], None] | None) -> None:
+def _account(
+    written: Callable[[], int], size: int, fresh: int, totals: list[int], progress: Callable[[int], None] | None
+) -> None:
     totals[2] += written()  # raises what the batch raised, in batch order
     totals[0] += fresh
     totals[1] += size - fresh

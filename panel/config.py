@@ -43,14 +43,16 @@ class StoreLocation:
 
     def _store_env(self) -> dict[str, str]:
         if self.dialect == "sqlite":
-            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": self.target,
-                    "SQLITE_LOCK_TIMEOUT": "10",
-                    "APPLICATION_RECORDER_TOPIC": "panel.recorders:BatchingSQLiteApplicationRecorder"}
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": self.target,
+                "SQLITE_LOCK_TIMEOUT": "10",
+                "APPLICATION_RECORDER_TOPIC": "panel.recorders:BatchingSQLiteApplicationRecorder",
+            }
         parsed = urlparse(self.target)
         if parsed.scheme not in ("postgres", "postgresql", "postgresql+psycopg") or not parsed.path.strip("/"):
             raise ValidationError(
-                f"PANEL_DATABASE_URL {self.target!r} is not a PostgreSQL URL: "
-                "use postgresql://user@host:5432/dbname"
+                f"PANEL_DATABASE_URL {self.target!r} is not a PostgreSQL URL: use postgresql://user@host:5432/dbname"
             )
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from faker import Faker
@@ -19,7 +19,7 @@ from panel.application import ConsentSpec, PanelApp, SignUp
 from panel.domain.engagement import engagement_id
 from panel.domain.participant import Participant
 
-ANCHOR = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+ANCHOR = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SOURCE = "demo"
 
 AGE_BANDS = [("18-21", 8), ("22-25", 8), ("26-34", 15), ("35-49", 24), ("50-64", 24), ("65+", 21)]
@@ -43,18 +43,44 @@ class PastEngagement:
 
 
 PAST = [
-    PastEngagement("gp-access-2025", "GP access listening events", "consult", "How people book and reach GPs",
-                   5000, [date(2025, 6, 10), date(2025, 6, 17)], 0.12),
-    PastEngagement("mental-health-coproduction", "Mental health service co-production", "co_produce",
-                   "Co-design a community mental health offer", 15000,
-                   [date(2025, 9, 2), date(2025, 9, 9), date(2025, 9, 16)], 0.06),
-    PastEngagement("diabetes-prevention-panel", "Diabetes prevention panel", "involve",
-                   "Advise on a diabetes prevention programme", 12000, [date(2025, 11, 4), date(2025, 11, 11)], 0.05),
+    PastEngagement(
+        "gp-access-2025",
+        "GP access listening events",
+        "consult",
+        "How people book and reach GPs",
+        5000,
+        [date(2025, 6, 10), date(2025, 6, 17)],
+        0.12,
+    ),
+    PastEngagement(
+        "mental-health-coproduction",
+        "Mental health service co-production",
+        "co_produce",
+        "Co-design a community mental health offer",
+        15000,
+        [date(2025, 9, 2), date(2025, 9, 9), date(2025, 9, 16)],
+        0.06,
+    ),
+    PastEngagement(
+        "diabetes-prevention-panel",
+        "Diabetes prevention panel",
+        "involve",
+        "Advise on a diabetes prevention programme",
+        12000,
+        [date(2025, 11, 4), date(2025, 11, 11)],
+        0.05,
+    ),
 ]
-VESTED = dict(ref="vested-youth-panel", name="Vested youth panel", kind="involve",
-              purpose="Young people shape youth health services", day_rate_pence=35000,
-              sessions=[date(2026, 3, 2) + timedelta(days=i) for i in range(7)], target_size=6,
-              eligibility=["age_band in 18-21,22-25"])
+VESTED = dict(
+    ref="vested-youth-panel",
+    name="Vested youth panel",
+    kind="involve",
+    purpose="Young people shape youth health services",
+    day_rate_pence=35000,
+    sessions=[date(2026, 3, 2) + timedelta(days=i) for i in range(7)],
+    target_size=6,
+    eligibility=["age_band in 18-21,22-25"],
+)
 
 
 def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
@@ -79,17 +105,35 @@ def make_signups(people: int, seed: int) -> list[SignUp]:
         if rng.random() < 0.85:
             consents.append(ConsentSpec("panel_membership", "v2", method, by, at))
         attributes = {
-            "age_band": _pick(rng, AGE_BANDS), "gender": _pick(rng, GENDERS), "ethnicity": _pick(rng, ETHNICITY),
-            "disability": _pick(rng, DISABILITY), "imd_decile": _pick(rng, IMD_DECILE),
+            "age_band": _pick(rng, AGE_BANDS),
+            "gender": _pick(rng, GENDERS),
+            "ethnicity": _pick(rng, ETHNICITY),
+            "disability": _pick(rng, DISABILITY),
+            "imd_decile": _pick(rng, IMD_DECILE),
         }
         postcode = fake.postcode()
         attributes["postcode_district"] = postcode.split()[0]
         if attributes["age_band"] in ("18-21", "22-25") and rng.random() < 0.4:
             attributes["unemployed_months"] = str(rng.randint(0, 18))
-        personal = {"name": fake.name(), "email": fake.email(), "phone": fake.phone_number(),
-                    "address": fake.street_address().replace("\n", ", "), "postcode": postcode}
-        signups.append(SignUp(ref=f"DEMO-{i + 1:05d}", channel=channel, captured_by=staff, personal=personal,
-                              attributes=attributes, consents=tuple(consents), at=at, source=SOURCE))
+        personal = {
+            "name": fake.name(),
+            "email": fake.email(),
+            "phone": fake.phone_number(),
+            "address": fake.street_address().replace("\n", ", "),
+            "postcode": postcode,
+        }
+        signups.append(
+            SignUp(
+                ref=f"DEMO-{i + 1:05d}",
+                channel=channel,
+                captured_by=staff,
+                personal=personal,
+                attributes=attributes,
+                consents=tuple(consents),
+                at=at,
+                source=SOURCE,
+            )
+        )
     return signups
 
 
@@ -99,7 +143,7 @@ def history_maker(seed: int) -> Callable[[Participant, SignUp], None]:
 
     def add_history(p: Participant, s: SignUp) -> None:
         for past in PAST:
-            invite_at = datetime.combine(past.sessions[0], datetime.min.time(), timezone.utc) - timedelta(days=21)
+            invite_at = datetime.combine(past.sessions[0], datetime.min.time(), UTC) - timedelta(days=21)
             if s.at is None or s.at >= invite_at or p.consent_at("contact", invite_at) is None:
                 continue
             if rng.random() > past.invite_share * (3 if s.attributes.get("age_band") in ("50-64", "65+") else 1):
@@ -111,7 +155,7 @@ def history_maker(seed: int) -> Callable[[Participant, SignUp], None]:
                 continue
             p.respond(engagement_id=eid, accept=True, at=invite_at + timedelta(days=2))
             for day in past.sessions:
-                moment = datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=17)
+                moment = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=17)
                 roll = rng.random()
                 if roll < 0.08:
                     p.record_no_show(engagement_id=eid, session_date=day, at=moment)
@@ -140,22 +184,33 @@ def build_demo(app: PanelApp, people: int, seed: int, progress: Callable[[int], 
     opened = []
     for past in PAST:
         if not app._exists(engagement_id(past.ref)):  # noqa: SLF001 - idempotent demo
-            app.open_engagement(ref=past.ref, name=past.name, purpose=past.purpose, kind=past.kind,
-                                sessions=past.sessions, day_rate_pence=past.day_rate_pence,
-                                at=datetime.combine(past.sessions[0], datetime.min.time(), timezone.utc)
-                                - timedelta(days=60))
+            app.open_engagement(
+                ref=past.ref,
+                name=past.name,
+                purpose=past.purpose,
+                kind=past.kind,
+                sessions=past.sessions,
+                day_rate_pence=past.day_rate_pence,
+                at=datetime.combine(past.sessions[0], datetime.min.time(), UTC) - timedelta(days=60),
+            )
         opened.append(past.ref)
     vested = engagement_id(str(VESTED["ref"]))
     if not app._exists(vested):  # noqa: SLF001
         app.open_engagement(at=ANCHOR, **VESTED)  # type: ignore[arg-type]
     opened.append(str(VESTED["ref"]))
-    created, unchanged, events = app.register_many(make_signups(people, seed), progress=progress,
-                                                   history=history_maker(seed))
+    created, unchanged, events = app.register_many(
+        make_signups(people, seed), progress=progress, history=history_maker(seed)
+    )
     return DemoSummary(people, created, unchanged, events, opened, vested)
 
 
-DEMO_QUOTAS = [("age_band", "18-21", 2, 4), ("age_band", "22-25", 2, 4), ("gender", "woman", 2, 4),
-               ("gender", "man", 2, 4), ("core20", "yes", 2, 4)]
+DEMO_QUOTAS = [
+    ("age_band", "18-21", 2, 4),
+    ("age_band", "22-25", 2, 4),
+    ("gender", "woman", 2, 4),
+    ("gender", "man", 2, 4),
+    ("core20", "yes", 2, 4),
+]
 DRAW_AT = ANCHOR + timedelta(days=14)
 
 

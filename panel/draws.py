@@ -62,13 +62,31 @@ def _pool_rows(draw_context: str, members: Sequence[PoolMember]) -> tuple[list[l
     return rows, digest
 
 
-def run_selection(candidates: list[selection.Candidate], quotas: list[selection.Quota], k: int, *, algorithm: str,
-                  seed: int | None, seed_from: str | None, reserves: int, lottery_size: int,
-                  progress: Callable[[str, int, int], None] | None = None) -> selection.SelectionResult:
+def run_selection(
+    candidates: list[selection.Candidate],
+    quotas: list[selection.Quota],
+    k: int,
+    *,
+    algorithm: str,
+    seed: int | None,
+    seed_from: str | None,
+    reserves: int,
+    lottery_size: int,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> selection.SelectionResult:
     """The one place draws call the selection library, so a draw and its verification agree."""
     rng = np.random.default_rng(seed if seed is not None else 0)
-    return selection.select(candidates, quotas, k, rng=rng, algorithm=algorithm, reserves=reserves,
-                            lottery_size=lottery_size, seed_from=seed_from, progress=progress)
+    return selection.select(
+        candidates,
+        quotas,
+        k,
+        rng=rng,
+        algorithm=algorithm,
+        reserves=reserves,
+        lottery_size=lottery_size,
+        seed_from=seed_from,
+        progress=progress,
+    )
 
 
 class Draws:
@@ -77,11 +95,23 @@ class Draws:
     def __init__(self, app: PanelApp) -> None:
         self.app = app
 
-    def draw(self, engagement: str | UUID, size: int, quotas: list[selection.Quota], *, algorithm: str = "leximin",
-             seed: int | None = None, seed_from: str | None = None, reserves: int = 0,
-             household_by: str | None = None, lottery_size: int = 1000, at: datetime | None = None,
-             drawn_by: str | None = None, progress: Callable[[str, int, int], None] | None = None,
-             candidate_ids: Iterable[UUID] | None = None) -> DrawOutcome:
+    def draw(
+        self,
+        engagement: str | UUID,
+        size: int,
+        quotas: list[selection.Quota],
+        *,
+        algorithm: str = "leximin",
+        seed: int | None = None,
+        seed_from: str | None = None,
+        reserves: int = 0,
+        household_by: str | None = None,
+        lottery_size: int = 1000,
+        at: datetime | None = None,
+        drawn_by: str | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+        candidate_ids: Iterable[UUID] | None = None,
+    ) -> DrawOutcome:
         eid = engagement if isinstance(engagement, UUID) else self.app.resolve_engagement(engagement)
         aggregate = self.app.engagement_aggregate(eid)
         aggregate.require_open()
@@ -91,25 +121,51 @@ class Draws:
         if seed is None and not seed_from:
             seed = secrets.randbelow(2**63)  # recorded, so the draw can be re-run
         features = sorted({q.feature for q in quotas})
-        snapshot = build_pool(self.app, aggregate, moment, features=features, household_by=household_by,
-                              candidate_ids=candidate_ids)
+        snapshot = build_pool(
+            self.app, aggregate, moment, features=features, household_by=household_by, candidate_ids=candidate_ids
+        )
         if not snapshot.members:
             reasons = ", ".join(f"{n} {why}" for why, n in sorted(snapshot.excluded.items(), key=lambda x: -x[1]))
             raise NoEligiblePeopleError(
                 f"nobody can be drawn for {aggregate.ref} at {moment.isoformat()}: of {snapshot.considered} people "
                 f"{reasons or 'none are registered'}; check consents and the engagement's eligibility rules"
             )
-        result = run_selection(_candidates(snapshot.members), quotas, size, algorithm=algorithm, seed=seed,
-                               seed_from=seed_from, reserves=reserves, lottery_size=lottery_size, progress=progress)
+        result = run_selection(
+            _candidates(snapshot.members),
+            quotas,
+            size,
+            algorithm=algorithm,
+            seed=seed,
+            seed_from=seed_from,
+            reserves=reserves,
+            lottery_size=lottery_size,
+            progress=progress,
+        )
         draw_id = uuid4()
         rows, pool_sha = _pool_rows(draw_id.hex, snapshot.members)
         draw = Draw.record(
-            id=draw_id, at=moment, engagement_id=eid, size=size, algorithm=result.algorithm,
-            algorithm_version=result.algorithm_version, solver=result.solver, solver_version=result.solver_version,
-            seed=seed, seed_from=seed_from, lottery_size=lottery_size, lottery_index=result.lottery_index,
-            quotas=_quota_dicts(quotas), features=features, household_by=household_by, pool=rows,
-            pool_sha256=pool_sha, inputs_sha256=result.inputs_sha256, probabilities=dict(result.probabilities),
-            selected=list(result.selected), reserves=list(result.reserves), report=_small_report(result, snapshot.excluded),
+            id=draw_id,
+            at=moment,
+            engagement_id=eid,
+            size=size,
+            algorithm=result.algorithm,
+            algorithm_version=result.algorithm_version,
+            solver=result.solver,
+            solver_version=result.solver_version,
+            seed=seed,
+            seed_from=seed_from,
+            lottery_size=lottery_size,
+            lottery_index=result.lottery_index,
+            quotas=_quota_dicts(quotas),
+            features=features,
+            household_by=household_by,
+            pool=rows,
+            pool_sha256=pool_sha,
+            inputs_sha256=result.inputs_sha256,
+            probabilities=dict(result.probabilities),
+            selected=list(result.selected),
+            reserves=list(result.reserves),
+            report=_small_report(result, snapshot.excluded),
             drawn_by=drawn_by,
         )
         invited = [self.app.participant_aggregate(UUID(pid)) for pid in result.selected]
@@ -156,16 +212,20 @@ class Draws:
             key = keys.get(pid)
             person = self.app.repository.get(pid, version=version)
             if key is None:
-                problems.append(f"pool member {person.external_ref} was erased after the draw: their features "  # type: ignore[attr-defined]
-                                "can no longer be read, so the draw cannot be re-run")
+                problems.append(
+                    f"pool member {person.external_ref} was erased after the draw: their features "  # type: ignore[attr-defined]
+                    "can no longer be read, so the draw cannot be re-run"
+                )
                 continue
             personal = self.app.personal_data(person)  # type: ignore[arg-type]
             attributes = derive_features(personal.attributes)
             features = {f: attributes.get(f, NOT_STATED) for f in draw.features}
             household = household_key(personal, draw.household_by)
             if member_hash(key, draw.id.hex, features, household) != recorded_hash:
-                problems.append(f"pool member {person.external_ref}'s recorded features differ from the "  # type: ignore[attr-defined]
-                                f"history at version {version}")
+                problems.append(
+                    f"pool member {person.external_ref}'s recorded features differ from the "  # type: ignore[attr-defined]
+                    f"history at version {version}"
+                )
             candidates.append(selection.Candidate(id=pid_hex, features=features, household=household))
         return candidates, problems
 
@@ -180,16 +240,26 @@ class Draws:
         differences.extend(problems)
         if problems:
             return differences
-        result = run_selection(candidates, _quotas(draw.quotas), draw.size, algorithm=draw.algorithm,
-                               seed=draw.seed, seed_from=draw.seed_from, reserves=len(draw.drawn_reserves),
-                               lottery_size=draw.lottery_size)
+        result = run_selection(
+            candidates,
+            _quotas(draw.quotas),
+            draw.size,
+            algorithm=draw.algorithm,
+            seed=draw.seed,
+            seed_from=draw.seed_from,
+            reserves=len(draw.drawn_reserves),
+            lottery_size=draw.lottery_size,
+        )
         if list(result.selected) != draw.selected:
-            differences.append("the panel differs: the re-run selects "
-                               f"{len(set(result.selected) - set(draw.selected))} other people")
+            differences.append(
+                f"the panel differs: the re-run selects {len(set(result.selected) - set(draw.selected))} other people"
+            )
         if list(result.reserves) != draw.drawn_reserves:
             differences.append("the reserve list differs")
         if result.lottery_index != draw.lottery_index:
-            differences.append(f"the lottery index differs: recorded {draw.lottery_index}, re-run {result.lottery_index}")
+            differences.append(
+                f"the lottery index differs: recorded {draw.lottery_index}, re-run {result.lottery_index}"
+            )
         worst = max((abs(result.probabilities.get(pid, -1.0) - p) for pid, p in draw.probabilities.items()), default=0)
         if set(result.probabilities) != set(draw.probabilities) or worst > 1e-9:
             differences.append(f"selection probabilities differ (largest difference {worst:.3g})")
@@ -204,10 +274,21 @@ class Draws:
         candidates, problems = self.recorded_candidates(draw)
         if problems:
             raise ValidationError(problems[0])
-        outcome = selection.replace(candidates=candidates, quotas=_quotas(draw.quotas), panel=list(draw.panel),
-                                    reserves=list(draw.reserves), dropout=dropout.hex)
-        draw.replace(dropout=dropout.hex, replacement=outcome.chosen, reason=reason, quota_ok=outcome.quota_ok,
-                     message=outcome.message, at=moment)
+        outcome = selection.replace(
+            candidates=candidates,
+            quotas=_quotas(draw.quotas),
+            panel=list(draw.panel),
+            reserves=list(draw.reserves),
+            dropout=dropout.hex,
+        )
+        draw.replace(
+            dropout=dropout.hex,
+            replacement=outcome.chosen,
+            reason=reason,
+            quota_ok=outcome.quota_ok,
+            message=outcome.message,
+            at=moment,
+        )
         changed: list[Any] = [draw]
         leaving = self.app.participant_aggregate(dropout)
         if leaving.participation_status(draw.engagement_id) in ("invited", "accepted"):

@@ -75,13 +75,17 @@ def check(rules: FatigueRules, history: Iterable[Taking], engagement_id: str, at
             last = max(days)
             gap = (at.date() - last).days
             if gap < rules.cooldown_days:
-                return (f"cooldown: attended on {last.isoformat()}, {gap} days before "
-                        f"(rule: no invitation within {rules.cooldown_days} days of an attendance)")
+                return (
+                    f"cooldown: attended on {last.isoformat()}, {gap} days before "
+                    f"(rule: no invitation within {rules.cooldown_days} days of an attendance)"
+                )
     if rules.max_per_year:
         recent = [t for t in past if t.took_part and at - YEAR < t.invited_at]
         if len(recent) >= rules.max_per_year:
-            return (f"max-per-year: already took part in {len(recent)} engagements in the 12 months before "
-                    f"{at.date().isoformat()} (rule: at most {rules.max_per_year} engagements in 12 months)")
+            return (
+                f"max-per-year: already took part in {len(recent)} engagements in the 12 months before "
+                f"{at.date().isoformat()} (rule: at most {rules.max_per_year} engagements in 12 months)"
+            )
     return None
 
 

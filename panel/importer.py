@@ -21,8 +21,13 @@ from panel.domain.values import CHANNELS, CONSENT_METHODS, PERSONAL_FIELDS, PURP
 from panel.records import ImportReport
 
 RESERVED = {"ref", "channel", "captured_by", "registered_at", "consent_method", "consent_at", *PERSONAL_FIELDS}
-DEFAULT_METHOD = {"online": "online", "paper": "written", "phone": "verbal", "in_person": "verbal",
-                  "partner_referral": "written"}
+DEFAULT_METHOD = {
+    "online": "online",
+    "paper": "written",
+    "phone": "verbal",
+    "in_person": "verbal",
+    "partner_referral": "written",
+}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LOOKS_PERSONAL = re.compile(r"@|^\+?[\d\s()-]{9,}$")
 
@@ -62,8 +67,14 @@ def read_rows(path: Path) -> tuple[list[str], list[Row]]:
         for record in reader:
             if not any(cell.strip() for cell in record):
                 continue
-            rows.append(Row(reader.line_num, dict(zip(header, record + [""] * (len(header) - len(record))))
-                            if len(record) <= len(header) else {"__extra__": "x"}))
+            rows.append(
+                Row(
+                    reader.line_num,
+                    dict(zip(header, record + [""] * (len(header) - len(record))))
+                    if len(record) <= len(header)
+                    else {"__extra__": "x"},
+                )
+            )
     except csv.Error as exc:
         raise ImportFileError(f"{path}:{reader.line_num}: {exc}: fix the quoting on that line") from None
     return header, rows
@@ -95,22 +106,41 @@ def parse_row(row: Row, default_channel: str, source: str) -> SignUp:
     consent_at = parse_when(v["consent_at"], "consent_at") if v.get("consent_at") else at
     consents = tuple(
         ConsentSpec(purpose, v[f"consent_{purpose}"], method, captured_by or "self", consent_at)
-        for purpose in PURPOSES if v.get(f"consent_{purpose}")
+        for purpose in PURPOSES
+        if v.get(f"consent_{purpose}")
     )
-    unknown_consents = [k for k in v if k.startswith("consent_") and k not in RESERVED
-                        and k.removeprefix("consent_") not in PURPOSES]
+    unknown_consents = [
+        k for k in v if k.startswith("consent_") and k not in RESERVED and k.removeprefix("consent_") not in PURPOSES
+    ]
     if unknown_consents:
-        raise ValidationError(f"column {unknown_consents[0]} names no consent purpose: use "
-                              + ", ".join(f"consent_{p}" for p in PURPOSES))
-    attributes = normalise_attributes({k: val for k, val in v.items() if k not in RESERVED
-                                       and not k.startswith("consent_")})
+        raise ValidationError(
+            f"column {unknown_consents[0]} names no consent purpose: use " + ", ".join(f"consent_{p}" for p in PURPOSES)
+        )
+    attributes = normalise_attributes(
+        {k: val for k, val in v.items() if k not in RESERVED and not k.startswith("consent_")}
+    )
     personal = {k: v[k] for k in PERSONAL_FIELDS if v.get(k)}
-    return SignUp(ref=ref, channel=channel, captured_by=captured_by, personal=personal, attributes=attributes,
-                  consents=consents, at=at, source=source)
+    return SignUp(
+        ref=ref,
+        channel=channel,
+        captured_by=captured_by,
+        personal=personal,
+        attributes=attributes,
+        consents=consents,
+        at=at,
+        source=source,
+    )
 
 
-def import_csv(app: PanelApp, path: Path, *, channel: str = "online", source: str = "import",
-               skip_invalid: bool = False, progress: Callable[[int], None] | None = None) -> ImportReport:
+def import_csv(
+    app: PanelApp,
+    path: Path,
+    *,
+    channel: str = "online",
+    source: str = "import",
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
     """Validate every row, then import. Without ``skip_invalid`` one bad row means nothing is written."""
     if channel not in CHANNELS:
         raise ValidationError(f"--channel {channel!r} is unknown: use one of {', '.join(CHANNELS)}")

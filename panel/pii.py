@@ -55,13 +55,18 @@ class KeyStore:
     def create_tables(self) -> None:
         blob = "BLOB" if self.dialect == "sqlite" else "BYTEA"
         with self.datastore.transaction(commit=True) as c:
-            c.execute(f"CREATE TABLE IF NOT EXISTS {self.keys_table} (participant_id TEXT PRIMARY KEY, data_key {blob} NOT NULL)")
-            c.execute(f"CREATE TABLE IF NOT EXISTS {self.settings_table} (name TEXT PRIMARY KEY, value {blob} NOT NULL)")
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.keys_table} (participant_id TEXT PRIMARY KEY, data_key {blob} NOT NULL)"
+            )
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.settings_table} (name TEXT PRIMARY KEY, value {blob} NOT NULL)"
+            )
 
     def secret(self, name: str) -> bytes:
         """A named 32-byte secret of this store, created on first use."""
-        insert = (f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) "
-                  + ("ON CONFLICT (name) DO NOTHING"))
+        insert = f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) " + (
+            "ON CONFLICT (name) DO NOTHING"
+        )
         with self.datastore.transaction(commit=True) as c:
             c.execute(insert, (name, os.urandom(32)))
             c.execute(f"SELECT value FROM {self.settings_table} WHERE name = {self.p}", (name,))
@@ -72,8 +77,11 @@ class KeyStore:
         """Remember the reference sources in use, so a bare reference can be looked up in each."""
         rows = [(f"source:{name}", b"1") for name in sorted(set(sources))]
         with self.datastore.transaction(commit=True) as c:
-            c.executemany(f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) "
-                          "ON CONFLICT (name) DO NOTHING", rows)
+            c.executemany(
+                f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) "
+                "ON CONFLICT (name) DO NOTHING",
+                rows,
+            )
 
     def sources(self) -> list[str]:
         with self.datastore.transaction(commit=False) as c:
@@ -86,12 +94,17 @@ class KeyStore:
         rows = [(pid.hex, AESGCM.generate_key(bit_length=256)) for pid in ids]
         with self.datastore.transaction(commit=True) as c:
             if self.dialect == "sqlite":
-                c.executemany(f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES (?, ?) "
-                              "ON CONFLICT (participant_id) DO NOTHING", rows)
+                c.executemany(
+                    f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES (?, ?) "
+                    "ON CONFLICT (participant_id) DO NOTHING",
+                    rows,
+                )
             else:  # one statement with two binary arrays instead of a round trip per row
-                c.execute(f"INSERT INTO {self.keys_table} (participant_id, data_key) "
-                          "SELECT * FROM unnest(%b::text[], %b::bytea[]) ON CONFLICT (participant_id) DO NOTHING",
-                          ([r[0] for r in rows], [r[1] for r in rows]))
+                c.execute(
+                    f"INSERT INTO {self.keys_table} (participant_id, data_key) "
+                    "SELECT * FROM unnest(%b::text[], %b::bytea[]) ON CONFLICT (participant_id) DO NOTHING",
+                    ([r[0] for r in rows], [r[1] for r in rows]),
+                )
         return self.get_keys(ids)
 
     def get_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
@@ -99,14 +112,18 @@ class KeyStore:
         found: dict[UUID, bytes] = {}
         with self.datastore.transaction(commit=False) as c:
             for start in range(0, len(ids), 500 if self.dialect == "sqlite" else 50_000):
-                chunk = ids[start:start + (500 if self.dialect == "sqlite" else 50_000)]
+                chunk = ids[start : start + (500 if self.dialect == "sqlite" else 50_000)]
                 if self.dialect == "sqlite":
                     marks = ",".join("?" * len(chunk))
-                    c.execute(f"SELECT participant_id, data_key FROM {self.keys_table} "
-                              f"WHERE participant_id IN ({marks})", chunk)
+                    c.execute(
+                        f"SELECT participant_id, data_key FROM {self.keys_table} WHERE participant_id IN ({marks})",
+                        chunk,
+                    )
                 else:
-                    c.execute(f"SELECT participant_id, data_key FROM {self.keys_table} "
-                              "WHERE participant_id = ANY(%b)", (chunk,))
+                    c.execute(
+                        f"SELECT participant_id, data_key FROM {self.keys_table} WHERE participant_id = ANY(%b)",
+                        (chunk,),
+                    )
                 for row in c.fetchall():
                     found[UUID(row["participant_id"])] = bytes(row["data_key"])
         return found

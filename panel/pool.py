@@ -94,9 +94,16 @@ def status_rule(p: Participant, e: Engagement, at: datetime) -> str | None:
 BUILT_IN_RULES: tuple[Rule, ...] = (status_rule, consent_rule)
 
 
-def build_pool(app: PanelApp, engagement: Engagement, at: datetime, *, features: Sequence[str] | None = None,
-               household_by: str | None = None, extra_rules: Iterable[Rule] = (),
-               candidate_ids: Iterable[UUID] | None = None) -> PoolSnapshot:
+def build_pool(
+    app: PanelApp,
+    engagement: Engagement,
+    at: datetime,
+    *,
+    features: Sequence[str] | None = None,
+    household_by: str | None = None,
+    extra_rules: Iterable[Rule] = (),
+    candidate_ids: Iterable[UUID] | None = None,
+) -> PoolSnapshot:
     """Everyone who may be drawn for ``engagement`` at ``at``, with their features and household.
 
     ``candidate_ids`` may narrow the people loaded (e.g. the consent view's holders of both pool
@@ -114,8 +121,9 @@ def build_pool(app: PanelApp, engagement: Engagement, at: datetime, *, features:
     keys = app.keys.get_keys(p.id for p in people)
     excluded: Counter[str] = Counter()
     if len(wanted) < len(everyone):
-        excluded["no active panel_membership and contact consent, left or erased (consent view)"] = \
-            len(everyone) - len(wanted)
+        excluded["no active panel_membership and contact consent, left or erased (consent view)"] = len(everyone) - len(
+            wanted
+        )
     members: list[PoolMember] = []
     for person in people:
         reason = next((r for rule in rules if (r := rule(person, engagement, at)) is not None), None)
@@ -131,7 +139,10 @@ def build_pool(app: PanelApp, engagement: Engagement, at: datetime, *, features:
             excluded["not eligible: " + "; ".join(engagement.eligibility)] += 1
             continue
         chosen = {f: attributes.get(f, NOT_STATED) for f in features} if features is not None else attributes
-        members.append(PoolMember(person.id, person.version, person.external_ref, chosen,
-                                  household_key(personal, household_by), key))
+        members.append(
+            PoolMember(
+                person.id, person.version, person.external_ref, chosen, household_key(personal, household_by), key
+            )
+        )
     members.sort(key=lambda m: m.id.hex)
     return PoolSnapshot(at, members, dict(excluded), len(everyone))

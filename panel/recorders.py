@@ -69,24 +69,32 @@ class BatchingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
         if not stored_events:
             return []
-        rows = [(s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
-                 s.originator_version, s.topic, s.state) for s in stored_events]
+        rows = [
+            (
+                s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
+                s.originator_version,
+                s.topic,
+                s.state,
+            )
+            for s in stored_events
+        ]
         if len(rows) > 1000:  # a bulk write: copy the log back into the database less often
             c.execute("PRAGMA wal_autocheckpoint = 10000")
         c.executemany(self.insert_events_statement, rows)
         last = self._max_notification_id(c)
         return list(range(last - len(rows) + 1, last + 1))
 
-    def select_partition(self, start: int, stop: int, topics: Sequence[str], part: int,
-                         parts: int) -> list[Row]:
+    def select_partition(self, start: int, stop: int, topics: Sequence[str], part: int, parts: int) -> list[Row]:
         """The notifications after ``start`` up to ``stop`` of one part of the aggregates (``partition_bounds``).
 
         The filter runs inside SQLite over the rowid range, so a part's reader never builds the
         other parts' rows; callers keep the range to about one page.
         """
         low, high = partition_bounds(part, parts)
-        sql = f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name} " \
-              "WHERE rowid > ? AND rowid <= ? AND substr(originator_id, 1, 2) >= ?"
+        sql = (
+            f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name} "
+            "WHERE rowid > ? AND rowid <= ? AND substr(originator_id, 1, 2) >= ?"
+        )
         params: list[Any] = [start, stop, f"{low:02x}"]
         if high < 256:
             sql += " AND substr(originator_id, 1, 2) < ?"
@@ -116,33 +124,50 @@ class ColumnarPostgresApplicationRecorder(PostgresApplicationRecorder):
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
             "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
             "RETURNING notification_id"
-        ).format(schema=Identifier(datastore.schema), table=Identifier(self.events_table_name),
-                 id_type=Identifier(datastore.originator_id_type))
+        ).format(
+            schema=Identifier(datastore.schema),
+            table=Identifier(self.events_table_name),
+            id_type=Identifier(datastore.originator_id_type),
+        )
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any) -> None:
         self._lock_table(curs)
         self._notify_channel(curs)
-        curs.execute(self.insert_columns_statement, (
-            [s.originator_id for s in stored_events], [s.originator_version for s in stored_events],
-            [s.topic for s in stored_events], [s.state for s in stored_events]))
+        curs.execute(
+            self.insert_columns_statement,
+            (
+                [s.originator_id for s in stored_events],
+                [s.originator_version for s in stored_events],
+                [s.topic for s in stored_events],
+                [s.state for s in stored_events],
+            ),
+        )
 
-    def select_partition(self, start: int, stop: int, topics: Sequence[str], part: int,
-                         parts: int) -> list[Row]:
+    def select_partition(self, start: int, stop: int, topics: Sequence[str], part: int, parts: int) -> list[Row]:
         """The notifications after ``start`` up to ``stop`` of one part of the aggregates (``partition_bounds``).
 
         The part is tested on the id's first byte, an expression no index serves, so the plan
         stays a scan of the notification id range (callers keep it to about one page).
         """
         low, high = partition_bounds(part, parts)
-        sql = SQL("SELECT notification_id, originator_id, originator_version, topic, state FROM {schema}.{table} "
-                  "WHERE notification_id > %s AND notification_id <= %s "
-                  "AND get_byte(uuid_send(originator_id), 0) BETWEEN %s AND %s").format(
-            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        sql = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {schema}.{table} "
+            "WHERE notification_id > %s AND notification_id <= %s "
+            "AND get_byte(uuid_send(originator_id), 0) BETWEEN %s AND %s"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
         params: list[Any] = [start, stop, low, high - 1]
         if topics:
             sql += SQL(" AND topic = ANY(%s)")
             params.append(list(topics))
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(sql + SQL(" ORDER BY notification_id"), params, prepare=True)
-            return [Row(row["notification_id"], HexUUID.from_hex(row["originator_id"].hex), row["originator_version"],
-                        row["topic"], bytes(row["state"])) for row in curs.fetchall()]
+            return [
+                Row(
+                    row["notification_id"],
+                    HexUUID.from_hex(row["originator_id"].hex),
+                    row["originator_version"],
+                    row["topic"],
+                    bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]

@@ -81,8 +81,15 @@ def load(projector: Projector, targets: list[_Target], progress: Progress | None
     return head
 
 
-def load_here(projector: Projector, fresh: list[_Target], progress: Progress | None, head: int,
-              report: Any = None, part: tuple[int, int, int] | None = None, keep: bool = False) -> int:
+def load_here(
+    projector: Projector,
+    fresh: list[_Target],
+    progress: Progress | None,
+    head: int,
+    report: Any = None,
+    part: tuple[int, int, int] | None = None,
+    keep: bool = False,
+) -> int:
     """Bulk-load ``fresh`` up to ``head`` in this process; returns the position its transaction recorded.
 
     With ``part`` (index, count, claim token) only that part of the participants is loaded, and
@@ -178,8 +185,9 @@ def _marks(conn: Connection, fresh: list[_Target], parts: int, share: bool = Fal
     keys += [_part_key(t, k) for t in fresh for k in range(parts)]
     if share and conn.dialect.name == "postgresql":
         claims = [_token_key(t) for t in fresh]
-        conn.execute(select(db.TRACKING.c.view_name).where(db.TRACKING.c.view_name.in_(claims)).with_for_update(
-            read=True))
+        conn.execute(
+            select(db.TRACKING.c.view_name).where(db.TRACKING.c.view_name.in_(claims)).with_for_update(read=True)
+        )
         return db.positions(conn, keys)
     return db.positions(conn, keys, lock=not share)
 
@@ -214,16 +222,31 @@ def _index(conn: Connection, t: _Target) -> None:
 
 
 # -- worker processes --------------------------------------------------------------------------------
-def _load_in_workers(projector: Projector, fresh: list[_Target], recipe: tuple[str, dict[str, Any]],
-                     progress: Progress | None, head: int, parts: int, token: int) -> None:
+def _load_in_workers(
+    projector: Projector,
+    fresh: list[_Target],
+    recipe: tuple[str, dict[str, Any]],
+    progress: Progress | None,
+    head: int,
+    parts: int,
+    token: int,
+) -> None:
     """Run each part in a ``python -m projections.bulk_worker`` child; each prints the positions it reaches."""
     app = projector.app
     children = []
     for part in range(parts):
-        job = (type(app), dict(app.env), recipe, [(type(t.view), t.key) for t in fresh], projector.batch_size,
-               head, (part, parts, token))
-        child = subprocess.Popen([sys.executable, "-m", "projections.bulk_worker"], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE)
+        job = (
+            type(app),
+            dict(app.env),
+            recipe,
+            [(type(t.view), t.key) for t in fresh],
+            projector.batch_size,
+            head,
+            (part, parts, token),
+        )
+        child = subprocess.Popen(
+            [sys.executable, "-m", "projections.bulk_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
         assert child.stdin is not None
         child.stdin.write(pickle.dumps(job))
         child.stdin.close()
@@ -272,8 +295,10 @@ def worker() -> None:
         args = {**args, "timeout": 3600}
     engine = db.engine_from(url, args)
     projector = Projector(app, engine, views=[cls for cls, _ in views], batch_size=batch_size)
-    targets = [_Target(projector.views[cls.name], projector._define(cls.name, int(key.rsplit("@", 1)[1])), key)
-               for cls, key in views]
+    targets = [
+        _Target(projector.views[cls.name], projector._define(cls.name, int(key.rsplit("@", 1)[1])), key)
+        for cls, key in views
+    ]
     last = load_here(projector, targets, None, head, report=lambda at: print(at, flush=True), part=part, keep=True)
     print(last, flush=True)
     engine.dispose()

@@ -28,13 +28,27 @@ def reach_chart(report: ReachReport, path: str | Path) -> Path:
     height = max(3.0, 0.38 * len(rows) + 1.5)
     fig, ax = plt.subplots(figsize=(9, height))
     ys = range(len(rows))
-    ax.barh([y + 0.2 for y in ys], [100 * (r.target or 0) for r in rows], height=0.4, color=TARGET_COLOUR,
-            label="target population")
+    ax.barh(
+        [y + 0.2 for y in ys],
+        [100 * (r.target or 0) for r in rows],
+        height=0.4,
+        color=TARGET_COLOUR,
+        label="target population",
+    )
     colours = [UNDER_COLOUR if "under-reached" in r.flags else OK_COLOUR for r in rows]
-    ax.barh([y - 0.2 for y in ys], [100 * (r.share or 0) for r in rows], height=0.4, color=colours,
-            label=f"{report.stage} (red = under-reached)")
-    labels = [f"{r.category}: {r.value}" + (" [Core20]" if "Core20" in r.flags else "")
-              + (f"  x{r.ratio:.2f}" if r.ratio is not None else "") for r in rows]
+    ax.barh(
+        [y - 0.2 for y in ys],
+        [100 * (r.share or 0) for r in rows],
+        height=0.4,
+        color=colours,
+        label=f"{report.stage} (red = under-reached)",
+    )
+    labels = [
+        f"{r.category}: {r.value}"
+        + (" [Core20]" if "Core20" in r.flags else "")
+        + (f"  x{r.ratio:.2f}" if r.ratio is not None else "")
+        for r in rows
+    ]
     ax.set_yticks(list(ys), labels)
     ax.set_xlabel("share of people (%)")
     scope = f"engagement {report.engagement}" if report.engagement else "whole panel"

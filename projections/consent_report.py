@@ -34,14 +34,19 @@ def pool_candidates(projector: Projector, at: datetime) -> set[UUID]:
 def consent_report(projector: Projector, at: datetime) -> ConsentReport:
     tables = projector.tables("consent")
     state, people, log = tables["state"], tables["people"], tables["log"]
-    active_now = and_(state.c.granted_at <= at, or_(state.c.withdrawn_at.is_(None), state.c.withdrawn_at > at),
-                      people.c.erased_at.is_(None))
+    active_now = and_(
+        state.c.granted_at <= at,
+        or_(state.c.withdrawn_at.is_(None), state.c.withdrawn_at > at),
+        people.c.erased_at.is_(None),
+    )
     with projector.engine.connect() as conn:
         active = dict.fromkeys(PURPOSES, 0)
         for purpose, count in conn.execute(
-                select(state.c.purpose, func.count(func.distinct(state.c.participant_id)))
-                .join(people, people.c.participant_id == state.c.participant_id)
-                .where(active_now).group_by(state.c.purpose)):
+            select(state.c.purpose, func.count(func.distinct(state.c.participant_id)))
+            .join(people, people.c.participant_id == state.c.participant_id)
+            .where(active_now)
+            .group_by(state.c.purpose)
+        ):
             active[purpose] = int(count)
         pool = len(list(conn.execute(pool_candidates_query(tables, at))))
         tally: Counter[tuple[str, str, str]] = Counter()

@@ -31,26 +31,38 @@ class ConsentView(PeopleView):
         n = self.table_name
         return {
             "people": people_table(metadata, n("consent_people", generation)),
-            "log": Table(n("consent_log", generation), metadata,
-                         Column("participant_id", String(32), primary_key=True),
-                         Column("position", Integer, primary_key=True, autoincrement=False),
-                         Column("kind", String(10), nullable=False), Column("purpose", String(40), nullable=False),
-                         Column("at", TS, nullable=False), Column("notice_version", String(40)),
-                         Column("method", String(20)), Column("captured_by", String(200)),
-                         sqlite_with_rowid=False),
-            "state": Table(n("consent_state", generation), metadata,
-                           Column("participant_id", String(32), primary_key=True),
-                           Column("purpose", String(40), primary_key=True),
-                           Column("granted_at", TS, primary_key=True),
-                           Column("withdrawn_at", TS), Column("notice_version", String(40), nullable=False),
-                           Column("method", String(20), nullable=False), sqlite_with_rowid=False),
+            "log": Table(
+                n("consent_log", generation),
+                metadata,
+                Column("participant_id", String(32), primary_key=True),
+                Column("position", Integer, primary_key=True, autoincrement=False),
+                Column("kind", String(10), nullable=False),
+                Column("purpose", String(40), nullable=False),
+                Column("at", TS, nullable=False),
+                Column("notice_version", String(40)),
+                Column("method", String(20)),
+                Column("captured_by", String(200)),
+                sqlite_with_rowid=False,
+            ),
+            "state": Table(
+                n("consent_state", generation),
+                metadata,
+                Column("participant_id", String(32), primary_key=True),
+                Column("purpose", String(40), primary_key=True),
+                Column("granted_at", TS, primary_key=True),
+                Column("withdrawn_at", TS),
+                Column("notice_version", String(40), nullable=False),
+                Column("method", String(20), nullable=False),
+                sqlite_with_rowid=False,
+            ),
         }
 
     def begin(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
         super().begin(conn, tables, events)
         self.log = Rows(tables["log"], ["participant_id", "position"], indexed=True, bulk=self.bulk)
-        self.state = Rows(tables["state"], ["participant_id", "purpose", "granted_at"], indexed=not self.bulk,
-                          bulk=self.bulk)  # indexed for purge, which a bulk load never needs
+        self.state = Rows(
+            tables["state"], ["participant_id", "purpose", "granted_at"], indexed=not self.bulk, bulk=self.bulk
+        )  # indexed for purge, which a bulk load never needs
         self.changed: set[str] = set()
         self.earlier = touched(events, CONSENT_EVENTS) - self.fresh
         if self.earlier:
@@ -67,13 +79,28 @@ class ConsentView(PeopleView):
             if all(r["kind"] == "granted" for r in items) and len({r["purpose"] for r in items}) == len(items):
                 # the common case (grants at sign-up, one per purpose): the fold would keep each one open
                 for r in items:
-                    put({"participant_id": pid, "purpose": r["purpose"], "granted_at": r["at"], "withdrawn_at": None,
-                         "notice_version": r["notice_version"], "method": r["method"]})
+                    put(
+                        {
+                            "participant_id": pid,
+                            "purpose": r["purpose"],
+                            "granted_at": r["at"],
+                            "withdrawn_at": None,
+                            "notice_version": r["notice_version"],
+                            "method": r["method"],
+                        }
+                    )
                 continue
             for entry in fold_consents(items):
-                put({"participant_id": pid, "purpose": entry.purpose, "granted_at": entry.granted_at,
-                     "withdrawn_at": entry.withdrawn_at, "notice_version": entry.notice_version,
-                     "method": entry.method})
+                put(
+                    {
+                        "participant_id": pid,
+                        "purpose": entry.purpose,
+                        "granted_at": entry.granted_at,
+                        "withdrawn_at": entry.withdrawn_at,
+                        "notice_version": entry.notice_version,
+                        "method": entry.method,
+                    }
+                )
         super().flush(conn)
         self.log.flush(conn)
         self.state.flush(conn)
@@ -90,22 +117,40 @@ class ConsentView(PeopleView):
         item = consent_item(e)
         assert item is not None
         pid = e.originator_id.hex
-        self.log.put({"participant_id": pid, "position": position, "kind": item["kind"],
-                      "purpose": item["purpose"], "at": item["at"], "notice_version": item.get("notice_version"),
-                      "method": item.get("method"), "captured_by": item["by"],
-                      "by": item["by"], "recorded_at": None})  # the last two only feed fold_consents
+        self.log.put(
+            {
+                "participant_id": pid,
+                "position": position,
+                "kind": item["kind"],
+                "purpose": item["purpose"],
+                "at": item["at"],
+                "notice_version": item.get("notice_version"),
+                "method": item.get("method"),
+                "captured_by": item["by"],
+                "by": item["by"],
+                "recorded_at": None,
+            }
+        )  # the last two only feed fold_consents
         self.changed.add(pid)
 
 
 def pool_candidates_query(tables: dict[str, Table], at: datetime) -> Any:
     """Participants holding active panel_membership AND contact consent at ``at``, not left or erased."""
     state, people = tables["state"], tables["people"]
-    active = and_(state.c.granted_at <= at, or_(state.c.withdrawn_at.is_(None), state.c.withdrawn_at > at),
-                  state.c.purpose.in_(POOL_PURPOSES))
-    present = and_(people.c.registered_at <= at, or_(people.c.left_at.is_(None), people.c.left_at > at),
-                   or_(people.c.erased_at.is_(None), people.c.erased_at > at))
-    return (select(state.c.participant_id)
-            .join(people, people.c.participant_id == state.c.participant_id)
-            .where(active, present)
-            .group_by(state.c.participant_id)
-            .having(func.count(func.distinct(state.c.purpose)) == len(POOL_PURPOSES)))
+    active = and_(
+        state.c.granted_at <= at,
+        or_(state.c.withdrawn_at.is_(None), state.c.withdrawn_at > at),
+        state.c.purpose.in_(POOL_PURPOSES),
+    )
+    present = and_(
+        people.c.registered_at <= at,
+        or_(people.c.left_at.is_(None), people.c.left_at > at),
+        or_(people.c.erased_at.is_(None), people.c.erased_at > at),
+    )
+    return (
+        select(state.c.participant_id)
+        .join(people, people.c.participant_id == state.c.participant_id)
+        .where(active, present)
+        .group_by(state.c.participant_id)
+        .having(func.count(func.distinct(state.c.purpose)) == len(POOL_PURPOSES))
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 from urllib.parse import urlparse, urlunparse
@@ -40,10 +40,19 @@ from panel.domain.errors import ValidationError
 
 WRITE = "panel_write"
 BOOK = MetaData()
-TRACKING = Table("projection_tracking", BOOK, Column("view_name", String(80), primary_key=True),
-                 Column("position", Integer, nullable=False))
-GENERATIONS = Table("projection_generations", BOOK, Column("view_name", String(40), primary_key=True),
-                    Column("current", Integer, nullable=False), Column("building", Integer, nullable=True))
+TRACKING = Table(
+    "projection_tracking",
+    BOOK,
+    Column("view_name", String(80), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+GENERATIONS = Table(
+    "projection_generations",
+    BOOK,
+    Column("view_name", String(40), primary_key=True),
+    Column("current", Integer, nullable=False),
+    Column("building", Integer, nullable=True),
+)
 
 
 def url_for(location: StoreLocation) -> tuple[str, dict[str, Any]]:
@@ -65,8 +74,9 @@ def make_engine(location: StoreLocation | None = None, views_url: str | None = N
         if url.startswith(("postgres://", "postgresql://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         if not url.startswith(("sqlite", "postgresql")):
-            raise ValidationError(f"PANEL_VIEWS_URL {views_url!r} is not understood: use sqlite:///views.db "
-                                  "or postgresql://user@host/db")
+            raise ValidationError(
+                f"PANEL_VIEWS_URL {views_url!r} is not understood: use sqlite:///views.db or postgresql://user@host/db"
+            )
     elif location is not None:
         url, args = url_for(location)
     else:
@@ -123,7 +133,7 @@ def lock_schema(conn: Connection) -> None:
 
 
 def insert_for(conn: Connection, table: Table) -> Any:
-    return (sqlite.insert(table) if conn.dialect.name == "sqlite" else postgresql.insert(table))
+    return sqlite.insert(table) if conn.dialect.name == "sqlite" else postgresql.insert(table)
 
 
 def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str] = ()) -> None:
@@ -196,7 +206,7 @@ class Pending:
             else:
                 sql, _, _ = _statement("sqlite", table, ())
                 for start in range(0, len(rows), 50_000):
-                    conn.exec_driver_sql(sql, rows[start:start + 50_000])
+                    conn.exec_driver_sql(sql, rows[start : start + 50_000])
         self.loads = []
 
 
@@ -237,8 +247,11 @@ def _statement(dialect: str, table: Table, keys: tuple[str, ...]) -> tuple[str, 
         others = [n for n in names if n not in keys]
         if keys:
             target = ", ".join(f'"{k}"' for k in keys)
-            sql += (f" ON CONFLICT ({target}) DO UPDATE SET " + ", ".join(f'"{n}" = excluded."{n}"' for n in others)
-                    if others else f" ON CONFLICT ({target}) DO NOTHING")
+            sql += (
+                f" ON CONFLICT ({target}) DO UPDATE SET " + ", ".join(f'"{n}" = excluded."{n}"' for n in others)
+                if others
+                else f" ON CONFLICT ({target}) DO NOTHING"
+            )
         converters = [_converter(dialect, c.type) for c in table.columns]
         getter = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
         needed = [(i, f) for i, f in enumerate(converters) if f]
@@ -248,8 +261,13 @@ def _statement(dialect: str, table: Table, keys: tuple[str, ...]) -> tuple[str, 
 
 def _pg_type(column_type: Any) -> str:
     """The PostgreSQL type of a column as sent by binary COPY or in an array (it must match the column's own)."""
-    for kind, name in ((DateTime, "timestamptz"), (Date, "date"), (Boolean, "bool"), (BigInteger, "int8"),
-                       (Integer, "int4")):
+    for kind, name in (
+        (DateTime, "timestamptz"),
+        (Date, "date"),
+        (Boolean, "bool"),
+        (BigInteger, "int8"),
+        (Integer, "int4"),
+    ):
         if isinstance(column_type, kind):
             return name
     return "text"
@@ -271,25 +289,28 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     """The text SQLAlchemy's SQLite DateTime stores (UTC, no offset), so readers parse it back."""
     if value is None:
         return None
-    if value.tzinfo is not timezone.utc and value.tzinfo is not None and value.utcoffset():
-        value = value.astimezone(timezone.utc)
+    if value.tzinfo is not UTC and value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(UTC)
     return value.isoformat(sep=" ", timespec="microseconds")[:26]
 
 
 def generations(conn: Connection, view: str) -> tuple[int, int | None]:
     """(current, building) generation numbers of a view, creating the record at generation 1."""
-    row = conn.execute(select(GENERATIONS.c.current, GENERATIONS.c.building)
-                       .where(GENERATIONS.c.view_name == view)).first()
+    row = conn.execute(
+        select(GENERATIONS.c.current, GENERATIONS.c.building).where(GENERATIONS.c.view_name == view)
+    ).first()
     if row is None:
-        conn.execute(insert_for(conn, GENERATIONS).values(view_name=view, current=1, building=None)
-                     .on_conflict_do_nothing(index_elements=["view_name"]))
+        conn.execute(
+            insert_for(conn, GENERATIONS)
+            .values(view_name=view, current=1, building=None)
+            .on_conflict_do_nothing(index_elements=["view_name"])
+        )
         return 1, None
     return int(row[0]), (None if row[1] is None else int(row[1]))
 
 
 def set_generations(conn: Connection, view: str, current: int, building: int | None) -> None:
-    conn.execute(update(GENERATIONS).where(GENERATIONS.c.view_name == view)
-                 .values(current=current, building=building))
+    conn.execute(update(GENERATIONS).where(GENERATIONS.c.view_name == view).values(current=current, building=building))
 
 
 def tracking_key(view: str, generation: int) -> str:

@@ -53,8 +53,14 @@ class _Target:
 class Projector:
     """Runs the views of one application into one database."""
 
-    def __init__(self, app: PanelApp, engine: Engine, views: Sequence[type[View]] | None = None,
-                 batch_size: int = 2000, bulk_workers: int | None = None) -> None:
+    def __init__(
+        self,
+        app: PanelApp,
+        engine: Engine,
+        views: Sequence[type[View]] | None = None,
+        batch_size: int = 2000,
+        bulk_workers: int | None = None,
+    ) -> None:
         from projections.views import ALL_VIEWS
 
         self.app = app
@@ -120,8 +126,7 @@ class Projector:
         with db.writing(self.engine) as conn:
             for name in names or list(self.views):
                 current, _ = db.generations(conn, self.view(name).name)
-                targets.append(_Target(self.views[name], self._define(name, current),
-                                       db.tracking_key(name, current)))
+                targets.append(_Target(self.views[name], self._define(name, current), db.tracking_key(name, current)))
         return self._run(targets, progress)
 
     def rebuild(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
@@ -145,8 +150,7 @@ class Projector:
                     db.forget_position(conn, db.tracking_key(name, building))
                     db.set_generations(conn, name, current, building)
                 self._create(conn, name, building, indexes=not self.views[name].can_bulk)
-                targets.append(_Target(self.views[name], self._define(name, building),
-                                       db.tracking_key(name, building)))
+                targets.append(_Target(self.views[name], self._define(name, building), db.tracking_key(name, building)))
         bulk.load(self, targets, progress, self.bulk_workers)
         self._run(targets, progress)  # an interrupted rebuild, or the events appended meanwhile
         with self.engine.connect() as conn:
@@ -187,8 +191,14 @@ class Projector:
                 progress(min(last, head) - begun, max(head, last) - begun)
         return read
 
-    def _pages(self, start: int, topics: set[str], query_topics: Sequence[str] = (), stop: int = 0,
-               part: tuple[int, int] | None = None) -> Iterator[tuple[int, int, list[tuple[int, Any]]]]:
+    def _pages(
+        self,
+        start: int,
+        topics: set[str],
+        query_topics: Sequence[str] = (),
+        stop: int = 0,
+        part: tuple[int, int] | None = None,
+    ) -> Iterator[tuple[int, int, list[tuple[int, Any]]]]:
         """Decoded pages after ``start``, read one page ahead in a thread while the last is written.
 
         ``query_topics`` filters in the query itself. With ``part`` (index, count) only that part of
@@ -210,8 +220,9 @@ class Projector:
                         upto = min(stop, position + self.batch_size * part[1])
                         page = recorder.select_partition(position, upto, query_topics, *part)
                     else:
-                        page = recorder.select_notifications(position, limit=self.batch_size,
-                                                             topics=query_topics, inclusive_of_start=False)
+                        page = recorder.select_notifications(
+                            position, limit=self.batch_size, topics=query_topics, inclusive_of_start=False
+                        )
                         if not page:
                             break
                         upto = page[-1].id

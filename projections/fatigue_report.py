@@ -68,11 +68,24 @@ def _load(projector: Projector) -> tuple[dict[str, tuple[str | None, datetime, b
     tables = projector.tables("fatigue")
     people, activity = tables["people"], tables["activity"]
     with projector.engine.connect() as conn:
-        who = {pid: (ref, utc(reg), erased is not None) for pid, ref, reg, erased in conn.execute(
-            select(people.c.participant_id, people.c.ref, people.c.registered_at, people.c.erased_at))}
-        rows = [(pid, eid, kind, utc(at), half) for pid, eid, kind, at, half in conn.execute(
-            select(activity.c.participant_id, activity.c.engagement_id, activity.c.kind, activity.c.at,
-                   activity.c.half_day).order_by(activity.c.position))]
+        who = {
+            pid: (ref, utc(reg), erased is not None)
+            for pid, ref, reg, erased in conn.execute(
+                select(people.c.participant_id, people.c.ref, people.c.registered_at, people.c.erased_at)
+            )
+        }
+        rows = [
+            (pid, eid, kind, utc(at), half)
+            for pid, eid, kind, at, half in conn.execute(
+                select(
+                    activity.c.participant_id,
+                    activity.c.engagement_id,
+                    activity.c.kind,
+                    activity.c.at,
+                    activity.c.half_day,
+                ).order_by(activity.c.position)
+            )
+        ]
         conn.rollback()
     return who, rows
 
@@ -100,14 +113,31 @@ def fatigue_report(projector: Projector, at: datetime, suspects_min: int = 2) ->
         if erased:
             continue
         c = counts[pid]
-        people.append(PersonFatigue(pid, ref, dict(c["invited"]), dict(c["accepted"]), dict(c["attended"]),
-                                    len(attended.get(pid, ())), (at - last[pid]).days if pid in last else None))
+        people.append(
+            PersonFatigue(
+                pid,
+                ref,
+                dict(c["invited"]),
+                dict(c["accepted"]),
+                dict(c["attended"]),
+                len(attended.get(pid, ())),
+                (at - last[pid]).days if pid in last else None,
+            )
+        )
     people.sort(key=lambda p: (-p.participations, -p.invitations[365], p.ref or ""))
     cut = max(1, round(len(population) * 0.1))
     threshold = sorted(per_person, reverse=True)[cut - 1] if per_person else 0
     suspects = [p for p in people if p.participations >= max(threshold, suspects_min)]
-    return FatigueReport(at, len(population), sum(per_person), top_share(per_person), gini(per_person),
-                         sorted(per_person), people, suspects)
+    return FatigueReport(
+        at,
+        len(population),
+        sum(per_person),
+        top_share(per_person),
+        gini(per_person),
+        sorted(per_person),
+        people,
+        suspects,
+    )
 
 
 def simulate(projector: Projector, rules: FatigueRules) -> Simulation:

@@ -7,7 +7,7 @@ erased person's reference is removed and they leave the per-person lists.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table
@@ -24,15 +24,21 @@ class FatigueView(PeopleView):
 
     def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
         n = self.table_name
-        activity = Table(n("fatigue_activity", generation), metadata,
-                         Column("position", Integer, primary_key=True, autoincrement=False),
-                         Column("participant_id", String(32), nullable=False),
-                         Column("engagement_id", String(32), nullable=False),
-                         Column("kind", String(10), nullable=False), Column("at", TS, nullable=False),
-                         Column("half_day", Boolean, nullable=False))
+        activity = Table(
+            n("fatigue_activity", generation),
+            metadata,
+            Column("position", Integer, primary_key=True, autoincrement=False),
+            Column("participant_id", String(32), nullable=False),
+            Column("engagement_id", String(32), nullable=False),
+            Column("kind", String(10), nullable=False),
+            Column("at", TS, nullable=False),
+            Column("half_day", Boolean, nullable=False),
+        )
         Index(f"ix_{activity.name}_pid", activity.c.participant_id)
-        return {"people": people_table(metadata, n("fatigue_people", generation), Column("ref", String(200))),
-                "activity": activity}
+        return {
+            "people": people_table(metadata, n("fatigue_people", generation), Column("ref", String(200))),
+            "activity": activity,
+        }
 
     def begin(self, conn: Connection, tables: dict[str, Any], events: Any) -> None:
         super().begin(conn, tables, events)
@@ -56,8 +62,16 @@ class FatigueView(PeopleView):
             row["ref"] = None
 
     def _add(self, position: int, e: Any, kind: str, at: Any, half_day: bool = False) -> None:
-        self.activity.append({"position": position, "participant_id": e.originator_id.hex,
-                              "engagement_id": e.engagement_id.hex, "kind": kind, "at": at, "half_day": half_day})
+        self.activity.append(
+            {
+                "position": position,
+                "participant_id": e.originator_id.hex,
+                "engagement_id": e.engagement_id.hex,
+                "kind": kind,
+                "at": at,
+                "half_day": half_day,
+            }
+        )
 
     @handles(Participant.Invited)
     def on_invited(self, position: int, e: Participant.Invited) -> None:
@@ -77,4 +91,4 @@ class FatigueView(PeopleView):
 
     @handles(Participant.Attended)
     def on_attended(self, position: int, e: Participant.Attended) -> None:
-        self._add(position, e, "attended", datetime.combine(e.session_date, time(), timezone.utc), e.half_day)
+        self._add(position, e, "attended", datetime.combine(e.session_date, time(), UTC), e.half_day)

@@ -34,18 +34,37 @@ class LedgerView(View):
         return set(PAYMENT_TOPICS)
 
     def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
-        text = {"engagement_ref": 60, "participant_ref": 200, "kind": 20, "category": 20, "quantity": 20,
-                "status": 12, "receipt": 100, "voucher_code": 100, "voucher_state": 12, "rate_card": 120,
-                "budget_code": 60, "created_by": 120, "approved_by": 120, "route": 20, "reference": 60,
-                "batch_ref": 60, "statement_line": 32, "reason": 500}
-        columns: list[Column[Any]] = [Column("id", String(32), primary_key=True),
-                                      Column("engagement_id", String(32), nullable=False),
-                                      Column("participant_id", String(32), nullable=False),
-                                      Column("earned_on", Date, nullable=False), Column("statement_date", Date),
-                                      Column("gross_pence", BigInteger, nullable=False),
-                                      Column("amount_pence", BigInteger, nullable=False),
-                                      Column("over_budget", Boolean, nullable=False),
-                                      Column("tax_year", Integer, nullable=False)]
+        text = {
+            "engagement_ref": 60,
+            "participant_ref": 200,
+            "kind": 20,
+            "category": 20,
+            "quantity": 20,
+            "status": 12,
+            "receipt": 100,
+            "voucher_code": 100,
+            "voucher_state": 12,
+            "rate_card": 120,
+            "budget_code": 60,
+            "created_by": 120,
+            "approved_by": 120,
+            "route": 20,
+            "reference": 60,
+            "batch_ref": 60,
+            "statement_line": 32,
+            "reason": 500,
+        }
+        columns: list[Column[Any]] = [
+            Column("id", String(32), primary_key=True),
+            Column("engagement_id", String(32), nullable=False),
+            Column("participant_id", String(32), nullable=False),
+            Column("earned_on", Date, nullable=False),
+            Column("statement_date", Date),
+            Column("gross_pence", BigInteger, nullable=False),
+            Column("amount_pence", BigInteger, nullable=False),
+            Column("over_budget", Boolean, nullable=False),
+            Column("tax_year", Integer, nullable=False),
+        ]
         columns += [Column(name, TS) for name in TIME_FIELDS]
         columns += [Column(name, String(size)) for name, size in text.items()]
         table = Table(self.table_name("ledger", generation), metadata, *columns)
@@ -58,7 +77,7 @@ class LedgerView(View):
         ids = list({e.originator_id.hex for _, e in events})
         rows: dict[UUID, dict[str, Any]] = {}
         for start in range(0, len(ids), CHUNK):
-            for found in conn.execute(select(table).where(table.c.id.in_(ids[start:start + CHUNK]))).mappings():
+            for found in conn.execute(select(table).where(table.c.id.in_(ids[start : start + CHUNK]))).mappings():
                 row = from_db(found)
                 rows[row["id"]] = row
         changed = {changed_id for _, e in events if (changed_id := ledger.apply(rows, e)) is not None}
@@ -82,9 +101,17 @@ def from_db(found: Any) -> dict[str, Any]:
     return row
 
 
-def ledger_lines(app: PanelApp, engine: Engine, *, engagement: UUID | None = None, participant: UUID | None = None,
-                 tax_year: int | None = None, route: str | None = None, budget_code: str | None = None,
-                 catch_up: bool = True) -> list[LedgerLine]:
+def ledger_lines(
+    app: PanelApp,
+    engine: Engine,
+    *,
+    engagement: UUID | None = None,
+    participant: UUID | None = None,
+    tax_year: int | None = None,
+    route: str | None = None,
+    budget_code: str | None = None,
+    catch_up: bool = True,
+) -> list[LedgerLine]:
     """Ledger lines from the view (brought up to date first), in engagement, person, date order."""
     projector = Projector(app, engine, views=[LedgerView])
     if catch_up:
@@ -101,8 +128,7 @@ def ledger_lines(app: PanelApp, engine: Engine, *, engagement: UUID | None = Non
         stmt = stmt.where(table.c.route == route)
     if budget_code is not None:
         stmt = stmt.where(table.c.budget_code == budget_code)
-    stmt = stmt.order_by(table.c.engagement_ref, table.c.participant_ref, table.c.earned_on, table.c.kind,
-                         table.c.id)
+    stmt = stmt.order_by(table.c.engagement_ref, table.c.participant_ref, table.c.earned_on, table.c.kind, table.c.id)
     with engine.connect() as conn:
         return [ledger.to_line(from_db(found)) for found in conn.execute(stmt).mappings()]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table
@@ -19,13 +19,20 @@ def utc(value: datetime | None) -> datetime | None:
     """Times read back from SQLite are naive; every stored time is UTC."""
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def people_table(metadata: MetaData, name: str, *extra: Column[Any]) -> Table:
-    return Table(name, metadata, Column("participant_id", String(32), primary_key=True),
-                 Column("registered_at", TS, nullable=False), Column("left_at", TS), Column("erased_at", TS),
-                 *extra, sqlite_with_rowid=False)
+    return Table(
+        name,
+        metadata,
+        Column("participant_id", String(32), primary_key=True),
+        Column("registered_at", TS, nullable=False),
+        Column("left_at", TS),
+        Column("erased_at", TS),
+        *extra,
+        sqlite_with_rowid=False,
+    )
 
 
 def registered_in(events: Sequence[tuple[int, Any]]) -> set[str]:

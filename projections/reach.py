@@ -66,8 +66,14 @@ def _in(moment: datetime | date | None, since: datetime | None, until: datetime)
     return (since is None or moment >= since.date()) and moment <= until.date()
 
 
-def stage_members(projector: Projector, *, engagement: UUID | None, since: datetime | None, until: datetime,
-                  eligibility: Sequence[EligibilityRule] = ()) -> tuple[dict[str, set[str]], dict[str, dict[str, str]]]:
+def stage_members(
+    projector: Projector,
+    *,
+    engagement: UUID | None,
+    since: datetime | None,
+    until: datetime,
+    eligibility: Sequence[EligibilityRule] = (),
+) -> tuple[dict[str, set[str]], dict[str, dict[str, str]]]:
     """The participant ids at each stage, and every participant's (derived) attributes."""
     reach, consent = projector.tables("reach"), projector.tables("consent")
     stages: dict[str, set[str]] = {s: set() for s in STAGES}
@@ -76,7 +82,8 @@ def stage_members(projector: Projector, *, engagement: UUID | None, since: datet
     with projector.engine.connect() as conn:
         people = reach["people"]
         for pid, registered_at, erased_at, values in conn.execute(
-                select(people.c.participant_id, people.c.registered_at, people.c.erased_at, people.c.attributes)):
+            select(people.c.participant_id, people.c.registered_at, people.c.erased_at, people.c.attributes)
+        ):
             attributes[pid] = json.loads(values) if values else {}
             if erased_at is not None:
                 erased.add(pid)
@@ -108,10 +115,19 @@ def value_of(attrs: dict[str, str], name: str) -> str:
     return attrs.get(name) or UNKNOWN
 
 
-def reach_report(projector: Projector, *, by: Sequence[str], targets: Targets | None = None,
-                 engagement: UUID | None = None, engagement_ref: str | None = None, since: datetime | None = None,
-                 until: datetime, stage: str | None = None, plus: Sequence[str] = (),
-                 eligibility: Sequence[EligibilityRule] = ()) -> ReachReport:
+def reach_report(
+    projector: Projector,
+    *,
+    by: Sequence[str],
+    targets: Targets | None = None,
+    engagement: UUID | None = None,
+    engagement_ref: str | None = None,
+    since: datetime | None = None,
+    until: datetime,
+    stage: str | None = None,
+    plus: Sequence[str] = (),
+    eligibility: Sequence[EligibilityRule] = (),
+) -> ReachReport:
     """Counts per stage by the ``by`` fields, and the representation of the chosen stage."""
     fields = [f.strip().lower().replace("-", "_") for f in by if f.strip()]
     if not fields:
@@ -120,39 +136,65 @@ def reach_report(projector: Projector, *, by: Sequence[str], targets: Targets | 
     if stage not in STAGES:
         raise ValidationError(f"unknown stage {stage!r}: use one of {', '.join(STAGES)}")
     rules = [EligibilityRule.parse(text) for text in plus]
-    members, attrs = stage_members(projector, engagement=engagement, since=since, until=until,
-                                   eligibility=eligibility)
+    members, attrs = stage_members(projector, engagement=engagement, since=since, until=until, eligibility=eligibility)
     counts: dict[tuple[str, ...], Counter[str]] = {}
     for name in STAGES:
         for pid in members[name]:
             key = tuple(value_of(attrs.get(pid, {}), f) for f in fields)
             counts.setdefault(key, Counter())[name] += 1
-    groups = [{**dict(zip(fields, key)), **{s: c[s] for s in STAGES}}
-              for key, c in sorted(counts.items(), key=lambda kv: (-kv[1][stage], kv[0]))]
+    groups = [
+        {**dict(zip(fields, key)), **{s: c[s] for s in STAGES}}
+        for key, c in sorted(counts.items(), key=lambda kv: (-kv[1][stage], kv[0]))
+    ]
     chosen = [attrs.get(pid, {}) for pid in members[stage]]
     representation = _representation(chosen, fields, targets or {}, rules)
-    notes = [f"category {c!r}: target shares add up to {sum(v.values()):.2f}, not 1"
-             for c, v in (targets or {}).items() if abs(sum(v.values()) - 1) > 0.02]
-    return ReachReport(fields, stage, engagement_ref, since, until, {s: len(members[s]) for s in STAGES},
-                       groups, representation, notes)
+    notes = [
+        f"category {c!r}: target shares add up to {sum(v.values()):.2f}, not 1"
+        for c, v in (targets or {}).items()
+        if abs(sum(v.values()) - 1) > 0.02
+    ]
+    return ReachReport(
+        fields, stage, engagement_ref, since, until, {s: len(members[s]) for s in STAGES}, groups, representation, notes
+    )
 
 
-def _representation(chosen: list[dict[str, str]], fields: list[str], targets: Targets,
-                    rules: list[EligibilityRule]) -> list[Representation]:
+def _representation(
+    chosen: list[dict[str, str]], fields: list[str], targets: Targets, rules: list[EligibilityRule]
+) -> list[Representation]:
     rows: list[Representation] = []
     categories = list(dict.fromkeys(fields + [c for c in targets if c in fields]))
     for category in categories:
         values = Counter(value_of(a, category) for a in chosen)
         known = sum(n for v, n in values.items() if v not in NOT_KNOWN)
-        for value in list(targets.get(category, {})) + [v for v in values if target_share(targets, category, v) is None]:
+        for value in list(targets.get(category, {})) + [
+            v for v in values if target_share(targets, category, v) is None
+        ]:
             flags = ("Core20",) if is_core20(category, value) else ()
-            rows.append(_row(category, value, values.get(value, 0), known, target_share(targets, category, value),
-                             flags, value in NOT_KNOWN))
+            rows.append(
+                _row(
+                    category,
+                    value,
+                    values.get(value, 0),
+                    known,
+                    target_share(targets, category, value),
+                    flags,
+                    value in NOT_KNOWN,
+                )
+            )
     imd_shown = {"core20", "imd_decile", "imd_quintile"} & set(categories)
     if any("imd_decile" in a or "imd_quintile" in a for a in chosen) and not imd_shown:
         known = sum(1 for a in chosen if "core20" in a)
-        rows.append(_row("core20", "yes", sum(1 for a in chosen if a.get("core20") == "yes"), known,
-                         core20_target(targets), ("Core20",), False))
+        rows.append(
+            _row(
+                "core20",
+                "yes",
+                sum(1 for a in chosen if a.get("core20") == "yes"),
+                known,
+                core20_target(targets),
+                ("Core20",),
+                False,
+            )
+        )
     for rule in rules:
         known = sum(1 for a in chosen if value_of(a, rule.field) not in NOT_KNOWN)
         target = None
@@ -163,8 +205,9 @@ def _representation(chosen: list[dict[str, str]], fields: list[str], targets: Ta
     return sorted(rows, key=lambda r: (r.ratio is None, r.ratio if r.ratio is not None else 0, r.category, r.value))
 
 
-def _row(category: str, value: str, count: int, known: int, target: float | None, flags: tuple[str, ...],
-         unknown: bool) -> Representation:
+def _row(
+    category: str, value: str, count: int, known: int, target: float | None, flags: tuple[str, ...], unknown: bool
+) -> Representation:
     share = None if unknown or known == 0 else count / known
     ratio = share / target if share is not None and target else None
     gap = share - target if share is not None and target is not None else None

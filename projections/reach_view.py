@@ -22,8 +22,14 @@ from panel.recorders import partition_bounds
 from projections.people import TS, PeopleView, people_table, touched
 from projections.view import Rows, handles
 
-PARTICIPATION_EVENTS = (Participant.Invited, Participant.InvitationAccepted, Participant.InvitationDeclined,
-                        Participant.Attended, Participant.NoShow, Participant.WithdrewFromEngagement)
+PARTICIPATION_EVENTS = (
+    Participant.Invited,
+    Participant.InvitationAccepted,
+    Participant.InvitationDeclined,
+    Participant.Attended,
+    Participant.NoShow,
+    Participant.WithdrewFromEngagement,
+)
 
 
 _TEXTS: dict[tuple[tuple[str, str], ...], str] = {}  # attributes are few values, shared by many people
@@ -48,14 +54,21 @@ class ReachView(PeopleView):
         return {
             "people": people_table(metadata, n("reach_people", generation), Column("attributes", Text)),
             "participation": Table(
-                n("reach_participation", generation), metadata,
+                n("reach_participation", generation),
+                metadata,
                 Column("participant_id", String(32), primary_key=True),
                 Column("engagement_id", String(32), primary_key=True),
-                Column("status", String(12), nullable=False), Column("invited_at", TS, nullable=False),
-                Column("draw_id", String(32)), Column("override_reason", String(500)),
-                Column("responded_at", TS), Column("sessions", Integer, nullable=False),
-                Column("half_days", Integer, nullable=False), Column("first_session", Date),
-                Column("no_shows", Integer, nullable=False), sqlite_with_rowid=False),
+                Column("status", String(12), nullable=False),
+                Column("invited_at", TS, nullable=False),
+                Column("draw_id", String(32)),
+                Column("override_reason", String(500)),
+                Column("responded_at", TS),
+                Column("sessions", Integer, nullable=False),
+                Column("half_days", Integer, nullable=False),
+                Column("first_session", Date),
+                Column("no_shows", Integer, nullable=False),
+                sqlite_with_rowid=False,
+            ),
         }
 
     people_events = (Participant.LeftPanel, Participant.Erased, Participant.AttributesUpdated)
@@ -75,8 +88,9 @@ class ReachView(PeopleView):
     def prepare(self, events: Sequence[tuple[int, Any]]) -> None:
         if self.bulk:
             return  # start_bulk read every key of the part
-        sealed = {e.originator_id for _, e in events
-                  if type(e) in (Participant.Registered, Participant.AttributesUpdated)}
+        sealed = {
+            e.originator_id for _, e in events if type(e) in (Participant.Registered, Participant.AttributesUpdated)
+        }
         self.keys: dict[UUID, bytes] = self.app.keys.get_keys(sealed) if sealed else {}
 
     def flush(self, conn: Connection) -> None:
@@ -109,11 +123,21 @@ class ReachView(PeopleView):
 
     @handles(Participant.Invited)
     def on_invited(self, position: int, e: Participant.Invited) -> None:
-        self.participation.put({
-            "participant_id": e.originator_id.hex, "engagement_id": e.engagement_id.hex, "status": "invited",
-            "invited_at": e.at, "draw_id": e.draw_id.hex if e.draw_id else None,
-            "override_reason": e.override_reason, "responded_at": None, "sessions": 0, "half_days": 0,
-            "first_session": None, "no_shows": 0})
+        self.participation.put(
+            {
+                "participant_id": e.originator_id.hex,
+                "engagement_id": e.engagement_id.hex,
+                "status": "invited",
+                "invited_at": e.at,
+                "draw_id": e.draw_id.hex if e.draw_id else None,
+                "override_reason": e.override_reason,
+                "responded_at": None,
+                "sessions": 0,
+                "half_days": 0,
+                "first_session": None,
+                "no_shows": 0,
+            }
+        )
 
     def _row(self, e: Any) -> dict[str, Any] | None:
         key = (e.originator_id.hex, e.engagement_id.hex)

@@ -21,22 +21,28 @@ def read_targets(path: str | Path) -> Targets:
             reader = csv.DictReader(handle)
             missing = {"category", "value", "share"} - set(reader.fieldnames or [])
             if missing:
-                raise ValidationError(f"targets file {path} has no column {', '.join(sorted(missing))}: "
-                                      "its header must be category,value,share")
+                raise ValidationError(
+                    f"targets file {path} has no column {', '.join(sorted(missing))}: "
+                    "its header must be category,value,share"
+                )
             for line, row in enumerate(reader, start=2):
                 text = (row["share"] or "").strip()
                 try:
                     share = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
                 except ValueError:
-                    raise ValidationError(f"targets file {path} line {line}: share {text!r} is not a number: "
-                                          "use a fraction like 0.22 or a percentage like 22%") from None
+                    raise ValidationError(
+                        f"targets file {path} line {line}: share {text!r} is not a number: "
+                        "use a fraction like 0.22 or a percentage like 22%"
+                    ) from None
                 if not 0 <= share <= 1:
                     raise ValidationError(f"targets file {path} line {line}: share {text!r} is outside 0..1")
                 category = row["category"].strip().lower().replace("-", "_")
                 targets.setdefault(category, {})[row["value"].strip()] = share
     except FileNotFoundError:
-        raise ValidationError(f"targets file {path} not found: pass --targets with a CSV of "
-                              "category,value,share (see examples/population.csv)") from None
+        raise ValidationError(
+            f"targets file {path} not found: pass --targets with a CSV of "
+            "category,value,share (see examples/population.csv)"
+        ) from None
     return targets
 
 
@@ -72,5 +78,8 @@ def derive(attributes: dict[str, str]) -> dict[str, str]:
 
 
 def is_core20(category: str, value: str) -> bool:
-    return ((category == "imd_decile" and value in ("1", "2")) or (category == "imd_quintile" and value == "1")
-            or (category == "core20" and value.lower() == "yes"))
+    return (
+        (category == "imd_decile" and value in ("1", "2"))
+        or (category == "imd_quintile" and value == "1")
+        or (category == "core20" and value.lower() == "yes")
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, ClassVar
 
@@ -139,7 +139,7 @@ class Rows:
         wanted = list(values)
         col = self.table.c[column]
         for start in range(0, len(wanted), CHUNK):
-            for found in conn.execute(select(self.table).where(col.in_(wanted[start:start + CHUNK]))).mappings():
+            for found in conn.execute(select(self.table).where(col.in_(wanted[start : start + CHUNK]))).mappings():
                 row = {k: _utc(v) for k, v in found.items()}
                 key = self.key(row)
                 self.data[key] = row
@@ -183,5 +183,5 @@ class Rows:
 
 def _utc(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value

@@ -47,25 +47,39 @@ class _Draw:
     extra: dict[str, Any] | None = None
 
 
-def select(candidates: Iterable[Candidate], quotas: Iterable[Quota], k: int, *,
-           rng: np.random.Generator, algorithm: str = "leximin",
-           must_include: Iterable[str] = (), must_exclude: Iterable[str] = (),
-           lottery_size: int = 1000, reserves: int = 0, seed_from: str | None = None,
-           progress: Progress | None = None, monte_carlo_draws: int = 1000) -> SelectionResult:
+def select(
+    candidates: Iterable[Candidate],
+    quotas: Iterable[Quota],
+    k: int,
+    *,
+    rng: np.random.Generator,
+    algorithm: str = "leximin",
+    must_include: Iterable[str] = (),
+    must_exclude: Iterable[str] = (),
+    lottery_size: int = 1000,
+    reserves: int = 0,
+    seed_from: str | None = None,
+    progress: Progress | None = None,
+    monte_carlo_draws: int = 1000,
+) -> SelectionResult:
     """Select a panel of ``k`` people meeting every quota; deterministic given the inputs.
 
     Raises a SelectionError subclass with a code and a one-line fix when it cannot.
     """
     if algorithm not in ALGORITHMS:
-        raise UnsupportedOptionError(f"unknown algorithm {algorithm!r}; use one of "
-                                     f"{', '.join(ALGORITHMS)}.")
+        raise UnsupportedOptionError(f"unknown algorithm {algorithm!r}; use one of {', '.join(ALGORITHMS)}.")
     if lottery_size < 1:
         raise UnsupportedOptionError("lottery_size must be at least 1.")
-    options = {"algorithm": algorithm, "must_include": sorted(set(must_include)),
-               "must_exclude": sorted(set(must_exclude)), "lottery_size": lottery_size,
-               "reserves": reserves, "seed_from": seed_from,
-               "monte_carlo_draws": monte_carlo_draws,
-               "rng_state": rng.bit_generator.state}
+    options = {
+        "algorithm": algorithm,
+        "must_include": sorted(set(must_include)),
+        "must_exclude": sorted(set(must_exclude)),
+        "lottery_size": lottery_size,
+        "reserves": reserves,
+        "seed_from": seed_from,
+        "monte_carlo_draws": monte_carlo_draws,
+        "rng_state": rng.bit_generator.state,
+    }
     quota_list = list(quotas)
     problem = _prepare(list(candidates), quota_list, k, options)
     report = progress or (lambda stage, done, total: None)
@@ -80,59 +94,80 @@ def select(candidates: Iterable[Candidate], quotas: Iterable[Quota], k: int, *,
     drawable = [c for c in problem.candidates if c.id not in excluded]
     reserve_ids = draw_reserves(drawable, problem.quotas, draw.selected, reserves, rng)
     report("reserves", len(reserve_ids), reserves)
-    extra = {"lottery_size": len(draw.panels), **(draw.extra or {}),
-             "unused_quotas": unused_quotas(problem.candidates, quota_list)}
+    extra = {
+        "lottery_size": len(draw.panels),
+        **(draw.extra or {}),
+        "unused_quotas": unused_quotas(problem.candidates, quota_list),
+    }
     return SelectionResult(
-        algorithm=algorithm, algorithm_version=ALGORITHM_VERSION, solver="HiGHS",
-        solver_version=solver_version(), k=k, selected=draw.selected, reserves=reserve_ids,
-        probabilities=draw.probabilities, optimal_probabilities=draw.optimal,
-        lottery=draw.panels, lottery_index=draw.index, distribution=draw.distribution,
-        types=draw.types, report=build_report(problem.candidates, problem.quotas, k,
-                                              draw.selected, draw.probabilities, draw.optimal,
-                                              extra),
+        algorithm=algorithm,
+        algorithm_version=ALGORITHM_VERSION,
+        solver="HiGHS",
+        solver_version=solver_version(),
+        k=k,
+        selected=draw.selected,
+        reserves=reserve_ids,
+        probabilities=draw.probabilities,
+        optimal_probabilities=draw.optimal,
+        lottery=draw.panels,
+        lottery_index=draw.index,
+        distribution=draw.distribution,
+        types=draw.types,
+        report=build_report(
+            problem.candidates, problem.quotas, k, draw.selected, draw.probabilities, draw.optimal, extra
+        ),
         inputs_sha256=inputs_digest(problem.candidates, problem.quotas, k, options),
-        options=options)
+        options=options,
+    )
 
 
-def inputs_digest(candidates: Sequence[Candidate], quotas: Sequence[Quota], k: int,
-                  options: dict[str, Any]) -> str:
+def inputs_digest(candidates: Sequence[Candidate], quotas: Sequence[Quota], k: int, options: dict[str, Any]) -> str:
     """Return a sha256 over a canonical JSON of everything that determines the result."""
     payload = {
-        "candidates": [[c.id, sorted((str(a), str(b)) for a, b in c.features.items()),
-                        c.household] for c in sorted(candidates, key=lambda c: c.id)],
+        "candidates": [
+            [c.id, sorted((str(a), str(b)) for a, b in c.features.items()), c.household]
+            for c in sorted(candidates, key=lambda c: c.id)
+        ],
         "quotas": [[q.feature, q.value, q.min, q.max, q.min_flex, q.max_flex] for q in quotas],
-        "k": k, "options": options, "algorithm_version": ALGORITHM_VERSION,
+        "k": k,
+        "options": options,
+        "algorithm_version": ALGORITHM_VERSION,
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _prepare(candidates: list[Candidate], quotas: list[Quota], k: int,
-             options: dict[str, Any]) -> _Problem:
+def _prepare(candidates: list[Candidate], quotas: list[Quota], k: int, options: dict[str, Any]) -> _Problem:
     everyone = tuple(sorted(candidates, key=lambda c: c.id))
     if len({c.id for c in everyone}) != len(everyone):
-        raise SelectionError("two candidates share an id; ids must be unique.",
-                             code="duplicate_id")
+        raise SelectionError("two candidates share an id; ids must be unique.", code="duplicate_id")
     checked = validate_quotas(everyone, quotas)
     include = check_ids(everyone, options["must_include"], "must_include")
     exclude = check_ids(everyone, options["must_exclude"], "must_exclude")
     if include & exclude:
-        raise UnsupportedOptionError(f"{min(include & exclude)} is both in must_include and "
-                                     "must_exclude; keep it in one.")
+        raise UnsupportedOptionError(
+            f"{min(include & exclude)} is both in must_include and must_exclude; keep it in one."
+        )
     fixed = tuple(c for c in everyone if c.id in include)
     houses = [household_key(c) for c in fixed if household_key(c) is not None]
     if len(houses) != len(set(houses)):
         raise UnsupportedOptionError("must_include holds two people of one household; keep one.")
     if len(fixed) > k:
-        raise PoolTooSmallError(f"must_include names {len(fixed)} people but the panel has only "
-                                f"{k} seats; raise the panel size or shorten the list.")
-    rest = tuple(c for c in everyone if c.id not in include | exclude
-                 and (household_key(c) is None or household_key(c) not in houses))
+        raise PoolTooSmallError(
+            f"must_include names {len(fixed)} people but the panel has only "
+            f"{k} seats; raise the panel size or shorten the list."
+        )
+    rest = tuple(
+        c
+        for c in everyone
+        if c.id not in include | exclude and (household_key(c) is None or household_key(c) not in houses)
+    )
     shifted = shift_quotas(checked, fixed)
     over = [q for q in shifted if q.max < 0]
     if over:
-        raise InfeasibleQuotasError(f"the must_include people alone exceed the max of "
-                                    f"{over[0].label}; raise it or shorten must_include.")
+        raise InfeasibleQuotasError(
+            f"the must_include people alone exceed the max of {over[0].label}; raise it or shorten must_include."
+        )
     return _Problem(everyone, checked, k, fixed, rest, shifted, tuple(sorted(exclude)))
 
 
@@ -154,20 +189,20 @@ def _person_probabilities(problem: _Problem, drawn: dict[str, float]) -> dict[st
 
 def _uniform(problem: _Problem, rng: np.random.Generator, seed_from: str | None) -> _Draw:
     if problem.quotas:
-        raise UnsupportedOptionError("algorithm uniform ignores quotas; remove the quotas or use "
-                                     "algorithm leximin.")
+        raise UnsupportedOptionError("algorithm uniform ignores quotas; remove the quotas or use algorithm leximin.")
     groups = baselines.household_groups(problem.rest)
     seats = problem.k - len(problem.fixed)
     if seats > len(groups):
-        raise PoolTooSmallError(f"panel size {problem.k} needs {seats} more people but the pool "
-                                f"has only {len(groups)} households left; lower the panel size.")
+        raise PoolTooSmallError(
+            f"panel size {problem.k} needs {seats} more people but the pool "
+            f"has only {len(groups)} households left; lower the panel size."
+        )
     probs = _person_probabilities(problem, baselines.uniform_probabilities(groups, seats))
     panel = _with_fixed(problem, baselines.uniform_draw(groups, seats, _generator(rng, seed_from)))
     return _Draw(panel, probs, dict(probs), (panel,), 0, extra={"draw": "direct uniform draw"})
 
 
-def _legacy(problem: _Problem, rng: np.random.Generator, seed_from: str | None,
-            draws: int) -> _Draw:
+def _legacy(problem: _Problem, rng: np.random.Generator, seed_from: str | None, draws: int) -> _Draw:
     seats = problem.k - len(problem.fixed)
     pool = build_pool(problem.rest, problem.rest_quotas)
     check_pool_size(pool, seats)
@@ -180,13 +215,19 @@ def _legacy(problem: _Problem, rng: np.random.Generator, seed_from: str | None,
             counts[person] = counts.get(person, 0) + 1
     estimate = {person: count / max(draws, 1) for person, count in counts.items()}
     probs = _person_probabilities(problem, estimate)
-    return _Draw(panel, probs, dict(probs), (panel,), 0,
-                 extra={"draw": "direct greedy draw",
-                        "probability_estimate": f"Monte Carlo over {draws} draws"})
+    return _Draw(
+        panel,
+        probs,
+        dict(probs),
+        (panel,),
+        0,
+        extra={"draw": "direct greedy draw", "probability_estimate": f"Monte Carlo over {draws} draws"},
+    )
 
 
-def _leximin(problem: _Problem, rng: np.random.Generator, seed_from: str | None, size: int,
-             progress: Progress) -> _Draw:
+def _leximin(
+    problem: _Problem, rng: np.random.Generator, seed_from: str | None, size: int, progress: Progress
+) -> _Draw:
     seats = problem.k - len(problem.fixed)
     progress("checking", 0, 1)
     pool = build_pool(problem.rest, problem.rest_quotas)
@@ -202,15 +243,29 @@ def _leximin(problem: _Problem, rng: np.random.Generator, seed_from: str | None,
     panels = tuple(_with_fixed(problem, p) for p in lottery.expand(columns, counts, pool.types, rng))
     progress("lottery", size, size)
     ids = [c.id for c in problem.candidates]
-    optimal = {person: float(outcome.type_probabilities[t])
-               for t, kind in enumerate(pool.types) for person in kind.members}
+    optimal = {
+        person: float(outcome.type_probabilities[t]) for t, kind in enumerate(pool.types) for person in kind.members
+    }
     index = lottery.draw_index(size, rng, seed_from)
     distribution = tuple(
-        (tuple((pool.types[t].key, int(c[t])) for t in np.flatnonzero(c)), float(w))
-        for c, w in zip(columns, weights))
+        (tuple((pool.types[t].key, int(c[t])) for t in np.flatnonzero(c)), float(w)) for c, w in zip(columns, weights)
+    )
     extra: dict[str, Any] = {key: outcome.stats[key] for key in ("columns", "rounds", "levels", "cuts", "ilp_calls")}
-    extra.update({"solve_seconds": outcome.stats["seconds"], "types": len(pool.types),
-                  "support": len(columns), "draw": "uniform index into the lottery"})
-    return _Draw(panels[index], lottery.marginals(panels, ids),
-                 _person_probabilities(problem, optimal), panels, index, distribution,
-                 pool.types, extra)
+    extra.update(
+        {
+            "solve_seconds": outcome.stats["seconds"],
+            "types": len(pool.types),
+            "support": len(columns),
+            "draw": "uniform index into the lottery",
+        }
+    )
+    return _Draw(
+        panels[index],
+        lottery.marginals(panels, ids),
+        _person_probabilities(problem, optimal),
+        panels,
+        index,
+        distribution,
+        pool.types,
+        extra,
+    )

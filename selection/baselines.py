@@ -48,9 +48,10 @@ def _panel_count(sizes: dict[int, int], k: int) -> int:
     poly = [1]
     for size, many in sizes.items():
         factor = [comb(many, j) * size**j for j in range(min(many, k) + 1)]
-        poly = [sum(poly[i] * factor[j - i] for i in range(max(0, j - len(factor) + 1),
-                                                           min(j, len(poly) - 1) + 1))
-                for j in range(min(len(poly) + len(factor) - 1, k + 1))]
+        poly = [
+            sum(poly[i] * factor[j - i] for i in range(max(0, j - len(factor) + 1), min(j, len(poly) - 1) + 1))
+            for j in range(min(len(poly) + len(factor) - 1, k + 1))
+        ]
     return poly[k] if k < len(poly) else 0
 
 
@@ -65,8 +66,7 @@ def uniform_draw(groups: list[list[str]], k: int, rng: np.random.Generator) -> t
     while True:  # conditional Poisson sampling: P(set) proportional to prod of group sizes
         chosen = np.flatnonzero(rng.random(len(groups)) < inclusion)
         if len(chosen) == k:
-            return tuple(sorted(groups[int(i)][int(rng.integers(len(groups[int(i)])))]
-                                for i in chosen))
+            return tuple(sorted(groups[int(i)][int(rng.integers(len(groups[int(i)])))] for i in chosen))
 
 
 def _poisson_scale(weights: np.ndarray, k: int) -> float:
@@ -86,8 +86,9 @@ class Legacy:
         self.ids = [c.id for c in sorted(candidates, key=lambda c: c.id)]
         by_id = {c.id: c for c in candidates}
         values = [feature_values(by_id[i]) for i in self.ids]
-        self.member = np.array([[v.get(normalize(q.feature)) == normalize(q.value) for v in values]
-                                for q in quotas], dtype=bool).reshape(len(quotas), len(self.ids))
+        self.member = np.array(
+            [[v.get(normalize(q.feature)) == normalize(q.value) for v in values] for q in quotas], dtype=bool
+        ).reshape(len(quotas), len(self.ids))
         self.qmin = np.array([q.min for q in quotas])
         self.qmax = np.array([q.max for q in quotas])
         house = [household_key(by_id[i]) or "p:" + i for i in self.ids]
@@ -101,8 +102,10 @@ class Legacy:
             panel = self._attempt(rng)
             if panel is not None:
                 return panel
-        raise InfeasibleQuotasError(f"the legacy greedy draw failed {LEGACY_ATTEMPTS} times in a "
-                                    "row; use algorithm leximin, which finds a panel when one exists.")
+        raise InfeasibleQuotasError(
+            f"the legacy greedy draw failed {LEGACY_ATTEMPTS} times in a "
+            "row; use algorithm leximin, which finds a panel when one exists."
+        )
 
     def _attempt(self, rng: np.random.Generator) -> tuple[str, ...] | None:
         open_ = np.ones(len(self.ids), dtype=bool)

@@ -56,12 +56,14 @@ def face_of(pool: Pool, y: np.ndarray) -> Face:
     ay = pool.incidence @ y
     qlo, qhi = pool.qmin, pool.qmax
     house = house_sums(pool, y)
-    return Face(type_low=np.where(y >= sizes - TIGHT, sizes, 0.0),
-                type_high=np.where(y <= TIGHT, 0.0, sizes),
-                row_low=np.where(ay >= qhi - TIGHT, qhi, qlo),
-                row_high=np.where(ay <= qlo + TIGHT, qlo, qhi),
-                house_low=np.where(house >= 1 - TIGHT, 1.0, 0.0),
-                house_high=np.ones(len(pool.households)))
+    return Face(
+        type_low=np.where(y >= sizes - TIGHT, sizes, 0.0),
+        type_high=np.where(y <= TIGHT, 0.0, sizes),
+        row_low=np.where(ay >= qhi - TIGHT, qhi, qlo),
+        row_high=np.where(ay <= qlo + TIGHT, qlo, qhi),
+        house_low=np.where(house >= 1 - TIGHT, 1.0, 0.0),
+        house_high=np.ones(len(pool.households)),
+    )
 
 
 def _restrict(pricer: Pricer, pool: Pool, face: Face) -> None:
@@ -74,8 +76,9 @@ def _restrict(pricer: Pricer, pool: Pool, face: Face) -> None:
         h.changeRowBounds(first + i, float(low), 1.0)
 
 
-def _panel_on(pool: Pool, face: Face, y: np.ndarray, previous: np.ndarray | None,
-              pricer: Pricer, repairer: Repairer) -> np.ndarray | None:
+def _panel_on(
+    pool: Pool, face: Face, y: np.ndarray, previous: np.ndarray | None, pricer: Pricer, repairer: Repairer
+) -> np.ndarray | None:
     weights = y / pool.sizes + 1e-3 / pool.sizes
     if previous is not None:
         repaired = repairer.repair(previous, face, weights)
@@ -86,9 +89,14 @@ def _panel_on(pool: Pool, face: Face, y: np.ndarray, previous: np.ndarray | None
     return None if found is None else found[1]
 
 
-def walk(pool: Pool, k: int, target: np.ndarray, pricer: Pricer, limit: int,
-         progress: Callable[[str, int, int], None] | None = None,
-         ) -> tuple[list[np.ndarray], np.ndarray | None]:
+def walk(
+    pool: Pool,
+    k: int,
+    target: np.ndarray,
+    pricer: Pricer,
+    limit: int,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[list[np.ndarray], np.ndarray | None]:
     """Return (compositions, weights) averaging to ``target`` probabilities.
 
     When the walk gets stuck the weights are None and the compositions found so far are
@@ -127,4 +135,3 @@ def walk(pool: Pool, k: int, target: np.ndarray, pricer: Pricer, limit: int,
     if np.abs(achieved - target).max() > 5e-7:
         return columns, None
     return columns, lam
-

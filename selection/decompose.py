@@ -37,7 +37,8 @@ class Decomposer:
         """Change the target probabilities, keeping the columns and basis."""
         index = np.arange(1, self.size + 1, dtype=np.int32)
         self.model.changeRowsBounds(  # type: ignore[attr-defined]
-            self.size, index, target.astype(float), np.full(self.size, highs_util.INF))
+            self.size, index, target.astype(float), np.full(self.size, highs_util.INF)
+        )
 
     def add(self, counts: np.ndarray) -> bool:
         """Add a composition as a column; return False if it was already there."""
@@ -49,8 +50,9 @@ class Decomposer:
         nz = np.flatnonzero(counts)
         idx = np.concatenate([[0], nz + 1]).astype(np.int32)
         val = np.concatenate([[1.0], counts[nz] / self.sizes[nz]])
-        self.model.addCols(1, np.zeros(1), np.zeros(1), np.full(1, highs_util.INF), len(idx),
-                           np.zeros(1, dtype=np.int32), idx, val)
+        self.model.addCols(
+            1, np.zeros(1), np.zeros(1), np.full(1, highs_util.INF), len(idx), np.zeros(1, dtype=np.int32), idx, val
+        )
         return True
 
     def solve(self) -> tuple[float, np.ndarray, float]:
@@ -62,8 +64,9 @@ class Decomposer:
             h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             status = h.modelStatusToString(h.getModelStatus())
-            raise SolverError(f"HiGHS stopped with status {status} on the lottery master LP; "
-                              "please report this instance.")
+            raise SolverError(
+                f"HiGHS stopped with status {status} on the lottery master LP; please report this instance."
+            )
         solution = h.getSolution()
         duals = np.asarray(solution.row_dual)
         return float(solution.col_value[0]), np.maximum(duals[1:], 0.0), -float(duals[0])

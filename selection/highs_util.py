@@ -33,12 +33,21 @@ def new_model(*, mip_gap: float = 1e-9) -> highspy.Highs:
 def add_columns(h: highspy.Highs, lower: np.ndarray, upper: np.ndarray, cost: np.ndarray) -> None:
     """Add columns without matrix entries."""
     count = len(lower)
-    h.addCols(count, cost.astype(float), lower.astype(float), upper.astype(float), 0,
-              np.zeros(count, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
+    h.addCols(
+        count,
+        cost.astype(float),
+        lower.astype(float),
+        upper.astype(float),
+        0,
+        np.zeros(count, dtype=np.int32),
+        np.zeros(0, dtype=np.int32),
+        np.zeros(0),
+    )
 
 
-def add_rows(h: highspy.Highs, rows: Sequence[tuple[np.ndarray, np.ndarray]],
-             lower: Sequence[float], upper: Sequence[float]) -> None:
+def add_rows(
+    h: highspy.Highs, rows: Sequence[tuple[np.ndarray, np.ndarray]], lower: Sequence[float], upper: Sequence[float]
+) -> None:
     """Add rows given as (column indices, values) pairs."""
     starts, indices, values = [], [], []
     offset = 0
@@ -49,14 +58,20 @@ def add_rows(h: highspy.Highs, rows: Sequence[tuple[np.ndarray, np.ndarray]],
         offset += len(cols)
     if not rows:
         return
-    h.addRows(len(rows), np.asarray(lower, dtype=float), np.asarray(upper, dtype=float), offset,
-              np.asarray(starts, dtype=np.int32), np.concatenate(indices), np.concatenate(values))
+    h.addRows(
+        len(rows),
+        np.asarray(lower, dtype=float),
+        np.asarray(upper, dtype=float),
+        offset,
+        np.asarray(starts, dtype=np.int32),
+        np.concatenate(indices),
+        np.concatenate(values),
+    )
 
 
 def set_integer(h: highspy.Highs, count: int) -> None:
     """Mark the first ``count`` columns as integer."""
-    h.changeColsIntegrality(count, np.arange(count, dtype=np.int32),
-                            np.full(count, highspy.HighsVarType.kInteger))
+    h.changeColsIntegrality(count, np.arange(count, dtype=np.int32), np.full(count, highspy.HighsVarType.kInteger))
 
 
 def run(h: highspy.Highs, what: str) -> highspy.HighsModelStatus:
@@ -65,8 +80,10 @@ def run(h: highspy.Highs, what: str) -> highspy.HighsModelStatus:
     status = h.getModelStatus()
     if status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible):
         return status
-    raise SolverError(f"HiGHS stopped with status {h.modelStatusToString(status)} while solving "
-                      f"the {what}; please report this instance.")
+    raise SolverError(
+        f"HiGHS stopped with status {h.modelStatusToString(status)} while solving "
+        f"the {what}; please report this instance."
+    )
 
 
 def is_optimal(status: highspy.HighsModelStatus) -> bool:

@@ -62,8 +62,7 @@ class _Run:
         self.progress("relaxed leximin", 1, 1)
         face_pricer = Pricer(self.pool, self.k, mip_gap=carath.WALK_GAP)
         face_pricer.model.setOptionValue("presolve", "on")  # faces fix many counts
-        walked = carath.walk(self.pool, self.k, target, face_pricer, 4 * len(target) + 100,
-                             self.progress)
+        walked = carath.walk(self.pool, self.k, target, face_pricer, 4 * len(target) + 100, self.progress)
         self.face_ilp_calls = face_pricer.calls
         if walked[1] is not None:
             return self._finish(walked[0], walked[1], time.perf_counter() - started)
@@ -79,14 +78,12 @@ class _Run:
             target = self.relaxed.leximin()
             self.master.retarget(target)
             self.progress("leximin cuts", self.relaxed.cuts, 0)
-        raise SolverError(f"leximin did not converge after {MAX_CUT_ROUNDS} cuts; please report "
-                          "this instance.")
+        raise SolverError(f"leximin did not converge after {MAX_CUT_ROUNDS} cuts; please report this instance.")
 
     def _seed(self, target: np.ndarray) -> None:
         found = self.pricer.best(1.0 / self.pool.sizes)
         if found is None:
-            raise SolverError("no feasible panel exists although the quota check passed; "
-                              "please report this instance.")
+            raise SolverError("no feasible panel exists although the quota check passed; please report this instance.")
         self.master.add(found[1])
         self.master.add(self.swapper.climb(found[1], target))
 
@@ -125,15 +122,19 @@ class _Run:
         lam = np.maximum(self.master.weights(), 0.0)
         return self._finish(self.master.columns, lam, seconds)
 
-    def _finish(self, all_columns: list[np.ndarray], lam: np.ndarray,
-                seconds: float) -> LeximinOutcome:
+    def _finish(self, all_columns: list[np.ndarray], lam: np.ndarray, seconds: float) -> LeximinOutcome:
         keep = np.flatnonzero(lam > 1e-12)
         weights = lam[keep] / lam[keep].sum()
         columns = [all_columns[int(i)] for i in keep]
         probs = (np.array(columns).T @ weights) / self.pool.sizes
-        stats = {"columns": float(len(all_columns)), "rounds": float(self.rounds),
-                 "levels": float(self.relaxed.levels), "cuts": float(self.relaxed.cuts),
-                 "ilp_calls": float(self.pricer.calls + self.face_ilp_calls), "seconds": seconds}
+        stats = {
+            "columns": float(len(all_columns)),
+            "rounds": float(self.rounds),
+            "levels": float(self.relaxed.levels),
+            "cuts": float(self.relaxed.cuts),
+            "ilp_calls": float(self.pricer.calls + self.face_ilp_calls),
+            "seconds": seconds,
+        }
         return LeximinOutcome(columns, weights, probs, stats)
 
 

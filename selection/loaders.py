@@ -46,16 +46,20 @@ def load_quotas_csv(path: str | Path) -> list[Quota]:
     for number, row in rows:
         cells = {key: _cell(row, index, key, path, number) for key, index in where.items()}
         bounds = {key: _integer(cells[key], key, path, number) for key in ("min", "max")}
-        extras = {key: _integer(_cell(row, index, key, path, number), key, path, number)
-                  for key, index in flex.items() if index < len(row) and row[index].strip()}
+        extras = {
+            key: _integer(_cell(row, index, key, path, number), key, path, number)
+            for key, index in flex.items()
+            if index < len(row) and row[index].strip()
+        }
         quota = Quota(cells["feature"], cells["value"], bounds["min"], bounds["max"], **extras)
         if quota.min > quota.max:
-            raise QuotaBoundsError(f"{path}:{number}: {quota.label} has min {quota.min} greater "
-                                   f"than max {quota.max}; swap or fix the bounds.")
+            raise QuotaBoundsError(
+                f"{path}:{number}: {quota.label} has min {quota.min} greater "
+                f"than max {quota.max}; swap or fix the bounds."
+            )
         key = (normalize(quota.feature), normalize(quota.value))
         if key in seen:
-            raise QuotaFileError(f"{quota.label} repeats line {seen[key]}; keep one row.",
-                                 path=str(path), line=number)
+            raise QuotaFileError(f"{quota.label} repeats line {seen[key]}; keep one row.", path=str(path), line=number)
         seen[key] = number
         quotas.append(quota)
     return quotas
@@ -65,8 +69,11 @@ def _find(header: list[str], names: Sequence[str], path: str | Path, line: int) 
     for name in names:
         if name in header:
             return header.index(name)
-    raise QuotaFileError(f"missing column {names[0]!r} (header has {', '.join(header)}); "
-                         "expected feature,value,min,max.", path=str(path), line=line)
+    raise QuotaFileError(
+        f"missing column {names[0]!r} (header has {', '.join(header)}); expected feature,value,min,max.",
+        path=str(path),
+        line=line,
+    )
 
 
 def _cell(row: list[str], index: int, name: str, path: str | Path, line: int) -> str:
@@ -79,17 +86,21 @@ def _integer(text: str, name: str, path: str | Path, line: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise QuotaFileError(f"{name} is {text!r}, not a whole number; write e.g. 3.",
-                             path=str(path), line=line) from None
+        raise QuotaFileError(
+            f"{name} is {text!r}, not a whole number; write e.g. 3.", path=str(path), line=line
+        ) from None
     if value < 0:
-        raise QuotaFileError(f"{name} is {value}; it must not be negative.", path=str(path),
-                             line=line)
+        raise QuotaFileError(f"{name} is {value}; it must not be negative.", path=str(path), line=line)
     return value
 
 
-def load_people_csv(path: str | Path, *, id_column: str | None = None,
-                    features: Iterable[str] | None = None,
-                    household_by: str | Sequence[str] | None = None) -> list[Candidate]:
+def load_people_csv(
+    path: str | Path,
+    *,
+    id_column: str | None = None,
+    features: Iterable[str] | None = None,
+    household_by: str | Sequence[str] | None = None,
+) -> list[Candidate]:
     """Read one person per row; columns are features (all but id/household, or ``features``).
 
     The id column is ``id_column`` or the first of id, person_id, nationbuilder_id, else the
@@ -110,8 +121,9 @@ def load_people_csv(path: str | Path, *, id_column: str | None = None,
     for number, row in rows:
         person = _cell(row, id_index, "id", path, number)
         if person in seen:
-            raise QuotaFileError(f"id {person!r} repeats line {seen[person]}; ids must be unique.",
-                                 path=str(path), line=number)
+            raise QuotaFileError(
+                f"id {person!r} repeats line {seen[person]}; ids must be unique.", path=str(path), line=number
+            )
         seen[person] = number
         values = {name: (row[i].strip() if i < len(row) else "") for name, i in zip(names, wanted)}
         house = "|".join(normalize(row[i]) if i < len(row) else "" for i in house_index)

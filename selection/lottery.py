@@ -17,8 +17,7 @@ import numpy as np
 from selection.model import PersonType
 
 
-def balanced_counts(columns: Sequence[np.ndarray], weights: np.ndarray, sizes: np.ndarray,
-                    m: int) -> np.ndarray:
+def balanced_counts(columns: Sequence[np.ndarray], weights: np.ndarray, sizes: np.ndarray, m: int) -> np.ndarray:
     """Return panel counts (floor or ceil of m * weight, summing to m) that keep every type's
     share of the lottery close to its optimal share."""
     scaled = weights * m
@@ -45,8 +44,9 @@ def balanced_counts(columns: Sequence[np.ndarray], weights: np.ndarray, sizes: n
     return counts
 
 
-def expand(columns: Sequence[np.ndarray], counts: np.ndarray, types: Sequence[PersonType],
-           rng: np.random.Generator) -> list[tuple[str, ...]]:
+def expand(
+    columns: Sequence[np.ndarray], counts: np.ndarray, types: Sequence[PersonType], rng: np.random.Generator
+) -> list[tuple[str, ...]]:
     """Turn composition counts into concrete panels (sorted id tuples), round-robin per type."""
     orders = [list(np.asarray(t.members)[rng.permutation(len(t.members))]) for t in types]
     cursor = [0] * len(types)

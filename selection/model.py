@@ -90,13 +90,9 @@ class SelectionResult:
         data["reserves"] = list(self.reserves)
         data["lottery"] = [list(panel) for panel in self.lottery]
         data["distribution"] = [
-            {"composition": [list(pair) for pair in comp], "probability": prob}
-            for comp, prob in self.distribution
+            {"composition": [list(pair) for pair in comp], "probability": prob} for comp, prob in self.distribution
         ]
-        data["types"] = [
-            {"key": t.key, "features": dict(t.features), "members": list(t.members)}
-            for t in self.types
-        ]
+        data["types"] = [{"key": t.key, "features": dict(t.features), "members": list(t.members)} for t in self.types]
         return data
 
 

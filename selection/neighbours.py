@@ -44,8 +44,7 @@ class Swapper:
         gain = weights[None, :] - weights[support][:, None]
         return support, np.where(valid, gain, -np.inf)
 
-    def neighbours(self, counts: np.ndarray, weights: np.ndarray, threshold: float,
-                   limit: int) -> list[np.ndarray]:
+    def neighbours(self, counts: np.ndarray, weights: np.ndarray, threshold: float, limit: int) -> list[np.ndarray]:
         """Return up to ``limit`` one-swap neighbours whose value exceeds ``threshold``."""
         support, gain = self.gains(counts, weights)
         value = float(weights @ counts)

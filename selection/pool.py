@@ -101,9 +101,13 @@ def validate_quotas(candidates: Sequence[Candidate], quotas: Iterable[Quota]) ->
 def unused_quotas(candidates: Sequence[Candidate], quotas: Iterable[Quota]) -> list[str]:
     """Quotas with min 0 on a value no candidate has: they hold trivially, but may be a typo."""
     seen = {(normalize(n), v) for c in candidates for n, v in feature_values(c).items()}
-    return [f"{q.label} (nobody in the pool has it; check the spelling)" for q in quotas
-            if q.min == 0 and (normalize(q.feature), normalize(q.value)) not in seen
-            and any(normalize(q.feature) == f for f, _ in seen)]
+    return [
+        f"{q.label} (nobody in the pool has it; check the spelling)"
+        for q in quotas
+        if q.min == 0
+        and (normalize(q.feature), normalize(q.value)) not in seen
+        and any(normalize(q.feature) == f for f, _ in seen)
+    ]
 
 
 def _check_bounds(quota: Quota) -> None:
@@ -111,26 +115,20 @@ def _check_bounds(quota: Quota) -> None:
         raise QuotaBoundsError(f"quota {quota.label}: bounds must not be negative.")
     if quota.min > quota.max:
         raise QuotaBoundsError(
-            f"quota {quota.label}: min {quota.min} is greater than max {quota.max}; "
-            "swap or fix the bounds."
+            f"quota {quota.label}: min {quota.min} is greater than max {quota.max}; swap or fix the bounds."
         )
 
 
 def shift_quotas(quotas: Sequence[Quota], fixed: Sequence[Candidate]) -> tuple[Quota, ...]:
     """Return quotas for the rest of the panel once ``fixed`` people are on it."""
     counts = count_quota_members(quotas, fixed)
-    return tuple(
-        replace(q, min=max(0, q.min - c), max=q.max - c) for q, c in zip(quotas, counts)
-    )
+    return tuple(replace(q, min=max(0, q.min - c), max=q.max - c) for q, c in zip(quotas, counts))
 
 
 def count_quota_members(quotas: Sequence[Quota], people: Sequence[Candidate]) -> list[int]:
     """Return, for each quota, how many of ``people`` have its value."""
     values = [feature_values(p) for p in people]
-    return [
-        sum(1 for v in values if v.get(normalize(q.feature)) == normalize(q.value))
-        for q in quotas
-    ]
+    return [sum(1 for v in values if v.get(normalize(q.feature)) == normalize(q.value)) for q in quotas]
 
 
 def build_pool(candidates: Sequence[Candidate], quotas: Sequence[Quota]) -> Pool:

@@ -54,8 +54,7 @@ class Repairer:
             total += _excess(self._house_counts(counts), face.house_low, face.house_high).sum()
         return float(total)
 
-    def _deltas(self, value: np.ndarray, low: np.ndarray,
-                high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _deltas(self, value: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         now = _excess(value, low, high)
         return _excess(value + 1, low, high) - now, _excess(value - 1, low, high) - now
 
@@ -89,8 +88,7 @@ class Repairer:
         moved[targets[t]] += 1
         return moved
 
-    def repair(self, counts: np.ndarray, face: Face, weights: np.ndarray,
-               steps: int = 50) -> np.ndarray | None:
+    def repair(self, counts: np.ndarray, face: Face, weights: np.ndarray, steps: int = 50) -> np.ndarray | None:
         """Return a panel on the face reached by greedy swaps from ``counts``, or None."""
         current = counts.astype(np.int64)
         for _ in range(steps):

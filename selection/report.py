@@ -25,24 +25,36 @@ def summary(probabilities: Mapping[str, float]) -> dict[str, float]:
     values = np.array(list(probabilities.values()), dtype=float)
     if values.size == 0:
         return {"min": 0.0, "median": 0.0, "max": 0.0, "gini": 0.0}
-    return {"min": float(values.min()), "median": float(np.median(values)),
-            "max": float(values.max()), "gini": gini(values)}
+    return {
+        "min": float(values.min()),
+        "median": float(np.median(values)),
+        "max": float(values.max()),
+        "gini": gini(values),
+    }
 
 
-def quota_table(candidates: Sequence[Candidate], quotas: Sequence[Quota],
-                selected: Sequence[str]) -> list[dict[str, Any]]:
+def quota_table(
+    candidates: Sequence[Candidate], quotas: Sequence[Quota], selected: Sequence[str]
+) -> list[dict[str, Any]]:
     """Return one row per quota: feature, value, min, max, pool count and selected count."""
     chosen = set(selected)
     in_pool = count_quota_members(quotas, candidates)
     on_panel = count_quota_members(quotas, [c for c in candidates if c.id in chosen])
-    return [{"feature": q.feature, "value": q.value, "min": q.min, "max": q.max,
-             "pool": pool, "selected": panel}
-            for q, pool, panel in zip(quotas, in_pool, on_panel)]
+    return [
+        {"feature": q.feature, "value": q.value, "min": q.min, "max": q.max, "pool": pool, "selected": panel}
+        for q, pool, panel in zip(quotas, in_pool, on_panel)
+    ]
 
 
-def build_report(candidates: Sequence[Candidate], quotas: Sequence[Quota], k: int,
-                 selected: Sequence[str], lottery: Mapping[str, float],
-                 optimal: Mapping[str, float], extra: Mapping[str, Any]) -> dict[str, Any]:
+def build_report(
+    candidates: Sequence[Candidate],
+    quotas: Sequence[Quota],
+    k: int,
+    selected: Sequence[str],
+    lottery: Mapping[str, float],
+    optimal: Mapping[str, float],
+    extra: Mapping[str, Any],
+) -> dict[str, Any]:
     """Assemble the report dictionary of a SelectionResult."""
     n = len(candidates)
     fair_share = k / n if n else 0.0

@@ -16,14 +16,22 @@ def _profile(candidate: Candidate, quotas: Sequence[Quota]) -> tuple[str, ...]:
     return tuple(values.get(f, "") for f in dict.fromkeys(normalize(q.feature) for q in quotas))
 
 
-def draw_reserves(candidates: Sequence[Candidate], quotas: Sequence[Quota],
-                  selected: Sequence[str], count: int, rng: np.random.Generator) -> tuple[str, ...]:
+def draw_reserves(
+    candidates: Sequence[Candidate],
+    quotas: Sequence[Quota],
+    selected: Sequence[str],
+    count: int,
+    rng: np.random.Generator,
+) -> tuple[str, ...]:
     """Return ``count`` reserves: for panel members in seeded order, a random unselected person
     with the nearest quota profile (same profile first), never a housemate of the panel."""
     by_id = {c.id: c for c in candidates}
     chosen_houses = {household_key(by_id[i]) for i in selected} - {None}
-    pool = [c for c in sorted(candidates, key=lambda c: c.id)
-            if c.id not in set(selected) and household_key(c) not in chosen_houses]
+    pool = [
+        c
+        for c in sorted(candidates, key=lambda c: c.id)
+        if c.id not in set(selected) and household_key(c) not in chosen_houses
+    ]
     width = len({normalize(q.feature) for q in quotas})
     profiles = np.array([_profile(c, quotas) for c in pool], dtype=object).reshape(len(pool), width)
     available = np.ones(len(pool), dtype=bool)
@@ -43,8 +51,7 @@ def draw_reserves(candidates: Sequence[Candidate], quotas: Sequence[Quota],
     return tuple(reserves)
 
 
-def _broken(candidates: dict[str, Candidate], quotas: Sequence[Quota],
-            panel: Sequence[str]) -> list[str]:
+def _broken(candidates: dict[str, Candidate], quotas: Sequence[Quota], panel: Sequence[str]) -> list[str]:
     problems = []
     values = [feature_values(candidates[i]) for i in panel]
     for quota in quotas:
@@ -60,9 +67,15 @@ def _broken(candidates: dict[str, Candidate], quotas: Sequence[Quota],
     return problems
 
 
-def replace(candidates: Sequence[Candidate], quotas: Sequence[Quota],
-            panel: Sequence[str] | SelectionResult, dropout_id: str | None = None,
-            reserves: Sequence[str] | None = None, *, dropout: str | None = None) -> Replacement:
+def replace(
+    candidates: Sequence[Candidate],
+    quotas: Sequence[Quota],
+    panel: Sequence[str] | SelectionResult,
+    dropout_id: str | None = None,
+    reserves: Sequence[str] | None = None,
+    *,
+    dropout: str | None = None,
+) -> Replacement:
     """Replace ``dropout_id`` (alias ``dropout``) by the first reserve keeping every quota.
 
     ``panel`` is the current panel's ids or a SelectionResult (whose reserves are then the
@@ -82,8 +95,14 @@ def replace(candidates: Sequence[Candidate], quotas: Sequence[Quota],
     rest = [p for p in panel if p != dropout_id]
     options = [r for r in reserves if r in by_id and r not in panel]
     if not options:
-        return Replacement(dropout_id, None, False, f"no reserve left to replace {dropout_id}; "
-                           "draw more reserves.", tuple(rest), tuple(reserves))
+        return Replacement(
+            dropout_id,
+            None,
+            False,
+            f"no reserve left to replace {dropout_id}; draw more reserves.",
+            tuple(rest),
+            tuple(reserves),
+        )
     best: tuple[int, str, list[str]] | None = None
     for reserve in options:
         problems = _broken(by_id, quotas, rest + [reserve])
@@ -95,13 +114,13 @@ def replace(candidates: Sequence[Candidate], quotas: Sequence[Quota],
     return _replacement(dropout_id, best[1], rest, reserves, best[2])
 
 
-def _replacement(dropout: str, reserve: str, rest: list[str], reserves: Sequence[str],
-                 problems: list[str]) -> Replacement:
+def _replacement(
+    dropout: str, reserve: str, rest: list[str], reserves: Sequence[str], problems: list[str]
+) -> Replacement:
     panel = tuple(sorted(rest + [reserve]))
     left = tuple(r for r in reserves if r != reserve)
     if not problems:
         message = f"{reserve} replaces {dropout}; every quota still holds."
     else:
-        message = (f"{reserve} replaces {dropout} but no reserve keeps every quota: "
-                   + "; ".join(problems) + ".")
+        message = f"{reserve} replaces {dropout} but no reserve keeps every quota: " + "; ".join(problems) + "."
     return Replacement(dropout, reserve, not problems, message, panel, left, tuple(problems))

@@ -54,10 +54,11 @@ class XSpace:
             h.run()
         if not highs_util.is_optimal(h.getModelStatus()):
             status = h.modelStatusToString(h.getModelStatus())
-            raise SolverError(f"HiGHS stopped with status {status} on the relaxed leximin LP; "
-                              "please report this instance.")
+            raise SolverError(
+                f"HiGHS stopped with status {status} on the relaxed leximin LP; please report this instance."
+            )
         solution = h.getSolution()
-        duals = np.abs(np.asarray(solution.row_dual)[self.first:self.first + self.size])
+        duals = np.abs(np.asarray(solution.row_dual)[self.first : self.first + self.size])
         return float(solution.col_value[self.size]), duals
 
     def leximin(self) -> np.ndarray:
@@ -75,8 +76,7 @@ class XSpace:
                 chosen = free & (duals >= duals[free].max())
             for index in np.flatnonzero(chosen):
                 h.changeCoeff(self.first + int(index), self.size, 0.0)
-                h.changeRowBounds(self.first + int(index), self.sizes[index] * (z - FIX_SLACK),
-                                  highs_util.INF)
+                h.changeRowBounds(self.first + int(index), self.sizes[index] * (z - FIX_SLACK), highs_util.INF)
             free &= ~chosen
         self._solve()
         counts = np.asarray(h.getSolution().col_value)[: self.size]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +16,7 @@ from panel.config import StoreLocation
 from panel.domain.errors import ValidationError
 from panel.pii import unseal
 
-T0 = datetime(2026, 2, 1, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 2, 1, 9, tzinfo=UTC)
 BATCH = 10
 
 
@@ -24,14 +24,22 @@ def people(n: int, prefix: str = "B-") -> list[SignUp]:
     out = []
     for i in range(n):
         at = T0 + timedelta(hours=i)
-        out.append(SignUp(
-            ref=f"{prefix}{i:03d}", channel="paper" if i % 3 else "online", captured_by="amy" if i % 3 else None,
-            personal={"name": f"Person {i}", "email": f"p{i}@example.org", "postcode": " LS6 1AA "},
-            attributes={"age_band": "18-21", "gender": "woman" if i % 2 else "man"},
-            consents=(ConsentSpec("contact", "v3", "written", "amy", at),
-                      ConsentSpec("panel_membership", "v3", "written", "amy", at + timedelta(minutes=1)),
-                      ConsentSpec("contact", "v3", "written", "amy", at + timedelta(minutes=2))),  # a repeat: no event
-            at=at, source="bulk"))
+        out.append(
+            SignUp(
+                ref=f"{prefix}{i:03d}",
+                channel="paper" if i % 3 else "online",
+                captured_by="amy" if i % 3 else None,
+                personal={"name": f"Person {i}", "email": f"p{i}@example.org", "postcode": " LS6 1AA "},
+                attributes={"age_band": "18-21", "gender": "woman" if i % 2 else "man"},
+                consents=(
+                    ConsentSpec("contact", "v3", "written", "amy", at),
+                    ConsentSpec("panel_membership", "v3", "written", "amy", at + timedelta(minutes=1)),
+                    ConsentSpec("contact", "v3", "written", "amy", at + timedelta(minutes=2)),
+                ),  # a repeat: no event
+                at=at,
+                source="bulk",
+            )
+        )
     return out
 
 
@@ -60,8 +68,7 @@ def wipe(app: PanelApp) -> None:
         c.execute(f"DELETE FROM {keys}")
 
 
-def test_workers_give_the_same_events_as_the_sequential_path(app: PanelApp,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workers_give_the_same_events_as_the_sequential_path(app: PanelApp, monkeypatch: pytest.MonkeyPatch) -> None:
     signups = people(55)
     ids = [app.participant_id_for(s.ref, s.source) for s in signups]
     with monkeypatch.context() as m:
@@ -84,8 +91,7 @@ def test_a_worker_builds_the_applications_mapper(app: PanelApp) -> None:
     mapper = bulk.build_mapper(type(app), app.env.name, dict(app.env))
     events = bulk.stored_rows(mapper, [(pid, people(1)[0])], {pid: bytes(32)})
     for _, version, topic, state in events:
-        again = app.mapper.to_stored_event(app.mapper.to_domain_event(
-            StoredEvent(pid, version, topic, state)))
+        again = app.mapper.to_stored_event(app.mapper.to_domain_event(StoredEvent(pid, version, topic, state)))
         assert again.state == state  # byte for byte: same transcoder, same date/datetime/UUID encodings
 
 
@@ -98,8 +104,10 @@ def test_workers_encrypt_payloads_with_the_stores_cipher(location: StoreLocation
     assert created == 45 and len(states) == events
     assert all(b'"purpose"' not in s and b"bulk" not in s for s in states)
     person = app.participant(app.resolve_participant("bulk:B-044"))
-    assert person.personal.name == "Person 44" and [c.purpose for c in person.consents] == ["contact",
-                                                                                          "panel_membership"]
+    assert person.personal.name == "Person 44" and [c.purpose for c in person.consents] == [
+        "contact",
+        "panel_membership",
+    ]
     app.close()
 
 

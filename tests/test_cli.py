@@ -14,28 +14,93 @@ def test_recruiter_day_one(run, tmp_path: Path) -> None:  # type: ignore[no-unty
     out, _ = run("init")
     assert out.startswith("Store ready:") and "0 events, 0 participants" in out
     run("init")  # safe twice
-    out, _ = run("engagement", "open", "Vested youth panel", "--type", "involve", "--purpose", "youth health",
-                 "--day-rate", "350.00", "--session", "2026-03-02", "--session", "2026-03-03",
-                 "--eligible", "age_band in 18-21,22-25", "--target-size", "6")
+    out, _ = run(
+        "engagement",
+        "open",
+        "Vested youth panel",
+        "--type",
+        "involve",
+        "--purpose",
+        "youth health",
+        "--day-rate",
+        "350.00",
+        "--session",
+        "2026-03-02",
+        "--session",
+        "2026-03-03",
+        "--eligible",
+        "age_band in 18-21,22-25",
+        "--target-size",
+        "6",
+    )
     assert out.startswith("Opened engagement vested-youth-panel (")
-    out, _ = run("participant", "register", "--ref", "VES-001", "--channel", "phone", "--captured-by", "amy",
-                 "--name", "Sam Patel", "--postcode", "LS6 1AA", "--attr", "age_band=18-21",
-                 "--at", "2026-01-10")
+    out, _ = run(
+        "participant",
+        "register",
+        "--ref",
+        "VES-001",
+        "--channel",
+        "phone",
+        "--captured-by",
+        "amy",
+        "--name",
+        "Sam Patel",
+        "--postcode",
+        "LS6 1AA",
+        "--attr",
+        "age_band=18-21",
+        "--at",
+        "2026-01-10",
+    )
     assert out.startswith("Registered VES-001 as ")
-    out, _ = run("consent", "grant", "VES-001", "--purpose", "contact", "--notice-version", "v3",
-                 "--method", "verbal", "--captured-by", "amy", "--at", "2026-01-10")
+    out, _ = run(
+        "consent",
+        "grant",
+        "VES-001",
+        "--purpose",
+        "contact",
+        "--notice-version",
+        "v3",
+        "--method",
+        "verbal",
+        "--captured-by",
+        "amy",
+        "--at",
+        "2026-01-10",
+    )
     assert out == "Granted contact consent for VES-001 (notice v3, verbal)\n"
-    out, _ = run("consent", "grant", "VES-001", "--purpose", "contact", "--notice-version", "v3",
-                 "--method", "verbal", "--captured-by", "amy", "--at", "2026-01-11")
+    out, _ = run(
+        "consent",
+        "grant",
+        "VES-001",
+        "--purpose",
+        "contact",
+        "--notice-version",
+        "v3",
+        "--method",
+        "verbal",
+        "--captured-by",
+        "amy",
+        "--at",
+        "2026-01-11",
+    )
     assert out.startswith("Unchanged: VES-001 already holds contact consent")
-    assert run("invite", "vested-youth-panel", "VES-001", "--at", "2026-02-01")[0] == \
-        "Invited 1 participant to vested-youth-panel\n"
-    assert run("accept", "vested-youth-panel", "VES-001", "--at", "2026-02-02")[0] == \
-        "VES-001 accepted the invitation to vested-youth-panel\n"
-    assert run("attend", "vested-youth-panel", "VES-001", "--date", "2026-03-02", "--half-day")[0] == \
-        "VES-001 attended 2026-03-02 (half day)\n"
-    assert run("no-show", "vested-youth-panel", "VES-001", "--date", "2026-03-03")[0] == \
-        "VES-001 did not attend 2026-03-03\n"
+    assert (
+        run("invite", "vested-youth-panel", "VES-001", "--at", "2026-02-01")[0]
+        == "Invited 1 participant to vested-youth-panel\n"
+    )
+    assert (
+        run("accept", "vested-youth-panel", "VES-001", "--at", "2026-02-02")[0]
+        == "VES-001 accepted the invitation to vested-youth-panel\n"
+    )
+    assert (
+        run("attend", "vested-youth-panel", "VES-001", "--date", "2026-03-02", "--half-day")[0]
+        == "VES-001 attended 2026-03-02 (half day)\n"
+    )
+    assert (
+        run("no-show", "vested-youth-panel", "VES-001", "--date", "2026-03-03")[0]
+        == "VES-001 did not attend 2026-03-03\n"
+    )
     run("consent", "withdraw", "VES-001", "--purpose", "contact", "--at", "2026-04-01")
 
     shown = json.loads(run("participant", "show", "VES-001", "--json")[0])
@@ -59,16 +124,41 @@ def test_recruiter_day_one(run, tmp_path: Path) -> None:  # type: ignore[no-unty
 
 def test_errors_are_one_line_with_exit_1(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _, err = run("participant", "show", "NOPE", code=1)
-    assert err == ("Error: no participant has id or reference 'NOPE': "
-                   "check it with `panel participant list`\n")
+    assert err == ("Error: no participant has id or reference 'NOPE': check it with `panel participant list`\n")
     run("participant", "register", "--ref", "P-1", "--channel", "online")
     _, err = run("consent", "withdraw", "P-1", "--purpose", "contact", "--at", "2026-01-01", code=1)
     assert err.startswith("Error: participant P-1 holds no active 'contact' consent at 2026-01-01T00:00:00+00:00")
-    _, err = run("consent", "grant", "P-1", "--purpose", "contact", "--notice-version", "v1", "--method", "online",
-                 "--captured-by", "self", "--at", "31/01/2026", code=2)
+    _, err = run(
+        "consent",
+        "grant",
+        "P-1",
+        "--purpose",
+        "contact",
+        "--notice-version",
+        "v1",
+        "--method",
+        "online",
+        "--captured-by",
+        "self",
+        "--at",
+        "31/01/2026",
+        code=2,
+    )
     assert "--at '31/01/2026' is not a date" in err
-    _, err = run("consent", "grant", "P-1", "--purpose", "marketing", "--notice-version", "v1",
-                 "--method", "online", "--captured-by", "self", code=2)
+    _, err = run(
+        "consent",
+        "grant",
+        "P-1",
+        "--purpose",
+        "marketing",
+        "--notice-version",
+        "v1",
+        "--method",
+        "online",
+        "--captured-by",
+        "self",
+        code=2,
+    )
     assert "'marketing' is not one of" in err
     run("engagement", "open", "Panel", "--type", "consult", "--purpose", "p", "--session", "2026-03-02")
     _, err = run("invite", "panel", "P-1", code=1)
@@ -81,10 +171,12 @@ def test_errors_are_one_line_with_exit_1(run, tmp_path: Path) -> None:  # type: 
 
 def test_import_reports_every_bad_row(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "signups.csv"
-    path.write_text("ref,channel,captured_by,email,age_band,consent_contact\n"
-                    "S-1,online,,s1@example.org,18-21,v3\n"
-                    "S-2,phone,,,22-25,v3\n"
-                    "S-3,online,,bad-email,22-25,v3\n")
+    path.write_text(
+        "ref,channel,captured_by,email,age_band,consent_contact\n"
+        "S-1,online,,s1@example.org,18-21,v3\n"
+        "S-2,phone,,,22-25,v3\n"
+        "S-3,online,,bad-email,22-25,v3\n"
+    )
     out, err = run("participant", "import", str(path), code=1)
     assert err.splitlines() == [
         f"{path}:3: a phone sign-up needs captured_by (the staff member who took it)",
@@ -110,7 +202,6 @@ def test_demo_prints_what_it_did(run) -> None:  # type: ignore[no-untyped-def]
     out, _ = run("demo", "--people", "150", "--seed", "3")
     assert "0 people registered, 150 already present, 0 events written" in out
     assert "Already drawn: a fair panel of 6" in out and draw_id in out
-
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
@@ -20,12 +20,13 @@ from panel.domain.errors import (
 from panel.domain.participant import Participant
 from panel.domain.values import EligibilityRule, format_pence, normalise_attributes, parse_when, pence_from_text
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def person(channel: str = "online", captured_by: str | None = None) -> Participant:
-    return Participant.register(id=uuid4(), source="t", external_ref="R-1", channel=channel,
-                                captured_by=captured_by, at=T0, sealed="x")
+    return Participant.register(
+        id=uuid4(), source="t", external_ref="R-1", channel=channel, captured_by=captured_by, at=T0, sealed="x"
+    )
 
 
 def days(n: int) -> datetime:
@@ -46,8 +47,9 @@ def test_unknown_channel_is_refused() -> None:
 def test_naive_times_are_refused() -> None:
     p = person()
     with pytest.raises(ValidationError, match="no timezone"):
-        p.grant_consent(purpose="contact", notice_version="v1", method="online", captured_by="self",
-                        at=datetime(2026, 1, 2))
+        p.grant_consent(
+            purpose="contact", notice_version="v1", method="online", captured_by="self", at=datetime(2026, 1, 2)
+        )
 
 
 def test_consent_as_of_follows_effective_time() -> None:
@@ -67,8 +69,7 @@ def test_regranting_the_same_consent_records_nothing() -> None:
     p = person()
     assert p.grant_consent(purpose="contact", notice_version="v1", method="online", captured_by="self", at=days(1))
     version = p.version
-    assert not p.grant_consent(purpose="contact", notice_version="v1", method="online", captured_by="self",
-                               at=days(2))
+    assert not p.grant_consent(purpose="contact", notice_version="v1", method="online", captured_by="self", at=days(2))
     assert p.version == version
 
 
@@ -121,10 +122,18 @@ def test_engagement_validates_before_opening() -> None:
     with pytest.raises(ValidationError, match="unknown engagement type"):
         Engagement.open(name="X", purpose="p", kind="chat", sessions=[], day_rate_pence=0, at=T0)
     with pytest.raises(ValidationError, match="not understood"):
-        Engagement.open(name="X", purpose="p", kind="involve", sessions=[], day_rate_pence=0, at=T0,
-                        eligibility=["age_band ~ 18"])
-    e = Engagement.open(name="Vested youth panel", purpose="p", kind="involve", sessions=[date(2026, 3, 2)],
-                        day_rate_pence=35000, at=T0, eligibility=["age_band in 18-21,22-25", "unemployed_months >= 4"])
+        Engagement.open(
+            name="X", purpose="p", kind="involve", sessions=[], day_rate_pence=0, at=T0, eligibility=["age_band ~ 18"]
+        )
+    e = Engagement.open(
+        name="Vested youth panel",
+        purpose="p",
+        kind="involve",
+        sessions=[date(2026, 3, 2)],
+        day_rate_pence=35000,
+        at=T0,
+        eligibility=["age_band in 18-21,22-25", "unemployed_months >= 4"],
+    )
     assert e.ref == "vested-youth-panel"
     assert e.is_eligible({"age_band": "18-21", "unemployed_months": "6"})
     assert not e.is_eligible({"age_band": "18-21", "unemployed_months": "2"})
@@ -133,8 +142,9 @@ def test_engagement_validates_before_opening() -> None:
         e.require_session(date(2026, 3, 9))
 
 
-@pytest.mark.parametrize("text,pence", [("350", 35000), ("350.00", 35000), ("£12.4", 1240), ("0.05", 5),
-                                         ("1,200.50", 120050)])
+@pytest.mark.parametrize(
+    "text,pence", [("350", 35000), ("350.00", 35000), ("£12.4", 1240), ("0.05", 5), ("1,200.50", 120050)]
+)
 def test_money_is_parsed_into_integer_pence(text: str, pence: int) -> None:
     assert pence_from_text(text) == pence
     assert isinstance(pence_from_text(text), int)
@@ -148,12 +158,14 @@ def test_bad_amounts_are_refused(text: str) -> None:
 
 def test_formatting_and_parsing_helpers() -> None:
     assert format_pence(245000) == "£2,450.00"
-    assert parse_when("2026-03-02") == datetime(2026, 3, 2, tzinfo=timezone.utc)
-    assert parse_when("2026-03-02T10:00+01:00") == datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    assert parse_when("2026-03-02") == datetime(2026, 3, 2, tzinfo=UTC)
+    assert parse_when("2026-03-02T10:00+01:00") == datetime(2026, 3, 2, 9, tzinfo=UTC)
     with pytest.raises(ValidationError, match="not a date"):
         parse_when("02/03/2026")
     assert normalise_attributes({"Age Band": " 18-21 ", "gender": "Prefer not to say", "x": ""}) == {
-        "age_band": "18-21", "gender": "prefer_not_to_say"}
+        "age_band": "18-21",
+        "gender": "prefer_not_to_say",
+    }
     assert str(EligibilityRule.parse("disability=yes")) == "disability = yes"
 
 
@@ -175,14 +187,17 @@ def test_domain_imports_nothing_from_outer_layers() -> None:
                 assert top not in forbidden, f"{path.name} imports {name}"
                 if top == "eventsourcing":
                     assert name == "eventsourcing.domain", f"{path.name} imports {name}"
-                assert top in allowed_third_party | {"panel", "__future__"} or _is_stdlib(top), \
+                assert top in allowed_third_party | {"panel", "__future__"} or _is_stdlib(top), (
                     f"{path.name} imports {name}"
+                )
 
 
 def test_selection_and_projections_respect_the_dependency_rule() -> None:
     root = Path(__file__).resolve().parents[1]
-    rules = {"selection": {"panel", "projections", "cli", "eventsourcing", "sqlalchemy", "psycopg", "click"},
-             "projections": {"cli"}}
+    rules = {
+        "selection": {"panel", "projections", "cli", "eventsourcing", "sqlalchemy", "psycopg", "click"},
+        "projections": {"cli"},
+    }
     for package, forbidden in rules.items():
         for path in (root / package).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text())):
@@ -204,15 +219,21 @@ def _is_stdlib(name: str) -> bool:
 
 def test_bulk_sign_up_events_replay_to_the_same_participant_as_the_commands() -> None:
     pid = uuid4()
-    consents = [("contact", "v3", "verbal", "amy", days(1)), ("contact", "v3", "verbal", "amy", days(2)),
-                ("panel_membership", "v3", "verbal", "amy", days(1)), ("contact", "v4", "written", "ben", days(3))]
-    events = Participant.sign_up(id=pid, source="t", external_ref="R-9", channel="phone", captured_by="amy",
-                                 at=T0, sealed="s", consents=consents)
+    consents = [
+        ("contact", "v3", "verbal", "amy", days(1)),
+        ("contact", "v3", "verbal", "amy", days(2)),
+        ("panel_membership", "v3", "verbal", "amy", days(1)),
+        ("contact", "v4", "written", "ben", days(3)),
+    ]
+    events = Participant.sign_up(
+        id=pid, source="t", external_ref="R-9", channel="phone", captured_by="amy", at=T0, sealed="s", consents=consents
+    )
     replayed = None
     for e in events:
         replayed = e.mutate(replayed)
-    by_commands = Participant.register(id=pid, source="t", external_ref="R-9", channel="phone", captured_by="amy",
-                                       at=T0, sealed="s")
+    by_commands = Participant.register(
+        id=pid, source="t", external_ref="R-9", channel="phone", captured_by="amy", at=T0, sealed="s"
+    )
     for purpose, version, method, by, at in consents:
         by_commands.grant_consent(purpose=purpose, notice_version=version, method=method, captured_by=by, at=at)
     assert len(events) == by_commands.version == 4  # the repeated v3 grant is not recorded twice
@@ -220,5 +241,13 @@ def test_bulk_sign_up_events_replay_to_the_same_participant_as_the_commands() ->
     assert replayed.consent_log == by_commands.consent_log  # type: ignore[union-attr]
     assert (replayed.external_ref, replayed.channel, replayed.sealed) == ("R-9", "phone", ["s"])  # type: ignore[union-attr]
     with pytest.raises(ValidationError, match="unknown consent method"):
-        Participant.sign_up(id=pid, source="t", external_ref="R-9", channel="online", captured_by=None, at=T0,
-                            sealed="s", consents=[("contact", "v1", "email", "self", T0)])
+        Participant.sign_up(
+            id=pid,
+            source="t",
+            external_ref="R-9",
+            channel="online",
+            captured_by=None,
+            at=T0,
+            sealed="s",
+            consents=[("contact", "v1", "email", "self", T0)],
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -15,8 +15,8 @@ from cli.main import cli
 from panel.application import ConsentSpec, PanelApp, SignUp
 from panel.draws import Draws, NoEligiblePeopleError
 
-T0 = datetime(2026, 1, 10, 9, tzinfo=timezone.utc)
-DRAW_AT = datetime(2026, 2, 1, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
+DRAW_AT = datetime(2026, 2, 1, 9, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -24,21 +24,46 @@ def populate(app: PanelApp, n: int = 40) -> UUID:
     """n young applicants (Vested-like) with mixed attributes; a few cannot be drawn."""
     signups = []
     for i in range(n):
-        consents = [ConsentSpec("contact", "v3", "online", "self", T0),
-                    ConsentSpec("panel_membership", "v3", "online", "self", T0)]
+        consents = [
+            ConsentSpec("contact", "v3", "online", "self", T0),
+            ConsentSpec("panel_membership", "v3", "online", "self", T0),
+        ]
         if i % 10 == 9:
             consents = consents[:1]  # no panel_membership consent: not in the pool
-        signups.append(SignUp(
-            ref=f"V-{i:03d}", channel="online", consents=tuple(consents), at=T0,
-            personal={"name": f"Applicant {i}", "postcode": f"LS{i % 7} 1AA"},
-            attributes={"age_band": "18-21" if i % 2 else "22-25", "gender": "woman" if i % 3 else "man",
-                        "imd_decile": str(1 + i % 10)}))
-    signups.append(SignUp(ref="V-OLD", channel="online", at=T0, consents=signups[0].consents,
-                          attributes={"age_band": "35-49", "gender": "man"}))
+        signups.append(
+            SignUp(
+                ref=f"V-{i:03d}",
+                channel="online",
+                consents=tuple(consents),
+                at=T0,
+                personal={"name": f"Applicant {i}", "postcode": f"LS{i % 7} 1AA"},
+                attributes={
+                    "age_band": "18-21" if i % 2 else "22-25",
+                    "gender": "woman" if i % 3 else "man",
+                    "imd_decile": str(1 + i % 10),
+                },
+            )
+        )
+    signups.append(
+        SignUp(
+            ref="V-OLD",
+            channel="online",
+            at=T0,
+            consents=signups[0].consents,
+            attributes={"age_band": "35-49", "gender": "man"},
+        )
+    )
     app.register_many(signups)
-    return app.open_engagement(name="Vested youth panel", purpose="youth health", kind="involve",
-                               sessions=[date(2026, 3, 2)], day_rate_pence=35000, target_size=6,
-                               eligibility=["age_band in 18-21,22-25"], at=T0)
+    return app.open_engagement(
+        name="Vested youth panel",
+        purpose="youth health",
+        kind="involve",
+        sessions=[date(2026, 3, 2)],
+        day_rate_pence=35000,
+        target_size=6,
+        eligibility=["age_band in 18-21,22-25"],
+        at=T0,
+    )
 
 
 def quotas() -> list[selection.Quota]:
@@ -51,8 +76,7 @@ def test_draw_records_invites_and_verifies(app: PanelApp) -> None:
     outcome = draws.draw(eid, 6, quotas(), seed=42, reserves=3, at=DRAW_AT)
     draw = draws.get(outcome.draw_id)
     assert len(draw.pool) == 36  # 40 applicants, 4 without panel_membership consent, V-OLD not eligible
-    assert outcome.excluded == {"no active panel_membership consent": 4,
-                                "not eligible: age_band in 18-21,22-25": 1}
+    assert outcome.excluded == {"no active panel_membership consent": 4, "not eligible: age_band in 18-21,22-25": 1}
     assert len(set(draw.selected)) == 6 and len(draw.reserves) == 3
     assert not set(draw.selected) & set(draw.reserves)
     assert abs(sum(draw.probabilities.values()) - 6) < 1e-6
@@ -74,6 +98,7 @@ def test_verify_fails_when_a_recorded_input_is_altered(app: PanelApp) -> None:
         (lambda d: d.pool[0].__setitem__(2, "0" * 64), "recorded features differ"),
         (lambda d: d.quotas[0].__setitem__("min", 3), "differ"),
     ]:
+
         def tampered(draw_id: UUID, alter=alter) -> object:  # type: ignore[no-untyped-def]
             d = original(draw_id)
             alter(d)
@@ -126,9 +151,23 @@ def test_draw_cli_end_to_end(app: PanelApp, cli_env: dict[str, str]) -> None:
         assert result.exit_code == code, (result.stdout, result.stderr)
         return result.stdout if code == 0 else result.stderr
 
-    data = json.loads(run("draw", "vested-youth-panel", "--size", "6", "--quotas",
-                          str(ROOT / "examples" / "vested-quotas.csv"), "--seed", "42", "--reserves", "2",
-                          "--at", "2026-02-01", "--json"))
+    data = json.loads(
+        run(
+            "draw",
+            "vested-youth-panel",
+            "--size",
+            "6",
+            "--quotas",
+            str(ROOT / "examples" / "vested-quotas.csv"),
+            "--seed",
+            "42",
+            "--reserves",
+            "2",
+            "--at",
+            "2026-02-01",
+            "--json",
+        )
+    )
     assert len(data["selected"]) == 6 and data["pool_size"] == 36
     assert set(data["probabilities"]) == {f"V-{i:03d}" for i in range(40) if i % 10 != 9}
     did = data["id"]
@@ -144,9 +183,8 @@ def test_draw_cli_end_to_end(app: PanelApp, cli_env: dict[str, str]) -> None:
 
 
 def test_the_consent_view_prefilter_gives_the_same_pool(app: PanelApp, location) -> None:  # type: ignore[no-untyped-def]
-    from projections import Projector, make_engine
-
     from panel.pool import build_pool
+    from projections import Projector, make_engine
 
     eid = populate(app)
     pid = app.participant_id_for("V-001")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -10,6 +10,7 @@ import pytest
 
 from panel.application import ConsentSpec, PanelApp, SignUp
 from panel.config import StoreLocation
+from panel.demo import build_demo
 from panel.domain.errors import (
     AlreadyRegisteredError,
     ConsentRequiredError,
@@ -18,29 +19,40 @@ from panel.domain.errors import (
     ParticipantNotFoundError,
     ValidationError,
 )
-from panel.demo import build_demo
 from panel.importer import ImportFileError, import_csv
 
-T0 = datetime(2026, 1, 10, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 SECRET_NAME, SECRET_EMAIL, SECRET_POSTCODE = "Quentin Zebedee-Marlow", "q.zebedee@example.org", "ZZ9 9QZ"
 
 
 def signup(ref: str, **kw: object) -> SignUp:
     base: dict[str, object] = dict(
-        ref=ref, channel="phone", captured_by="amy",
+        ref=ref,
+        channel="phone",
+        captured_by="amy",
         personal={"name": SECRET_NAME, "email": SECRET_EMAIL, "postcode": SECRET_POSTCODE, "phone": "07700 900123"},
         attributes={"age_band": "18-21", "ethnicity": "Black", "imd_decile": "2"},
-        consents=(ConsentSpec("contact", "v3", "verbal", "amy", T0), ConsentSpec("panel_membership", "v3", "verbal",
-                                                                                 "amy", T0)),
-        at=T0)
+        consents=(
+            ConsentSpec("contact", "v3", "verbal", "amy", T0),
+            ConsentSpec("panel_membership", "v3", "verbal", "amy", T0),
+        ),
+        at=T0,
+    )
     base.update(kw)
     return SignUp(**base)  # type: ignore[arg-type]
 
 
 def open_vested(app: PanelApp) -> object:
-    return app.open_engagement(name="Vested youth panel", purpose="youth health", kind="involve",
-                               sessions=[date(2026, 3, 2), date(2026, 3, 3)], day_rate_pence=35000, target_size=6,
-                               eligibility=["age_band in 18-21,22-25"], at=T0)
+    return app.open_engagement(
+        name="Vested youth panel",
+        purpose="youth health",
+        kind="involve",
+        sessions=[date(2026, 3, 2), date(2026, 3, 3)],
+        day_rate_pence=35000,
+        target_size=6,
+        eligibility=["age_band in 18-21,22-25"],
+        at=T0,
+    )
 
 
 def test_recruiter_story(app: PanelApp) -> None:
@@ -52,18 +64,18 @@ def test_recruiter_story(app: PanelApp) -> None:
     assert app.resolve_engagement("vested-youth-panel") == eid
     app.invite(eid, [pid], at=T0 + timedelta(days=1))
     app.respond(eid, pid, accept=True, at=T0 + timedelta(days=2))
-    app.attend(eid, pid, date(2026, 3, 2), half_day=True, at=datetime(2026, 3, 2, 17, tzinfo=timezone.utc))
-    app.withdraw_consent(pid, "contact", at=datetime(2026, 4, 1, tzinfo=timezone.utc))
+    app.attend(eid, pid, date(2026, 3, 2), half_day=True, at=datetime(2026, 3, 2, 17, tzinfo=UTC))
+    app.withdraw_consent(pid, "contact", at=datetime(2026, 4, 1, tzinfo=UTC))
 
     details = app.participant(pid)
     assert details.personal.name == SECRET_NAME
     assert details.personal.attributes == {"age_band": "18-21", "ethnicity": "Black", "imd_decile": "2"}
     assert details.participations[0].attended == [("2026-03-02", True)]
-    as_of_march = app.consent_history(pid, datetime(2026, 3, 1, tzinfo=timezone.utc))
+    as_of_march = app.consent_history(pid, datetime(2026, 3, 1, tzinfo=UTC))
     assert {e.purpose: e.withdrawn_at for e in as_of_march} == {"contact": None, "panel_membership": None}
     now = app.consent_history(pid)
     contact = next(e for e in now if e.purpose == "contact")
-    assert contact.withdrawn_at == datetime(2026, 4, 1, tzinfo=timezone.utc)
+    assert contact.withdrawn_at == datetime(2026, 4, 1, tzinfo=UTC)
     assert contact.recorded_at is not None and contact.recorded_at.tzinfo is not None
     assert contact.captured_by == "amy" and contact.method == "verbal" and contact.notice_version == "v3"
 
@@ -100,8 +112,13 @@ def test_erasure_leaves_no_personal_data_in_the_database(app: PanelApp, location
     other = app.register(signup("E-2", personal={"name": "Keep Me"}))
     eid = open_vested(app)
     app.invite(eid, [pid], at=T0 + timedelta(days=1))
-    app.update_personal(pid, personal={"address": "1 Secret Street"}, attributes={"gender": "woman"},
-                        captured_by="amy", at=T0 + timedelta(days=2))
+    app.update_personal(
+        pid,
+        personal={"address": "1 Secret Street"},
+        attributes={"gender": "woman"},
+        captured_by="amy",
+        at=T0 + timedelta(days=2),
+    )
     key = app.keys.get_keys([pid])[pid]
     app.erase(pid, "erasure request ER-1", at=T0 + timedelta(days=3))
 
@@ -157,14 +174,16 @@ def test_import_is_validated_whole_and_idempotent(app: PanelApp, tmp_path: Path)
     assert [c.method for c in bo.consents] == ["verbal"]
 
     bad = tmp_path / "bad.csv"
-    bad.write_text("ref,channel,captured_by,email,registered_at\n"
-                   "OK-1,online,,ok@example.org,2026-01-02\n"
-                   ",online,,,\n"
-                   "X-2,fax,,,\n"
-                   "X-3,phone,,,\n"
-                   "X-4,online,,not-an-email,\n"
-                   "X-5,online,,,31/01/2026\n"
-                   "OK-1,online,,,\n")
+    bad.write_text(
+        "ref,channel,captured_by,email,registered_at\n"
+        "OK-1,online,,ok@example.org,2026-01-02\n"
+        ",online,,,\n"
+        "X-2,fax,,,\n"
+        "X-3,phone,,,\n"
+        "X-4,online,,not-an-email,\n"
+        "X-5,online,,,31/01/2026\n"
+        "OK-1,online,,,\n"
+    )
     report = import_csv(app, bad)
     assert report.created == 0 and app.recorder.max_notification_id() == events
     assert [line for line, _ in report.rejected] == [3, 4, 5, 6, 7, 8]
@@ -172,8 +191,9 @@ def test_import_is_validated_whole_and_idempotent(app: PanelApp, tmp_path: Path)
     assert skipped.created == 1
 
 
-def test_import_killed_half_way_completes_on_rerun(app: PanelApp, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_import_killed_half_way_completes_on_rerun(
+    app: PanelApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "many.csv"
     path.write_text("ref,consent_contact\n" + "".join(f"K-{i},v1\n" for i in range(3000)))  # 2 batches
     real_insert = app.recorder.insert_events
@@ -242,9 +262,17 @@ def test_demo_is_reproducible(location: StoreLocation, tmp_path: Path) -> None:
     build_demo(other, people=60, seed=7)
 
     def fingerprint(a: PanelApp) -> list[object]:
-        return sorted((p.ref, p.channel, p.personal.name, tuple(sorted(p.personal.attributes.items())),
-                       tuple((c.purpose, c.granted_at, c.withdrawn_at) for c in p.consents),
-                       tuple((r.status, tuple(r.attended)) for r in p.participations)) for p in a.participants())
+        return sorted(
+            (
+                p.ref,
+                p.channel,
+                p.personal.name,
+                tuple(sorted(p.personal.attributes.items())),
+                tuple((c.purpose, c.granted_at, c.withdrawn_at) for c in p.consents),
+                tuple((r.status, tuple(r.attended)) for r in p.participations),
+            )
+            for p in a.participants()
+        )
 
     assert fingerprint(app) == fingerprint(other)
     app.close()

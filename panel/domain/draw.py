@@ -54,12 +54,31 @@ class Draw(Aggregate):
         at: datetime
 
     @event(Completed)
-    def __init__(self, engagement_id: UUID, size: int, algorithm: str, algorithm_version: int, solver: str,
-                 solver_version: str, seed: int | None, seed_from: str | None, lottery_size: int,
-                 lottery_index: int, quotas: list[dict[str, Any]], features: list[str], household_by: str | None,
-                 pool: list[list[Any]], pool_sha256: str, inputs_sha256: str, probabilities: dict[str, float],
-                 selected: list[str], reserves: list[str], report: dict[str, Any], drawn_by: str | None,
-                 at: datetime) -> None:
+    def __init__(
+        self,
+        engagement_id: UUID,
+        size: int,
+        algorithm: str,
+        algorithm_version: int,
+        solver: str,
+        solver_version: str,
+        seed: int | None,
+        seed_from: str | None,
+        lottery_size: int,
+        lottery_index: int,
+        quotas: list[dict[str, Any]],
+        features: list[str],
+        household_by: str | None,
+        pool: list[list[Any]],
+        pool_sha256: str,
+        inputs_sha256: str,
+        probabilities: dict[str, float],
+        selected: list[str],
+        reserves: list[str],
+        report: dict[str, Any],
+        drawn_by: str | None,
+        at: datetime,
+    ) -> None:
         self.engagement_id = engagement_id
         self.size = size
         self.algorithm = algorithm
@@ -94,23 +113,39 @@ class Draw(Aggregate):
             raise ValidationError(f"the panel has {len(fields['selected'])} members, not {fields['size']}")
         return cls._create(cls.Completed, id=id, at=require_utc(at), **fields)
 
-    def replace(self, *, dropout: str, replacement: str | None, reason: str, quota_ok: bool, message: str,
-                at: datetime) -> None:
+    def replace(
+        self, *, dropout: str, replacement: str | None, reason: str, quota_ok: bool, message: str, at: datetime
+    ) -> None:
         if dropout not in self.panel:
             raise ParticipationStateError(f"{dropout} is not on the current panel of this draw")
         if replacement is not None and replacement not in self.reserves:
             raise ParticipationStateError(f"{replacement} is not a remaining reserve of this draw")
         if not reason.strip():
             raise ValidationError("--reason is empty: say why the member is replaced")
-        self._replace(dropout=dropout, replacement=replacement, reason=reason.strip(), quota_ok=quota_ok,
-                      message=message, at=require_utc(at))
+        self._replace(
+            dropout=dropout,
+            replacement=replacement,
+            reason=reason.strip(),
+            quota_ok=quota_ok,
+            message=message,
+            at=require_utc(at),
+        )
 
     @event(MemberReplaced)
-    def _replace(self, dropout: str, replacement: str | None, reason: str, quota_ok: bool, message: str,
-                 at: datetime) -> None:
+    def _replace(
+        self, dropout: str, replacement: str | None, reason: str, quota_ok: bool, message: str, at: datetime
+    ) -> None:
         self.panel.remove(dropout)
         if replacement is not None:
             self.panel.append(replacement)
             self.reserves.remove(replacement)
-        self.replacements.append({"dropout": dropout, "replacement": replacement, "reason": reason,
-                                  "quota_ok": quota_ok, "message": message, "at": at})
+        self.replacements.append(
+            {
+                "dropout": dropout,
+                "replacement": replacement,
+                "reason": reason,
+                "quota_ok": quota_ok,
+                "message": message,
+                "at": at,
+            }
+        )

@@ -46,8 +46,17 @@ class Engagement(Aggregate):
 
     @event(Opened)
     def __init__(
-        self, ref: str, name: str, purpose: str, kind: str, sessions: list[date], day_rate_pence: int,
-        target_size: int | None, eligibility: list[str], cooldown_days: int | None, opened_by: str | None,
+        self,
+        ref: str,
+        name: str,
+        purpose: str,
+        kind: str,
+        sessions: list[date],
+        day_rate_pence: int,
+        target_size: int | None,
+        eligibility: list[str],
+        cooldown_days: int | None,
+        opened_by: str | None,
         at: datetime,
     ) -> None:
         self.ref = ref
@@ -65,9 +74,19 @@ class Engagement(Aggregate):
 
     @classmethod
     def open(
-        cls, *, name: str, purpose: str, kind: str, sessions: list[date], day_rate_pence: int,
-        at: datetime, ref: str | None = None, target_size: int | None = None,
-        eligibility: list[str] | None = None, cooldown_days: int | None = None, opened_by: str | None = None,
+        cls,
+        *,
+        name: str,
+        purpose: str,
+        kind: str,
+        sessions: list[date],
+        day_rate_pence: int,
+        at: datetime,
+        ref: str | None = None,
+        target_size: int | None = None,
+        eligibility: list[str] | None = None,
+        cooldown_days: int | None = None,
+        opened_by: str | None = None,
     ) -> Engagement:
         if not name.strip():
             raise ValidationError("engagement name is empty: give it a name, e.g. 'Vested youth panel'")
@@ -84,9 +103,21 @@ class Engagement(Aggregate):
         reference = ref or engagement_ref(name)
         if not reference:
             raise ValidationError(f"cannot make a reference from {name!r}: pass --ref")
-        return cls._create(cls.Opened, id=engagement_id(reference), ref=reference, name=name.strip(), purpose=purpose.strip(),
-                   kind=kind, sessions=sorted(sessions), day_rate_pence=day_rate_pence, target_size=target_size,
-                   eligibility=rules, cooldown_days=cooldown_days, opened_by=opened_by, at=require_utc(at))
+        return cls._create(
+            cls.Opened,
+            id=engagement_id(reference),
+            ref=reference,
+            name=name.strip(),
+            purpose=purpose.strip(),
+            kind=kind,
+            sessions=sorted(sessions),
+            day_rate_pence=day_rate_pence,
+            target_size=target_size,
+            eligibility=rules,
+            cooldown_days=cooldown_days,
+            opened_by=opened_by,
+            at=require_utc(at),
+        )
 
     @property
     def rules(self) -> list[EligibilityRule]:

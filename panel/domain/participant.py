@@ -129,17 +129,40 @@ class Participant(Aggregate):
 
     @classmethod
     def register(
-        cls, *, id: UUID, source: str, external_ref: str, channel: str,  # noqa: A002
-        captured_by: str | None, at: datetime, sealed: str,
+        cls,
+        *,
+        id: UUID,
+        source: str,
+        external_ref: str,
+        channel: str,  # noqa: A002
+        captured_by: str | None,
+        at: datetime,
+        sealed: str,
     ) -> Participant:
         _check_registration(external_ref, channel, captured_by)
-        return cls._create(cls.Registered, id=id, source=source, external_ref=external_ref.strip(), channel=channel,
-                           captured_by=captured_by, at=require_utc(at), sealed=sealed)
+        return cls._create(
+            cls.Registered,
+            id=id,
+            source=source,
+            external_ref=external_ref.strip(),
+            channel=channel,
+            captured_by=captured_by,
+            at=require_utc(at),
+            sealed=sealed,
+        )
 
     @classmethod
     def sign_up(
-        cls, *, id: UUID, source: str, external_ref: str, channel: str,  # noqa: A002
-        captured_by: str | None, at: datetime, sealed: str, consents: Sequence[tuple[str, str, str, str, datetime]] = (),
+        cls,
+        *,
+        id: UUID,
+        source: str,
+        external_ref: str,
+        channel: str,  # noqa: A002
+        captured_by: str | None,
+        at: datetime,
+        sealed: str,
+        consents: Sequence[tuple[str, str, str, str, datetime]] = (),
     ) -> list[Aggregate.Event]:
         """The events of a new sign-up and its consents, checked exactly as ``register`` and ``grant_consent``.
 
@@ -149,10 +172,20 @@ class Participant(Aggregate):
         """
         _check_registration(external_ref, channel, captured_by)
         timestamp = cls.Registered.create_timestamp()
-        events: list[Aggregate.Event] = [cls.Registered(
-            originator_topic=f"{cls.__module__}:{cls.__qualname__}", originator_id=id, originator_version=1,
-            timestamp=timestamp, source=source, external_ref=external_ref.strip(), channel=channel,
-            captured_by=captured_by, at=require_utc(at), sealed=sealed)]
+        events: list[Aggregate.Event] = [
+            cls.Registered(
+                originator_topic=f"{cls.__module__}:{cls.__qualname__}",
+                originator_id=id,
+                originator_version=1,
+                timestamp=timestamp,
+                source=source,
+                external_ref=external_ref.strip(),
+                channel=channel,
+                captured_by=captured_by,
+                at=require_utc(at),
+                sealed=sealed,
+            )
+        ]
         log: list[dict[str, Any]] = []
         for purpose, notice_version, method, by, when in consents:
             _check_grant(purpose, notice_version, method, by)
@@ -161,11 +194,29 @@ class Participant(Aggregate):
             current = _consent_at(log, purpose, when) if earlier else None
             if current is not None and current.notice_version == notice_version and current.method == method:
                 continue
-            log.append({"kind": "granted", "purpose": purpose, "notice_version": notice_version.strip(),
-                        "method": method, "by": by.strip(), "at": when, "recorded_at": None})
-            events.append(cls.ConsentGranted(originator_id=id, originator_version=len(events) + 1, timestamp=timestamp,
-                                             purpose=purpose, notice_version=notice_version.strip(), method=method,
-                                             captured_by=by.strip(), at=when))
+            log.append(
+                {
+                    "kind": "granted",
+                    "purpose": purpose,
+                    "notice_version": notice_version.strip(),
+                    "method": method,
+                    "by": by.strip(),
+                    "at": when,
+                    "recorded_at": None,
+                }
+            )
+            events.append(
+                cls.ConsentGranted(
+                    originator_id=id,
+                    originator_version=len(events) + 1,
+                    timestamp=timestamp,
+                    purpose=purpose,
+                    notice_version=notice_version.strip(),
+                    method=method,
+                    captured_by=by.strip(),
+                    at=when,
+                )
+            )
         return events
 
     # -- personal data ---------------------------------------------------------------------
@@ -186,14 +237,28 @@ class Participant(Aggregate):
         current = self.consent_at(purpose, at)
         if current is not None and current.notice_version == notice_version and current.method == method:
             return False
-        self._grant_consent(purpose=purpose, notice_version=notice_version.strip(), method=method,
-                            captured_by=captured_by.strip(), at=at)
+        self._grant_consent(
+            purpose=purpose,
+            notice_version=notice_version.strip(),
+            method=method,
+            captured_by=captured_by.strip(),
+            at=at,
+        )
         return True
 
     @event(ConsentGranted)
     def _grant_consent(self, purpose: str, notice_version: str, method: str, captured_by: str, at: datetime) -> None:
-        self.consent_log.append({"kind": "granted", "purpose": purpose, "notice_version": notice_version,
-                                 "method": method, "by": captured_by, "at": at, "recorded_at": None})
+        self.consent_log.append(
+            {
+                "kind": "granted",
+                "purpose": purpose,
+                "notice_version": notice_version,
+                "method": method,
+                "by": captured_by,
+                "at": at,
+                "recorded_at": None,
+            }
+        )
 
     def withdraw_consent(self, *, purpose: str, captured_by: str | None, at: datetime) -> None:
         require_choice(purpose, PURPOSES, "consent purpose")
@@ -207,8 +272,9 @@ class Participant(Aggregate):
 
     @event(ConsentWithdrawn)
     def _withdraw_consent(self, purpose: str, captured_by: str | None, at: datetime) -> None:
-        self.consent_log.append({"kind": "withdrawn", "purpose": purpose, "by": captured_by, "at": at,
-                                 "recorded_at": None})
+        self.consent_log.append(
+            {"kind": "withdrawn", "purpose": purpose, "by": captured_by, "at": at, "recorded_at": None}
+        )
 
     def consent_history(self, as_of: datetime | None = None) -> list[ConsentEntry]:
         """Consent grants as they stood at ``as_of`` (effective time), oldest first."""
@@ -219,13 +285,15 @@ class Participant(Aggregate):
         return _consent_at(self.consent_log, purpose, moment)
 
     # -- participation ---------------------------------------------------------------------
-    def invite(self, *, engagement_id: UUID, at: datetime, draw_id: UUID | None = None,
-               override_reason: str | None = None) -> None:
+    def invite(
+        self, *, engagement_id: UUID, at: datetime, draw_id: UUID | None = None, override_reason: str | None = None
+    ) -> None:
         self._require_not_erased()
         at = require_utc(at)
         if self.left_panel_at is not None and self.left_panel_at <= at:
-            raise ParticipationStateError(f"participant {self.external_ref} left the panel on "
-                                          f"{self.left_panel_at.date()}: they cannot be invited")
+            raise ParticipationStateError(
+                f"participant {self.external_ref} left the panel on {self.left_panel_at.date()}: they cannot be invited"
+            )
         if self.consent_at("contact", at) is None:
             raise ConsentRequiredError(
                 f"participant {self.external_ref} has no active 'contact' consent at {at.isoformat()}: "
@@ -239,8 +307,13 @@ class Participant(Aggregate):
     @event(Invited)
     def _invite(self, engagement_id: UUID, draw_id: UUID | None, override_reason: str | None, at: datetime) -> None:
         self.participations[engagement_id.hex] = {
-            "status": INVITED, "invited_at": at, "draw_id": draw_id, "responded_at": None,
-            "attended": [], "no_shows": [], "reason": None,
+            "status": INVITED,
+            "invited_at": at,
+            "draw_id": draw_id,
+            "responded_at": None,
+            "attended": [],
+            "no_shows": [],
+            "reason": None,
         }
 
     def respond(self, *, engagement_id: UUID, accept: bool, at: datetime) -> None:
@@ -361,12 +434,23 @@ def _consent_at(log: list[dict[str, Any]], purpose: str, moment: datetime) -> Co
 def consent_item(domain_event: Aggregate.Event) -> dict[str, Any] | None:
     """The consent-log item of a stored ConsentGranted/ConsentWithdrawn event, with its record time."""
     if isinstance(domain_event, Participant.ConsentGranted):
-        return {"kind": "granted", "purpose": domain_event.purpose, "notice_version": domain_event.notice_version,
-                "method": domain_event.method, "by": domain_event.captured_by, "at": domain_event.at,
-                "recorded_at": domain_event.timestamp}
+        return {
+            "kind": "granted",
+            "purpose": domain_event.purpose,
+            "notice_version": domain_event.notice_version,
+            "method": domain_event.method,
+            "by": domain_event.captured_by,
+            "at": domain_event.at,
+            "recorded_at": domain_event.timestamp,
+        }
     if isinstance(domain_event, Participant.ConsentWithdrawn):
-        return {"kind": "withdrawn", "purpose": domain_event.purpose, "by": domain_event.captured_by,
-                "at": domain_event.at, "recorded_at": domain_event.timestamp}
+        return {
+            "kind": "withdrawn",
+            "purpose": domain_event.purpose,
+            "by": domain_event.captured_by,
+            "at": domain_event.at,
+            "recorded_at": domain_event.timestamp,
+        }
     return None
 
 
@@ -382,8 +466,11 @@ def fold_consents(items: list[dict[str, Any]], as_of: datetime | None = None) ->
             if previous is not None:  # a re-grant (new notice version) supersedes the earlier one
                 entries[previous] = _close(entries[previous], item["at"], item["by"], item["recorded_at"])
             open_by_purpose[item["purpose"]] = len(entries)
-            entries.append(ConsentEntry(item["purpose"], item["notice_version"], item["method"], item["by"],
-                                        item["at"], item["recorded_at"]))
+            entries.append(
+                ConsentEntry(
+                    item["purpose"], item["notice_version"], item["method"], item["by"], item["at"], item["recorded_at"]
+                )
+            )
         else:
             index = open_by_purpose.pop(item["purpose"], None)
             if index is not None:
@@ -392,5 +479,14 @@ def fold_consents(items: list[dict[str, Any]], as_of: datetime | None = None) ->
 
 
 def _close(entry: ConsentEntry, at: datetime, by: str | None, recorded_at: datetime | None) -> ConsentEntry:
-    return ConsentEntry(entry.purpose, entry.notice_version, entry.method, entry.captured_by, entry.granted_at,
-                        entry.recorded_at, at, by, recorded_at)
+    return ConsentEntry(
+        entry.purpose,
+        entry.notice_version,
+        entry.method,
+        entry.captured_by,
+        entry.granted_at,
+        entry.recorded_at,
+        at,
+        by,
+        recorded_at,
+    )

@@ -23,7 +23,14 @@ KINDS = ("involvement_fee", "expense", "voucher")
 EXPENSE_CATEGORIES = ("travel", "childcare", "carer", "subsistence", "accessibility")
 ROUTES = ("bank_transfer", "payroll", "voucher", "cash")
 ACCRUED, DECLINED, APPROVED, ISSUED, RECONCILED, REVERSED, CANCELLED = (
-    "accrued", "declined", "approved", "issued", "reconciled", "reversed", "cancelled")
+    "accrued",
+    "declined",
+    "approved",
+    "issued",
+    "reconciled",
+    "reversed",
+    "cancelled",
+)
 
 
 class FourEyesError(PanelError):
@@ -51,8 +58,6 @@ def require_text(value: str | None, what: str) -> str:
     if value is None or not value.strip():
         raise ValidationError(f"{what} is empty: {'name who does it' if what == '--by' else 'give a value'}")
     return value.strip()
-
-
 
 
 class Payment(Aggregate):
@@ -126,15 +131,33 @@ class Payment(Aggregate):
 
     @event(Accrued)
     def __init__(
-        self, engagement_id: UUID, engagement_ref: str, participant_id: UUID, participant_ref: str, kind: str,
-        category: str, earned_on: date, quantity: str, gross_pence: int, receipt: str | None,
-        voucher_code: str | None, rate_card: str | None, budget_code: str | None, created_by: str, at: datetime,
+        self,
+        engagement_id: UUID,
+        engagement_ref: str,
+        participant_id: UUID,
+        participant_ref: str,
+        kind: str,
+        category: str,
+        earned_on: date,
+        quantity: str,
+        gross_pence: int,
+        receipt: str | None,
+        voucher_code: str | None,
+        rate_card: str | None,
+        budget_code: str | None,
+        created_by: str,
+        at: datetime,
     ) -> None:
         self.engagement_id, self.engagement_ref = engagement_id, engagement_ref
         self.participant_id, self.participant_ref = participant_id, participant_ref
         self.kind, self.category, self.earned_on, self.quantity = kind, category, earned_on, quantity
         self.gross_pence = self.amount_pence = gross_pence
-        self.receipt, self.voucher_code, self.rate_card, self.budget_code = receipt, voucher_code, rate_card, budget_code
+        self.receipt, self.voucher_code, self.rate_card, self.budget_code = (
+            receipt,
+            voucher_code,
+            rate_card,
+            budget_code,
+        )
         self.created_by = created_by
         self.status = ACCRUED
         self.history: list[dict[str, Any]] = [{"status": ACCRUED, "by": created_by, "at": at}]
@@ -145,10 +168,24 @@ class Payment(Aggregate):
 
     @classmethod
     def accrue(
-        cls, *, id: UUID, engagement_id: UUID, engagement_ref: str, participant_id: UUID,  # noqa: A002
-        participant_ref: str, kind: str, category: str, earned_on: date, quantity: str, gross_pence: int,
-        created_by: str, at: datetime, receipt: str | None = None, voucher_code: str | None = None,
-        rate_card: str | None = None, budget_code: str | None = None,
+        cls,
+        *,
+        id: UUID,
+        engagement_id: UUID,
+        engagement_ref: str,
+        participant_id: UUID,  # noqa: A002
+        participant_ref: str,
+        kind: str,
+        category: str,
+        earned_on: date,
+        quantity: str,
+        gross_pence: int,
+        created_by: str,
+        at: datetime,
+        receipt: str | None = None,
+        voucher_code: str | None = None,
+        rate_card: str | None = None,
+        budget_code: str | None = None,
     ) -> Payment:
         require_choice(kind, KINDS, "payment kind")
         if kind == "expense":
@@ -158,11 +195,25 @@ class Payment(Aggregate):
             voucher_code = require_text(voucher_code, "--code")
         if gross_pence <= 0:
             raise ValidationError(f"amount {gross_pence}p must be more than zero: give it in pounds, e.g. 12.40")
-        return cls._create(cls.Accrued, id=id, engagement_id=engagement_id, engagement_ref=engagement_ref,
-                           participant_id=participant_id, participant_ref=participant_ref, kind=kind,
-                           category=category, earned_on=earned_on, quantity=quantity, gross_pence=gross_pence,
-                           receipt=receipt, voucher_code=voucher_code, rate_card=rate_card, budget_code=budget_code,
-                           created_by=require_text(created_by, "--by"), at=require_utc(at))
+        return cls._create(
+            cls.Accrued,
+            id=id,
+            engagement_id=engagement_id,
+            engagement_ref=engagement_ref,
+            participant_id=participant_id,
+            participant_ref=participant_ref,
+            kind=kind,
+            category=category,
+            earned_on=earned_on,
+            quantity=quantity,
+            gross_pence=gross_pence,
+            receipt=receipt,
+            voucher_code=voucher_code,
+            rate_card=rate_card,
+            budget_code=budget_code,
+            created_by=require_text(created_by, "--by"),
+            at=require_utc(at),
+        )
 
     @property
     def label(self) -> str:
@@ -170,8 +221,10 @@ class Payment(Aggregate):
 
     def _require(self, allowed: tuple[str, ...], action: str) -> None:
         if self.status not in allowed:
-            raise PaymentStateError(f"{self.label} cannot be {action}: it is {self.status} "
-                                    f"(needs {' or '.join(allowed)}); see `panel pay show {self.id}`")
+            raise PaymentStateError(
+                f"{self.label} cannot be {action}: it is {self.status} "
+                f"(needs {' or '.join(allowed)}); see `panel pay show {self.id}`"
+            )
 
     # -- the participant's choice -----------------------------------------------------------
     def decline(self, *, reason: str, by: str, at: datetime) -> None:
@@ -186,10 +239,16 @@ class Payment(Aggregate):
     def reduce(self, *, amount_pence: int, reason: str, by: str, at: datetime) -> None:
         self._require((ACCRUED, APPROVED), "reduced")
         if not 0 < amount_pence < self.amount_pence:
-            raise ValidationError(f"{self.label}: a reduced amount must be above 0 and below {self.amount_pence}p "
-                                  f"(got {amount_pence}p); to take nothing use `panel pay decline`")
-        self._reduce(amount_pence=amount_pence, reason=require_text(reason, "--reason"),
-                     by=require_text(by, "--by"), at=require_utc(at))
+            raise ValidationError(
+                f"{self.label}: a reduced amount must be above 0 and below {self.amount_pence}p "
+                f"(got {amount_pence}p); to take nothing use `panel pay decline`"
+            )
+        self._reduce(
+            amount_pence=amount_pence,
+            reason=require_text(reason, "--reason"),
+            by=require_text(by, "--by"),
+            at=require_utc(at),
+        )
 
     @event(Reduced)
     def _reduce(self, amount_pence: int, reason: str, by: str, at: datetime) -> None:
@@ -197,15 +256,19 @@ class Payment(Aggregate):
         self.history.append({"status": self.status, "by": by, "at": at, "reason": reason, "amount": amount_pence})
 
     # -- the finance lifecycle --------------------------------------------------------------
-    def approve(self, *, by: str, four_eyes_above_pence: int, budget_code: str | None, over_budget: bool,
-                at: datetime) -> None:
+    def approve(
+        self, *, by: str, four_eyes_above_pence: int, budget_code: str | None, over_budget: bool, at: datetime
+    ) -> None:
         self._require((ACCRUED,), "approved")
         by = require_text(by, "--by")
         if self.amount_pence > four_eyes_above_pence and by.casefold() == self.created_by.casefold():
-            raise FourEyesError(f"{self.label} was created by {self.created_by}, who cannot also approve it "
-                                f"(above {format_pence(four_eyes_above_pence)} needs a second person): ask another approver")
-        self._approve(by=by, amount_pence=self.amount_pence, budget_code=budget_code, over_budget=over_budget,
-                      at=require_utc(at))
+            raise FourEyesError(
+                f"{self.label} was created by {self.created_by}, who cannot also approve it "
+                f"(above {format_pence(four_eyes_above_pence)} needs a second person): ask another approver"
+            )
+        self._approve(
+            by=by, amount_pence=self.amount_pence, budget_code=budget_code, over_budget=over_budget, at=require_utc(at)
+        )
 
     @event(Approved)
     def _approve(self, by: str, amount_pence: int, budget_code: str | None, over_budget: bool, at: datetime) -> None:
@@ -217,30 +280,54 @@ class Payment(Aggregate):
         require_choice(route, ROUTES, "payment route (--route)")
         if (self.kind == "voucher") != (route == "voucher"):
             raise ValidationError(f"{self.label}: vouchers go by --route voucher and only vouchers do")
-        self._issue(route=route, reference=require_text(reference, "--reference"), batch_ref=batch_ref,
-                    by=require_text(by, "--by"), at=require_utc(at))
+        self._issue(
+            route=route,
+            reference=require_text(reference, "--reference"),
+            batch_ref=batch_ref,
+            by=require_text(by, "--by"),
+            at=require_utc(at),
+        )
 
     @event(Issued)
     def _issue(self, route: str, reference: str, batch_ref: str | None, by: str, at: datetime) -> None:
         self.status, self.route, self.reference = ISSUED, route, reference
-        self.history.append({"status": ISSUED, "by": by, "at": at, "route": route, "reference": reference,
-                             "batch_ref": batch_ref})
+        self.history.append(
+            {"status": ISSUED, "by": by, "at": at, "route": route, "reference": reference, "batch_ref": batch_ref}
+        )
 
-    def reconcile(self, *, account: str, statement_line: str, statement_date: date, amount_pence: int,
-                  matched_by: str, at: datetime) -> None:
+    def reconcile(
+        self,
+        *,
+        account: str,
+        statement_line: str,
+        statement_date: date,
+        amount_pence: int,
+        matched_by: str,
+        at: datetime,
+    ) -> None:
         self._require((ISSUED,), "reconciled")
         if amount_pence != self.amount_pence:
-            raise PaymentStateError(f"{self.label} is for {self.amount_pence}p, the statement line for "
-                                    f"{amount_pence}p: resolve the mismatch before reconciling")
-        self._reconcile(account=account, statement_line=statement_line, statement_date=statement_date,
-                        amount_pence=amount_pence, matched_by=matched_by, at=require_utc(at))
+            raise PaymentStateError(
+                f"{self.label} is for {self.amount_pence}p, the statement line for "
+                f"{amount_pence}p: resolve the mismatch before reconciling"
+            )
+        self._reconcile(
+            account=account,
+            statement_line=statement_line,
+            statement_date=statement_date,
+            amount_pence=amount_pence,
+            matched_by=matched_by,
+            at=require_utc(at),
+        )
 
     @event(Reconciled)
-    def _reconcile(self, account: str, statement_line: str, statement_date: date, amount_pence: int,
-                   matched_by: str, at: datetime) -> None:
+    def _reconcile(
+        self, account: str, statement_line: str, statement_date: date, amount_pence: int, matched_by: str, at: datetime
+    ) -> None:
         self.status, self.statement_line = RECONCILED, statement_line
-        self.history.append({"status": RECONCILED, "by": "reconcile", "at": at, "account": account,
-                             "statement_date": statement_date})
+        self.history.append(
+            {"status": RECONCILED, "by": "reconcile", "at": at, "account": account, "statement_date": statement_date}
+        )
 
     def reverse(self, *, reason: str, by: str, at: datetime) -> None:
         self._require((ACCRUED, DECLINED, APPROVED, ISSUED, RECONCILED), "reversed")

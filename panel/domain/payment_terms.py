@@ -43,8 +43,9 @@ class RateCard(Aggregate):
     @event(Published)
     def __init__(self, name: str, unit: str, amount_pence: int, hours_per_day: int, by: str, at: datetime) -> None:
         self.name = name
-        self.rates: list[dict[str, Any]] = [{"unit": unit, "amount_pence": amount_pence,
-                                             "hours_per_day": hours_per_day, "by": by, "at": at}]
+        self.rates: list[dict[str, Any]] = [
+            {"unit": unit, "amount_pence": amount_pence, "hours_per_day": hours_per_day, "by": by, "at": at}
+        ]
 
     @staticmethod
     def _check(unit: str, amount_pence: int, hours_per_day: int) -> None:
@@ -55,22 +56,37 @@ class RateCard(Aggregate):
             raise ValidationError("--hours-per-day must be between 1 and 24")
 
     @classmethod
-    def publish(cls, *, name: str, unit: str, amount_pence: int, by: str, at: datetime,
-                hours_per_day: int = 6) -> RateCard:
+    def publish(
+        cls, *, name: str, unit: str, amount_pence: int, by: str, at: datetime, hours_per_day: int = 6
+    ) -> RateCard:
         cls._check(unit, amount_pence, hours_per_day)
         name = _require_text(name, "rate card name")
-        return cls._create(cls.Published, id=rate_card_id(name), name=name, unit=unit, amount_pence=amount_pence,
-                           hours_per_day=hours_per_day, by=_require_text(by, "--by"), at=require_utc(at))
+        return cls._create(
+            cls.Published,
+            id=rate_card_id(name),
+            name=name,
+            unit=unit,
+            amount_pence=amount_pence,
+            hours_per_day=hours_per_day,
+            by=_require_text(by, "--by"),
+            at=require_utc(at),
+        )
 
     def revise(self, *, unit: str, amount_pence: int, by: str, at: datetime, hours_per_day: int = 6) -> None:
         self._check(unit, amount_pence, hours_per_day)
-        self._revise(unit=unit, amount_pence=amount_pence, hours_per_day=hours_per_day,
-                     by=_require_text(by, "--by"), at=require_utc(at))
+        self._revise(
+            unit=unit,
+            amount_pence=amount_pence,
+            hours_per_day=hours_per_day,
+            by=_require_text(by, "--by"),
+            at=require_utc(at),
+        )
 
     @event(Revised)
     def _revise(self, unit: str, amount_pence: int, hours_per_day: int, by: str, at: datetime) -> None:
-        self.rates.append({"unit": unit, "amount_pence": amount_pence, "hours_per_day": hours_per_day,
-                           "by": by, "at": at})
+        self.rates.append(
+            {"unit": unit, "amount_pence": amount_pence, "hours_per_day": hours_per_day, "by": by, "at": at}
+        )
 
     def rate(self, version: int | None = None) -> dict[str, Any]:
         """The rate of one version (1-based), the latest by default."""
@@ -141,48 +157,87 @@ class PaymentTerms(Aggregate):
     def assign_rate_card(self, *, card: RateCard, version: int | None, by: str, at: datetime) -> None:
         rate = card.rate(version)
         if rate["unit"] == "task":
-            raise ValidationError(f"rate card {card.name} pays per task: attendance cannot accrue it; "
-                                  "choose an hour, half_day, day or session card")
-        self._assign(rate_card_id=card.id, rate_card=card.name, version=rate["version"], unit=rate["unit"],
-                     amount_pence=rate["amount_pence"], hours_per_day=rate["hours_per_day"],
-                     by=_require_text(by, "--by"), at=require_utc(at))
+            raise ValidationError(
+                f"rate card {card.name} pays per task: attendance cannot accrue it; "
+                "choose an hour, half_day, day or session card"
+            )
+        self._assign(
+            rate_card_id=card.id,
+            rate_card=card.name,
+            version=rate["version"],
+            unit=rate["unit"],
+            amount_pence=rate["amount_pence"],
+            hours_per_day=rate["hours_per_day"],
+            by=_require_text(by, "--by"),
+            at=require_utc(at),
+        )
 
     @event(RateCardAssigned)
-    def _assign(self, rate_card_id: UUID, rate_card: str, version: int, unit: str, amount_pence: int,
-                hours_per_day: int, by: str, at: datetime) -> None:
-        self.rate = {"rate_card_id": rate_card_id, "rate_card": rate_card, "version": version, "unit": unit,
-                     "amount_pence": amount_pence, "hours_per_day": hours_per_day}
+    def _assign(
+        self,
+        rate_card_id: UUID,
+        rate_card: str,
+        version: int,
+        unit: str,
+        amount_pence: int,
+        hours_per_day: int,
+        by: str,
+        at: datetime,
+    ) -> None:
+        self.rate = {
+            "rate_card_id": rate_card_id,
+            "rate_card": rate_card,
+            "version": version,
+            "unit": unit,
+            "amount_pence": amount_pence,
+            "hours_per_day": hours_per_day,
+        }
 
     def set_budget(self, *, code: str, amount_pence: int, four_eyes_above_pence: int, by: str, at: datetime) -> None:
         if amount_pence < 0 or four_eyes_above_pence < 0:
             raise ValidationError("--amount and --four-eyes-above must be zero or more")
-        self._set_budget(code=_require_text(code, "--code"), amount_pence=amount_pence,
-                         four_eyes_above_pence=four_eyes_above_pence, by=_require_text(by, "--by"),
-                         at=require_utc(at))
+        self._set_budget(
+            code=_require_text(code, "--code"),
+            amount_pence=amount_pence,
+            four_eyes_above_pence=four_eyes_above_pence,
+            by=_require_text(by, "--by"),
+            at=require_utc(at),
+        )
 
     @event(BudgetSet)
     def _set_budget(self, code: str, amount_pence: int, four_eyes_above_pence: int, by: str, at: datetime) -> None:
         self.budget_code, self.budget_pence, self.four_eyes_above_pence = code, amount_pence, four_eyes_above_pence
 
-    def record_approvals(self, *, payments: int, amount_pence: int, approved_before_pence: int, over_budget: bool,
-                         by: str, at: datetime) -> None:
+    def record_approvals(
+        self, *, payments: int, amount_pence: int, approved_before_pence: int, over_budget: bool, by: str, at: datetime
+    ) -> None:
         """Note an approval run against the budget (the budget position at the time is part of the record).
 
         Saved with the approved payments, it also makes concurrent approvals of one engagement
         conflict, so the budget check of the second is re-run on retry.
         """
-        self._record_approvals(payments=payments, amount_pence=amount_pence,
-                               approved_before_pence=approved_before_pence, over_budget=over_budget,
-                               by=_require_text(by, "--by"), at=require_utc(at))
+        self._record_approvals(
+            payments=payments,
+            amount_pence=amount_pence,
+            approved_before_pence=approved_before_pence,
+            over_budget=over_budget,
+            by=_require_text(by, "--by"),
+            at=require_utc(at),
+        )
 
     @event(ApprovalsRecorded)
-    def _record_approvals(self, payments: int, amount_pence: int, approved_before_pence: int, over_budget: bool,
-                          by: str, at: datetime) -> None:
+    def _record_approvals(
+        self, payments: int, amount_pence: int, approved_before_pence: int, over_budget: bool, by: str, at: datetime
+    ) -> None:
         pass
 
     def decline_fee(self, *, participant_id: UUID, reason: str, by: str, at: datetime) -> None:
-        self._decline_fee(participant_id=participant_id, reason=_require_text(reason, "--reason"),
-                          by=_require_text(by, "--by"), at=require_utc(at))
+        self._decline_fee(
+            participant_id=participant_id,
+            reason=_require_text(reason, "--reason"),
+            by=_require_text(by, "--by"),
+            at=require_utc(at),
+        )
 
     @event(FeeDeclined)
     def _decline_fee(self, participant_id: UUID, reason: str, by: str, at: datetime) -> None:
@@ -191,8 +246,13 @@ class PaymentTerms(Aggregate):
     def reduce_fee(self, *, participant_id: UUID, cap_pence: int, reason: str, by: str, at: datetime) -> None:
         if cap_pence < 0:
             raise ValidationError("--amount is negative: give the lower total in pounds, e.g. 100.00")
-        self._reduce_fee(participant_id=participant_id, cap_pence=cap_pence,
-                         reason=_require_text(reason, "--reason"), by=_require_text(by, "--by"), at=require_utc(at))
+        self._reduce_fee(
+            participant_id=participant_id,
+            cap_pence=cap_pence,
+            reason=_require_text(reason, "--reason"),
+            by=_require_text(by, "--by"),
+            at=require_utc(at),
+        )
 
     @event(FeeReduced)
     def _reduce_fee(self, participant_id: UUID, cap_pence: int, reason: str, by: str, at: datetime) -> None:

@@ -52,8 +52,9 @@ class FatiguePolicy(Aggregate):
     def start(cls, engagement_id: UUID | None) -> FatiguePolicy:
         return cls._create(cls.Started, id=policy_id(engagement_id), engagement_id=engagement_id)
 
-    def set_rules(self, *, cooldown_days: int | None, max_per_year: int | None, set_by: str | None,
-                  at: datetime) -> None:
+    def set_rules(
+        self, *, cooldown_days: int | None, max_per_year: int | None, set_by: str | None, at: datetime
+    ) -> None:
         if cooldown_days is not None and cooldown_days < 0:
             raise ValidationError("--cooldown-days is negative: give a number of days, e.g. 90 (0 turns it off)")
         if max_per_year is not None and max_per_year < 0:
@@ -63,8 +64,7 @@ class FatiguePolicy(Aggregate):
         self._set_rules(cooldown_days=cooldown_days, max_per_year=max_per_year, set_by=set_by, at=require_utc(at))
 
     @event(RulesSet)
-    def _set_rules(self, cooldown_days: int | None, max_per_year: int | None, set_by: str | None,
-                   at: datetime) -> None:
+    def _set_rules(self, cooldown_days: int | None, max_per_year: int | None, set_by: str | None, at: datetime) -> None:
         if cooldown_days is not None:
             self.cooldown_days = cooldown_days
         if max_per_year is not None:

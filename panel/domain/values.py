@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from panel.domain.errors import ValidationError
 
@@ -29,22 +29,22 @@ def require_utc(at: datetime, what: str = "time") -> datetime:
     """Return ``at`` in UTC; naive datetimes are refused (times are timezone-aware UTC)."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValidationError(f"{what} {at.isoformat()} has no timezone: add Z or +00:00")
-    return at.astimezone(timezone.utc)
+    return at.astimezone(UTC)
 
 
 def parse_when(text: str, what: str = "--at") -> datetime:
     """Parse an ISO 8601 date or date-time; a date means midnight UTC, a naive time means UTC."""
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), timezone.utc)
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValidationError(
             f"{what} {text!r} is not a date: use ISO 8601, e.g. 2026-03-02 or 2026-03-02T14:30Z"
         ) from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def parse_day(text: str, what: str = "--date") -> date:
@@ -61,9 +61,7 @@ def normalise_attributes(attrs: dict[str, str]) -> dict[str, str]:
     for raw_key, raw_value in attrs.items():
         key = raw_key.strip().lower().replace("-", "_").replace(" ", "_")
         if not _KEY.match(key):
-            raise ValidationError(
-                f"attribute name {raw_key!r} is not valid: use lower-case letters, digits and _"
-            )
+            raise ValidationError(f"attribute name {raw_key!r} is not valid: use lower-case letters, digits and _")
         value = str(raw_value).strip()
         if not value:
             continue
@@ -115,9 +113,7 @@ class EligibilityRule:
             try:
                 float(values[0])
             except ValueError:
-                raise ValidationError(
-                    f"eligibility rule {text!r} compares with {values[0]!r}: use a number"
-                ) from None
+                raise ValidationError(f"eligibility rule {text!r} compares with {values[0]!r}: use a number") from None
         return cls(field, op, values)
 
     def __str__(self) -> str:
@@ -141,6 +137,4 @@ class EligibilityRule:
             number, bound = float(value), float(self.values[0])
         except ValueError:
             return False
-        return {">=": number >= bound, "<=": number <= bound, ">": number > bound, "<": number < bound}[
-            self.op
-        ]
+        return {">=": number >= bound, "<=": number <= bound, ">": number > bound, "<": number < bound}[self.op]

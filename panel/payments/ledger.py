@@ -27,9 +27,21 @@ from panel.domain.payment import (
 )
 from panel.payments.rules import tax_year_start
 
-PAYMENT_TOPICS = [get_topic(cls) for cls in (
-    Payment.Accrued, Payment.Declined, Payment.Reduced, Payment.Approved, Payment.Issued, Payment.Reconciled,
-    Payment.Reversed, Payment.Redeemed, Payment.Expired, Payment.Cancelled)]
+PAYMENT_TOPICS = [
+    get_topic(cls)
+    for cls in (
+        Payment.Accrued,
+        Payment.Declined,
+        Payment.Reduced,
+        Payment.Approved,
+        Payment.Issued,
+        Payment.Reconciled,
+        Payment.Reversed,
+        Payment.Redeemed,
+        Payment.Expired,
+        Payment.Cancelled,
+    )
+]
 LIVE = (ACCRUED, APPROVED, ISSUED, RECONCILED)
 
 
@@ -94,14 +106,37 @@ def apply(rows: dict[UUID, dict[str, Any]], e: DomainEventProtocol[Any]) -> UUID
     """Fold one payment event into ``rows`` (id -> field dict); returns the changed line id, if any."""
     if isinstance(e, Payment.Accrued):
         rows[e.originator_id] = {
-            "id": e.originator_id, "engagement_id": e.engagement_id, "engagement_ref": e.engagement_ref,
-            "participant_id": e.participant_id, "participant_ref": e.participant_ref, "kind": e.kind,
-            "category": e.category, "earned_on": e.earned_on, "quantity": e.quantity, "gross_pence": e.gross_pence,
-            "amount_pence": e.gross_pence, "status": ACCRUED, "receipt": e.receipt, "voucher_code": e.voucher_code,
-            "voucher_state": None, "rate_card": e.rate_card, "budget_code": e.budget_code,
-            "created_by": e.created_by, "accrued_at": e.at, "approved_by": None, "approved_at": None,
-            "over_budget": False, "route": None, "reference": None, "batch_ref": None, "issued_at": None,
-            "statement_line": None, "statement_date": None, "reconciled_at": None, "reason": None, "closed_at": None,
+            "id": e.originator_id,
+            "engagement_id": e.engagement_id,
+            "engagement_ref": e.engagement_ref,
+            "participant_id": e.participant_id,
+            "participant_ref": e.participant_ref,
+            "kind": e.kind,
+            "category": e.category,
+            "earned_on": e.earned_on,
+            "quantity": e.quantity,
+            "gross_pence": e.gross_pence,
+            "amount_pence": e.gross_pence,
+            "status": ACCRUED,
+            "receipt": e.receipt,
+            "voucher_code": e.voucher_code,
+            "voucher_state": None,
+            "rate_card": e.rate_card,
+            "budget_code": e.budget_code,
+            "created_by": e.created_by,
+            "accrued_at": e.at,
+            "approved_by": None,
+            "approved_at": None,
+            "over_budget": False,
+            "route": None,
+            "reference": None,
+            "batch_ref": None,
+            "issued_at": None,
+            "statement_line": None,
+            "statement_date": None,
+            "reconciled_at": None,
+            "reason": None,
+            "closed_at": None,
         }
         return e.originator_id
     row = rows.get(e.originator_id)
@@ -112,13 +147,19 @@ def apply(rows: dict[UUID, dict[str, Any]], e: DomainEventProtocol[Any]) -> UUID
     elif isinstance(e, Payment.Reduced):
         row.update(amount_pence=e.amount_pence, reason=e.reason)
     elif isinstance(e, Payment.Approved):
-        row.update(status=APPROVED, approved_by=e.by, approved_at=e.at, over_budget=e.over_budget,
-                   budget_code=e.budget_code or row["budget_code"])
+        row.update(
+            status=APPROVED,
+            approved_by=e.by,
+            approved_at=e.at,
+            over_budget=e.over_budget,
+            budget_code=e.budget_code or row["budget_code"],
+        )
     elif isinstance(e, Payment.Issued):
         row.update(status=ISSUED, route=e.route, reference=e.reference, batch_ref=e.batch_ref, issued_at=e.at)
     elif isinstance(e, Payment.Reconciled):
-        row.update(status=RECONCILED, statement_line=e.statement_line, statement_date=e.statement_date,
-                   reconciled_at=e.at)
+        row.update(
+            status=RECONCILED, statement_line=e.statement_line, statement_date=e.statement_date, reconciled_at=e.at
+        )
     elif isinstance(e, Payment.Reversed):
         row.update(status=REVERSED, reason=e.reason, closed_at=e.at)
     elif isinstance(e, Payment.Redeemed):

@@ -69,8 +69,10 @@ def parse_statement(text: str, name: str = "statement") -> list[StatementLine]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise StatementFormatError(f"{name}:1: the header lacks {', '.join(missing)}: the first line must name "
-                                   f"the columns {','.join(COLUMNS)}; nothing was recorded")
+        raise StatementFormatError(
+            f"{name}:1: the header lacks {', '.join(missing)}: the first line must name "
+            f"the columns {','.join(COLUMNS)}; nothing was recorded"
+        )
     reader.fieldnames = header
     lines, problems = [], []
     for row in reader:
@@ -78,14 +80,18 @@ def parse_statement(text: str, name: str = "statement") -> list[StatementLine]:
         try:
             if None in row or any(row.get(c) is None for c in COLUMNS):
                 raise ValidationError(f"has {len(row) - (None not in row)} fields, expected {len(header)}")
-            lines.append(StatementLine(number, _day(row["date"]), _amount(row["amount"]), row["reference"].strip(),
-                                       row["payee"].strip()))
+            lines.append(
+                StatementLine(
+                    number, _day(row["date"]), _amount(row["amount"]), row["reference"].strip(), row["payee"].strip()
+                )
+            )
         except ValidationError as exc:
             problems.append(f"{name}:{number}: {exc}")
     if problems:
         more = f" and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
-        raise StatementFormatError("; ".join(problems[:MAX_REPORTED]) + more +
-                                   " - fix these lines and re-run; nothing was recorded")
+        raise StatementFormatError(
+            "; ".join(problems[:MAX_REPORTED]) + more + " - fix these lines and re-run; nothing was recorded"
+        )
     if not lines:
         raise StatementFormatError(f"{name}: no statement lines after the header; nothing was recorded")
     return lines
@@ -121,8 +127,14 @@ class Report:
         return sum(len(m.payments) for m in self.matched if m.new)
 
 
-def match_statement(lines: Sequence[StatementLine], payments: Sequence[LedgerLine], *, account: str,
-                    tolerance_days: int = 3, as_of: date | None = None) -> Report:
+def match_statement(
+    lines: Sequence[StatementLine],
+    payments: Sequence[LedgerLine],
+    *,
+    account: str,
+    tolerance_days: int = 3,
+    as_of: date | None = None,
+) -> Report:
     """Match statement lines to issued payments, grouped by our payment reference (pure; records nothing)."""
     report = Report(account, as_of or max(line.day for line in lines))
     groups: dict[str, list[LedgerLine]] = {}
@@ -154,9 +166,14 @@ def match_statement(lines: Sequence[StatementLine], payments: Sequence[LedgerLin
         if batch:
             _by_batch(report, line, batch, taken)
             continue
-        fits = [r for r, g in groups.items() if r not in taken and _open(g) == g
-                and sum(p.amount_pence for p in g) == line.amount_pence
-                and abs((line.day - _issued_on(g)).days) <= tolerance_days]
+        fits = [
+            r
+            for r, g in groups.items()
+            if r not in taken
+            and _open(g) == g
+            and sum(p.amount_pence for p in g) == line.amount_pence
+            and abs((line.day - _issued_on(g)).days) <= tolerance_days
+        ]
         if len(fits) == 1:
             report.matched.append(Match(line, tuple(groups[fits[0]]), "amount_date", True))
             taken[fits[0]] = line.number
@@ -180,8 +197,9 @@ def _issued_on(group: Sequence[LedgerLine]) -> date:
     return min(p.issued_at.date() for p in group if p.issued_at is not None)
 
 
-def _by_reference(report: Report, line: StatementLine, ref: str, group: list[LedgerLine],
-                  taken: dict[str, int]) -> None:
+def _by_reference(
+    report: Report, line: StatementLine, ref: str, group: list[LedgerLine], taken: dict[str, int]
+) -> None:
     open_ = _open(group)
     name = group[0].reference
     if ref in taken:

@@ -41,8 +41,9 @@ def session_fee(unit: str, amount_pence: int, half_day: bool, hours_per_day: int
         return full, f"{hours_per_day} hours"
     if unit == "session":
         return amount_pence, "1 session"
-    raise ValidationError(f"a {unit!r} rate cannot be accrued from attendance: use an hour, half_day, day or "
-                          "session rate card")
+    raise ValidationError(
+        f"a {unit!r} rate cannot be accrued from attendance: use an hour, half_day, day or session rate card"
+    )
 
 
 def allocate_cap(amounts: list[int], cap_pence: int) -> list[int]:
@@ -111,13 +112,16 @@ def load_thresholds(path: str | Path | None = None) -> Thresholds:
             period = raw["period"]
             if period not in ("benefit_week", "tax_year"):
                 raise ValidationError(f"{where}: period {period!r} must be benefit_week or tax_year")
-            items.append(Threshold(
-                name=str(raw["name"]), period=period,
-                amount_pence=pence_from_text(str(raw["amount"]), f"{where}: amount"),
-                valid_from=date.fromisoformat(raw["from"]),
-                valid_to=date.fromisoformat(raw["to"]) if raw.get("to") else None,
-                note=str(raw.get("note", "")),
-            ))
+            items.append(
+                Threshold(
+                    name=str(raw["name"]),
+                    period=period,
+                    amount_pence=pence_from_text(str(raw["amount"]), f"{where}: amount"),
+                    valid_from=date.fromisoformat(raw["from"]),
+                    valid_to=date.fromisoformat(raw["to"]) if raw.get("to") else None,
+                    note=str(raw.get("note", "")),
+                )
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValidationError(f"{where}: {exc!s} (needs name, period, amount, from[, to, note])") from None
     week_starts = data.get("benefit_week_starts", 0)

@@ -25,8 +25,9 @@ class PeriodTotal:
     over: tuple[str, ...]
 
 
-def person_totals(lines: Iterable[LedgerLine], thresholds: Thresholds, *, tax_year: int | None = None,
-                  participant: UUID | None = None) -> list[PeriodTotal]:
+def person_totals(
+    lines: Iterable[LedgerLine], thresholds: Thresholds, *, tax_year: int | None = None, participant: UUID | None = None
+) -> list[PeriodTotal]:
     """Totals by (person, tax year) and (person, benefit week), people by reference, periods in date order.
 
     Income is counted on the day it was issued, or on the day it was earned while not yet issued.
@@ -40,9 +41,10 @@ def person_totals(lines: Iterable[LedgerLine], thresholds: Thresholds, *, tax_ye
         if tax_year is not None and line.tax_year != tax_year:
             continue
         refs[line.participant_id] = line.participant_ref
-        for key in ((line.participant_id, "tax_year", tax_year_bounds(line.tax_year)[0]),
-                    (line.participant_id, "benefit_week",
-                     benefit_week_start(line.income_date, thresholds.week_starts))):
+        for key in (
+            (line.participant_id, "tax_year", tax_year_bounds(line.tax_year)[0]),
+            (line.participant_id, "benefit_week", benefit_week_start(line.income_date, thresholds.week_starts)),
+        ):
             bucket = sums.setdefault(key, [0, 0])
             bucket[0] += amount
             bucket[1] += 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -16,19 +16,30 @@ from panel.payments import ledger
 from panel.payments.rules import load_thresholds
 from panel.payments.totals import person_totals
 
-AT = datetime(2026, 3, 11, 9, tzinfo=timezone.utc)
+AT = datetime(2026, 3, 11, 9, tzinfo=UTC)
 PEOPLE = [uuid4() for _ in range(3)]
 ENGAGEMENTS = [uuid4() for _ in range(2)]
 
 
-def new_line(kind: str = "involvement_fee", amount: int = 35000, person: int = 0, engagement: int = 0,
-             by: str = "sam") -> Payment:
+def new_line(
+    kind: str = "involvement_fee", amount: int = 35000, person: int = 0, engagement: int = 0, by: str = "sam"
+) -> Payment:
     extra: dict[str, Any] = {"expense": {"receipt": "R1"}, "voucher": {"voucher_code": "V1"}}.get(kind, {})
-    return Payment.accrue(id=uuid4(), engagement_id=ENGAGEMENTS[engagement], engagement_ref=f"e{engagement}",
-                          participant_id=PEOPLE[person], participant_ref=f"P{person}", kind=kind,
-                          category={"expense": "travel", "voucher": "voucher"}.get(kind, "day"),
-                          earned_on=date(2026, 3, 2), quantity="1 day", gross_pence=amount, created_by=by, at=AT,
-                          **extra)
+    return Payment.accrue(
+        id=uuid4(),
+        engagement_id=ENGAGEMENTS[engagement],
+        engagement_ref=f"e{engagement}",
+        participant_id=PEOPLE[person],
+        participant_ref=f"P{person}",
+        kind=kind,
+        category={"expense": "travel", "voucher": "voucher"}.get(kind, "day"),
+        earned_on=date(2026, 3, 2),
+        quantity="1 day",
+        gross_pence=amount,
+        created_by=by,
+        at=AT,
+        **extra,
+    )
 
 
 def test_four_eyes_refuses_the_creator_above_the_amount_only() -> None:
@@ -57,14 +68,36 @@ def test_lifecycle_order_is_enforced_and_reversal_needs_a_reason() -> None:
 
 def test_expenses_need_a_known_category_and_a_receipt() -> None:
     with pytest.raises(ValidationError, match="unknown expense category"):
-        Payment.accrue(id=uuid4(), engagement_id=uuid4(), engagement_ref="e", participant_id=uuid4(),
-                       participant_ref="P", kind="expense", category="lunch", earned_on=date(2026, 3, 2),
-                       quantity="1", gross_pence=100, created_by="sam", at=AT, receipt="R")
+        Payment.accrue(
+            id=uuid4(),
+            engagement_id=uuid4(),
+            engagement_ref="e",
+            participant_id=uuid4(),
+            participant_ref="P",
+            kind="expense",
+            category="lunch",
+            earned_on=date(2026, 3, 2),
+            quantity="1",
+            gross_pence=100,
+            created_by="sam",
+            at=AT,
+            receipt="R",
+        )
     with pytest.raises(ValidationError, match="--receipt is empty"):
         new_line(kind="expense").__class__.accrue(
-            id=uuid4(), engagement_id=uuid4(), engagement_ref="e", participant_id=uuid4(), participant_ref="P",
-            kind="expense", category="travel", earned_on=date(2026, 3, 2), quantity="1", gross_pence=100,
-            created_by="sam", at=AT)
+            id=uuid4(),
+            engagement_id=uuid4(),
+            engagement_ref="e",
+            participant_id=uuid4(),
+            participant_ref="P",
+            kind="expense",
+            category="travel",
+            earned_on=date(2026, 3, 2),
+            quantity="1",
+            gross_pence=100,
+            created_by="sam",
+            at=AT,
+        )
 
 
 def test_a_redeemed_voucher_cannot_be_cancelled() -> None:
@@ -78,18 +111,35 @@ def test_a_redeemed_voucher_cannot_be_cancelled() -> None:
 
 # -- invariants for any sequence of operations -------------------------------------------------
 LIVE = ("accrued", "approved", "issued", "reconciled")
-lines_st = st.lists(st.tuples(st.sampled_from(["involvement_fee", "expense", "voucher"]),
-                              st.integers(1, 500_000), st.integers(0, 2), st.integers(0, 1)), min_size=1, max_size=8)
-ops_st = st.lists(st.tuples(st.sampled_from(["approve_self", "approve", "issue", "reconcile", "reverse", "decline",
-                                             "reduce", "redeem", "cancel"]),
-                            st.integers(0, 7), st.integers(0, 500_000)), max_size=40)
+lines_st = st.lists(
+    st.tuples(
+        st.sampled_from(["involvement_fee", "expense", "voucher"]),
+        st.integers(1, 500_000),
+        st.integers(0, 2),
+        st.integers(0, 1),
+    ),
+    min_size=1,
+    max_size=8,
+)
+ops_st = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["approve_self", "approve", "issue", "reconcile", "reverse", "decline", "reduce", "redeem", "cancel"]
+        ),
+        st.integers(0, 7),
+        st.integers(0, 500_000),
+    ),
+    max_size=40,
+)
 
 
 def expected_ok(op: str, m: dict[str, Any], arg: int) -> bool:
     s = m["status"]
     return {
         "approve_self": False if s == "accrued" and m["amount"] > 0 else s == "accrued",
-        "approve": s == "accrued", "issue": s == "approved", "reconcile": s == "issued",
+        "approve": s == "accrued",
+        "issue": s == "approved",
+        "reconcile": s == "issued",
         "reverse": s in ("accrued", "declined", "approved", "issued", "reconciled"),
         "decline": s in ("accrued", "approved"),
         "reduce": s in ("accrued", "approved") and 0 < arg < m["amount"],
@@ -101,12 +151,19 @@ def expected_ok(op: str, m: dict[str, Any], arg: int) -> bool:
 def run(op: str, p: Payment, arg: int) -> None:
     route = "voucher" if p.kind == "voucher" else "bank_transfer"
     {
-        "approve_self": lambda: p.approve(by="sam", four_eyes_above_pence=0, budget_code=None, over_budget=False,
-                                          at=AT),
+        "approve_self": lambda: p.approve(
+            by="sam", four_eyes_above_pence=0, budget_code=None, over_budget=False, at=AT
+        ),
         "approve": lambda: p.approve(by="lee", four_eyes_above_pence=0, budget_code=None, over_budget=False, at=AT),
         "issue": lambda: p.issue(route=route, reference=f"PP-{p.id.hex[:8]}", batch_ref="B1", by="kim", at=AT),
-        "reconcile": lambda: p.reconcile(account="a", statement_line="k", statement_date=date(2026, 3, 21),
-                                         amount_pence=p.amount_pence, matched_by="reference", at=AT),
+        "reconcile": lambda: p.reconcile(
+            account="a",
+            statement_line="k",
+            statement_date=date(2026, 3, 21),
+            amount_pence=p.amount_pence,
+            matched_by="reference",
+            at=AT,
+        ),
         "reverse": lambda: p.reverse(reason="correction", by="lee", at=AT),
         "decline": lambda: p.decline(reason="benefits", by="sam", at=AT),
         "reduce": lambda: p.reduce(amount_pence=arg, reason="lower", by="sam", at=AT),
@@ -116,8 +173,15 @@ def run(op: str, p: Payment, arg: int) -> None:
 
 
 def apply_model(op: str, m: dict[str, Any], arg: int) -> None:
-    new = {"approve_self": "approved", "approve": "approved", "issue": "issued", "reconcile": "reconciled",
-           "reverse": "reversed", "decline": "declined", "cancel": "cancelled"}.get(op)
+    new = {
+        "approve_self": "approved",
+        "approve": "approved",
+        "issue": "issued",
+        "reconcile": "reconciled",
+        "reverse": "reversed",
+        "decline": "declined",
+        "cancel": "cancelled",
+    }.get(op)
     if new:
         m["status"] = new
     if op == "decline":
@@ -140,8 +204,9 @@ def assert_no_float(value: Any, where: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(specs=lines_st, ops=ops_st)
-def test_ledger_invariants_hold_for_any_sequence_of_operations(specs: list[tuple[str, int, int, int]],
-                                                               ops: list[tuple[str, int, int]]) -> None:
+def test_ledger_invariants_hold_for_any_sequence_of_operations(
+    specs: list[tuple[str, int, int, int]], ops: list[tuple[str, int, int]]
+) -> None:
     payments = [new_line(kind, amount, person, engagement) for kind, amount, person, engagement in specs]
     model = [{"status": "accrued", "amount": p.amount_pence, "kind": p.kind, "voucher": None} for p in payments]
     for op, index, arg in ops:

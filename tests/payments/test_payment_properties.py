@@ -4,7 +4,7 @@ invariants hold, and the ledger view always equals the fold of the event store."
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -19,18 +19,36 @@ from projections.db import make_engine
 from projections.ledger import ledger_lines
 
 DAYS = [date(2026, 3, 2), date(2026, 3, 3), date(2026, 4, 7)]  # the last one is in the next tax year
-T0 = datetime(2026, 2, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 2, 1, tzinfo=UTC)
 COUNTER = itertools.count()
-OPS = ["accrue", "decline", "reduce", "claim", "approve", "approve_all", "approve_self", "issue", "issue_all", "reverse",
-       "reconcile"]
+OPS = [
+    "accrue",
+    "decline",
+    "reduce",
+    "claim",
+    "approve",
+    "approve_all",
+    "approve_self",
+    "issue",
+    "issue_all",
+    "reverse",
+    "reconcile",
+]
 
 
 def setup(app: PanelApp, people: int, attended: list[list[int]]) -> tuple[Any, list[Any]]:
     n = next(COUNTER)
-    eid = app.open_engagement(name=f"Prop {n}", ref=f"prop-{n}", purpose="p", kind="involve", sessions=DAYS,
-                              day_rate_pence=35001, at=T0)
-    pids = [app.register(SignUp(ref=f"PROP{n}-{i}", channel="online", at=T0,
-                                consents=(ConsentSpec("contact", "v3", "online", "self"),))) for i in range(people)]
+    eid = app.open_engagement(
+        name=f"Prop {n}", ref=f"prop-{n}", purpose="p", kind="involve", sessions=DAYS, day_rate_pence=35001, at=T0
+    )
+    pids = [
+        app.register(
+            SignUp(
+                ref=f"PROP{n}-{i}", channel="online", at=T0, consents=(ConsentSpec("contact", "v3", "online", "self"),)
+            )
+        )
+        for i in range(people)
+    ]
     app.invite(eid, pids, at=T0)
     for i, pid in enumerate(pids):
         app.respond(eid, pid, accept=True, at=T0)
@@ -43,7 +61,7 @@ def step(pay: Payments, eid: Any, pids: list[Any], op: str, k: int) -> None:
     lines = pay.lines(engagement=eid)
     pick = lines[k % len(lines)].id if lines else None
     pid = pids[k % len(pids)]
-    at = datetime(2026, 4, 10, tzinfo=timezone.utc)
+    at = datetime(2026, 4, 10, tzinfo=UTC)
     if op == "accrue":
         pay.accrue(eid, by="sam", at=at)
     elif op == "decline":
@@ -73,14 +91,23 @@ def step(pay: Payments, eid: Any, pids: list[Any], op: str, k: int) -> None:
             pay.reconcile(text, name="s.csv", account="acc", at=at)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
-@given(people=st.integers(1, 3), attended=st.lists(st.lists(st.integers(0, 2), max_size=3), min_size=1, max_size=3),
-       ops=st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 400)), max_size=12),
-       more=st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 400)), max_size=8))
-def test_invariants_hold_for_any_sequence_of_commands(app: PanelApp, location: StoreLocation, people: int,
-                                                      attended: list[list[int]], ops: list[tuple[str, int]],
-                                                      more: list[tuple[str, int]]) -> None:
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    people=st.integers(1, 3),
+    attended=st.lists(st.lists(st.integers(0, 2), max_size=3), min_size=1, max_size=3),
+    ops=st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 400)), max_size=12),
+    more=st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 400)), max_size=8),
+)
+def test_invariants_hold_for_any_sequence_of_commands(
+    app: PanelApp,
+    location: StoreLocation,
+    people: int,
+    attended: list[list[int]],
+    ops: list[tuple[str, int]],
+    more: list[tuple[str, int]],
+) -> None:
     eid, pids = setup(app, people, attended)
     pay = Payments(app)
     pipeline = [("approve_all", 0), ("issue_all", 0), ("reconcile", 0), ("reconcile", 1)]  # reach every stage

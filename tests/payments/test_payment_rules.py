@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import uuid4
 
@@ -42,8 +42,10 @@ def test_a_lower_total_pays_earlier_sessions_first() -> None:
     assert allocate_cap([35000], -5) == [0]
 
 
-@pytest.mark.parametrize(("day", "start"), [(date(2026, 4, 5), 2025), (date(2026, 4, 6), 2026),
-                                            (date(2027, 1, 1), 2026), (date(2027, 4, 5), 2026)])
+@pytest.mark.parametrize(
+    ("day", "start"),
+    [(date(2026, 4, 5), 2025), (date(2026, 4, 6), 2026), (date(2027, 1, 1), 2026), (date(2027, 4, 5), 2026)],
+)
 def test_uk_tax_year_runs_6_april_to_5_april(day: date, start: int) -> None:
     assert tax_year_start(day) == start
     assert tax_year_label(2025) == "2025-26"
@@ -58,13 +60,28 @@ def test_benefit_week_starts_on_the_configured_day() -> None:
 
 def test_thresholds_are_dated_and_can_be_overridden(tmp_path: Path) -> None:
     shipped = load_thresholds()
-    assert [t.name for t in shipped.in_force("tax_year", date(2026, 4, 6))] == ["trading_allowance",
-                                                                               "personal_allowance"]
+    assert [t.name for t in shipped.in_force("tax_year", date(2026, 4, 6))] == [
+        "trading_allowance",
+        "personal_allowance",
+    ]
     assert shipped.in_force("tax_year", date(2030, 4, 6))[0].name == "trading_allowance"
     mine = tmp_path / "t.json"
-    mine.write_text(json.dumps({"benefit_week_starts": 2, "thresholds": [
-        {"name": "uc_work_allowance", "period": "benefit_week", "amount": "100.00", "from": "2026-01-01",
-         "to": "2026-12-31"}]}))
+    mine.write_text(
+        json.dumps(
+            {
+                "benefit_week_starts": 2,
+                "thresholds": [
+                    {
+                        "name": "uc_work_allowance",
+                        "period": "benefit_week",
+                        "amount": "100.00",
+                        "from": "2026-01-01",
+                        "to": "2026-12-31",
+                    }
+                ],
+            }
+        )
+    )
     custom = load_thresholds(mine)
     assert custom.week_starts == 2 and custom.items[0].amount_pence == 10000
     assert custom.in_force("benefit_week", date(2027, 1, 1)) == []
@@ -73,23 +90,50 @@ def test_thresholds_are_dated_and_can_be_overridden(tmp_path: Path) -> None:
         load_thresholds(mine)
 
 
-def line(ref: str, amount: int, *, status: str = "issued", kind: str = "involvement_fee", earned: date = date(2026, 3, 2),
-         issued: date | None = date(2026, 3, 20), reference: str | None = None, pid=None) -> LedgerLine:  # type: ignore[no-untyped-def]
-    return LedgerLine(id=uuid4(), engagement_id=uuid4(), engagement_ref="e", participant_id=pid or uuid4(),
-                      participant_ref=ref, kind=kind, category="day", earned_on=earned, quantity="1 day",
-                      gross_pence=amount, amount_pence=amount, status=status, reference=reference,
-                      issued_at=datetime.combine(issued, datetime.min.time(), timezone.utc) if issued else None)
+def line(
+    ref: str,
+    amount: int,
+    *,
+    status: str = "issued",
+    kind: str = "involvement_fee",
+    earned: date = date(2026, 3, 2),
+    issued: date | None = date(2026, 3, 20),
+    reference: str | None = None,
+    pid=None,
+) -> LedgerLine:  # type: ignore[no-untyped-def]
+    return LedgerLine(
+        id=uuid4(),
+        engagement_id=uuid4(),
+        engagement_ref="e",
+        participant_id=pid or uuid4(),
+        participant_ref=ref,
+        kind=kind,
+        category="day",
+        earned_on=earned,
+        quantity="1 day",
+        gross_pence=amount,
+        amount_pence=amount,
+        status=status,
+        reference=reference,
+        issued_at=datetime.combine(issued, datetime.min.time(), UTC) if issued else None,
+    )
 
 
 def test_person_totals_count_income_not_expenses_against_thresholds(tmp_path: Path) -> None:
     pid = uuid4()
-    lines = [line("A", 1500, pid=pid, issued=date(2026, 3, 2)), line("A", 1000, pid=pid, issued=date(2026, 3, 4)),
-             line("A", 9999, pid=pid, kind="expense", issued=date(2026, 3, 4)),
-             line("A", 2000, pid=pid, issued=date(2026, 4, 7)), line("A", 500, pid=pid, status="reversed")]
+    lines = [
+        line("A", 1500, pid=pid, issued=date(2026, 3, 2)),
+        line("A", 1000, pid=pid, issued=date(2026, 3, 4)),
+        line("A", 9999, pid=pid, kind="expense", issued=date(2026, 3, 4)),
+        line("A", 2000, pid=pid, issued=date(2026, 4, 7)),
+        line("A", 500, pid=pid, status="reversed"),
+    ]
     got = person_totals(lines, load_thresholds())
     assert [(t.label, t.income_pence, t.over) for t in got] == [
-        ("2025-26", 2500, ()), ("2026-27", 2000, ()),
-        ("week of 2026-03-02", 2500, ("permitted_work_lower_limit",)), ("week of 2026-04-06", 2000, ()),
+        ("2025-26", 2500, ()),
+        ("2026-27", 2000, ()),
+        ("week of 2026-03-02", 2500, ("permitted_work_lower_limit",)),
+        ("week of 2026-04-06", 2000, ()),
     ]
     assert sum(t.income_pence for t in got if t.period == "tax_year") == 4500
 
@@ -104,7 +148,9 @@ def test_statement_errors_name_every_bad_line_and_return_nothing() -> None:
         parse_statement("date,amount,reference\n", "s.csv")
     with pytest.raises(StatementFormatError, match="no statement lines"):
         parse_statement("date,amount,reference,payee\n", "s.csv")
-    parsed = parse_statement("Date,Amount,Reference,Payee,Balance\n21/03/2026,-1,240.00,x,y\n".replace("-1,240", "-1240"))
+    parsed = parse_statement(
+        "Date,Amount,Reference,Payee,Balance\n21/03/2026,-1,240.00,x,y\n".replace("-1,240", "-1240")
+    )
     assert parsed[0].day == date(2026, 3, 21) and parsed[0].amount_pence == 124000
 
 
@@ -113,14 +159,20 @@ def test_matching_by_reference_then_amount_and_date_within_tolerance() -> None:
     c, d = line("C", 35000, reference="PP-CCCC0003"), line("D", 35000, reference="PP-DDDD0004", issued=date(2026, 3, 1))
     statement = parse_statement(
         "date,amount,reference,payee\n"
-        "2026-03-21,-350.00,FP PP-AAAA0001,A\n"      # by reference (contained)
-        "2026-03-22,200.00,,B\n"                    # by amount and date
-        "2026-03-21,-350.00,,C or D\n"               # only C is within 3 days
-        "2026-03-21,-350.00,FP PP-AAAA0001,A\n")     # duplicate line
+        "2026-03-21,-350.00,FP PP-AAAA0001,A\n"  # by reference (contained)
+        "2026-03-22,200.00,,B\n"  # by amount and date
+        "2026-03-21,-350.00,,C or D\n"  # only C is within 3 days
+        "2026-03-21,-350.00,FP PP-AAAA0001,A\n"
+    )  # duplicate line
     report = match_statement(statement, [a, b, c, d], account="acc")
     assert [(m.line.number, m.payments[0].participant_ref, m.matched_by) for m in report.matched] == [
-        (2, "A", "reference"), (3, "B", "amount_date"), (4, "C", "amount_date")]
+        (2, "A", "reference"),
+        (3, "B", "amount_date"),
+        (4, "C", "amount_date"),
+    ]
     assert [(s.number, note) for s, note in report.duplicates] == [(5, "same as statement line 2")]
-    assert [(ps[0].participant_ref, age) for ps, age in report.not_cleared] == [("D", 21)]  # as of the last statement date, 22 March
+    assert [(ps[0].participant_ref, age) for ps, age in report.not_cleared] == [
+        ("D", 21)
+    ]  # as of the last statement date, 22 March
     wide = match_statement(statement[2:3], [c, d], account="acc", tolerance_days=30)
     assert wide.matched == [] and "2 issued payments fit" in wide.unmatched[0][1]

@@ -39,7 +39,8 @@ def test_accrual_is_idempotent_and_withdrawing_never_forfeits_what_was_earned(ap
     by_ref = {ref: [x for x in lines if x.participant_ref == ref] for ref in pids}
     assert [x.amount_pence for x in by_ref["VES-001"]] == [35000, 35000, 35000]
     assert {(x.status, x.amount_pence, x.reason) for x in by_ref["VES-002"]} == {
-        ("declined", 0, "protecting my benefits")}
+        ("declined", 0, "protecting my benefits")
+    }
     assert sum(x.amount_pence for x in by_ref["VES-003"]) == 105000  # withdrew after attending: still paid
     assert len(app.participant(pids["VES-002"]).participations[0].attended) == 3  # declining keeps attendance
 
@@ -59,8 +60,9 @@ def test_four_eyes_and_budget_are_checked_before_anything_is_approved(app: Panel
     outcome = pay.approve(ids[:2], by="lee")
     assert outcome.warnings == []
     outcome = pay.approve(ids[2:], by="lee", allow_over_budget=True)
-    assert outcome.warnings == [("Warning: approving these takes vested to £1,400.00, over its budget £1,000.00 "
-                                 "(code CE-1)")]
+    assert outcome.warnings == [
+        ("Warning: approving these takes vested to £1,400.00, over its budget £1,000.00 (code CE-1)")
+    ]
     lines = pay.lines(engagement=eid)
     assert {x.budget_code for x in lines} == {"CE-1"} and sum(x.over_budget for x in lines) == 2
 
@@ -70,8 +72,9 @@ def test_a_reversal_restores_the_totals(app: PanelApp) -> None:
     pay = Payments(app)
     pay.accrue(eid, by="sam")
     before = totals(pay.lines(engagement=eid))
-    claim = pay.claim_expense(eid, pids["VES-001"], category="travel", amount_pence=1240, receipt="TR-1", by="sam",
-                              spent_on=date(2026, 3, 2))
+    claim = pay.claim_expense(
+        eid, pids["VES-001"], category="travel", amount_pence=1240, receipt="TR-1", by="sam", spent_on=date(2026, 3, 2)
+    )
     pay.approve([claim], by="lee")
     pay.issue([claim], route="bank_transfer", by="kim")
     assert totals(pay.lines(engagement=eid)).issued == 1240
@@ -90,18 +93,23 @@ def test_reconciliation_reports_matched_unmatched_duplicated_and_mismatched_line
     pay.approve(ids, by="lee")
     pay.issue(ids, route="bank_transfer", batch_ref="BACS-1", by="kim", at=at("2026-03-20"))
     ref = {x.participant_ref: x.reference for x in pay.lines(engagement=eid)}
-    statement = ("date,amount,reference,payee\n"
-                 f"2026-03-21,-350.00,{ref['VES-001']},VES-001\n"
-                 f"2026-03-21,-350.00,{ref['VES-001']},VES-001\n"
-                 "2026-03-22,200.00,,VES-004\n"
-                 f"2026-03-21,-300.00,{ref['VES-002']},VES-002\n"
-                 "2026-03-21,-99.99,UNKNOWN-1,someone\n")
+    statement = (
+        "date,amount,reference,payee\n"
+        f"2026-03-21,-350.00,{ref['VES-001']},VES-001\n"
+        f"2026-03-21,-350.00,{ref['VES-001']},VES-001\n"
+        "2026-03-22,200.00,,VES-004\n"
+        f"2026-03-21,-300.00,{ref['VES-002']},VES-002\n"
+        "2026-03-21,-99.99,UNKNOWN-1,someone\n"
+    )
     report = pay.reconcile(statement, name="s.csv", account="fund", at=at("2026-03-25"))
     assert [(m.line.number, m.payments[0].participant_ref, m.matched_by, m.new) for m in report.matched] == [
-        (2, "VES-001", "reference", True), (4, "VES-004", "amount_date", True)]
+        (2, "VES-001", "reference", True),
+        (4, "VES-004", "amount_date", True),
+    ]
     assert [(s.number, n) for s, n in report.duplicates] == [(3, "same as statement line 2")]
     assert [(s.number, ps[0].participant_ref, ps[0].amount_pence) for s, ps in report.mismatches] == [
-        (5, "VES-002", 35000)]
+        (5, "VES-002", 35000)
+    ]
     assert [s.number for s, _ in report.unmatched] == [6]
     assert [(ps[0].participant_ref, age) for ps, age in report.not_cleared] == [("VES-003", 2)]
     t = totals(pay.lines(engagement=eid))
@@ -110,18 +118,21 @@ def test_reconciliation_reports_matched_unmatched_duplicated_and_mismatched_line
     position = head(app)
     rerun = pay.reconcile(statement, name="s.csv", account="fund")
     assert head(app) == position and rerun.recorded == 0
-    assert [(m.line.number, m.matched_by, m.new) for m in rerun.matched] == [(2, "already", False),
-                                                                             (4, "already", False)]
+    assert [(m.line.number, m.matched_by, m.new) for m in rerun.matched] == [
+        (2, "already", False),
+        (4, "already", False),
+    ]
     assert len(rerun.duplicates) == len(rerun.mismatches) == len(rerun.unmatched) == 1
 
-    bad = "date,amount,reference,payee\n" f"2026-03-21,-350.00,{ref['VES-003']},VES-003\n2026-03-21,1.2.3,x,y\n"
+    bad = f"date,amount,reference,payee\n2026-03-21,-350.00,{ref['VES-003']},VES-003\n2026-03-21,1.2.3,x,y\n"
     with pytest.raises(StatementFormatError, match=r"bad.csv:3: amount '1.2.3'.*nothing was recorded"):
         pay.reconcile(bad, name="bad.csv", account="fund")
     assert head(app) == position
 
 
 def test_the_ledger_view_equals_the_fold_of_the_store_and_catches_up_incrementally(
-        app: PanelApp, location: StoreLocation, vested: tuple[UUID, dict[str, UUID]]) -> None:
+    app: PanelApp, location: StoreLocation, vested: tuple[UUID, dict[str, UUID]]
+) -> None:
     eid, pids = vested
     pay = Payments(app)
     pay.accrue(eid, by="sam")
@@ -135,8 +146,9 @@ def test_the_ledger_view_equals_the_fold_of_the_store_and_catches_up_incremental
         assert sorted(ledger_lines(app, engine), key=lambda x: x.id) == sorted(pay.lines(), key=lambda x: x.id)
         assert ledger_lines(app, engine, tax_year=2025) and not ledger_lines(app, engine, tax_year=2026)
         Projector(app, engine, views=[LedgerView]).rebuild()  # a fresh generation from zero gives the same rows
-        assert sorted(ledger_lines(app, engine, catch_up=False), key=lambda x: x.id) == \
-            sorted(pay.lines(), key=lambda x: x.id)
+        assert sorted(ledger_lines(app, engine, catch_up=False), key=lambda x: x.id) == sorted(
+            pay.lines(), key=lambda x: x.id
+        )
     finally:
         engine.dispose()
 

@@ -2,31 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from panel.application import ConsentSpec, PanelApp, SignUp
 
-T0 = datetime(2026, 2, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 2, 1, tzinfo=UTC)
 DAYS = [date(2026, 3, d) for d in (2, 3, 4, 5, 6, 9, 10)]
 REFS = [f"VES-00{i}" for i in range(1, 7)]
 
 
 def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def open_vested(app: PanelApp, people: int = 6, days: list[date] = DAYS) -> tuple[UUID, dict[str, UUID]]:
-    eid = app.open_engagement(name="Vested", ref="vested", purpose="Youth employment services", kind="involve",
-                              sessions=days, day_rate_pence=35000, at=T0)
+    eid = app.open_engagement(
+        name="Vested",
+        ref="vested",
+        purpose="Youth employment services",
+        kind="involve",
+        sessions=days,
+        day_rate_pence=35000,
+        at=T0,
+    )
     pids = {}
     for ref in REFS[:people]:
-        pids[ref] = app.register(SignUp(ref=ref, channel="online", at=T0,
-                                        consents=(ConsentSpec("contact", "v3", "online", "self"),)))
+        pids[ref] = app.register(
+            SignUp(ref=ref, channel="online", at=T0, consents=(ConsentSpec("contact", "v3", "online", "self"),))
+        )
     app.invite(eid, list(pids.values()), at=at("2026-02-10"))
     for ref, pid in pids.items():
         app.respond(eid, pid, accept=True, at=at("2026-02-11"))
         for day in days:
-            app.attend(eid, pid, day, half_day=(ref == "VES-001" and day == date(2026, 3, 5)),
-                       at=datetime.combine(day, datetime.min.time(), timezone.utc))
+            app.attend(
+                eid,
+                pid,
+                day,
+                half_day=(ref == "VES-001" and day == date(2026, 3, 5)),
+                at=datetime.combine(day, datetime.min.time(), UTC),
+            )
     return eid, pids

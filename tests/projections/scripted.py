@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import select
 
 from panel.application import ConsentSpec, PanelApp, SignUp
-from panel.config import StoreLocation
 from projections import Projector
 
 
 def T(month: int, day: int, hour: int = 9) -> datetime:  # noqa: N802 - reads like a date literal
-    return datetime(2026, month, day, hour, tzinfo=timezone.utc)
+    return datetime(2026, month, day, hour, tzinfo=UTC)
 
 
 BOTH = (ConsentSpec("panel_membership", "v1", "online", "self"), ConsentSpec("contact", "v1", "online", "self"))
@@ -39,16 +38,23 @@ class History:
 
 def script(app: PanelApp, step: Any = lambda: None) -> History:
     """The scripted history; ``step`` runs after every command (e.g. an incremental catch-up)."""
-    app.register_many([SignUp(ref=r, channel="online", attributes=a, consents=BOTH, at=T(1, 5))
-                       for r, a in PEOPLE.items()])
+    app.register_many(
+        [SignUp(ref=r, channel="online", attributes=a, consents=BOTH, at=T(1, 5)) for r, a in PEOPLE.items()]
+    )
     step()
-    app.register(SignUp(ref="F", channel="online", attributes={"age_band": "65+"},
-                        consents=(BOTH[1],), at=T(3, 1)))
+    app.register(SignUp(ref="F", channel="online", attributes={"age_band": "65+"}, consents=(BOTH[1],), at=T(3, 1)))
     ids = {r: app.participant_id_for(r) for r in "ABCDEF"}
-    x = app.open_engagement(name="X", purpose="x", kind="consult", sessions=[date(2026, 2, 10), date(2026, 2, 11)],
-                            day_rate_pence=35000, at=T(1, 1))
-    y = app.open_engagement(name="Y", purpose="y", kind="consult", sessions=[date(2026, 4, 1)],
-                            day_rate_pence=35000, at=T(1, 1))
+    x = app.open_engagement(
+        name="X",
+        purpose="x",
+        kind="consult",
+        sessions=[date(2026, 2, 10), date(2026, 2, 11)],
+        day_rate_pence=35000,
+        at=T(1, 1),
+    )
+    y = app.open_engagement(
+        name="Y", purpose="y", kind="consult", sessions=[date(2026, 4, 1)], day_rate_pence=35000, at=T(1, 1)
+    )
     draw = uuid4()
     app.invite(x, [ids["A"], ids["B"]], at=T(1, 20))
     app.invite(x, [ids["C"]], at=T(1, 20), draw_id=draw)
@@ -87,5 +93,5 @@ def dump(projector: Projector) -> dict[str, list[tuple[Any, ...]]]:
 
 def _norm(value: Any) -> Any:
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
     return value

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from scripted import History, dump, script
 from sqlalchemy import text
 
 from panel.application import PanelApp
 from projections import Projector, bulk
 from projections.consent_view import ConsentView
 
-from scripted import History, dump, script
-
 
 @pytest.mark.parametrize("workers", [2, 3])
-def test_rebuild_in_worker_processes_equals_incremental(app: PanelApp, projector: Projector, workers: int,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rebuild_in_worker_processes_equals_incremental(
+    app: PanelApp, projector: Projector, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     script(app, step=projector.catch_up)
     incremental = dump(projector)
     monkeypatch.setattr(bulk, "MIN_EVENTS_PER_WORKER", 0)  # the scripted log is short: split it anyway
@@ -26,7 +26,8 @@ def test_rebuild_in_worker_processes_equals_incremental(app: PanelApp, projector
 
 
 def test_a_crash_while_writing_the_bulk_load_leaves_the_new_generation_empty(
-        app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch) -> None:
+    app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch
+) -> None:
     script(app, step=projector.catch_up)
     incremental = dump(projector)
 
@@ -46,7 +47,8 @@ def test_a_crash_while_writing_the_bulk_load_leaves_the_new_generation_empty(
 
 
 def test_a_half_loaded_partitioned_generation_is_cleared_by_the_next_rebuild(
-        app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch) -> None:
+    app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch
+) -> None:
     history = script(app, step=projector.catch_up)
     incremental = dump(projector)
     loaded = fullest_part(history)  # commits its rows, then the other part's worker dies
@@ -69,7 +71,8 @@ def test_a_half_loaded_partitioned_generation_is_cleared_by_the_next_rebuild(
 
 
 def test_a_rival_claim_stops_a_partitioned_load_and_clears_its_rows(
-        app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch) -> None:
+    app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch
+) -> None:
     history = script(app, step=projector.catch_up)
     incremental = dump(projector)
     first = fullest_part(history)
@@ -94,8 +97,11 @@ def test_a_rival_claim_stops_a_partitioned_load_and_clears_its_rows(
 
 def count_reach_people(projector: Projector) -> int:
     with projector.engine.connect() as conn:
-        return int(conn.execute(text(
-            f'SELECT count(*) FROM "{projector.views["reach"].table_name("reach_people", 2)}"')).scalar_one())
+        return int(
+            conn.execute(
+                text(f'SELECT count(*) FROM "{projector.views["reach"].table_name("reach_people", 2)}"')
+            ).scalar_one()
+        )
 
 
 def fullest_part(history: History) -> int:

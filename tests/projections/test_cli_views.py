@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 import pytest
+from scripted import script
 
 from cli.main import cli
 from panel.application import PanelApp
-
-from scripted import script
 
 TARGETS = "category,value,share\nage_band,18-21,0.1\nage_band,35-49,0.5\nage_band,65+,0.4\n"
 
@@ -38,8 +37,19 @@ def test_a_recruiter_checks_reach_fatigue_and_consent(app: PanelApp, run, tmp_pa
         "core20,yes,2,50.0%,,,,Core20",  # A and C of the 4 with a known IMD decile; no target in this file
     ]
     chart = tmp_path / "reach.png"
-    out, _ = run("reach", "--targets", str(targets), "--by", "age_band,imd_quintile", "--to", "2026-06-01",
-                 "--plus", "disability=yes", "--chart", str(chart))
+    out, _ = run(
+        "reach",
+        "--targets",
+        str(targets),
+        "--by",
+        "age_band,imd_quintile",
+        "--to",
+        "2026-06-01",
+        "--plus",
+        "disability=yes",
+        "--chart",
+        str(chart),
+    )
     assert "Reach by age_band, imd_quintile (whole panel, start to 2026-06-01)" in out
     assert "PLUS" in out and "Core20" in out and f"Chart written to {chart}" in out
     assert chart.read_bytes()[:4] == b"\x89PNG"
@@ -47,11 +57,14 @@ def test_a_recruiter_checks_reach_fatigue_and_consent(app: PanelApp, run, tmp_pa
     assert data["totals"] == {"registered": 6, "pool": 1, "invited": 3, "selected": 1, "attended": 2}
 
     out, _ = run("fatigue", "--at", "2026-06-01")
-    assert out.startswith("Panel of 6 people, 3 participations: the most active 10% hold 66.7% of them; "
-                          "Gini coefficient 0.72\n")
+    assert out.startswith(
+        "Panel of 6 people, 3 participations: the most active 10% hold 66.7% of them; Gini coefficient 0.72\n"
+    )
     out, _ = run("fatigue", "simulate", "--cooldown-days", "90")
-    assert out.startswith("Rule: no invitation within 90 days of an attendance. Of 4 past invitations, "
-                          "1 would have been refused (1 person).")
+    assert out.startswith(
+        "Rule: no invitation within 90 days of an attendance. Of 4 past invitations, "
+        "1 would have been refused (1 person)."
+    )
     rows = run("fatigue", "--at", "2026-06-01", "--csv")[0].splitlines()
     assert rows[1].startswith("A,2,0,1,2,") and rows[1].endswith(",61")
 
@@ -59,8 +72,10 @@ def test_a_recruiter_checks_reach_fatigue_and_consent(app: PanelApp, run, tmp_pa
     assert json.loads(out)["active"] == {"contact": 3, "panel_membership": 4, "data_processing": 0}
 
     out, _ = run("fatigue", "rules", "set", "--cooldown-days", "90", "--max-per-year", "3")
-    assert out == ("Fatigue rules for all engagements: no invitation within 90 days of an attendance; "
-                   "at most 3 engagements in 12 months\n")
+    assert out == (
+        "Fatigue rules for all engagements: no invitation within 90 days of an attendance; "
+        "at most 3 engagements in 12 months\n"
+    )
     run("engagement", "open", "Z", "--type", "consult", "--purpose", "z", "--day-rate", "0")
     _, err = run("invite", "z", "A", "--at", "2026-04-20", code=1)
     assert err.startswith("Error: participant A cannot be invited to z: cooldown: attended on 2026-04-01")
@@ -90,9 +105,20 @@ def test_clear_errors(app: PanelApp, run, tmp_path: Path) -> None:  # type: igno
     assert "Invalid value for '--workers': 0 is not in the range 1<=x<=64." in err
 
 
-@pytest.mark.parametrize("path", [("projections", "status"), ("projections", "catch-up"), ("projections", "rebuild"),
-                                  ("reach",), ("fatigue",), ("fatigue", "rules", "set"), ("fatigue", "rules", "show"),
-                                  ("fatigue", "simulate"), ("consent", "report")])
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("projections", "status"),
+        ("projections", "catch-up"),
+        ("projections", "rebuild"),
+        ("reach",),
+        ("fatigue",),
+        ("fatigue", "rules", "set"),
+        ("fatigue", "rules", "show"),
+        ("fatigue", "simulate"),
+        ("consent", "report"),
+    ],
+)
 def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
     command: click.Command = cli
     for name in path:

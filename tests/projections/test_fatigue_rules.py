@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
+from scripted import BOTH, T
 
 from panel.application import PanelApp, SignUp
 from panel.domain.errors import ValidationError
 from panel.domain.policy import GLOBAL_POLICY_ID, FatigueRuleError, policy_id
 from panel.fatigue import FatigueRules, Taking, check, gini, top_share
 
-from scripted import BOTH, T
-
 
 def at(day: str) -> datetime:
-    return datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(day).replace(tzinfo=UTC)
 
 
-HISTORY = [Taking("x", at("2026-01-10"), True, (date(2026, 2, 10),)),
-           Taking("y", at("2026-03-01"), False, ()),
-           Taking("z", at("2026-04-01"), True, ())]
+HISTORY = [
+    Taking("x", at("2026-01-10"), True, (date(2026, 2, 10),)),
+    Taking("y", at("2026-03-01"), False, ()),
+    Taking("z", at("2026-04-01"), True, ()),
+]
 
 
 def test_cooldown_runs_from_the_last_attended_session() -> None:
@@ -55,10 +56,12 @@ def test_policy_ids_are_stable() -> None:
 
 def test_invite_enforces_rules_and_records_the_override(app: PanelApp) -> None:
     pid = app.register(SignUp(ref="A", channel="online", consents=BOTH, at=T(1, 5)))
-    x = app.open_engagement(name="X", purpose="x", kind="consult", sessions=[date(2026, 2, 10)], day_rate_pence=0,
-                            at=T(1, 1))
-    y = app.open_engagement(name="Y", purpose="y", kind="consult", sessions=[], day_rate_pence=0, at=T(1, 1),
-                            cooldown_days=30)
+    x = app.open_engagement(
+        name="X", purpose="x", kind="consult", sessions=[date(2026, 2, 10)], day_rate_pence=0, at=T(1, 1)
+    )
+    y = app.open_engagement(
+        name="Y", purpose="y", kind="consult", sessions=[], day_rate_pence=0, at=T(1, 1), cooldown_days=30
+    )
     app.invite(x, [pid], at=T(1, 20))
     app.respond(x, pid, accept=True, at=T(1, 21))
     app.attend(x, pid, date(2026, 2, 10), at=T(2, 10, 17))

@@ -11,11 +11,11 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from scripted import BOTH, T, dump
+
 from panel.application import ConsentSpec, PanelApp, SignUp
 from panel.config import StoreLocation
 from projections import Projector
-
-from scripted import BOTH, T, dump
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = """
@@ -32,11 +32,20 @@ print("done", flush=True)
 
 
 def _fill(app: PanelApp) -> int:
-    people = [SignUp(ref=f"K{i:04d}", channel="online", attributes={"age_band": ["18-21", "35-49", "65+"][i % 3],
-                     "imd_decile": str(i % 10 + 1)}, consents=BOTH, at=T(1, 5)) for i in range(400)]
+    people = [
+        SignUp(
+            ref=f"K{i:04d}",
+            channel="online",
+            attributes={"age_band": ["18-21", "35-49", "65+"][i % 3], "imd_decile": str(i % 10 + 1)},
+            consents=BOTH,
+            at=T(1, 5),
+        )
+        for i in range(400)
+    ]
     app.register_many(people, batch=100)
-    eid = app.open_engagement(name="Kill", purpose="k", kind="consult", sessions=[date(2026, 2, 10)],
-                              day_rate_pence=0, at=T(1, 1))
+    eid = app.open_engagement(
+        name="Kill", purpose="k", kind="consult", sessions=[date(2026, 2, 10)], day_rate_pence=0, at=T(1, 1)
+    )
     ids = [app.participant_id_for(s.ref) for s in people]
     app.invite(eid, ids[:120], at=T(1, 20))
     for i, pid in enumerate(ids[:60]):
@@ -55,8 +64,9 @@ def _position(projector: Projector) -> int:
     return min(s.position for s in projector.status())
 
 
-def test_sigkill_at_random_points_then_resume_equals_clean_rebuild(app: PanelApp, location: StoreLocation,
-                                                                   projector: Projector) -> None:
+def test_sigkill_at_random_points_then_resume_equals_clean_rebuild(
+    app: PanelApp, location: StoreLocation, projector: Projector
+) -> None:
     head = _fill(app)
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
@@ -64,8 +74,13 @@ def test_sigkill_at_random_points_then_resume_equals_clean_rebuild(app: PanelApp
     killed_mid_way = 0
     positions = []
     for _ in range(12):
-        child = subprocess.Popen([sys.executable, "-c", CHILD, location.dialect, location.target, location.schema],
-                                 stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, location.dialect, location.target, location.schema],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
         assert child.stdout is not None
         stamps = []
         for _ in range(rng.randint(2, 12)):  # let it commit a random number of batches...

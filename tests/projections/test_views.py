@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from scripted import T, dump, script
+from sqlalchemy import select
 
 from panel.application import ConsentSpec, PanelApp
 from panel.fatigue import FatigueRules
@@ -14,8 +15,6 @@ from projections.consent_report import consent_report, pool_candidates
 from projections.fatigue_report import fatigue_report, simulate
 from projections.reach import reach_report
 from projections.targets import read_targets
-
-from scripted import T, dump, script
 
 
 def test_reach_counts_by_stage_and_attribute(app: PanelApp, projector: Projector) -> None:
@@ -42,10 +41,18 @@ def test_reach_against_targets_lists_under_reached_first(app: PanelApp, projecto
     script(app)
     projector.catch_up()
     path = tmp_path / "targets.csv"
-    path.write_text("category,value,share\nage_band,18-21,10%\nage_band,35-49,0.5\nage_band,65+,0.4\n"
-                    "ethnicity,Black,0.1\nethnicity,Asian,0.2\nimd_decile,1,0.1\nimd_decile,2,0.1\n")
-    report = reach_report(projector, by=["age_band"], targets=read_targets(path), until=T(6, 1),
-                          stage="registered", plus=["ethnicity in Black,Asian"])
+    path.write_text(
+        "category,value,share\nage_band,18-21,10%\nage_band,35-49,0.5\nage_band,65+,0.4\n"
+        "ethnicity,Black,0.1\nethnicity,Asian,0.2\nimd_decile,1,0.1\nimd_decile,2,0.1\n"
+    )
+    report = reach_report(
+        projector,
+        by=["age_band"],
+        targets=read_targets(path),
+        until=T(6, 1),
+        stage="registered",
+        plus=["ethnicity in Black,Asian"],
+    )
     rows = {(r.category, r.value): r for r in report.representation}
     # registered with a known age band: A, B, C, D, F (E erased) -> 18-21: 2/5, 35-49: 2/5, 65+: 1/5
     assert rows[("age_band", "65+")].ratio == pytest.approx(0.2 / 0.4)
@@ -83,8 +90,11 @@ def test_consent_state_follows_effective_times(app: PanelApp, projector: Project
     assert report.active == {"contact": 3, "panel_membership": 4, "data_processing": 0}  # E erased
     assert report.pool == 1
     months = {(m, p): (g, w) for m, p, g, w in report.months}
-    assert months == {("2026-01", "contact"): (5, 1), ("2026-01", "panel_membership"): (5, 0),
-                      ("2026-03", "contact"): (1, 1)}
+    assert months == {
+        ("2026-01", "contact"): (5, 1),
+        ("2026-01", "panel_membership"): (5, 0),
+        ("2026-03", "contact"): (1, 1),
+    }
 
 
 def test_fatigue_windows_concentration_and_simulation(app: PanelApp, projector: Projector) -> None:
@@ -159,8 +169,9 @@ def test_concurrent_catch_ups_never_double_count(app: PanelApp, location, projec
         e.dispose()
 
 
-def test_a_crash_before_the_position_is_written_redoes_the_whole_batch(app: PanelApp, projector: Projector,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_before_the_position_is_written_redoes_the_whole_batch(
+    app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from projections import db
 
     script(app)

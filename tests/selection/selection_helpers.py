@@ -11,16 +11,15 @@ from scipy.optimize import linprog
 from selection import Candidate, Quota
 
 
-def people(rows: Sequence[tuple[str, ...]], names: Sequence[str] = ("gender", "age"),
-           households: dict[int, str] | None = None) -> list[Candidate]:
+def people(
+    rows: Sequence[tuple[str, ...]], names: Sequence[str] = ("gender", "age"), households: dict[int, str] | None = None
+) -> list[Candidate]:
     """Candidates p00, p01, ... with the given feature values."""
     households = households or {}
-    return [Candidate(f"p{i:02d}", dict(zip(names, row)), households.get(i))
-            for i, row in enumerate(rows)]
+    return [Candidate(f"p{i:02d}", dict(zip(names, row)), households.get(i)) for i, row in enumerate(rows)]
 
 
-def satisfies(panel: Sequence[str], candidates: Sequence[Candidate], quotas: Sequence[Quota],
-              k: int) -> bool:
+def satisfies(panel: Sequence[str], candidates: Sequence[Candidate], quotas: Sequence[Quota], k: int) -> bool:
     """Return True when the panel has k distinct people, meets every quota and household rule."""
     by_id = {c.id: c for c in candidates}
     if len(panel) != k or len(set(panel)) != k:
@@ -35,15 +34,13 @@ def satisfies(panel: Sequence[str], candidates: Sequence[Candidate], quotas: Seq
     return True
 
 
-def feasible_panels(candidates: Sequence[Candidate], quotas: Sequence[Quota],
-                    k: int) -> list[tuple[str, ...]]:
+def feasible_panels(candidates: Sequence[Candidate], quotas: Sequence[Quota], k: int) -> list[tuple[str, ...]]:
     """Enumerate every feasible panel (only for tiny pools)."""
     ids = sorted(c.id for c in candidates)
     return [p for p in itertools.combinations(ids, k) if satisfies(p, candidates, quotas, k)]
 
 
-def enumerated_leximin(candidates: Sequence[Candidate], quotas: Sequence[Quota],
-                       k: int) -> dict[str, float]:
+def enumerated_leximin(candidates: Sequence[Candidate], quotas: Sequence[Quota], k: int) -> dict[str, float]:
     """Leximin by brute force: iterative LPs over all feasible panels (scipy HiGHS).
 
     Fixing rule (independent of duals): after maximising the level z, a free person is fixed
@@ -59,14 +56,27 @@ def enumerated_leximin(candidates: Sequence[Candidate], quotas: Sequence[Quota],
         # variables: lambda (m), z ; maximise z
         a_ub = np.hstack([-member, free[:, None].astype(float)])
         b_ub = np.where(free, 0.0, -floor + 1e-10)
-        res = linprog(np.r_[np.zeros(m), -1.0], A_ub=a_ub, b_ub=b_ub,
-                      A_eq=np.r_[np.ones(m), 0.0][None, :], b_eq=[1.0],
-                      bounds=[(0, None)] * m + [(0, 1)], method="highs")
+        res = linprog(
+            np.r_[np.zeros(m), -1.0],
+            A_ub=a_ub,
+            b_ub=b_ub,
+            A_eq=np.r_[np.ones(m), 0.0][None, :],
+            b_eq=[1.0],
+            bounds=[(0, None)] * m + [(0, 1)],
+            method="highs",
+        )
         z = -res.fun
         for i in np.flatnonzero(free):
             bound = np.where(free, z - 1e-10, floor - 1e-10)
-            check = linprog(-member[i], A_ub=-member, b_ub=-bound, A_eq=np.ones((1, m)),
-                            b_eq=[1.0], bounds=[(0, None)] * m, method="highs")
+            check = linprog(
+                -member[i],
+                A_ub=-member,
+                b_ub=-bound,
+                A_eq=np.ones((1, m)),
+                b_eq=[1.0],
+                bounds=[(0, None)] * m,
+                method="highs",
+            )
             if -check.fun <= z + 1e-7:
                 floor[i] = z
         if (floor[free] < 0).all():  # numerical guard: fix the lowest at least

@@ -11,10 +11,19 @@ from selection_helpers import people, satisfies
 
 from selection import Candidate, Quota, replace, select, verify
 
-ROWS = [("f", "y"), ("f", "o"), ("f", "o"), ("m", "y"), ("m", "o"), ("m", "o"), ("m", "o"),
-        ("f", "o"), ("x", "y"), ("m", "y")]
-QUOTAS = [Quota("gender", "f", 2, 3), Quota("gender", "m", 1, 3), Quota("age", "y", 2, 3),
-          Quota("age", "o", 1, 3)]
+ROWS = [
+    ("f", "y"),
+    ("f", "o"),
+    ("f", "o"),
+    ("m", "y"),
+    ("m", "o"),
+    ("m", "o"),
+    ("m", "o"),
+    ("f", "o"),
+    ("x", "y"),
+    ("m", "y"),
+]
+QUOTAS = [Quota("gender", "f", 2, 3), Quota("gender", "m", 1, 3), Quota("age", "y", 2, 3), Quota("age", "o", 1, 3)]
 RNG = np.random.default_rng
 
 
@@ -28,8 +37,7 @@ def test_uniform_with_households_gives_exact_probabilities():
     houses = {0: "a", 1: "a", 2: "a", 3: "b", 4: "b"}
     candidates = people(ROWS, households=houses)
     result = select(candidates, [], 3, rng=RNG(1), algorithm="uniform")
-    panels = [p for p in itertools.combinations(sorted(c.id for c in candidates), 3)
-              if satisfies(p, candidates, [], 3)]
+    panels = [p for p in itertools.combinations(sorted(c.id for c in candidates), 3) if satisfies(p, candidates, [], 3)]
     for person, probability in result.probabilities.items():
         share = sum(person in p for p in panels) / len(panels)
         assert probability == pytest.approx(share)
@@ -44,8 +52,7 @@ def test_legacy_meets_quotas_and_estimates_probabilities():
 
 
 def test_must_include_and_exclude():
-    result = select(people(ROWS), QUOTAS, 4, rng=RNG(3), must_include=["p08"],
-                    must_exclude=["p00"])
+    result = select(people(ROWS), QUOTAS, 4, rng=RNG(3), must_include=["p08"], must_exclude=["p00"])
     assert result.optimal_probabilities["p08"] == 1.0 and result.probabilities["p00"] == 0.0
     assert all("p08" in panel and "p00" not in panel for panel in result.lottery)
     assert all(satisfies(panel, people(ROWS), QUOTAS, 4) for panel in result.lottery)
@@ -59,9 +66,9 @@ def test_reserves_then_quota_keeping_replacement():
     outcome = replace(candidates, QUOTAS, result, dropout)
     if outcome.quota_ok:
         assert satisfies(outcome.panel, candidates, QUOTAS, 4)
-        assert outcome.chosen == next(r for r in result.reserves
-                                      if satisfies(tuple(sorted([*result.selected[1:], r])),
-                                                   candidates, QUOTAS, 4))
+        assert outcome.chosen == next(
+            r for r in result.reserves if satisfies(tuple(sorted([*result.selected[1:], r])), candidates, QUOTAS, 4)
+        )
 
 
 def test_replacement_that_must_break_a_quota_says_which():

@@ -26,16 +26,19 @@ def test_selection_imports_only_the_standard_library_numpy_and_highspy():
                 names = [node.module]
             for name in names:
                 top = name.split(".")[0]
-                assert top in ALLOWED or top in sys.stdlib_module_names or top == "__future__", \
+                assert top in ALLOWED or top in sys.stdlib_module_names or top == "__future__", (
                     f"{path.name} imports {name}"
+                )
 
 
 def _pool(n: int, k: int, seed: int) -> tuple[list[Candidate], list[Quota]]:
     rng = np.random.default_rng(seed)
-    features = {"gender": ([0.5, 0.48, 0.02], [1.0, 0.9, 0.8]),
-                "age": ([0.22, 0.25, 0.25, 0.18, 0.10], [0.5, 0.8, 1.0, 1.3, 1.1]),
-                "region": ([0.3, 0.3, 0.2, 0.2], [1.0, 0.8, 1.2, 1.0]),
-                "disability": ([0.18, 0.82], [0.6, 1.0])}
+    features = {
+        "gender": ([0.5, 0.48, 0.02], [1.0, 0.9, 0.8]),
+        "age": ([0.22, 0.25, 0.25, 0.18, 0.10], [0.5, 0.8, 1.0, 1.3, 1.1]),
+        "region": ([0.3, 0.3, 0.2, 0.2], [1.0, 0.8, 1.2, 1.0]),
+        "disability": ([0.18, 0.82], [0.6, 1.0]),
+    }
     rows: list[dict[str, str]] = [{} for _ in range(n)]
     quotas = []
     for name, (share, response) in features.items():

@@ -57,8 +57,7 @@ def test_infeasible_quotas_suggest_the_smallest_change():
     quotas = [Quota("gender", "f", 3, 3), Quota("age", "y", 0, 0)]  # 3 f needed, only 2 old f
     with pytest.raises(InfeasibleQuotasError) as info:
         select(people(ROWS), quotas, 4, rng=RNG(0))
-    assert info.value.suggestions in (["lower min of gender=f from 3 to 2"],
-                                      ["raise max of age=y from 0 to 1"])
+    assert info.value.suggestions in (["lower min of gender=f from 3 to 2"], ["raise max of age=y from 0 to 1"])
     assert info.value.code == "infeasible_quotas"
 
 
@@ -89,8 +88,9 @@ def test_our_quota_csv():
 def test_sf_features_csv_with_flex_and_case_insensitive_values():
     quotas = load_quotas_csv(DATA / "sf_features.csv")
     assert quotas[0] == Quota("Gender", "Female", 2, 3, min_flex=0, max_flex=4)
-    candidates = load_people_csv(DATA / "sf_people.csv", features=["gender", "age"],
-                                 household_by=["primary_address1", "zip_royal_mail"])
+    candidates = load_people_csv(
+        DATA / "sf_people.csv", features=["gender", "age"], household_by=["primary_address1", "zip_royal_mail"]
+    )
     result = select(candidates, quotas, 4, rng=RNG(2), lottery_size=100)
     assert len(result.selected) == 4
     assert not {"101", "102"} <= set(result.selected)  # same address, different case
@@ -132,8 +132,7 @@ def test_duplicate_person_id_names_the_line(tmp_path):
 
 
 def test_a_zero_min_quota_on_a_value_nobody_has_holds_and_is_reported():
-    result = select(people(ROWS), [Quota("gender", "non-binary", 0, 1), Quota("gender", "f", 1, 2)], 3,
-                    rng=RNG(0))
+    result = select(people(ROWS), [Quota("gender", "non-binary", 0, 1), Quota("gender", "f", 1, 2)], 3, rng=RNG(0))
     assert result.report["unused_quotas"] == ["gender=non-binary (nobody in the pool has it; check the spelling)"]
     with pytest.raises(UnknownFeatureError, match="known values: f, m, x"):
         select(people(ROWS), [Quota("gender", "non-binary", 1, 1)], 3, rng=RNG(0))

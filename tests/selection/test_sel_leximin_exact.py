@@ -8,11 +8,29 @@ from selection_helpers import enumerated_leximin, people
 
 from selection import Quota, select
 
-SKEWED = [("f", "young"), ("f", "old"), ("f", "old"), ("f", "old"), ("f", "mid"),
-          ("m", "young"), ("m", "old"), ("m", "mid"), ("m", "mid"), ("x", "young"),
-          ("f", "mid"), ("m", "old"), ("f", "young")]
-QUOTAS = [Quota("gender", "f", 2, 3), Quota("gender", "m", 1, 2), Quota("gender", "x", 0, 1),
-          Quota("age", "young", 2, 2), Quota("age", "old", 1, 2), Quota("age", "mid", 1, 2)]
+SKEWED = [
+    ("f", "young"),
+    ("f", "old"),
+    ("f", "old"),
+    ("f", "old"),
+    ("f", "mid"),
+    ("m", "young"),
+    ("m", "old"),
+    ("m", "mid"),
+    ("m", "mid"),
+    ("x", "young"),
+    ("f", "mid"),
+    ("m", "old"),
+    ("f", "young"),
+]
+QUOTAS = [
+    Quota("gender", "f", 2, 3),
+    Quota("gender", "m", 1, 2),
+    Quota("gender", "x", 0, 1),
+    Quota("age", "young", 2, 2),
+    Quota("age", "old", 1, 2),
+    Quota("age", "mid", 1, 2),
+]
 
 
 @pytest.fixture(params=["walk", "column-generation"])
@@ -41,8 +59,14 @@ def test_leximin_matches_enumeration_with_households(path):
 
 def test_leximin_matches_enumeration_with_three_features(path):
     rows = [(g, a, r) for g, a, r in zip("ffmmfmfmfmfmmf", "yyoomyomymooyo", "nnsnssnnsnnsss")]
-    quotas = [Quota("g", "f", 2, 3), Quota("g", "m", 2, 3), Quota("a", "y", 1, 2),
-              Quota("a", "o", 1, 3), Quota("r", "n", 2, 3), Quota("r", "s", 2, 3)]
+    quotas = [
+        Quota("g", "f", 2, 3),
+        Quota("g", "m", 2, 3),
+        Quota("a", "y", 1, 2),
+        Quota("a", "o", 1, 3),
+        Quota("r", "n", 2, 3),
+        Quota("r", "s", 2, 3),
+    ]
     _compare(people(rows, names=("g", "a", "r"), households={0: "h", 3: "h", 7: "h"}), quotas, 5)
 
 
@@ -65,8 +89,14 @@ def test_distribution_is_consistent_with_its_marginals():
 def test_leximin_matches_enumeration_when_the_relaxation_is_not_integral(path):
     """Found by random search: the relaxed leximin is not achievable, so cuts are needed."""
     rows = ["aaa", "bba", "abb", "bba", "aaa", "aaa", "bab"]
-    quotas = [Quota("x", "a", 2, 3), Quota("x", "b", 1, 1), Quota("y", "a", 1, 2),
-              Quota("y", "b", 1, 2), Quota("z", "a", 2, 3), Quota("z", "b", 0, 1)]
+    quotas = [
+        Quota("x", "a", 2, 3),
+        Quota("x", "b", 1, 1),
+        Quota("y", "a", 1, 2),
+        Quota("y", "b", 1, 2),
+        Quota("z", "a", 2, 3),
+        Quota("z", "b", 0, 1),
+    ]
     candidates = people([tuple(r) for r in rows], names=("x", "y", "z"))
     _compare(candidates, quotas, 3)
     result = select(candidates, quotas, 3, rng=np.random.default_rng(0), lottery_size=10)

@@ -16,8 +16,9 @@ def instances(draw):
     genders = draw(st.lists(st.sampled_from("fmx"), min_size=n, max_size=n))
     ages = draw(st.lists(st.sampled_from("yom"), min_size=n, max_size=n))
     houses = draw(st.lists(st.one_of(st.none(), st.sampled_from("abc")), min_size=n, max_size=n))
-    candidates = [Candidate(f"p{i:02d}", {"gender": g, "age": a}, h)
-                  for i, (g, a, h) in enumerate(zip(genders, ages, houses))]
+    candidates = [
+        Candidate(f"p{i:02d}", {"gender": g, "age": a}, h) for i, (g, a, h) in enumerate(zip(genders, ages, houses))
+    ]
     k = draw(st.integers(1, max(1, n // 2)))
     quotas = []
     for feature, values in (("gender", genders), ("age", ages)):
@@ -32,8 +33,7 @@ def instances(draw):
 def test_every_panel_meets_the_quotas(instance, seed):
     candidates, quotas, k = instance
     try:
-        result = select(candidates, quotas, k, rng=np.random.default_rng(seed), lottery_size=40,
-                        reserves=2)
+        result = select(candidates, quotas, k, rng=np.random.default_rng(seed), lottery_size=40, reserves=2)
     except InfeasibleQuotasError as error:
         assert error.suggestions or "flex" in str(error)
         return

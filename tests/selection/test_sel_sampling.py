@@ -11,10 +11,21 @@ from selection_helpers import people
 from selection import Quota, select
 from selection.lottery import draw_index
 
-ROWS = [("f", "y"), ("f", "o"), ("f", "o"), ("m", "y"), ("m", "o"), ("m", "o"), ("m", "o"),
-        ("f", "o"), ("x", "y"), ("m", "y"), ("f", "y"), ("m", "o")]
-QUOTAS = [Quota("gender", "f", 2, 3), Quota("gender", "m", 1, 3), Quota("age", "y", 2, 3),
-          Quota("age", "o", 1, 3)]
+ROWS = [
+    ("f", "y"),
+    ("f", "o"),
+    ("f", "o"),
+    ("m", "y"),
+    ("m", "o"),
+    ("m", "o"),
+    ("m", "o"),
+    ("f", "o"),
+    ("x", "y"),
+    ("m", "y"),
+    ("f", "y"),
+    ("m", "o"),
+]
+QUOTAS = [Quota("gender", "f", 2, 3), Quota("gender", "m", 1, 3), Quota("age", "y", 2, 3), Quota("age", "o", 1, 3)]
 
 
 def _frequencies(result, draws: int, seed: int) -> dict[str, float]:
@@ -70,26 +81,29 @@ def test_same_seed_gives_an_identical_result():
 
 def test_input_order_does_not_matter():
     first = select(people(ROWS), QUOTAS, 4, rng=np.random.default_rng(42))
-    second = select(list(reversed(people(ROWS))), list(reversed(QUOTAS)), 4,
-                    rng=np.random.default_rng(42))
+    second = select(list(reversed(people(ROWS))), list(reversed(QUOTAS)), 4, rng=np.random.default_rng(42))
     assert first.selected == second.selected
     assert first.lottery == second.lottery
     assert first.probabilities == second.probabilities
 
 
 def test_seed_from_text_picks_the_index():
-    result = select(people(ROWS), QUOTAS, 4, rng=np.random.default_rng(1),
-                    seed_from="2026-11-22 lottery ball 31")
-    assert result.lottery_index == draw_index(1000, np.random.default_rng(0),
-                                              "2026-11-22 lottery ball 31")
+    result = select(people(ROWS), QUOTAS, 4, rng=np.random.default_rng(1), seed_from="2026-11-22 lottery ball 31")
+    assert result.lottery_index == draw_index(1000, np.random.default_rng(0), "2026-11-22 lottery ball 31")
     indices = {draw_index(1000, np.random.default_rng(0), f"text {i}") for i in range(20)}
     assert len(indices) > 15
 
 
 def test_progress_reports_each_stage():
     seen = []
-    select(people(ROWS), QUOTAS, 4, rng=np.random.default_rng(1), reserves=2,
-           progress=lambda stage, done, total: seen.append((stage, done, total)))
+    select(
+        people(ROWS),
+        QUOTAS,
+        4,
+        rng=np.random.default_rng(1),
+        reserves=2,
+        progress=lambda stage, done, total: seen.append((stage, done, total)),
+    )
     stages = [stage for stage, _, _ in seen]
     for stage in ("checking", "relaxed leximin", "lottery", "reserves"):
         assert stage in stages
