@@ -80,3 +80,24 @@ def run(cli_env: dict[str, str]):  # type: ignore[no-untyped-def]
         return result.stdout, result.stderr
 
     return invoke
+
+
+@pytest.fixture
+def panel(location: StoreLocation):  # type: ignore[no-untyped-def]
+    """Run the real `panel` console script in a subprocess on this test's store.
+
+    ``panel(*args, code=0, stdin=None, env=None)`` checks the exit code and returns the Ran result
+    (code, out, err). Use it wherever what is printed, or the exit code, is the point.
+    """
+    from tests.helpers.proc import run_panel, store_env
+
+    base = store_env(location)
+
+    def invoke(*args: str, code: int | None = 0, stdin: str | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+        ran = run_panel(*args, env={**base, **(env or {})}, stdin=stdin)
+        if code is not None:
+            assert ran.code == code, (args, ran.code, ran.out, ran.err)
+        assert not ran.traceback, (args, ran.err)
+        return ran
+
+    return invoke
