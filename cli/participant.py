@@ -263,17 +263,18 @@ def leave(app: PanelApp, participant_ref: str, reason: str, at: datetime | None)
 @participant.command()
 @click.argument("participant_ref")
 @click.option("--reason", required=True, help="Why the data is erased, e.g. the request reference.")
+@click.option("--by", "erased_by", default=None, help="Staff member carrying out the erasure (shown to auditors).")
 @at_option
 @pass_app
-def erase(app: PanelApp, participant_ref: str, reason: str, at: datetime | None) -> None:
+def erase(app: PanelApp, participant_ref: str, reason: str, erased_by: str | None, at: datetime | None) -> None:
     """Erase a participant's personal data by destroying their data key; the audit trail stays.
 
     Example:
 
-        panel participant erase VES-001 --reason "erasure request ER-12"
+        panel participant erase VES-001 --reason "erasure request ER-12" --by dpo.lee
     """
     pid = app.resolve_participant(participant_ref)
-    app.erase(pid, reason, at)
+    app.erase(pid, reason, at, erased_by=erased_by)
     say(
         f"Erased the personal data of {app.participant_aggregate(pid).external_ref} ({pid}); "
         "its history remains without personal data"
@@ -308,9 +309,9 @@ def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
     if p.consents:
         table(
             "Consents",
-            ["purpose", "notice", "method", "captured by", "granted", "withdrawn"],
+            ["purpose", "notice", "method", "captured by", "granted", "ended", "state"],
             [
-                (c.purpose, c.notice_version, c.method, c.captured_by, when(c.granted_at), when(c.withdrawn_at))
+                (c.purpose, c.notice_version, c.method, c.captured_by, when(c.granted_at), when(c.ended_at), c.state)
                 for c in p.consents
             ],
         )

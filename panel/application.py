@@ -20,10 +20,10 @@ from panel.domain.errors import (
     ParticipantNotFoundError,
     ValidationError,
 )
-from panel.domain.participant import ConsentEntry, Participant, consent_item, fold_consents
+from panel.domain.participant import ConsentEntry, Participant, consent_item, erasure_item, fold_consents
 from panel.domain.values import PERSONAL_FIELDS, normalise_attributes
 from panel.pii import KeyStore, keyed_id, seal, unseal
-from panel.records import EngagementDetails, ParticipantDetails, ParticipationRecord, PersonalData
+from panel.records import ConsentRecord, EngagementDetails, ParticipantDetails, ParticipationRecord, PersonalData
 
 T = TypeVar("T")
 DEFAULT_SOURCE = "panel"
@@ -363,9 +363,9 @@ class PanelApp(Application[UUID]):
     def leave_panel(self, pid: UUID, reason: str, at: datetime | None = None) -> None:
         self._change(pid, lambda p: p.leave_panel(reason=reason, at=at or now()))
 
-    def erase(self, pid: UUID, reason: str, at: datetime | None = None) -> None:
-        """Record the erasure, then destroy the participant's data key (crypto-shredding)."""
-        self._change(pid, lambda p: p.erase(reason=reason, at=at or now()))
+    def erase(self, pid: UUID, reason: str, at: datetime | None = None, erased_by: str | None = None) -> None:
+        """Record the erasure (and who carried it out), then destroy the participant's data key (crypto-shredding)."""
+        self._change(pid, lambda p: p.erase(reason=reason, at=at or now(), erased_by=erased_by))
         self.keys.destroy_key(pid)
 
     # -- engagements -----------------------------------------------------------------------
@@ -403,10 +403,23 @@ class PanelApp(Application[UUID]):
 
     def consent_history(self, pid: UUID, as_of: datetime | None = None) -> list[ConsentEntry]:
         """Consent as it stood at ``as_of``, read from the event log itself (the auditor's view)."""
-        items = [item for e in self.events.get(pid) if (item := consent_item(e)) is not None]
-        if not items and not self._exists(pid):
-            raise ParticipantNotFoundError(f"no participant has id {pid}")
-        return fold_consents(items, as_of)
+        return self.consent_record(pid, as_of).consents
+
+    def consent_record(self, pid: UUID, as_of: datetime | None = None) -> ConsentRecord:
+        """Consent grants (each active, withdrawn or superseded) and the erasure, as they stood at ``as_of``."""
+        items: list[dict[str, Any]] = []
+        registered: Participant.Registered | None = None
+        erasure = None
+        for e in self.events.get(pid):
+            if isinstance(e, Participant.Registered):
+                registered = e
+            elif (item := consent_item(e)) is not None:
+                items.append(item)
+            elif (erased := erasure_item(e)) is not None and (as_of is None or erased.at <= as_of):
+                erasure = erased
+        if registered is None:
+            raise ParticipantNotFoundError(f"no participant has id {pid}: check `panel participant list`")
+        return ConsentRecord(pid, registered.external_ref, registered.at, as_of, fold_consents(items, as_of), erasure)
 
     def engagement(self, eid: UUID) -> EngagementDetails:
         e = self._engagement(eid)

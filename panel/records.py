@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from panel.domain.participant import ConsentEntry
+from panel.domain.consent import ConsentEntry, ErasureEntry
 
 
 def jsonable(value: Any) -> Any:
@@ -93,3 +93,24 @@ class ImportReport:
     unchanged: int
     rejected: list[tuple[int, str]]
     events: int
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """A participant's consent history as it stood at ``as_of`` (None: now), read from the event log."""
+
+    participant_id: UUID
+    ref: str
+    registered_at: datetime
+    as_of: datetime | None
+    consents: list[ConsentEntry]
+    erasure: ErasureEntry | None
+
+    @property
+    def not_yet_registered(self) -> bool:
+        """True when ``as_of`` is before the participant registered."""
+        return self.as_of is not None and self.as_of < self.registered_at
+
+    def active(self) -> list[str]:
+        """The purposes with a grant in force at ``as_of`` (or now)."""
+        return sorted({c.purpose for c in self.consents if c.state == "active"})
