@@ -12,7 +12,8 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
 from eventsourcing.utils import get_topic
 
-from panel.domain.engagement import Engagement, engagement_id
+from panel.catalogue import AttributeNames
+from panel.domain.engagement import Change, Engagement, engagement_id
 from panel.domain.errors import (
     AlreadyRegisteredError,
     ConcurrentUpdateError,
@@ -103,6 +104,7 @@ class PanelApp(Application[UUID]):
         self.keys.create_tables()
         self._id_secret = self.keys.secret("participant_id")
         self._sources_noted: set[str] = set()
+        self.attribute_names = AttributeNames(self)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -183,6 +185,7 @@ class PanelApp(Application[UUID]):
             from panel import bulk  # worker processes only pay off on a large import
 
             if bulk.worth_it(len(signups), batch):
+                self._note_attribute_names(signups)
                 return bulk.register_parallel(self, signups, batch, progress)
         created = unchanged = events = 0
         seen: set[UUID] = set()
@@ -241,7 +244,8 @@ class PanelApp(Application[UUID]):
                 )
             history(participant, s)
             pending.extend(participant.collect_events())
-        self._write_events([self.mapper.to_stored_event(e) for e in pending])
+        names = self.attribute_names.events_for(s for _, s in items)  # new attribute names, in the same transaction
+        self._write_events([self.mapper.to_stored_event(e) for e in [*pending, *names]])
         return len(pending)
 
     def _write_events(self, stored: list[StoredEvent]) -> None:
@@ -297,9 +301,13 @@ class PanelApp(Application[UUID]):
         }
         if not data["personal"] and not data["attributes"]:
             raise ValidationError("nothing to update: pass --attr key=value or a contact option")
-        self._change(
-            pid, lambda p: p.update_attributes(sealed=seal(key, pid, data), captured_by=captured_by, at=at or now())
-        )
+
+        def attempt() -> None:
+            participant = self._participant(pid)
+            participant.update_attributes(sealed=seal(key, pid, data), captured_by=captured_by, at=at or now())
+            self.save(participant, *self.attribute_names.noting([data["attributes"]]))  # names noted with it
+
+        self._retry(attempt)
 
     def grant_consent(self, pid: UUID, spec: ConsentSpec) -> bool:
         return self._change(
@@ -369,14 +377,54 @@ class PanelApp(Application[UUID]):
         self.keys.destroy_key(pid)
 
     # -- engagements -----------------------------------------------------------------------
-    def open_engagement(self, **fields: Any) -> UUID:
-        engagement = Engagement.open(at=fields.pop("at", None) or now(), **fields)
-        if self._exists(engagement.id):
-            raise ValidationError(
-                f"an engagement with reference {engagement.ref!r} already exists: choose another name or --ref"
-            )
-        self.save(engagement)
-        return engagement.id
+    def open_engagement(self, *, new_attributes: Sequence[str] = (), **fields: Any) -> UUID:
+        """Open an engagement; its rules may only name known attributes, or ones confirmed as new."""
+        at = fields.pop("at", None) or now()
+
+        def attempt() -> UUID:
+            engagement = Engagement.open(at=at, **fields)
+            if self._exists(engagement.id):
+                raise ValidationError(
+                    f"an engagement with reference {engagement.ref!r} already exists: choose another name or --ref"
+                )
+            catalogue = self._declare_rule_names(engagement, engagement.rules, new_attributes, engagement.opened_by)
+            self.save(engagement, *catalogue)
+            return engagement.id
+
+        return self._retry(attempt)
+
+    def update_engagement(
+        self, eid: UUID, *, new_attributes: Sequence[str] = (), at: datetime | None = None, **changes: Any
+    ) -> list[str]:
+        """Change an engagement's eligibility, sessions, target size or cooldown; returns what changed."""
+
+        def attempt() -> list[str]:
+            engagement = self._engagement(eid)
+            changed = engagement.update(at=at or now(), **changes)
+            rules = engagement.rules if changes.get("eligibility") is not None else []
+            catalogue = self._declare_rule_names(engagement, rules, new_attributes, changes.get("changed_by"))
+            self.save(engagement, *catalogue)
+            return changed
+
+        return self._retry(attempt)
+
+    def known_attributes(self) -> set[str]:
+        """The attribute names seen in sign-ups or declared for engagements (read from a small recorded list)."""
+        return self.attribute_names.known()
+
+    def _note_attribute_names(self, signups: Sequence[SignUp]) -> None:
+        events = self.attribute_names.events_for(signups)
+        if events:
+            self._write_events([self.mapper.to_stored_event(e) for e in events])
+
+    def _declare_rule_names(
+        self, engagement: Engagement, rules: list[Any], confirmed: Sequence[str], by: str | None
+    ) -> list[Any]:
+        return self.attribute_names.declare(rules, confirmed, f"engagement {engagement.ref}", by)
+
+    def engagement_changes(self, eid: UUID) -> list[Change]:
+        """The recorded changes to an engagement since it was opened, oldest first."""
+        return list(self._engagement(eid).changes)
 
     def close_engagement(self, eid: UUID, reason: str, at: datetime | None = None) -> None:
         engagement = self._engagement(eid)
@@ -436,6 +484,7 @@ class PanelApp(Application[UUID]):
             e.cooldown_days,
             e.opened_at,
             e.closed_at,
+            list(e.changes),
         )
 
     def engagements(self) -> list[EngagementDetails]:

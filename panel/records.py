@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from panel.domain.consent import ConsentEntry, ErasureEntry
+from panel.domain.engagement import Change
 
 
 def jsonable(value: Any) -> Any:
@@ -82,6 +83,7 @@ class EngagementDetails:
     cooldown_days: int | None
     opened_at: datetime
     closed_at: datetime | None
+    changes: list[Change] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from tests.helpers.store import table_rows
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 
+OPEN = ("engagement", "open", "Second panel", "--type", "consult", "--purpose", "p")
+
 # (arguments, expected exit code, fragment of the error line). "{tmp}" is the case's own folder.
 CASES: list[tuple[tuple[str, ...], int, str]] = [
     (("participant", "show", "NOPE"), 1, "no participant has id or reference 'NOPE'"),
@@ -47,6 +49,18 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
     (("attend", "hostile-panel", "H-001", "--date", "2026-03-02"), 1, "cannot attend"),
     (("participant", "register", "--ref", "H-009", "--channel", "paper"), 1, "needs --captured-by"),
     (("participant", "import", "{tmp}/missing.csv"), 1, "no such file"),
+    ((*OPEN, "--eligible", "age => 18"), 1, "one of the operators =, !=, >=, <=, >, <, in, not in"),
+    ((*OPEN, "--eligible", "age_bnd in 18-21"), 1, "did you mean age_band?"),
+    ((*OPEN, "--eligible", "age >= 18"), 1, "confirm it with --new-attribute age"),
+    ((*OPEN, "--eligible", "age_band in 18-21", "--new-attribute", "region"), 1, "region is not used by any"),
+    (("engagement", "update", "hostile-panel", "--eligible", "age_band >= young"), 1, "use a number"),
+    (("engagement", "update", "hostile-panel", "--eligible", "agee >= 18"), 1, "--new-attribute agee"),
+    (("engagement", "update", "hostile-panel"), 1, "nothing to update"),
+    (
+        ("engagement", "update", "hostile-panel", "--session", "2026-03-09", "--at", "2026-06-01"),
+        1,
+        "2026-03-02 of hostile-panel has already",
+    ),
 ]
 
 
