@@ -56,6 +56,10 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
     (("engagement", "update", "hostile-panel", "--eligible", "age_band >= young"), 1, "use a number"),
     (("engagement", "update", "hostile-panel", "--eligible", "agee >= 18"), 1, "--new-attribute agee"),
     (("engagement", "update", "hostile-panel"), 1, "nothing to update"),
+    (("attend", "hostile-panel", "--date", "2026-03-02", "--roster", "{tmp}/missing.csv"), 1, "no such file"),
+    (("attend", "hostile-panel", "--date", "2026-03-02"), 2, "name the participants, or give --roster"),
+    (("attend", "hostile-panel", "H-001", "NOPE", "--date", "2026-03-02"), 1, "2 of 2 entries cannot be recorded"),
+    (("no-show", "hostile-panel", "H-001", "--date", "2026-03-09"), 1, "2026-03-09 is not a session"),
     (
         ("engagement", "update", "hostile-panel", "--session", "2026-03-09", "--at", "2026-06-01"),
         1,

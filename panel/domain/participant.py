@@ -324,9 +324,13 @@ class Participant(Aggregate):
         self.participations[engagement_id.hex].update(status=DECLINED, responded_at=at)
 
     def attend(self, *, engagement_id: UUID, session_date: date, half_day: bool, at: datetime) -> None:
-        record = self._require_status(engagement_id, (ACCEPTED,), "attend")
-        if session_date.isoformat() in {d for d, _ in record["attended"]}:
-            raise ParticipationStateError(f"attendance on {session_date} is already recorded for {self.external_ref}")
+        self._require_status(engagement_id, (ACCEPTED,), "attend")
+        already = self.recorded_on(engagement_id, session_date)
+        if already is not None:
+            raise ParticipationStateError(
+                f"{session_date} is already recorded as a {already} for {self.external_ref}: "
+                "a recorded session is not changed"
+            )
         self._attend(engagement_id=engagement_id, session_date=session_date, half_day=half_day, at=require_utc(at))
 
     @event(Attended)
@@ -334,15 +338,29 @@ class Participant(Aggregate):
         self.participations[engagement_id.hex]["attended"].append([session_date.isoformat(), half_day])
 
     def record_no_show(self, *, engagement_id: UUID, session_date: date, at: datetime) -> None:
-        record = self._require_status(engagement_id, (ACCEPTED,), "be marked as a no-show")
-        seen = {d for d, _ in record["attended"]} | set(record["no_shows"])
-        if session_date.isoformat() in seen:
-            raise ParticipationStateError(f"{session_date} is already recorded for {self.external_ref}")
+        self._require_status(engagement_id, (ACCEPTED,), "be marked as a no-show")
+        already = self.recorded_on(engagement_id, session_date)
+        if already is not None:
+            raise ParticipationStateError(
+                f"{session_date} is already recorded as a {already} for {self.external_ref}: "
+                "a recorded session is not changed"
+            )
         self._no_show(engagement_id=engagement_id, session_date=session_date, at=require_utc(at))
 
     @event(NoShow)
     def _no_show(self, engagement_id: UUID, session_date: date, at: datetime) -> None:
         self.participations[engagement_id.hex]["no_shows"].append(session_date.isoformat())
+
+    def recorded_on(self, engagement_id: UUID, session_date: date) -> str | None:
+        """What is recorded for a session: 'full day', 'half day', 'no-show', or None."""
+        record = self.participations.get(engagement_id.hex)
+        if record is None:
+            return None
+        day = session_date.isoformat()
+        for attended, half_day in record["attended"]:
+            if attended == day:
+                return "half day" if half_day else "full day"
+        return "no-show" if day in record["no_shows"] else None
 
     def withdraw_from(self, *, engagement_id: UUID, reason: str, at: datetime) -> None:
         self._require_status(engagement_id, (INVITED, ACCEPTED), "withdraw")
