@@ -139,6 +139,8 @@ def test_an_update_is_checked_whole_before_anything_is_recorded() -> None:
         e.update(sessions=[date(2026, 3, 3), date(2026, 3, 9)], target_size=9, at=datetime(2026, 3, 2, 18, tzinfo=UTC))
     with pytest.raises(ValidationError, match="nothing to update"):
         e.update(at=datetime(2026, 2, 1, tzinfo=UTC))
+    with pytest.raises(ValidationError, match="before vested was opened"):
+        e.update(target_size=9, at=datetime(2026, 1, 1, tzinfo=UTC))
     assert e.collect_events() == [] and e.target_size is None
     e.close(reason="done", at=datetime(2026, 4, 1, tzinfo=UTC))
     with pytest.raises(EngagementClosedError):

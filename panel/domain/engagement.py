@@ -204,6 +204,11 @@ class Engagement(Aggregate):
                 "nothing to update: pass --eligible, --everyone, --session, --target-size or --cooldown-days"
             )
         at = require_utc(at)
+        if at < self.opened_at:
+            raise ValidationError(
+                f"--at {at.isoformat()} is before {self.ref} was opened ({self.opened_at.date()}): "
+                "a change cannot take effect before the engagement existed"
+            )
         _check_sizes(target_size, cooldown_days)
         rules = None if eligibility is None else parse_rules(eligibility)
         if sessions is not None:
