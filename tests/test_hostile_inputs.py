@@ -60,6 +60,7 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
     (("attend", "hostile-panel", "--date", "2026-03-02"), 2, "name the participants, or give --roster"),
     (("attend", "hostile-panel", "H-001", "NOPE", "--date", "2026-03-02"), 1, "2 of 2 entries cannot be recorded"),
     (("no-show", "hostile-panel", "H-001", "--date", "2026-03-09"), 1, "2026-03-09 is not a session"),
+    (("participant", "erase", "H-001", "--reason", "request ER-1", "--by", " "), 1, "--by is empty"),
     (
         ("engagement", "update", "hostile-panel", "--session", "2026-03-09", "--at", "2026-06-01"),
         1,
