@@ -45,7 +45,7 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
     ),
     (("consent", "withdraw", "H-001", "--purpose", "data_processing"), 1, "holds no active 'data_processing'"),
     (("attend", "hostile-panel", "H-001", "--date", "2026-03-02"), 1, "cannot attend"),
-    (("participant", "register", "--ref", "H-009", "--channel", "paper"), 1, "needs --captured-by"),
+    (("participant", "register", "--ref", "H-009", "--channel", "paper"), 1, "needs captured_by"),
     (("participant", "import", "{tmp}/missing.csv"), 1, "no such file"),
 ]
 
