@@ -19,18 +19,22 @@ from typing import Any
 
 from panel.domain.errors import ValidationError
 
-# Maximum lengths, in characters.
-REFERENCE = 100  # an application, receipt, voucher, payment or budget reference; a source
+# Maximum lengths, in characters. Each fits the column that held the field in the read models
+# before they stored unbounded text, so views created by earlier versions (until their next
+# `panel projections rebuild`) also hold every value accepted now.
+REFERENCE = 60  # an application, receipt, voucher, payment, budget or engagement reference; a source
 STAFF = 100  # who captured, approved or ran something
 NOTICE_VERSION = 40  # the version label of a privacy notice or script, e.g. "v3" or "2026-01"
-LABEL = 200  # an engagement or rate-card name
-REASON = 500  # a reason, an engagement's purpose, an override reason: a sentence or two
+LABEL = 120  # an engagement or rate-card name
+REASON = 500  # a reason, an engagement's purpose, an override reason, public randomness text
 ATTRIBUTE_KEY = 40  # a self-described attribute's name (lower-case letters, digits, _)
 ATTRIBUTE_KEY_PATTERN = re.compile(rf"[a-z][a-z0-9_]{{0,{ATTRIBUTE_KEY - 1}}}")
 ATTRIBUTE_VALUE = 200  # a self-described attribute's value
-VOCABULARY = 40  # values from a fixed list (channel, method, kind ...)
+VOCABULARY = 20  # values from a fixed list (channel, method, kind ...)
+INTERNAL_KEY = 32  # keys the panel makes itself, e.g. a bank statement line's
 
-# Personal data (sealed: never seen by a view, but bounded all the same).
+# Personal data (sealed: never seen by a view, but bounded all the same). The postcode's limit is
+# on what is typed; it is stored as at most 8 characters.
 PERSONAL_LIMITS = {"name": 200, "email": 254, "phone": 40, "address": 500, "postcode": 16}
 
 # The text fields of recorded events and their limits; any other text field of an event gets the
@@ -50,8 +54,6 @@ EVENT_FIELD_LIMITS: dict[str, int] = {
             "budget_code",
             "code",
             "account",
-            "statement_line",
-            "seed_from",
         ),
         REFERENCE,
     ),
@@ -60,8 +62,9 @@ EVENT_FIELD_LIMITS: dict[str, int] = {
     ),
     "notice_version": NOTICE_VERSION,
     **dict.fromkeys(("name", "rate_card"), LABEL),
-    **dict.fromkeys(("reason", "override_reason", "purpose"), REASON),
-    **dict.fromkeys(("channel", "method", "kind", "category", "quantity", "route", "unit", "household_by"), VOCABULARY),
+    **dict.fromkeys(("reason", "override_reason", "purpose", "seed_from"), REASON),
+    **dict.fromkeys(("channel", "method", "kind", "category", "quantity", "route", "unit"), VOCABULARY),
+    "statement_line": INTERNAL_KEY,
 }
 
 # C0 and C1 control characters (NUL among them), surrogates, and the bidirectional overrides
