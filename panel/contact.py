@@ -33,6 +33,8 @@ _POSTCODE = re.compile(
 # Ofcom keeps these UK ranges for drama and for examples: they never reach a person, which makes
 # them the right numbers for documentation, tests and demo data. libphonenumber calls the mobile
 # and 01632 ones invalid because they are not allocated to any operator.
+_PHONE_TEXT = re.compile(r"[\d\s()+./-]+(?:\s*(?:ext\.?|x|#)\s*\d{1,6})?", re.IGNORECASE)
+
 OFCOM_DRAMA = re.compile(r"\+44(?:7700900|1632960|8081570|9098790|3069990)\d{3}")
 
 
@@ -59,8 +61,8 @@ def normalise_email(text: str, field: str = "email") -> str:
 def normalise_phone(text: str, field: str = "phone") -> str:
     """A phone number in E.164 form (e.g. '+447700900123'); UK numbers may be written nationally (07700 900123)."""
     value = text.strip()
-    try:
-        number = phonenumbers.parse(value, "GB")
+    try:  # digits and the usual separators only (libphonenumber would read letters as on a keypad)
+        number = phonenumbers.parse(value, "GB") if _PHONE_TEXT.fullmatch(value) else None
     except phonenumbers.NumberParseException:
         number = None
     if number is not None:
