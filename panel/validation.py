@@ -15,8 +15,9 @@ the contact fields (``name``, ``email``, ``phone``, ``address``, ``postcode``),
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from panel.contact import looks_like_contact, normalise_email, normalise_phone, normalise_postcode
@@ -83,7 +84,8 @@ class InvalidSignUpError(ValidationError):
 NumericAttributes = Mapping[str, str]
 
 
-def choice(value: str, choices: Sequence[str], what: str) -> str:
+@lru_cache(maxsize=256)
+def choice(value: str, choices: tuple[str, ...], what: str) -> str:
     """``value`` as one of ``choices``, in any case and with spaces or hyphens for '_' ('In person' -> 'in_person')."""
     canonical = value.strip().lower().replace("-", "_").replace(" ", "_")
     if canonical not in choices:
@@ -145,52 +147,76 @@ def validate_attributes(
     """Self-described attributes with canonical keys and tidy values; blank values dropped, 'prefer not to say'
     kept as prefer_not_to_say; a value that an engagement's rule compares with a number must be a number."""
     collected: list[FieldError] = [] if errors is None else errors
-    check = _collector(collected)
     clean: dict[str, str] = {}
     for raw_key, raw_value in attributes.items():
-        key = raw_key.strip().lower().replace("-", "_").replace(" ", "_")
-        where = f"attributes.{key or raw_key}"
-        if not text.ATTRIBUTE_KEY_PATTERN.fullmatch(key):
-            collected.append(
-                FieldError(
-                    where,
-                    f"attribute name {raw_key.strip()!r} is not valid: use lower-case letters, digits and _, "
-                    f"starting with a letter, at most {text.ATTRIBUTE_KEY} characters (e.g. age_band)",
-                )
-            )
+        key = _canonical_key(raw_key)
+        try:
+            value = _attribute(raw_key, str(raw_value), numeric.get(key) if numeric else None)
+        except ValidationError as exc:
+            collected.append(FieldError(f"attributes.{key or raw_key}", str(exc)))
             continue
-        value = check(where, text.check_text, str(raw_value), key, text.ATTRIBUTE_VALUE, label=f"attribute {key}")
-        if not value:
-            continue
-        if value.lower().replace("-", " ").replace("_", " ") in ("prefer not to say", "pnts"):
-            value = PREFER_NOT_TO_SAY
-        elif numeric and key in numeric and not _is_number(value):
-            collected.append(
-                FieldError(where, f"attribute {key} {value!r} is not a number, but {numeric[key]}: write a number")
-            )
-            continue
-        clean[key] = value
+        if value is not None:
+            clean[key] = value
     if errors is None and collected:
         raise InvalidSignUpError(collected)
     return clean
 
 
+@lru_cache(maxsize=1024)
+def _canonical_key(raw_key: str) -> str:
+    return raw_key.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+@lru_cache(maxsize=8192)  # imports repeat the same few values thousands of times
+def _attribute(raw_key: str, raw_value: str, numeric_reason: str | None) -> str | None:
+    """One attribute's clean value (None when blank), or ValidationError; ``numeric_reason``: why it must be a number."""
+    key = _canonical_key(raw_key)
+    if not text.ATTRIBUTE_KEY_PATTERN.fullmatch(key):
+        raise ValidationError(
+            f"attribute name {raw_key.strip()!r} is not valid: use lower-case letters, digits and _, "
+            f"starting with a letter, at most {text.ATTRIBUTE_KEY} characters (e.g. age_band)"
+        )
+    value = text.check_text(raw_value, key, text.ATTRIBUTE_VALUE, label=f"attribute {key}")
+    if not value:
+        return None
+    if value.lower().replace("-", " ").replace("_", " ") in ("prefer not to say", "pnts"):
+        return PREFER_NOT_TO_SAY
+    if numeric_reason is not None and not _is_number(value):
+        raise ValidationError(f"attribute {key} {value!r} is not a number, but {numeric_reason}: write a number")
+    return value
+
+
 def _consents(consents: Sequence[ConsentSpec], errors: list[FieldError]) -> tuple[ConsentSpec, ...]:
     clean = []
+    check = _collector(errors)
     for spec in consents:
-        where = f"consents.{spec.purpose}"
-        check = _collector(errors)
-        purpose = check(f"{where}.purpose", choice, spec.purpose, PURPOSES, "consent purpose")
-        version = check(
-            f"{where}.notice_version", text.check_text, spec.notice_version, "notice_version", text.NOTICE_VERSION,
-            required=True,
-        )  # fmt: skip
-        method = check(f"{where}.method", choice, spec.method, CONSENT_METHODS, "consent method")
-        by = check(f"{where}.captured_by", text.check_text, spec.captured_by, "captured_by", text.STAFF, required=True)
-        at = check(f"{where}.at", _utc_or_none, spec.at, "consent time")
-        if None not in (purpose, version, method, by):
-            clean.append(replace(spec, purpose=purpose, notice_version=version, method=method, captured_by=by, at=at))
+        try:
+            purpose, version, method, by = _consent_fields(
+                spec.purpose, spec.notice_version, spec.method, spec.captured_by
+            )
+        except InvalidSignUpError as exc:
+            errors.extend(exc.errors)
+            continue
+        at = check(f"consents.{purpose}.at", _utc_or_none, spec.at, "consent time")
+        clean.append(ConsentSpec(purpose, version, method, by, at))
     return tuple(clean)
+
+
+@lru_cache(maxsize=1024)  # a file's consents share a few notice versions, methods and staff names
+def _consent_fields(purpose: str, notice_version: str, method: str, captured_by: str) -> tuple[str, str, str, str]:
+    errors: list[FieldError] = []
+    check = _collector(errors)
+    where = f"consents.{purpose}"
+    clean = (
+        check(f"{where}.purpose", choice, purpose, PURPOSES, "consent purpose"),
+        check(f"{where}.notice_version", text.check_text, notice_version, "notice_version", text.NOTICE_VERSION,
+              required=True),
+        check(f"{where}.method", choice, method, CONSENT_METHODS, "consent method"),
+        check(f"{where}.captured_by", text.check_text, captured_by, "captured_by", text.STAFF, required=True),
+    )  # fmt: skip
+    if errors:
+        raise InvalidSignUpError(errors)
+    return clean  # type: ignore[return-value]
 
 
 def _reference(value: str) -> str:

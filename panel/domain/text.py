@@ -115,14 +115,15 @@ def check_optional(value: str | None, field: str, limit: int, *, multiline: bool
 
 def require_clean(text: str, field: str, limit: int, *, multiline: bool = False, label: str | None = None) -> None:
     """Raise ValidationError if ``text`` is longer than ``limit`` or holds a character that cannot be recorded."""
-    what = label or label_of(field)
     if len(text) > limit:
         raise ValidationError(
-            f"{what} is too long: {len(text):,} characters, at most {limit:,}: shorten it ({_preview(text)})"
+            f"{label or label_of(field)} is too long: {len(text):,} characters, at most {limit:,}: shorten it ({_preview(text)})"
         )
     bad = bad_character(text, multiline)
     if bad is not None:
-        raise ValidationError(f"{what} contains {bad}, which cannot be recorded: remove it ({_preview(text)})")
+        raise ValidationError(
+            f"{label or label_of(field)} contains {bad}, which cannot be recorded: remove it ({_preview(text)})"
+        )
 
 
 MULTILINE_FIELDS = frozenset({"reason", "override_reason", "purpose"})

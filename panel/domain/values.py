@@ -25,6 +25,8 @@ def require_choice(value: str, choices: tuple[str, ...], what: str) -> str:
 
 def require_utc(at: datetime, what: str = "time") -> datetime:
     """Return ``at`` in UTC; naive datetimes are refused (times are timezone-aware UTC)."""
+    if at.tzinfo is UTC:
+        return at
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValidationError(f"{what} {at.isoformat()} has no timezone: add Z or +00:00")
     return _in_utc(at, what, at.isoformat())
