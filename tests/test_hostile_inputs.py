@@ -79,6 +79,8 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
     (("engagement", "open", "E" * 121, "--ref", "long-name", "--type", "consult", "--purpose", "p"), 1,
      "name is too long: 121 characters, at most 120"),
     (("participant", "leave", "H-001", "--reason", "gone\tfor good"), 1, "reason contains U+0009 (TAB)"),
+    (("pay", "claim-expense", "H-001", "--engagement", "hostile-panel", "--category", "travel", "--amount", "1",
+      "--receipt", "R" * 101, "--by", "amy"), 1, "receipt is too long: 101 characters, at most 60"),
     (("participant", "import", "{tmp}/overflow.csv"), 1, "registered_at '9999-12-31T23:00-05:00' is out of range"),
     (("participant", "import", "{tmp}"), 1, "is a folder, not a file"),
     (("participant", "import", "{tmp}/huge.csv"), 1, "a field is longer than 131,072 characters"),
