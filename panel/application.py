@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, StoredEvent, Transcoding
 from eventsourcing.utils import get_topic
 
 from panel.catalogue import AttributeNames
@@ -22,12 +22,24 @@ from panel.domain.errors import (
     ValidationError,
 )
 from panel.domain.participant import ConsentEntry, Participant, consent_item, erasure_item, fold_consents
-from panel.domain.values import PERSONAL_FIELDS, normalise_attributes
+from panel.domain.text import check_event_text
+from panel.domain.values import PERSONAL_FIELDS, EligibilityRule
 from panel.pii import KeyStore, keyed_id, seal, unseal
 from panel.records import ConsentRecord, EngagementDetails, ParticipantDetails, ParticipationRecord, PersonalData
+from panel.validation import (  # ConsentSpec and SignUp are defined there and still imported from here
+    DEFAULT_SOURCE,
+    CheckedSignUp,
+    ConsentSpec,
+    FieldError,
+    InvalidSignUpError,
+    NumericAttributes,
+    SignUp,
+    validate_attributes,
+    validate_personal,
+    validate_signup,
+)
 
 T = TypeVar("T")
-DEFAULT_SOURCE = "panel"
 REGISTERED_TOPIC = get_topic(Participant.Registered)
 OPENED_TOPIC = get_topic(Engagement.Opened)
 
@@ -43,36 +55,25 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-@dataclass(frozen=True)
-class ConsentSpec:
-    purpose: str
-    notice_version: str
-    method: str
-    captured_by: str
-    at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class SignUp:
-    """One sign-up as it arrives from the CLI, an import row or the demo."""
-
-    ref: str
-    channel: str
-    captured_by: str | None = None
-    personal: dict[str, str] = field(default_factory=dict)
-    attributes: dict[str, str] = field(default_factory=dict)
-    consents: tuple[ConsentSpec, ...] = ()
-    at: datetime | None = None
-    source: str = DEFAULT_SOURCE
-
-
 def now() -> datetime:
     return datetime.now(UTC)
 
 
 def _sealed(pid: UUID, s: SignUp, key: bytes) -> str:
-    personal = {k: v.strip() for k, v in s.personal.items() if k in PERSONAL_FIELDS and v and v.strip()}
-    return seal(key, pid, {"personal": personal, "attributes": normalise_attributes(s.attributes)})
+    """The sealed personal data of a sign-up that ``validate_signup`` returned."""
+    return seal(key, pid, {"personal": dict(s.personal), "attributes": dict(s.attributes)})
+
+
+class TextCheckingMapper(Mapper[UUID]):
+    """The application's mapper: every event's text is checked against the panel's limits before it is encoded.
+
+    Each entry path validates its input first with field-named messages; this is the last check, so
+    no command (today's or a future one) records text a read model cannot hold (a NUL, say).
+    """
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        check_event_text(vars(domain_event))
+        return super().to_stored_event(domain_event)
 
 
 def _signup_events(pid: UUID, s: SignUp, key: bytes) -> list[Any]:
@@ -105,6 +106,9 @@ class PanelApp(Application[UUID]):
         self._id_secret = self.keys.secret("participant_id")
         self._sources_noted: set[str] = set()
         self.attribute_names = AttributeNames(self)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=TextCheckingMapper)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -160,7 +164,12 @@ class PanelApp(Application[UUID]):
 
     # -- registration ----------------------------------------------------------------------
     def register(self, signup: SignUp) -> UUID:
-        """Register one sign-up (with its consents); a second sign-up with the same reference is refused."""
+        """Register one sign-up (with its consents); a second sign-up with the same reference is refused.
+
+        The sign-up is validated whole first (``validate_signup``): if any field is invalid,
+        InvalidSignUpError names each one and nothing is written.
+        """
+        signup = validate_signup(signup, self.numeric_attributes())
         pid = self.participant_id_for(signup.ref, signup.source)
         if self._exists(pid):
             raise AlreadyRegisteredError(
@@ -180,7 +189,10 @@ class PanelApp(Application[UUID]):
 
         ``history`` may apply further commands to each new participant before the batch is saved
         (the demo uses it to add invitations and attendance). Returns (created, unchanged, events).
+        Sign-ups not already validated (``CheckedSignUp``) are validated first, all of them before
+        anything is written.
         """
+        signups = self._checked(signups)
         if history is None and len(signups) > batch:
             from panel import bulk  # worker processes only pay off on a large import
 
@@ -200,6 +212,37 @@ class PanelApp(Application[UUID]):
             if progress:
                 progress(len(chunk))
         return created, unchanged, events
+
+    def _checked(self, signups: Sequence[SignUp]) -> Sequence[SignUp]:
+        """The sign-ups, each validated unless it already was; InvalidSignUpError names the references at fault."""
+        if all(isinstance(s, CheckedSignUp) for s in signups):
+            return signups
+        numeric = self.numeric_attributes()
+        checked: list[SignUp] = []
+        errors: list[FieldError] = []
+        for s in signups:
+            try:
+                checked.append(validate_signup(s, numeric))
+            except InvalidSignUpError as exc:
+                errors.extend(FieldError(e.field, f"sign-up {s.ref!r}: {e.message}") for e in exc.errors)
+        if errors:
+            raise InvalidSignUpError(errors)
+        return checked
+
+    def numeric_attributes(self) -> NumericAttributes:
+        """The attributes some engagement's eligibility rule compares with a number (>=, <=, >, <), and why."""
+        numeric: dict[str, str] = {}
+        for details in self.engagements():
+            for rule_text in details.eligibility:
+                try:
+                    rule = EligibilityRule.parse(rule_text)
+                except ValidationError:
+                    continue
+                if rule.op in (">=", "<=", ">", "<"):
+                    numeric.setdefault(
+                        rule.field, f"engagement {details.ref}'s rule '{rule}' compares it with a number"
+                    )
+        return numeric
 
     def _fresh_items(self, chunk: Sequence[SignUp], seen: set[UUID]) -> list[tuple[UUID, SignUp]]:
         """The chunk's sign-ups with their ids, less those already stored or seen earlier in this run."""
@@ -294,11 +337,11 @@ class PanelApp(Application[UUID]):
         captured_by: str | None,
         at: datetime | None = None,
     ) -> None:
-        key = self._key(pid)
         data = {
-            "personal": {k: v for k, v in personal.items() if k in PERSONAL_FIELDS and v},
-            "attributes": normalise_attributes(attributes),
+            "personal": validate_personal(personal),
+            "attributes": validate_attributes(attributes, numeric=self.numeric_attributes()),
         }
+        key = self._key(pid)
         if not data["personal"] and not data["attributes"]:
             raise ValidationError("nothing to update: pass --attr key=value or a contact option")
 

@@ -18,7 +18,8 @@ from panel.domain.errors import (
     ValidationError,
 )
 from panel.domain.participant import Participant
-from panel.domain.values import EligibilityRule, format_pence, normalise_attributes, parse_when, pence_from_text
+from panel.domain.values import EligibilityRule, format_pence, parse_when, pence_from_text
+from panel.validation import validate_attributes
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -176,7 +177,7 @@ def test_formatting_and_parsing_helpers() -> None:
     assert parse_when("2026-03-02T10:00+01:00") == datetime(2026, 3, 2, 9, tzinfo=UTC)
     with pytest.raises(ValidationError, match="not a date"):
         parse_when("02/03/2026")
-    assert normalise_attributes({"Age Band": " 18-21 ", "gender": "Prefer not to say", "x": ""}) == {
+    assert validate_attributes({"Age Band": " 18-21 ", "gender": "Prefer not to say", "x": ""}) == {
         "age_band": "18-21",
         "gender": "prefer_not_to_say",
     }

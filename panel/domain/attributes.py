@@ -16,7 +16,8 @@ from uuid import NAMESPACE_URL, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import ValidationError
-from panel.domain.values import EligibilityRule, normalise_attributes, require_utc
+from panel.domain.text import attribute_key
+from panel.domain.values import EligibilityRule, require_utc
 
 CATALOGUE_ID = uuid5(NAMESPACE_URL, "https://participant-panel.org/attribute-catalogue")
 DERIVED = ("imd_quintile", "core20")  # worked out from imd_decile wherever attributes are read
@@ -58,7 +59,7 @@ class AttributeCatalogue(Aggregate):
 
 def attribute_names(raw: Iterable[str]) -> set[str]:
     """Attribute names as sign-ups store them ('Age Band' -> 'age_band'), checked by the same rule."""
-    return set(normalise_attributes(dict.fromkeys(raw, "x")))
+    return {attribute_key(name) for name in raw}
 
 
 def check_rule_names(rules: Sequence[EligibilityRule], known: set[str], confirmed: Iterable[str] = ()) -> list[str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from panel.domain.errors import ValidationError
+from panel.domain.text import ATTRIBUTE_KEY_PATTERN
 
 CHANNELS = ("online", "phone", "paper", "in_person", "partner_referral")
 PURPOSES = ("contact", "panel_membership", "data_processing")
@@ -14,8 +15,6 @@ CONSENT_METHODS = ("online", "written", "verbal")
 ENGAGEMENT_TYPES = ("inform", "consult", "involve", "co_produce", "community_led")
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
 PERSONAL_FIELDS = ("name", "email", "phone", "address", "postcode")
-
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 def require_choice(value: str, choices: tuple[str, ...], what: str) -> str:
@@ -27,9 +26,11 @@ def require_choice(value: str, choices: tuple[str, ...], what: str) -> str:
 
 def require_utc(at: datetime, what: str = "time") -> datetime:
     """Return ``at`` in UTC; naive datetimes are refused (times are timezone-aware UTC)."""
+    if at.tzinfo is UTC:
+        return at
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValidationError(f"{what} {at.isoformat()} has no timezone: add Z or +00:00")
-    return at.astimezone(UTC)
+    return _in_utc(at, what, at.isoformat())
 
 
 def parse_when(text: str, what: str = "--at") -> datetime:
@@ -44,7 +45,17 @@ def parse_when(text: str, what: str = "--at") -> datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return _in_utc(value, what, text)
+
+
+def _in_utc(value: datetime, what: str, text: str) -> datetime:
+    """``value`` converted to UTC; a time that has no UTC equivalent (before year 1 or after 9999) is refused."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            f"{what} {text!r} is out of range: in UTC it falls outside the years 1 to 9999; give a real date"
+        ) from None
 
 
 def parse_day(text: str, what: str = "--date") -> date:
@@ -53,22 +64,6 @@ def parse_day(text: str, what: str = "--date") -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValidationError(f"{what} {text!r} is not a date: use YYYY-MM-DD, e.g. 2026-03-02") from None
-
-
-def normalise_attributes(attrs: dict[str, str]) -> dict[str, str]:
-    """Check attribute keys and tidy values; empty values are dropped, 'prefer not to say' kept."""
-    clean: dict[str, str] = {}
-    for raw_key, raw_value in attrs.items():
-        key = raw_key.strip().lower().replace("-", "_").replace(" ", "_")
-        if not _KEY.match(key):
-            raise ValidationError(f"attribute name {raw_key!r} is not valid: use lower-case letters, digits and _")
-        value = str(raw_value).strip()
-        if not value:
-            continue
-        if value.lower().replace("-", " ").replace("_", " ") in ("prefer not to say", "pnts"):
-            value = PREFER_NOT_TO_SAY
-        clean[key] = value
-    return clean
 
 
 def pence_from_text(text: str, what: str = "amount") -> int:
@@ -120,7 +115,7 @@ class EligibilityRule:
         rest = match["rest"]
         if not rest or rest[0] in "=<>!":
             raise ValidationError(f"{what} {text!r} is not understood: {RULE_HELP}")
-        if not _KEY.match(field):
+        if not ATTRIBUTE_KEY_PATTERN.fullmatch(field):
             raise ValidationError(f"{what} {text!r} names {field!r}: use lower-case letters, digits and _")
         if op in ("in", "not in"):
             values = tuple(v.strip() for v in rest.split(","))
