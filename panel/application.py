@@ -12,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
 from eventsourcing.utils import get_topic
 
+from panel.conflicts import retrying
 from panel.domain.engagement import Engagement, engagement_id
 from panel.domain.errors import (
     AlreadyRegisteredError,
@@ -517,14 +518,9 @@ class PanelApp(Application[UUID]):
         return self._retry(attempt)
 
     @staticmethod
-    def _retry(attempt: Callable[[], T], tries: int = 3) -> T:
-        """Run a load-change-save attempt, retrying when another writer got there first."""
-        for _ in range(tries):
-            try:
-                return attempt()
-            except IntegrityError:
-                continue
-        raise ConcurrentUpdateError("the record kept changing under concurrent writers: try the command again")
+    def _retry(attempt: Callable[[], T]) -> T:
+        """Run a load-change-save attempt, again when another writer got there first or the store was busy."""
+        return retrying(attempt)
 
     # -- consultation fatigue (rules are FatiguePolicy aggregates; evaluation is panel.fatigue) ----
     def set_fatigue_rules(
