@@ -12,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
 from eventsourcing.utils import get_topic
 
+from panel.config import SCHEMA_VERSION, SCHEMA_VERSION_SETTING, StoreVersionError
 from panel.conflicts import retrying
 from panel.domain.engagement import Engagement, engagement_id
 from panel.domain.errors import (
@@ -97,13 +98,30 @@ class PanelApp(Application[UUID]):
     log_section_size = 1000
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
+        """Open the store; with the library's CREATE_TABLE (its default, and `panel init`) create or upgrade it.
+
+        With CREATE_TABLE=no (every command but init and demo) nothing is created or written here.
+        """
         super().__init__(env)
         dialect = "sqlite" if "sqlite" in type(self.factory).__module__ else "postgres"
         self.dialect = dialect
         self.keys = KeyStore(self.recorder.datastore, dialect, getattr(self.recorder.datastore, "schema", ""))
-        self.keys.create_tables()
-        self._id_secret = self.keys.secret("participant_id")
+        create = getattr(self.factory, "env_create_table", lambda: True)
+        self.creates_tables = bool(create())
+        if self.creates_tables:
+            self.keys.create_tables()
+            if self.schema_version() < SCHEMA_VERSION:
+                self.keys.put_setting(SCHEMA_VERSION_SETTING, str(SCHEMA_VERSION).encode())
+        secret = self.keys.secret("participant_id", create=self.creates_tables)
+        if secret is None:
+            raise StoreVersionError("the store has no participant-id secret: run `panel init` to finish setting it up")
+        self._id_secret = secret
         self._sources_noted: set[str] = set()
+
+    def schema_version(self) -> int:
+        """The schema version recorded in the store (0: none, a store made before versions were recorded)."""
+        value = self.keys.setting(SCHEMA_VERSION_SETTING)
+        return int(value.decode()) if value else 0
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -62,16 +62,30 @@ class KeyStore:
                 f"CREATE TABLE IF NOT EXISTS {self.settings_table} (name TEXT PRIMARY KEY, value {blob} NOT NULL)"
             )
 
-    def secret(self, name: str) -> bytes:
-        """A named 32-byte secret of this store, created on first use."""
-        insert = f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) " + (
-            "ON CONFLICT (name) DO NOTHING"
-        )
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(insert, (name, os.urandom(32)))
+    def secret(self, name: str, *, create: bool = True) -> bytes | None:
+        """A named 32-byte secret of this store, created on first use (only when ``create``; else None if absent)."""
+        if create:
+            insert = f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) " + (
+                "ON CONFLICT (name) DO NOTHING"
+            )
+            with self.datastore.transaction(commit=True) as c:
+                c.execute(insert, (name, os.urandom(32)))
+        return self.setting(name)
+
+    def setting(self, name: str) -> bytes | None:
+        with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT value FROM {self.settings_table} WHERE name = {self.p}", (name,))
             row = c.fetchone()
-        return bytes(row["value"] if isinstance(row, dict) else row[0])
+        return None if row is None else bytes(row["value"])
+
+    def put_setting(self, name: str, value: bytes) -> None:
+        """Set a named value of this store (replacing any earlier one)."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
 
     def note_sources(self, sources: Iterable[str]) -> None:
         """Remember the reference sources in use, so a bare reference can be looked up in each."""
