@@ -17,7 +17,7 @@ def init(ctx: click.Context) -> None:
 
     The only command (with `panel demo`) that creates a store or changes its schema: every other
     command refuses a missing or older store. It also makes an SQLite store readable by its owner
-    only.
+    only, and finishes any erasure that was interrupted before its data key was destroyed.
 
     Example:
 
@@ -28,6 +28,8 @@ def init(ctx: click.Context) -> None:
     app: PanelApp = setup.app
     for path in setup.tightened:
         say(f"Made {path} readable by its owner only (mode 0600)")
+    if setup.erasures:
+        say(f"Finished {len(setup.erasures)} interrupted erasure(s): their data keys are destroyed")
     say(
         f"Store ready: {wiring.location.describe()} "
         f"({app.recorder.max_notification_id() or 0} events, {app.count_participants()} participants)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from functools import cached_property
+from uuid import UUID
 
 from panel.application import PanelApp
 from panel.config import DEFAULT_SQLITE_PATH, StoreLocation
@@ -64,7 +65,7 @@ class Wiring:
         finally:
             engine.dispose()
         tightened = sorted({*tightened, *private_files(self.location)})
-        return Setup(app, tightened)
+        return Setup(app, tightened, app.finish_erasures())
 
     def close(self) -> None:
         if "app" in self.__dict__:
@@ -73,7 +74,8 @@ class Wiring:
 
 @dataclass(frozen=True)
 class Setup:
-    """What `panel init` did besides creating tables: files made private."""
+    """What `panel init` did besides creating tables: files made private, interrupted erasures finished."""
 
     app: PanelApp
     tightened: list[str]
+    erasures: list[UUID]

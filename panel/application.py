@@ -25,12 +25,14 @@ from panel.domain.errors import (
 from panel.domain.participant import ConsentEntry, Participant, consent_item, fold_consents
 from panel.domain.values import PERSONAL_FIELDS, normalise_attributes
 from panel.pii import KeyStore, keyed_id, seal, unseal
+from panel.recorders import WITH_STATEMENTS
 from panel.records import EngagementDetails, ParticipantDetails, ParticipationRecord, PersonalData
 
 T = TypeVar("T")
 DEFAULT_SOURCE = "panel"
 REGISTERED_TOPIC = get_topic(Participant.Registered)
 OPENED_TOPIC = get_topic(Engagement.Opened)
+ERASED_TOPIC = get_topic(Participant.Erased)
 
 
 class DateAsISO(Transcoding):
@@ -382,10 +384,31 @@ class PanelApp(Application[UUID]):
     def leave_panel(self, pid: UUID, reason: str, at: datetime | None = None) -> None:
         self._change(pid, lambda p: p.leave_panel(reason=reason, at=at or now()))
 
-    def erase(self, pid: UUID, reason: str, at: datetime | None = None) -> None:
-        """Record the erasure, then destroy the participant's data key (crypto-shredding)."""
-        self._change(pid, lambda p: p.erase(reason=reason, at=at or now()))
-        self.keys.destroy_key(pid)
+    def erase(self, pid: UUID, reason: str, at: datetime | None = None) -> bool:
+        """Record the erasure and delete the participant's data key in ONE transaction (crypto-shredding).
+
+        Returns True; or False when the person was already erased and only their key was left (an
+        erasure interrupted before this was atomic): the key is destroyed now.
+        """
+        if self._participant(pid).is_erased and self.finish_erasures([pid]):
+            return False
+
+        def attempt() -> None:
+            participant = self._participant(pid)
+            participant.erase(reason=reason, at=at or now())
+            self.save(participant, **{WITH_STATEMENTS: self.keys.deleting([pid])})
+
+        self._retry(attempt)
+        self.keys.destroy_keys([pid])  # scrubs what the deleted row left; deletes it if a recorder lacked the hook
+        return True
+
+    def finish_erasures(self, pids: Iterable[UUID] | None = None) -> list[UUID]:
+        """Destroy every data key still held for an erased participant (of ``pids``, or of the whole store)."""
+        erased = set(self._originators(ERASED_TOPIC)) if pids is None else set(pids)
+        left = list(self.keys.get_keys(erased))
+        if left:
+            self.keys.destroy_keys(left)
+        return left
 
     # -- engagements -----------------------------------------------------------------------
     def open_engagement(self, **fields: Any) -> UUID:

@@ -130,6 +130,9 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         # may lose the last batches, which the next catch-up simply redoes.
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
         dbapi_connection.execute("PRAGMA cache_size=-131072")  # 128 MiB: view keys are random ids
+        # freed and rewritten cells are zeroed, so an erased person's attributes do not linger in the file
+        # (many builds, Debian's among them, default to this; others do not)
+        dbapi_connection.execute("PRAGMA secure_delete=ON")
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:

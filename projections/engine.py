@@ -201,6 +201,26 @@ class Projector:
                 db.forget_position(conn, db.tracking_key(name, old))
         return count
 
+    def scrub(self) -> None:
+        """Remove what updated and deleted rows leave behind (after an erasure has been caught up).
+
+        PostgreSQL keeps the old version of an updated row in the table's heap until VACUUM: each
+        view table is vacuumed now (a role that does not own the tables gets a warning and leaves
+        it to autovacuum). SQLite overwrites freed cells as it goes (``secure_delete``); its
+        write-ahead log is checkpointed and truncated here.
+        """
+        self.ready()
+        with self.engine.connect() as conn:
+            current = self._current(conn)
+            conn.rollback()
+        tables = [t.name for name, gen in current for t in self._define(name, gen).values()]
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                return
+            for name in tables:
+                conn.exec_driver_sql(f'VACUUM "{name}"')
+
     # -- the batch loop --------------------------------------------------------------------
     def _run(self, targets: list[_Target], progress: Progress | None) -> int:
         if not targets:
