@@ -2,7 +2,13 @@
 
 Every case runs the real `panel` script in a subprocess on a prepared store (SQLite and
 PostgreSQL). The next hostile input found is one line added to CASES: the arguments, the exit
-code expected, and a fragment the one error line must contain.
+code expected, a fragment the one error line must contain and, optionally, environment variables
+laid over the store's (a hostile PANEL_DB, PANEL_DATABASE_URL, PANEL_CIPHER_KEY ...).
+
+In arguments and environment values, "{tmp}" is the case's own folder (its working directory,
+holding the FILES below) and "{pg}" the test PostgreSQL server's URL without a database name.
+"Nothing written" means: no row or table of the prepared store changed, no file appeared in the
+case's folder, and no PANEL_PG_SCHEMA named by the case was created.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,8 +27,15 @@ from tests.helpers.store import table_rows
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 
-# (arguments, expected exit code, fragment of the error line). "{tmp}" is the case's own folder.
-CASES: list[tuple[tuple[str, ...], int, str]] = [
+# Files every case finds in its folder ("{tmp}/NAME"), for inputs that must be files of the wrong kind.
+FILES: dict[str, bytes] = {
+    "not-a-database.txt": b"name,age\nAnn,34\n",
+}
+A_VALID_BUT_WRONG_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes; the store is not encrypted
+SQLITE_AT = {"PANEL_DATABASE_URL": "", "PANEL_PG_SCHEMA": ""}
+
+# (arguments, expected exit code, fragment of the error line[, environment overrides]).
+CASES: list[tuple[Any, ...]] = [
     (("participant", "show", "NOPE"), 1, "no participant has id or reference 'NOPE'"),
     (("invite", "no-such-engagement", "H-001"), 1, "no engagement has id or reference"),
     (
@@ -47,6 +61,47 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
     (("attend", "hostile-panel", "H-001", "--date", "2026-03-02"), 1, "cannot attend"),
     (("participant", "register", "--ref", "H-009", "--channel", "paper"), 1, "needs --captured-by"),
     (("participant", "import", "{tmp}/missing.csv"), 1, "no such file"),
+    # the store itself: mistyped, missing, unreachable or not a database; only `panel init` creates one
+    (
+        ("participant", "list"),
+        1,
+        "no panel store at SQLite {tmp}/panle.db",
+        {**SQLITE_AT, "PANEL_DB": "{tmp}/panle.db"},
+    ),
+    (("reach", "--by", "gender"), 1, "no panel store at", {**SQLITE_AT, "PANEL_DB": "{tmp}/panle.db"}),
+    (("participant", "list"), 1, "does not exist: fix PANEL_DB", {**SQLITE_AT, "PANEL_DB": "{tmp}/no-folder/panel.db"}),
+    (("init",), 1, "does not exist: fix PANEL_DB", {**SQLITE_AT, "PANEL_DB": "{tmp}/no-folder/panel.db"}),
+    (("participant", "list"), 1, "is a folder", {**SQLITE_AT, "PANEL_DB": "{tmp}"}),
+    (("participant", "list"), 1, "is not an SQLite database", {**SQLITE_AT, "PANEL_DB": "{tmp}/not-a-database.txt"}),
+    (("init",), 1, "is not an SQLite database", {**SQLITE_AT, "PANEL_DB": "{tmp}/not-a-database.txt"}),
+    (("participant", "list"), 1, "has no database 'no_such_db_x'", {"PANEL_DATABASE_URL": "{pg}/no_such_db_x"}),
+    (("init",), 1, "has no database 'no_such_db_x'", {"PANEL_DATABASE_URL": "{pg}/no_such_db_x"}),
+    (
+        ("participant", "list"),
+        1,
+        "connection refused",
+        {"PANEL_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/test"},
+    ),
+    (
+        ("projections", "status"),
+        1,
+        "no panel store at",
+        {"PANEL_DATABASE_URL": "{pg}/test", "PANEL_PG_SCHEMA": "no_such_x"},
+    ),
+    (
+        ("participant", "list"),
+        1,
+        "PANEL_DATABASE_URL 'mysql://x/y' is not a PostgreSQL URL",
+        {"PANEL_DATABASE_URL": "mysql://x/y"},
+    ),
+    (("participant", "list"), 1, "PANEL_CIPHER_KEY is not base64", {"PANEL_CIPHER_KEY": "not a key!"}),
+    (("participant", "list"), 1, "PANEL_CIPHER_KEY decodes to 3 bytes", {"PANEL_CIPHER_KEY": "YWJj"}),
+    (
+        ("participant", "list"),
+        1,
+        "cannot be read with the PANEL_CIPHER_KEY given",
+        {"PANEL_CIPHER_KEY": A_VALID_BUT_WRONG_KEY},
+    ),
 ]
 
 
@@ -93,16 +148,52 @@ def hostile_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-@pytest.mark.parametrize("args,code,fragment", CASES, ids=[" ".join(c[0])[:60] for c in CASES])
-def test_hostile_input_is_refused_cleanly(
-    hostile_store: StoreLocation, tmp_path: Path, args: tuple[str, ...], code: int, fragment: str
-) -> None:
-    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
-    before = table_rows(hostile_store)
-    ran = run_panel(*argv, env=store_env(hostile_store), cwd=tmp_path)
+def _case_id(case: tuple[Any, ...]) -> str:
+    env = case[3] if len(case) > 3 else {}
+    return (" ".join(case[0]) + "".join(f" {k}={v}" for k, v in env.items() if v))[:90]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+def test_hostile_input_is_refused_cleanly(hostile_store: StoreLocation, tmp_path: Path, case: tuple[Any, ...]) -> None:
+    args, code, fragment, overrides = (*case, {})[:4]
+    from tests.conftest import PG_URL, _require_postgres
+
+    pg_server = PG_URL.rsplit("/", 1)[0]
+    if any("{pg}" in v for v in overrides.values()):
+        _require_postgres()
+
+    def fill(text: str) -> str:
+        return text.replace("{tmp}", str(tmp_path)).replace("{pg}", pg_server)
+
+    for name, content in FILES.items():
+        (tmp_path / name).write_bytes(content)
+    argv = [fill(a) for a in args]
+    env = {**store_env(hostile_store), **{k: fill(v) for k, v in overrides.items()}}
+    schema = env.get("PANEL_PG_SCHEMA") if env.get("PANEL_DATABASE_URL") else None
+    before, files, had_schema = table_rows(hostile_store), _files(tmp_path), _schema_exists(schema)
+    ran = run_panel(*argv, env=env, cwd=tmp_path)
     assert ran.code == code, (argv, ran.code, ran.out, ran.err)
     assert not ran.traceback, ran.err
     errors = [line for line in ran.err.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1 and fragment in errors[0], ran.err
+    assert len(errors) == 1 and fill(fragment) in errors[0], ran.err
     assert ran.out == "", ran.out
     assert table_rows(hostile_store) == before, "a refused command wrote to the store"
+    assert _files(tmp_path) == files, "a refused command created or changed a file"
+    assert _schema_exists(schema) == had_schema, f"a refused command created the schema {schema}"
+
+
+def _files(folder: Path) -> dict[str, tuple[int, float]]:
+    return {str(p): (p.stat().st_size, p.stat().st_mtime) for p in sorted(folder.rglob("*"))}
+
+
+def _schema_exists(schema: str | None) -> bool:
+    if not schema:
+        return False
+    from tests.conftest import _pg_connect
+
+    try:
+        conn = _pg_connect()
+    except Exception:  # noqa: BLE001 - no server: nothing could have been created there
+        return False
+    with conn:
+        return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is not None
