@@ -30,6 +30,9 @@ def init(ctx: click.Context) -> None:
         say(f"Made {path} readable by its owner only (mode 0600)")
     if setup.erasures:
         say(f"Finished {len(setup.erasures)} interrupted erasure(s): their data keys are destroyed")
+    listed = app.attribute_names.build_from_history()  # once, for a store older than the list of names
+    if listed:
+        say(f"Listed {listed} attribute names from the store's history (done once)")
     say(
         f"Store ready: {wiring.location.describe()} "
         f"({app.recorder.max_notification_id() or 0} events, {app.count_participants()} participants)"

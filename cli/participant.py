@@ -263,9 +263,10 @@ def leave(app: PanelApp, participant_ref: str, reason: str, at: datetime | None)
 @participant.command()
 @click.argument("participant_ref")
 @click.option("--reason", required=True, help="Why the data is erased, e.g. the request reference.")
+@click.option("--by", "erased_by", default=None, help="Staff member carrying out the erasure (shown to auditors).")
 @at_option
 @click.pass_context
-def erase(ctx: click.Context, participant_ref: str, reason: str, at: datetime | None) -> None:
+def erase(ctx: click.Context, participant_ref: str, reason: str, erased_by: str | None, at: datetime | None) -> None:
     """Erase a participant's personal data by destroying their data key; the audit trail stays.
 
     The erasure and the key's deletion are one transaction; the read models are then brought up to
@@ -273,11 +274,11 @@ def erase(ctx: click.Context, participant_ref: str, reason: str, at: datetime | 
 
     Example:
 
-        panel participant erase VES-001 --reason "erasure request ER-12"
+        panel participant erase VES-001 --reason "erasure request ER-12" --by dpo.lee
     """
     app: PanelApp = ctx.obj.app
     pid = app.resolve_participant(participant_ref)
-    fresh = app.erase(pid, reason, at)
+    fresh = app.erase(pid, reason, at, erased_by=erased_by)
     ref = app.participant_aggregate(pid).external_ref
     if fresh:
         say(f"Erased the personal data of {ref} ({pid}); its history remains without personal data")
@@ -316,9 +317,9 @@ def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
     if p.consents:
         table(
             "Consents",
-            ["purpose", "notice", "method", "captured by", "granted", "withdrawn"],
+            ["purpose", "notice", "method", "captured by", "granted", "ended", "state"],
             [
-                (c.purpose, c.notice_version, c.method, c.captured_by, when(c.granted_at), when(c.withdrawn_at))
+                (c.purpose, c.notice_version, c.method, c.captured_by, when(c.granted_at), when(c.ended_at), c.state)
                 for c in p.consents
             ],
         )

@@ -12,9 +12,10 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
 from eventsourcing.utils import get_topic
 
+from panel.catalogue import AttributeNames
 from panel.config import SCHEMA_VERSION, SCHEMA_VERSION_SETTING, StoreVersionError
 from panel.conflicts import retrying
-from panel.domain.engagement import Engagement, engagement_id
+from panel.domain.engagement import Change, Engagement, engagement_id
 from panel.domain.errors import (
     AlreadyRegisteredError,
     ConcurrentUpdateError,
@@ -22,11 +23,11 @@ from panel.domain.errors import (
     ParticipantNotFoundError,
     ValidationError,
 )
-from panel.domain.participant import ConsentEntry, Participant, consent_item, fold_consents
+from panel.domain.participant import ConsentEntry, Participant, consent_item, erasure_item, fold_consents
 from panel.domain.values import PERSONAL_FIELDS, normalise_attributes
 from panel.pii import KeyStore, keyed_id, seal, unseal
 from panel.recorders import WITH_STATEMENTS
-from panel.records import EngagementDetails, ParticipantDetails, ParticipationRecord, PersonalData
+from panel.records import ConsentRecord, EngagementDetails, ParticipantDetails, ParticipationRecord, PersonalData
 
 T = TypeVar("T")
 DEFAULT_SOURCE = "panel"
@@ -119,6 +120,7 @@ class PanelApp(Application[UUID]):
             raise StoreVersionError("the store has no participant-id secret: run `panel init` to finish setting it up")
         self._id_secret = secret
         self._sources_noted: set[str] = set()
+        self.attribute_names = AttributeNames(self)
 
     def schema_version(self) -> int:
         """The schema version recorded in the store (0: none, a store made before versions were recorded)."""
@@ -204,6 +206,7 @@ class PanelApp(Application[UUID]):
             from panel import bulk  # worker processes only pay off on a large import
 
             if bulk.worth_it(len(signups), batch):
+                self._note_attribute_names(signups)
                 return bulk.register_parallel(self, signups, batch, progress)
         created = unchanged = events = 0
         seen: set[UUID] = set()
@@ -262,7 +265,8 @@ class PanelApp(Application[UUID]):
                 )
             history(participant, s)
             pending.extend(participant.collect_events())
-        self._write_events([self.mapper.to_stored_event(e) for e in pending])
+        names = self.attribute_names.events_for(s for _, s in items)  # new attribute names, in the same transaction
+        self._write_events([self.mapper.to_stored_event(e) for e in [*pending, *names]])
         return len(pending)
 
     def _write_events(self, stored: list[StoredEvent]) -> None:
@@ -318,9 +322,13 @@ class PanelApp(Application[UUID]):
         }
         if not data["personal"] and not data["attributes"]:
             raise ValidationError("nothing to update: pass --attr key=value or a contact option")
-        self._change(
-            pid, lambda p: p.update_attributes(sealed=seal(key, pid, data), captured_by=captured_by, at=at or now())
-        )
+
+        def attempt() -> None:
+            participant = self._participant(pid)
+            participant.update_attributes(sealed=seal(key, pid, data), captured_by=captured_by, at=at or now())
+            self.save(participant, *self.attribute_names.noting([data["attributes"]]))  # names noted with it
+
+        self._retry(attempt)
 
     def grant_consent(self, pid: UUID, spec: ConsentSpec) -> bool:
         return self._change(
@@ -384,8 +392,9 @@ class PanelApp(Application[UUID]):
     def leave_panel(self, pid: UUID, reason: str, at: datetime | None = None) -> None:
         self._change(pid, lambda p: p.leave_panel(reason=reason, at=at or now()))
 
-    def erase(self, pid: UUID, reason: str, at: datetime | None = None) -> bool:
-        """Record the erasure and delete the participant's data key in ONE transaction (crypto-shredding).
+    def erase(self, pid: UUID, reason: str, at: datetime | None = None, erased_by: str | None = None) -> bool:
+        """Record the erasure (and who carried it out) and delete the participant's data key in ONE
+        transaction (crypto-shredding).
 
         Returns True; or False when the person was already erased and only their key was left (an
         erasure interrupted before this was atomic): the key is destroyed now.
@@ -395,7 +404,7 @@ class PanelApp(Application[UUID]):
 
         def attempt() -> None:
             participant = self._participant(pid)
-            participant.erase(reason=reason, at=at or now())
+            participant.erase(reason=reason, at=at or now(), erased_by=erased_by)
             self.save(participant, **{WITH_STATEMENTS: self.keys.deleting([pid])})
 
         self._retry(attempt)
@@ -411,14 +420,54 @@ class PanelApp(Application[UUID]):
         return left
 
     # -- engagements -----------------------------------------------------------------------
-    def open_engagement(self, **fields: Any) -> UUID:
-        engagement = Engagement.open(at=fields.pop("at", None) or now(), **fields)
-        if self._exists(engagement.id):
-            raise ValidationError(
-                f"an engagement with reference {engagement.ref!r} already exists: choose another name or --ref"
-            )
-        self.save(engagement)
-        return engagement.id
+    def open_engagement(self, *, new_attributes: Sequence[str] = (), **fields: Any) -> UUID:
+        """Open an engagement; its rules may only name known attributes, or ones confirmed as new."""
+        at = fields.pop("at", None) or now()
+
+        def attempt() -> UUID:
+            engagement = Engagement.open(at=at, **fields)
+            if self._exists(engagement.id):
+                raise ValidationError(
+                    f"an engagement with reference {engagement.ref!r} already exists: choose another name or --ref"
+                )
+            catalogue = self._declare_rule_names(engagement, engagement.rules, new_attributes, engagement.opened_by)
+            self.save(engagement, *catalogue)
+            return engagement.id
+
+        return self._retry(attempt)
+
+    def update_engagement(
+        self, eid: UUID, *, new_attributes: Sequence[str] = (), at: datetime | None = None, **changes: Any
+    ) -> list[str]:
+        """Change an engagement's eligibility, sessions, target size or cooldown; returns what changed."""
+
+        def attempt() -> list[str]:
+            engagement = self._engagement(eid)
+            changed = engagement.update(at=at or now(), **changes)
+            rules = engagement.rules if changes.get("eligibility") is not None else []
+            catalogue = self._declare_rule_names(engagement, rules, new_attributes, changes.get("changed_by"))
+            self.save(engagement, *catalogue)
+            return changed
+
+        return self._retry(attempt)
+
+    def known_attributes(self) -> set[str]:
+        """The attribute names seen in sign-ups or declared for engagements (read from a small recorded list)."""
+        return self.attribute_names.known()
+
+    def _note_attribute_names(self, signups: Sequence[SignUp]) -> None:
+        events = self.attribute_names.events_for(signups)
+        if events:
+            self._write_events([self.mapper.to_stored_event(e) for e in events])
+
+    def _declare_rule_names(
+        self, engagement: Engagement, rules: list[Any], confirmed: Sequence[str], by: str | None
+    ) -> list[Any]:
+        return self.attribute_names.declare(rules, confirmed, f"engagement {engagement.ref}", by)
+
+    def engagement_changes(self, eid: UUID) -> list[Change]:
+        """The recorded changes to an engagement since it was opened, oldest first."""
+        return list(self._engagement(eid).changes)
 
     def close_engagement(self, eid: UUID, reason: str, at: datetime | None = None) -> None:
         engagement = self._engagement(eid)
@@ -445,10 +494,23 @@ class PanelApp(Application[UUID]):
 
     def consent_history(self, pid: UUID, as_of: datetime | None = None) -> list[ConsentEntry]:
         """Consent as it stood at ``as_of``, read from the event log itself (the auditor's view)."""
-        items = [item for e in self.events.get(pid) if (item := consent_item(e)) is not None]
-        if not items and not self._exists(pid):
-            raise ParticipantNotFoundError(f"no participant has id {pid}")
-        return fold_consents(items, as_of)
+        return self.consent_record(pid, as_of).consents
+
+    def consent_record(self, pid: UUID, as_of: datetime | None = None) -> ConsentRecord:
+        """Consent grants (each active, withdrawn or superseded) and the erasure, as they stood at ``as_of``."""
+        items: list[dict[str, Any]] = []
+        registered: Participant.Registered | None = None
+        erasure = None
+        for e in self.events.get(pid):
+            if isinstance(e, Participant.Registered):
+                registered = e
+            elif (item := consent_item(e)) is not None:
+                items.append(item)
+            elif (erased := erasure_item(e)) is not None and (as_of is None or erased.at <= as_of):
+                erasure = erased
+        if registered is None:
+            raise ParticipantNotFoundError(f"no participant has id {pid}: check `panel participant list`")
+        return ConsentRecord(pid, registered.external_ref, registered.at, as_of, fold_consents(items, as_of), erasure)
 
     def engagement(self, eid: UUID) -> EngagementDetails:
         e = self._engagement(eid)
@@ -465,6 +527,7 @@ class PanelApp(Application[UUID]):
             e.cooldown_days,
             e.opened_at,
             e.closed_at,
+            list(e.changes),
         )
 
     def engagements(self) -> list[EngagementDetails]:

@@ -96,7 +96,7 @@ class ConsentView(PeopleView):
                         "participant_id": pid,
                         "purpose": entry.purpose,
                         "granted_at": entry.granted_at,
-                        "withdrawn_at": entry.withdrawn_at,
+                        "withdrawn_at": entry.ended_at,  # the interval ends when withdrawn or superseded
                         "notice_version": entry.notice_version,
                         "method": entry.method,
                     }

@@ -30,6 +30,8 @@ def test_recruiter_day_one(run, tmp_path: Path) -> None:  # type: ignore[no-unty
         "2026-03-03",
         "--eligible",
         "age_band in 18-21,22-25",
+        "--new-attribute",
+        "age_band",  # nobody has applied yet: the recruiter confirms the new attribute
         "--target-size",
         "6",
     )

@@ -33,6 +33,7 @@ FILES: dict[str, bytes] = {
 }
 A_VALID_BUT_WRONG_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes; the store is not encrypted
 SQLITE_AT = {"PANEL_DATABASE_URL": "", "PANEL_PG_SCHEMA": ""}
+OPEN = ("engagement", "open", "Second panel", "--type", "consult", "--purpose", "p")
 
 # (arguments, expected exit code, fragment of the error line[, environment overrides]).
 CASES: list[tuple[Any, ...]] = [
@@ -101,6 +102,23 @@ CASES: list[tuple[Any, ...]] = [
         1,
         "cannot be read with the PANEL_CIPHER_KEY given",
         {"PANEL_CIPHER_KEY": A_VALID_BUT_WRONG_KEY},
+    ),
+    ((*OPEN, "--eligible", "age => 18"), 1, "one of the operators =, !=, >=, <=, >, <, in, not in"),
+    ((*OPEN, "--eligible", "age_bnd in 18-21"), 1, "did you mean age_band?"),
+    ((*OPEN, "--eligible", "age >= 18"), 1, "confirm it with --new-attribute age"),
+    ((*OPEN, "--eligible", "age_band in 18-21", "--new-attribute", "region"), 1, "region is not used by any"),
+    (("engagement", "update", "hostile-panel", "--eligible", "age_band >= young"), 1, "use a number"),
+    (("engagement", "update", "hostile-panel", "--eligible", "agee >= 18"), 1, "--new-attribute agee"),
+    (("engagement", "update", "hostile-panel"), 1, "nothing to update"),
+    (("attend", "hostile-panel", "--date", "2026-03-02", "--roster", "{tmp}/missing.csv"), 1, "no such file"),
+    (("attend", "hostile-panel", "--date", "2026-03-02"), 2, "name the participants, or give --roster"),
+    (("attend", "hostile-panel", "H-001", "NOPE", "--date", "2026-03-02"), 1, "2 of 2 entries cannot be recorded"),
+    (("no-show", "hostile-panel", "H-001", "--date", "2026-03-09"), 1, "2026-03-09 is not a session"),
+    (("participant", "erase", "H-001", "--reason", "request ER-1", "--by", " "), 1, "--by is empty"),
+    (
+        ("engagement", "update", "hostile-panel", "--session", "2026-03-09", "--at", "2026-06-01"),
+        1,
+        "2026-03-02 of hostile-panel has already",
     ),
 ]
 

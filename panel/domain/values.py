@@ -87,34 +87,54 @@ def format_pence(pence: int) -> str:
     return f"{sign}£{abs(pence) // 100:,}.{abs(pence) % 100:02d}"
 
 
-_RULE = re.compile(r"^\s*([A-Za-z][\w-]*)\s*(not in|in|>=|<=|!=|=|>|<)\s*(.+?)\s*$")
+OPERATORS = ("=", "!=", ">=", "<=", ">", "<", "in", "not in")
+_RULE = re.compile(
+    r"^\s*(?P<field>[A-Za-z][A-Za-z0-9_-]*)\s*(?P<op>!=|>=|<=|=|>|<|\bnot\s+in\b|\bin\b)\s*(?P<rest>.*?)\s*$"
+)
+_NUMBER = re.compile(r"^[-+]?\d+(\.\d+)?$")
+RULE_HELP = (
+    f"write NAME OPERATOR VALUE with one of the operators {', '.join(OPERATORS)}, "
+    "e.g. 'age >= 18' or 'age_band in 18-21,22-25'"
+)
 
 
 @dataclass(frozen=True)
 class EligibilityRule:
-    """A simple predicate over participant attributes, e.g. ``age_band in 18-21,22-25``."""
+    """A simple predicate over participant attributes, e.g. ``age_band in 18-21,22-25``.
+
+    ``parse`` is the one parser of rules for every entry path (engagement open and update, reach's
+    PLUS groups, imports); it refuses anything it would have to guess at.
+    """
 
     field: str
     op: str
     values: tuple[str, ...]
 
     @classmethod
-    def parse(cls, text: str) -> EligibilityRule:
+    def parse(cls, text: str, what: str = "eligibility rule") -> EligibilityRule:
         match = _RULE.match(text)
         if not match:
-            raise ValidationError(
-                f"eligibility rule {text!r} is not understood: write e.g. "
-                "'age_band in 18-21,22-25' or 'unemployed_months >= 4'"
-            )
-        field, op, rest = match.groups()
-        field = field.lower().replace("-", "_")
-        values = tuple(v.strip() for v in rest.split(",")) if "in" in op else (rest.strip(),)
-        if op in (">=", "<=", ">", "<"):
-            try:
-                float(values[0])
-            except ValueError:
-                raise ValidationError(f"eligibility rule {text!r} compares with {values[0]!r}: use a number") from None
-        return cls(field, op, values)
+            raise ValidationError(f"{what} {text!r} is not understood: {RULE_HELP}")
+        field = match["field"].lower().replace("-", "_")
+        op = " ".join(match["op"].split())
+        rest = match["rest"]
+        if not rest or rest[0] in "=<>!":
+            raise ValidationError(f"{what} {text!r} is not understood: {RULE_HELP}")
+        if not _KEY.match(field):
+            raise ValidationError(f"{what} {text!r} names {field!r}: use lower-case letters, digits and _")
+        if op in ("in", "not in"):
+            values = tuple(v.strip() for v in rest.split(","))
+            if not all(values):
+                raise ValidationError(
+                    f"{what} {text!r} has an empty value in its list: write e.g. 'age_band in 18-21,22-25'"
+                )
+            return cls(field, op, values)
+        if "," in rest:
+            hint = "in" if op == "=" else "not in"
+            raise ValidationError(f"{what} {text!r} compares with a list: write '{field} {hint} {rest}'")
+        if op in (">=", "<=", ">", "<") and not _NUMBER.match(rest):
+            raise ValidationError(f"{what} {text!r} compares with {rest!r}: use a number, e.g. '{field} {op} 18'")
+        return cls(field, op, (rest,))
 
     def __str__(self) -> str:
         joiner = "," if "in" in self.op else ""
