@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cli.options import pass_app
 from cli.render import say, stderr_is_terminal, table
 from panel.application import PanelApp
 from panel.demo import build_demo
@@ -14,14 +13,23 @@ from panel.demo import build_demo
 @click.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
-    """Create or upgrade the store's tables; safe to run again.
+    """Create the store, or upgrade its tables to this version; safe to run again.
+
+    The only command (with `panel demo`) that creates a store or changes its schema: every other
+    command refuses a missing or older store. It also makes an SQLite store readable by its owner
+    only, and finishes any erasure that was interrupted before its data key was destroyed.
 
     Example:
 
         PANEL_DB=./panel.db panel init
     """
     wiring = ctx.obj
-    app: PanelApp = wiring.app
+    setup = wiring.create_store()
+    app: PanelApp = setup.app
+    for path in setup.tightened:
+        say(f"Made {path} readable by its owner only (mode 0600)")
+    if setup.erasures:
+        say(f"Finished {len(setup.erasures)} interrupted erasure(s): their data keys are destroyed")
     listed = app.attribute_names.build_from_history()  # once, for a store older than the list of names
     if listed:
         say(f"Listed {listed} attribute names from the store's history (done once)")
@@ -36,14 +44,17 @@ def init(ctx: click.Context) -> None:
     "--people", type=click.IntRange(min=1), default=400, show_default=True, help="How many demo sign-ups to create."
 )
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed: the same seed gives the same data.")
-@pass_app
-def demo(app: PanelApp, people: int, seed: int) -> None:
+@click.pass_context
+def demo(ctx: click.Context, people: int, seed: int) -> None:
     """Build a realistic demo store (Faker en_GB people, consents, engagements, history).
+
+    Creates the store first if there is none (like `panel init`).
 
     Example:
 
         panel demo --people 400 --seed 2026
     """
+    app: PanelApp = ctx.obj.create_store().app
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True, disable=not stderr_is_terminal()) as bar:
         task = bar.add_task("Registering demo sign-ups", total=people)

@@ -63,6 +63,11 @@ class PanelGroup(click.Group):
             selection = sys.modules.get("selection")
             if isinstance(exc, PanelError) or (selection is not None and isinstance(exc, selection.SelectionError)):
                 raise click.ClickException(str(exc)) from None
+            from panel.conflicts import explain
+
+            line = explain(exc)  # a write conflict, a busy store or a lost connection: one line, exit 1
+            if line is not None:
+                raise click.ClickException(line) from None
             raise
         except KeyboardInterrupt:
             click.echo("Interrupted: nothing was recorded by the interrupted step.", err=True)

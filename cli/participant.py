@@ -306,20 +306,28 @@ def leave(app: PanelApp, participant_ref: str, reason: str, at: datetime | None)
 @click.option("--reason", required=True, help="Why the data is erased, e.g. the request reference.")
 @click.option("--by", "erased_by", default=None, help="Staff member carrying out the erasure (shown to auditors).")
 @at_option
-@pass_app
-def erase(app: PanelApp, participant_ref: str, reason: str, erased_by: str | None, at: datetime | None) -> None:
+@click.pass_context
+def erase(ctx: click.Context, participant_ref: str, reason: str, erased_by: str | None, at: datetime | None) -> None:
     """Erase a participant's personal data by destroying their data key; the audit trail stays.
+
+    The erasure and the key's deletion are one transaction; the read models are then brought up to
+    date and cleaned. Run it again if it was interrupted: it finishes what is left.
 
     Example:
 
         panel participant erase VES-001 --reason "erasure request ER-12" --by dpo.lee
     """
+    app: PanelApp = ctx.obj.app
     pid = app.resolve_participant(participant_ref)
-    app.erase(pid, reason, at, erased_by=erased_by)
-    say(
-        f"Erased the personal data of {app.participant_aggregate(pid).external_ref} ({pid}); "
-        "its history remains without personal data"
-    )
+    fresh = app.erase(pid, reason, at, erased_by=erased_by)
+    ref = app.participant_aggregate(pid).external_ref
+    if fresh:
+        say(f"Erased the personal data of {ref} ({pid}); its history remains without personal data")
+    else:
+        say(f"Finished the erasure of {ref} ({pid}) recorded earlier: its data key is now destroyed")
+    from cli.views import clean_views
+
+    clean_views(ctx)
 
 
 def _status(p: ParticipantDetails) -> str:

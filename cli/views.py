@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from cli.options import WHEN, json_option
-from cli.render import echo_json, say, table
+from cli.render import echo_json, err, say, table
 from cli.wiring import views_url
 
 BIG_CATCH_UP = 5000
@@ -31,6 +31,20 @@ def projector(ctx: click.Context, show_progress: bool = True, catch_up: bool = T
     if catch_up:
         run_with_progress(proj, proj.catch_up, show_progress)
     return proj
+
+
+def clean_views(ctx: click.Context) -> None:
+    """In an erasure's wake: catch the views up (they drop the person's attributes and reference), then scrub
+    the old row versions. The erasure itself is already recorded, so a failure here is a warning."""
+    from panel.conflicts import explain
+    from panel.domain.errors import PanelError
+
+    try:
+        projector(ctx, show_progress=False).scrub()
+    except Exception as exc:  # reported in one line; the erasure stands either way
+        if not isinstance(exc, PanelError) and explain(exc) is None:
+            raise
+        err(f"Warning: the read models were not cleaned yet ({exc}): run `panel projections catch-up`")
 
 
 def run_with_progress(proj: Any, action: Any, show: bool = True, *args: Any) -> int:

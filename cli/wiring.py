@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
+from uuid import UUID
 
 from panel.application import PanelApp
 from panel.config import DEFAULT_SQLITE_PATH, StoreLocation
@@ -29,15 +30,52 @@ def views_url(environ: dict[str, str] | None = None) -> str | None:
 
 
 class Wiring:
-    """Builds the application once, on first use; nothing connects at import time."""
+    """Builds the application once, on first use; nothing connects at import time.
+
+    Every command opens an existing store (``app``), which creates and writes nothing; only
+    `panel init` and `panel demo` call ``create_store``.
+    """
 
     def __init__(self, location: StoreLocation | None = None) -> None:
-        self.location = location or store_location()
+        self._location = location
+
+    @cached_property
+    def location(self) -> StoreLocation:
+        return self._location or store_location()
 
     @cached_property
     def app(self) -> PanelApp:
-        return PanelApp(env=self.location.env())
+        from panel.store import open_store
+
+        return open_store(self.location)
+
+    def create_store(self) -> Setup:
+        """Create or upgrade the store and its read models' tables (`panel init`, `panel demo`)."""
+        from panel.store import create_store, private_files
+        from projections import Projector, make_engine
+        from projections.db import private_sqlite_file
+        from projections.views import every_view
+
+        app = create_store(self.location)
+        self.__dict__["app"] = app
+        engine = make_engine(self.location, views_url())
+        try:
+            tightened = private_sqlite_file(engine)
+            Projector(app, engine, views=every_view(), ddl=True).setup()
+        finally:
+            engine.dispose()
+        tightened = sorted({*tightened, *private_files(self.location)})
+        return Setup(app, tightened, app.finish_erasures())
 
     def close(self) -> None:
         if "app" in self.__dict__:
             self.app.close()
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What `panel init` did besides creating tables: files made private, interrupted erasures finished."""
+
+    app: PanelApp
+    tightened: list[str]
+    erasures: list[UUID]

@@ -13,6 +13,8 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, St
 from eventsourcing.utils import get_topic
 
 from panel.catalogue import AttributeNames
+from panel.config import SCHEMA_VERSION, SCHEMA_VERSION_SETTING, StoreVersionError
+from panel.conflicts import retrying
 from panel.domain.engagement import Change, Engagement, engagement_id
 from panel.domain.errors import (
     AlreadyRegisteredError,
@@ -25,6 +27,7 @@ from panel.domain.participant import ConsentEntry, Participant, consent_item, er
 from panel.domain.text import check_event_text
 from panel.domain.values import PERSONAL_FIELDS, EligibilityRule
 from panel.pii import KeyStore, keyed_id, seal, unseal
+from panel.recorders import WITH_STATEMENTS
 from panel.records import ConsentRecord, EngagementDetails, ParticipantDetails, ParticipationRecord, PersonalData
 from panel.validation import (  # ConsentSpec and SignUp are defined there and still imported from here
     DEFAULT_SOURCE,
@@ -42,6 +45,7 @@ from panel.validation import (  # ConsentSpec and SignUp are defined there and s
 T = TypeVar("T")
 REGISTERED_TOPIC = get_topic(Participant.Registered)
 OPENED_TOPIC = get_topic(Engagement.Opened)
+ERASED_TOPIC = get_topic(Participant.Erased)
 
 
 class DateAsISO(Transcoding):
@@ -98,17 +102,34 @@ class PanelApp(Application[UUID]):
     log_section_size = 1000
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
+        """Open the store; with the library's CREATE_TABLE (its default, and `panel init`) create or upgrade it.
+
+        With CREATE_TABLE=no (every command but init and demo) nothing is created or written here.
+        """
         super().__init__(env)
         dialect = "sqlite" if "sqlite" in type(self.factory).__module__ else "postgres"
         self.dialect = dialect
         self.keys = KeyStore(self.recorder.datastore, dialect, getattr(self.recorder.datastore, "schema", ""))
-        self.keys.create_tables()
-        self._id_secret = self.keys.secret("participant_id")
+        create = getattr(self.factory, "env_create_table", lambda: True)
+        self.creates_tables = bool(create())
+        if self.creates_tables:
+            self.keys.create_tables()
+            if self.schema_version() < SCHEMA_VERSION:
+                self.keys.put_setting(SCHEMA_VERSION_SETTING, str(SCHEMA_VERSION).encode())
+        secret = self.keys.secret("participant_id", create=self.creates_tables)
+        if secret is None:
+            raise StoreVersionError("the store has no participant-id secret: run `panel init` to finish setting it up")
+        self._id_secret = secret
         self._sources_noted: set[str] = set()
         self.attribute_names = AttributeNames(self)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=TextCheckingMapper)
+
+    def schema_version(self) -> int:
+        """The schema version recorded in the store (0: none, a store made before versions were recorded)."""
+        value = self.keys.setting(SCHEMA_VERSION_SETTING)
+        return int(value.decode()) if value else 0
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -414,10 +435,32 @@ class PanelApp(Application[UUID]):
     def leave_panel(self, pid: UUID, reason: str, at: datetime | None = None) -> None:
         self._change(pid, lambda p: p.leave_panel(reason=reason, at=at or now()))
 
-    def erase(self, pid: UUID, reason: str, at: datetime | None = None, erased_by: str | None = None) -> None:
-        """Record the erasure (and who carried it out), then destroy the participant's data key (crypto-shredding)."""
-        self._change(pid, lambda p: p.erase(reason=reason, at=at or now(), erased_by=erased_by))
-        self.keys.destroy_key(pid)
+    def erase(self, pid: UUID, reason: str, at: datetime | None = None, erased_by: str | None = None) -> bool:
+        """Record the erasure (and who carried it out) and delete the participant's data key in ONE
+        transaction (crypto-shredding).
+
+        Returns True; or False when the person was already erased and only their key was left (an
+        erasure interrupted before this was atomic): the key is destroyed now.
+        """
+        if self._participant(pid).is_erased and self.finish_erasures([pid]):
+            return False
+
+        def attempt() -> None:
+            participant = self._participant(pid)
+            participant.erase(reason=reason, at=at or now(), erased_by=erased_by)
+            self.save(participant, **{WITH_STATEMENTS: self.keys.deleting([pid])})
+
+        self._retry(attempt)
+        self.keys.destroy_keys([pid])  # scrubs what the deleted row left; deletes it if a recorder lacked the hook
+        return True
+
+    def finish_erasures(self, pids: Iterable[UUID] | None = None) -> list[UUID]:
+        """Destroy every data key still held for an erased participant (of ``pids``, or of the whole store)."""
+        erased = set(self._originators(ERASED_TOPIC)) if pids is None else set(pids)
+        left = list(self.keys.get_keys(erased))
+        if left:
+            self.keys.destroy_keys(left)
+        return left
 
     # -- engagements -----------------------------------------------------------------------
     def open_engagement(self, *, new_attributes: Sequence[str] = (), **fields: Any) -> UUID:
@@ -622,14 +665,9 @@ class PanelApp(Application[UUID]):
         return self._retry(attempt)
 
     @staticmethod
-    def _retry(attempt: Callable[[], T], tries: int = 3) -> T:
-        """Run a load-change-save attempt, retrying when another writer got there first."""
-        for _ in range(tries):
-            try:
-                return attempt()
-            except IntegrityError:
-                continue
-        raise ConcurrentUpdateError("the record kept changing under concurrent writers: try the command again")
+    def _retry(attempt: Callable[[], T]) -> T:
+        """Run a load-change-save attempt, again when another writer got there first or the store was busy."""
+        return retrying(attempt)
 
     # -- consultation fatigue (rules are FatiguePolicy aggregates; evaluation is panel.fatigue) ----
     def set_fatigue_rules(

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
-from panel.domain.errors import ValidationError
+from panel.domain.errors import PanelError, ValidationError
 
 DEFAULT_SQLITE_PATH = "panel.db"
+# The version of the store's schema this code needs; `panel init` creates or upgrades a store to it,
+# and every other command refuses a store whose recorded version differs.
+SCHEMA_VERSION = 1
+SCHEMA_VERSION_SETTING = "schema_version"
+MAKE_KEY = "python -c 'from eventsourcing.cryptography import AESCipher; print(AESCipher.create_key(32))'"
+
+
+class StoreNotFoundError(PanelError):
+    """Raised when the configured store does not exist, or holds no panel store (`panel init` makes one)."""
+
+
+class StoreUnavailableError(PanelError):
+    """Raised when the configured database cannot be reached, opened or read."""
+
+
+class StoreVersionError(PanelError):
+    """Raised when the store's recorded schema version is not the one this code needs."""
 
 
 @dataclass(frozen=True)
@@ -18,6 +37,10 @@ class StoreLocation:
     target: str
     schema: str = ""
     cipher_key: str = ""
+
+    def __post_init__(self) -> None:
+        if self.cipher_key:
+            check_cipher_key(self.cipher_key)
 
     @classmethod
     def sqlite(cls, path: str = DEFAULT_SQLITE_PATH) -> StoreLocation:
@@ -70,3 +93,16 @@ class StoreLocation:
         if self.schema:
             env["POSTGRES_SCHEMA"] = self.schema
         return env
+
+
+def check_cipher_key(key: str) -> None:
+    """Refuse a PANEL_CIPHER_KEY that is not the base64 of a 16, 24 or 32-byte AES key."""
+    try:
+        size = len(base64.b64decode(key, validate=True))
+    except (binascii.Error, ValueError):
+        size = -1
+    if size not in (16, 24, 32):
+        what = "is not base64" if size < 0 else f"decodes to {size} bytes"
+        raise ValidationError(
+            f"PANEL_CIPHER_KEY {what}; an AES key is 16, 24 or 32 bytes in base64: make one with {MAKE_KEY}"
+        )

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
@@ -62,16 +62,30 @@ class KeyStore:
                 f"CREATE TABLE IF NOT EXISTS {self.settings_table} (name TEXT PRIMARY KEY, value {blob} NOT NULL)"
             )
 
-    def secret(self, name: str) -> bytes:
-        """A named 32-byte secret of this store, created on first use."""
-        insert = f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) " + (
-            "ON CONFLICT (name) DO NOTHING"
-        )
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(insert, (name, os.urandom(32)))
+    def secret(self, name: str, *, create: bool = True) -> bytes | None:
+        """A named 32-byte secret of this store, created on first use (only when ``create``; else None if absent)."""
+        if create:
+            insert = f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) " + (
+                "ON CONFLICT (name) DO NOTHING"
+            )
+            with self.datastore.transaction(commit=True) as c:
+                c.execute(insert, (name, os.urandom(32)))
+        return self.setting(name)
+
+    def setting(self, name: str) -> bytes | None:
+        with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT value FROM {self.settings_table} WHERE name = {self.p}", (name,))
             row = c.fetchone()
-        return bytes(row["value"] if isinstance(row, dict) else row[0])
+        return None if row is None else bytes(row["value"])
+
+    def put_setting(self, name: str, value: bytes) -> None:
+        """Set a named value of this store (replacing any earlier one)."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
 
     def note_sources(self, sources: Iterable[str]) -> None:
         """Remember the reference sources in use, so a bare reference can be looked up in each."""
@@ -139,15 +153,25 @@ class KeyStore:
             c.execute(sql, params)
             return {UUID(row["participant_id"]): bytes(row["data_key"]) for row in c.fetchall()}
 
-    def destroy_key(self, participant_id: UUID) -> None:
-        """Delete the key so that the participant's sealed data can never be read again."""
-        with self.datastore.transaction(commit=True) as c:
-            if self.dialect == "sqlite":
-                c.execute("PRAGMA secure_delete = ON")
-            c.execute(f"DELETE FROM {self.keys_table} WHERE participant_id = {self.p}", (participant_id.hex,))
-        self._scrub()
+    def deleting(self, participant_ids: Iterable[UUID]) -> Callable[[Any], None]:
+        """Statements that delete these keys inside another transaction (the erasure's own, see the recorders)."""
+        ids = [(pid.hex,) for pid in participant_ids]
 
-    def _scrub(self) -> None:
+        def run(cursor: Any) -> None:
+            if self.dialect == "sqlite":
+                cursor.execute("PRAGMA secure_delete = ON")  # the freed bytes are overwritten, not just unlinked
+            cursor.executemany(f"DELETE FROM {self.keys_table} WHERE participant_id = {self.p}", ids)
+
+        return run
+
+    def destroy_keys(self, participant_ids: Iterable[UUID]) -> None:
+        """Delete the keys so that these participants' sealed data can never be read again."""
+        with self.datastore.transaction(commit=True) as c:
+            self.deleting(participant_ids)(c)
+        self.scrub()
+
+    def scrub(self) -> None:
+        """Remove what deleted keys leave behind: SQLite's write-ahead log, PostgreSQL's dead row versions."""
         if self.dialect == "sqlite":
             with self.datastore.get_connection(commit=True) as conn:
                 conn.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")

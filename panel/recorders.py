@@ -1,4 +1,9 @@
-"""Faster application recorders for bulk saves, on the library's own tables and locking."""
+"""Faster application recorders for bulk saves, on the library's own tables and locking.
+
+Both accept ``app.save(..., with_statements=run)``: ``run(cursor)`` executes more statements in the
+transaction that inserts the events, so they commit or roll back together (an erasure's event and
+the deletion of the data key, for one).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
+
+WITH_STATEMENTS = "with_statements"  # a save() keyword: a callable run on the insert's cursor, in its transaction
 
 
 def partition_bounds(part: int, parts: int) -> tuple[int, int]:
@@ -66,7 +73,11 @@ class BatchingSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     ``max(rowid) + 1``, so the ids of n rows just inserted are the n ids ending at the new maximum.
     """
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if kwargs.get(WITH_STATEMENTS) is not None:
+            kwargs[WITH_STATEMENTS](c)
         if not stored_events:
             return []
         rows = [
@@ -129,6 +140,12 @@ class ColumnarPostgresApplicationRecorder(PostgresApplicationRecorder):
             table=Identifier(self.events_table_name),
             id_type=Identifier(datastore.originator_id_type),
         )
+
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        """Runs first in the insert's transaction (the library's hook), before the table lock."""
+        super()._insert_events(curs, stored_events, **kwargs)
+        if kwargs.get(WITH_STATEMENTS) is not None:
+            kwargs[WITH_STATEMENTS](curs)
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any) -> None:
         self._lock_table(curs)

@@ -9,6 +9,7 @@ processed, written in the same transaction as the view's rows) and ``projection_
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
     select,
     update,
 )
@@ -37,9 +39,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from panel.config import StoreLocation
-from panel.domain.errors import ValidationError
+from panel.domain.errors import PanelError, ValidationError
 
 WRITE = "panel_write"
+PRIVATE = 0o600
 BOOK = MetaData()
 TRACKING = Table(
     "projection_tracking",
@@ -96,6 +99,22 @@ def make_engine(location: StoreLocation | None = None, views_url: str | None = N
 _RECIPES: WeakKeyDictionary[Engine, tuple[str, dict[str, Any]]] = WeakKeyDictionary()
 
 
+def private_sqlite_file(engine: Engine) -> list[str]:
+    """A views database in its own SQLite file holds personal attributes: create it (and its -wal/-shm)
+    readable by its owner only, or make it so; returns the files whose mode changed."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return []
+    if not os.path.exists(path) and os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE))
+    changed = []
+    for name in (path, path + "-wal", path + "-shm"):
+        if os.path.exists(name) and os.stat(name).st_mode & 0o077:
+            os.chmod(name, PRIVATE)
+            changed.append(name)
+    return changed
+
+
 def engine_from(url: str, args: dict[str, Any]) -> Engine:
     engine = create_engine(url, connect_args=args, future=True)
     if engine.dialect.name == "sqlite":
@@ -120,6 +139,9 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         # may lose the last batches, which the next catch-up simply redoes.
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
         dbapi_connection.execute("PRAGMA cache_size=-131072")  # 128 MiB: view keys are random ids
+        # freed and rewritten cells are zeroed, so an erased person's attributes do not linger in the file
+        # (many builds, Debian's among them, default to this; others do not)
+        dbapi_connection.execute("PRAGMA secure_delete=ON")
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
@@ -303,11 +325,14 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     return value.isoformat(sep=" ", timespec="microseconds")[:26]
 
 
-def generations(conn: Connection, view: str) -> tuple[int, int | None]:
-    """(current, building) generation numbers of a view, creating the record at generation 1."""
+def generations(conn: Connection, view: str, create: bool = False) -> tuple[int, int | None]:
+    """(current, building) generation numbers of a view; with ``create``, a missing record starts at generation 1
+    (otherwise a missing record reads as generation 1, and nothing is written)."""
     row = conn.execute(
         select(GENERATIONS.c.current, GENERATIONS.c.building).where(GENERATIONS.c.view_name == view)
     ).first()
+    if row is None and not create:
+        return 1, None
     if row is None:
         conn.execute(
             insert_for(conn, GENERATIONS)
@@ -316,6 +341,30 @@ def generations(conn: Connection, view: str) -> tuple[int, int | None]:
         )
         return 1, None
     return int(row[0]), (None if row[1] is None else int(row[1]))
+
+
+class ViewsNotReadyError(PanelError):
+    """Raised when a command needs read-model tables that `panel init` has not created."""
+
+
+def has_bookkeeping(conn: Connection) -> bool:
+    names = set(inspect(conn).get_table_names())
+    return all(table.name in names for table in BOOK.tables.values())
+
+
+def missing_tables(conn: Connection, tables: dict[str, dict[str, Table]]) -> list[str]:
+    """The names of the bookkeeping tables and of the given views' tables that do not exist."""
+    names = set(inspect(conn).get_table_names())
+    wanted = [*BOOK.tables.values(), *(t for view in tables.values() for t in view.values())]
+    return [table.name for table in wanted if table.name not in names]
+
+
+def describe(engine: Engine) -> str:
+    """Where an engine's database is, without its password."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite {url.database}"
+    return f"PostgreSQL {url.host}:{url.port or 5432}/{url.database}"
 
 
 def set_generations(conn: Connection, view: str, current: int, building: int | None) -> None:

@@ -61,10 +61,13 @@ class Projector:
         views: Sequence[type[View]] | None = None,
         batch_size: int = 2000,
         bulk_workers: int | None = None,
+        ddl: bool | None = None,
     ) -> None:
+        """``ddl``: may this projector create the views' tables (default: if the app may create the store's)."""
         from projections.views import ALL_VIEWS
 
         self.app = app
+        self.ddl = app.creates_tables if ddl is None else ddl
         self.engine = engine
         self.views = {cls.name: cls(app) for cls in (views or ALL_VIEWS)}
         self.batch_size = batch_size
@@ -75,7 +78,7 @@ class Projector:
     # -- readers ---------------------------------------------------------------------------
     def tables(self, name: str) -> dict[str, Table]:
         """The tables readers use for ``name`` (its current generation)."""
-        self.setup()
+        self.ready()
         with self.engine.connect() as conn:
             current, _ = db.generations(conn, name)
             conn.commit()
@@ -87,10 +90,10 @@ class Projector:
         return self.views[name]
 
     def status(self) -> list[ViewStatus]:
-        self.setup()
+        self.ready()
         head = self.head()
         result = []
-        with db.writing(self.engine) as conn:
+        with self.engine.connect() as conn:
             for name in self.views:
                 current, building = db.generations(conn, name)
                 key = db.tracking_key(name, current)
@@ -98,6 +101,7 @@ class Projector:
                 failed = db.failures(conn, [key]).get(key)
                 problem = None if failed is None else failures.Failure(name, *failed).line()
                 result.append(ViewStatus(name, current, position, head, building, problem))
+            conn.rollback()
         return result
 
     def pool_candidates(self, at: datetime) -> set[UUID]:
@@ -111,21 +115,45 @@ class Projector:
         return int(self.app.recorder.max_notification_id() or 0)
 
     # -- writers ---------------------------------------------------------------------------
+    def ready(self) -> None:
+        """Make sure the views' tables exist: create them if this projector may (``ddl``), else check them."""
+        if self._ready:
+            return
+        if self.ddl:
+            self.setup()
+            return
+        with self.engine.connect() as conn:
+            missing = db.missing_tables(conn, {name: self._define(name, gen) for name, gen in self._current(conn)})
+            conn.rollback()
+        if missing:
+            raise db.ViewsNotReadyError(
+                f"the read models in {db.describe(self.engine)} are not set up ({', '.join(missing)} missing): "
+                "run `panel init`"
+            )
+        self._ready = True
+
+    def _current(self, conn: Connection) -> list[tuple[str, int]]:
+        """Each view's current generation (1 for a view with no record yet: its tables will be missing too)."""
+        if not db.has_bookkeeping(conn):
+            return [(name, 1) for name in self.views]
+        return [(name, db.generations(conn, name, create=False)[0]) for name in self.views]
+
     def setup(self) -> None:
-        """Create the bookkeeping tables and each view's current tables (idempotent)."""
+        """Create the bookkeeping tables and each view's current tables (idempotent): DDL, for `panel init`
+        and rebuilds only."""
         if self._ready:
             return
         with db.writing(self.engine) as conn:
             db.lock_schema(conn)
             db.BOOK.create_all(conn)
             for name in self.views:
-                current, _ = db.generations(conn, name)
+                current, _ = db.generations(conn, name, create=True)
                 self._create(conn, name, current)
         self._ready = True
 
     def catch_up(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
         """Bring views up to the head of the log; returns the number of notifications read."""
-        self.setup()
+        self.ready()
         targets = []
         with db.writing(self.engine) as conn:
             for name in names or list(self.views):
@@ -180,6 +208,26 @@ class Projector:
                 self._drop(conn, name, old)
                 db.forget_position(conn, db.tracking_key(name, old))
         return count
+
+    def scrub(self) -> None:
+        """Remove what updated and deleted rows leave behind (after an erasure has been caught up).
+
+        PostgreSQL keeps the old version of an updated row in the table's heap until VACUUM: each
+        view table is vacuumed now (a role that does not own the tables gets a warning and leaves
+        it to autovacuum). SQLite overwrites freed cells as it goes (``secure_delete``); its
+        write-ahead log is checkpointed and truncated here.
+        """
+        self.ready()
+        with self.engine.connect() as conn:
+            current = self._current(conn)
+            conn.rollback()
+        tables = [t.name for name, gen in current for t in self._define(name, gen).values()]
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                return
+            for name in tables:
+                conn.exec_driver_sql(f'VACUUM "{name}"')
 
     # -- the batch loop --------------------------------------------------------------------
     def _run(self, targets: list[_Target], progress: Progress | None) -> int:

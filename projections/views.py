@@ -9,3 +9,10 @@ from projections.view import View
 
 ALL_VIEWS: tuple[type[View], ...] = (ReachView, ConsentView, FatigueView)
 VIEW_NAMES = tuple(v.name for v in ALL_VIEWS)
+
+
+def every_view() -> tuple[type[View], ...]:
+    """Every view whose tables `panel init` creates: the registry, and the payment ledger (read on its own)."""
+    from projections.ledger import LedgerView
+
+    return (*ALL_VIEWS, LedgerView)

@@ -52,7 +52,10 @@ def location(request: pytest.FixtureRequest, tmp_path) -> Iterator[StoreLocation
 
 @pytest.fixture
 def app(location: StoreLocation) -> Iterator[PanelApp]:
-    application = PanelApp(env=location.env())
+    """An application over a store set up as `panel init` sets it up (the views' tables included)."""
+    from cli.wiring import Wiring
+
+    application = Wiring(location).create_store().app
     yield application
     application.close()
 

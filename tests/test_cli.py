@@ -125,6 +125,7 @@ def test_recruiter_day_one(run, tmp_path: Path) -> None:  # type: ignore[no-unty
 
 
 def test_errors_are_one_line_with_exit_1(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("init")
     _, err = run("participant", "show", "NOPE", code=1)
     assert err == ("Error: no participant has id or reference 'NOPE': check it with `panel participant list`\n")
     run("participant", "register", "--ref", "P-1", "--channel", "online")
@@ -179,6 +180,7 @@ def test_import_reports_every_bad_row(run, tmp_path: Path) -> None:  # type: ign
         "S-2,phone,,,22-25,v3\n"
         "S-3,online,,bad-email,22-25,v3\n"
     )
+    run("init")
     out, err = run("participant", "import", str(path), code=1)
     assert err.splitlines() == [
         f"{path}:3: a phone sign-up needs captured_by (the staff member who took it)",

@@ -2,9 +2,15 @@
 
 Every case runs the real `panel` script in a subprocess on a prepared store (SQLite and
 PostgreSQL). The next hostile input found is one line added to CASES: the arguments, the exit
-code expected, and a fragment the one error line must contain (for an import, the error line or
-the line naming the bad row). A case that needs a file names it as "{tmp}/NAME"; FILES holds its
-contents, written into the case's own folder before it runs.
+code expected, a fragment the one error line must contain (for an import, the error line or
+the line naming the bad row) and, optionally, environment variables laid over the store's (a
+hostile PANEL_DB, PANEL_DATABASE_URL, PANEL_CIPHER_KEY ...).
+
+In arguments and environment values, "{tmp}" is the case's own folder (its working directory)
+and "{pg}" the test PostgreSQL server's URL without a database name. A case that needs a file
+names it as "{tmp}/NAME"; FILES holds its contents, written into the case's folder before it runs.
+"Nothing written" means: no row or table of the prepared store changed, no file appeared in the
+case's folder, and no PANEL_PG_SCHEMA named by the case was created.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,10 +29,13 @@ from tests.helpers.store import table_rows
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 
+# Files every case finds in its folder ("{tmp}/NAME"), for inputs that must be files of the wrong kind.
+A_VALID_BUT_WRONG_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes; the store is not encrypted
+SQLITE_AT = {"PANEL_DATABASE_URL": "", "PANEL_PG_SCHEMA": ""}
 OPEN = ("engagement", "open", "Second panel", "--type", "consult", "--purpose", "p")
 
-# (arguments, expected exit code, fragment of the error line). "{tmp}" is the case's own folder.
-CASES: list[tuple[tuple[str, ...], int, str]] = [
+# (arguments, expected exit code, fragment of the error line[, environment overrides]).
+CASES: list[tuple[Any, ...]] = [
     (("participant", "show", "NOPE"), 1, "no participant has id or reference 'NOPE'"),
     (("invite", "no-such-engagement", "H-001"), 1, "no engagement has id or reference"),
     (
@@ -51,6 +61,47 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
     (("attend", "hostile-panel", "H-001", "--date", "2026-03-02"), 1, "cannot attend"),
     (("participant", "register", "--ref", "H-009", "--channel", "paper"), 1, "needs captured_by"),
     (("participant", "import", "{tmp}/missing.csv"), 1, "no such file"),
+    # the store itself: mistyped, missing, unreachable or not a database; only `panel init` creates one
+    (
+        ("participant", "list"),
+        1,
+        "no panel store at SQLite {tmp}/panle.db",
+        {**SQLITE_AT, "PANEL_DB": "{tmp}/panle.db"},
+    ),
+    (("reach", "--by", "gender"), 1, "no panel store at", {**SQLITE_AT, "PANEL_DB": "{tmp}/panle.db"}),
+    (("participant", "list"), 1, "does not exist: fix PANEL_DB", {**SQLITE_AT, "PANEL_DB": "{tmp}/no-folder/panel.db"}),
+    (("init",), 1, "does not exist: fix PANEL_DB", {**SQLITE_AT, "PANEL_DB": "{tmp}/no-folder/panel.db"}),
+    (("participant", "list"), 1, "is a folder", {**SQLITE_AT, "PANEL_DB": "{tmp}"}),
+    (("participant", "list"), 1, "is not an SQLite database", {**SQLITE_AT, "PANEL_DB": "{tmp}/not-a-database.txt"}),
+    (("init",), 1, "is not an SQLite database", {**SQLITE_AT, "PANEL_DB": "{tmp}/not-a-database.txt"}),
+    (("participant", "list"), 1, "has no database 'no_such_db_x'", {"PANEL_DATABASE_URL": "{pg}/no_such_db_x"}),
+    (("init",), 1, "has no database 'no_such_db_x'", {"PANEL_DATABASE_URL": "{pg}/no_such_db_x"}),
+    (
+        ("participant", "list"),
+        1,
+        "connection refused",
+        {"PANEL_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/test"},
+    ),
+    (
+        ("projections", "status"),
+        1,
+        "no panel store at",
+        {"PANEL_DATABASE_URL": "{pg}/test", "PANEL_PG_SCHEMA": "no_such_x"},
+    ),
+    (
+        ("participant", "list"),
+        1,
+        "PANEL_DATABASE_URL 'mysql://x/y' is not a PostgreSQL URL",
+        {"PANEL_DATABASE_URL": "mysql://x/y"},
+    ),
+    (("participant", "list"), 1, "PANEL_CIPHER_KEY is not base64", {"PANEL_CIPHER_KEY": "not a key!"}),
+    (("participant", "list"), 1, "PANEL_CIPHER_KEY decodes to 3 bytes", {"PANEL_CIPHER_KEY": "YWJj"}),
+    (
+        ("participant", "list"),
+        1,
+        "cannot be read with the PANEL_CIPHER_KEY given",
+        {"PANEL_CIPHER_KEY": A_VALID_BUT_WRONG_KEY},
+    ),
     ((*OPEN, "--eligible", "age => 18"), 1, "one of the operators =, !=, >=, <=, >, <, in, not in"),
     ((*OPEN, "--eligible", "age_bnd in 18-21"), 1, "did you mean age_band?"),
     ((*OPEN, "--eligible", "height >= 150"), 1, "confirm it with --new-attribute height"),
@@ -109,13 +160,16 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
     (("participant", "import", "{tmp}/long-version.csv"), 1, "notice version is too long"),
 ]  # fmt: skip
 
-FILES: dict[str, str] = {
-    "overflow.csv": "ref,registered_at\nH-020,9999-12-31T23:00-05:00\n",
-    "huge.csv": "ref,name\nH-021," + "x" * 10_000_000 + "\n",
-    "semicolons.csv": "ref;channel;email\nH-022;online;h22@example.org\n",
-    "nul.csv": "ref,consent_contact\nH-023,v1\x00\n",
-    "not-a-number.csv": "ref,age\nH-024,eighteen\n",
-    "long-version.csv": "ref,consent_contact\nH-025,Privacy notice for the youth panel January 2026 edition v3\n",
+FILES: dict[str, bytes] = {
+    "not-a-database.txt": b"name,age\nAnn,34\n",
+    "overflow.csv": ("ref,registered_at\nH-020,9999-12-31T23:00-05:00\n").encode(),
+    "huge.csv": ("ref,name\nH-021," + "x" * 10_000_000 + "\n").encode(),
+    "semicolons.csv": ("ref;channel;email\nH-022;online;h22@example.org\n").encode(),
+    "nul.csv": ("ref,consent_contact\nH-023,v1\x00\n").encode(),
+    "not-a-number.csv": ("ref,age\nH-024,eighteen\n").encode(),
+    "long-version.csv": (
+        "ref,consent_contact\nH-025,Privacy notice for the youth panel January 2026 edition v3\n"
+    ).encode(),
 }
 
 
@@ -169,20 +223,55 @@ def hostile_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-@pytest.mark.parametrize("args,code,fragment", CASES, ids=[" ".join(c[0])[:60] for c in CASES])
-def test_hostile_input_is_refused_cleanly(
-    hostile_store: StoreLocation, tmp_path: Path, args: tuple[str, ...], code: int, fragment: str
-) -> None:
-    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+def _case_id(case: tuple[Any, ...]) -> str:
+    env = case[3] if len(case) > 3 else {}
+    return (" ".join(case[0]) + "".join(f" {k}={v}" for k, v in env.items() if v))[:90]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+def test_hostile_input_is_refused_cleanly(hostile_store: StoreLocation, tmp_path: Path, case: tuple[Any, ...]) -> None:
+    args, code, fragment, overrides = (*case, {})[:4]
+    from tests.conftest import PG_URL, _require_postgres
+
+    pg_server = PG_URL.rsplit("/", 1)[0]
+    if any("{pg}" in v for v in overrides.values()):
+        _require_postgres()
+
+    def fill(text: str) -> str:
+        return text.replace("{tmp}", str(tmp_path)).replace("{pg}", pg_server)
+
+    named = " ".join([*args, *overrides.values()])
     for name, content in FILES.items():
-        if any(f"{{tmp}}/{name}" in a for a in args):
-            (tmp_path / name).write_text(content, encoding="utf-8")
-    before = table_rows(hostile_store)
-    ran = run_panel(*argv, env=store_env(hostile_store), cwd=tmp_path)
+        if f"{{tmp}}/{name}" in named:
+            (tmp_path / name).write_bytes(content)
+    argv = [fill(a) for a in args]
+    env = {**store_env(hostile_store), **{k: fill(v) for k, v in overrides.items()}}
+    schema = env.get("PANEL_PG_SCHEMA") if env.get("PANEL_DATABASE_URL") else None
+    before, files, had_schema = table_rows(hostile_store), _files(tmp_path), _schema_exists(schema)
+    ran = run_panel(*argv, env=env, cwd=tmp_path)
     assert ran.code == code, (argv, ran.code, ran.out, ran.err)
     assert not ran.traceback, ran.err
     errors = [line for line in ran.err.splitlines() if line.startswith("Error:")]
     rows = [line for line in ran.err.splitlines() if line.startswith(f"{tmp_path}/")]  # an import's bad rows
-    assert len(errors) == 1 and any(fragment in line for line in errors + rows), ran.err
+    assert len(errors) == 1 and any(fill(fragment) in line for line in errors + rows), ran.err
     assert ran.out == "", ran.out
     assert table_rows(hostile_store) == before, "a refused command wrote to the store"
+    assert _files(tmp_path) == files, "a refused command created or changed a file"
+    assert _schema_exists(schema) == had_schema, f"a refused command created the schema {schema}"
+
+
+def _files(folder: Path) -> dict[str, tuple[int, float]]:
+    return {str(p): (p.stat().st_size, p.stat().st_mtime) for p in sorted(folder.rglob("*"))}
+
+
+def _schema_exists(schema: str | None) -> bool:
+    if not schema:
+        return False
+    from tests.conftest import _pg_connect
+
+    try:
+        conn = _pg_connect()
+    except Exception:  # noqa: BLE001 - no server: nothing could have been created there
+        return False
+    with conn:
+        return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is not None

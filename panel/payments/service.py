@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from panel.application import PanelApp
-from panel.domain.errors import ConcurrentUpdateError, ValidationError
+from panel.conflicts import retrying
+from panel.domain.errors import ValidationError
 from panel.domain.participant import Participant
 from panel.domain.payment import (
     ACCRUED,
@@ -83,15 +83,15 @@ class Payments:
         return self._get(terms_id(eid), PaymentTerms) or PaymentTerms.agree(engagement_id=eid, at=now())
 
     def _save(self, attempt: Callable[[], tuple[list[Any], T]]) -> T:
-        for _ in range(3):
+        """Load, decide and save once; again from a fresh load if another writer won or the store was busy."""
+
+        def once() -> T:
             aggregates, result = attempt()
-            try:
-                if aggregates:
-                    self.app.save(*aggregates)
-                return result
-            except IntegrityError:
-                continue
-        raise ConcurrentUpdateError("payments kept changing under concurrent writers: run the command again")
+            if aggregates:
+                self.app.save(*aggregates)
+            return result
+
+        return retrying(once, what="payments")
 
     # -- rate cards, budgets ------------------------------------------------------------------
     def publish_rate_card(

@@ -120,8 +120,8 @@ def test_clear_errors(app: PanelApp, run, tmp_path: Path) -> None:  # type: igno
     ],
 )
 def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
-    command: click.Command = cli
+    command: click.Command | None = cli
     for name in path:
         assert isinstance(command, click.Group)
-        command = command.commands[name]
-    assert command.help and "Example:" in command.help and "panel " + " ".join(path) in command.help
+        command = command.get_command(click.Context(command), name)  # loads the command's module if needed
+    assert command is not None and command.help and "Example:" in command.help and "panel " + " ".join(path) in command.help
