@@ -15,7 +15,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import PanelError, ValidationError
-from panel.domain.values import format_pence, require_choice, require_utc
+from panel.domain.money import MAX_LINE_PENCE, format_pence, require_amount
+from panel.domain.values import require_choice, require_utc
 
 PAYMENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://participant-panel.org/payment")
 UNITS = ("hour", "half_day", "day", "session", "task")
@@ -193,8 +194,8 @@ class Payment(Aggregate):
             receipt = require_text(receipt, "--receipt")
         if kind == "voucher":
             voucher_code = require_text(voucher_code, "--code")
-        if gross_pence <= 0:
-            raise ValidationError(f"amount {gross_pence}p must be more than zero: give it in pounds, e.g. 12.40")
+        if require_amount(gross_pence, "amount", ceiling=MAX_LINE_PENCE) == 0:
+            raise ValidationError("amount £0.00 must be more than zero: give it in pounds, e.g. 12.40")
         return cls._create(
             cls.Accrued,
             id=id,

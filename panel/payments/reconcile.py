@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from panel.domain.errors import ValidationError
+from panel.domain.money import MAX_TOTAL_PENCE, pence_from_text
 from panel.domain.payment import ISSUED, RECONCILED, StatementFormatError
-from panel.domain.values import pence_from_text
 from panel.payments.ledger import LedgerLine
 
 COLUMNS = ("date", "amount", "reference", "payee")
@@ -57,7 +57,7 @@ def _amount(text: str) -> int:
     cleaned = text.strip().replace(" ", "")
     if cleaned.startswith("-") or cleaned.startswith("(") and cleaned.endswith(")"):
         cleaned = cleaned.strip("-()")
-    pence = pence_from_text(cleaned)
+    pence = pence_from_text(cleaned, ceiling=MAX_TOTAL_PENCE)
     if pence == 0:
         raise ValidationError("amount is zero")
     return pence

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from panel.domain.errors import ValidationError
-from panel.domain.values import pence_from_text
+from panel.domain.money import MAX_TOTAL_PENCE, pence_from_text
 
 DEFAULT_THRESHOLDS = Path(__file__).with_name("thresholds.json")
 
@@ -116,7 +116,7 @@ def load_thresholds(path: str | Path | None = None) -> Thresholds:
                 Threshold(
                     name=str(raw["name"]),
                     period=period,
-                    amount_pence=pence_from_text(str(raw["amount"]), f"{where}: amount"),
+                    amount_pence=pence_from_text(str(raw["amount"]), f"{where}: amount", ceiling=MAX_TOTAL_PENCE),
                     valid_from=date.fromisoformat(raw["from"]),
                     valid_to=date.fromisoformat(raw["to"]) if raw.get("to") else None,
                     note=str(raw.get("note", "")),
