@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ import click
 from cli.options import json_option
 from cli.render import echo_json, say, table
 from cli.wiring import views_url
+from panel.csv_out import csv_text
 from panel.domain.payment import ROUTES
 from panel.domain.values import format_pence, parse_day
 from panel.payments import Payments
@@ -110,12 +109,8 @@ def ledger_row(line: LedgerLine) -> list[Any]:
     ]
 
 
-def write_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    click.echo(out.getvalue(), nl=False)
+def write_csv(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
+    click.echo(csv_text(header, rows), nl=False)
 
 
 @click.command()

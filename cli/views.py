@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +11,7 @@ import click
 from cli.options import WHEN, json_option
 from cli.render import echo_json, say, table
 from cli.wiring import views_url
+from panel.csv_out import csv_text
 
 BIG_CATCH_UP = 5000
 
@@ -57,7 +56,7 @@ def run_with_progress(proj: Any, action: Any, show: bool = True, *args: Any) -> 
         return int(action(*args, progress=tick))
 
 
-def _now(at: datetime | None) -> datetime:
+def at_or_now(at: datetime | None) -> datetime:
     return at or datetime.now(UTC)
 
 
@@ -65,10 +64,9 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.1f}%"
 
 
-def _write_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+def print_csv(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
+    """Print a CSV on stdout through the one CSV writer (formulas neutralised)."""
+    click.echo(csv_text(header, rows), nl=False)
 
 
 # -- projections ---------------------------------------------------------------------------
@@ -225,7 +223,7 @@ def reach(
         engagement=eid,
         engagement_ref=details.ref if details else None,
         since=since,
-        until=_now(until),
+        until=at_or_now(until),
         stage=stage,
         plus=plus,
         eligibility=rules,
@@ -252,9 +250,9 @@ def reach(
     ]
     if as_csv:
         if targets:
-            _write_csv(["category", "value", "count", "share", "target", "ratio", "gap_points", "flags"], rep)
+            print_csv(["category", "value", "count", "share", "target", "ratio", "gap_points", "flags"], rep)
         else:
-            _write_csv([*report.by, *STAGES], [[g[k] for k in [*report.by, *STAGES]] for g in report.groups])
+            print_csv([*report.by, *STAGES], [[g[k] for k in [*report.by, *STAGES]] for g in report.groups])
         return
     scope = f"engagement {report.engagement}" if report.engagement else "whole panel"
     window = f"{report.since.date() if report.since else 'start'} to {report.until.date()}"
