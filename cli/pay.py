@@ -323,8 +323,9 @@ def show(payments: Payments, payment_ref: str, as_json: bool) -> None:
 
 
 def register(cli: click.Group) -> None:
-    from cli import pay_reports, pay_setup
+    from cli import pay_reconcile, pay_reports, pay_setup
 
     pay_setup.register(pay)
     pay_reports.register(pay)
+    pay_reconcile.register(pay)
     cli.add_command(pay)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from cli.options import WHEN, json_option
-from cli.render import echo_json, say, table
+from cli.render import echo_json, err, say, table
 from cli.wiring import views_url
 from panel.csv_out import csv_text
 
@@ -208,18 +208,20 @@ def reach(
 
         panel reach --targets examples/population.csv --by age_band,imd_quintile --plus 'ethnicity in Black,Asian'
     """
+    from projections.charts import chart_path
     from projections.reach import STAGES, reach_report
     from projections.targets import read_targets
 
-    proj = projector(ctx)
+    chart_to = chart_path(chart) if chart else None  # every input is checked before the views catch up
+    shares = read_targets(targets) if targets else None
     app = ctx.find_root().obj.app
     eid = app.resolve_engagement(engagement_ref) if engagement_ref else None
     details = app.engagement(eid) if eid else None
     rules = app.engagement_aggregate(eid).rules if eid else []
     report = reach_report(
-        proj,
+        projector(ctx),
         by=by.split(","),
-        targets=read_targets(targets) if targets else None,
+        targets=shares,
         engagement=eid,
         engagement_ref=details.ref if details else None,
         since=since,
@@ -228,10 +230,7 @@ def reach(
         plus=plus,
         eligibility=rules,
     )
-    if chart:
-        from projections.charts import reach_chart
-
-        reach_chart(report, chart)
+    written = _reach_chart(report, chart_to) if chart_to else None
     if as_json:
         echo_json(report)
         return
@@ -270,8 +269,19 @@ def reach(
         )
     for note in report.notes:
         say(f"Note: {note}")
-    if chart:
-        say(f"Chart written to {chart}")
+    if written:
+        say(f"Chart written to {written}")
+
+
+def _reach_chart(report: Any, path: Any) -> Any:
+    """Draw the reach chart, or say on stderr why there is nothing to draw (and write no file)."""
+    from projections.charts import reach_chart, why_no_reach_chart
+
+    reason = why_no_reach_chart(report)
+    if reason:
+        err(f"No chart written: {reason}")
+        return None
+    return reach_chart(report, path)
 
 
 def register(cli: click.Group) -> None:

@@ -34,13 +34,13 @@ def fatigue(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from projections.charts import chart_path, fatigue_chart
     from projections.fatigue_report import WINDOWS, fatigue_report
 
+    chart_to = chart_path(chart) if chart else None  # checked before the views catch up
     report = fatigue_report(projector(ctx), at_or_now(at))
-    if chart:
-        from projections.charts import fatigue_chart
-
-        fatigue_chart(report, chart)
+    if chart_to:
+        fatigue_chart(report, chart_to)
     if as_json:
         echo_json(report)
         return

@@ -143,7 +143,30 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
         1,
         "not an amount",
     ),
+    # Files that cannot be read, and charts that cannot be written (issue 10.9).
+    (("reach", "--by", "gender", "--targets", "{tmp}/latin1-targets.csv"), 1, "line 2: byte 0xe9 is not UTF-8"),
+    (("reach", "--by", "age_band", "--targets", "{tmp}/nul-targets.csv"), 1, "line 2: holds a NUL byte"),
+    (("reach", "--by", "age_band", "--chart", "{tmp}/missing/reach.png"), 1, "missing does not exist"),
+    (("reach", "--by", "age_band", "--chart", "{tmp}/reach.txt"), 1, "name a .png, .svg, .pdf file"),
+    (("fatigue", "--chart", "{tmp}/missing/fatigue.png"), 1, "missing does not exist"),
+    (("pay", "reconcile", "{tmp}/latin1-statement.csv", "--account", "a"), 1, "line 2: byte 0xe9 is not UTF-8"),
+    # Statement columns mapped with --columns (issue 9.17).
+    (("pay", "reconcile", "{tmp}/statement.csv", "--account", "a", "--columns", "when=Date"), 1, "unknown key 'when'"),
+    (
+        ("pay", "reconcile", "{tmp}/statement.csv", "--account", "a", "--columns", "date=Date,amount=Paid in"),
+        1,
+        "no 'Paid in' column for the amount",
+    ),
 ]
+
+
+# Files written into each case's folder before it runs, for cases that need a bad file to read.
+FILES: dict[str, bytes] = {
+    "latin1-targets.csv": "category,value,share\ngender,femme mari\xe9e,0.5\n".encode("latin-1"),
+    "nul-targets.csv": b"category,value,share\nage_band,18-21\x00,0.5\n",
+    "latin1-statement.csv": "date,amount,reference\n2026-03-21,-12.40,Caf\xe9 PP-1\n".encode("latin-1"),
+    "statement.csv": b"Date,Description,Paid out\n2026-03-21,PP-1,12.40\n",
+}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -194,6 +217,8 @@ def test_hostile_input_is_refused_cleanly(
     hostile_store: StoreLocation, tmp_path: Path, args: tuple[str, ...], code: int, fragment: str
 ) -> None:
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    for name, data in FILES.items():
+        (tmp_path / name).write_bytes(data)
     before = table_rows(hostile_store)
     ran = run_panel(*argv, env=store_env(hostile_store), cwd=tmp_path)
     assert ran.code == code, (argv, ran.code, ran.out, ran.err)

@@ -457,9 +457,13 @@ class Payments:
         tolerance_days: int = 3,
         as_of: date | None = None,
         at: datetime | None = None,
+        columns: dict[str, str] | None = None,
     ) -> Report:
-        """Match a statement and record each new match; a malformed statement records nothing."""
-        statement = parse_statement(text, name)
+        """Match a statement and record each new match; a malformed statement records nothing.
+
+        ``columns`` maps date, amount, reference and payee to the statement's column names.
+        """
+        statement = parse_statement(text, name, columns)
         moment = at or now()
 
         def attempt() -> tuple[list[Any], Report]:

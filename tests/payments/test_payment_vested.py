@@ -172,7 +172,8 @@ def test_vested_end_to_end(app: PanelApp, run: Any) -> None:
         "VES-006": "PP-C1511312",
     }
     statement = Path(__file__).resolve().parents[2] / "examples" / "statement.csv"
-    report = as_json(run, "pay", "reconcile", str(statement), "--account", "community fund")
+    # Exit 3: the statement has an unmatched line, a mismatch, a duplicate and a transfer not cleared.
+    report = json.loads(run("pay", "reconcile", str(statement), "--account", "community fund", "--json", code=3)[0])
     assert report["recorded"] == 7 + 3 + 7
     assert [(m["line"], m["participants"], m["amount_pence"], m["matched_by"]) for m in report["matched"]] == [
         (2, ["VES-001"], 227500, "reference"),
@@ -187,7 +188,7 @@ def test_vested_end_to_end(app: PanelApp, run: Any) -> None:
     assert [(n["participant"], n["amount_pence"], n["age_days"]) for n in report["not_cleared"]] == [
         ("VES-005", 245000, 3)
     ]
-    again = as_json(run, "pay", "reconcile", str(statement), "--account", "community fund")
+    again = json.loads(run("pay", "reconcile", str(statement), "--account", "community fund", "--json", code=3)[0])
     assert again["recorded"] == 0 and [m["new"] for m in again["matched"]] == [False, False, False]
     assert as_json(run, "pay", "ledger")["totals"]["reconciled"] == CLEARED
 
