@@ -206,7 +206,11 @@ def approve(
     by: str,
     at: datetime | None,
 ) -> None:
-    """Approve payments, all or none (four-eyes: never by their creator; budget checked first).
+    """Approve payments, all or none; the budget is checked first.
+
+    Four-eyes: above the engagement's four-eyes amount (`panel pay budget set --four-eyes-above`) a
+    payment needs two approvals by two different people, neither of them its creator; whoever
+    approves a payment cannot also issue it.
 
     Example:
 
@@ -217,7 +221,13 @@ def approve(
     )
     for warning in outcome.warnings:
         err(warning)
-    say(f"Approved {len(outcome.changed)} payments by {by}")
+    if outcome.changed or not outcome.first_approved:
+        say(f"Approved {len(outcome.changed)} payments by {by}")
+    if outcome.first_approved:
+        say(
+            f"Approved once {len(outcome.first_approved)} payments by {by}: above the four-eyes amount each "
+            "needs a second approval by another person"
+        )
 
 
 @pay.command()

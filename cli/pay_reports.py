@@ -180,7 +180,7 @@ def ledger(
 @json_option
 @click.pass_context
 def outstanding(ctx: click.Context, engagement_ref: str | None, as_of: str | None, as_json: bool) -> None:
-    """Payments not yet finished, per person and stage: awaiting approval or issue, or issued but not cleared.
+    """Payments not yet finished, per person and stage: awaiting (second) approval or issue, or not cleared.
 
     Ages count from when the payments reached their stage (the oldest in each group).
 
@@ -195,7 +195,8 @@ def outstanding(ctx: click.Context, engagement_ref: str | None, as_of: str | Non
     groups: dict[tuple[str, str, str, str], list[LedgerLine]] = {}
     for line in lines:
         if line.status in waiting:
-            key = (line.engagement_ref, line.participant_ref, waiting[line.status], line.reference or "")
+            stage = "awaiting second approval" if line.awaiting_second_approval else waiting[line.status]
+            key = (line.engagement_ref, line.participant_ref, stage, line.reference or "")
             groups.setdefault(key, []).append(line)
     items: list[dict[str, Any]] = []
     for (engagement, participant, stage, reference), group in groups.items():
@@ -237,6 +238,8 @@ def outstanding(ctx: click.Context, engagement_ref: str | None, as_of: str | Non
 def _since(line: LedgerLine) -> date:
     """When a line reached its current stage."""
     moment = {"accrued": line.accrued_at, "approved": line.approved_at, "issued": line.issued_at}[line.status]
+    if line.awaiting_second_approval:
+        moment = line.approved_at
     return moment.date() if moment else line.earned_on
 
 

@@ -119,7 +119,7 @@ def budget() -> None:
     "--four-eyes-above",
     default="0",
     show_default=True,
-    help="Payments above this (pounds) need an approver other than their creator.",
+    help="Payments above this (pounds) need two different approvers, neither their creator.",
 )
 @by_option()
 @at_option

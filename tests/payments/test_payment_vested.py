@@ -109,10 +109,18 @@ def test_vested_end_to_end(app: PanelApp, run: Any) -> None:
     _, err = run("pay", "approve", "--engagement", "vested", "--by", "finance.lee", code=1)
     assert "takes vested to £10,637.40, over its budget £10,000.00 (code CE-2026-VES)" in err
     run("pay", "budget", "set", "vested", "--code", "CE-2026-VES", "--amount", "15000.00", "--by", "finance.lee")
-    assert (
-        run("pay", "approve", "--engagement", "vested", "--by", "finance.lee")[0]
-        == "Approved 32 payments by finance.lee\n"
+    assert run("pay", "approve", "--engagement", "vested", "--by", "finance.lee")[0] == (
+        "Approved once 32 payments by finance.lee: above the four-eyes amount each needs a second approval by "
+        "another person\n"
     )
+    _, err = run("pay", "approve", "--engagement", "vested", "--by", "Finance.Lee", code=1)
+    assert "was already approved once by finance.lee (above £0.00 two approvers other than its creator" in err
+    assert (
+        run("pay", "approve", "--engagement", "vested", "--by", "finance.ana")[0]
+        == "Approved 32 payments by finance.ana\n"
+    )
+    _, err = run("pay", "issue", "--engagement", "vested", "--route", "bank_transfer", "--by", "finance.ana", code=1)
+    assert "was approved by finance.ana, who cannot also issue it: ask another person" in err
     assert (
         run(
             "pay",
