@@ -273,7 +273,8 @@ def totals_(
     """
     app = ctx.obj.app
     pid = app.resolve_participant(participant_ref) if participant_ref else None
-    items = person_totals(view_lines(ctx, participant=pid), load_thresholds(thresholds), tax_year=tax_year)
+    limits = load_thresholds(thresholds)  # a bad file is refused before the views catch up
+    items = person_totals(view_lines(ctx, participant=pid), limits, tax_year=tax_year)
     items = [i for i in items if i.over or not over_only]
     if as_json:
         echo_json(items)

@@ -7,16 +7,17 @@ from pathlib import Path
 from panel.domain.errors import ValidationError
 
 
-def read_text(path: str | Path, what: str) -> str:
+def read_text(path: str | Path, what: str, fix: str = "check the path") -> str:
     """The file's text (UTF-8, a byte-order mark allowed); refused with its line when it is not UTF-8.
 
-    ``what`` names the file for the message, e.g. "targets file" or "bank statement".
+    ``what`` names the file for the message, e.g. "targets file" or "bank statement"; ``fix`` says
+    what to do when there is no such file.
     """
     source = Path(path)
     try:
         data = source.read_bytes()
     except FileNotFoundError:
-        raise ValidationError(f"{what} {source} not found: check the path") from None
+        raise ValidationError(f"{what} {source} not found: {fix}") from None
     except IsADirectoryError:
         raise ValidationError(f"{what} {source} is a folder: give the CSV file inside it") from None
     except OSError as exc:

@@ -17,7 +17,9 @@ NOT_KNOWN = {UNKNOWN, ERASED, PREFER_NOT_TO_SAY}
 
 def read_targets(path: str | Path) -> Targets:
     """Read a targets CSV; shares are fractions (0.22) or percentages ("22%")."""
-    text = read_text(path, "targets file")
+    text = read_text(
+        path, "targets file", "pass --targets with a CSV of category,value,share (see examples/population.csv)"
+    )
     targets: Targets = {}
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:

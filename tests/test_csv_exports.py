@@ -76,6 +76,7 @@ def hostile_store(app: PanelApp, tmp: Path) -> None:
     pay.vary_fee(eid, pids[1], cap_pence=None, reason=HYPERLINK, by=MINUS)
     approved = [line.id for line in pay.lines(engagement=eid) if line.status == "accrued"]
     pay.approve(approved, by=PLUS)
+    pay.approve(approved, by="-ana")  # the four-eyes amount is £0: a second approver
     pay.issue(approved, route="bank_transfer", batch_ref=HYPERLINK, by="kim")
     write(tmp / "targets.csv", [["category", "value", "share"], ["age_band", DDE, "0.5"], ["age_band", PLUS, "0.5"]])
     write(

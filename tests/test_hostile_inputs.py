@@ -143,6 +143,30 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
         1,
         "not an amount",
     ),
+    (
+        (
+            "pay",
+            "budget",
+            "set",
+            "hostile-panel",
+            "--code",
+            "C",
+            "--amount",
+            "100",
+            "--four-eyes-above",
+            "3,50",
+            "--by",
+            "lee",
+        ),
+        1,
+        "--four-eyes-above '3,50'",
+    ),
+    (
+        ("pay", "reconcile", "{tmp}/comma-statement.csv", "--account", "a"),
+        1,
+        "comma-statement.csv:2: amount '350,00' is not",
+    ),
+    (("pay", "totals", "--thresholds", "{tmp}/thresholds.json"), 1, "threshold 1: amount '1,2345' is not an amount"),
     # Files that cannot be read, and charts that cannot be written (issue 10.9).
     (("reach", "--by", "gender", "--targets", "{tmp}/latin1-targets.csv"), 1, "line 2: byte 0xe9 is not UTF-8"),
     (("reach", "--by", "age_band", "--targets", "{tmp}/nul-targets.csv"), 1, "line 2: holds a NUL byte"),
@@ -166,6 +190,8 @@ FILES: dict[str, bytes] = {
     "nul-targets.csv": b"category,value,share\nage_band,18-21\x00,0.5\n",
     "latin1-statement.csv": "date,amount,reference\n2026-03-21,-12.40,Caf\xe9 PP-1\n".encode("latin-1"),
     "statement.csv": b"Date,Description,Paid out\n2026-03-21,PP-1,12.40\n",
+    "comma-statement.csv": b'date,amount,reference\n2026-03-21,"350,00",PP-1\n',
+    "thresholds.json": b'{"thresholds": [{"name": "x", "period": "tax_year", "amount": "1,2345", "from": "2026-04-06"}]}',
 }
 
 

@@ -105,6 +105,8 @@ def load_thresholds(path: str | Path | None = None) -> Thresholds:
         data: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ValidationError(f"cannot read thresholds file {source}: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("thresholds", []), list):
+        raise ValidationError(f'thresholds file {source}: expected an object with a list of "thresholds"')
     items = []
     for index, raw in enumerate(data.get("thresholds", []), start=1):
         where = f"{source}: threshold {index}"
@@ -122,7 +124,7 @@ def load_thresholds(path: str | Path | None = None) -> Thresholds:
                     note=str(raw.get("note", "")),
                 )
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValidationError(f"{where}: {exc!s} (needs name, period, amount, from[, to, note])") from None
     week_starts = data.get("benefit_week_starts", 0)
     if week_starts not in range(7):
