@@ -11,7 +11,8 @@ import click
 from cli.options import at_option, json_option, pass_app
 from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
-from panel.domain.values import ENGAGEMENT_TYPES, format_pence, parse_day, pence_from_text
+from panel.domain.money import MAX_RATE_PENCE, format_pence, pence_from_text
+from panel.domain.values import ENGAGEMENT_TYPES, parse_day
 from panel.records import EngagementDetails
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,7 +95,7 @@ def open_(
         purpose=purpose,
         kind=kind,
         sessions=[parse_day(s, "--session") for s in sessions],
-        day_rate_pence=pence_from_text(day_rate, "--day-rate"),
+        day_rate_pence=pence_from_text(day_rate, "--day-rate", ceiling=MAX_RATE_PENCE),
         target_size=target_size,
         eligibility=list(eligibility),
         cooldown_days=cooldown_days,

@@ -10,8 +10,9 @@ import click
 
 from cli.options import at_option, json_option
 from cli.render import echo_json, err, say, table
+from panel.domain.money import MAX_LINE_PENCE, MAX_TOTAL_PENCE, format_pence, pence_from_text
 from panel.domain.payment import ACCRUED, APPROVED, EXPENSE_CATEGORIES, ROUTES
-from panel.domain.values import format_pence, parse_day, pence_from_text
+from panel.domain.values import parse_day
 from panel.payments import Payments
 from panel.payments.service import Outcome, now
 
@@ -91,24 +92,25 @@ def claim_expense(
         --by coordinator.sam
     """
     app = payments.app
+    pence = pence_from_text(amount, "--amount", ceiling=MAX_LINE_PENCE)
     line = payments.claim_expense(
         app.resolve_engagement(engagement_ref),
         app.resolve_participant(participant_ref),
         category=category,
-        amount_pence=pence_from_text(amount, "--amount"),
+        amount_pence=pence,
         receipt=receipt,
         by=by,
         spent_on=parse_day(spent_on, "--spent-on") if spent_on else None,
         at=at,
     )
-    say(f"Claimed {category} expense {format_pence(pence_from_text(amount))} for {participant_ref}: payment {line}")
+    say(f"Claimed {category} expense {format_pence(pence)} for {participant_ref}: payment {line}")
 
 
 def _vary(
     payments: Payments,
     participant_ref: str,
     engagement_ref: str,
-    amount: str | None,
+    cap_pence: int | None,
     reason: str,
     by: str,
     at: datetime | None,
@@ -117,7 +119,7 @@ def _vary(
     return payments.vary_fee(
         app.resolve_engagement(engagement_ref),
         app.resolve_participant(participant_ref),
-        cap_pence=None if amount is None else pence_from_text(amount, "--amount"),
+        cap_pence=cap_pence,
         reason=reason,
         by=by,
         at=at,
@@ -171,9 +173,10 @@ def reduce(
 
         panel pay reduce VES-003 --engagement vested --amount 1000.00 --reason "stay under my limit" --by coordinator.sam
     """
-    outcome = _vary(payments, participant_ref, engagement_ref, amount, reason, by, at)
+    cap_pence = pence_from_text(amount, "--amount", ceiling=MAX_TOTAL_PENCE)
+    outcome = _vary(payments, participant_ref, engagement_ref, cap_pence, reason, by, at)
     say(
-        f"{participant_ref} asked for {format_pence(pence_from_text(amount))} in total for {engagement_ref}: "
+        f"{participant_ref} asked for {format_pence(cap_pence)} in total for {engagement_ref}: "
         f"{len(outcome.changed)} lines lowered"
     )
 
@@ -203,7 +206,11 @@ def approve(
     by: str,
     at: datetime | None,
 ) -> None:
-    """Approve payments, all or none (four-eyes: never by their creator; budget checked first).
+    """Approve payments, all or none; the budget is checked first.
+
+    Four-eyes: above the engagement's four-eyes amount (`panel pay budget set --four-eyes-above`) a
+    payment needs two approvals by two different people, neither of them its creator; whoever
+    approves a payment cannot also issue it.
 
     Example:
 
@@ -214,7 +221,13 @@ def approve(
     )
     for warning in outcome.warnings:
         err(warning)
-    say(f"Approved {len(outcome.changed)} payments by {by}")
+    if outcome.changed or not outcome.first_approved:
+        say(f"Approved {len(outcome.changed)} payments by {by}")
+    if outcome.first_approved:
+        say(
+            f"Approved once {len(outcome.first_approved)} payments by {by}: above the four-eyes amount each "
+            "needs a second approval by another person"
+        )
 
 
 @pay.command()
@@ -320,8 +333,9 @@ def show(payments: Payments, payment_ref: str, as_json: bool) -> None:
 
 
 def register(cli: click.Group) -> None:
-    from cli import pay_reports, pay_setup
+    from cli import pay_reconcile, pay_reports, pay_setup
 
     pay_setup.register(pay)
     pay_reports.register(pay)
+    pay_reconcile.register(pay)
     cli.add_command(pay)

@@ -1,12 +1,9 @@
-"""`panel pay ...` reports: reconcile a bank statement, the ledger, outstanding payments, totals, exports."""
+"""`panel pay ...` reports: the ledger, outstanding payments, totals and exports (reconcile is beside it)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import click
@@ -14,11 +11,10 @@ import click
 from cli.options import json_option
 from cli.render import echo_json, say, table
 from cli.wiring import views_url
+from panel.csv_out import csv_text
 from panel.domain.payment import ROUTES
 from panel.domain.values import format_pence, parse_day
-from panel.payments import Payments
 from panel.payments.ledger import LedgerLine, Totals, totals
-from panel.payments.reconcile import Report
 from panel.payments.rules import load_thresholds, tax_year_label
 from panel.payments.totals import person_totals
 from projections.db import make_engine
@@ -110,12 +106,8 @@ def ledger_row(line: LedgerLine) -> list[Any]:
     ]
 
 
-def write_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    click.echo(out.getvalue(), nl=False)
+def write_csv(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
+    click.echo(csv_text(header, rows), nl=False)
 
 
 @click.command()
@@ -188,7 +180,7 @@ def ledger(
 @json_option
 @click.pass_context
 def outstanding(ctx: click.Context, engagement_ref: str | None, as_of: str | None, as_json: bool) -> None:
-    """Payments not yet finished, per person and stage: awaiting approval or issue, or issued but not cleared.
+    """Payments not yet finished, per person and stage: awaiting (second) approval or issue, or not cleared.
 
     Ages count from when the payments reached their stage (the oldest in each group).
 
@@ -203,7 +195,8 @@ def outstanding(ctx: click.Context, engagement_ref: str | None, as_of: str | Non
     groups: dict[tuple[str, str, str, str], list[LedgerLine]] = {}
     for line in lines:
         if line.status in waiting:
-            key = (line.engagement_ref, line.participant_ref, waiting[line.status], line.reference or "")
+            stage = "awaiting second approval" if line.awaiting_second_approval else waiting[line.status]
+            key = (line.engagement_ref, line.participant_ref, stage, line.reference or "")
             groups.setdefault(key, []).append(line)
     items: list[dict[str, Any]] = []
     for (engagement, participant, stage, reference), group in groups.items():
@@ -245,6 +238,8 @@ def outstanding(ctx: click.Context, engagement_ref: str | None, as_of: str | Non
 def _since(line: LedgerLine) -> date:
     """When a line reached its current stage."""
     moment = {"accrued": line.accrued_at, "approved": line.approved_at, "issued": line.issued_at}[line.status]
+    if line.awaiting_second_approval:
+        moment = line.approved_at
     return moment.date() if moment else line.earned_on
 
 
@@ -278,7 +273,8 @@ def totals_(
     """
     app = ctx.obj.app
     pid = app.resolve_participant(participant_ref) if participant_ref else None
-    items = person_totals(view_lines(ctx, participant=pid), load_thresholds(thresholds), tax_year=tax_year)
+    limits = load_thresholds(thresholds)  # a bad file is refused before the views catch up
+    items = person_totals(view_lines(ctx, participant=pid), limits, tax_year=tax_year)
     items = [i for i in items if i.over or not over_only]
     if as_json:
         echo_json(items)
@@ -319,158 +315,6 @@ def export(ctx: click.Context, key: str, tax_year: int | None, with_lines: bool)
     )
 
 
-@click.command()
-@click.argument("statement", type=click.Path(exists=True, dir_okay=False))
-@click.option("--account", required=True, help="Name of the bank account the statement is for.")
-@click.option(
-    "--tolerance-days",
-    type=click.IntRange(0, 30),
-    default=3,
-    show_default=True,
-    help="How far a statement date may be from the issue date when matching by amount.",
-)
-@click.option("--as-of", default=None, help="Age uncleared payments at this date; default the last statement date.")
-@json_option
-@click.pass_context
-def reconcile(
-    ctx: click.Context, statement: str, account: str, tolerance_days: int, as_of: str | None, as_json: bool
-) -> None:
-    """Match a bank statement CSV (date,amount,reference,payee) to issued payments and record the matches.
-
-    By our reference first, then a batch reference, then amount with the date within the tolerance.
-    Re-running a statement changes nothing; a malformed one is refused with line numbers.
-
-    Example:
-
-        panel pay reconcile examples/statement.csv --account "community fund 12345678"
-    """
-    path = Path(statement)
-    report = Payments(ctx.obj.app).reconcile(
-        path.read_text(encoding="utf-8-sig"),
-        name=path.name,
-        account=account,
-        tolerance_days=tolerance_days,
-        as_of=parse_day(as_of, "--as-of") if as_of else None,
-    )
-    if as_json:
-        echo_json(report_dict(report))
-        return
-    render_report(report)
-
-
-def _refs(payments: Any) -> str:
-    return ", ".join(sorted({p.reference or "" for p in payments}))
-
-
-def report_dict(r: Report) -> dict[str, Any]:
-    return {
-        "account": r.account,
-        "as_of": r.as_of,
-        "recorded": r.recorded,
-        "matched": [
-            {
-                "line": m.line.number,
-                "reference": _refs(m.payments),
-                "participants": sorted({p.participant_ref for p in m.payments}),
-                "amount_pence": m.amount_pence,
-                "payments": [p.id for p in m.payments],
-                "matched_by": m.matched_by,
-                "new": m.new,
-            }
-            for m in r.matched
-        ],
-        "unmatched": [
-            {
-                "line": s.number,
-                "date": s.day,
-                "amount_pence": s.amount_pence,
-                "reference": s.reference,
-                "payee": s.payee,
-                "note": note,
-            }
-            for s, note in r.unmatched
-        ],
-        "mismatches": [
-            {
-                "line": s.number,
-                "reference": _refs(ps),
-                "expected_pence": sum(p.amount_pence for p in ps),
-                "statement_pence": s.amount_pence,
-            }
-            for s, ps in r.mismatches
-        ],
-        "duplicates": [
-            {"line": s.number, "reference": s.reference, "amount_pence": s.amount_pence, "note": note}
-            for s, note in r.duplicates
-        ],
-        "not_cleared": [
-            {
-                "reference": _refs(ps),
-                "participant": ps[0].participant_ref,
-                "amount_pence": sum(p.amount_pence for p in ps),
-                "lines": len(ps),
-                "age_days": age,
-            }
-            for ps, age in r.not_cleared
-        ],
-    }
-
-
-def render_report(r: Report) -> None:
-    say(
-        f"Reconciled {r.account} as of {r.as_of}: {len(r.matched)} statement lines matched ({r.recorded} payment "
-        f"lines newly reconciled), {len(r.unmatched)} unmatched, {len(r.mismatches)} amount mismatches, "
-        f"{len(r.duplicates)} duplicates, {len(r.not_cleared)} transfers issued but not cleared"
-    )
-    data = report_dict(r)
-    if r.matched:
-        table(
-            "Matched",
-            ["line", "reference", "participants", "amount", "by", "new"],
-            [
-                (
-                    m["line"],
-                    m["reference"],
-                    ", ".join(m["participants"]),
-                    format_pence(m["amount_pence"]),
-                    m["matched_by"],
-                    "yes" if m["new"] else "no",
-                )
-                for m in data["matched"]
-            ],
-        )
-    if r.unmatched:
-        table(
-            "Unmatched statement lines",
-            ["line", "date", "amount", "reference", "note"],
-            [(s.number, s.day, format_pence(s.amount_pence), s.reference, note) for s, note in r.unmatched],
-        )
-    if r.mismatches:
-        table(
-            "Amount mismatches",
-            ["line", "reference", "expected", "statement"],
-            [
-                (m["line"], m["reference"], format_pence(m["expected_pence"]), format_pence(m["statement_pence"]))
-                for m in data["mismatches"]
-            ],
-        )
-    if r.duplicates:
-        table(
-            "Duplicates",
-            ["line", "reference", "amount", "note"],
-            [(s.number, s.reference, format_pence(s.amount_pence), note) for s, note in r.duplicates],
-        )
-    if r.not_cleared:
-        table(
-            "Issued but not cleared",
-            ["reference", "participant", "amount", "age (days)"],
-            [
-                (n["reference"], n["participant"], format_pence(n["amount_pence"]), n["age_days"])
-                for n in data["not_cleared"]
-            ],
-        )
-
-
 def register(group: click.Group) -> None:
-    for command in (ledger, outstanding, totals_, export, reconcile):
+    for command in (ledger, outstanding, totals_, export):
         group.add_command(command)

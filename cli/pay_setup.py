@@ -11,8 +11,8 @@ import click
 from cli.options import at_option, json_option
 from cli.pay import by_option, engagement_option, now, pass_payments
 from cli.render import echo_json, say, table
+from panel.domain.money import MAX_LINE_PENCE, MAX_RATE_PENCE, MAX_TOTAL_PENCE, format_pence, pence_from_text
 from panel.domain.payment import UNITS
-from panel.domain.values import format_pence, pence_from_text
 from panel.payments import Payments
 
 
@@ -44,15 +44,16 @@ def rate_card_set(
 
         panel pay rate-card set involve-day --unit day --amount 350.00 --by finance.lee
     """
+    pence = pence_from_text(amount, "--amount", ceiling=MAX_RATE_PENCE)
     version = payments.publish_rate_card(
         name=name,
         unit=unit,
-        amount_pence=pence_from_text(amount, "--amount"),
+        amount_pence=pence,
         by=by,
         hours_per_day=hours_per_day,
         at=at,
     )
-    say(f"Rate card {name} version {version}: {format_pence(pence_from_text(amount))} per {unit}")
+    say(f"Rate card {name} version {version}: {format_pence(pence)} per {unit}")
 
 
 @rate_card.command("show")
@@ -118,7 +119,7 @@ def budget() -> None:
     "--four-eyes-above",
     default="0",
     show_default=True,
-    help="Payments above this (pounds) need an approver other than their creator.",
+    help="Payments above this (pounds) need two different approvers, neither their creator.",
 )
 @by_option()
 @at_option
@@ -132,18 +133,20 @@ def budget_set(
 
         panel pay budget set vested --code CE-2026-VES --amount 15000.00 --by finance.lee
     """
+    budget_pence = pence_from_text(amount, "--amount", ceiling=MAX_TOTAL_PENCE)
+    four_eyes_pence = pence_from_text(four_eyes_above, "--four-eyes-above", ceiling=MAX_TOTAL_PENCE)
     eid = payments.app.resolve_engagement(engagement_ref)
     payments.set_budget(
         eid,
         code=code,
-        amount_pence=pence_from_text(amount, "--amount"),
-        four_eyes_above_pence=pence_from_text(four_eyes_above, "--four-eyes-above"),
+        amount_pence=budget_pence,
+        four_eyes_above_pence=four_eyes_pence,
         by=by,
         at=at,
     )
     say(
-        f"Budget of {engagement_ref}: {format_pence(pence_from_text(amount))} on code {code}; four-eyes above "
-        f"{format_pence(pence_from_text(four_eyes_above))}"
+        f"Budget of {engagement_ref}: {format_pence(budget_pence)} on code {code}; four-eyes above "
+        f"{format_pence(four_eyes_pence)}"
     )
 
 
@@ -176,15 +179,16 @@ def voucher_add(
         panel pay voucher add VES-005 --engagement vested --code GV-7781 --face-value 25.00 --by coordinator.sam
     """
     app = payments.app
+    pence = pence_from_text(face_value, "--face-value", ceiling=MAX_LINE_PENCE)
     line = payments.add_voucher(
         app.resolve_engagement(engagement_ref),
         app.resolve_participant(participant_ref),
         code=code,
-        face_value_pence=pence_from_text(face_value, "--face-value"),
+        face_value_pence=pence,
         by=by,
         at=at,
     )
-    say(f"Voucher {code} ({format_pence(pence_from_text(face_value))}) for {participant_ref}: payment {line}")
+    say(f"Voucher {code} ({format_pence(pence)}) for {participant_ref}: payment {line}")
 
 
 @voucher.command("status")

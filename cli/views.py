@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +11,7 @@ import click
 from cli.options import WHEN, json_option
 from cli.render import echo_json, err, say, table
 from cli.wiring import views_url
+from panel.csv_out import csv_text
 
 BIG_CATCH_UP = 5000
 
@@ -71,7 +70,7 @@ def run_with_progress(proj: Any, action: Any, show: bool = True, *args: Any) -> 
         return int(action(*args, progress=tick))
 
 
-def _now(at: datetime | None) -> datetime:
+def at_or_now(at: datetime | None) -> datetime:
     return at or datetime.now(UTC)
 
 
@@ -79,10 +78,9 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.1f}%"
 
 
-def _write_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+def print_csv(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
+    """Print a CSV on stdout through the one CSV writer (formulas neutralised)."""
+    click.echo(csv_text(header, rows), nl=False)
 
 
 # -- projections ---------------------------------------------------------------------------
@@ -231,30 +229,29 @@ def reach(
 
         panel reach --targets examples/population.csv --by age_band,imd_quintile --plus 'ethnicity in Black,Asian'
     """
+    from projections.charts import chart_path
     from projections.reach import STAGES, reach_report
     from projections.targets import read_targets
 
-    proj = projector(ctx)
+    chart_to = chart_path(chart) if chart else None  # every input is checked before the views catch up
+    shares = read_targets(targets) if targets else None
     app = ctx.find_root().obj.app
     eid = app.resolve_engagement(engagement_ref) if engagement_ref else None
     details = app.engagement(eid) if eid else None
     rules = app.engagement_aggregate(eid).rules if eid else []
     report = reach_report(
-        proj,
+        projector(ctx),
         by=by.split(","),
-        targets=read_targets(targets) if targets else None,
+        targets=shares,
         engagement=eid,
         engagement_ref=details.ref if details else None,
         since=since,
-        until=_now(until),
+        until=at_or_now(until),
         stage=stage,
         plus=plus,
         eligibility=rules,
     )
-    if chart:
-        from projections.charts import reach_chart
-
-        reach_chart(report, chart)
+    written = _reach_chart(report, chart_to) if chart_to else None
     if as_json:
         echo_json(report)
         return
@@ -273,9 +270,9 @@ def reach(
     ]
     if as_csv:
         if targets:
-            _write_csv(["category", "value", "count", "share", "target", "ratio", "gap_points", "flags"], rep)
+            print_csv(["category", "value", "count", "share", "target", "ratio", "gap_points", "flags"], rep)
         else:
-            _write_csv([*report.by, *STAGES], [[g[k] for k in [*report.by, *STAGES]] for g in report.groups])
+            print_csv([*report.by, *STAGES], [[g[k] for k in [*report.by, *STAGES]] for g in report.groups])
         return
     scope = f"engagement {report.engagement}" if report.engagement else "whole panel"
     window = f"{report.since.date() if report.since else 'start'} to {report.until.date()}"
@@ -293,8 +290,19 @@ def reach(
         )
     for note in report.notes:
         say(f"Note: {note}")
-    if chart:
-        say(f"Chart written to {chart}")
+    if written:
+        say(f"Chart written to {written}")
+
+
+def _reach_chart(report: Any, path: Any) -> Any:
+    """Draw the reach chart, or say on stderr why there is nothing to draw (and write no file)."""
+    from projections.charts import reach_chart, why_no_reach_chart
+
+    reason = why_no_reach_chart(report)
+    if reason:
+        err(f"No chart written: {reason}")
+        return None
+    return reach_chart(report, path)
 
 
 def register(cli: click.Group) -> None:

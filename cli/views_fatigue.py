@@ -9,7 +9,7 @@ import click
 
 from cli.options import WHEN, json_option
 from cli.render import echo_json, say, table
-from cli.views import _now, _write_csv, projector
+from cli.views import at_or_now, print_csv, projector
 
 
 def _refs(ctx: click.Context) -> dict[str, str]:
@@ -34,13 +34,13 @@ def fatigue(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from projections.charts import chart_path, fatigue_chart
     from projections.fatigue_report import WINDOWS, fatigue_report
 
-    report = fatigue_report(projector(ctx), _now(at))
-    if chart:
-        from projections.charts import fatigue_chart
-
-        fatigue_chart(report, chart)
+    chart_to = chart_path(chart) if chart else None  # checked before the views catch up
+    report = fatigue_report(projector(ctx), at_or_now(at))
+    if chart_to:
+        fatigue_chart(report, chart_to)
     if as_json:
         echo_json(report)
         return
@@ -64,7 +64,7 @@ def fatigue(
         for p in report.people
     ]
     if as_csv:
-        _write_csv(header, rows)
+        print_csv(header, rows)
         return
     say(
         f"Panel of {report.population} people, {report.participations} participations: the most active 10% "
@@ -196,7 +196,7 @@ def report(ctx: click.Context, at: datetime | None, as_json: bool) -> None:
     """
     from projections.consent_report import consent_report
 
-    result = consent_report(projector(ctx), _now(at))
+    result = consent_report(projector(ctx), at_or_now(at))
     if as_json:
         echo_json(result)
         return

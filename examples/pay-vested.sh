@@ -38,6 +38,8 @@ show pay approve --engagement vested --by coordinator.sam --at 2026-03-12
 show pay approve --engagement vested --by finance.lee --at 2026-03-12
 show pay budget set vested --code CE-2026-VES --amount 15000.00 --by finance.lee --at 2026-03-12
 show pay approve --engagement vested --by finance.lee --at 2026-03-12
+show pay approve --engagement vested --by finance.ana --at 2026-03-13
+show pay issue --engagement vested --route bank_transfer --by finance.ana --at 2026-03-20
 show pay issue --engagement vested --route bank_transfer --batch-ref BACS-0320 --by finance.kim --at 2026-03-20
 show pay ledger --participant VES-003
 show pay reconcile examples/statement.csv --account "community fund 12345678"

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from panel.application import PanelApp
+from panel.csv_out import write_csv
 from panel.domain.errors import PanelError, ValidationError
 from panel.domain.text import PERSONAL_LIMITS
 from panel.domain.values import CHANNELS, PERSONAL_FIELDS, PURPOSES, parse_when
@@ -212,10 +213,7 @@ def write_rejects(path: Path, source: Path, rejected: list[tuple[int, str]]) -> 
     header, rows = read_rows(source)
     by_line = {row.line: row for row in rows}
     out = path
+    rows_out = [[line, reason, *(by_line[line].values.get(h, "") for h in header)] for line, reason in rejected]
     with out.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["line", "reason", *header])
-        for line, reason in rejected:
-            cells = by_line[line].values
-            writer.writerow([line, reason, *(cells.get(h, "") for h in header)])
+        write_csv(handle, ["line", "reason", *header], rows_out)
     return out

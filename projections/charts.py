@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
+from panel.domain.errors import ValidationError
 from projections.fatigue_report import FatigueReport
-from projections.reach import ReachReport
+from projections.reach import ReachReport, Representation
 
 UNDER_COLOUR, OK_COLOUR, TARGET_COLOUR = "#c0392b", "#2e86c1", "#bbbbbb"
+FORMATS = (".png", ".svg", ".pdf")
+
+
+def chart_path(text: str, option: str = "--chart") -> Path:
+    """Where a chart will be written, checked before any work: a known format, in a folder we can write to."""
+    path = Path(text)
+    if path.suffix.lower() not in FORMATS:
+        raise ValidationError(f"{option} {text}: name a {', '.join(FORMATS)} file, e.g. {option} reach.png")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValidationError(f"{option} {text}: the folder {folder} does not exist: create it or choose another path")
+    if path.is_dir() or not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValidationError(f"{option} {text}: cannot write there: choose another path")
+    return path
+
+
+def why_no_reach_chart(report: ReachReport) -> str | None:
+    """Why the reach chart would be empty (and so is not drawn), or None when there is something to draw."""
+    scope = f"engagement {report.engagement}" if report.engagement else "the whole panel"
+    window = f"{report.since.date() if report.since else 'the start'} to {report.until.date()}"
+    if report.totals.get(report.stage, 0) == 0:
+        return f"nobody is at the '{report.stage}' stage for {scope} from {window}: no chart to draw"
+    if not _reach_rows(report):
+        return "no group has a target to compare with: give --targets with the categories of --by"
+    return None
+
+
+def _reach_rows(report: ReachReport) -> list[Representation]:
+    return [r for r in report.representation if r.target is not None and r.share is not None]
 
 
 def _pyplot():  # type: ignore[no-untyped-def]
@@ -23,8 +54,7 @@ def _pyplot():  # type: ignore[no-untyped-def]
 def reach_chart(report: ReachReport, path: str | Path) -> Path:
     """Target share (grey) against reached share (blue, red when under-reached) for each group."""
     plt = _pyplot()
-    rows = [r for r in report.representation if r.target is not None and r.share is not None]
-    rows = list(reversed(rows))  # under-reached first = at the top
+    rows = list(reversed(_reach_rows(report)))  # under-reached first = at the top
     height = max(3.0, 0.38 * len(rows) + 1.5)
     fig, ax = plt.subplots(figsize=(9, height))
     ys = range(len(rows))

@@ -24,7 +24,17 @@ from panel.domain.values import EligibilityRule
 from projections.consent_view import pool_candidates_query
 from projections.engine import Projector
 from projections.people import utc
-from projections.targets import ERASED, NOT_KNOWN, UNKNOWN, Targets, core20_target, derive, is_core20, target_share
+from projections.targets import (
+    ERASED,
+    NOT_KNOWN,
+    UNKNOWN,
+    Targets,
+    core20_target,
+    derive,
+    is_core20,
+    single_valued,
+    target_share,
+)
 
 STAGES = ("registered", "pool", "invited", "selected", "attended")
 UNDER, OVER = 0.8, 1.25
@@ -151,7 +161,7 @@ def reach_report(
     notes = [
         f"category {c!r}: target shares add up to {sum(v.values()):.2f}, not 1"
         for c, v in (targets or {}).items()
-        if abs(sum(v.values()) - 1) > 0.02
+        if c not in single_valued(targets or {}) and abs(sum(v.values()) - 1) > 0.02
     ]
     return ReachReport(
         fields, stage, engagement_ref, since, until, {s: len(members[s]) for s in STAGES}, groups, representation, notes

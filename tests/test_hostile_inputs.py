@@ -158,18 +158,157 @@ CASES: list[tuple[Any, ...]] = [
     (("participant", "import", "{tmp}/nul.csv"), 1, "contains U+0000 (NUL)"),
     (("participant", "import", "{tmp}/not-a-number.csv"), 1, "attribute age 'eighteen' is not a number"),
     (("participant", "import", "{tmp}/long-version.csv"), 1, "notice version is too long"),
+    # Money: one parser for every amount, with a ceiling per line, per rate and per total (issues 9.1, 10.2).
+    (
+        ("engagement", "open", "E", "--type", "consult", "--purpose", "p", "--day-rate", "350,00"),
+        1,
+        "'350,00' is not an amount",
+    ),
+    (("pay", "rate-card", "set", "day", "--unit", "day", "--amount", "3,50", "--by", "lee"), 1, "write 350, 350.00"),
+    (
+        ("pay", "rate-card", "set", "day", "--unit", "day", "--amount", "5000.01", "--by", "lee"),
+        1,
+        "ceiling of £5,000.00",
+    ),
+    (
+        ("pay", "rate-card", "set", "h", "--unit", "hour", "--amount", "5000", "--hours-per-day", "24", "--by", "lee"),
+        1,
+        "ceiling",
+    ),
+    (
+        ("pay", "budget", "set", "hostile-panel", "--code", "C", "--amount", "1,2345", "--by", "lee"),
+        1,
+        "'1,2345' is not",
+    ),
+    (("pay", "budget", "set", "hostile-panel", "--code", "C", "--amount", "10000000.01", "--by", "lee"), 1, "ceiling"),
+    (
+        (
+            "pay",
+            "claim-expense",
+            "H-001",
+            "--engagement",
+            "hostile-panel",
+            "--category",
+            "travel",
+            "--amount",
+            "100000000000000000000",
+            "--receipt",
+            "R1",
+            "--by",
+            "amy",
+        ),
+        1,
+        "above the ceiling of £100,000.00",
+    ),
+    (
+        (
+            "pay",
+            "claim-expense",
+            "H-001",
+            "--engagement",
+            "hostile-panel",
+            "--category",
+            "travel",
+            "--amount",
+            "9" * 5000,
+            "--receipt",
+            "R1",
+            "--by",
+            "amy",
+        ),
+        1,
+        "above the ceiling",
+    ),
+    (
+        (
+            "pay",
+            "voucher",
+            "add",
+            "H-001",
+            "--engagement",
+            "hostile-panel",
+            "--code",
+            "V1",
+            "--face-value",
+            "100000.01",
+            "--by",
+            "amy",
+        ),
+        1,
+        "ceiling",
+    ),
+    (
+        (
+            "pay",
+            "reduce",
+            "H-001",
+            "--engagement",
+            "hostile-panel",
+            "--amount",
+            "350,00",
+            "--reason",
+            "r",
+            "--by",
+            "amy",
+        ),
+        1,
+        "not an amount",
+    ),
+    (
+        (
+            "pay",
+            "budget",
+            "set",
+            "hostile-panel",
+            "--code",
+            "C",
+            "--amount",
+            "100",
+            "--four-eyes-above",
+            "3,50",
+            "--by",
+            "lee",
+        ),
+        1,
+        "--four-eyes-above '3,50'",
+    ),
+    (
+        ("pay", "reconcile", "{tmp}/comma-statement.csv", "--account", "a"),
+        1,
+        "comma-statement.csv:2: amount '350,00' is not",
+    ),
+    (("pay", "totals", "--thresholds", "{tmp}/thresholds.json"), 1, "threshold 1: amount '1,2345' is not an amount"),
+    # Files that cannot be read, and charts that cannot be written (issue 10.9).
+    (("reach", "--by", "gender", "--targets", "{tmp}/latin1-targets.csv"), 1, "line 2: byte 0xe9 is not UTF-8"),
+    (("reach", "--by", "age_band", "--targets", "{tmp}/nul-targets.csv"), 1, "line 2: holds a NUL byte"),
+    (("reach", "--by", "age_band", "--chart", "{tmp}/missing/reach.png"), 1, "missing does not exist"),
+    (("reach", "--by", "age_band", "--chart", "{tmp}/reach.txt"), 1, "name a .png, .svg, .pdf file"),
+    (("fatigue", "--chart", "{tmp}/missing/fatigue.png"), 1, "missing does not exist"),
+    (("pay", "reconcile", "{tmp}/latin1-statement.csv", "--account", "a"), 1, "line 2: byte 0xe9 is not UTF-8"),
+    # Statement columns mapped with --columns (issue 9.17).
+    (("pay", "reconcile", "{tmp}/statement.csv", "--account", "a", "--columns", "when=Date"), 1, "unknown key 'when'"),
+    (
+        ("pay", "reconcile", "{tmp}/statement.csv", "--account", "a", "--columns", "date=Date,amount=Paid in"),
+        1,
+        "no 'Paid in' column for the amount",
+    ),
 ]  # fmt: skip
 
-FILES: dict[str, bytes] = {
+FILES: dict[str, str | bytes] = {
     "not-a-database.txt": b"name,age\nAnn,34\n",
-    "overflow.csv": ("ref,registered_at\nH-020,9999-12-31T23:00-05:00\n").encode(),
-    "huge.csv": ("ref,name\nH-021," + "x" * 10_000_000 + "\n").encode(),
-    "semicolons.csv": ("ref;channel;email\nH-022;online;h22@example.org\n").encode(),
-    "nul.csv": ("ref,consent_contact\nH-023,v1\x00\n").encode(),
-    "not-a-number.csv": ("ref,age\nH-024,eighteen\n").encode(),
-    "long-version.csv": (
-        "ref,consent_contact\nH-025,Privacy notice for the youth panel January 2026 edition v3\n"
-    ).encode(),
+    "overflow.csv": "ref,registered_at\nH-020,9999-12-31T23:00-05:00\n",
+    "huge.csv": "ref,name\nH-021," + "x" * 10_000_000 + "\n",
+    "semicolons.csv": "ref;channel;email\nH-022;online;h22@example.org\n",
+    "nul.csv": "ref,consent_contact\nH-023,v1\x00\n",
+    "not-a-number.csv": "ref,age\nH-024,eighteen\n",
+    "long-version.csv": "ref,consent_contact\nH-025,Privacy notice for the youth panel January 2026 edition v3\n",
+    # bytes are written as they are (some are not UTF-8 on purpose)
+    "latin1-targets.csv": "category,value,share\ngender,femme mari\xe9e,0.5\n".encode("latin-1"),
+    "nul-targets.csv": b"category,value,share\nage_band,18-21\x00,0.5\n",
+    "latin1-statement.csv": "date,amount,reference\n2026-03-21,-12.40,Caf\xe9 PP-1\n".encode("latin-1"),
+    "statement.csv": b"Date,Description,Paid out\n2026-03-21,PP-1,12.40\n",
+    "comma-statement.csv": b'date,amount,reference\n2026-03-21,"350,00",PP-1\n',
+    "thresholds.json": b'{"thresholds": [{"name": "x", "period": "tax_year", "amount": "1,2345", "from": "2026-04-06"}]}',
 }
 
 
@@ -243,7 +382,7 @@ def test_hostile_input_is_refused_cleanly(hostile_store: StoreLocation, tmp_path
     named = " ".join([*args, *overrides.values()])
     for name, content in FILES.items():
         if f"{{tmp}}/{name}" in named:
-            (tmp_path / name).write_bytes(content)
+            (tmp_path / name).write_bytes(content if isinstance(content, bytes) else content.encode())
     argv = [fill(a) for a in args]
     env = {**store_env(hostile_store), **{k: fill(v) for k, v in overrides.items()}}
     schema = env.get("PANEL_PG_SCHEMA") if env.get("PANEL_DATABASE_URL") else None

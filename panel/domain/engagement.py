@@ -10,6 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import EngagementClosedError, ValidationError
+from panel.domain.money import MAX_RATE_PENCE, require_amount
 from panel.domain.values import ENGAGEMENT_TYPES, EligibilityRule, require_choice, require_utc
 
 ENGAGEMENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://participant-panel.org/engagement")
@@ -118,8 +119,7 @@ class Engagement(Aggregate):
         if not name.strip():
             raise ValidationError("engagement name is empty: give it a name, e.g. 'Vested youth panel'")
         require_choice(kind, ENGAGEMENT_TYPES, "engagement type (--type)")
-        if day_rate_pence < 0:
-            raise ValidationError("--day-rate is negative: give the day rate in pounds, e.g. 350.00")
+        require_amount(day_rate_pence, "--day-rate", ceiling=MAX_RATE_PENCE)
         _check_sizes(target_size, cooldown_days)
         _check_sessions(sessions)
         rules = parse_rules(eligibility or [])

@@ -15,7 +15,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import PanelError, ValidationError
-from panel.domain.values import format_pence, require_choice, require_utc
+from panel.domain.four_eyes import FourEyesError as FourEyesError  # re-exported: raised by approve and issue
+from panel.domain.four_eyes import check_approver, check_issuer, needs_two_approvals
+from panel.domain.money import MAX_LINE_PENCE, require_amount
+from panel.domain.values import require_choice, require_utc
 
 PAYMENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://participant-panel.org/payment")
 UNITS = ("hour", "half_day", "day", "session", "task")
@@ -31,10 +34,6 @@ ACCRUED, DECLINED, APPROVED, ISSUED, RECONCILED, REVERSED, CANCELLED = (
     "reversed",
     "cancelled",
 )
-
-
-class FourEyesError(PanelError):
-    """Raised when a payment above the four-eyes amount is approved by the person who created it."""
 
 
 class PaymentStateError(PanelError):
@@ -89,6 +88,14 @@ class Payment(Aggregate):
         amount_pence: int
         reason: str
         by: str
+        at: datetime
+
+    class FirstApproved(Aggregate.Event):
+        """The first of the two approvals a payment above the four-eyes amount needs."""
+
+        by: str
+        amount_pence: int
+        four_eyes_above_pence: int
         at: datetime
 
     class Approved(Aggregate.Event):
@@ -165,6 +172,8 @@ class Payment(Aggregate):
         self.reference: str | None = None
         self.statement_line: str | None = None
         self.voucher_state: str | None = None
+        self.first_approved_by: str | None = None
+        self.approved_by: str | None = None
 
     @classmethod
     def accrue(
@@ -193,8 +202,8 @@ class Payment(Aggregate):
             receipt = require_text(receipt, "--receipt")
         if kind == "voucher":
             voucher_code = require_text(voucher_code, "--code")
-        if gross_pence <= 0:
-            raise ValidationError(f"amount {gross_pence}p must be more than zero: give it in pounds, e.g. 12.40")
+        if require_amount(gross_pence, "amount", ceiling=MAX_LINE_PENCE) == 0:
+            raise ValidationError("amount £0.00 must be more than zero: give it in pounds, e.g. 12.40")
         return cls._create(
             cls.Accrued,
             id=id,
@@ -256,28 +265,48 @@ class Payment(Aggregate):
         self.history.append({"status": self.status, "by": by, "at": at, "reason": reason, "amount": amount_pence})
 
     # -- the finance lifecycle --------------------------------------------------------------
+    def approval_completes(self, four_eyes_above_pence: int) -> bool:
+        """True if one more approval makes this payment approved (False: it would be its first of two)."""
+        return self.first_approved_by is not None or not needs_two_approvals(self.amount_pence, four_eyes_above_pence)
+
     def approve(
         self, *, by: str, four_eyes_above_pence: int, budget_code: str | None, over_budget: bool, at: datetime
-    ) -> None:
+    ) -> bool:
+        """Record an approval; returns True when the payment is now approved, False after a first approval of two."""
         self._require((ACCRUED,), "approved")
         by = require_text(by, "--by")
-        if self.amount_pence > four_eyes_above_pence and by.casefold() == self.created_by.casefold():
-            raise FourEyesError(
-                f"{self.label} was created by {self.created_by}, who cannot also approve it "
-                f"(above {format_pence(four_eyes_above_pence)} needs a second person): ask another approver"
+        check_approver(
+            self.label,
+            by=by,
+            created_by=self.created_by,
+            first_approved_by=self.first_approved_by,
+            amount_pence=self.amount_pence,
+            four_eyes_above_pence=four_eyes_above_pence,
+        )
+        if not self.approval_completes(four_eyes_above_pence):
+            self._first_approve(
+                by=by, amount_pence=self.amount_pence, four_eyes_above_pence=four_eyes_above_pence, at=require_utc(at)
             )
+            return False
         self._approve(
             by=by, amount_pence=self.amount_pence, budget_code=budget_code, over_budget=over_budget, at=require_utc(at)
         )
+        return True
+
+    @event(FirstApproved)
+    def _first_approve(self, by: str, amount_pence: int, four_eyes_above_pence: int, at: datetime) -> None:
+        self.first_approved_by = by
+        self.history.append({"status": "first approval", "by": by, "at": at, "four_eyes_above": four_eyes_above_pence})
 
     @event(Approved)
     def _approve(self, by: str, amount_pence: int, budget_code: str | None, over_budget: bool, at: datetime) -> None:
-        self.status, self.budget_code = APPROVED, budget_code or self.budget_code
+        self.status, self.budget_code, self.approved_by = APPROVED, budget_code or self.budget_code, by
         self.history.append({"status": APPROVED, "by": by, "at": at, "over_budget": over_budget})
 
     def issue(self, *, route: str, reference: str, batch_ref: str | None, by: str, at: datetime) -> None:
         self._require((APPROVED,), "issued")
         require_choice(route, ROUTES, "payment route (--route)")
+        check_issuer(self.label, by=require_text(by, "--by"), approvers=(self.first_approved_by, self.approved_by))
         if (self.kind == "voucher") != (route == "voucher"):
             raise ValidationError(f"{self.label}: vouchers go by --route voucher and only vouchers do")
         self._issue(

@@ -9,6 +9,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import ValidationError
+from panel.domain.money import MAX_LINE_PENCE, MAX_RATE_PENCE, MAX_TOTAL_PENCE, format_pence, require_amount
 from panel.domain.payment import PAYMENT_NAMESPACE, UNITS
 from panel.domain.payment import require_text as _require_text
 from panel.domain.values import require_choice, require_utc
@@ -50,10 +51,15 @@ class RateCard(Aggregate):
     @staticmethod
     def _check(unit: str, amount_pence: int, hours_per_day: int) -> None:
         require_choice(unit, UNITS, "rate unit (--unit)")
-        if amount_pence < 0:
-            raise ValidationError("--amount is negative: give the rate in pounds, e.g. 350.00")
+        require_amount(amount_pence, "--amount", ceiling=MAX_RATE_PENCE)
         if not 1 <= hours_per_day <= 24:
             raise ValidationError("--hours-per-day must be between 1 and 24")
+        day = amount_pence * {"hour": hours_per_day, "half_day": 2}.get(unit, 1)
+        if day > MAX_LINE_PENCE:
+            raise ValidationError(
+                f"a full day at {format_pence(amount_pence)} per {unit} is {format_pence(day)}, above the ceiling "
+                f"of {format_pence(MAX_LINE_PENCE)} for a payment line: lower --amount or --hours-per-day"
+            )
 
     @classmethod
     def publish(
@@ -194,8 +200,8 @@ class PaymentTerms(Aggregate):
         }
 
     def set_budget(self, *, code: str, amount_pence: int, four_eyes_above_pence: int, by: str, at: datetime) -> None:
-        if amount_pence < 0 or four_eyes_above_pence < 0:
-            raise ValidationError("--amount and --four-eyes-above must be zero or more")
+        require_amount(amount_pence, "--amount", ceiling=MAX_TOTAL_PENCE)
+        require_amount(four_eyes_above_pence, "--four-eyes-above", ceiling=MAX_TOTAL_PENCE)
         self._set_budget(
             code=_require_text(code, "--code"),
             amount_pence=amount_pence,
@@ -244,8 +250,7 @@ class PaymentTerms(Aggregate):
         self.choices[participant_id.hex] = {"choice": "declined", "cap_pence": 0, "reason": reason}
 
     def reduce_fee(self, *, participant_id: UUID, cap_pence: int, reason: str, by: str, at: datetime) -> None:
-        if cap_pence < 0:
-            raise ValidationError("--amount is negative: give the lower total in pounds, e.g. 100.00")
+        require_amount(cap_pence, "--amount", ceiling=MAX_TOTAL_PENCE)
         self._reduce_fee(
             participant_id=participant_id,
             cap_pence=cap_pence,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from panel.domain.errors import ValidationError
+from panel.domain.money import format_pence, pence_from_text  # noqa: F401  (money lives in money.py)
 from panel.domain.text import ATTRIBUTE_KEY_PATTERN
 
 CHANNELS = ("online", "phone", "paper", "in_person", "partner_referral")
@@ -64,22 +65,6 @@ def parse_day(text: str, what: str = "--date") -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValidationError(f"{what} {text!r} is not a date: use YYYY-MM-DD, e.g. 2026-03-02") from None
-
-
-def pence_from_text(text: str, what: str = "amount") -> int:
-    """Parse '350', '350.00' or '£350.5' into integer pence without ever using float."""
-    cleaned = text.strip().lstrip("£").replace(",", "")
-    match = re.fullmatch(r"(\d+)(?:\.(\d{1,2}))?", cleaned)
-    if not match:
-        raise ValidationError(f"{what} {text!r} is not an amount in pounds: use e.g. 350.00")
-    pounds, pence = match.group(1), (match.group(2) or "0").ljust(2, "0")
-    return int(pounds) * 100 + int(pence)
-
-
-def format_pence(pence: int) -> str:
-    """Format integer pence as pounds, e.g. 35000 -> '£350.00'."""
-    sign = "-" if pence < 0 else ""
-    return f"{sign}£{abs(pence) // 100:,}.{abs(pence) % 100:02d}"
 
 
 OPERATORS = ("=", "!=", ">=", "<=", ">", "<", "in", "not in")

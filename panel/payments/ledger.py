@@ -33,6 +33,7 @@ PAYMENT_TOPICS = [
         Payment.Accrued,
         Payment.Declined,
         Payment.Reduced,
+        Payment.FirstApproved,
         Payment.Approved,
         Payment.Issued,
         Payment.Reconciled,
@@ -95,6 +96,11 @@ class LedgerLine:
     def tax_year(self) -> int:
         return tax_year_start(self.income_date)
 
+    @property
+    def awaiting_second_approval(self) -> bool:
+        """Approved once, above the four-eyes amount: a second, different approver is needed."""
+        return self.status == ACCRUED and self.approved_by is not None
+
     def live_amount(self) -> int:
         return self.amount_pence if self.status in LIVE else 0
 
@@ -146,6 +152,8 @@ def apply(rows: dict[UUID, dict[str, Any]], e: DomainEventProtocol[Any]) -> UUID
         row.update(amount_pence=0, status=DECLINED, reason=e.reason, closed_at=e.at)
     elif isinstance(e, Payment.Reduced):
         row.update(amount_pence=e.amount_pence, reason=e.reason)
+    elif isinstance(e, Payment.FirstApproved):  # still accrued: approved_by names the first of two approvers
+        row.update(approved_by=e.by, approved_at=e.at)
     elif isinstance(e, Payment.Approved):
         row.update(
             status=APPROVED,

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from panel.domain.errors import ValidationError
+from panel.domain.money import MAX_TOTAL_PENCE, pence_from_text
 from panel.domain.payment import ISSUED, RECONCILED, StatementFormatError
-from panel.domain.values import pence_from_text
 from panel.payments.ledger import LedgerLine
 
 COLUMNS = ("date", "amount", "reference", "payee")
@@ -57,36 +57,89 @@ def _amount(text: str) -> int:
     cleaned = text.strip().replace(" ", "")
     if cleaned.startswith("-") or cleaned.startswith("(") and cleaned.endswith(")"):
         cleaned = cleaned.strip("-()")
-    pence = pence_from_text(cleaned)
+    pence = pence_from_text(cleaned, ceiling=MAX_TOTAL_PENCE)
     if pence == 0:
         raise ValidationError("amount is zero")
     return pence
 
 
-def parse_statement(text: str, name: str = "statement") -> list[StatementLine]:
-    """Every line is checked before anything is returned; problems are reported with line numbers."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise StatementFormatError(
-            f"{name}:1: the header lacks {', '.join(missing)}: the first line must name "
-            f"the columns {','.join(COLUMNS)}; nothing was recorded"
-        )
-    reader.fieldnames = header
-    lines, problems = [], []
-    for row in reader:
-        number = reader.line_num
-        try:
-            if None in row or any(row.get(c) is None for c in COLUMNS):
-                raise ValidationError(f"has {len(row) - (None not in row)} fields, expected {len(header)}")
-            lines.append(
-                StatementLine(
-                    number, _day(row["date"]), _amount(row["amount"]), row["reference"].strip(), row["payee"].strip()
-                )
+def parse_columns(text: str) -> dict[str, str]:
+    """Read a column map such as ``date=Date,amount=Paid out,reference=Description`` into {key: column}.
+
+    Keys are date, amount, reference and payee; a key not given keeps its own name as the column.
+    """
+    mapping: dict[str, str] = {}
+    example = 'e.g. --columns date=Date,amount="Paid out",reference=Description'
+    for cell in next(csv.reader([text], skipinitialspace=True), []):
+        key, equals, column = cell.partition("=")
+        key, column = key.strip().lower(), column.strip().strip('"').strip()
+        if key not in COLUMNS:
+            raise ValidationError(f"--columns: unknown key {key!r}: use {', '.join(COLUMNS)}, {example}")
+        if not equals or not column:
+            raise ValidationError(f"--columns: {cell.strip()!r} names no column: write KEY=COLUMN, {example}")
+        if key in mapping:
+            raise ValidationError(f"--columns: {key} is given twice: map each key once, {example}")
+        mapping[key] = column
+    if not mapping:
+        raise ValidationError(f"--columns is empty: {example}")
+    return mapping
+
+
+def _header(reader: csv.DictReader[str], name: str, columns: dict[str, str]) -> dict[str, str]:
+    """Which header field holds each of date, amount, reference and payee (payee may be absent)."""
+    fields = {h.strip().lower(): h for h in (reader.fieldnames or [])}
+    found: dict[str, str] = {}
+    for key in COLUMNS:
+        wanted = columns.get(key, key)
+        if wanted.strip().lower() in fields:
+            found[key] = fields[wanted.strip().lower()]
+        elif key != "payee" or key in columns:
+            names = list(reader.fieldnames or [])
+            shown = ", ".join(repr(h[:40]) for h in names[:8]) + (
+                f" and {len(names) - 8} more" if len(names) > 8 else ""
             )
-        except ValidationError as exc:
-            problems.append(f"{name}:{number}: {exc}")
+            how = (
+                f"map the {key} to one of them with --columns {key}=COLUMN"
+                if key in columns
+                else f"name the columns date,amount,reference[,payee] or map them, e.g. --columns {key}=COLUMN"
+            )
+            raise StatementFormatError(
+                f"{name}:1: no {wanted!r} column for the {key}: the header has {shown or 'nothing'}; {how}; "
+                "nothing was recorded"
+            )
+    return found
+
+
+def parse_statement(text: str, name: str = "statement", columns: dict[str, str] | None = None) -> list[StatementLine]:
+    """Every line is checked before anything is returned; problems are reported with line numbers.
+
+    ``columns`` maps date, amount, reference and payee to the statement's own column names; the
+    payee column is optional.
+    """
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        field = _header(reader, name, columns or {})
+        lines, problems = [], []
+        for row in reader:
+            number = reader.line_num
+            try:
+                if None in row or any(row.get(f) is None for f in field.values()):
+                    raise ValidationError(
+                        f"has {len(row) - (None not in row)} fields, expected {len(reader.fieldnames or [])}"
+                    )
+                lines.append(
+                    StatementLine(
+                        number,
+                        _day(row[field["date"]]),
+                        _amount(row[field["amount"]]),
+                        row[field["reference"]].strip(),
+                        row[field["payee"]].strip() if "payee" in field else "",
+                    )
+                )
+            except ValidationError as exc:
+                problems.append(f"{name}:{number}: {exc}")
+    except csv.Error as exc:
+        raise StatementFormatError(f"{name}:{reader.line_num}: {exc}: fix the quoting; nothing was recorded") from None
     if problems:
         more = f" and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
         raise StatementFormatError(
@@ -125,6 +178,11 @@ class Report:
     def recorded(self) -> int:
         """Payment lines newly reconciled by this run."""
         return sum(len(m.payments) for m in self.matched if m.new)
+
+    @property
+    def needs_attention(self) -> bool:
+        """True when a person must look: a line unmatched, an amount mismatch, a duplicate, a transfer not cleared."""
+        return bool(self.unmatched or self.mismatches or self.duplicates or self.not_cleared)
 
 
 def match_statement(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from panel.domain.errors import ValidationError
-from panel.domain.values import pence_from_text
+from panel.domain.money import MAX_TOTAL_PENCE, pence_from_text
 
 DEFAULT_THRESHOLDS = Path(__file__).with_name("thresholds.json")
 
@@ -105,6 +105,8 @@ def load_thresholds(path: str | Path | None = None) -> Thresholds:
         data: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ValidationError(f"cannot read thresholds file {source}: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("thresholds", []), list):
+        raise ValidationError(f'thresholds file {source}: expected an object with a list of "thresholds"')
     items = []
     for index, raw in enumerate(data.get("thresholds", []), start=1):
         where = f"{source}: threshold {index}"
@@ -116,13 +118,13 @@ def load_thresholds(path: str | Path | None = None) -> Thresholds:
                 Threshold(
                     name=str(raw["name"]),
                     period=period,
-                    amount_pence=pence_from_text(str(raw["amount"]), f"{where}: amount"),
+                    amount_pence=pence_from_text(str(raw["amount"]), f"{where}: amount", ceiling=MAX_TOTAL_PENCE),
                     valid_from=date.fromisoformat(raw["from"]),
                     valid_to=date.fromisoformat(raw["to"]) if raw.get("to") else None,
                     note=str(raw.get("note", "")),
                 )
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValidationError(f"{where}: {exc!s} (needs name, period, amount, from[, to, note])") from None
     week_starts = data.get("benefit_week_starts", 0)
     if week_starts not in range(7):

@@ -53,6 +53,7 @@ class Outcome:
     changed: list[UUID] = field(default_factory=list)
     unchanged: int = 0
     warnings: list[str] = field(default_factory=list)
+    first_approved: list[UUID] = field(default_factory=list)  # approved once; each needs a second approver
 
 
 class Payments:
@@ -360,12 +361,16 @@ class Payments:
     def approve(
         self, ids: Sequence[UUID], *, by: str, allow_over_budget: bool = False, at: datetime | None = None
     ) -> Outcome:
-        """Approve payments (all or none); refuses over-budget approvals unless allowed."""
+        """Approve payments (all or none); refuses over-budget approvals unless allowed.
+
+        Above the engagement's four-eyes amount an approval is the first of two (``Outcome.first_approved``)
+        unless the payment was already approved once by someone else; the budget is checked at both.
+        """
         moment = at or now()
 
         def attempt() -> tuple[list[Any], Outcome]:
             payments = [self.payment(i) for i in dict.fromkeys(ids)]
-            outcome = Outcome(changed=[p.id for p in payments])
+            outcome, once = Outcome(), []
             by_engagement: dict[UUID, list[Payment]] = {}
             for p in payments:
                 by_engagement.setdefault(p.engagement_id, []).append(p)
@@ -375,14 +380,16 @@ class Payments:
                 before = ledger.totals(self.lines(engagement=eid)).approved
                 amount = sum(p.amount_pence for p in group if p.status == ACCRUED)
                 over = over_budget(group[0].engagement_ref, terms, before, amount)
+                completed = []
                 for p in group:  # four-eyes and state are checked first, on every payment
-                    p.approve(
+                    done = p.approve(
                         by=by,
                         four_eyes_above_pence=terms.four_eyes_above_pence,
                         budget_code=terms.budget_code,
                         over_budget=over is not None,
                         at=moment,
                     )
+                    (completed if done else once).append(p)
                 if over and not allow_over_budget:
                     raise BudgetExceededError(
                         over + ": pass --allow-over-budget to approve anyway, or raise it "
@@ -390,15 +397,18 @@ class Payments:
                     )
                 if over:
                     outcome.warnings.append("Warning: " + over)
-                terms.record_approvals(
-                    payments=len(group),
-                    amount_pence=amount,
-                    approved_before_pence=before,
-                    over_budget=over is not None,
-                    by=by,
-                    at=moment,
-                )
-                terms_changed.append(terms)
+                outcome.changed += [p.id for p in completed]
+                if completed:
+                    terms.record_approvals(
+                        payments=len(completed),
+                        amount_pence=sum(p.amount_pence for p in completed),
+                        approved_before_pence=before,
+                        over_budget=over is not None,
+                        by=by,
+                        at=moment,
+                    )
+                    terms_changed.append(terms)
+            outcome.first_approved = [p.id for p in once]
             return [*terms_changed, *payments], outcome
 
         return self._save(attempt)
@@ -457,9 +467,13 @@ class Payments:
         tolerance_days: int = 3,
         as_of: date | None = None,
         at: datetime | None = None,
+        columns: dict[str, str] | None = None,
     ) -> Report:
-        """Match a statement and record each new match; a malformed statement records nothing."""
-        statement = parse_statement(text, name)
+        """Match a statement and record each new match; a malformed statement records nothing.
+
+        ``columns`` maps date, amount, reference and payee to the statement's column names.
+        """
+        statement = parse_statement(text, name, columns)
         moment = at or now()
 
         def attempt() -> tuple[list[Any], Report]:

@@ -86,6 +86,7 @@ def test_a_voucher_is_income_paid_by_the_voucher_route_and_redeemed_once(app: Pa
     voucher = out.rsplit(" ", 1)[1].strip()
     assert out == f"Voucher GV-7781 (£25.00) for VES-002: payment {voucher}\n"
     run("pay", "approve", voucher, "--by", "lee")
+    run("pay", "approve", voucher, "--by", "ana")  # above the four-eyes amount (default £0): two approvers
     assert "vouchers go by --route voucher" in run(
         "pay", "issue", voucher, "--route", "bank_transfer", "--by", "kim", code=1
     )
@@ -95,7 +96,7 @@ def test_a_voucher_is_income_paid_by_the_voucher_route_and_redeemed_once(app: Pa
         "pay", "voucher", "status", voucher, "cancelled", "--reason", "lost", "--by", "lee", code=1
     )
     shown = json.loads(run("pay", "show", "GV-7781", "--json"))
-    assert [h["status"] for h in shown["history"]] == ["accrued", "approved", "issued"]
+    assert [h["status"] for h in shown["history"]] == ["accrued", "first approval", "approved", "issued"]
     assert (shown["kind"], shown["amount_pence"], shown["reference"]) == ("voucher", 2500, "GV-7781")
     totals = json.loads(run("pay", "totals", "--participant", "VES-002", "--json"))
     assert [(t["label"], t["income_pence"]) for t in totals] == [("2025-26", 2500), ("week of 2026-03-02", 2500)]

@@ -17,6 +17,7 @@ from panel.payments.rules import load_thresholds
 from panel.payments.totals import person_totals
 
 AT = datetime(2026, 3, 11, 9, tzinfo=UTC)
+ONE_APPROVER = 10**9  # a four-eyes amount above every line: one approval is enough
 PEOPLE = [uuid4() for _ in range(3)]
 ENGAGEMENTS = [uuid4() for _ in range(2)]
 
@@ -42,21 +43,51 @@ def new_line(
     )
 
 
-def test_four_eyes_refuses_the_creator_above_the_amount_only() -> None:
+def approve(line: Payment, by: str, above: int = 0, budget_code: str | None = None) -> bool:
+    return line.approve(by=by, four_eyes_above_pence=above, budget_code=budget_code, over_budget=False, at=AT)
+
+
+def test_above_the_four_eyes_amount_two_approvers_other_than_the_creator_are_needed() -> None:
     line = new_line(amount=35000, by="sam")
     with pytest.raises(FourEyesError, match="created by sam, who cannot also approve it"):
-        line.approve(by="Sam", four_eyes_above_pence=0, budget_code=None, over_budget=False, at=AT)
-    small = new_line(amount=1500, by="sam")
-    small.approve(by="sam", four_eyes_above_pence=2000, budget_code=None, over_budget=False, at=AT)
-    line.approve(by="lee", four_eyes_above_pence=0, budget_code="CE-1", over_budget=False, at=AT)
+        approve(line, "Sam")
+    assert approve(line, "lee") is False  # the first of two approvals, recorded
+    assert (line.status, line.first_approved_by) == ("accrued", "lee")
+    with pytest.raises(FourEyesError, match="was already approved once by lee .* ask a second approver"):
+        approve(line, " LEE ")
+    assert approve(line, "ana", budget_code="CE-1") is True
     assert (line.status, line.budget_code) == ("approved", "CE-1")
+    assert [(e.__class__.__name__, getattr(e, "by", None)) for e in line.collect_events()][1:] == [
+        ("FirstApproved", "lee"),
+        ("Approved", "ana"),
+    ]
+
+
+def test_at_or_below_the_amount_one_approver_is_enough() -> None:
+    small = new_line(amount=2000, by="sam")
+    assert approve(small, "sam", above=2000) is True and small.status == "approved"
+
+
+@pytest.mark.parametrize("issuer", ["lee", "Ana", "sam-the-approver"])
+def test_whoever_approved_a_payment_cannot_issue_it(issuer: str) -> None:
+    line = new_line(amount=35000, by="sam")
+    approve(line, "lee")
+    approve(line, "ana" if issuer != "sam-the-approver" else "sam-the-approver")
+    with pytest.raises(FourEyesError, match="who cannot also issue it"):
+        line.issue(route="bank_transfer", reference="PP-1", batch_ref=None, by=issuer, at=AT)
+    line.issue(route="bank_transfer", reference="PP-1", batch_ref=None, by="kim", at=AT)
+    assert line.status == "issued"
+    single = new_line(amount=1000, by="sam")
+    approve(single, "lee", above=5000)
+    with pytest.raises(FourEyesError, match="approved by lee, who cannot also issue it"):
+        single.issue(route="bank_transfer", reference="PP-2", batch_ref=None, by="lee", at=AT)
 
 
 def test_lifecycle_order_is_enforced_and_reversal_needs_a_reason() -> None:
     line = new_line()
     with pytest.raises(PaymentStateError, match="cannot be issued: it is accrued"):
         line.issue(route="bank_transfer", reference="PP-1", batch_ref=None, by="kim", at=AT)
-    line.approve(by="lee", four_eyes_above_pence=0, budget_code=None, over_budget=False, at=AT)
+    approve(line, "lee", above=ONE_APPROVER)
     with pytest.raises(ValidationError, match="vouchers go by --route voucher"):
         line.issue(route="voucher", reference="PP-1", batch_ref=None, by="kim", at=AT)
     with pytest.raises(ValidationError, match="--reason is empty"):
@@ -102,7 +133,7 @@ def test_expenses_need_a_known_category_and_a_receipt() -> None:
 
 def test_a_redeemed_voucher_cannot_be_cancelled() -> None:
     v = new_line(kind="voucher", amount=2500)
-    v.approve(by="lee", four_eyes_above_pence=0, budget_code=None, over_budget=False, at=AT)
+    approve(v, "lee", above=ONE_APPROVER)
     v.issue(route="voucher", reference="GV-1", batch_ref=None, by="kim", at=AT)
     v.mark_redeemed(at=AT)
     with pytest.raises(PaymentStateError, match="already redeemed"):
@@ -124,7 +155,19 @@ lines_st = st.lists(
 ops_st = st.lists(
     st.tuples(
         st.sampled_from(
-            ["approve_self", "approve", "issue", "reconcile", "reverse", "decline", "reduce", "redeem", "cancel"]
+            [
+                "approve_self",
+                "approve",
+                "approve2",
+                "issue",
+                "issue_by_approver",
+                "reconcile",
+                "reverse",
+                "decline",
+                "reduce",
+                "redeem",
+                "cancel",
+            ]
         ),
         st.integers(0, 7),
         st.integers(0, 500_000),
@@ -137,8 +180,10 @@ def expected_ok(op: str, m: dict[str, Any], arg: int) -> bool:
     s = m["status"]
     return {
         "approve_self": False if s == "accrued" and m["amount"] > 0 else s == "accrued",
-        "approve": s == "accrued",
+        "approve": s == "accrued" and m["first"] != "lee",
+        "approve2": s == "accrued" and m["first"] != "ana",
         "issue": s == "approved",
+        "issue_by_approver": False,
         "reconcile": s == "issued",
         "reverse": s in ("accrued", "declined", "approved", "issued", "reconciled"),
         "decline": s in ("accrued", "approved"),
@@ -155,7 +200,11 @@ def run(op: str, p: Payment, arg: int) -> None:
             by="sam", four_eyes_above_pence=0, budget_code=None, over_budget=False, at=AT
         ),
         "approve": lambda: p.approve(by="lee", four_eyes_above_pence=0, budget_code=None, over_budget=False, at=AT),
+        "approve2": lambda: p.approve(by="ana", four_eyes_above_pence=0, budget_code=None, over_budget=False, at=AT),
         "issue": lambda: p.issue(route=route, reference=f"PP-{p.id.hex[:8]}", batch_ref="B1", by="kim", at=AT),
+        "issue_by_approver": lambda: p.issue(
+            route=route, reference="PP-X", batch_ref=None, by=p.approved_by or p.first_approved_by or "lee", at=AT
+        ),
         "reconcile": lambda: p.reconcile(
             account="a",
             statement_line="k",
@@ -173,9 +222,13 @@ def run(op: str, p: Payment, arg: int) -> None:
 
 
 def apply_model(op: str, m: dict[str, Any], arg: int) -> None:
+    if op in ("approve", "approve2") and m["amount"] > 0 and m["first"] is None:
+        m["first"] = "lee" if op == "approve" else "ana"  # the first of two approvals: still accrued
+        return
     new = {
         "approve_self": "approved",
         "approve": "approved",
+        "approve2": "approved",
         "issue": "issued",
         "reconcile": "reconciled",
         "reverse": "reversed",
@@ -208,7 +261,10 @@ def test_ledger_invariants_hold_for_any_sequence_of_operations(
     specs: list[tuple[str, int, int, int]], ops: list[tuple[str, int, int]]
 ) -> None:
     payments = [new_line(kind, amount, person, engagement) for kind, amount, person, engagement in specs]
-    model = [{"status": "accrued", "amount": p.amount_pence, "kind": p.kind, "voucher": None} for p in payments]
+    model = [
+        {"status": "accrued", "amount": p.amount_pence, "kind": p.kind, "voucher": None, "first": None}
+        for p in payments
+    ]
     for op, index, arg in ops:
         p, m = payments[index % len(payments)], model[index % len(payments)]
         ok = expected_ok(op, m, arg)

@@ -28,6 +28,7 @@ OPS = [
     "claim",
     "approve",
     "approve_all",
+    "approve2",
     "approve_self",
     "issue",
     "issue_all",
@@ -70,14 +71,18 @@ def step(pay: Payments, eid: Any, pids: list[Any], op: str, k: int) -> None:
         pay.vary_fee(eid, pid, cap_pence=k * 997, reason="lower", by="sam", at=at)
     elif op == "claim":
         pay.claim_expense(eid, pid, category="travel", amount_pence=100 + k, receipt=f"R{k}", by="sam", at=at)
-    elif op == "approve_all":
-        pay.approve([x.id for x in lines if x.status == "accrued"], by="lee", allow_over_budget=True, at=at)
+    elif op == "approve_all":  # two approvers: the four-eyes amount is £0
+        for approver in ("lee", "ana"):
+            open_ = [x.id for x in pay.lines(engagement=eid) if x.status == "accrued"]
+            if open_:
+                pay.approve(open_, by=approver, allow_over_budget=True, at=at)
     elif op == "issue_all":
         pay.issue([x.id for x in lines if x.status == "approved"], route="bank_transfer", by="kim", at=at)
     elif pick is None:
         return
-    elif op in ("approve", "approve_self"):
-        pay.approve([pick], by="sam" if op == "approve_self" else "lee", allow_over_budget=True, at=at)
+    elif op in ("approve", "approve2", "approve_self"):
+        approver = {"approve": "lee", "approve2": "ana", "approve_self": "sam"}[op]
+        pay.approve([pick], by=approver, allow_over_budget=True, at=at)
     elif op == "issue":
         pay.issue([pick], route="bank_transfer", by="kim", at=at)
     elif op == "reverse":
@@ -124,7 +129,13 @@ def test_invariants_hold_for_any_sequence_of_commands(
         engine.dispose()
     t = totals(folded)
     assert t.accrued == t.approved + t.pending and t.reconciled <= t.issued <= t.approved
-    assert all(x.approved_by != x.created_by for x in folded if x.approved_by)  # four-eyes, threshold £0
+    for x in folded:  # four-eyes, amount £0: two approvers other than the creator, neither of them the issuer
+        if x.status in ("approved", "issued", "reconciled"):
+            assert x.approved_by and x.approved_by != x.created_by
+            first = [h["by"] for h in pay.payment(x.id).history if h["status"] == "first approval"]
+            assert len(first) == 1 and first[0] not in (x.approved_by, x.created_by)
+            issuers = [h["by"] for h in pay.payment(x.id).history if h["status"] == "issued"]
+            assert not set(issuers) & {first[0], x.approved_by}
     for pid in pids:
         theirs = [x for x in folded if x.participant_id == pid]
         assert totals(theirs).accrued == sum(x.live_amount() for x in theirs)

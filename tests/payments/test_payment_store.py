@@ -57,14 +57,18 @@ def test_four_eyes_and_budget_are_checked_before_anything_is_approved(app: Panel
     with pytest.raises(BudgetExceededError, match=r"to £1,400.00, over its budget £1,000.00 \(code CE-1\)"):
         pay.approve(ids, by="lee")
     assert head(app) == position
-    outcome = pay.approve(ids[:2], by="lee")
-    assert outcome.warnings == []
-    outcome = pay.approve(ids[2:], by="lee", allow_over_budget=True)
-    assert outcome.warnings == [
-        ("Warning: approving these takes vested to £1,400.00, over its budget £1,000.00 (code CE-1)")
-    ]
+    once = pay.approve(ids[:2], by="lee")  # above £0 two approvers are needed: the first is recorded
+    assert (once.changed, once.first_approved, once.warnings) == ([], ids[:2], [])
+    outcome = pay.approve(ids[:2], by="ana")
+    assert (outcome.changed, outcome.first_approved, outcome.warnings) == (ids[:2], [], [])
+    over = "Warning: approving these takes vested to £1,400.00, over its budget £1,000.00 (code CE-1)"
+    with pytest.raises(BudgetExceededError):  # the budget is checked at the first approval too
+        pay.approve(ids[2:], by="lee")
+    assert pay.approve(ids[2:], by="lee", allow_over_budget=True).warnings == [over]
+    assert pay.approve(ids[2:], by="ana", allow_over_budget=True).warnings == [over]
     lines = pay.lines(engagement=eid)
     assert {x.budget_code for x in lines} == {"CE-1"} and sum(x.over_budget for x in lines) == 2
+    assert {(x.status, x.approved_by) for x in lines} == {("approved", "ana")}
 
 
 def test_a_reversal_restores_the_totals(app: PanelApp) -> None:
@@ -76,6 +80,7 @@ def test_a_reversal_restores_the_totals(app: PanelApp) -> None:
         eid, pids["VES-001"], category="travel", amount_pence=1240, receipt="TR-1", by="sam", spent_on=date(2026, 3, 2)
     )
     pay.approve([claim], by="lee")
+    pay.approve([claim], by="ana")
     pay.issue([claim], route="bank_transfer", by="kim")
     assert totals(pay.lines(engagement=eid)).issued == 1240
     pay.change(claim, lambda p: p.reverse(reason="claimed twice", by="lee", at=at("2026-03-20")))
@@ -91,6 +96,7 @@ def test_reconciliation_reports_matched_unmatched_duplicated_and_mismatched_line
     pay.accrue(eid, by="sam")
     ids = [x.id for x in pay.lines(engagement=eid)]
     pay.approve(ids, by="lee")
+    pay.approve(ids, by="ana")
     pay.issue(ids, route="bank_transfer", batch_ref="BACS-1", by="kim", at=at("2026-03-20"))
     ref = {x.participant_ref: x.reference for x in pay.lines(engagement=eid)}
     statement = (
@@ -156,7 +162,7 @@ def test_the_ledger_view_equals_the_fold_of_the_store_and_catches_up_incremental
 def test_concurrent_approvals_cannot_both_pass_the_budget(app: PanelApp, location: StoreLocation) -> None:
     eid, _ = open_vested(app, people=2, days=DAYS[:1])
     pay = Payments(app)
-    pay.set_budget(eid, code="CE-1", amount_pence=35000, four_eyes_above_pence=0, by="lee")
+    pay.set_budget(eid, code="CE-1", amount_pence=35000, four_eyes_above_pence=35000, by="lee")  # one approver
     pay.accrue(eid, by="sam")
     first, second = [x.id for x in pay.lines(engagement=eid)]
     other = PanelApp(env=location.env())

@@ -109,10 +109,18 @@ def test_vested_end_to_end(app: PanelApp, run: Any) -> None:
     _, err = run("pay", "approve", "--engagement", "vested", "--by", "finance.lee", code=1)
     assert "takes vested to £10,637.40, over its budget £10,000.00 (code CE-2026-VES)" in err
     run("pay", "budget", "set", "vested", "--code", "CE-2026-VES", "--amount", "15000.00", "--by", "finance.lee")
-    assert (
-        run("pay", "approve", "--engagement", "vested", "--by", "finance.lee")[0]
-        == "Approved 32 payments by finance.lee\n"
+    assert run("pay", "approve", "--engagement", "vested", "--by", "finance.lee")[0] == (
+        "Approved once 32 payments by finance.lee: above the four-eyes amount each needs a second approval by "
+        "another person\n"
     )
+    _, err = run("pay", "approve", "--engagement", "vested", "--by", "Finance.Lee", code=1)
+    assert "was already approved once by finance.lee (above £0.00 two approvers other than its creator" in err
+    assert (
+        run("pay", "approve", "--engagement", "vested", "--by", "finance.ana")[0]
+        == "Approved 32 payments by finance.ana\n"
+    )
+    _, err = run("pay", "issue", "--engagement", "vested", "--route", "bank_transfer", "--by", "finance.ana", code=1)
+    assert "was approved by finance.ana, who cannot also issue it: ask another person" in err
     assert (
         run(
             "pay",
@@ -172,7 +180,8 @@ def test_vested_end_to_end(app: PanelApp, run: Any) -> None:
         "VES-006": "PP-C1511312",
     }
     statement = Path(__file__).resolve().parents[2] / "examples" / "statement.csv"
-    report = as_json(run, "pay", "reconcile", str(statement), "--account", "community fund")
+    # Exit 3: the statement has an unmatched line, a mismatch, a duplicate and a transfer not cleared.
+    report = json.loads(run("pay", "reconcile", str(statement), "--account", "community fund", "--json", code=3)[0])
     assert report["recorded"] == 7 + 3 + 7
     assert [(m["line"], m["participants"], m["amount_pence"], m["matched_by"]) for m in report["matched"]] == [
         (2, ["VES-001"], 227500, "reference"),
@@ -187,7 +196,7 @@ def test_vested_end_to_end(app: PanelApp, run: Any) -> None:
     assert [(n["participant"], n["amount_pence"], n["age_days"]) for n in report["not_cleared"]] == [
         ("VES-005", 245000, 3)
     ]
-    again = as_json(run, "pay", "reconcile", str(statement), "--account", "community fund")
+    again = json.loads(run("pay", "reconcile", str(statement), "--account", "community fund", "--json", code=3)[0])
     assert again["recorded"] == 0 and [m["new"] for m in again["matched"]] == [False, False, False]
     assert as_json(run, "pay", "ledger")["totals"]["reconciled"] == CLEARED
 

@@ -124,4 +124,9 @@ def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
     for name in path:
         assert isinstance(command, click.Group)
         command = command.get_command(click.Context(command), name)  # loads the command's module if needed
-    assert command is not None and command.help and "Example:" in command.help and "panel " + " ".join(path) in command.help
+    assert (
+        command is not None
+        and command.help
+        and "Example:" in command.help
+        and "panel " + " ".join(path) in command.help
+    )
