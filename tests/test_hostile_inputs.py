@@ -47,6 +47,16 @@ CASES: list[tuple[tuple[str, ...], int, str]] = [
     (("attend", "hostile-panel", "H-001", "--date", "2026-03-02"), 1, "cannot attend"),
     (("participant", "register", "--ref", "H-009", "--channel", "paper"), 1, "needs --captured-by"),
     (("participant", "import", "{tmp}/missing.csv"), 1, "no such file"),
+    (("draw", "hostile-panel", "--size", "1", "--seed", "-5"), 1, "--seed -5 is out of range"),
+    (("draw", "hostile-panel", "--size", "1", "--seed", "99999999999999999999"), 1, "is out of range: use a whole"),
+    (("draw", "hostile-panel", "--size", "1", "--lottery-size", "1000000000"), 1, "--lottery-size 1000000000 is out"),
+    (("draw", "hostile-panel", "--size", "1", "--seed-from", "   "), 1, "--seed-from must be printable text"),
+    (("draw", "hostile-panel", "--size", "1", "--seed", "1", "--seed-from", "7 9"), 2, "give --seed or --seed-from"),
+    (("draw", "hostile-panel", "--size", "1", "--by", "x" * 201), 1, "--by must be printable text"),
+    (("draw", "hostile-panel", "--size", "1", "--new-round"), 1, "has no draw yet"),
+    (("draw", "hostile-panel", "--size", "1", "--quotas", "{tmp}/missing.csv"), 1, "cannot read the file"),
+    (("draw", "verify", "0000"), 1, "no single draw has an id starting '0000'"),
+    (("draw", "replace", "0000", "H-001", "--reason", "x"), 1, "no single draw has an id starting"),
 ]
 
 
