@@ -218,3 +218,18 @@ def test_a_first_version_draw_verifies_and_replaces_as_far_as_it_can(app: PanelA
     outcome = draws.replace(did, UUID(drawn.selected[0]), "moved away", at=DRAW_AT + timedelta(days=2))
     assert outcome.chosen == UUID(drawn.reserves[0]) and outcome.quota_ok
     assert draws.verify(did).differences == []
+
+
+def test_a_household_draw_re_runs_and_replaces_after_an_erasure(app: PanelApp, tmp_path: Path) -> None:
+    eid = populate(app)  # seven postcodes: households of several pool members
+    draws = Draws(app)
+    did = draws.draw(eid, 4, loose_quotas(tmp_path), seed=2, reserves=2, household_by="postcode", at=DRAW_AT).draw_id
+    drawn = draws.get(did)
+    assert any(group is not None for _, group, _ in drawn.types or [])  # anonymous groups, no postcodes
+    assert not any("LS" in json.dumps(row) for row in drawn.types or [])
+    member = UUID(drawn.selected[0])
+    app.erase(member, "erasure request", at=DRAW_AT + timedelta(days=1))
+    assert draws.verify(did).differences == []
+    outcome = draws.replace(did, member, "erased", at=DRAW_AT + timedelta(days=2))
+    assert outcome.chosen == UUID(drawn.reserves[0]) and outcome.quota_ok
+    assert draws.verify(did).differences == []
