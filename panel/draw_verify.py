@@ -68,15 +68,23 @@ class RefBook:
 def verify(draws: Draws, draw: Draw) -> Verification:
     found = Verification()
     refs = RefBook(draws)
+    checks = [
+        ("the pool hash", _check_digest),
+        ("the re-run", rerun_types if draw.keeps_types else rerun_legacy),
+        ("the pool", check_pool),
+        ("the invitations", check_invitations),
+    ]
+    for name, check in checks:
+        try:
+            check(draws, draw, refs, found)
+        except Exception as exc:  # noqa: BLE001 - a malformed record is a difference, never a traceback
+            found.differences.append(f"the check of {name} cannot complete on this record: {type(exc).__name__}: {exc}")
+    return found
+
+
+def _check_digest(draws: Draws, draw: Draw, refs: RefBook, found: Verification) -> None:
     if pool_digest(draw.pool) != draw.pool_sha256:
         found.differences.append("the recorded pool does not match its recorded pool hash")
-    if draw.keeps_types:
-        rerun_types(draws, draw, refs, found)
-    else:
-        rerun_legacy(draws, draw, refs, found)
-    check_pool(draws, draw, refs, found)
-    check_invitations(draws, draw, refs, found)
-    return found
 
 
 def _history_features(draws: Draws, draw: Draw, pid: UUID, version: int, key: bytes) -> tuple[Any, str | None]:

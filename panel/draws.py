@@ -38,6 +38,10 @@ class DrawNotFoundError(PanelError):
     """Raised when no draw has the given id."""
 
 
+class DrawUnreadableError(PanelError):
+    """Raised when a draw's stored record cannot be read (a corrupted event)."""
+
+
 class DrawExistsError(PanelError):
     """Raised when an engagement already has a draw and a new round was not asked for."""
 
@@ -148,6 +152,8 @@ class Draws:
             draw = self.app.repository.get(draw_id)
         except AggregateNotFoundError:
             raise DrawNotFoundError(f"no draw has id {draw_id}: list draws with `panel draw list`") from None
+        except Exception as exc:  # noqa: BLE001 - a corrupted stored event: one line, never a traceback
+            raise DrawUnreadableError(f"the record of draw {draw_id} cannot be read ({type(exc).__name__})") from None
         if not isinstance(draw, Draw):
             raise DrawNotFoundError(f"{draw_id} is not a draw: list draws with `panel draw list`")
         return draw

@@ -233,3 +233,17 @@ def test_a_household_draw_re_runs_and_replaces_after_an_erasure(app: PanelApp, t
     outcome = draws.replace(did, member, "erased", at=DRAW_AT + timedelta(days=2))
     assert outcome.chosen == UUID(drawn.reserves[0]) and outcome.quota_ok
     assert draws.verify(did).differences == []
+
+
+def test_a_malformed_or_corrupted_draw_record_is_reported_in_one_line(
+    app: PanelApp, location: StoreLocation, panel, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    eid = populate(app)
+    did = Draws(app).draw(eid, 6, loose_quotas(tmp_path), seed=1, at=DRAW_AT).draw_id
+    rewrite(location, did, lambda topic, _: topic.endswith("Completed"), lambda state: state.update(types=[["x"]]))
+    ran = panel("draw", "verify", str(did), code=1)
+    assert "- the check of the re-run cannot complete on this record" in ran.err, ran.err
+    write_state(location, did, 1, b"\x00 not an event")
+    ran = panel("draw", "verify", str(did), code=1)
+    assert ran.err.strip().startswith(f"Error: the record of draw {did} cannot be read ("), ran.err
+    assert len(ran.err.strip().splitlines()) == 1
