@@ -247,3 +247,25 @@ def test_a_malformed_or_corrupted_draw_record_is_reported_in_one_line(
     ran = panel("draw", "verify", str(did), code=1)
     assert ran.err.strip().startswith(f"Error: the record of draw {did} cannot be read ("), ran.err
     assert len(ran.err.strip().splitlines()) == 1
+
+
+def test_a_sign_up_while_the_draw_runs_is_outside_its_snapshot(app: PanelApp, tmp_path: Path) -> None:
+    from panel.application import ConsentSpec, SignUp
+    from tests.test_draw import T0
+
+    eid = populate(app)
+    consents = (
+        ConsentSpec("contact", "v3", "online", "self", T0),
+        ConsentSpec("panel_membership", "v3", "online", "self", T0),
+    )
+
+    def view_then_a_sign_up(moment):  # type: ignore[no-untyped-def]
+        # someone eligible signs up after the draw's snapshot, before its pool is built
+        app.register(SignUp(ref="V-LATE", channel="online", consents=consents, at=T0, attributes={"age_band": "18-21"}))
+        return app.participant_ids()
+
+    draws = Draws(app)
+    did = draws.draw(eid, 6, loose_quotas(tmp_path), seed=4, at=DRAW_AT, prefilter=view_then_a_sign_up).draw_id
+    late = app.participant_id_for("V-LATE")
+    assert late.hex not in {r[0] for r in draws.get(did).pool}
+    assert draws.verify(did).differences == []
