@@ -203,7 +203,9 @@ def _record_first_version_draw(app: PanelApp, eid: UUID, tmp_path: Path) -> UUID
     return did
 
 
-def test_a_first_version_draw_verifies_and_replaces_as_far_as_it_can(app: PanelApp, tmp_path: Path) -> None:
+def test_a_first_version_draw_verifies_and_replaces_as_far_as_it_can(
+    app: PanelApp, location: StoreLocation, tmp_path: Path
+) -> None:
     eid = populate(app)
     did = _record_first_version_draw(app, eid, tmp_path)
     draws = Draws(app)
@@ -218,6 +220,12 @@ def test_a_first_version_draw_verifies_and_replaces_as_far_as_it_can(app: PanelA
     outcome = draws.replace(did, UUID(drawn.selected[0]), "moved away", at=DRAW_AT + timedelta(days=2))
     assert outcome.chosen == UUID(drawn.reserves[0]) and outcome.quota_ok
     assert draws.verify(did).differences == []
+    # a replacement stored in the first version's shape loads too
+    newer = ("class_version", "skipped", "broken", "override_reason", "panel_rows")
+    rewrite(location, did, lambda topic, _: topic.endswith("MemberReplaced"), lambda s: [s.pop(k) for k in newer])
+    assert "class_version" not in events_of(location, did)[1][2]
+    again = draws.get(did).replacements[0]
+    assert again["skipped"] == [] and again["broken"] == [] and again["override_reason"] is None
 
 
 def test_a_household_draw_re_runs_and_replaces_after_an_erasure(app: PanelApp, tmp_path: Path) -> None:
