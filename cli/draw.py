@@ -66,7 +66,7 @@ def draw() -> None:
     "--household-by", type=click.Choice(["postcode", "address"]), default=None, help="At most one person per household."
 )
 @click.option("--algorithm", type=ALGORITHMS, default=None, help="Default leximin with quotas, uniform without.")
-@click.option("--seed", type=int, default=None, help="Seed for the random draw (recorded).")
+@click.option("--seed", type=int, default=None, help="Seed for the random draw, 0 to 2**63-1 (recorded).")
 @click.option("--seed-from", default=None, help="Public randomness, e.g. announced lottery numbers (SHA-256 hashed).")
 @click.option("--reserves", type=click.IntRange(min=0), default=0, show_default=True, help="Ordered reserves.")
 @click.option(
