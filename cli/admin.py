@@ -22,6 +22,9 @@ def init(ctx: click.Context) -> None:
     """
     wiring = ctx.obj
     app: PanelApp = wiring.app
+    listed = app.attribute_names.build_from_history()  # once, for a store older than the list of names
+    if listed:
+        say(f"Listed {listed} attribute names from the store's history (done once)")
     say(
         f"Store ready: {wiring.location.describe()} "
         f"({app.recorder.max_notification_id() or 0} events, {app.count_participants()} participants)"

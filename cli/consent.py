@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import click
 
 from cli.options import WHEN, at_option, json_option, pass_app
 from cli.render import echo_json, say, table, when
 from panel.application import ConsentSpec, PanelApp
+from panel.domain.consent import ConsentEntry
 from panel.domain.values import CONSENT_METHODS, PURPOSES
+from panel.records import ConsentRecord, jsonable
 
 PURPOSE = click.Choice(PURPOSES)
 
@@ -78,43 +81,82 @@ def withdraw(app: PanelApp, participant: str, purpose: str, captured_by: str | N
 def history(app: PanelApp, participant: str, as_of: datetime | None, as_json: bool) -> None:
     """Replay a participant's consents from the event log, optionally as of a moment.
 
+    Each grant is active, withdrawn (by the participant) or superseded (re-granted on another
+    notice version or by another method); an erasure is a row of its own.
+
     Example:
 
         panel consent history VES-001 --as-of 2026-03-01
     """
-    pid = app.resolve_participant(participant)
-    entries = app.consent_history(pid, as_of)
+    record = app.consent_record(app.resolve_participant(participant), as_of)
+    note = _before_registration(record)
     if as_json:
-        echo_json(
-            {
-                "participant": pid,
-                "as_of": as_of,
-                "consents": entries,
-                "active": sorted({e.purpose for e in entries if e.withdrawn_at is None}),
-            }
-        )
+        echo_json(_as_json(record, note))
         return
-    ref = app.participant_aggregate(pid).external_ref
-    title = f"Consent history of {ref}" + (f" as of {when(as_of)}" if as_of else "")
-    rows = [
-        (
-            e.purpose,
-            e.notice_version,
-            e.method,
-            e.captured_by,
-            when(e.granted_at),
-            when(e.recorded_at),
-            when(e.withdrawn_at),
-            e.withdrawn_by or "-",
-            "active" if e.withdrawn_at is None else "withdrawn",
+    if note and not record.consents:
+        say(note)
+        return
+    title = f"Consent history of {record.ref}" + (f" as of {when(as_of)}" if as_of else "")
+    rows = [_grant_row(e) for e in record.consents]
+    if record.erasure is not None:
+        e = record.erasure
+        rows.append(
+            (
+                "all data",
+                "-",
+                "-",
+                "-",
+                "-",
+                when(e.recorded_at),
+                when(e.at),
+                e.erased_by or "not recorded",
+                f"erased: {e.reason}",
+            )
         )
-        for e in entries
-    ]
-    table(
-        title,
-        ["purpose", "notice", "method", "captured by", "granted", "recorded", "withdrawn", "withdrawn by", "state"],
-        rows,
+    columns = ["purpose", "notice", "method", "captured by", "granted", "recorded", "ended", "ended by", "state"]
+    table(title, columns, rows)
+    if note:
+        say(note)
+
+
+def _before_registration(record: ConsentRecord) -> str | None:
+    if not record.not_yet_registered:
+        return None
+    return f"{record.ref} was not registered until {when(record.registered_at)}"
+
+
+def _grant_row(e: ConsentEntry) -> tuple[str, ...]:
+    if e.state == "withdrawn":
+        ended, by, state = e.withdrawn_at, e.withdrawn_by or "not recorded", "withdrawn"
+    elif e.state == "superseded":
+        ended, by, state = e.superseded_at, e.superseded_by or "-", f"superseded by {e.superseded_by_notice}"
+    else:
+        ended, by, state = None, "-", "active"
+    return (
+        e.purpose,
+        e.notice_version,
+        e.method,
+        e.captured_by,
+        when(e.granted_at),
+        when(e.recorded_at),
+        when(ended),
+        by,
+        state,
     )
+
+
+def _as_json(record: ConsentRecord, note: str | None) -> dict[str, Any]:
+    return {
+        "participant": record.participant_id,
+        "ref": record.ref,
+        "registered_at": record.registered_at,
+        "as_of": record.as_of,
+        "registered": not record.not_yet_registered,
+        "note": note,
+        "consents": [{**jsonable(e), "state": e.state, "ended_at": jsonable(e.ended_at)} for e in record.consents],
+        "active": record.active(),
+        "erasure": record.erasure,
+    }
 
 
 def register(group: click.Group) -> None:

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
 
 import click
 
 from cli.options import at_option, json_option, pass_app
-from cli.render import echo_json, say, table
+from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
 from panel.domain.values import ENGAGEMENT_TYPES, format_pence, parse_day, pence_from_text
 from panel.records import EngagementDetails
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def new_attribute_option(f: F) -> F:
+    return click.option(
+        "--new-attribute",
+        "new_attributes",
+        multiple=True,
+        help="Confirm that a rule's attribute is new to this store (nobody has it yet); repeat.",
+    )(f)
 
 
 @click.group()
@@ -37,6 +50,7 @@ def engagement() -> None:
     multiple=True,
     help="Eligibility rule over attributes, e.g. 'age_band in 18-21,22-25'; repeat to combine.",
 )
+@new_attribute_option
 @click.option(
     "--cooldown-days",
     type=click.IntRange(min=0),
@@ -56,12 +70,17 @@ def open_(
     sessions: tuple[str, ...],
     target_size: int | None,
     eligibility: tuple[str, ...],
+    new_attributes: tuple[str, ...],
     cooldown_days: int | None,
     ref: str | None,
     opened_by: str | None,
     at: datetime | None,
 ) -> None:
     """Open an engagement.
+
+    An --eligible rule is NAME OPERATOR VALUE, the operator one of =, !=, >=, <=, >, <, in,
+    not in. NAME must be an attribute the store knows (from sign-ups or other engagements); a
+    genuinely new one, e.g. before anyone has applied, is confirmed with --new-attribute NAME.
 
     Example:
 
@@ -70,6 +89,7 @@ def open_(
         --eligible 'age_band in 18-21,22-25'
     """
     eid = app.open_engagement(
+        new_attributes=new_attributes,
         name=name,
         purpose=purpose,
         kind=kind,
@@ -136,6 +156,58 @@ def show(app: PanelApp, engagement_ref: str, as_json: bool) -> None:
     render_engagement(details)
 
 
+@engagement.command("update")
+@click.argument("engagement_ref")
+@click.option("--eligible", "eligibility", multiple=True, help="The new eligibility rules (replace the old); repeat.")
+@click.option("--everyone", is_flag=True, help="Remove every eligibility rule.")
+@new_attribute_option
+@click.option("--session", "sessions", multiple=True, help="The new session dates (replace the old); repeat.")
+@click.option("--target-size", type=click.IntRange(min=1), default=None, help="How many people the panel needs.")
+@click.option("--cooldown-days", type=click.IntRange(min=0), default=None, help="The engagement's own cooldown.")
+@click.option("--by", "changed_by", default=None, help="Staff member making the change.")
+@click.option("--reason", default=None, help="Why it changed (shown in the engagement's history).")
+@at_option
+@pass_app
+def update(
+    app: PanelApp,
+    engagement_ref: str,
+    eligibility: tuple[str, ...],
+    everyone: bool,
+    new_attributes: tuple[str, ...],
+    sessions: tuple[str, ...],
+    target_size: int | None,
+    cooldown_days: int | None,
+    changed_by: str | None,
+    reason: str | None,
+    at: datetime | None,
+) -> None:
+    """Change an engagement's eligibility, sessions, target size or cooldown (each change is recorded).
+
+    Rules and sessions given replace the old ones; sessions that have taken place must be kept.
+
+    Example:
+
+        panel engagement update vested-youth-panel --eligible 'age_band in 16-17,18-21,22-25'
+        --target-size 8 --by amy.khan --reason "widened to 16-17 after the schools event"
+    """
+    if everyone and eligibility:
+        raise click.UsageError("give either --eligible rules or --everyone, not both")
+    eid = app.resolve_engagement(engagement_ref)
+    changed = app.update_engagement(
+        eid,
+        new_attributes=new_attributes,
+        eligibility=[] if everyone else (list(eligibility) or None),
+        sessions=[parse_day(s, "--session") for s in sessions] or None,
+        target_size=target_size,
+        cooldown_days=cooldown_days,
+        changed_by=changed_by,
+        reason=reason,
+        at=at,
+    )
+    ref = app.engagement(eid).ref
+    say(f"Updated {ref}: {', '.join(changed)}" if changed else f"Unchanged: {ref} already has these settings")
+
+
 @engagement.command("close")
 @click.argument("engagement_ref")
 @click.option("--reason", required=True, help="Why it is closed.")
@@ -169,6 +241,23 @@ def render_engagement(e: EngagementDetails) -> None:
         ("closed", e.closed_at.isoformat() if e.closed_at else "-"),
     ]
     table(f"Engagement {e.ref}", ["field", "value"], rows)
+    if e.changes:
+        table(
+            "Changes since it was opened",
+            ["when", "what", "from", "to", "by", "reason"],
+            [
+                (when(c.at), c.field, _value(c.before), _value(c.after), c.changed_by or "-", c.reason or "-")
+                for c in e.changes
+            ],
+        )
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return "; ".join(v.isoformat() if isinstance(v, date) else str(v) for v in value) or "everyone"
+    return str(value)
 
 
 def register(group: click.Group) -> None:

@@ -11,6 +11,7 @@ from rich.progress import Progress
 from cli.options import at_option, json_option, pass_app
 from cli.render import echo_json, err, say, stderr_is_terminal, table, when
 from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.domain import text as limits
 from panel.domain.errors import ValidationError
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES
 from panel.importer import ImportFileError, import_csv, write_rejects
@@ -46,7 +47,7 @@ def contact_options(f):  # type: ignore[no-untyped-def]
 
 @participant.command("register")
 @click.option("--ref", required=True, help="The application's external reference, e.g. VES-001.")
-@click.option("--channel", type=click.Choice(CHANNELS), required=True, help="How they signed up.")
+@click.option("--channel", type=click.Choice(CHANNELS, case_sensitive=False), required=True, help="How they signed up.")
 @click.option("--captured-by", default=None, help="Staff member who took a phone, paper or in-person sign-up.")
 @contact_options
 @click.option(
@@ -59,7 +60,7 @@ def contact_options(f):  # type: ignore[no-untyped-def]
 @click.option("--notice-version", default=None, help="Privacy notice version shown at sign-up.")
 @click.option(
     "--consent-method",
-    type=click.Choice(CONSENT_METHODS),
+    type=click.Choice(CONSENT_METHODS, case_sensitive=False),
     default=None,
     help="How consent was given (default: online for online sign-ups, verbal otherwise).",
 )
@@ -82,6 +83,11 @@ def register_(
     at: datetime | None,
 ) -> None:
     """Register one sign-up, from any channel.
+
+    Every field is checked as `panel participant import` checks a row (the same rules), and
+    nothing is written if any is invalid: the email must be an email address, the phone a UK
+    number (or + and a country code; stored as +447700900123), the postcode a UK postcode (stored
+    as LS6 1AA), and the reference an application number, never an email or phone number.
 
     Example:
 
@@ -108,11 +114,54 @@ def register_(
     say(f"Registered {ref} as {pid}")
 
 
-@participant.command("import")
+IMPORT_HELP = f"""Import sign-ups from a CSV file; re-running the same file changes nothing.
+
+Every row is checked first, by the same rules as `panel participant register`. By default one
+bad row means nothing is written; each bad row is reported with its line.
+
+The file: UTF-8, commas between columns (a file using ';' is refused, with how to save it),
+a first line naming the columns, then one sign-up per line. Column names are not case
+sensitive. Columns:
+
+\b
+  ref                 required: the application's reference, e.g. VES-001
+                      (never an email or phone number; at most {limits.REFERENCE} characters)
+  channel             online, phone, paper, in_person or partner_referral, any case
+                      (blank: --channel)
+  captured_by         the staff member who took it; needed for every channel but online
+  registered_at       when they signed up, ISO 8601, e.g. 2026-01-10T09:30Z (blank: now)
+  name, address       free text (at most {limits.PERSONAL_LIMITS["name"]} and {limits.PERSONAL_LIMITS["address"]} characters)
+  email               an email address
+  phone               a UK number, e.g. 07700 900123, or + and a country code
+  postcode            a UK postcode, e.g. LS6 1AA
+  consent_contact, consent_panel_membership, consent_data_processing
+                      the privacy notice version shown when that consent was given,
+                      e.g. v3 (at most {limits.NOTICE_VERSION} characters); blank: not given
+  consent_method      online, written or verbal (blank: online for online sign-ups,
+                      written for paper and partner referrals, verbal otherwise)
+  consent_at          when consent was given, ISO 8601 (blank: registered_at)
+  any other column    a self-described attribute: lower-case letters, digits and _
+                      (e.g. age_band, gender); values up to {limits.ATTRIBUTE_VALUE} characters; blank or
+                      "prefer not to say" allowed; a number where an engagement's
+                      eligibility rule compares it with >=, <=, > or <
+
+\b
+Example file:
+  ref,channel,captured_by,name,email,phone,postcode,age_band,consent_contact,consent_panel_membership
+  VES-001,online,,Sam Patel,sam@example.org,,LS6 1AA,18-21,v3,v3
+  VES-002,Phone,amy,Bo Chen,,07700 900123,LS2 2BB,prefer not to say,v3,
+
+Example:
+
+    panel participant import signups.csv --channel online
+"""
+
+
+@participant.command("import", help=IMPORT_HELP)
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--channel",
-    type=click.Choice(CHANNELS),
+    type=click.Choice(CHANNELS, case_sensitive=False),
     default="online",
     show_default=True,
     help="Channel for rows without a channel column.",
@@ -126,14 +175,6 @@ def register_(
 @click.option("--skip-invalid", is_flag=True, help="Import the good rows and write the bad ones to a reject file.")
 @pass_app
 def import_(app: PanelApp, file: Path, channel: str, source: str, skip_invalid: bool) -> None:
-    """Import sign-ups from a CSV file; re-running the same file changes nothing.
-
-    Every row is checked first. By default one bad row means nothing is written.
-
-    Example:
-
-        panel participant import signups.csv --channel online
-    """
     with Progress(transient=True, console=None, disable=not stderr_is_terminal()) as bar:
         task = bar.add_task("Importing", total=None)
         report = import_csv(
@@ -263,17 +304,18 @@ def leave(app: PanelApp, participant_ref: str, reason: str, at: datetime | None)
 @participant.command()
 @click.argument("participant_ref")
 @click.option("--reason", required=True, help="Why the data is erased, e.g. the request reference.")
+@click.option("--by", "erased_by", default=None, help="Staff member carrying out the erasure (shown to auditors).")
 @at_option
 @pass_app
-def erase(app: PanelApp, participant_ref: str, reason: str, at: datetime | None) -> None:
+def erase(app: PanelApp, participant_ref: str, reason: str, erased_by: str | None, at: datetime | None) -> None:
     """Erase a participant's personal data by destroying their data key; the audit trail stays.
 
     Example:
 
-        panel participant erase VES-001 --reason "erasure request ER-12"
+        panel participant erase VES-001 --reason "erasure request ER-12" --by dpo.lee
     """
     pid = app.resolve_participant(participant_ref)
-    app.erase(pid, reason, at)
+    app.erase(pid, reason, at, erased_by=erased_by)
     say(
         f"Erased the personal data of {app.participant_aggregate(pid).external_ref} ({pid}); "
         "its history remains without personal data"
@@ -308,9 +350,9 @@ def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
     if p.consents:
         table(
             "Consents",
-            ["purpose", "notice", "method", "captured by", "granted", "withdrawn"],
+            ["purpose", "notice", "method", "captured by", "granted", "ended", "state"],
             [
-                (c.purpose, c.notice_version, c.method, c.captured_by, when(c.granted_at), when(c.withdrawn_at))
+                (c.purpose, c.notice_version, c.method, c.captured_by, when(c.granted_at), when(c.ended_at), c.state)
                 for c in p.consents
             ],
         )

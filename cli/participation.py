@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import click
 
 from cli.options import at_option, pass_app
-from cli.render import say
+from cli.render import err, say
+from panel import attendance
 from panel.application import PanelApp
+from panel.attendance import COMMAND_LINE, RosterEntry, RosterError, read_roster
 from panel.domain.values import parse_day
 
 
@@ -54,43 +57,110 @@ def _respond(accept: bool) -> click.Command:
     return command
 
 
+ROSTER = click.Path(dir_okay=False, path_type=Path)
+
+
 @click.command()
 @click.argument("engagement_ref")
-@click.argument("participant")
+@click.argument("participants", nargs=-1)
 @click.option("--date", "day", required=True, help="Session date (YYYY-MM-DD).")
-@click.option("--half-day", is_flag=True, help="They attended half the day.")
+@click.option("--half-day", is_flag=True, help="The people named on the command line attended half the day.")
+@click.option("--roster", type=ROSTER, default=None, help="CSV with a ref column and an optional half_day column.")
 @at_option
 @pass_app
-def attend(app: PanelApp, engagement_ref: str, participant: str, day: str, half_day: bool, at: datetime | None) -> None:
-    """Record attendance at a session (full day unless --half-day).
+def attend(
+    app: PanelApp,
+    engagement_ref: str,
+    participants: tuple[str, ...],
+    day: str,
+    half_day: bool,
+    roster: Path | None,
+    at: datetime | None,
+) -> None:
+    """Record attendance at a session, for one person or a whole roster (full day unless half_day says so).
+
+    Every entry is checked first: one bad entry and nothing is recorded. Entries already recorded
+    are left unchanged, so running the same roster again changes nothing.
 
     Example:
 
-        panel attend vested-youth-panel VES-001 --date 2026-03-02 --half-day
+        panel attend vested-youth-panel --date 2026-03-02 --roster attended.csv
     """
-    eid = app.resolve_engagement(engagement_ref)
-    pid = app.resolve_participant(participant)
-    app.attend(eid, pid, parse_day(day), half_day=half_day, at=at)
-    say(f"{app.participant_aggregate(pid).external_ref} attended {day} ({'half' if half_day else 'full'} day)")
+    _record(app, engagement_ref, participants, day, roster, half_day=half_day, no_show=False, at=at)
 
 
 @click.command("no-show")
 @click.argument("engagement_ref")
-@click.argument("participant")
+@click.argument("participants", nargs=-1)
 @click.option("--date", "day", required=True, help="Session date (YYYY-MM-DD).")
+@click.option("--roster", type=ROSTER, default=None, help="CSV with a ref column: the people who did not come.")
 @at_option
 @pass_app
-def no_show(app: PanelApp, engagement_ref: str, participant: str, day: str, at: datetime | None) -> None:
-    """Record that an accepted participant did not come to a session.
+def no_show(
+    app: PanelApp,
+    engagement_ref: str,
+    participants: tuple[str, ...],
+    day: str,
+    roster: Path | None,
+    at: datetime | None,
+) -> None:
+    """Record that accepted participants did not come to a session (all or nothing, idempotent).
 
     Example:
 
-        panel no-show vested-youth-panel VES-001 --date 2026-03-03
+        panel no-show vested-youth-panel VES-001 VES-007 --date 2026-03-03
     """
+    _record(app, engagement_ref, participants, day, roster, half_day=False, no_show=True, at=at)
+
+
+def _record(
+    app: PanelApp,
+    engagement_ref: str,
+    participants: tuple[str, ...],
+    day: str,
+    roster: Path | None,
+    *,
+    half_day: bool,
+    no_show: bool,
+    at: datetime | None,
+) -> None:
+    if not participants and roster is None:
+        raise click.UsageError("name the participants, or give --roster FILE")
+    session = parse_day(day)
     eid = app.resolve_engagement(engagement_ref)
-    pid = app.resolve_participant(participant)
-    app.record_no_show(eid, pid, parse_day(day), at=at)
-    say(f"{app.participant_aggregate(pid).external_ref} did not attend {day}")
+    entries = [RosterEntry(COMMAND_LINE, ref, half_day) for ref in participants]
+    try:
+        if roster is not None:
+            entries += read_roster(roster, half_days=not no_show)
+        outcome = attendance.record(
+            app, eid, session, entries, no_show=no_show, at=at, source=str(roster or "the command line")
+        )
+    except RosterError as exc:
+        for where, reason in exc.problems:
+            err(f"{where}: {reason}")
+        raise
+    say(_describe(app, outcome))
+
+
+def _describe(app: PanelApp, o: attendance.AttendanceOutcome) -> str:
+    what = "no-show" if o.no_show else "attendance"
+    if len(o.recorded) == 1 and not o.unchanged:
+        entry = o.recorded[0]
+        ref = app.participant_aggregate(app.resolve_participant(entry.ref)).external_ref
+        if o.no_show:
+            return f"{ref} did not attend {o.day}"
+        return f"{ref} attended {o.day} ({'half' if entry.half_day else 'full'} day)"
+    if not o.recorded:
+        who = o.unchanged[0].ref if len(o.unchanged) == 1 else f"all {len(o.unchanged)} people"
+        return f"Unchanged: {what} at {o.engagement} on {o.day} is already recorded for {who}"
+    halves = sum(e.half_day for e in o.recorded)
+    detail = f" ({halves} half day{'s' if halves != 1 else ''})" if halves and not o.no_show else ""
+    text = f"Recorded {what} at {o.engagement} on {o.day} for {len(o.recorded)} {_people(len(o.recorded))}{detail}"
+    return text + (f"; {len(o.unchanged)} already recorded, unchanged" if o.unchanged else "")
+
+
+def _people(n: int) -> str:
+    return "person" if n == 1 else "people"
 
 
 @click.command()

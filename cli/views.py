@@ -81,7 +81,7 @@ def projections() -> None:
 @json_option
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
-    """Show each view's generation, position and lag behind the event log.
+    """Show each view's generation, position and lag behind the event log, and any event a view cannot apply.
 
     Example:
 
@@ -98,15 +98,22 @@ def status(ctx: click.Context, as_json: bool) -> None:
                     "head": s.head,
                     "lag": s.lag,
                     "rebuilding": s.building,
+                    "problem": s.problem,
                 }
                 for s in rows
             ]
         )
         return
+    columns = ["view", "generation", "position", "head", "lag", "rebuilding"]
+    problems = any(s.problem for s in rows)
     table(
         None,
-        ["view", "generation", "position", "head", "lag", "rebuilding"],
-        [(s.name, s.generation, s.position, s.head, s.lag, s.building or "") for s in rows],
+        columns + (["problem"] if problems else []),
+        [
+            (s.name, s.generation, s.position, s.head, s.lag, s.building or "")
+            + ((s.problem or "",) if problems else ())
+            for s in rows
+        ],
     )
 
 

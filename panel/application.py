@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, StoredEvent, Transcoding
 from eventsourcing.utils import get_topic
 
-from panel.domain.engagement import Engagement, engagement_id
+from panel.catalogue import AttributeNames
+from panel.domain.engagement import Change, Engagement, engagement_id
 from panel.domain.errors import (
     AlreadyRegisteredError,
     ConcurrentUpdateError,
@@ -20,13 +21,25 @@ from panel.domain.errors import (
     ParticipantNotFoundError,
     ValidationError,
 )
-from panel.domain.participant import ConsentEntry, Participant, consent_item, fold_consents
-from panel.domain.values import PERSONAL_FIELDS, normalise_attributes
+from panel.domain.participant import ConsentEntry, Participant, consent_item, erasure_item, fold_consents
+from panel.domain.text import check_event_text
+from panel.domain.values import PERSONAL_FIELDS, EligibilityRule
 from panel.pii import KeyStore, keyed_id, seal, unseal
-from panel.records import EngagementDetails, ParticipantDetails, ParticipationRecord, PersonalData
+from panel.records import ConsentRecord, EngagementDetails, ParticipantDetails, ParticipationRecord, PersonalData
+from panel.validation import (  # ConsentSpec and SignUp are defined there and still imported from here
+    DEFAULT_SOURCE,
+    CheckedSignUp,
+    ConsentSpec,
+    FieldError,
+    InvalidSignUpError,
+    NumericAttributes,
+    SignUp,
+    validate_attributes,
+    validate_personal,
+    validate_signup,
+)
 
 T = TypeVar("T")
-DEFAULT_SOURCE = "panel"
 REGISTERED_TOPIC = get_topic(Participant.Registered)
 OPENED_TOPIC = get_topic(Engagement.Opened)
 
@@ -42,36 +55,25 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-@dataclass(frozen=True)
-class ConsentSpec:
-    purpose: str
-    notice_version: str
-    method: str
-    captured_by: str
-    at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class SignUp:
-    """One sign-up as it arrives from the CLI, an import row or the demo."""
-
-    ref: str
-    channel: str
-    captured_by: str | None = None
-    personal: dict[str, str] = field(default_factory=dict)
-    attributes: dict[str, str] = field(default_factory=dict)
-    consents: tuple[ConsentSpec, ...] = ()
-    at: datetime | None = None
-    source: str = DEFAULT_SOURCE
-
-
 def now() -> datetime:
     return datetime.now(UTC)
 
 
 def _sealed(pid: UUID, s: SignUp, key: bytes) -> str:
-    personal = {k: v.strip() for k, v in s.personal.items() if k in PERSONAL_FIELDS and v and v.strip()}
-    return seal(key, pid, {"personal": personal, "attributes": normalise_attributes(s.attributes)})
+    """The sealed personal data of a sign-up that ``validate_signup`` returned."""
+    return seal(key, pid, {"personal": dict(s.personal), "attributes": dict(s.attributes)})
+
+
+class TextCheckingMapper(Mapper[UUID]):
+    """The application's mapper: every event's text is checked against the panel's limits before it is encoded.
+
+    Each entry path validates its input first with field-named messages; this is the last check, so
+    no command (today's or a future one) records text a read model cannot hold (a NUL, say).
+    """
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        check_event_text(vars(domain_event))
+        return super().to_stored_event(domain_event)
 
 
 def _signup_events(pid: UUID, s: SignUp, key: bytes) -> list[Any]:
@@ -103,6 +105,10 @@ class PanelApp(Application[UUID]):
         self.keys.create_tables()
         self._id_secret = self.keys.secret("participant_id")
         self._sources_noted: set[str] = set()
+        self.attribute_names = AttributeNames(self)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=TextCheckingMapper)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -158,7 +164,12 @@ class PanelApp(Application[UUID]):
 
     # -- registration ----------------------------------------------------------------------
     def register(self, signup: SignUp) -> UUID:
-        """Register one sign-up (with its consents); a second sign-up with the same reference is refused."""
+        """Register one sign-up (with its consents); a second sign-up with the same reference is refused.
+
+        The sign-up is validated whole first (``validate_signup``): if any field is invalid,
+        InvalidSignUpError names each one and nothing is written.
+        """
+        signup = validate_signup(signup, self.numeric_attributes())
         pid = self.participant_id_for(signup.ref, signup.source)
         if self._exists(pid):
             raise AlreadyRegisteredError(
@@ -178,11 +189,15 @@ class PanelApp(Application[UUID]):
 
         ``history`` may apply further commands to each new participant before the batch is saved
         (the demo uses it to add invitations and attendance). Returns (created, unchanged, events).
+        Sign-ups not already validated (``CheckedSignUp``) are validated first, all of them before
+        anything is written.
         """
+        signups = self._checked(signups)
         if history is None and len(signups) > batch:
             from panel import bulk  # worker processes only pay off on a large import
 
             if bulk.worth_it(len(signups), batch):
+                self._note_attribute_names(signups)
                 return bulk.register_parallel(self, signups, batch, progress)
         created = unchanged = events = 0
         seen: set[UUID] = set()
@@ -197,6 +212,37 @@ class PanelApp(Application[UUID]):
             if progress:
                 progress(len(chunk))
         return created, unchanged, events
+
+    def _checked(self, signups: Sequence[SignUp]) -> Sequence[SignUp]:
+        """The sign-ups, each validated unless it already was; InvalidSignUpError names the references at fault."""
+        if all(isinstance(s, CheckedSignUp) for s in signups):
+            return signups
+        numeric = self.numeric_attributes()
+        checked: list[SignUp] = []
+        errors: list[FieldError] = []
+        for s in signups:
+            try:
+                checked.append(validate_signup(s, numeric))
+            except InvalidSignUpError as exc:
+                errors.extend(FieldError(e.field, f"sign-up {s.ref!r}: {e.message}") for e in exc.errors)
+        if errors:
+            raise InvalidSignUpError(errors)
+        return checked
+
+    def numeric_attributes(self) -> NumericAttributes:
+        """The attributes some engagement's eligibility rule compares with a number (>=, <=, >, <), and why."""
+        numeric: dict[str, str] = {}
+        for details in self.engagements():
+            for rule_text in details.eligibility:
+                try:
+                    rule = EligibilityRule.parse(rule_text)
+                except ValidationError:
+                    continue
+                if rule.op in (">=", "<=", ">", "<"):
+                    numeric.setdefault(
+                        rule.field, f"engagement {details.ref}'s rule '{rule}' compares it with a number"
+                    )
+        return numeric
 
     def _fresh_items(self, chunk: Sequence[SignUp], seen: set[UUID]) -> list[tuple[UUID, SignUp]]:
         """The chunk's sign-ups with their ids, less those already stored or seen earlier in this run."""
@@ -241,7 +287,8 @@ class PanelApp(Application[UUID]):
                 )
             history(participant, s)
             pending.extend(participant.collect_events())
-        self._write_events([self.mapper.to_stored_event(e) for e in pending])
+        names = self.attribute_names.events_for(s for _, s in items)  # new attribute names, in the same transaction
+        self._write_events([self.mapper.to_stored_event(e) for e in [*pending, *names]])
         return len(pending)
 
     def _write_events(self, stored: list[StoredEvent]) -> None:
@@ -290,16 +337,20 @@ class PanelApp(Application[UUID]):
         captured_by: str | None,
         at: datetime | None = None,
     ) -> None:
-        key = self._key(pid)
         data = {
-            "personal": {k: v for k, v in personal.items() if k in PERSONAL_FIELDS and v},
-            "attributes": normalise_attributes(attributes),
+            "personal": validate_personal(personal),
+            "attributes": validate_attributes(attributes, numeric=self.numeric_attributes()),
         }
+        key = self._key(pid)
         if not data["personal"] and not data["attributes"]:
             raise ValidationError("nothing to update: pass --attr key=value or a contact option")
-        self._change(
-            pid, lambda p: p.update_attributes(sealed=seal(key, pid, data), captured_by=captured_by, at=at or now())
-        )
+
+        def attempt() -> None:
+            participant = self._participant(pid)
+            participant.update_attributes(sealed=seal(key, pid, data), captured_by=captured_by, at=at or now())
+            self.save(participant, *self.attribute_names.noting([data["attributes"]]))  # names noted with it
+
+        self._retry(attempt)
 
     def grant_consent(self, pid: UUID, spec: ConsentSpec) -> bool:
         return self._change(
@@ -363,20 +414,60 @@ class PanelApp(Application[UUID]):
     def leave_panel(self, pid: UUID, reason: str, at: datetime | None = None) -> None:
         self._change(pid, lambda p: p.leave_panel(reason=reason, at=at or now()))
 
-    def erase(self, pid: UUID, reason: str, at: datetime | None = None) -> None:
-        """Record the erasure, then destroy the participant's data key (crypto-shredding)."""
-        self._change(pid, lambda p: p.erase(reason=reason, at=at or now()))
+    def erase(self, pid: UUID, reason: str, at: datetime | None = None, erased_by: str | None = None) -> None:
+        """Record the erasure (and who carried it out), then destroy the participant's data key (crypto-shredding)."""
+        self._change(pid, lambda p: p.erase(reason=reason, at=at or now(), erased_by=erased_by))
         self.keys.destroy_key(pid)
 
     # -- engagements -----------------------------------------------------------------------
-    def open_engagement(self, **fields: Any) -> UUID:
-        engagement = Engagement.open(at=fields.pop("at", None) or now(), **fields)
-        if self._exists(engagement.id):
-            raise ValidationError(
-                f"an engagement with reference {engagement.ref!r} already exists: choose another name or --ref"
-            )
-        self.save(engagement)
-        return engagement.id
+    def open_engagement(self, *, new_attributes: Sequence[str] = (), **fields: Any) -> UUID:
+        """Open an engagement; its rules may only name known attributes, or ones confirmed as new."""
+        at = fields.pop("at", None) or now()
+
+        def attempt() -> UUID:
+            engagement = Engagement.open(at=at, **fields)
+            if self._exists(engagement.id):
+                raise ValidationError(
+                    f"an engagement with reference {engagement.ref!r} already exists: choose another name or --ref"
+                )
+            catalogue = self._declare_rule_names(engagement, engagement.rules, new_attributes, engagement.opened_by)
+            self.save(engagement, *catalogue)
+            return engagement.id
+
+        return self._retry(attempt)
+
+    def update_engagement(
+        self, eid: UUID, *, new_attributes: Sequence[str] = (), at: datetime | None = None, **changes: Any
+    ) -> list[str]:
+        """Change an engagement's eligibility, sessions, target size or cooldown; returns what changed."""
+
+        def attempt() -> list[str]:
+            engagement = self._engagement(eid)
+            changed = engagement.update(at=at or now(), **changes)
+            rules = engagement.rules if changes.get("eligibility") is not None else []
+            catalogue = self._declare_rule_names(engagement, rules, new_attributes, changes.get("changed_by"))
+            self.save(engagement, *catalogue)
+            return changed
+
+        return self._retry(attempt)
+
+    def known_attributes(self) -> set[str]:
+        """The attribute names seen in sign-ups or declared for engagements (read from a small recorded list)."""
+        return self.attribute_names.known()
+
+    def _note_attribute_names(self, signups: Sequence[SignUp]) -> None:
+        events = self.attribute_names.events_for(signups)
+        if events:
+            self._write_events([self.mapper.to_stored_event(e) for e in events])
+
+    def _declare_rule_names(
+        self, engagement: Engagement, rules: list[Any], confirmed: Sequence[str], by: str | None
+    ) -> list[Any]:
+        return self.attribute_names.declare(rules, confirmed, f"engagement {engagement.ref}", by)
+
+    def engagement_changes(self, eid: UUID) -> list[Change]:
+        """The recorded changes to an engagement since it was opened, oldest first."""
+        return list(self._engagement(eid).changes)
 
     def close_engagement(self, eid: UUID, reason: str, at: datetime | None = None) -> None:
         engagement = self._engagement(eid)
@@ -403,10 +494,23 @@ class PanelApp(Application[UUID]):
 
     def consent_history(self, pid: UUID, as_of: datetime | None = None) -> list[ConsentEntry]:
         """Consent as it stood at ``as_of``, read from the event log itself (the auditor's view)."""
-        items = [item for e in self.events.get(pid) if (item := consent_item(e)) is not None]
-        if not items and not self._exists(pid):
-            raise ParticipantNotFoundError(f"no participant has id {pid}")
-        return fold_consents(items, as_of)
+        return self.consent_record(pid, as_of).consents
+
+    def consent_record(self, pid: UUID, as_of: datetime | None = None) -> ConsentRecord:
+        """Consent grants (each active, withdrawn or superseded) and the erasure, as they stood at ``as_of``."""
+        items: list[dict[str, Any]] = []
+        registered: Participant.Registered | None = None
+        erasure = None
+        for e in self.events.get(pid):
+            if isinstance(e, Participant.Registered):
+                registered = e
+            elif (item := consent_item(e)) is not None:
+                items.append(item)
+            elif (erased := erasure_item(e)) is not None and (as_of is None or erased.at <= as_of):
+                erasure = erased
+        if registered is None:
+            raise ParticipantNotFoundError(f"no participant has id {pid}: check `panel participant list`")
+        return ConsentRecord(pid, registered.external_ref, registered.at, as_of, fold_consents(items, as_of), erasure)
 
     def engagement(self, eid: UUID) -> EngagementDetails:
         e = self._engagement(eid)
@@ -423,6 +527,7 @@ class PanelApp(Application[UUID]):
             e.cooldown_days,
             e.opened_at,
             e.closed_at,
+            list(e.changes),
         )
 
     def engagements(self) -> list[EngagementDetails]:

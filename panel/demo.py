@@ -118,7 +118,7 @@ def make_signups(people: int, seed: int) -> list[SignUp]:
         personal = {
             "name": fake.name(),
             "email": fake.email(),
-            "phone": fake.phone_number(),
+            "phone": f"07700 900{i % 1000:03d}",  # Ofcom's numbers for drama: they reach nobody
             "address": fake.street_address().replace("\n", ", "),
             "postcode": postcode,
         }
@@ -196,7 +196,7 @@ def build_demo(app: PanelApp, people: int, seed: int, progress: Callable[[int], 
         opened.append(past.ref)
     vested = engagement_id(str(VESTED["ref"]))
     if not app._exists(vested):  # noqa: SLF001
-        app.open_engagement(at=ANCHOR, **VESTED)  # type: ignore[arg-type]
+        app.open_engagement(at=ANCHOR, new_attributes=["age_band"], **VESTED)  # type: ignore[arg-type]
     opened.append(str(VESTED["ref"]))
     created, unchanged, events = app.register_many(
         make_signups(people, seed), progress=progress, history=history_maker(seed)

@@ -1,35 +1,43 @@
 """CSV import of sign-ups: validate the whole file first, then write in atomic, idempotent batches.
 
-Columns: ``ref`` (required), ``channel``, ``captured_by``, ``registered_at``, the contact fields
-(``name``, ``email``, ``phone``, ``address``, ``postcode``), consent columns ``consent_<purpose>``
-holding the notice version shown (e.g. ``v3``; blank = not given) with optional ``consent_method``
-and ``consent_at``; every other column is a self-described attribute (age_band, gender, ...).
+The format (also in ``panel participant import --help`` and the README): a header line naming the
+columns, then one sign-up per line, comma-separated, UTF-8. ``ref`` (required), ``channel``
+(online, phone, paper, in_person, partner_referral; any case), ``captured_by`` (needed for every
+channel but online), ``registered_at`` (ISO 8601), the contact fields (``name``, ``email``,
+``phone``, ``address``, ``postcode``), consent columns ``consent_<purpose>`` holding the notice
+version shown (e.g. ``v3``; blank = not given) with optional ``consent_method`` and ``consent_at``;
+every other column is a self-described attribute (age_band, gender, ...). Each row is checked by
+``panel.validation.validate_signup``, the same validation as every other entry path.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.domain.errors import PanelError, ValidationError
-from panel.domain.values import CHANNELS, CONSENT_METHODS, PERSONAL_FIELDS, PURPOSES, normalise_attributes, parse_when
+from panel.domain.text import PERSONAL_LIMITS
+from panel.domain.values import CHANNELS, PERSONAL_FIELDS, PURPOSES, parse_when
 from panel.records import ImportReport
+from panel.validation import (
+    DEFAULT_METHOD,
+    CheckedSignUp,
+    ConsentSpec,
+    FieldError,
+    InvalidSignUpError,
+    NumericAttributes,
+    SignUp,
+    choice,
+    validate_signup,
+)
 
 RESERVED = {"ref", "channel", "captured_by", "registered_at", "consent_method", "consent_at", *PERSONAL_FIELDS}
-DEFAULT_METHOD = {
-    "online": "online",
-    "paper": "written",
-    "phone": "verbal",
-    "in_person": "verbal",
-    "partner_referral": "written",
-}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_LOOKS_PERSONAL = re.compile(r"@|^\+?[\d\s()-]{9,}$")
+_DELIMITERS = {";": "semicolons (;)", "\t": "tabs", "|": "vertical bars (|)"}
 
 
 class ImportFileError(PanelError):
@@ -42,22 +50,33 @@ class Row:
     values: dict[str, str]
 
 
-def read_rows(path: Path) -> tuple[list[str], list[Row]]:
-    """Read a CSV file; header problems and undecodable bytes are reported with the line."""
+def read_text(path: Path) -> str:
+    """The file's text; a missing file, a folder or undecodable bytes are reported in one line."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ImportFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ImportFileError(f"{path} is a folder, not a file: give the path of a CSV file") from None
+    except PermissionError:
+        raise ImportFileError(f"{path}: permission denied: check who can read the file") from None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise ImportFileError(f"{path}:{line}: not UTF-8 text: save the file as CSV UTF-8") from None
+
+
+def read_rows(path: Path) -> tuple[list[str], list[Row]]:
+    """Read a CSV file; header problems, the wrong delimiter and over-long fields are reported with the line."""
+    text = read_text(path)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip().lower().replace(" ", "_").replace("-", "_") for h in next(reader)]
     except StopIteration:
         raise ImportFileError(f"{path}: the file is empty: the first line must name the columns") from None
     except csv.Error as exc:
-        raise ImportFileError(f"{path}:1: {exc}") from None
+        raise ImportFileError(_csv_problem(path, 1, exc)) from None
+    if len(header) == 1:
+        _refuse_other_delimiter(path, text.partition("\n")[0])
     if "ref" not in header:
         raise ImportFileError(f"{path}:1: no 'ref' column: add a column with each application's reference")
     if len(set(header)) != len(header):
@@ -76,39 +95,37 @@ def read_rows(path: Path) -> tuple[list[str], list[Row]]:
                 )
             )
     except csv.Error as exc:
-        raise ImportFileError(f"{path}:{reader.line_num}: {exc}: fix the quoting on that line") from None
+        raise ImportFileError(_csv_problem(path, reader.line_num, exc)) from None
     return header, rows
 
 
-def parse_row(row: Row, default_channel: str, source: str) -> SignUp:
-    """Turn one CSV row into a SignUp or raise ValidationError with the reason."""
+def _refuse_other_delimiter(path: Path, first_line: str) -> None:
+    """A header with one column that another delimiter would split: say which, and how to save a CSV."""
+    try:
+        delimiter = csv.Sniffer().sniff(first_line, delimiters=";\t|").delimiter
+    except csv.Error:
+        return
+    name = _DELIMITERS.get(repr(delimiter)[1:-1], repr(delimiter))
+    raise ImportFileError(
+        f"{path}:1: the file separates its columns with {name}, not commas: save it as CSV with commas "
+        "(in Excel: Save As 'CSV UTF-8 (Comma delimited)'; in LibreOffice: Field delimiter ',')"
+    )
+
+
+def _csv_problem(path: Path, line: int, exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return (
+            f"{path}:{line}: a field is longer than {csv.field_size_limit():,} characters, the most a field may hold "
+            f"(no column needs more than {max(PERSONAL_LIMITS.values()):,}): check that every quoted field is closed"
+        )
+    return f"{path}:{line}: {exc}: fix the quoting on that line"
+
+
+def parse_row(row: Row, default_channel: str, source: str, numeric: NumericAttributes | None = None) -> CheckedSignUp:
+    """Turn one CSV row into a validated sign-up, or raise ValidationError with every reason."""
     v = {k: (val or "").strip() for k, val in row.values.items()}
     if "__extra__" in v:
         raise ValidationError("more cells than columns: check for an unquoted comma")
-    ref = v.get("ref", "")
-    if not ref:
-        raise ValidationError("ref is empty")
-    if _LOOKS_PERSONAL.search(ref):
-        raise ValidationError(f"ref {ref!r} looks like an email or phone number: use an application reference")
-    channel = v.get("channel") or default_channel
-    if channel not in CHANNELS:
-        raise ValidationError(f"channel {channel!r} is unknown: use one of {', '.join(CHANNELS)}")
-    captured_by = v.get("captured_by") or None
-    if channel != "online" and not captured_by:
-        raise ValidationError(f"a {channel} sign-up needs captured_by (the staff member who took it)")
-    email = v.get("email", "")
-    if email and not _EMAIL.match(email):
-        raise ValidationError(f"email {email!r} is not an email address")
-    at = parse_when(v["registered_at"], "registered_at") if v.get("registered_at") else None
-    method = v.get("consent_method") or DEFAULT_METHOD[channel]
-    if method not in CONSENT_METHODS:
-        raise ValidationError(f"consent_method {method!r} is unknown: use one of {', '.join(CONSENT_METHODS)}")
-    consent_at = parse_when(v["consent_at"], "consent_at") if v.get("consent_at") else at
-    consents = tuple(
-        ConsentSpec(purpose, v[f"consent_{purpose}"], method, captured_by or "self", consent_at)
-        for purpose in PURPOSES
-        if v.get(f"consent_{purpose}")
-    )
     unknown_consents = [
         k for k in v if k.startswith("consent_") and k not in RESERVED and k.removeprefix("consent_") not in PURPOSES
     ]
@@ -116,20 +133,47 @@ def parse_row(row: Row, default_channel: str, source: str) -> SignUp:
         raise ValidationError(
             f"column {unknown_consents[0]} names no consent purpose: use " + ", ".join(f"consent_{p}" for p in PURPOSES)
         )
-    attributes = normalise_attributes(
-        {k: val for k, val in v.items() if k not in RESERVED and not k.startswith("consent_")}
-    )
-    personal = {k: v[k] for k in PERSONAL_FIELDS if v.get(k)}
-    return SignUp(
-        ref=ref,
+    errors: list[FieldError] = []
+    channel = v.get("channel") or default_channel
+    try:
+        channel = choice(channel, CHANNELS, "channel")
+    except ValidationError:
+        pass  # validate_signup reports it
+    captured_by = v.get("captured_by") or None
+    at = _when(v, "registered_at", errors)
+    consent_at = _when(v, "consent_at", errors) or at
+    method = v.get("consent_method") or DEFAULT_METHOD.get(channel, "online")
+    signup = SignUp(
+        ref=v.get("ref", ""),
         channel=channel,
         captured_by=captured_by,
-        personal=personal,
-        attributes=attributes,
-        consents=consents,
+        personal={k: v[k] for k in PERSONAL_FIELDS if v.get(k)},
+        attributes={k: val for k, val in v.items() if k not in RESERVED and not k.startswith("consent_")},
+        consents=tuple(
+            ConsentSpec(purpose, v[f"consent_{purpose}"], method, captured_by or "self", consent_at)
+            for purpose in PURPOSES
+            if v.get(f"consent_{purpose}")
+        ),
         at=at,
         source=source,
     )
+    try:
+        checked = validate_signup(signup, numeric)
+    except InvalidSignUpError as exc:
+        errors.extend(exc.errors)
+    if errors:
+        raise InvalidSignUpError(errors)
+    return checked
+
+
+def _when(values: dict[str, str], column: str, errors: list[FieldError]) -> datetime | None:
+    if not values.get(column):
+        return None
+    try:
+        return parse_when(values[column], column)
+    except ValidationError as exc:
+        errors.append(FieldError(column, str(exc)))
+        return None
 
 
 def import_csv(
@@ -142,15 +186,15 @@ def import_csv(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Validate every row, then import. Without ``skip_invalid`` one bad row means nothing is written."""
-    if channel not in CHANNELS:
-        raise ValidationError(f"--channel {channel!r} is unknown: use one of {', '.join(CHANNELS)}")
+    channel = choice(channel, CHANNELS, "--channel")
     _, rows = read_rows(path)
+    numeric = app.numeric_attributes()
     good: list[SignUp] = []
     rejected: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     for row in rows:
         try:
-            signup = parse_row(row, channel, source)
+            signup = parse_row(row, channel, source, numeric)
             if signup.ref in seen:
                 raise ValidationError(f"ref {signup.ref!r} already appears on line {seen[signup.ref]}")
             seen[signup.ref] = row.line

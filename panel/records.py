@@ -7,7 +7,8 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from panel.domain.participant import ConsentEntry
+from panel.domain.consent import ConsentEntry, ErasureEntry
+from panel.domain.engagement import Change
 
 
 def jsonable(value: Any) -> Any:
@@ -82,6 +83,7 @@ class EngagementDetails:
     cooldown_days: int | None
     opened_at: datetime
     closed_at: datetime | None
+    changes: list[Change] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -93,3 +95,24 @@ class ImportReport:
     unchanged: int
     rejected: list[tuple[int, str]]
     events: int
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """A participant's consent history as it stood at ``as_of`` (None: now), read from the event log."""
+
+    participant_id: UUID
+    ref: str
+    registered_at: datetime
+    as_of: datetime | None
+    consents: list[ConsentEntry]
+    erasure: ErasureEntry | None
+
+    @property
+    def not_yet_registered(self) -> bool:
+        """True when ``as_of`` is before the participant registered."""
+        return self.as_of is not None and self.as_of < self.registered_at
+
+    def active(self) -> list[str]:
+        """The purposes with a grant in force at ``as_of`` (or now)."""
+        return sorted({c.purpose for c in self.consents if c.state == "active"})

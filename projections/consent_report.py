@@ -1,4 +1,11 @@
-"""The consent report and the pool-candidate query, from the consent view."""
+"""The consent report and the pool-candidate query, from the consent view.
+
+Every count is "as things stood at ``at``". An erased person counts up to the effective time of
+their erasure and not from then on, in the consent counts and in the pool alike: before it they
+did hold the consent (the consent facts are kept, without personal data), after it nothing of
+theirs may be processed. So at any date the pool (panel_membership and contact, registered, not
+left, not erased) is a subset of the people counted under each of those two purposes.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +44,7 @@ def consent_report(projector: Projector, at: datetime) -> ConsentReport:
     active_now = and_(
         state.c.granted_at <= at,
         or_(state.c.withdrawn_at.is_(None), state.c.withdrawn_at > at),
-        people.c.erased_at.is_(None),
+        or_(people.c.erased_at.is_(None), people.c.erased_at > at),  # the pool query's rule for erasure
     )
     with projector.engine.connect() as conn:
         active = dict.fromkeys(PURPOSES, 0)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, and_, func, or_, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, and_, func, or_, select
 from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant, consent_item, fold_consents
@@ -37,22 +37,22 @@ class ConsentView(PeopleView):
                 Column("participant_id", String(32), primary_key=True),
                 Column("position", Integer, primary_key=True, autoincrement=False),
                 Column("kind", String(10), nullable=False),
-                Column("purpose", String(40), nullable=False),
+                Column("purpose", Text, nullable=False),
                 Column("at", TS, nullable=False),
-                Column("notice_version", String(40)),
-                Column("method", String(20)),
-                Column("captured_by", String(200)),
+                Column("notice_version", Text),
+                Column("method", Text),
+                Column("captured_by", Text),
                 sqlite_with_rowid=False,
             ),
             "state": Table(
                 n("consent_state", generation),
                 metadata,
                 Column("participant_id", String(32), primary_key=True),
-                Column("purpose", String(40), primary_key=True),
+                Column("purpose", Text, primary_key=True),
                 Column("granted_at", TS, primary_key=True),
                 Column("withdrawn_at", TS),
-                Column("notice_version", String(40), nullable=False),
-                Column("method", String(20), nullable=False),
+                Column("notice_version", Text, nullable=False),
+                Column("method", Text, nullable=False),
                 sqlite_with_rowid=False,
             ),
         }
@@ -96,7 +96,7 @@ class ConsentView(PeopleView):
                         "participant_id": pid,
                         "purpose": entry.purpose,
                         "granted_at": entry.granted_at,
-                        "withdrawn_at": entry.withdrawn_at,
+                        "withdrawn_at": entry.ended_at,  # the interval ends when withdrawn or superseded
                         "notice_version": entry.notice_version,
                         "method": entry.method,
                     }

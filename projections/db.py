@@ -27,6 +27,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     create_engine,
     event,
     select,
@@ -52,6 +53,14 @@ GENERATIONS = Table(
     Column("view_name", String(40), primary_key=True),
     Column("current", Integer, nullable=False),
     Column("building", Integer, nullable=True),
+)
+FAILURES = Table(  # a view generation that cannot apply an event: which one, and why (see projections.failures)
+    "projection_failures",
+    BOOK,
+    Column("view_name", String(80), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("cause", Text, nullable=False),
 )
 
 
@@ -334,3 +343,20 @@ def set_position(conn: Connection, key: str, position: int) -> None:
 
 def forget_position(conn: Connection, key: str) -> None:
     conn.execute(TRACKING.delete().where(TRACKING.c.view_name == key))
+
+
+def record_failure(conn: Connection, key: str, position: int, topic: str, cause: str) -> None:
+    upsert(conn, FAILURES, [{"view_name": key, "position": position, "topic": topic, "cause": cause}], ["view_name"])
+
+
+def clear_failure(conn: Connection, key: str) -> None:
+    conn.execute(FAILURES.delete().where(FAILURES.c.view_name == key))
+
+
+def failures(conn: Connection, keys: Iterable[str]) -> dict[str, tuple[int, str, str]]:
+    """The recorded failures of these tracking keys: key -> (position, topic, cause)."""
+    stmt = select(FAILURES.c.view_name, FAILURES.c.position, FAILURES.c.topic, FAILURES.c.cause)
+    return {
+        str(k): (int(p), str(t), str(c))
+        for k, p, t, c in conn.execute(stmt.where(FAILURES.c.view_name.in_(list(keys))))
+    }

@@ -22,7 +22,7 @@ from sqlalchemy.schema import CreateTable
 
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
-from projections import bulk, db
+from projections import bulk, db, failures
 from projections.view import Batch, View
 
 Progress = Callable[[int, int], None]
@@ -37,6 +37,7 @@ class ViewStatus:
     position: int
     head: int
     building: int | None
+    problem: str | None = None  # the event this view cannot apply, and why (projections.failures)
 
     @property
     def lag(self) -> int:
@@ -92,8 +93,11 @@ class Projector:
         with db.writing(self.engine) as conn:
             for name in self.views:
                 current, building = db.generations(conn, name)
-                position = db.positions(conn, [db.tracking_key(name, current)])[db.tracking_key(name, current)]
-                result.append(ViewStatus(name, current, position, head, building))
+                key = db.tracking_key(name, current)
+                position = db.positions(conn, [key])[key]
+                failed = db.failures(conn, [key]).get(key)
+                problem = None if failed is None else failures.Failure(name, *failed).line()
+                result.append(ViewStatus(name, current, position, head, building, problem))
         return result
 
     def pool_candidates(self, at: datetime) -> set[UUID]:
@@ -151,7 +155,11 @@ class Projector:
                     db.set_generations(conn, name, current, building)
                 self._create(conn, name, building, indexes=not self.views[name].can_bulk)
                 targets.append(_Target(self.views[name], self._define(name, building), db.tracking_key(name, building)))
-        bulk.load(self, targets, progress, self.bulk_workers)
+        try:
+            bulk.load(self, targets, progress, self.bulk_workers)
+        except Exception as exc:  # an event a view cannot apply: the catch-up below finds it, one view at a time
+            if not failures.is_event_problem(exc):
+                raise
         self._run(targets, progress)  # an interrupted rebuild, or the events appended meanwhile
         with self.engine.connect() as conn:
             count = min(db.positions(conn, [t.key for t in targets]).values(), default=0)
@@ -175,21 +183,57 @@ class Projector:
 
     # -- the batch loop --------------------------------------------------------------------
     def _run(self, targets: list[_Target], progress: Progress | None) -> int:
+        """Apply the log to ``targets``; a view that cannot apply an event stops there and the others carry on
+        (``projections.failures``); ViewStoppedError then names each stopped view's event and cause."""
         if not targets:
             return 0
         topics = set().union(*(t.view.topics() for t in targets))
         with self.engine.connect() as conn:
             start = min(db.positions(conn, [t.key for t in targets]).values())
+            failed = {key: found[0] for key, found in db.failures(conn, [t.key for t in targets]).items()}
             conn.rollback()
         head = self.head()
         begun, read = start, 0
+        stopped: dict[str, failures.Failure] = {}
         for size, last, events in self._pages(start, topics):
-            with db.writing(self.engine) as conn:
-                self._apply(conn, targets, events, last)
+            active = [t for t in targets if t.key not in stopped]
+            if not active:
+                break
+            try:
+                with db.writing(self.engine) as conn:
+                    self._apply(conn, active, events, last)
+                    for key in [t.key for t in active if failed.get(t.key, last + 1) <= last]:
+                        db.clear_failure(conn, key)  # the event it stopped at went through this time
+                        del failed[key]
+            except Exception as exc:
+                if not failures.is_event_problem(exc):
+                    raise
+                for target in active:
+                    found = failures.isolate(
+                        self._applier(target), self._recorder(target), target.view.name, events, last
+                    )
+                    if found is not None:
+                        stopped[target.key] = found
             read += size
             if progress:
                 progress(min(last, head) - begun, max(head, last) - begun)
+        if stopped:
+            raise failures.stopped_error(list(stopped.values()))
         return read
+
+    def _applier(self, target: _Target) -> Callable[[Batch, int], None]:
+        def apply_alone(events: Batch, last: int) -> None:
+            with db.writing(self.engine) as conn:
+                self._apply(conn, [target], events, last)
+
+        return apply_alone
+
+    def _recorder(self, target: _Target) -> Callable[[failures.Failure], None]:
+        def record(failure: failures.Failure) -> None:
+            with db.writing(self.engine) as conn:
+                db.record_failure(conn, target.key, failure.position, failure.topic, failure.cause)
+
+        return record
 
     def _pages(
         self,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table
+from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant
@@ -36,7 +36,7 @@ class FatigueView(PeopleView):
         )
         Index(f"ix_{activity.name}_pid", activity.c.participant_id)
         return {
-            "people": people_table(metadata, n("fatigue_people", generation), Column("ref", String(200))),
+            "people": people_table(metadata, n("fatigue_people", generation), Column("ref", Text)),
             "activity": activity,
         }
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, select
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.engine import Connection, Engine
 
 from panel.application import PanelApp
@@ -34,26 +34,12 @@ class LedgerView(View):
         return set(PAYMENT_TOPICS)
 
     def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
-        text = {
-            "engagement_ref": 60,
-            "participant_ref": 200,
-            "kind": 20,
-            "category": 20,
-            "quantity": 20,
-            "status": 12,
-            "receipt": 100,
-            "voucher_code": 100,
-            "voucher_state": 12,
-            "rate_card": 120,
-            "budget_code": 60,
-            "created_by": 120,
-            "approved_by": 120,
-            "route": 20,
-            "reference": 60,
-            "batch_ref": 60,
-            "statement_line": 32,
-            "reason": 500,
-        }
+        # every text column unbounded: the limits on what is recorded are panel.domain.text's
+        text = (
+            "engagement_ref", "participant_ref", "kind", "category", "quantity", "status", "receipt",
+            "voucher_code", "voucher_state", "rate_card", "budget_code", "created_by", "approved_by", "route",
+            "reference", "batch_ref", "statement_line", "reason",
+        )  # fmt: skip
         columns: list[Column[Any]] = [
             Column("id", String(32), primary_key=True),
             Column("engagement_id", String(32), nullable=False),
@@ -66,7 +52,7 @@ class LedgerView(View):
             Column("tax_year", Integer, nullable=False),
         ]
         columns += [Column(name, TS) for name in TIME_FIELDS]
-        columns += [Column(name, String(size)) for name, size in text.items()]
+        columns += [Column(name, Text) for name in text]
         table = Table(self.table_name("ledger", generation), metadata, *columns)
         Index(f"ix_{table.name}_eid", table.c.engagement_id)
         Index(f"ix_{table.name}_pid", table.c.participant_id)

@@ -61,7 +61,7 @@ class ReachView(PeopleView):
                 Column("status", String(12), nullable=False),
                 Column("invited_at", TS, nullable=False),
                 Column("draw_id", String(32)),
-                Column("override_reason", String(500)),
+                Column("override_reason", Text),
                 Column("responded_at", TS),
                 Column("sessions", Integer, nullable=False),
                 Column("half_days", Integer, nullable=False),

@@ -49,9 +49,10 @@ STEPS: list[tuple[str, str]] = [
     ("", "panel consent history VES-063 --as-of 2026-03-15"),
     (
         "Erase a person: their data key is destroyed, their history stays.",
-        "panel participant erase VES-063 --reason 'erasure request ER-2026-014'",
+        "panel participant erase VES-063 --reason 'erasure request ER-2026-014' --by dpo.lee --at 2026-05-02",
     ),
     ("", "panel participant show VES-063"),
+    ("The erasure is a row of the consent history: when, by whom and why.", "panel consent history VES-063"),
     ("Errors say what, where and how to fix, with exit code 1.", "panel invite vested-youth-panel NOPE"),
 ]
 

@@ -30,6 +30,8 @@ def test_recruiter_day_one(run, tmp_path: Path) -> None:  # type: ignore[no-unty
         "2026-03-03",
         "--eligible",
         "age_band in 18-21,22-25",
+        "--new-attribute",
+        "age_band",  # nobody has applied yet: the recruiter confirms the new attribute
         "--target-size",
         "6",
     )
@@ -166,7 +168,7 @@ def test_errors_are_one_line_with_exit_1(run, tmp_path: Path) -> None:  # type: 
     _, err = run("engagement", "open", "Panel", "--type", "consult", "--purpose", "p", code=1)
     assert "already exists" in err
     _, err = run("participant", "register", "--ref", "P-2", "--channel", "paper", code=1)
-    assert err == "Error: a paper sign-up needs --captured-by: name the staff member who took it\n"
+    assert err == "Error: a paper sign-up needs captured_by (the staff member who took it)\n"
 
 
 def test_import_reports_every_bad_row(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -180,7 +182,8 @@ def test_import_reports_every_bad_row(run, tmp_path: Path) -> None:  # type: ign
     out, err = run("participant", "import", str(path), code=1)
     assert err.splitlines() == [
         f"{path}:3: a phone sign-up needs captured_by (the staff member who took it)",
-        f"{path}:4: email 'bad-email' is not an email address",
+        f"{path}:4: email 'bad-email' is not an email address (An email address must have an @-sign.): "
+        "write e.g. sam@example.org",
         f"Error: {path}: 2 of 3 rows are invalid, nothing was imported: fix them, or pass --skip-invalid to "
         "import the rest",
     ]

@@ -18,7 +18,8 @@ from panel.domain.errors import (
     ValidationError,
 )
 from panel.domain.participant import Participant
-from panel.domain.values import EligibilityRule, format_pence, normalise_attributes, parse_when, pence_from_text
+from panel.domain.values import EligibilityRule, format_pence, parse_when, pence_from_text
+from panel.validation import validate_attributes
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -62,7 +63,21 @@ def test_consent_as_of_follows_effective_time() -> None:
     assert p.consent_at("contact", days(15)).notice_version == "v2"  # type: ignore[union-attr]
     assert p.consent_at("contact", days(25)) is None
     history = p.consent_history(as_of=days(15))
-    assert [(e.notice_version, e.withdrawn_at) for e in history] == [("v1", days(10)), ("v2", None)]
+    # a re-grant on v2 supersedes v1 (captured by amy); it is not a withdrawal by the participant
+    assert [(e.notice_version, e.state, e.withdrawn_at) for e in history] == [
+        ("v1", "superseded", None),
+        ("v2", "active", None),
+    ]
+    assert (history[0].superseded_at, history[0].superseded_by, history[0].superseded_by_notice) == (
+        days(10),
+        "amy",
+        "v2",
+    )
+    final = p.consent_history()
+    assert [(e.state, e.ended_at, e.withdrawn_by) for e in final] == [
+        ("superseded", days(10), None),
+        ("withdrawn", days(20), "ben"),
+    ]
 
 
 def test_regranting_the_same_consent_records_nothing() -> None:
@@ -162,7 +177,7 @@ def test_formatting_and_parsing_helpers() -> None:
     assert parse_when("2026-03-02T10:00+01:00") == datetime(2026, 3, 2, 9, tzinfo=UTC)
     with pytest.raises(ValidationError, match="not a date"):
         parse_when("02/03/2026")
-    assert normalise_attributes({"Age Band": " 18-21 ", "gender": "Prefer not to say", "x": ""}) == {
+    assert validate_attributes({"Age Band": " 18-21 ", "gender": "Prefer not to say", "x": ""}) == {
         "age_band": "18-21",
         "gender": "prefer_not_to_say",
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -44,6 +45,30 @@ class Engagement(Aggregate):
         reason: str
         at: datetime
 
+    class EligibilityChanged(Aggregate.Event):
+        eligibility: list[str]
+        changed_by: str | None
+        reason: str | None
+        at: datetime
+
+    class SessionsChanged(Aggregate.Event):
+        sessions: list[date]
+        changed_by: str | None
+        reason: str | None
+        at: datetime
+
+    class TargetSizeChanged(Aggregate.Event):
+        target_size: int | None
+        changed_by: str | None
+        reason: str | None
+        at: datetime
+
+    class CooldownChanged(Aggregate.Event):
+        cooldown_days: int | None
+        changed_by: str | None
+        reason: str | None
+        at: datetime
+
     @event(Opened)
     def __init__(
         self,
@@ -67,10 +92,12 @@ class Engagement(Aggregate):
         self.day_rate_pence = day_rate_pence
         self.target_size = target_size
         self.eligibility = list(eligibility)
+        self.opened_eligibility = list(eligibility)
         self.cooldown_days = cooldown_days
         self.opened_by = opened_by
         self.opened_at = at
         self.closed_at: datetime | None = None
+        self.changes: list[Change] = []
 
     @classmethod
     def open(
@@ -93,13 +120,9 @@ class Engagement(Aggregate):
         require_choice(kind, ENGAGEMENT_TYPES, "engagement type (--type)")
         if day_rate_pence < 0:
             raise ValidationError("--day-rate is negative: give the day rate in pounds, e.g. 350.00")
-        if target_size is not None and target_size < 1:
-            raise ValidationError("--target-size must be at least 1")
-        if cooldown_days is not None and cooldown_days < 0:
-            raise ValidationError("--cooldown-days must be zero or more")
-        if len(set(sessions)) != len(sessions):
-            raise ValidationError("a --session date is given twice: list each session date once")
-        rules = [str(EligibilityRule.parse(text)) for text in (eligibility or [])]
+        _check_sizes(target_size, cooldown_days)
+        _check_sessions(sessions)
+        rules = parse_rules(eligibility or [])
         reference = ref or engagement_ref(name)
         if not reference:
             raise ValidationError(f"cannot make a reference from {name!r}: pass --ref")
@@ -121,7 +144,26 @@ class Engagement(Aggregate):
 
     @property
     def rules(self) -> list[EligibilityRule]:
-        return [EligibilityRule.parse(text) for text in self.eligibility]
+        return self._parsed(self.eligibility)
+
+    def eligibility_at(self, moment: datetime) -> list[str]:
+        """The eligibility rules in force at ``moment`` (effective time), e.g. when a draw was made."""
+        rules = list(self.opened_eligibility)
+        for change in sorted(self.changes, key=lambda c: c.at):
+            if change.field == "eligibility" and change.at <= moment:
+                rules = list(change.after)  # type: ignore[arg-type]
+        return rules
+
+    def rules_at(self, moment: datetime) -> list[EligibilityRule]:
+        return self._parsed(self.eligibility_at(moment))
+
+    def _parsed(self, texts: list[str]) -> list[EligibilityRule]:
+        try:
+            return [EligibilityRule.parse(text) for text in texts]
+        except ValidationError as exc:  # a rule stored before rules were parsed strictly
+            raise ValidationError(
+                f"engagement {self.ref}: {exc}; correct it with `panel engagement update {self.ref} --eligible ...`"
+            ) from None
 
     def is_eligible(self, attributes: dict[str, str]) -> bool:
         return all(rule.holds(attributes) for rule in self.rules)
@@ -142,3 +184,111 @@ class Engagement(Aggregate):
     @event(Closed)
     def _close(self, reason: str, at: datetime) -> None:
         self.closed_at = at
+
+    # -- changes after opening -------------------------------------------------------------
+    def update(
+        self,
+        *,
+        at: datetime,
+        eligibility: list[str] | None = None,
+        sessions: list[date] | None = None,
+        target_size: int | None = None,
+        cooldown_days: int | None = None,
+        changed_by: str | None = None,
+        reason: str | None = None,
+    ) -> list[str]:
+        """Change what is given (all checked first); returns the fields that changed, each one event."""
+        self.require_open()
+        if eligibility is None and sessions is None and target_size is None and cooldown_days is None:
+            raise ValidationError(
+                "nothing to update: pass --eligible, --everyone, --session, --target-size or --cooldown-days"
+            )
+        at = require_utc(at)
+        if at < self.opened_at:
+            raise ValidationError(
+                f"--at {at.isoformat()} is before {self.ref} was opened ({self.opened_at.date()}): "
+                "a change cannot take effect before the engagement existed"
+            )
+        _check_sizes(target_size, cooldown_days)
+        rules = None if eligibility is None else parse_rules(eligibility)
+        if sessions is not None:
+            _check_sessions(sessions)
+            self._check_past_sessions_kept(sorted(sessions), at)
+        why = reason.strip() if reason and reason.strip() else None
+        by = changed_by.strip() if changed_by and changed_by.strip() else None
+        changed = []
+        if rules is not None and rules != self.eligibility:
+            self._change_eligibility(eligibility=rules, changed_by=by, reason=why, at=at)
+            changed.append("eligibility")
+        if sessions is not None and sorted(sessions) != self.sessions:
+            self._change_sessions(sessions=sorted(sessions), changed_by=by, reason=why, at=at)
+            changed.append("sessions")
+        if target_size is not None and target_size != self.target_size:
+            self._change_target_size(target_size=target_size, changed_by=by, reason=why, at=at)
+            changed.append("target size")
+        if cooldown_days is not None and cooldown_days != self.cooldown_days:
+            self._change_cooldown(cooldown_days=cooldown_days, changed_by=by, reason=why, at=at)
+            changed.append("cooldown")
+        return changed
+
+    def _check_past_sessions_kept(self, sessions: list[date], at: datetime) -> None:
+        gone = [d for d in self.sessions if d not in sessions and d <= at.date()]
+        if gone:
+            raise ValidationError(
+                f"session {gone[0].isoformat()} of {self.ref} has already taken place: keep it in the --session list"
+            )
+
+    @event(EligibilityChanged)
+    def _change_eligibility(
+        self, eligibility: list[str], changed_by: str | None, reason: str | None, at: datetime
+    ) -> None:
+        self.changes.append(Change("eligibility", self.eligibility, eligibility, changed_by, reason, at))
+        self.eligibility = list(eligibility)
+
+    @event(SessionsChanged)
+    def _change_sessions(self, sessions: list[date], changed_by: str | None, reason: str | None, at: datetime) -> None:
+        self.changes.append(Change("sessions", self.sessions, sessions, changed_by, reason, at))
+        self.sessions = sorted(sessions)
+
+    @event(TargetSizeChanged)
+    def _change_target_size(
+        self, target_size: int | None, changed_by: str | None, reason: str | None, at: datetime
+    ) -> None:
+        self.changes.append(Change("target size", self.target_size, target_size, changed_by, reason, at))
+        self.target_size = target_size
+
+    @event(CooldownChanged)
+    def _change_cooldown(
+        self, cooldown_days: int | None, changed_by: str | None, reason: str | None, at: datetime
+    ) -> None:
+        self.changes.append(Change("cooldown", self.cooldown_days, cooldown_days, changed_by, reason, at))
+        self.cooldown_days = cooldown_days
+
+
+@dataclass(frozen=True)
+class Change:
+    """One recorded change to an engagement: which field, from what, to what, by whom, why and when."""
+
+    field: str
+    before: object
+    after: object
+    changed_by: str | None
+    reason: str | None
+    at: datetime
+
+
+def parse_rules(texts: list[str]) -> list[str]:
+    """Eligibility rules in their canonical text, each parsed strictly (the one parser for every path)."""
+    return [str(EligibilityRule.parse(text)) for text in texts]
+
+
+def _check_sizes(target_size: int | None, cooldown_days: int | None) -> None:
+    if target_size is not None and target_size < 1:
+        raise ValidationError("--target-size must be at least 1")
+    if cooldown_days is not None and cooldown_days < 0:
+        raise ValidationError("--cooldown-days must be zero or more")
+
+
+def _check_sessions(sessions: list[date]) -> None:
+    if len(set(sessions)) != len(sessions):
+        raise ValidationError("a --session date is given twice: list each session date once")

@@ -9,13 +9,14 @@ Every public method validates first, then triggers exactly one event through a p
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from panel.domain.consent import ConsentEntry, ErasureEntry, fold_consents
+from panel.domain.consent import consent_at as grant_in_force
 from panel.domain.errors import (
     ConsentRequiredError,
     ConsentStateError,
@@ -26,24 +27,6 @@ from panel.domain.errors import (
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES, require_choice, require_utc
 
 INVITED, ACCEPTED, DECLINED, WITHDREW = "invited", "accepted", "declined", "withdrew"
-
-
-@dataclass(frozen=True)
-class ConsentEntry:
-    """One grant of consent for a purpose, and its withdrawal if any (as known at some moment)."""
-
-    purpose: str
-    notice_version: str
-    method: str
-    captured_by: str
-    granted_at: datetime
-    recorded_at: datetime | None
-    withdrawn_at: datetime | None = None
-    withdrawn_by: str | None = None
-    withdrawal_recorded_at: datetime | None = None
-
-    def active_at(self, moment: datetime) -> bool:
-        return self.granted_at <= moment and (self.withdrawn_at is None or self.withdrawn_at > moment)
 
 
 class Participant(Aggregate):
@@ -109,8 +92,16 @@ class Participant(Aggregate):
         at: datetime
 
     class Erased(Aggregate.Event):
+        """Version 2 records who carried out the erasure (``erased_by``); version 1 events load with None."""
+
+        class_version = 2
         reason: str
         at: datetime
+        erased_by: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["erased_by"] = None
 
     @event(Registered)
     def __init__(
@@ -191,7 +182,7 @@ class Participant(Aggregate):
             _check_grant(purpose, notice_version, method, by)
             when = require_utc(when)
             earlier = any(item["purpose"] == purpose for item in log)  # only then can a grant be repeated
-            current = _consent_at(log, purpose, when) if earlier else None
+            current = grant_in_force(log, purpose, when) if earlier else None
             if current is not None and current.notice_version == notice_version and current.method == method:
                 continue
             log.append(
@@ -282,7 +273,7 @@ class Participant(Aggregate):
 
     def consent_at(self, purpose: str, moment: datetime) -> ConsentEntry | None:
         """The grant of ``purpose`` in force at ``moment``, or None."""
-        return _consent_at(self.consent_log, purpose, moment)
+        return grant_in_force(self.consent_log, purpose, moment)
 
     # -- participation ---------------------------------------------------------------------
     def invite(
@@ -333,9 +324,13 @@ class Participant(Aggregate):
         self.participations[engagement_id.hex].update(status=DECLINED, responded_at=at)
 
     def attend(self, *, engagement_id: UUID, session_date: date, half_day: bool, at: datetime) -> None:
-        record = self._require_status(engagement_id, (ACCEPTED,), "attend")
-        if session_date.isoformat() in {d for d, _ in record["attended"]}:
-            raise ParticipationStateError(f"attendance on {session_date} is already recorded for {self.external_ref}")
+        self._require_status(engagement_id, (ACCEPTED,), "attend")
+        already = self.recorded_on(engagement_id, session_date)
+        if already is not None:
+            raise ParticipationStateError(
+                f"{session_date} is already recorded as a {already} for {self.external_ref}: "
+                "a recorded session is not changed"
+            )
         self._attend(engagement_id=engagement_id, session_date=session_date, half_day=half_day, at=require_utc(at))
 
     @event(Attended)
@@ -343,15 +338,29 @@ class Participant(Aggregate):
         self.participations[engagement_id.hex]["attended"].append([session_date.isoformat(), half_day])
 
     def record_no_show(self, *, engagement_id: UUID, session_date: date, at: datetime) -> None:
-        record = self._require_status(engagement_id, (ACCEPTED,), "be marked as a no-show")
-        seen = {d for d, _ in record["attended"]} | set(record["no_shows"])
-        if session_date.isoformat() in seen:
-            raise ParticipationStateError(f"{session_date} is already recorded for {self.external_ref}")
+        self._require_status(engagement_id, (ACCEPTED,), "be marked as a no-show")
+        already = self.recorded_on(engagement_id, session_date)
+        if already is not None:
+            raise ParticipationStateError(
+                f"{session_date} is already recorded as a {already} for {self.external_ref}: "
+                "a recorded session is not changed"
+            )
         self._no_show(engagement_id=engagement_id, session_date=session_date, at=require_utc(at))
 
     @event(NoShow)
     def _no_show(self, engagement_id: UUID, session_date: date, at: datetime) -> None:
         self.participations[engagement_id.hex]["no_shows"].append(session_date.isoformat())
+
+    def recorded_on(self, engagement_id: UUID, session_date: date) -> str | None:
+        """What is recorded for a session: 'full day', 'half day', 'no-show', or None."""
+        record = self.participations.get(engagement_id.hex)
+        if record is None:
+            return None
+        day = session_date.isoformat()
+        for attended, half_day in record["attended"]:
+            if attended == day:
+                return "half day" if half_day else "full day"
+        return "no-show" if day in record["no_shows"] else None
 
     def withdraw_from(self, *, engagement_id: UUID, reason: str, at: datetime) -> None:
         self._require_status(engagement_id, (INVITED, ACCEPTED), "withdraw")
@@ -378,14 +387,16 @@ class Participant(Aggregate):
     def _leave(self, reason: str, at: datetime) -> None:
         self.left_panel_at = at
 
-    def erase(self, *, reason: str, at: datetime) -> None:
+    def erase(self, *, reason: str, at: datetime, erased_by: str | None = None) -> None:
         self._require_not_erased()
         if not reason.strip():
             raise ValidationError("--reason is empty: record why the data is erased, e.g. 'erasure request 2026-11-02'")
-        self._erase(reason=reason.strip(), at=require_utc(at))
+        if erased_by is not None and not erased_by.strip():
+            raise ValidationError("--by is empty: name the staff member who carried out the erasure")
+        self._erase(reason=reason.strip(), at=require_utc(at), erased_by=erased_by.strip() if erased_by else None)
 
     @event(Erased)
-    def _erase(self, reason: str, at: datetime) -> None:
+    def _erase(self, reason: str, at: datetime, erased_by: str | None) -> None:
         self.erased_at = at
 
     @property
@@ -424,10 +435,10 @@ def _check_grant(purpose: str, notice_version: str, method: str, captured_by: st
         raise ValidationError("--captured-by is empty: name who captured the consent (or 'self' for online)")
 
 
-def _consent_at(log: list[dict[str, Any]], purpose: str, moment: datetime) -> ConsentEntry | None:
-    for entry in reversed(fold_consents(log, as_of=moment)):
-        if entry.purpose == purpose and entry.active_at(moment):
-            return entry
+def erasure_item(domain_event: Aggregate.Event) -> ErasureEntry | None:
+    """The erasure row of a stored Erased event (who, when, why), for the consent history."""
+    if isinstance(domain_event, Participant.Erased):
+        return ErasureEntry(domain_event.at, domain_event.erased_by, domain_event.reason, domain_event.timestamp)
     return None
 
 
@@ -452,41 +463,3 @@ def consent_item(domain_event: Aggregate.Event) -> dict[str, Any] | None:
             "recorded_at": domain_event.timestamp,
         }
     return None
-
-
-def fold_consents(items: list[dict[str, Any]], as_of: datetime | None = None) -> list[ConsentEntry]:
-    """Fold consent-log items (in record order) into grants as they stood at ``as_of``."""
-    entries: list[ConsentEntry] = []
-    open_by_purpose: dict[str, int] = {}
-    for item in sorted(items, key=lambda e: e["at"]):
-        if as_of is not None and item["at"] > as_of:
-            continue
-        if item["kind"] == "granted":
-            previous = open_by_purpose.get(item["purpose"])
-            if previous is not None:  # a re-grant (new notice version) supersedes the earlier one
-                entries[previous] = _close(entries[previous], item["at"], item["by"], item["recorded_at"])
-            open_by_purpose[item["purpose"]] = len(entries)
-            entries.append(
-                ConsentEntry(
-                    item["purpose"], item["notice_version"], item["method"], item["by"], item["at"], item["recorded_at"]
-                )
-            )
-        else:
-            index = open_by_purpose.pop(item["purpose"], None)
-            if index is not None:
-                entries[index] = _close(entries[index], item["at"], item["by"], item["recorded_at"])
-    return entries
-
-
-def _close(entry: ConsentEntry, at: datetime, by: str | None, recorded_at: datetime | None) -> ConsentEntry:
-    return ConsentEntry(
-        entry.purpose,
-        entry.notice_version,
-        entry.method,
-        entry.captured_by,
-        entry.granted_at,
-        entry.recorded_at,
-        at,
-        by,
-        recorded_at,
-    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from panel.domain.errors import ValidationError
+from panel.domain.text import ATTRIBUTE_KEY_PATTERN
 
 CHANNELS = ("online", "phone", "paper", "in_person", "partner_referral")
 PURPOSES = ("contact", "panel_membership", "data_processing")
@@ -14,8 +15,6 @@ CONSENT_METHODS = ("online", "written", "verbal")
 ENGAGEMENT_TYPES = ("inform", "consult", "involve", "co_produce", "community_led")
 PREFER_NOT_TO_SAY = "prefer_not_to_say"
 PERSONAL_FIELDS = ("name", "email", "phone", "address", "postcode")
-
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 def require_choice(value: str, choices: tuple[str, ...], what: str) -> str:
@@ -27,9 +26,11 @@ def require_choice(value: str, choices: tuple[str, ...], what: str) -> str:
 
 def require_utc(at: datetime, what: str = "time") -> datetime:
     """Return ``at`` in UTC; naive datetimes are refused (times are timezone-aware UTC)."""
+    if at.tzinfo is UTC:
+        return at
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValidationError(f"{what} {at.isoformat()} has no timezone: add Z or +00:00")
-    return at.astimezone(UTC)
+    return _in_utc(at, what, at.isoformat())
 
 
 def parse_when(text: str, what: str = "--at") -> datetime:
@@ -44,7 +45,17 @@ def parse_when(text: str, what: str = "--at") -> datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return _in_utc(value, what, text)
+
+
+def _in_utc(value: datetime, what: str, text: str) -> datetime:
+    """``value`` converted to UTC; a time that has no UTC equivalent (before year 1 or after 9999) is refused."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            f"{what} {text!r} is out of range: in UTC it falls outside the years 1 to 9999; give a real date"
+        ) from None
 
 
 def parse_day(text: str, what: str = "--date") -> date:
@@ -53,22 +64,6 @@ def parse_day(text: str, what: str = "--date") -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValidationError(f"{what} {text!r} is not a date: use YYYY-MM-DD, e.g. 2026-03-02") from None
-
-
-def normalise_attributes(attrs: dict[str, str]) -> dict[str, str]:
-    """Check attribute keys and tidy values; empty values are dropped, 'prefer not to say' kept."""
-    clean: dict[str, str] = {}
-    for raw_key, raw_value in attrs.items():
-        key = raw_key.strip().lower().replace("-", "_").replace(" ", "_")
-        if not _KEY.match(key):
-            raise ValidationError(f"attribute name {raw_key!r} is not valid: use lower-case letters, digits and _")
-        value = str(raw_value).strip()
-        if not value:
-            continue
-        if value.lower().replace("-", " ").replace("_", " ") in ("prefer not to say", "pnts"):
-            value = PREFER_NOT_TO_SAY
-        clean[key] = value
-    return clean
 
 
 def pence_from_text(text: str, what: str = "amount") -> int:
@@ -87,34 +82,54 @@ def format_pence(pence: int) -> str:
     return f"{sign}£{abs(pence) // 100:,}.{abs(pence) % 100:02d}"
 
 
-_RULE = re.compile(r"^\s*([A-Za-z][\w-]*)\s*(not in|in|>=|<=|!=|=|>|<)\s*(.+?)\s*$")
+OPERATORS = ("=", "!=", ">=", "<=", ">", "<", "in", "not in")
+_RULE = re.compile(
+    r"^\s*(?P<field>[A-Za-z][A-Za-z0-9_-]*)\s*(?P<op>!=|>=|<=|=|>|<|\bnot\s+in\b|\bin\b)\s*(?P<rest>.*?)\s*$"
+)
+_NUMBER = re.compile(r"^[-+]?\d+(\.\d+)?$")
+RULE_HELP = (
+    f"write NAME OPERATOR VALUE with one of the operators {', '.join(OPERATORS)}, "
+    "e.g. 'age >= 18' or 'age_band in 18-21,22-25'"
+)
 
 
 @dataclass(frozen=True)
 class EligibilityRule:
-    """A simple predicate over participant attributes, e.g. ``age_band in 18-21,22-25``."""
+    """A simple predicate over participant attributes, e.g. ``age_band in 18-21,22-25``.
+
+    ``parse`` is the one parser of rules for every entry path (engagement open and update, reach's
+    PLUS groups, imports); it refuses anything it would have to guess at.
+    """
 
     field: str
     op: str
     values: tuple[str, ...]
 
     @classmethod
-    def parse(cls, text: str) -> EligibilityRule:
+    def parse(cls, text: str, what: str = "eligibility rule") -> EligibilityRule:
         match = _RULE.match(text)
         if not match:
-            raise ValidationError(
-                f"eligibility rule {text!r} is not understood: write e.g. "
-                "'age_band in 18-21,22-25' or 'unemployed_months >= 4'"
-            )
-        field, op, rest = match.groups()
-        field = field.lower().replace("-", "_")
-        values = tuple(v.strip() for v in rest.split(",")) if "in" in op else (rest.strip(),)
-        if op in (">=", "<=", ">", "<"):
-            try:
-                float(values[0])
-            except ValueError:
-                raise ValidationError(f"eligibility rule {text!r} compares with {values[0]!r}: use a number") from None
-        return cls(field, op, values)
+            raise ValidationError(f"{what} {text!r} is not understood: {RULE_HELP}")
+        field = match["field"].lower().replace("-", "_")
+        op = " ".join(match["op"].split())
+        rest = match["rest"]
+        if not rest or rest[0] in "=<>!":
+            raise ValidationError(f"{what} {text!r} is not understood: {RULE_HELP}")
+        if not ATTRIBUTE_KEY_PATTERN.fullmatch(field):
+            raise ValidationError(f"{what} {text!r} names {field!r}: use lower-case letters, digits and _")
+        if op in ("in", "not in"):
+            values = tuple(v.strip() for v in rest.split(","))
+            if not all(values):
+                raise ValidationError(
+                    f"{what} {text!r} has an empty value in its list: write e.g. 'age_band in 18-21,22-25'"
+                )
+            return cls(field, op, values)
+        if "," in rest:
+            hint = "in" if op == "=" else "not in"
+            raise ValidationError(f"{what} {text!r} compares with a list: write '{field} {hint} {rest}'")
+        if op in (">=", "<=", ">", "<") and not _NUMBER.match(rest):
+            raise ValidationError(f"{what} {text!r} compares with {rest!r}: use a number, e.g. '{field} {op} 18'")
+        return cls(field, op, (rest,))
 
     def __str__(self) -> str:
         joiner = "," if "in" in self.op else ""

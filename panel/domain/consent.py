@@ -1,0 +1,105 @@
+"""Consent as the auditor replays it: grants folded into intervals, each ended by a withdrawal or a re-grant.
+
+A consent log item is a plain dict made from a stored ``ConsentGranted`` or ``ConsentWithdrawn``
+event (``panel.domain.participant.consent_item``). Folding the items in effective-time order gives
+one ``ConsentEntry`` per grant. A grant ends in one of two ways, which the record keeps apart:
+
+- **withdrawn**: the participant withdrew that consent (``withdrawn_at``, ``withdrawn_by``);
+- **superseded**: the participant granted the same purpose again on another notice version or by
+  another method; the earlier grant stops being the one in force at that moment
+  (``superseded_at``, and who captured the new grant in ``superseded_by``). It is never a withdrawal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+ACTIVE, WITHDRAWN, SUPERSEDED = "active", "withdrawn", "superseded"
+
+
+@dataclass(frozen=True)
+class ConsentEntry:
+    """One grant of consent for a purpose, and how it ended if it did (as known at some moment)."""
+
+    purpose: str
+    notice_version: str
+    method: str
+    captured_by: str
+    granted_at: datetime
+    recorded_at: datetime | None
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None
+    withdrawal_recorded_at: datetime | None = None
+    superseded_at: datetime | None = None
+    superseded_by: str | None = None  # who captured the grant that replaced this one
+    superseded_by_notice: str | None = None  # the notice version of that grant
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When this grant stopped being the one in force (withdrawn or superseded), or None."""
+        return self.withdrawn_at or self.superseded_at
+
+    @property
+    def state(self) -> str:
+        """'active', 'withdrawn' or 'superseded'."""
+        if self.withdrawn_at is not None:
+            return WITHDRAWN
+        return SUPERSEDED if self.superseded_at is not None else ACTIVE
+
+    def active_at(self, moment: datetime) -> bool:
+        ended = self.ended_at
+        return self.granted_at <= moment and (ended is None or ended > moment)
+
+
+@dataclass(frozen=True)
+class ErasureEntry:
+    """The erasure of a participant's personal data: when (effective), by whom, why, and when it was recorded."""
+
+    at: datetime
+    erased_by: str | None
+    reason: str
+    recorded_at: datetime | None
+
+
+def fold_consents(items: list[dict[str, Any]], as_of: datetime | None = None) -> list[ConsentEntry]:
+    """Fold consent-log items (in record order) into grants as they stood at ``as_of``."""
+    entries: list[ConsentEntry] = []
+    open_by_purpose: dict[str, int] = {}
+    for item in sorted(items, key=lambda e: e["at"]):
+        if as_of is not None and item["at"] > as_of:
+            continue
+        if item["kind"] == "granted":
+            previous = open_by_purpose.get(item["purpose"])
+            if previous is not None:  # a re-grant (new notice version or method) supersedes the earlier one
+                entries[previous] = replace(
+                    entries[previous],
+                    superseded_at=item["at"],
+                    superseded_by=item["by"],
+                    superseded_by_notice=item["notice_version"],
+                )
+            open_by_purpose[item["purpose"]] = len(entries)
+            entries.append(
+                ConsentEntry(
+                    item["purpose"], item["notice_version"], item["method"], item["by"], item["at"], item["recorded_at"]
+                )
+            )
+        else:
+            index = open_by_purpose.pop(item["purpose"], None)
+            if index is not None:
+                entries[index] = replace(
+                    entries[index],
+                    withdrawn_at=item["at"],
+                    withdrawn_by=item["by"],
+                    withdrawal_recorded_at=item["recorded_at"],
+                )
+    return entries
+
+
+def consent_at(items: list[dict[str, Any]], purpose: str, moment: datetime) -> ConsentEntry | None:
+    """The grant of ``purpose`` in force at ``moment``, or None."""
+    for entry in reversed(fold_consents(items, as_of=moment)):
+        if entry.purpose == purpose and entry.active_at(moment):
+            return entry
+    return None
