@@ -77,7 +77,7 @@ def demo(ctx: click.Context, people: int, seed: int) -> None:
         )
     table("Engagements", ["ref", "type", "sessions", "first session", "eligibility"], rows)
     import selection
-    from cli.draw import render_draw
+    from cli.draw_render import render_draw
     from panel.demo import demo_draw
     from panel.domain.errors import PanelError
     from panel.draws import Draws

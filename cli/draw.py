@@ -11,6 +11,7 @@ from uuid import UUID
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cli.draw_render import draw_json, render_draw
 from cli.options import at_option, json_option, pass_app
 from cli.render import echo_json, say, stderr_is_terminal, table
 from panel.application import PanelApp
@@ -65,7 +66,7 @@ def draw() -> None:
     "--household-by", type=click.Choice(["postcode", "address"]), default=None, help="At most one person per household."
 )
 @click.option("--algorithm", type=ALGORITHMS, default=None, help="Default leximin with quotas, uniform without.")
-@click.option("--seed", type=int, default=None, help="Seed for the random draw (recorded).")
+@click.option("--seed", type=int, default=None, help="Seed for the random draw, 0 to 2**63-1 (recorded).")
 @click.option("--seed-from", default=None, help="Public randomness, e.g. announced lottery numbers (SHA-256 hashed).")
 @click.option("--reserves", type=click.IntRange(min=0), default=0, show_default=True, help="Ordered reserves.")
 @click.option(
@@ -76,6 +77,11 @@ def draw() -> None:
     help="Panels in the transparent uniform lottery.",
 )
 @click.option("--by", "drawn_by", default=None, help="Staff member running the draw.")
+@click.option(
+    "--new-round",
+    is_flag=True,
+    help="Draw another round for an engagement that already has a draw (recorded as round 2, 3, ...).",
+)
 @at_option
 @json_option
 @pass_app
@@ -91,10 +97,14 @@ def run(
     reserves: int,
     lottery_size: int,
     drawn_by: str | None,
+    new_round: bool,
     at: datetime | None,
     as_json: bool,
 ) -> None:
     """Draw a panel among the qualified people of an engagement, record it and invite the panel.
+
+    An engagement has one draw; drop-outs are replaced from its reserves (`panel draw replace`).
+    A second draw is refused unless it is explicitly a new round (`--new-round`).
 
     Example:
 
@@ -106,14 +116,15 @@ def run(
     if seed is not None and seed_from:
         raise click.UsageError("give --seed or --seed-from, not both")
     from cli.views import projector
-    from panel.application import now
 
     quotas = selection.load_quotas_csv(quotas_file) if quotas_file else []
     chosen = algorithm or ("leximin" if quotas else "uniform")
     eid = app.resolve_engagement(engagement_ref)
-    moment = at or now()
-    # the consent view narrows who is loaded; every rule is re-checked on each person's history
-    consenting = projector(click.get_current_context(), catch_up=False).pool_candidates(moment)
+
+    def consenting(moment: datetime) -> set[UUID]:
+        # the consent view narrows who is loaded; every rule is re-checked on each person's history
+        return set(projector(click.get_current_context(), catch_up=False).pool_candidates(moment))
+
     bar, report = _progress()
     with bar:
         outcome = Draws(app).draw(
@@ -126,10 +137,11 @@ def run(
             reserves=reserves,
             household_by=household_by,
             lottery_size=lottery_size,
-            at=moment,
+            at=at,
             drawn_by=drawn_by,
             progress=report,
-            candidate_ids=consenting,
+            prefilter=consenting,
+            new_round=new_round,
         )
     if as_json:
         echo_json(draw_json(app, Draws(app).get(outcome.draw_id), per_person=True))
@@ -162,7 +174,12 @@ def show(app: PanelApp, draw_id: str, as_json: bool) -> None:
 @click.argument("draw_id")
 @pass_app
 def verify(app: PanelApp, draw_id: str) -> None:
-    """Re-run a draw from its recorded inputs and confirm the same panel and probabilities.
+    """Re-run a draw and check it against the history: pool, panel, reserves, invitations.
+
+    The pool is rebuilt from everyone's history as of the draw (consents, eligibility, fatigue);
+    the selection is re-run from the draw's recorded type table; the invitations recorded for the
+    draw must be its panel and replacements. Differences are listed on stderr (exit 1); what can no
+    longer be re-checked (members erased since) is stated.
 
     Example:
 
@@ -173,46 +190,58 @@ def verify(app: PanelApp, draw_id: str) -> None:
 
     draws = Draws(app)
     did = draws.resolve(draw_id)
-    differences = draws.verify(did)
-    if differences:
-        for line in differences:
-            click.echo(f"- {line}", err=True)
-        raise PanelError(f"draw {did} does not verify: {len(differences)} difference(s) listed above")
+    found = draws.verify(did)
     recorded = draws.get(did)
+    for note in found.notes:
+        click.echo(f"Not re-checked: {note}", err=True)
+    if found.differences:
+        for line in found.differences:
+            click.echo(f"- {line}", err=True)
+        raise PanelError(f"draw {did} does not verify: {len(found.differences)} difference(s) listed above")
+    partly = " as far as it can be re-checked (see the notes on stderr)" if found.notes else ""
     say(
-        f"Verified draw {did}: same pool ({len(recorded.pool)} people, hash {recorded.pool_sha256[:12]}), "
-        f"same panel, same reserves and same probabilities ({recorded.algorithm} v{recorded.algorithm_version}, "
-        f"{recorded.solver} {recorded.solver_version})"
+        f"Verified draw {did}{partly}: same pool as the history gives ({len(recorded.pool)} people, hash "
+        f"{recorded.pool_sha256[:12]}), same panel, reserves and probabilities ({recorded.algorithm} "
+        f"v{recorded.algorithm_version}, {recorded.solver} {recorded.solver_version}), invitations as recorded"
     )
 
 
 @draw.command("replace")
 @click.argument("draw_id")
 @click.argument("participant")
-@click.option("--reason", required=True, help="Why the member drops out.")
+@click.option(
+    "--reason",
+    required=True,
+    help="Why the member drops out (and, with --allow-quota-break, why the break is accepted).",
+)
+@click.option(
+    "--allow-quota-break",
+    is_flag=True,
+    help="Record the replacement even if no reserve keeps every quota (recorded on the draw with --reason).",
+)
 @at_option
 @pass_app
-def replace(app: PanelApp, draw_id: str, participant: str, reason: str, at: datetime | None) -> None:
+def replace(
+    app: PanelApp, draw_id: str, participant: str, reason: str, allow_quota_break: bool, at: datetime | None
+) -> None:
     """Replace a panel member who dropped out by the first reserve that keeps every quota.
+
+    Reserves who were erased, left, no longer consent to contact or would break a quota are skipped,
+    and the message says why. When no reserve keeps the quotas nothing is recorded, unless
+    --allow-quota-break is given.
 
     Example:
 
         panel draw replace 3f2a9c1e VES-014 --reason "started a job"
     """
+    from panel.draw_replace import describe
+    from panel.draw_verify import RefBook
     from panel.draws import Draws
 
     draws = Draws(app)
     did = draws.resolve(draw_id)
-    outcome = draws.replace(did, app.resolve_participant(participant), reason, at)
-    dropout = app.participant_aggregate(app.resolve_participant(participant)).external_ref
-    if outcome.chosen is None:
-        say(f"No reserve could replace {dropout}: {outcome.message}")
-        return
-    chosen = app.participant_aggregate(UUID(outcome.chosen)).external_ref
-    say(
-        f"Replaced {dropout} by reserve {chosen}; "
-        + ("every quota still holds" if outcome.quota_ok else f"quota broken: {outcome.message}")
-    )
+    outcome = draws.replace(did, app.resolve_participant(participant), reason, at, allow_quota_break=allow_quota_break)
+    say(describe(outcome, RefBook(draws)))
 
 
 @draw.command("list")
@@ -232,6 +261,7 @@ def list_(app: PanelApp, as_json: bool) -> None:
         {
             "id": d.id,
             "engagement": app.engagement(d.engagement_id).ref,
+            "round": d.round,
             "at": d.drawn_at,
             "size": d.size,
             "pool": len(d.pool),
@@ -245,11 +275,12 @@ def list_(app: PanelApp, as_json: bool) -> None:
         return
     table(
         "Draws",
-        ["id", "engagement", "drawn at", "size", "pool", "algorithm", "replacements"],
+        ["id", "engagement", "round", "drawn at", "size", "pool", "algorithm", "replacements"],
         [
             (
                 str(r["id"]),
                 r["engagement"],
+                r["round"],
                 r["at"].isoformat(timespec="minutes"),
                 r["size"],
                 r["pool"],
@@ -363,74 +394,6 @@ def select_(
     say("Selected: " + ", ".join(result.selected))
     if result.reserves:
         say("Reserves in order: " + ", ".join(result.reserves))
-
-
-def draw_json(app: PanelApp, d: Any, *, per_person: bool) -> dict[str, Any]:
-    probs = list(d.probabilities.values())
-    refs = {row[0]: app.participant_aggregate(UUID(row[0])).external_ref for row in d.pool}
-    data = {
-        "id": d.id,
-        "engagement": app.engagement(d.engagement_id).ref,
-        "drawn_at": d.drawn_at,
-        "size": d.size,
-        "algorithm": d.algorithm,
-        "algorithm_version": d.algorithm_version,
-        "solver": d.solver,
-        "solver_version": d.solver_version,
-        "seed": d.seed,
-        "seed_from": d.seed_from,
-        "lottery_size": d.lottery_size,
-        "lottery_index": d.lottery_index,
-        "pool_size": len(d.pool),
-        "pool_sha256": d.pool_sha256,
-        "quotas": d.quotas,
-        "panel": [{"id": pid, "ref": refs[pid]} for pid in d.panel],
-        "selected": [refs[pid] for pid in d.selected],
-        "reserves": [refs[pid] for pid in d.reserves],
-        "replacements": d.replacements,
-        "report": d.report,
-        "probability": {"min": min(probs), "median": statistics.median(probs), "max": max(probs)},
-    }
-    if per_person:
-        data["probabilities"] = {refs[pid]: p for pid, p in d.probabilities.items()}
-    return data
-
-
-def render_draw(app: PanelApp, d: Any) -> None:
-    data = draw_json(app, d, per_person=False)
-    p = data["probability"]
-    randomness = f"seed {d.seed}" if d.seed is not None else f"public randomness {d.seed_from!r}"
-    say(
-        f"Draw {d.id} for {data['engagement']}: {d.size} of {len(d.pool)} people in the pool, "
-        f"{d.algorithm} v{d.algorithm_version} ({d.solver} {d.solver_version}), {randomness}, "
-        f"panel {d.lottery_index + 1} of a {d.lottery_size}-panel lottery"
-    )
-    say(
-        f"Selection probability: min {p['min']:.1%}, median {p['median']:.1%}, max {p['max']:.1%} "
-        f"(k/n = {d.size / len(d.pool):.1%})"
-    )
-    if d.report.get("unused_quotas"):
-        say("Note: quotas on values nobody in the pool has: " + "; ".join(d.report["unused_quotas"]))
-    excluded = d.report.get("excluded", {})
-    if excluded:
-        say("Not in the pool: " + ", ".join(f"{n} {why}" for why, n in sorted(excluded.items(), key=lambda x: -x[1])))
-    quota_rows = d.report.get("quotas") or []
-    if quota_rows:
-        table(
-            "Target vs pool vs selected",
-            ["feature", "value", "min", "max", "pool", "selected"],
-            [
-                (q.get("feature"), q.get("value"), q.get("min"), q.get("max"), q.get("pool"), q.get("selected"))
-                for q in quota_rows
-            ],
-        )
-    panel = []
-    for pid in d.panel:
-        person = app.participant(UUID(pid))
-        panel.append((person.ref, person.personal.name or "«erased»", f"{d.probabilities.get(pid, 0):.1%}"))
-    table("Panel", ["ref", "name", "probability"], panel)
-    if d.reserves:
-        say("Reserves in order: " + ", ".join(data["reserves"]))
 
 
 def register(group: click.Group) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -695,26 +695,38 @@ class PanelApp(Application[UUID]):
 
         self._retry(attempt)
 
-    def fatigue_policy(self, engagement_id: UUID | None) -> Any:
-        """The rules explicitly set globally (None) or for one engagement, as FatigueRules (or None)."""
+    def fatigue_policy(self, engagement_id: UUID | None, as_of: Mapping[UUID, int] | None = None) -> Any:
+        """The rules explicitly set globally (None) or for one engagement, as FatigueRules (or None).
+
+        ``as_of`` maps aggregate ids to versions: the rules as they stood at a past position.
+        """
         from panel.domain.policy import policy_id
         from panel.fatigue import FatigueRules
 
+        pid = policy_id(engagement_id)
+        if as_of is not None and pid not in as_of:
+            return None
         try:
-            policy = self.repository.get(policy_id(engagement_id))
+            policy = self.repository.get(pid, version=None if as_of is None else as_of[pid])
         except AggregateNotFoundError:
             return None
         return FatigueRules(policy.cooldown_days, policy.max_per_year)
 
-    def fatigue_rules(self, engagement_id: UUID | None = None) -> Any:
-        """The rules in force for an engagement: global, then its own cooldown, then its own policy."""
+    def fatigue_rules(self, engagement_id: UUID | None = None, as_of: Mapping[UUID, int] | None = None) -> Any:
+        """The rules in force for an engagement: global, then its own cooldown, then its own policy.
+
+        ``as_of`` (aggregate id -> version) gives the rules as they stood at a past position.
+        """
         from panel.fatigue import FatigueRules
 
-        rules = self.fatigue_policy(None) or FatigueRules()
+        rules = self.fatigue_policy(None, as_of) or FatigueRules()
         if engagement_id is not None:
-            opened = self._engagement(engagement_id).cooldown_days
+            if as_of is None:
+                opened = self._engagement(engagement_id).cooldown_days
+            else:
+                opened = self.repository.get(engagement_id, version=as_of[engagement_id]).cooldown_days
             rules = rules.merged(FatigueRules(opened, None))
-            rules = rules.merged(self.fatigue_policy(engagement_id) or FatigueRules())
+            rules = rules.merged(self.fatigue_policy(engagement_id, as_of) or FatigueRules())
         return rules
 
     def fatigue_excluded(

@@ -1,28 +1,31 @@
 """Draws: build the pool from the event history, run the selection, record it, verify and replace.
 
-The application adapts participants into ``selection.Candidate`` values; the selection library
-never sees the store. A draw's members are invited in the same transaction that records it.
+The application adapts pool members into ``selection.Candidate`` values, one per slot of the
+draw's type table (``panel.draw_record``); the selection library never sees the store or a
+person's id. A draw's members are invited in the same transaction that records it, and a draw's
+id comes from its engagement and round, so two draws of one round can never both be recorded.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
-import numpy as np
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 import selection
 from panel.application import PanelApp, now
 from panel.domain.draw import Draw
-from panel.domain.errors import PanelError, ValidationError
-from panel.pool import NOT_STATED, PoolMember, build_pool, derive_features, household_key, member_hash
+from panel.domain.errors import PanelError
+from panel.draw_compose import DrawPlan, Progress, compose
+from panel.draw_history import changed_since, current_position, position_of
+from panel.pool import PoolMember, build_pool
 
 DRAW_TOPIC = get_topic(Draw.Completed)
 
@@ -35,6 +38,18 @@ class DrawNotFoundError(PanelError):
     """Raised when no draw has the given id."""
 
 
+class DrawUnreadableError(PanelError):
+    """Raised when a draw's stored record cannot be read (a corrupted event)."""
+
+
+class DrawExistsError(PanelError):
+    """Raised when an engagement already has a draw and a new round was not asked for."""
+
+
+class DrawConflictError(PanelError):
+    """Raised when another writer recorded the same draw, or changed its panel, while it ran."""
+
+
 @dataclass(frozen=True)
 class DrawOutcome:
     draw_id: UUID
@@ -42,51 +57,6 @@ class DrawOutcome:
     pool: list[PoolMember]
     excluded: dict[str, int]
     invited: int
-
-
-def _candidates(members: Sequence[PoolMember]) -> list[selection.Candidate]:
-    return [selection.Candidate(id=m.id.hex, features=m.features, household=m.household) for m in members]
-
-
-def _quota_dicts(quotas: Sequence[selection.Quota]) -> list[dict[str, Any]]:
-    return [{"feature": q.feature, "value": q.value, "min": q.min, "max": q.max} for q in quotas]
-
-
-def _quotas(recorded: list[dict[str, Any]]) -> list[selection.Quota]:
-    return [selection.Quota(q["feature"], q["value"], int(q["min"]), int(q["max"])) for q in recorded]
-
-
-def _pool_rows(draw_context: str, members: Sequence[PoolMember]) -> tuple[list[list[Any]], str]:
-    rows = [[m.id.hex, m.version, member_hash(m.key, draw_context, m.features, m.household)] for m in members]
-    digest = hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
-    return rows, digest
-
-
-def run_selection(
-    candidates: list[selection.Candidate],
-    quotas: list[selection.Quota],
-    k: int,
-    *,
-    algorithm: str,
-    seed: int | None,
-    seed_from: str | None,
-    reserves: int,
-    lottery_size: int,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> selection.SelectionResult:
-    """The one place draws call the selection library, so a draw and its verification agree."""
-    rng = np.random.default_rng(seed if seed is not None else 0)
-    return selection.select(
-        candidates,
-        quotas,
-        k,
-        rng=rng,
-        algorithm=algorithm,
-        reserves=reserves,
-        lottery_size=lottery_size,
-        seed_from=seed_from,
-        progress=progress,
-    )
 
 
 class Draws:
@@ -109,20 +79,32 @@ class Draws:
         lottery_size: int = 1000,
         at: datetime | None = None,
         drawn_by: str | None = None,
-        progress: Callable[[str, int, int], None] | None = None,
-        candidate_ids: Iterable[UUID] | None = None,
+        progress: Progress | None = None,
+        prefilter: Callable[[datetime], Iterable[UUID]] | None = None,
+        new_round: bool = False,
     ) -> DrawOutcome:
+        """Draw, record and invite a panel; ``prefilter(at)`` may narrow who is loaded (e.g. the consent view)."""
+        plan = DrawPlan(size, tuple(quotas), algorithm, seed, seed_from, reserves, household_by, lottery_size, drawn_by)
+        plan.check()
         eid = engagement if isinstance(engagement, UUID) else self.app.resolve_engagement(engagement)
         aggregate = self.app.engagement_aggregate(eid)
         aggregate.require_open()
-        if household_by not in (None, "postcode", "address"):
-            raise ValidationError(f"--household-by {household_by!r} is unknown: use postcode or address")
+        round_number = self.next_round(eid, aggregate.ref, new_round)
         moment = at or now()
         if seed is None and not seed_from:
-            seed = secrets.randbelow(2**63)  # recorded, so the draw can be re-run
-        features = sorted({q.feature for q in quotas})
+            plan = replace(plan, seed=secrets.randbelow(2**63))  # recorded, so the draw can be re-run
+        position = current_position(self.app)  # the pool snapshot: verification rebuilds it as of here
+        candidate_ids = None
+        if prefilter is not None:  # anyone changed since the snapshot is loaded too, whatever the view says
+            candidate_ids = set(prefilter(moment)) | changed_since(self.app, position)
         snapshot = build_pool(
-            self.app, aggregate, moment, features=features, household_by=household_by, candidate_ids=candidate_ids
+            self.app,
+            aggregate,
+            moment,
+            features=plan.features,
+            household_by=household_by,
+            candidate_ids=candidate_ids,
+            position=position,
         )
         if not snapshot.members:
             reasons = ", ".join(f"{n} {why}" for why, n in sorted(snapshot.excluded.items(), key=lambda x: -x[1]))
@@ -130,57 +112,48 @@ class Draws:
                 f"nobody can be drawn for {aggregate.ref} at {moment.isoformat()}: of {snapshot.considered} people "
                 f"{reasons or 'none are registered'}; check consents and the engagement's eligibility rules"
             )
-        result = run_selection(
-            _candidates(snapshot.members),
-            quotas,
-            size,
-            algorithm=algorithm,
-            seed=seed,
-            seed_from=seed_from,
-            reserves=reserves,
-            lottery_size=lottery_size,
-            progress=progress,
-        )
-        draw_id = uuid4()
-        rows, pool_sha = _pool_rows(draw_id.hex, snapshot.members)
-        draw = Draw.record(
-            id=draw_id,
-            at=moment,
-            engagement_id=eid,
-            size=size,
-            algorithm=result.algorithm,
-            algorithm_version=result.algorithm_version,
-            solver=result.solver,
-            solver_version=result.solver_version,
-            seed=seed,
-            seed_from=seed_from,
-            lottery_size=lottery_size,
-            lottery_index=result.lottery_index,
-            quotas=_quota_dicts(quotas),
-            features=features,
-            household_by=household_by,
-            pool=rows,
-            pool_sha256=pool_sha,
-            inputs_sha256=result.inputs_sha256,
-            probabilities=dict(result.probabilities),
-            selected=list(result.selected),
-            reserves=list(result.reserves),
-            report=_small_report(result, snapshot.excluded),
-            drawn_by=drawn_by,
-        )
-        invited = [self.app.participant_aggregate(UUID(pid)) for pid in result.selected]
-        for person in invited:
-            person.invite(engagement_id=eid, at=moment, draw_id=draw_id)
-        self.app.save(draw, *invited)
-        return DrawOutcome(draw_id, result, snapshot.members, snapshot.excluded, len(invited))
+        composed = compose(plan, eid, round_number, snapshot, moment, position, progress)
+        versions = {m.id: m.version for m in snapshot.members}
+        invited = [self.app.repository.get(pid, version=versions[pid]) for pid in composed.panel]
+        for person in invited:  # as of the snapshot: anyone changed since makes the save fail, not go stale
+            person.invite(engagement_id=eid, at=moment, draw_id=composed.draw.id)
+        self._save_new(composed.draw, invited, aggregate.ref, round_number)
+        return DrawOutcome(composed.draw.id, composed.result, snapshot.members, snapshot.excluded, len(invited))
+
+    def _save_new(self, draw: Draw, invited: list[Any], ref: str, round_number: int) -> None:
+        try:
+            self.app.save(draw, *invited)
+        except IntegrityError:
+            if position_of(self.app, draw.id) is not None:
+                raise DrawConflictError(
+                    f"another draw of {ref} (round {round_number}) was recorded while this one ran: this one "
+                    "recorded nothing; see it with `panel draw list`"
+                ) from None
+            raise DrawConflictError(
+                f"someone on the panel drawn for {ref} changed while the draw ran: nothing was recorded; "
+                "run the draw again"
+            ) from None
+
+    def next_round(self, eid: UUID, ref: str, new_round: bool) -> int:
+        """The round a new draw of ``eid`` takes: 1, or one more than the last with ``new_round``."""
+        earlier = [d for d in self.list() if d.engagement_id == eid]
+        if earlier and not new_round:
+            last = max(earlier, key=lambda d: d.round)
+            raise DrawExistsError(
+                f"{ref} already has a draw (round {last.round}, {last.drawn_at.date()}, id {str(last.id)[:8]}): "
+                "replace drop-outs with `panel draw replace`, or pass --new-round to draw another round"
+            )
+        if new_round and not earlier:
+            raise DrawExistsError(f"{ref} has no draw yet, so there is no round to follow: drop --new-round")
+        return max((d.round for d in earlier), default=0) + 1
 
     def get(self, draw_id: UUID) -> Draw:
-        from eventsourcing.application import AggregateNotFoundError
-
         try:
             draw = self.app.repository.get(draw_id)
         except AggregateNotFoundError:
             raise DrawNotFoundError(f"no draw has id {draw_id}: list draws with `panel draw list`") from None
+        except Exception as exc:  # noqa: BLE001 - a corrupted stored event: one line, never a traceback
+            raise DrawUnreadableError(f"the record of draw {draw_id} cannot be read ({type(exc).__name__})") from None
         if not isinstance(draw, Draw):
             raise DrawNotFoundError(f"{draw_id} is not a draw: list draws with `panel draw list`")
         return draw
@@ -202,107 +175,34 @@ class Draws:
     def list(self) -> list[Draw]:
         return [self.get(i) for i in self.ids()]
 
-    def recorded_candidates(self, draw: Draw) -> tuple[list[selection.Candidate], list[str]]:
-        """Re-read every pool member as they were at the draw; check each against the recorded hash."""
-        problems: list[str] = []
-        candidates: list[selection.Candidate] = []
-        ids = [UUID(row[0]) for row in draw.pool]
-        keys = self.app.keys.get_keys(ids)
-        for (pid_hex, version, recorded_hash), pid in zip(draw.pool, ids):
-            key = keys.get(pid)
-            person = self.app.repository.get(pid, version=version)
-            if key is None:
-                problems.append(
-                    f"pool member {person.external_ref} was erased after the draw: their features "  # type: ignore[attr-defined]
-                    "can no longer be read, so the draw cannot be re-run"
-                )
-                continue
-            personal = self.app.personal_data(person)  # type: ignore[arg-type]
-            attributes = derive_features(personal.attributes)
-            features = {f: attributes.get(f, NOT_STATED) for f in draw.features}
-            household = household_key(personal, draw.household_by)
-            if member_hash(key, draw.id.hex, features, household) != recorded_hash:
-                problems.append(
-                    f"pool member {person.external_ref}'s recorded features differ from the "  # type: ignore[attr-defined]
-                    f"history at version {version}"
-                )
-            candidates.append(selection.Candidate(id=pid_hex, features=features, household=household))
-        return candidates, problems
+    def verify(self, draw_id: UUID) -> Any:
+        """Re-run a draw and check it against the history: a ``Verification`` (no differences = verified)."""
+        from panel.draw_verify import verify
 
-    def verify(self, draw_id: UUID) -> list[str]:
-        """Re-run a draw from its recorded inputs; the differences found (none means verified)."""
-        draw = self.get(draw_id)
-        recomputed = hashlib.sha256(json.dumps(draw.pool, separators=(",", ":")).encode()).hexdigest()
-        differences = []
-        if recomputed != draw.pool_sha256:
-            differences.append("the recorded pool does not match its recorded pool hash")
-        candidates, problems = self.recorded_candidates(draw)
-        differences.extend(problems)
-        if problems:
-            return differences
-        result = run_selection(
-            candidates,
-            _quotas(draw.quotas),
-            draw.size,
-            algorithm=draw.algorithm,
-            seed=draw.seed,
-            seed_from=draw.seed_from,
-            reserves=len(draw.drawn_reserves),
-            lottery_size=draw.lottery_size,
-        )
-        if list(result.selected) != draw.selected:
-            differences.append(
-                f"the panel differs: the re-run selects {len(set(result.selected) - set(draw.selected))} other people"
-            )
-        if list(result.reserves) != draw.drawn_reserves:
-            differences.append("the reserve list differs")
-        if result.lottery_index != draw.lottery_index:
-            differences.append(
-                f"the lottery index differs: recorded {draw.lottery_index}, re-run {result.lottery_index}"
-            )
-        worst = max((abs(result.probabilities.get(pid, -1.0) - p) for pid, p in draw.probabilities.items()), default=0)
-        if set(result.probabilities) != set(draw.probabilities) or worst > 1e-9:
-            differences.append(f"selection probabilities differ (largest difference {worst:.3g})")
-        if result.inputs_sha256 != draw.inputs_sha256:
-            differences.append("the selection inputs hash differs")
-        return differences
+        return verify(self, self.get(draw_id))
 
-    def replace(self, draw_id: UUID, dropout: UUID, reason: str, at: datetime | None = None) -> selection.Replacement:
-        """Replace a panel member who dropped out by the first reserve that keeps the quotas."""
-        draw = self.get(draw_id)
-        moment = at or now()
-        candidates, problems = self.recorded_candidates(draw)
-        if problems:
-            raise ValidationError(problems[0])
-        outcome = selection.replace(
-            candidates=candidates,
-            quotas=_quotas(draw.quotas),
-            panel=list(draw.panel),
-            reserves=list(draw.reserves),
-            dropout=dropout.hex,
-        )
-        draw.replace(
-            dropout=dropout.hex,
-            replacement=outcome.chosen,
-            reason=reason,
-            quota_ok=outcome.quota_ok,
-            message=outcome.message,
-            at=moment,
-        )
-        changed: list[Any] = [draw]
-        leaving = self.app.participant_aggregate(dropout)
-        if leaving.participation_status(draw.engagement_id) in ("invited", "accepted"):
-            leaving.withdraw_from(engagement_id=draw.engagement_id, reason=reason, at=moment)
-            changed.append(leaving)
-        if outcome.chosen is not None:
-            joining = self.app.participant_aggregate(UUID(outcome.chosen))
-            joining.invite(engagement_id=draw.engagement_id, at=moment, draw_id=draw.id)
-            changed.append(joining)
-        self.app.save(*changed)
-        return outcome
+    def replace(
+        self,
+        draw_id: UUID,
+        dropout: UUID,
+        reason: str,
+        at: datetime | None = None,
+        *,
+        allow_quota_break: bool = False,
+    ) -> Any:
+        """Replace a panel member who dropped out by the first reserve that keeps every quota; a
+        ``ReplaceOutcome``. A replacement that breaks a quota is refused unless ``allow_quota_break``
+        (``reason`` is then recorded as the reason the break was accepted)."""
+        from panel.draw_replace import replace
 
+        return replace(self, self.get(draw_id), dropout, reason, at or now(), allow_quota_break)
 
-def _small_report(result: selection.SelectionResult, excluded: dict[str, int]) -> dict[str, Any]:
-    report = dict(result.report)
-    report["excluded"] = excluded
-    return json.loads(json.dumps(report, default=str))
+    def person_probabilities(self, draw: Draw) -> dict[UUID, float]:
+        """Each readable pool member's selection probability (a draw with a type table records them by slot)."""
+        if not draw.keeps_types:
+            return {UUID(pid): p for pid, p in draw.probabilities.items()}
+        from panel.draw_record import claim_slots
+
+        ids = [UUID(str(r[0])) for r in draw.pool]
+        claims = claim_slots(draw.id, draw.pool, self.app.keys.get_keys(ids))
+        return {pid: draw.probabilities[s] for pid, s in claims.slot_of.items() if s in draw.probabilities}

@@ -3,10 +3,14 @@
 A person is in the pool when every exclusion rule lets them through. The built-in rules are the
 ones every draw needs (consent, erasure, leaving, eligibility, cooldown, already invited); more
 rules plug in as callables, e.g. the fatigue policy of the projections layer.
+
+The same assessment serves a draw (people as they are now) and its verification (people as they
+were when the draw was recorded, read back from the history), so both apply the same rules.
 """
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import hmac
 import json
@@ -15,17 +19,23 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
+
+from panel.application import merge_personal
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
+from panel.draw_history import versions_as_of
 from panel.records import PersonalData
 
 if TYPE_CHECKING:
     from panel.application import PanelApp
 
 NOT_STATED = "not_stated"
+UNREADABLE = "personal data cannot be decrypted (corrupted record)"
+UNREADABLE_HISTORY = "history cannot be read (corrupted record)"
 Rule = Callable[[Participant, Engagement, datetime], "str | None"]
 
 
@@ -56,6 +66,14 @@ def member_hash(key: bytes, draw_context: str, features: dict[str, str], househo
     return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
 
+def read_personal(key: bytes, person: Participant) -> PersonalData | None:
+    """The person's personal data as their record holds it, or None when a ciphertext is corrupted."""
+    try:
+        return merge_personal(key, person.id, person.sealed)
+    except (InvalidTag, ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
 @dataclass(frozen=True)
 class PoolMember:
     id: UUID
@@ -67,11 +85,25 @@ class PoolMember:
 
 
 @dataclass(frozen=True)
+class Standing:
+    """Where one person stood for a draw: in the pool (``reason`` None) or left out and why.
+
+    ``unknown`` is set when the rules that need no personal data let the person through but their
+    personal data can no longer be read (their key is gone: they were erased since).
+    """
+
+    reason: str | None
+    member: PoolMember | None = None
+    unknown: bool = False
+
+
+@dataclass(frozen=True)
 class PoolSnapshot:
     at: datetime
     members: list[PoolMember]
     excluded: dict[str, int]
     considered: int
+    standings: dict[UUID, Standing] = field(default_factory=dict, repr=False)
 
 
 def consent_rule(p: Participant, e: Engagement, at: datetime) -> str | None:
@@ -94,6 +126,76 @@ def status_rule(p: Participant, e: Engagement, at: datetime) -> str | None:
 BUILT_IN_RULES: tuple[Rule, ...] = (status_rule, consent_rule)
 
 
+def pool_rules(app: PanelApp, fatigue: Any, extra_rules: Iterable[Rule] = ()) -> list[Rule]:
+    """The rules of a draw: the built-in ones, the fatigue rules in force (``fatigue``), then any extra."""
+
+    def fatigue_rule(p: Participant, e: Engagement, moment: datetime) -> str | None:
+        return app.fatigue_excluded(p, e.id, moment, rules=fatigue)
+
+    return [*BUILT_IN_RULES, fatigue_rule, *extra_rules]
+
+
+def assess(
+    person: Participant,
+    engagement: Engagement,
+    at: datetime,
+    rules: Sequence[Rule],
+    key: bytes | None,
+    *,
+    features: Sequence[str] | None,
+    household_by: str | None,
+) -> Standing:
+    """Apply every rule to one person as ``person`` holds their history (now, or as of a past position)."""
+    reason = next((r for rule in rules if (r := rule(person, engagement, at)) is not None), None)
+    if reason is not None:
+        return Standing(reason)
+    if key is None:
+        return Standing(None, unknown=True)
+    personal = read_personal(key, person)
+    if personal is None:
+        return Standing(UNREADABLE)
+    attributes = derive_features(personal.attributes)
+    if not engagement.is_eligible(attributes):
+        return Standing("not eligible: " + "; ".join(engagement.eligibility))
+    chosen = {f: attributes.get(f, NOT_STATED) for f in features} if features is not None else attributes
+    member = PoolMember(
+        person.id, person.version, person.external_ref, chosen, household_key(personal, household_by), key
+    )
+    return Standing(None, member)
+
+
+def evaluate(
+    people: Iterable[Participant],
+    keys: dict[UUID, bytes],
+    engagement: Engagement,
+    at: datetime,
+    rules: Sequence[Rule],
+    *,
+    features: Sequence[str] | None,
+    household_by: str | None,
+    considered: int,
+    unknown_reason: str | None = "erased",
+) -> PoolSnapshot:
+    """Assess everyone in ``people``; those whose data cannot be read count as ``unknown_reason``
+    (a draw leaves them out) or stay unknown (``unknown_reason`` None: a verification lists them)."""
+    excluded: Counter[str] = Counter()
+    members: list[PoolMember] = []
+    standings: dict[UUID, Standing] = {}
+    for person in people:
+        standing = assess(
+            person, engagement, at, rules, keys.get(person.id), features=features, household_by=household_by
+        )
+        if standing.unknown and unknown_reason is not None:
+            standing = Standing(unknown_reason)
+        standings[person.id] = standing
+        if standing.member is not None:
+            members.append(standing.member)
+        elif standing.reason is not None:
+            excluded[standing.reason] += 1
+    members.sort(key=lambda m: m.id.hex)
+    return PoolSnapshot(at, members, dict(excluded), considered, standings)
+
+
 def build_pool(
     app: PanelApp,
     engagement: Engagement,
@@ -103,46 +205,55 @@ def build_pool(
     household_by: str | None = None,
     extra_rules: Iterable[Rule] = (),
     candidate_ids: Iterable[UUID] | None = None,
+    position: int | None = None,
+    unknown_reason: str | None = "erased",
 ) -> PoolSnapshot:
     """Everyone who may be drawn for ``engagement`` at ``at``, with their features and household.
 
-    ``candidate_ids`` may narrow the people loaded (e.g. the consent view's holders of both pool
-    consents); every rule is still checked on each loaded person's own history.
+    With ``position``, everyone is read as the history stood at that position (the engagement and
+    the fatigue rules too): what a draw snapshots and what its verification rebuilds. ``candidate_ids``
+    may narrow the people loaded (e.g. the consent view's holders of both pool consents, plus
+    anyone changed since the view was read); every rule is still checked on each person's history.
     """
-    fatigue = app.fatigue_rules(engagement.id)  # the engagement's cooldown and the fatigue policy
-
-    def fatigue_rule(p: Participant, e: Engagement, moment: datetime) -> str | None:
-        return app.fatigue_excluded(p, e.id, moment, rules=fatigue)
-
-    rules = [*BUILT_IN_RULES, fatigue_rule, *extra_rules]
-    everyone = list(app.participant_ids())
+    versions = None if position is None else versions_as_of(app, position)
+    if versions is not None:
+        engagement = app.repository.get(engagement.id, version=versions[engagement.id])
+    rules = pool_rules(app, app.fatigue_rules(engagement.id, as_of=versions), extra_rules)
+    everyone = [pid for pid in app.participant_ids() if versions is None or pid in versions]
     wanted = everyone if candidate_ids is None else sorted(set(candidate_ids) & set(everyone), key=lambda u: u.hex)
-    people = [app.participant_aggregate(pid) for pid in wanted]
+    people, unreadable = _load(app, wanted, versions)
     keys = app.keys.get_keys(p.id for p in people)
-    excluded: Counter[str] = Counter()
+    snapshot = evaluate(
+        people,
+        keys,
+        engagement,
+        at,
+        rules,
+        features=features,
+        household_by=household_by,
+        considered=len(everyone),
+        unknown_reason=unknown_reason,
+    )
+    for pid in unreadable:
+        snapshot.standings[pid] = Standing(UNREADABLE_HISTORY)
+        snapshot.excluded[UNREADABLE_HISTORY] = snapshot.excluded.get(UNREADABLE_HISTORY, 0) + 1
     if len(wanted) < len(everyone):
-        excluded["no active panel_membership and contact consent, left or erased (consent view)"] = len(everyone) - len(
-            wanted
-        )
-    members: list[PoolMember] = []
-    for person in people:
-        reason = next((r for rule in rules if (r := rule(person, engagement, at)) is not None), None)
-        key = keys.get(person.id)
-        if reason is None and key is None:
-            reason = "erased"
-        if reason is not None:
-            excluded[reason] += 1
+        snapshot.excluded["no active panel_membership and contact consent, left or erased (consent view)"] = len(
+            everyone
+        ) - len(wanted)
+    return snapshot
+
+
+def _load(app: PanelApp, ids: Sequence[UUID], versions: dict[UUID, int] | None) -> tuple[list[Participant], list[UUID]]:
+    """The participants (as of ``versions`` when given), and the ids whose history cannot be read."""
+    people: list[Participant] = []
+    unreadable: list[UUID] = []
+    for pid in ids:
+        try:
+            person = app.repository.get(pid, version=None if versions is None else versions[pid])
+        except Exception:  # noqa: BLE001 - a corrupted stored event is reported as such, never raised
+            unreadable.append(pid)
             continue
-        personal = app.personal_data(person)
-        attributes = derive_features(personal.attributes)
-        if not engagement.is_eligible(attributes):
-            excluded["not eligible: " + "; ".join(engagement.eligibility)] += 1
-            continue
-        chosen = {f: attributes.get(f, NOT_STATED) for f in features} if features is not None else attributes
-        members.append(
-            PoolMember(
-                person.id, person.version, person.external_ref, chosen, household_key(personal, household_by), key
-            )
-        )
-    members.sort(key=lambda m: m.id.hex)
-    return PoolSnapshot(at, members, dict(excluded), len(everyone))
+        if isinstance(person, Participant):
+            people.append(person)
+    return people, unreadable

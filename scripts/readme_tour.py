@@ -22,7 +22,11 @@ STEPS: list[tuple[str, str]] = [
         "some history, and the main job, a fair draw for the Vested-style youth panel.",
         "panel demo --people 400 --seed 2026",
     ),
-    ("Check the draw: it is re-run from its recorded inputs.", "panel draw verify {draw}"),
+    (
+        "Check the draw: the pool is rebuilt from the history, the selection re-run from the record, the "
+        "invitations compared.",
+        "panel draw verify {draw}",
+    ),
     (
         "Register a phone sign-up taken by a member of staff, with consent given verbally.",
         "panel participant register --ref VES-063 --channel phone --captured-by amy.khan --name 'Sam Patel' "

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ctypes
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import highspy
 import numpy as np
@@ -12,16 +16,59 @@ from selection.errors import SolverError
 INF = highspy.kHighsInf
 
 
+def _flush_c_stdio() -> None:
+    """Flush the C library's stdio buffers, so text a C library printed leaves before stdout is restored."""
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # no C library to reach (e.g. an unusual platform): nothing buffered there
+        pass
+
+
+@contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """Point file descriptor 1 at the null device for the duration (C-level writes included).
+
+    HiGHS prints its banner ("Running HiGHS ...") on stdout when a ``Highs`` object is created
+    (1.16 does it in the constructor), before any option can turn its output off; commands that
+    print JSON must print nothing else on stdout.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no stdout to protect
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        _flush_c_stdio()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
+def quiet_highs() -> highspy.Highs:
+    """Return a ``Highs`` object created with stdout silenced and its output turned off."""
+    with _stdout_silenced():
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+        h.setOptionValue("output_flag", False)
+    return h
+
+
 def solver_version() -> str:
-    """Return the HiGHS version string, e.g. ``1.15.1``."""
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    """Return the HiGHS version string, e.g. ``1.16.0``."""
+    parts = [getattr(highspy, f"HIGHS_VERSION_{p}", None) for p in ("MAJOR", "MINOR", "PATCH")]
+    if all(isinstance(p, int) for p in parts):
+        return ".".join(str(p) for p in parts)
+    h = quiet_highs()
     return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
 
 def new_model(*, mip_gap: float = 1e-9) -> highspy.Highs:
     """Return a silent, single-threaded, deterministic HiGHS instance."""
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("mip_rel_gap", mip_gap)
