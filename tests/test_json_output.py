@@ -127,10 +127,15 @@ def test_every_json_command_is_listed() -> None:
     assert {"draw run", "select", "draw show"} <= set(json_commands())
 
 
+# Commands whose documented exit code here is not 0: the example statement matches none of this
+# store's payments, so reconcile reports lines that need attention (exit 3), in JSON all the same.
+EXIT_CODES = {"pay reconcile": 3}
+
+
 @pytest.mark.parametrize("command", json_commands())
 def test_json_output_is_pure_json(prepared: Store, command: str) -> None:
     args = [*command.split(), *ARGS[command](prepared), "--json"]
     ran = run_panel(*args, env=store_env(prepared.location), cwd=prepared.folder)
-    assert ran.code == 0 and not ran.traceback, (args, ran.code, ran.err)
+    assert ran.code == EXIT_CODES.get(command, 0) and not ran.traceback, (args, ran.code, ran.err)
     assert "HiGHS" not in ran.out.split("{", 1)[0].split("[", 1)[0], ran.out[:300]
     json.loads(ran.out)  # the whole of stdout, nothing before or after
