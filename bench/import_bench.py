@@ -2,7 +2,7 @@
 
 For each backend it imports N sign-ups (each with three consents, so 4 events per person) through
 PanelApp.register_many (on 4 batches or more, batches are prepared in two worker processes, see
-panel/bulk.py; --sequential keeps them in one process, to compare), then, in the same run, writes
+panel/store/bulk_import.py; --sequential keeps them in one process, to compare), then, in the same run, writes
 the same number of rows of the same size into a plain table with the same primary key: one
 ``executemany`` in one transaction on SQLite, and multi-row ``INSERT ... VALUES`` statements of
 1,000 rows in one transaction on PostgreSQL.
@@ -186,7 +186,7 @@ def main() -> None:
     parser.add_argument("--sequential", action="store_true", help="prepare every batch in this process")
     args = parser.parse_args()
     if args.sequential:
-        from panel import bulk
+        from panel.store import bulk_import as bulk
 
         bulk.PARALLEL_FROM = sys.maxsize
     workdir = Path(tempfile.mkdtemp(prefix="panel-bench-"))

@@ -24,7 +24,7 @@ from panel.application import PanelApp
 from panel.config import StoreLocation
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
-from panel.pii import seal
+from panel.store.sealing import seal
 from projections import Projector, make_engine
 
 START = datetime(2024, 1, 1, 9, tzinfo=UTC)

@@ -63,7 +63,7 @@ class PanelGroup(click.Group):
             selection = sys.modules.get("selection")
             if isinstance(exc, PanelError) or (selection is not None and isinstance(exc, selection.SelectionError)):
                 raise click.ClickException(str(exc)) from None
-            from panel.conflicts import explain
+            from panel.store.conflicts import explain
 
             line = explain(exc)  # a write conflict, a busy store or a lost connection: one line, exit 1
             if line is not None:

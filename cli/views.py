@@ -35,8 +35,8 @@ def projector(ctx: click.Context, show_progress: bool = True, catch_up: bool = T
 def clean_views(ctx: click.Context) -> None:
     """In an erasure's wake: catch the views up (they drop the person's attributes and reference), then scrub
     the old row versions. The erasure itself is already recorded, so a failure here is a warning."""
-    from panel.conflicts import explain
     from panel.domain.errors import PanelError
+    from panel.store.conflicts import explain
 
     try:
         projector(ctx, show_progress=False).scrub()

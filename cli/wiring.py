@@ -45,13 +45,13 @@ class Wiring:
 
     @cached_property
     def app(self) -> PanelApp:
-        from panel.store import open_store
+        from panel.store.opening import open_store
 
         return open_store(self.location)
 
     def create_store(self) -> Setup:
         """Create or upgrade the store and its read models' tables (`panel init`, `panel demo`)."""
-        from panel.store import create_store, private_files
+        from panel.store.opening import create_store, private_files
         from projections import Projector, make_engine
         from projections.db import private_sqlite_file
         from projections.views import every_view

@@ -14,7 +14,6 @@ from eventsourcing.utils import get_topic
 
 from panel.catalogue import AttributeNames
 from panel.config import SCHEMA_VERSION, SCHEMA_VERSION_SETTING, StoreVersionError
-from panel.conflicts import retrying
 from panel.domain.engagement import Change, Engagement, engagement_id
 from panel.domain.errors import (
     AlreadyRegisteredError,
@@ -25,10 +24,12 @@ from panel.domain.errors import (
 )
 from panel.domain.participant import ConsentEntry, Participant, consent_item, erasure_item, fold_consents
 from panel.domain.text import check_event_text
-from panel.domain.values import PERSONAL_FIELDS, EligibilityRule
-from panel.pii import KeyStore, keyed_id, seal, unseal
-from panel.recorders import WITH_STATEMENTS
+from panel.domain.values import EligibilityRule
 from panel.records import ConsentRecord, EngagementDetails, ParticipantDetails, ParticipationRecord, PersonalData
+from panel.store.conflicts import retrying
+from panel.store.keys import KeyStore, keyed_id
+from panel.store.recorders import WITH_STATEMENTS
+from panel.store.sealing import merge_personal, seal
 from panel.validation import (  # ConsentSpec and SignUp are defined there and still imported from here
     DEFAULT_SOURCE,
     CheckedSignUp,
@@ -215,7 +216,7 @@ class PanelApp(Application[UUID]):
         """
         signups = self._checked(signups)
         if history is None and len(signups) > batch:
-            from panel import bulk  # worker processes only pay off on a large import
+            from panel.store import bulk_import as bulk  # worker processes only pay off on a large import
 
             if bulk.worth_it(len(signups), batch):
                 self._note_attribute_names(signups)
@@ -754,14 +755,3 @@ class PanelApp(Application[UUID]):
                 f"participant {person.external_ref} cannot be invited to {engagement.ref}: {reason}; "
                 "invite later, or pass --override-reason TEXT to invite anyway (the reason is recorded)"
             )
-
-
-def merge_personal(key: bytes, pid: UUID, sealed: list[str]) -> PersonalData:
-    """Unseal each sealed blob in order; later values win."""
-    personal: dict[str, str] = {}
-    attributes: dict[str, str] = {}
-    for blob in sealed:
-        data = unseal(key, pid, blob)
-        personal.update(data.get("personal", {}))
-        attributes.update(data.get("attributes", {}))
-    return PersonalData(attributes=attributes, **{k: personal.get(k) for k in PERSONAL_FIELDS})

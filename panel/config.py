@@ -70,7 +70,7 @@ class StoreLocation:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": self.target,
                 "SQLITE_LOCK_TIMEOUT": "10",
-                "APPLICATION_RECORDER_TOPIC": "panel.recorders:BatchingSQLiteApplicationRecorder",
+                "APPLICATION_RECORDER_TOPIC": "panel.store.recorders:BatchingSQLiteApplicationRecorder",
             }
         parsed = urlparse(self.target)
         if parsed.scheme not in ("postgres", "postgresql", "postgresql+psycopg") or not parsed.path.strip("/"):
@@ -88,7 +88,7 @@ class StoreLocation:
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
-            "APPLICATION_RECORDER_TOPIC": "panel.recorders:ColumnarPostgresApplicationRecorder",
+            "APPLICATION_RECORDER_TOPIC": "panel.store.recorders:ColumnarPostgresApplicationRecorder",
         }
         if self.schema:
             env["POSTGRES_SCHEMA"] = self.schema

@@ -19,8 +19,8 @@ from typing import Any
 from uuid import UUID
 
 import selection
-from panel.pii import seal, unseal
 from panel.pool import PoolMember
+from panel.store.sealing import seal, unseal
 
 TypeRow = tuple[tuple[str, ...], str | None]  # the feature values (in the draw's feature order), household group
 

@@ -24,11 +24,11 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 
-from panel.application import merge_personal
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
 from panel.draw_history import versions_as_of
 from panel.records import PersonalData
+from panel.store.sealing import merge_personal
 
 if TYPE_CHECKING:
     from panel.application import PanelApp

@@ -17,8 +17,8 @@ from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant
-from panel.pii import unseal
-from panel.recorders import partition_bounds
+from panel.store.recorders import partition_bounds
+from panel.store.sealing import unseal
 from projections.people import TS, PeopleView, people_table, touched
 from projections.view import Rows, handles
 

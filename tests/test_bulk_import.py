@@ -10,11 +10,11 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from panel import bulk
 from panel.application import ConsentSpec, PanelApp, SignUp
 from panel.config import StoreLocation
 from panel.domain.errors import ValidationError
-from panel.pii import unseal
+from panel.store import bulk_import as bulk
+from panel.store.sealing import unseal
 
 T0 = datetime(2026, 2, 1, 9, tzinfo=UTC)
 BATCH = 10

@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError, ProgrammingError
 
-from panel.conflicts import explain, is_busy, is_conflict, retrying
 from panel.domain.errors import ConcurrentUpdateError
+from panel.store.conflicts import explain, is_busy, is_conflict, retrying
 
 
 def wrapped(cause: Exception, as_: type[Exception] = OperationalError) -> Exception:

@@ -23,8 +23,8 @@ from panel.config import StoreLocation
 from panel.draw_compose import DrawPlan, compose, pool_digest, quota_dicts, run_selection
 from panel.draw_history import current_position
 from panel.draws import Draws
-from panel.pii import seal, unseal
 from panel.pool import build_pool, member_hash
+from panel.store.sealing import seal, unseal
 from tests.helpers.events import events_of, iso, rewrite, write_state
 from tests.test_draw import DRAW_AT, ROOT, populate, quotas
 

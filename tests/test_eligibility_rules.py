@@ -19,7 +19,7 @@ from panel.domain.engagement import Engagement
 from panel.domain.errors import EngagementClosedError, ValidationError
 from panel.domain.participant import Participant
 from panel.domain.values import OPERATORS, EligibilityRule
-from panel.pii import seal
+from panel.store.sealing import seal
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 OPERATOR_LIST = "=, !=, >=, <=, >, <, in, not in"

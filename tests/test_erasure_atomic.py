@@ -19,7 +19,7 @@ import pytest
 
 from panel.application import ConsentSpec, PanelApp, SignUp
 from panel.config import StoreLocation
-from panel.pii import KeyStore
+from panel.store.keys import KeyStore
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 NEEDLE = "zq-secret-gender-77"
@@ -27,7 +27,7 @@ NEEDLE = "zq-secret-gender-77"
 KILL_AFTER_COMMIT = """
 import json, os, signal, sys
 from uuid import UUID
-from panel.pii import KeyStore
+from panel.store.keys import KeyStore
 from panel.application import PanelApp
 
 def die(*args, **kwargs):  # the process dies right after the erasure's transaction committed

@@ -17,7 +17,6 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
 from panel.application import PanelApp
-from panel.conflicts import retrying
 from panel.domain.errors import ValidationError
 from panel.domain.participant import Participant
 from panel.domain.payment import (
@@ -36,6 +35,7 @@ from panel.payments import ledger
 from panel.payments.ledger import PAYMENT_TOPICS, LedgerLine
 from panel.payments.reconcile import Report, match_statement, parse_statement
 from panel.payments.rules import allocate_cap, session_fee
+from panel.store.conflicts import retrying
 
 T = TypeVar("T")
 FEE = "involvement_fee"

@@ -1,38 +1,21 @@
-"""Personal data protection: per-participant data keys (crypto-shredding) and keyed identifiers.
+"""The store's keys: per-participant data keys (crypto-shredding), the store's secrets, keyed identifiers.
 
-Each participant's personal data is sealed with AES-GCM under a random 256-bit key of their own.
-Keys live in the ``participant_keys`` table of the same database, outside the event log;
+Each participant's personal data is sealed (``panel.store.sealing``) under a random 256-bit key
+of their own. Keys live in the ``participant_keys`` table of the same database, outside the event log;
 erasure deletes the key row (SQLite with ``secure_delete`` and a WAL checkpoint, PostgreSQL
 followed by a VACUUM of the key table), after which the ciphertext in the events is noise.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-ERASED = "«erased»"
-
-
-def seal(key: bytes, participant_id: UUID, data: dict[str, Any]) -> str:
-    """Encrypt ``data`` for one participant; the id is bound in as associated data."""
-    nonce = os.urandom(12)
-    plaintext = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
-    return base64.b64encode(nonce + AESGCM(key).encrypt(nonce, plaintext, participant_id.bytes)).decode()
-
-
-def unseal(key: bytes, participant_id: UUID, sealed: str) -> dict[str, Any]:
-    raw = base64.b64decode(sealed)
-    data: dict[str, Any] = json.loads(AESGCM(key).decrypt(raw[:12], raw[12:], participant_id.bytes))
-    return data
 
 
 def keyed_id(secret: bytes, source: str, external_ref: str) -> UUID:

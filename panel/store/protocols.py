@@ -1,0 +1,38 @@
+"""What the panel's bulk paths need of a recorder beyond the eventsourcing library's own interface.
+
+Our recorders (``panel.store.recorders``) implement these for SQLite and PostgreSQL; code that
+needs one of them asks for the protocol, not for a concrete recorder class, and ``partitioned``
+says whether the recorder at hand has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from panel.store.recorders import Row
+
+
+@runtime_checkable
+class PartitionedReader(Protocol):
+    """Reads one part of the aggregates over a window of notification ids, for a rebuild split over processes."""
+
+    def select_partition(self, start: int, stop: int, topics: Sequence[str], part: int, parts: int) -> list[Row]:
+        """Notifications with ids in (start, stop] whose originator falls in ``part`` of ``parts`` (by first byte)."""
+        ...
+
+
+@runtime_checkable
+class StatementHook(Protocol):
+    """Runs more statements in the transaction that inserts a save's events (``save(..., with_statements=f)``)."""
+
+    def insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Sequence[int] | None:
+        """Insert the events; ``with_statements=f`` calls ``f(cursor)`` before the commit."""
+        ...
+
+
+def partitioned(recorder: object) -> PartitionedReader:
+    """``recorder`` as a PartitionedReader, or a TypeError naming what it lacks."""
+    if not isinstance(recorder, PartitionedReader):
+        raise TypeError(f"{type(recorder).__name__} cannot read the log by partition: use panel.store.recorders")
+    return recorder

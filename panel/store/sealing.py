@@ -1,0 +1,44 @@
+"""Sealing personal data: AES-GCM under a participant's own data key, their id bound in as associated data.
+
+Aggregates and events only ever hold the sealed text; ``merge_personal`` opens a participant's
+sealed blobs in order (later values win) into the plain record the queries return.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from typing import Any
+from uuid import UUID
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from panel.domain.values import PERSONAL_FIELDS
+from panel.records import PersonalData
+
+ERASED = "«erased»"
+
+
+def seal(key: bytes, participant_id: UUID, data: dict[str, Any]) -> str:
+    """Encrypt ``data`` for one participant; the id is bound in as associated data."""
+    nonce = os.urandom(12)
+    plaintext = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+    return base64.b64encode(nonce + AESGCM(key).encrypt(nonce, plaintext, participant_id.bytes)).decode()
+
+
+def unseal(key: bytes, participant_id: UUID, sealed: str) -> dict[str, Any]:
+    raw = base64.b64decode(sealed)
+    data: dict[str, Any] = json.loads(AESGCM(key).decrypt(raw[:12], raw[12:], participant_id.bytes))
+    return data
+
+
+def merge_personal(key: bytes, pid: UUID, sealed: list[str]) -> PersonalData:
+    """Unseal each sealed blob in order; later values win."""
+    personal: dict[str, str] = {}
+    attributes: dict[str, str] = {}
+    for blob in sealed:
+        data = unseal(key, pid, blob)
+        personal.update(data.get("personal", {}))
+        attributes.update(data.get("attributes", {}))
+    return PersonalData(attributes=attributes, **{k: personal.get(k) for k in PERSONAL_FIELDS})
