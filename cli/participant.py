@@ -10,12 +10,17 @@ from rich.progress import Progress
 
 from cli.options import at_option, json_option, pass_app
 from cli.render import echo_json, err, say, stderr_is_terminal, table, when
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.domain import text as limits
 from panel.domain.errors import ValidationError
+from panel.domain.participant import Participant
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES
 from panel.importer import ImportFileError, import_csv, write_rejects
+from panel.participation import Participation
+from panel.queries import Queries
 from panel.records import ParticipantDetails
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 
 
 @click.group()
@@ -100,7 +105,7 @@ def register_(
     method = consent_method or ("online" if channel == "online" else "verbal")
     specs = tuple(ConsentSpec(p, notice_version or "", method, captured_by or "self", at) for p in consents)
     personal = {"name": name, "email": email, "phone": phone, "address": address, "postcode": postcode}
-    pid = app.register(
+    pid = Registration(app).register(
         SignUp(
             ref=ref,
             channel=channel,
@@ -212,7 +217,7 @@ def show(app: PanelApp, participant_ref: str, as_json: bool) -> None:
 
         panel participant show VES-001
     """
-    details = app.participant(app.resolve_participant(participant_ref))
+    details = Queries(app).participant(app.resolve_participant(participant_ref))
     if as_json:
         echo_json(details)
         return
@@ -230,7 +235,7 @@ def list_(app: PanelApp, limit: int, as_json: bool) -> None:
 
         panel participant list --limit 20
     """
-    people = app.participants(limit or None)
+    people = Queries(app).participants(limit or None)
     if as_json:
         echo_json(people)
         return
@@ -278,10 +283,10 @@ def update(
     """
     pid = app.resolve_participant(participant_ref)
     personal = {"name": name, "email": email, "phone": phone, "address": address, "postcode": postcode}
-    app.update_personal(
+    Registration(app).update_personal(
         pid, personal={k: v for k, v in personal.items() if v}, attributes=_attrs(attrs), captured_by=captured_by, at=at
     )
-    say(f"Updated {app.participant_aggregate(pid).external_ref}")
+    say(f"Updated {app.load(pid, Participant).external_ref}")
 
 
 @participant.command()
@@ -297,8 +302,8 @@ def leave(app: PanelApp, participant_ref: str, reason: str, at: datetime | None)
         panel participant leave VES-001 --reason "asked to stop"
     """
     pid = app.resolve_participant(participant_ref)
-    app.leave_panel(pid, reason, at)
-    say(f"{app.participant_aggregate(pid).external_ref} left the panel")
+    Participation(app).leave_panel(pid, reason, at)
+    say(f"{app.load(pid, Participant).external_ref} left the panel")
 
 
 @participant.command()
@@ -319,8 +324,8 @@ def erase(ctx: click.Context, participant_ref: str, reason: str, erased_by: str 
     """
     app: PanelApp = ctx.obj.app
     pid = app.resolve_participant(participant_ref)
-    fresh = app.erase(pid, reason, at, erased_by=erased_by)
-    ref = app.participant_aggregate(pid).external_ref
+    fresh = Participation(app).erase(pid, reason, at, erased_by=erased_by)
+    ref = app.load(pid, Participant).external_ref
     if fresh:
         say(f"Erased the personal data of {ref} ({pid}); its history remains without personal data")
     else:
@@ -367,7 +372,7 @@ def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
     if p.participations:
         refs = {}
         for r in p.participations:
-            refs[r.engagement_id] = app.engagement(r.engagement_id).ref
+            refs[r.engagement_id] = Queries(app).engagement(r.engagement_id).ref
         table(
             "Participation",
             ["engagement", "status", "invited", "attended", "no-shows"],

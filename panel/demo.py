@@ -15,9 +15,12 @@ from uuid import UUID
 
 from faker import Faker
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.domain.engagement import engagement_id
 from panel.domain.participant import Participant
+from panel.engagements import Engagements
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 
 ANCHOR = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SOURCE = "demo"
@@ -183,8 +186,8 @@ def build_demo(app: PanelApp, people: int, seed: int, progress: Callable[[int], 
     """Open the demo engagements and register the demo people with their history (idempotent)."""
     opened = []
     for past in PAST:
-        if not app._exists(engagement_id(past.ref)):  # noqa: SLF001 - idempotent demo
-            app.open_engagement(
+        if not app.exists(engagement_id(past.ref)):
+            Engagements(app).open_engagement(
                 ref=past.ref,
                 name=past.name,
                 purpose=past.purpose,
@@ -195,10 +198,10 @@ def build_demo(app: PanelApp, people: int, seed: int, progress: Callable[[int], 
             )
         opened.append(past.ref)
     vested = engagement_id(str(VESTED["ref"]))
-    if not app._exists(vested):  # noqa: SLF001
-        app.open_engagement(at=ANCHOR, new_attributes=["age_band"], **VESTED)  # type: ignore[arg-type]
+    if not app.exists(vested):  # noqa: SLF001
+        Engagements(app).open_engagement(at=ANCHOR, new_attributes=["age_band"], **VESTED)  # type: ignore[arg-type]
     opened.append(str(VESTED["ref"]))
-    created, unchanged, events = app.register_many(
+    created, unchanged, events = Registration(app).register_many(
         make_signups(people, seed), progress=progress, history=history_maker(seed)
     )
     return DemoSummary(people, created, unchanged, events, opened, vested)

@@ -20,8 +20,10 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 import selection
-from panel.application import PanelApp, now
+from panel.application import PanelApp
+from panel.clock import now
 from panel.domain.draw import Draw
+from panel.domain.engagement import Engagement
 from panel.domain.errors import PanelError
 from panel.draw_compose import DrawPlan, Progress, compose
 from panel.draw_history import changed_since, current_position, position_of
@@ -87,7 +89,7 @@ class Draws:
         plan = DrawPlan(size, tuple(quotas), algorithm, seed, seed_from, reserves, household_by, lottery_size, drawn_by)
         plan.check()
         eid = engagement if isinstance(engagement, UUID) else self.app.resolve_engagement(engagement)
-        aggregate = self.app.engagement_aggregate(eid)
+        aggregate = self.app.load(eid, Engagement)
         aggregate.require_open()
         round_number = self.next_round(eid, aggregate.ref, new_round)
         moment = at or now()
@@ -170,7 +172,7 @@ class Draws:
         return matches[0]
 
     def ids(self) -> list[UUID]:
-        return list(self.app._originators(DRAW_TOPIC))  # noqa: SLF001 - same scan as participants
+        return list(self.app.originators(DRAW_TOPIC))
 
     def list(self) -> list[Draw]:
         return [self.get(i) for i in self.ids()]
