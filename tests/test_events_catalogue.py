@@ -69,11 +69,11 @@ def event_classes() -> dict[str, type]:
 
 def read_catalogue(text: str) -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
-    for block in re.split(r"^### ", text, flags=re.M)[1:]:
+    for block in re.split(r"^### ", text, flags=re.MULTILINE)[1:]:
         name = block.split("\n", 1)[0].strip()
-        topic = re.search(r"^- topic: `([^`]+)`", block, re.M)
-        version = re.search(r"^- class_version: (\d+)", block, re.M)
-        fields = re.search(r"^- fields: (.*)$", block, re.M)
+        topic = re.search(r"^- topic: `([^`]+)`", block, re.MULTILINE)
+        version = re.search(r"^- class_version: (\d+)", block, re.MULTILINE)
+        fields = re.search(r"^- fields: (.*)$", block, re.MULTILINE)
         assert topic and version and fields, f"docs/events.md: the entry {name} needs topic, class_version and fields"
         entries[name] = Entry(topic.group(1), int(version.group(1)), tuple(re.findall(r"`([^`]+)`", fields.group(1))))
     return entries
