@@ -124,9 +124,9 @@ IMPORT_HELP = f"""Import sign-ups from a CSV file; re-running the same file chan
 Every row is checked first, by the same rules as `panel participant register`. By default one
 bad row means nothing is written; each bad row is reported with its line.
 
-The file: UTF-8, commas between columns (a file using ';' is refused, with how to save it),
-a first line naming the columns, then one sign-up per line. Column names are not case
-sensitive. Columns:
+The file: UTF-8, commas between columns (a file using ';' or tabs is refused, with how to save
+it), a first line naming the columns, then one sign-up per line. Column names are not case
+sensitive, and spaces and hyphens in them read as _. Columns:
 
 \b
   ref                 required: the application's reference, e.g. VES-001
@@ -155,6 +155,8 @@ Example file:
   ref,channel,captured_by,name,email,phone,postcode,age_band,consent_contact,consent_panel_membership
   VES-001,online,,Sam Patel,sam@example.org,,LS6 1AA,18-21,v3,v3
   VES-002,Phone,amy,Bo Chen,,07700 900123,LS2 2BB,prefer not to say,v3,
+
+The format in full, with how each field is checked and stored: docs/participants.md.
 
 Example:
 
