@@ -20,7 +20,7 @@ from panel.participation import Participation
 from panel.queries import Queries
 from panel.records import ParticipantDetails
 from panel.registration import Registration
-from panel.validation import ConsentSpec, SignUp
+from panel.validation import ConsentSpec, SignUp, default_consent_method
 
 
 @click.group()
@@ -67,7 +67,7 @@ def contact_options(f):  # type: ignore[no-untyped-def]
     "--consent-method",
     type=click.Choice(CONSENT_METHODS, case_sensitive=False),
     default=None,
-    help="How consent was given (default: online for online sign-ups, verbal otherwise).",
+    help="How consent was given (default: online for online sign-ups, written for paper and partner referrals, verbal otherwise).",
 )
 @at_option
 @pass_app
@@ -102,7 +102,7 @@ def register_(
     """
     if consents and not notice_version:
         raise ValidationError("--consent needs --notice-version: name the privacy notice version shown")
-    method = consent_method or ("online" if channel == "online" else "verbal")
+    method = consent_method or default_consent_method(channel)
     specs = tuple(ConsentSpec(p, notice_version or "", method, captured_by or "self", at) for p in consents)
     personal = {"name": name, "email": email, "phone": phone, "address": address, "postcode": postcode}
     pid = Registration(app).register(

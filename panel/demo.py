@@ -20,7 +20,7 @@ from panel.domain.engagement import engagement_id
 from panel.domain.participant import Participant
 from panel.engagements import Engagements
 from panel.registration import Registration
-from panel.validation import ConsentSpec, SignUp
+from panel.validation import ConsentSpec, SignUp, default_consent_method
 
 ANCHOR = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SOURCE = "demo"
@@ -100,7 +100,7 @@ def make_signups(people: int, seed: int) -> list[SignUp]:
         channel = _pick(rng, CHANNEL_MIX)
         staff = None if channel == "online" else rng.choice(STAFF)
         at = ANCHOR - timedelta(days=rng.randint(60, 720), minutes=rng.randint(0, 600))
-        method = {"online": "online", "paper": "written", "partner_referral": "written"}.get(channel, "verbal")
+        method = default_consent_method(channel)
         by = staff or "self"
         consents = [ConsentSpec("data_processing", "v2", method, by, at)]
         if rng.random() < 0.92:

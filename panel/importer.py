@@ -28,7 +28,6 @@ from panel.engagements import Engagements
 from panel.records import ImportReport
 from panel.registration import Registration
 from panel.validation import (
-    DEFAULT_METHOD,
     CheckedSignUp,
     ConsentSpec,
     FieldError,
@@ -36,6 +35,7 @@ from panel.validation import (
     NumericAttributes,
     SignUp,
     choice,
+    default_consent_method,
     validate_signup,
 )
 
@@ -145,7 +145,7 @@ def parse_row(row: Row, default_channel: str, source: str, numeric: NumericAttri
     captured_by = v.get("captured_by") or None
     at = _when(v, "registered_at", errors)
     consent_at = _when(v, "consent_at", errors) or at
-    method = v.get("consent_method") or DEFAULT_METHOD.get(channel, "online")
+    method = v.get("consent_method") or default_consent_method(channel)
     signup = SignUp(
         ref=v.get("ref", ""),
         channel=channel,

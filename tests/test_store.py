@@ -247,7 +247,9 @@ def test_concurrent_writers_never_lose_an_update(location: StoreLocation) -> Non
 
     with pytest.raises(IntegrityError):
         second.save(stale)  # the raw conflict is detected...
-    Participation(second).grant_consent(pid, ConsentSpec("data_processing", "v1", "online", "self", T0))  # ...and commands retry
+    Participation(second).grant_consent(
+        pid, ConsentSpec("data_processing", "v1", "online", "self", T0)
+    )  # ...and commands retry
     assert {c.purpose for c in Queries(first).participant(pid).consents} == {"contact", "data_processing"}
     first.close()
     second.close()
