@@ -257,7 +257,7 @@ def list_(app: PanelApp, as_json: bool) -> None:
     """
     from panel.draws import Draws
 
-    draws = Draws(app).list()
+    draws = Draws(app).recorded()
     rows = [
         {
             "id": d.id,

@@ -224,7 +224,7 @@ def demo_draw(app: PanelApp, seed: int) -> tuple[UUID, bool]:
 
     draws = Draws(app)
     vested = engagement_id(str(VESTED["ref"]))
-    for existing in draws.list():
+    for existing in draws.recorded():
         if existing.engagement_id == vested:
             return existing.id, False
     quotas = [selection.Quota(f, v, lo, hi) for f, v, lo, hi in DEMO_QUOTAS]

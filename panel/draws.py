@@ -138,7 +138,7 @@ class Draws:
 
     def next_round(self, eid: UUID, ref: str, new_round: bool) -> int:
         """The round a new draw of ``eid`` takes: 1, or one more than the last with ``new_round``."""
-        earlier = [d for d in self.list() if d.engagement_id == eid]
+        earlier = [d for d in self.recorded() if d.engagement_id == eid]
         if earlier and not new_round:
             last = max(earlier, key=lambda d: d.round)
             raise DrawExistsError(
@@ -174,7 +174,8 @@ class Draws:
     def ids(self) -> list[UUID]:
         return list(self.app.originators(DRAW_TOPIC))
 
-    def list(self) -> list[Draw]:
+    def recorded(self) -> list[Draw]:
+        """Every recorded draw, oldest first."""
         return [self.get(i) for i in self.ids()]
 
     def verify(self, draw_id: UUID) -> Any:

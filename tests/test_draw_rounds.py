@@ -205,6 +205,6 @@ def test_a_draw_recorded_while_another_runs_makes_that_one_record_nothing(
             Draws(app).draw(eid, 6, quotas(), seed=2, at=DRAW_AT, prefilter=meanwhile)
     finally:
         other.close()
-    assert len(Draws(app).list()) == 1
+    assert len(Draws(app).recorded()) == 1
     invited = [p for p in Queries(app).participants() if any(r.engagement_id == eid for r in p.participations)]
     assert len(invited) == 6  # one panel invited, not two

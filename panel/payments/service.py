@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -17,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
 from panel.application import PanelApp
+from panel.clock import now
 from panel.domain.engagement import Engagement
 from panel.domain.errors import ValidationError
 from panel.domain.participant import Participant
@@ -41,10 +42,6 @@ from panel.store.conflicts import retrying
 T = TypeVar("T")
 FEE = "involvement_fee"
 ATTENDED_TOPIC = get_topic(Participant.Attended)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
