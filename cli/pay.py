@@ -11,9 +11,9 @@ from cli.options import at_option, by_option, engagement_option, json_option, pa
 from cli.render import echo_json, err, say, table
 from panel.clock import now
 from panel.domain.money import MAX_LINE_PENCE, MAX_TOTAL_PENCE, format_pence, pence_from_text
-from panel.domain.payment import ACCRUED, APPROVED, EXPENSE_CATEGORIES, ROUTES
 from panel.domain.values import parse_day
 from panel.payments import Payments
+from panel.payments.domain.payment import ACCRUED, APPROVED, EXPENSE_CATEGORIES, ROUTES
 from panel.payments.service import Outcome
 
 

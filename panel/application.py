@@ -22,6 +22,7 @@ from panel.domain.engagement import Engagement, engagement_id
 from panel.domain.errors import EngagementNotFoundError, ParticipantNotFoundError, ValidationError
 from panel.domain.participant import Participant
 from panel.domain.text import check_event_text
+from panel.payments.domain import register_moved_topics
 from panel.records import PersonalData
 from panel.store.conflicts import retrying
 from panel.store.keys import KeyStore, keyed_id
@@ -64,6 +65,9 @@ def _not_found(kind: type[Aggregate], aggregate_id: UUID, found: bool) -> Valida
         text = f"{aggregate_id} is not an engagement" if found else f"no engagement has id {aggregate_id}"
         return EngagementNotFoundError(f"{text}: check `panel engagement list`")
     return ValidationError(f"no {kind.__name__} has id {aggregate_id}")
+
+
+register_moved_topics()  # payment events stored before the payments subdomain had its own folder
 
 
 class PanelApp(Application[UUID]):

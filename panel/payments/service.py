@@ -10,18 +10,19 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
-from panel.application import PanelApp
 from panel.clock import now
 from panel.domain.engagement import Engagement
 from panel.domain.errors import ValidationError
 from panel.domain.participant import Participant
-from panel.domain.payment import (
+from panel.domain.values import format_pence
+from panel.payments import ledger
+from panel.payments.domain.payment import (
     ACCRUED,
     APPROVED,
     ISSUED,
@@ -31,9 +32,7 @@ from panel.domain.payment import (
     PaymentStateError,
     payment_id,
 )
-from panel.domain.payment_terms import PaymentTerms, RateCard, rate_card_id, terms_id
-from panel.domain.values import format_pence
-from panel.payments import ledger
+from panel.payments.domain.terms import PaymentTerms, RateCard, rate_card_id, terms_id
 from panel.payments.ledger import PAYMENT_TOPICS, LedgerLine
 from panel.payments.reconcile import Report, match_statement, parse_statement
 from panel.payments.rules import allocate_cap, session_fee
@@ -52,6 +51,10 @@ class Outcome:
     unchanged: int = 0
     warnings: list[str] = field(default_factory=list)
     first_approved: list[UUID] = field(default_factory=list)  # approved once; each needs a second approver
+
+
+if TYPE_CHECKING:
+    from panel.application import PanelApp
 
 
 class Payments:

@@ -11,9 +11,9 @@ from vested_case import DAYS, at, open_vested
 
 from panel.application import PanelApp
 from panel.config import StoreLocation
-from panel.domain.payment import BudgetExceededError, FourEyesError, StatementFormatError
 from panel.participation import Participation
 from panel.payments import Payments
+from panel.payments.domain.payment import BudgetExceededError, FourEyesError, StatementFormatError
 from panel.payments.ledger import totals
 from panel.queries import Queries
 from projections.db import make_engine
