@@ -67,7 +67,10 @@ def contact_options(f):  # type: ignore[no-untyped-def]
     "--consent-method",
     type=click.Choice(CONSENT_METHODS, case_sensitive=False),
     default=None,
-    help="How consent was given (default: online for online sign-ups, written for paper and partner referrals, verbal otherwise).",
+    help=(
+        "How consent was given (default: online for online sign-ups, written for paper and partner referrals, "
+        "verbal otherwise)."
+    ),
 )
 @at_option
 @pass_app
@@ -135,7 +138,8 @@ sensitive, and spaces and hyphens in them read as _. Columns:
                       (blank: --channel)
   captured_by         the staff member who took it; needed for every channel but online
   registered_at       when they signed up, ISO 8601, e.g. 2026-01-10T09:30Z (blank: now)
-  name, address       free text (at most {limits.PERSONAL_LIMITS["name"]} and {limits.PERSONAL_LIMITS["address"]} characters)
+  name, address       free text (at most {limits.PERSONAL_LIMITS["name"]} and
+                      {limits.PERSONAL_LIMITS["address"]} characters)
   email               an email address
   phone               a UK number, e.g. 07700 900123, or + and a country code
   postcode            a UK postcode, e.g. LS6 1AA

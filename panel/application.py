@@ -7,6 +7,7 @@ Use cases live in their own modules, each a ``Service(app)`` object: ``panel.reg
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import TypeVar
@@ -141,10 +142,8 @@ class PanelApp(Application[UUID]):
 
     def resolve_engagement(self, text: str) -> UUID:
         candidates = []
-        try:
+        with contextlib.suppress(ValueError):
             candidates.append(UUID(text))
-        except ValueError:
-            pass
         candidates.append(engagement_id(text.strip()))
         for eid in candidates:
             if self.exists(eid):

@@ -127,7 +127,7 @@ def _submit_group(
     keys = registration.keys_for(everyone) if everyone else {}
     return [
         (pool.submit(_prepare, fresh, {pid: keys[pid] for pid, _ in fresh}) if fresh else None, len(chunk), len(fresh))
-        for chunk, fresh in zip(group, fresh_by_chunk)
+        for chunk, fresh in zip(group, fresh_by_chunk, strict=False)
     ]
 
 
@@ -177,5 +177,6 @@ def _start_worker(app_class: type[PanelApp], name: str, env: dict[str, str]) -> 
 
 
 def _prepare(items: Items, keys: dict[UUID, bytes]) -> list[Row]:
-    assert _mapper is not None, "worker started without _start_worker"
+    if _mapper is None:
+        raise RuntimeError("worker started without _start_worker")
     return stored_rows(_mapper, items, keys)
