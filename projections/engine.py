@@ -23,7 +23,7 @@ from sqlalchemy.schema import CreateTable
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
 from projections import bulk, db, failures
-from projections.view import Batch, View
+from projections.view_base import Batch, View
 
 Progress = Callable[[int, int], None]
 
@@ -64,7 +64,7 @@ class Projector:
         ddl: bool | None = None,
     ) -> None:
         """``ddl``: may this projector create the views' tables (default: if the app may create the store's)."""
-        from projections.views import ALL_VIEWS
+        from projections.registry import ALL_VIEWS
 
         self.app = app
         self.ddl = app.creates_tables if ddl is None else ddl

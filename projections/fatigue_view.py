@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from panel.domain.participant import Participant
 from projections import db
 from projections.people import TS, PeopleView, people_table
-from projections.view import handles
+from projections.view_base import handles
 
 
 class FatigueView(PeopleView):

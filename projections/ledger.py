@@ -20,7 +20,7 @@ from panel.payments.ledger import FIELDS, PAYMENT_TOPICS, LedgerLine
 from projections import db
 from projections.engine import Projector
 from projections.people import TS, utc
-from projections.view import CHUNK, View
+from projections.view_base import CHUNK, View
 
 UUID_FIELDS = ("id", "engagement_id", "participant_id")
 TIME_FIELDS = ("accrued_at", "approved_at", "issued_at", "reconciled_at", "closed_at")
