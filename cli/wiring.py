@@ -54,7 +54,7 @@ class Wiring:
         from panel.store.opening import create_store, private_files
         from projections import Projector, make_engine
         from projections.db import private_sqlite_file
-        from projections.views import every_view
+        from projections.registry import every_view
 
         app = create_store(self.location)
         self.__dict__["app"] = app
