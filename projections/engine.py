@@ -22,7 +22,8 @@ from sqlalchemy.schema import CreateTable
 
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
-from projections import bulk, db, failures
+from projections import db, failures
+from projections.bulk import rebuild as bulk
 from projections.view_base import Batch, View
 
 Progress = Callable[[int, int], None]

@@ -7,7 +7,8 @@ from scripted import History, dump, script
 from sqlalchemy import text
 
 from panel.application import PanelApp
-from projections import Projector, bulk
+from projections import Projector
+from projections.bulk import rebuild as bulk
 from projections.consent_view import ConsentView
 
 

@@ -231,7 +231,7 @@ def _load_in_workers(
     parts: int,
     token: int,
 ) -> None:
-    """Run each part in a ``python -m projections.bulk_worker`` child; each prints the positions it reaches."""
+    """Run each part in a ``python -m projections.bulk.worker`` child; each prints the positions it reaches."""
     app = projector.app
     children = []
     for part in range(parts):
@@ -245,7 +245,7 @@ def _load_in_workers(
             (part, parts, token),
         )
         child = subprocess.Popen(
-            [sys.executable, "-m", "projections.bulk_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-m", "projections.bulk.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         assert child.stdin is not None
         child.stdin.write(pickle.dumps(job))
