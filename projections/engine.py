@@ -12,9 +12,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import MetaData, Table
 from sqlalchemy.engine import Connection, Engine
@@ -25,6 +23,7 @@ from panel.domain.errors import ValidationError
 from projections import db, failures
 from projections.bulk import rebuild as bulk
 from projections.generation import Progress, Target
+from projections.registry import ALL_VIEWS
 from projections.view_base import Batch, View
 
 
@@ -57,8 +56,6 @@ class Projector:
         ddl: bool | None = None,
     ) -> None:
         """``ddl``: may this projector create the views' tables (default: if the app may create the store's)."""
-        from projections.registry import ALL_VIEWS
-
         self.app = app
         self.ddl = app.creates_tables if ddl is None else ddl
         self.engine = engine
@@ -96,13 +93,6 @@ class Projector:
                 result.append(ViewStatus(name, current, position, head, building, problem))
             conn.rollback()
         return result
-
-    def pool_candidates(self, at: datetime) -> set[UUID]:
-        """Participants holding active panel_membership and contact consent at ``at`` (read-your-writes)."""
-        from projections.consent_report import pool_candidates
-
-        self.catch_up(["consent"])
-        return pool_candidates(self, at)
 
     def head(self) -> int:
         return int(self.app.recorder.max_notification_id() or 0)

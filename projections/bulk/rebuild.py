@@ -300,4 +300,3 @@ def load_in_workers(
                 child.wait()
     if failed:
         raise RuntimeError("a bulk rebuild worker failed (its error is above)")
-
