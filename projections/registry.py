@@ -13,6 +13,6 @@ VIEW_NAMES = tuple(v.name for v in ALL_VIEWS)
 
 def every_view() -> tuple[type[View], ...]:
     """Every view whose tables `panel init` creates: the registry, and the payment ledger (read on its own)."""
-    from projections.ledger import LedgerView
+    from projections.ledger_view import LedgerView
 
     return (*ALL_VIEWS, LedgerView)
