@@ -20,6 +20,7 @@ from sqlalchemy.schema import CreateTable
 
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
+from panel.store.protocols import partitioned
 from projections import db, failures
 from projections.bulk import rebuild as bulk
 from projections.generation import Progress, Target
@@ -273,7 +274,7 @@ class Projector:
         query_topics: Sequence[str] = (),
         stop: int = 0,
         part: tuple[int, int] | None = None,
-    ) -> Iterator[tuple[int, int, list[tuple[int, Any]]]]:
+    ) -> Iterator[tuple[int, int, Batch]]:
         """Decoded pages after ``start``, read one page ahead in a thread while the last is written.
 
         ``query_topics`` filters in the query itself. With ``part`` (index, count) only that part of
@@ -282,18 +283,20 @@ class Projector:
         for every page); without, pages of ``batch_size`` notifications up to the head.
         """
         recorder, mapper = self.app.recorder, self.app.mapper
+        by_part = partitioned(recorder) if part is not None else None
         pages: queue.Queue[Any] = queue.Queue(maxsize=2)
         halt = threading.Event()
 
         def produce() -> None:
             position = start
+            page: Sequence[Any]  # recorder rows: Notification, or our recorders' Row for a partition
             try:
                 while not halt.is_set():
-                    if part is not None:  # a window of ids holding about one page of this part
+                    if part is not None and by_part is not None:  # a window of ids holding about one page of it
                         if position >= stop:
                             break
                         upto = min(stop, position + self.batch_size * part[1])
-                        page = recorder.select_partition(position, upto, query_topics, *part)
+                        page = by_part.select_partition(position, upto, query_topics, *part)
                     else:
                         page = recorder.select_notifications(
                             position, limit=self.batch_size, topics=query_topics, inclusive_of_start=False

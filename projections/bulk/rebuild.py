@@ -36,6 +36,7 @@ from panel.domain.errors import PanelError
 from projections import db
 from projections.bulk.rows import Pending
 from projections.generation import Progress, Target
+from projections.view_base import Batch
 
 MIN_EVENTS_PER_WORKER = 50_000  # below this a worker process costs more to start than it saves
 
@@ -66,7 +67,7 @@ class Source(Protocol):
         query_topics: Sequence[str] = (),
         stop: int = 0,
         part: tuple[int, int] | None = None,
-    ) -> Iterator[tuple[int, int, list[tuple[int, Any]]]]: ...
+    ) -> Iterator[tuple[int, int, Batch]]: ...
 
 
 def load(projector: Source, targets: list[Target], progress: Progress | None, workers: int) -> int:
