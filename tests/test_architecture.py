@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.imports import cycles, graph, imports, in_package, private_uses
+from tests.helpers.imports import cycles, graph, imports, in_package, private_attributes, private_uses
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("panel", "projections", "selection", "cli")  # the packages whose imports are read
@@ -44,7 +44,8 @@ def upward(root: Path, packages: tuple[str, ...], never: dict[str, tuple[str, ..
 
 
 def private_in(root: Path, packages: tuple[str, ...], checked: tuple[str, ...]) -> list[str]:
-    return [use for use in private_uses(root, packages) if any(use.startswith((p + " ", p + ".")) for p in checked)]
+    uses = private_uses(root, packages) + private_attributes(root, packages)
+    return [use for use in uses if any(use.startswith((p + " ", p + ".")) for p in checked)]
 
 
 def test_no_import_circles() -> None:
@@ -138,8 +139,24 @@ def test_an_import_upwards_is_found(tmp_path: Path) -> None:
 )
 def test_a_private_name_used_across_modules_is_found(tmp_path: Path, text: str) -> None:
     root = fake_tree(tmp_path, {**GOOD, "high/f.py": text})
-    found = private_in(root, ("low", "high"), ("high",))
+    found = private_uses(root, ("low", "high"))
     assert len(found) == 1 and found[0].startswith("high.f line ") and found[0].endswith("low.a _secret")
+    assert private_in(root, ("low", "high"), ("high",)) != []
+
+
+def test_a_private_attribute_of_another_modules_object_is_found(tmp_path: Path) -> None:
+    own = (
+        "class P:\n    def __init__(self):\n        self._pages = []\n\n    def n(self, o):\n        return o._pages\n"
+    )
+    root = fake_tree(
+        tmp_path,
+        {
+            **GOOD,
+            "low/own.py": own,  # its own name, on another instance of its own class: allowed
+            "high/g.py": "import os\n\n\ndef f(projector):\n    os._exit(0)\n    return projector._pages(0)\n",
+        },
+    )
+    assert private_attributes(root, ("low", "high")) == ["high.g line 6: projector._pages"]
 
 
 def test_the_real_tree_fails_once_a_violation_is_added(tmp_path: Path) -> None:
@@ -151,7 +168,12 @@ def test_the_real_tree_fails_once_a_violation_is_added(tmp_path: Path) -> None:
     db = tmp_path / "projections" / "db.py"
     db.write_text(db.read_text() + "\n\ndef _bad():\n    from projections.engine import Projector\n")
     (tmp_path / "panel" / "bad.py").write_text("from cli.wiring import views_url\n")
-    (tmp_path / "cli" / "bad.py").write_text("from projections.engine import _anything\n")
+    (tmp_path / "cli" / "bad.py").write_text(
+        "from projections.engine import _anything\n\n\ndef f(projector):\n    return projector._pages(0)\n"
+    )
     assert any("projections.db" in c and "projections.engine" in c for c in circles_in(tmp_path, PACKAGES, ACYCLIC))
     assert upward(tmp_path, PACKAGES, NEVER) == ["panel.bad line 1: imports cli.wiring"]
-    assert private_in(tmp_path, PACKAGES, NO_PRIVATE_USE) == ["cli.bad line 1: projections.engine _anything"]
+    assert private_in(tmp_path, PACKAGES, NO_PRIVATE_USE) == [
+        "cli.bad line 1: projections.engine _anything",
+        "cli.bad line 5: projector._pages",
+    ]

@@ -168,3 +168,30 @@ def _module_names(module: str, path: Path, tree: ast.Module, known: dict[str, Pa
             for alias in node.names:
                 if f"{source}.{alias.name}" in known:
                     yield alias.asname or alias.name, f"{source}.{alias.name}"
+
+
+# public API of the standard library that happens to start with an underscore
+STDLIB_UNDERSCORE = {"_exit", "_replace", "_asdict", "_fields", "_make", "_field_defaults"}
+
+
+def private_attributes(root: Path, packages: Iterable[str]) -> list[str]:
+    """Each ``x._name`` on an object other than ``self``/``cls`` where the module itself defines no ``_name``:
+    reaching into another module's object (``projector._pages``, ``app._keys_for``)."""
+    found = []
+    for module, path in modules(root, packages).items():
+        tree = parse(path)
+        defined = set(STDLIB_UNDERSCORE)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                defined.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                defined.add(node.id)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Attribute) or not _private(node.attr) or node.attr in defined:
+                continue
+            if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                continue
+            found.append(f"{module} line {node.lineno}: {ast.unparse(node)}")
+    return sorted(found)
