@@ -17,7 +17,6 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoding
 
-from panel.catalogue import AttributeNames
 from panel.config import SCHEMA_VERSION, SCHEMA_VERSION_SETTING, StoreVersionError
 from panel.domain.engagement import Engagement, engagement_id
 from panel.domain.errors import EngagementNotFoundError, ParticipantNotFoundError, ValidationError
@@ -95,7 +94,6 @@ class PanelApp(Application[UUID]):
         if secret is None:
             raise StoreVersionError("the store has no participant-id secret: run `panel init` to finish setting it up")
         self.id_secret = secret
-        self.attribute_names = AttributeNames(self)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=TextCheckingMapper)

@@ -29,7 +29,7 @@ from panel.store.sealing import signup_events
 
 if TYPE_CHECKING:
     from panel.application import PanelApp
-    from panel.registration import Registration
+    from panel.store.protocols import SignUpWriter
     from panel.validation import SignUp
 
 WORKERS = 2
@@ -72,7 +72,7 @@ def stored_rows(mapper: Mapper[UUID], items: Items, keys: dict[UUID, bytes]) -> 
 
 
 def register_parallel(
-    registration: Registration, signups: Sequence[SignUp], batch: int, progress: Callable[[int], None] | None = None
+    registration: SignUpWriter, signups: Sequence[SignUp], batch: int, progress: Callable[[int], None] | None = None
 ) -> tuple[int, int, int]:
     """Register sign-ups in atomic batches prepared by worker processes; returns (created, unchanged, events).
 
@@ -115,7 +115,7 @@ def register_parallel(
 
 
 def _submit_group(
-    registration: Registration, pool: ProcessPoolExecutor, group: list[Sequence[SignUp]], seen: set[UUID]
+    registration: SignUpWriter, pool: ProcessPoolExecutor, group: list[Sequence[SignUp]], seen: set[UUID]
 ) -> list[tuple[Future[list[Row]] | None, int, int]]:
     """Check a few batches for ids already present, commit their keys together, and hand them to the workers."""
     fresh_by_chunk = []
@@ -133,7 +133,7 @@ def _submit_group(
 
 def _writing(
     writer: ThreadPoolExecutor | None,
-    registration: Registration,
+    registration: SignUpWriter,
     prepared: Future[list[Row]] | None,
     stop: threading.Event,
 ) -> Callable[[], int]:
@@ -143,7 +143,7 @@ def _writing(
     return writer.submit(_write, registration, prepared, stop).result
 
 
-def _write(registration: Registration, prepared: Future[list[Row]] | None, stop: threading.Event) -> int:
+def _write(registration: SignUpWriter, prepared: Future[list[Row]] | None, stop: threading.Event) -> int:
     """On the writer thread: wait for a batch's rows and write them in one transaction."""
     if stop.is_set():
         raise RuntimeError("the import stopped at an earlier batch")
