@@ -11,7 +11,6 @@ from cli.participant_import import import_command
 from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
-from panel.domain.participant import Participant
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES
 from panel.participation import Participation
 from panel.queries import Queries
@@ -199,7 +198,7 @@ def update(
     Registration(app).update_personal(
         pid, personal={k: v for k, v in personal.items() if v}, attributes=_attrs(attrs), captured_by=captured_by, at=at
     )
-    say(f"Updated {app.load(pid, Participant).external_ref}")
+    say(f"Updated {Queries(app).participant_ref(pid)}")
 
 
 @participant.command()
@@ -216,7 +215,7 @@ def leave(app: PanelApp, participant_ref: str, reason: str, at: datetime | None)
     """
     pid = app.resolve_participant(participant_ref)
     Participation(app).leave_panel(pid, reason, at)
-    say(f"{app.load(pid, Participant).external_ref} left the panel")
+    say(f"{Queries(app).participant_ref(pid)} left the panel")
 
 
 @participant.command()
@@ -238,7 +237,7 @@ def erase(ctx: click.Context, participant_ref: str, reason: str, erased_by: str 
     app: PanelApp = ctx.obj.app
     pid = app.resolve_participant(participant_ref)
     fresh = Participation(app).erase(pid, reason, at, erased_by=erased_by)
-    ref = app.load(pid, Participant).external_ref
+    ref = Queries(app).participant_ref(pid)
     if fresh:
         say(f"Erased the personal data of {ref} ({pid}); its history remains without personal data")
     else:

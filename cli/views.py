@@ -10,7 +10,6 @@ import click
 from cli.options import WHEN, at_or_now, json_option
 from cli.render import echo_json, err, print_csv, run_with_progress, say, table
 from cli.wiring import projector
-from panel.domain.engagement import Engagement
 from panel.queries import Queries
 
 
@@ -187,7 +186,7 @@ def reach(
     app = ctx.find_root().obj.app
     eid = app.resolve_engagement(engagement_ref) if engagement_ref else None
     details = Queries(app).engagement(eid) if eid else None
-    rules = app.load(eid, Engagement).rules if eid else []
+    rules = Queries(app).engagement_rules(eid) if eid else []
     report = reach_report(
         projector(ctx),
         by=by.split(","),
