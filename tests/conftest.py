@@ -61,31 +61,6 @@ def app(location: StoreLocation) -> Iterator[PanelApp]:
 
 
 @pytest.fixture
-def cli_env(location: StoreLocation) -> dict[str, str]:
-    """Environment for CliRunner so the `panel` command uses this test's store."""
-    if location.dialect == "sqlite":
-        return {"PANEL_DB": location.target, "PANEL_DATABASE_URL": ""}
-    return {"PANEL_DATABASE_URL": location.target, "PANEL_PG_SCHEMA": location.schema}
-
-
-@pytest.fixture
-def run(cli_env: dict[str, str]):  # type: ignore[no-untyped-def]
-    """Run `panel ...` in-process on this test's store; check the exit code; return (stdout, stderr)."""
-    from click.testing import CliRunner
-
-    from cli.main import cli
-
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> tuple[str, str]:
-        result = runner.invoke(cli, list(args), env=cli_env, catch_exceptions=False)
-        assert result.exit_code == code, (result.stdout, result.stderr)
-        return result.stdout, result.stderr
-
-    return invoke
-
-
-@pytest.fixture
 def panel(location: StoreLocation):  # type: ignore[no-untyped-def]
     """Run the real `panel` console script in a subprocess on this test's store.
 
@@ -102,5 +77,16 @@ def panel(location: StoreLocation):  # type: ignore[no-untyped-def]
             assert ran.code == code, (args, ran.code, ran.out, ran.err)
         assert not ran.traceback, (args, ran.err)
         return ran
+
+    return invoke
+
+
+@pytest.fixture
+def run(panel):  # type: ignore[no-untyped-def]
+    """``panel`` for tests that want text: ``run(*args, code=0)`` returns (stdout, stderr) of the real console script."""
+
+    def invoke(*args: str, code: int = 0) -> tuple[str, str]:
+        ran = panel(*args, code=code)
+        return ran.out, ran.err
 
     return invoke

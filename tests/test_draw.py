@@ -8,10 +8,8 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from click.testing import CliRunner
 
 import selection
-from cli.main import cli
 from panel.application import PanelApp
 from panel.domain.engagement import Engagement
 from panel.draws import Draws, NoEligiblePeopleError
@@ -156,15 +154,13 @@ def test_uniform_draw_for_the_vested_case(app: PanelApp) -> None:
     assert draws.verify(did).differences == []
 
 
-def test_draw_cli_end_to_end(app: PanelApp, cli_env: dict[str, str]) -> None:
+def test_draw_cli_end_to_end(app: PanelApp, panel) -> None:  # type: ignore[no-untyped-def]
     populate(app)
     app.close()
-    runner = CliRunner()
 
     def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(cli, list(args), env=cli_env, catch_exceptions=False)
-        assert result.exit_code == code, (result.stdout, result.stderr)
-        return result.stdout if code == 0 else result.stderr
+        ran = panel(*args, code=code)
+        return ran.out if code == 0 else ran.err
 
     data = json.loads(
         run(

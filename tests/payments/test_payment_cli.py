@@ -6,21 +6,18 @@ import json
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from vested_case import DAYS, open_vested
 
-from cli.main import cli
 from panel.application import PanelApp
 
 
 @pytest.fixture
-def run(cli_env: dict[str, str]):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
+def run(panel):  # type: ignore[no-untyped-def]
+    """The real console script: stdout when it succeeds, stderr when it is expected to fail."""
 
     def invoke(*args: str, code: int = 0) -> str:
-        result = runner.invoke(cli, list(args), env=cli_env, catch_exceptions=False)
-        assert result.exit_code == code, (result.stdout, result.stderr)
-        return result.stdout if code == 0 else result.stderr
+        ran = panel(*args, code=code)
+        return ran.out if code == 0 else ran.err
 
     return invoke
 

@@ -1,4 +1,4 @@
-"""The read-model commands end to end (CliRunner over a real SQLite or PostgreSQL store)."""
+"""The read-model commands end to end (the real console script over a SQLite or PostgreSQL store)."""
 
 from __future__ import annotations
 
