@@ -76,7 +76,7 @@ class Draws:
         seed_from: str | None = None,
         reserves: int = 0,
         household_by: str | None = None,
-        lottery_size: int = 1000,
+        lottery_size: int | None = None,
         at: datetime | None = None,
         drawn_by: str | None = None,
         progress: Progress | None = None,

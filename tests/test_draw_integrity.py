@@ -179,7 +179,15 @@ def _record_first_version_draw(app: PanelApp, eid: UUID, tmp_path: Path) -> UUID
     snapshot = build_pool(app, engagement, DRAW_AT, features=features, position=current_position(app))
     candidates = [selection.Candidate(id=m.id.hex, features=m.features) for m in snapshot.members]
     result = run_selection(
-        candidates, quota_list, 6, algorithm="leximin", seed=5, seed_from=None, reserves=3, lottery_size=1000
+        candidates,
+        quota_list,
+        6,
+        algorithm="leximin",
+        seed=5,
+        seed_from=None,
+        reserves=3,
+        lottery_size=1000,
+        algorithm_version=1,  # what the first version ran: the greedy rounding to 1000 panels
     )
     did = uuid4()
     rows = [[m.id.hex, m.version, member_hash(m.key, did.hex, m.features, None)] for m in snapshot.members]
@@ -196,6 +204,8 @@ def _record_first_version_draw(app: PanelApp, eid: UUID, tmp_path: Path) -> UUID
         reserves=list(result.reserves),
         lottery_index=result.lottery_index,
         quotas=quota_dicts(quota_list),
+        algorithm_version=1,
+        lottery_size=1000,
     )
     topic = "panel.domain.draw:Draw.Completed"
     app.recorder.insert_events([StoredEvent(did, 1, topic, json.dumps(state).encode())])
