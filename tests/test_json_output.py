@@ -62,7 +62,7 @@ def _certificate(s: Store) -> str:
 ARGS: dict[str, Callable[[Store], list[str]]] = {
     "consent history": lambda s: ["DEMO-00001"],
     "consent report": lambda s: [],
-    "draw check-certificate": _certificate,
+    "draw check-certificate": lambda s: [_certificate(s)],
     "draw list": lambda s: [],
     "draw run": lambda s: ["mental-health-coproduction", "--size", "6", "--quotas", QUOTAS, "--seed", "3"],
     "draw show": lambda s: [s.json("draw", "list")[0]["id"]],  # type: ignore[index]
