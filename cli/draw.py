@@ -99,6 +99,11 @@ def draw() -> None:
     is_flag=True,
     help="Draw another round for an engagement that already has a draw (recorded as round 2, 3, ...).",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Build the pool, check the quotas and the lottery and print it all; record and invite nothing.",
+)
 @at_option
 @json_option
 @pass_app
@@ -115,6 +120,7 @@ def run(
     lottery_size: int | None,
     drawn_by: str | None,
     new_round: bool,
+    dry_run: bool,
     at: datetime | None,
     as_json: bool,
 ) -> None:
@@ -159,7 +165,15 @@ def run(
             progress=report,
             prefilter=consenting,
             new_round=new_round,
+            dry_run=dry_run,
         )
+    if dry_run and outcome.draw is not None:
+        if as_json:
+            echo_json({**draw_json(app, outcome.draw, per_person=True), "dry_run": True})
+            return
+        say("Dry run: nothing was recorded and nobody was invited; the same options and seed draw this panel.")
+        render_draw(app, outcome.draw)
+        return
     if as_json:
         echo_json(draw_json(app, Draws(app).get(outcome.draw_id), per_person=True))
         return
