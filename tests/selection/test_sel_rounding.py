@@ -37,7 +37,7 @@ def _check(result, candidates, quotas, k):
             assert result.probabilities[person] > 0, person
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     rows=st.lists(st.tuples(st.sampled_from(GENDERS), st.sampled_from(AGES)), min_size=8, max_size=13),
     k=st.integers(min_value=2, max_value=5),
@@ -51,6 +51,7 @@ def test_the_lottery_keeps_everyone_positive_and_states_its_worst_shortfall(rows
     except (InfeasibleQuotasError, PoolTooSmallError):  # an infeasible random instance is not the point here
         return
     _check(result, candidates, quotas, k)
+    assert result.report["lottery"]["bound_met"], result.report["lottery"]  # small instances meet 1/L
 
 
 SKEWED = [("f", "young"), ("f", "old"), ("f", "old"), ("f", "old"), ("f", "mid"), ("m", "young"), ("m", "old")]
