@@ -132,6 +132,7 @@ def ours_worker(n: int, k: int, households: bool, algorithm: str) -> dict[str, o
         "rounds": result.report.get("rounds"),
         "levels": result.report.get("levels"),
         "support": result.report.get("support"),
+        **{f"lottery_{key}": value for key, value in (result.report.get("lottery") or {}).items()},
     }
 
 
@@ -220,13 +221,30 @@ def _run(python: str, args: list[str], limit: float) -> dict[str, object]:
     return result
 
 
+HEADER = (
+    "| pool n | panel k | households | implementation | time (s) | peak MB | min p | max p | Gini | min p / (k/n) "
+    "| lottery min p | time vs ours | types | support | lottery L | worst shortfall (1/L) | at zero |"
+)
+RULE = "|---:|---:|:-:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+
+
+def _lottery_cells(r: dict[str, object]) -> str:
+    if "lottery_size" not in r:
+        return " | | | | |"
+    size = int(r["lottery_size"])  # type: ignore[call-overload]
+    short = float(r["lottery_worst_shortfall"])  # type: ignore[arg-type]
+    return f" {r.get('types')} | {r.get('support')} | {size} | {short:.5f} ({short * size:.2f}) | {r.get('lottery_at_zero')} |"
+
+
 def _row(n: int, k: int, hh: bool, name: str, r: dict[str, object], base: float | None) -> str:
     if r.get("status") != "ok":
         status = str(r["status"])
         if base and status.startswith("timeout >"):
             limit = float(status.removeprefix("timeout >").rstrip("s"))
-            return f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {status} | | | | | | | >{limit / base:.0f}x |"
-        return f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {status} | | | | | | | |"
+            return (
+                f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {status} | | | | | | | >{limit / base:.0f}x | | | | | |"
+            )
+        return f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {status} | | | | | | | | | | | | |"
     seconds = float(r["seconds"])  # type: ignore[arg-type]
     per = " /draw" if r.get("per_draw") else ""
     ratio = f"{seconds / base:.1f}x" if base and not per else ""
@@ -237,7 +255,7 @@ def _row(n: int, k: int, hh: bool, name: str, r: dict[str, object], base: float 
     return (
         f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {seconds:.{4 if per else 2}f}{per} | "
         f"{float(r['peak_mb']):.0f} | {low_text} | {float(r['max_p']):.2%} | "  # type: ignore[arg-type]
-        f"{float(r['gini']):.3f} | {low / fair:.2f} | {lottery} | {ratio} |"
+        f"{float(r['gini']):.3f} | {low / fair:.2f} | {lottery} | {ratio} |" + _lottery_cells(r)
     )  # type: ignore[arg-type]
 
 
@@ -267,11 +285,8 @@ def main() -> None:
         return
     sf = args.sf_python if os.path.exists(args.sf_python) else None
     house_options = {"no": [False], "yes": [True], "both": [False, True]}[args.households]
-    print(
-        "| pool n | panel k | households | implementation | time (s) | peak MB | min p | max p "
-        "| Gini | min p / (k/n) | lottery min p | time vs ours |"
-    )
-    print("|---:|---:|:-:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(HEADER)
+    print(RULE)
     for n in args.sizes:
         for k in args.panels:
             for hh in house_options:
@@ -299,11 +314,8 @@ def _table_from(paths: list[str]) -> None:
             rows += [json.loads(line) for line in handle if line.strip()]
     order = ["ours leximin", "ours legacy", "SF maximin", "SF leximin", "SF legacy"]
     rows.sort(key=lambda r: (r["n"], r["k"], r["households"], order.index(r["name"]) if r["name"] in order else 99))
-    print(
-        "| pool n | panel k | households | implementation | time (s) | peak MB | min p | max p "
-        "| Gini | min p / (k/n) | lottery min p | time vs ours |"
-    )
-    print("|---:|---:|:-:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(HEADER)
+    print(RULE)
     base: dict[tuple[int, int, bool], float] = {}
     for r in rows:
         key = (r["n"], r["k"], r["households"])

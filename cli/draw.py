@@ -11,13 +11,36 @@ from uuid import UUID
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cli.draw_render import draw_json, render_draw
+from cli.draw_render import draw_json, render_draw, rounding_line
 from cli.options import at_option, json_option, pass_app
 from cli.render import echo_json, say, stderr_is_terminal, table
 from panel.application import PanelApp
 from panel.queries import Queries
 
 ALGORITHMS = click.Choice(["leximin", "uniform", "legacy"])
+
+
+class LotterySize(click.ParamType):
+    """``auto`` (None: chosen from the instance) or a whole number of panels, 1 or more."""
+
+    name = "auto|N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | None:
+        if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+            return None
+        try:
+            size = int(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a lottery size: use auto or a whole number of 1 or more", param, ctx)
+        if size < 1:
+            self.fail(f"{size} is not a lottery size: use auto or a whole number of 1 or more", param, ctx)
+        return size
+
+
+LOTTERY_HELP = (
+    "Panels in the transparent uniform lottery: auto (default) chooses at least the number of distinct "
+    "panels of the optimal lottery and enough that nobody with a chance ends at zero."
+)
 
 
 class DefaultToRun(click.Group):
@@ -70,18 +93,17 @@ def draw() -> None:
 @click.option("--seed", type=int, default=None, help="Seed for the random draw, 0 to 2**63-1 (recorded).")
 @click.option("--seed-from", default=None, help="Public randomness, e.g. announced lottery numbers (SHA-256 hashed).")
 @click.option("--reserves", type=click.IntRange(min=0), default=0, show_default=True, help="Ordered reserves.")
-@click.option(
-    "--lottery-size",
-    type=click.IntRange(min=1),
-    default=1000,
-    show_default=True,
-    help="Panels in the transparent uniform lottery.",
-)
+@click.option("--lottery-size", type=LotterySize(), default="auto", show_default=True, help=LOTTERY_HELP)
 @click.option("--by", "drawn_by", default=None, help="Staff member running the draw.")
 @click.option(
     "--new-round",
     is_flag=True,
     help="Draw another round for an engagement that already has a draw (recorded as round 2, 3, ...).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Build the pool, check the quotas and the lottery and print it all; record and invite nothing.",
 )
 @at_option
 @json_option
@@ -96,9 +118,10 @@ def run(
     seed: int | None,
     seed_from: str | None,
     reserves: int,
-    lottery_size: int,
+    lottery_size: int | None,
     drawn_by: str | None,
     new_round: bool,
+    dry_run: bool,
     at: datetime | None,
     as_json: bool,
 ) -> None:
@@ -144,7 +167,15 @@ def run(
             progress=report,
             prefilter=consenting,
             new_round=new_round,
+            dry_run=dry_run,
         )
+    if dry_run and outcome.draw is not None:
+        if as_json:
+            echo_json({**draw_json(app, outcome.draw, per_person=True), "dry_run": True})
+            return
+        say("Dry run: nothing was recorded and nobody was invited; the same options and seed draw this panel.")
+        render_draw(app, outcome.draw)
+        return
     if as_json:
         echo_json(draw_json(app, Draws(app).get(outcome.draw_id), per_person=True))
         return
@@ -206,6 +237,73 @@ def verify(app: PanelApp, draw_id: str) -> None:
         f"{recorded.pool_sha256[:12]}), same panel, reserves and probabilities ({recorded.algorithm} "
         f"v{recorded.algorithm_version}, {recorded.solver} {recorded.solver_version}), invitations as recorded"
     )
+
+
+@draw.command("certificate")
+@click.argument("draw_id")
+@pass_app
+def certificate(app: PanelApp, draw_id: str) -> None:
+    """Print a leximin draw's fairness certificate (JSON) for anyone to check.
+
+    The selection is re-run from the draw's record; the certificate holds the type table, quotas,
+    the lottery with its probabilities and, level by level, the dual proof that no lottery gives
+    the worst-off a higher chance. Members are named by slot only. Check it with
+    `panel draw check-certificate` or the standalone scripts/check_certificate.py (numpy only).
+
+    Example:
+
+        panel draw certificate 3f2a9c1e > cert.json
+    """
+    from panel.draw_certificate import draw_certificate
+    from panel.draws import Draws
+
+    draws = Draws(app)
+    echo_json(draw_certificate(draws, draws.get(draws.resolve(draw_id))))
+
+
+@click.command("check-certificate")
+@click.argument("path", type=click.Path(path_type=Path))
+@json_option
+def check_certificate(path: Path, as_json: bool) -> None:
+    """Check a fairness certificate without the solver: lottery feasibility, probabilities, dual bounds.
+
+    Exit 0 when every check passes, 1 when one fails (each failure listed). Needs no store.
+
+    Example:
+
+        panel draw check-certificate cert.json
+    """
+    import json
+
+    from panel.domain.errors import ValidationError
+    from panel.draw_certificate import check_certificate as run_check
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ValidationError(
+            f"{path}: cannot read the certificate ({type(exc).__name__}); give the JSON file "
+            "`panel draw certificate` wrote"
+        ) from None
+    result = run_check(data)
+    if as_json:
+        echo_json(result)
+    else:
+        for line in result["failures"]:
+            click.echo(f"FAILED: {line}", err=True)
+        for line in result["notes"]:
+            say(f"Note: {line}")
+        if result["valid"]:
+            say(
+                f"Certificate valid: {result['people']} people, a lottery of {result['lottery_size']} feasible "
+                f"panels with the stated probabilities; {result['levels']} leximin levels proven optimal "
+                f"(lowest {result['minimum_probability']:.4%}); worst shortfall {result['worst_shortfall']:.4%}"
+            )
+    if not result["valid"]:
+        raise SystemExit(1)
+
+
+draw.add_command(check_certificate)
 
 
 @draw.command("replace")
@@ -316,7 +414,7 @@ def list_(app: PanelApp, as_json: bool) -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the random draw.")
 @click.option("--seed-from", default=None, help="Public randomness text instead of a seed.")
 @click.option("--reserves", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--lottery-size", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--lottery-size", type=LotterySize(), default="auto", show_default=True, help=LOTTERY_HELP)
 @json_option
 def select_(
     people_file: Path,
@@ -328,7 +426,7 @@ def select_(
     seed: int,
     seed_from: str | None,
     reserves: int,
-    lottery_size: int,
+    lottery_size: int | None,
     as_json: bool,
 ) -> None:
     """Run the selection on files alone; nothing is recorded (a trial run before the real draw).
@@ -381,6 +479,8 @@ def select_(
         f"(panel {result.lottery_index + 1} of a {len(result.lottery)}-panel lottery); selection probability "
         f"min {min(probs):.1%}, median {statistics.median(probs):.1%}, max {max(probs):.1%}"
     )
+    if result.report.get("lottery"):
+        say(rounding_line(result.report["lottery"]))
     if result.report.get("unused_quotas"):
         say("Note: quotas on values nobody in the pool has: " + "; ".join(result.report["unused_quotas"]))
     quota_rows = result.report.get("quotas") or []

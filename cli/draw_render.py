@@ -16,6 +16,21 @@ from panel.application import PanelApp
 from panel.queries import Queries
 
 
+def rounding_line(lot: dict[str, Any]) -> str:
+    """The lottery's size, its bound and the realised worst deviation, in one line."""
+    size = lot["size"]
+    met = (
+        f"met: nobody falls more than 1/{size} = {lot['bound']:.4%} below their optimal probability"
+        if lot["bound_met"]
+        else f"NOT met for {lot['below_bound']} people"
+    )
+    return (
+        f"Lottery of {size} panels ({lot['size_rule']}); bound 1/L {met}; realised worst shortfall "
+        f"{lot['worst_shortfall']:.4%}, worst deviation {lot['worst_deviation']:.4%}; "
+        f"{lot['at_zero']} people with a chance at zero"
+    )
+
+
 def draw_json(app: PanelApp, d: Any, *, per_person: bool) -> dict[str, Any]:
     from panel.draw_verify import RefBook
     from panel.draws import Draws
@@ -45,6 +60,7 @@ def draw_json(app: PanelApp, d: Any, *, per_person: bool) -> dict[str, Any]:
         "reserves": [ref(UUID(pid)) for pid in d.reserves],
         "replacements": [replacement_json(r, ref) for r in d.replacements],
         "report": d.report,
+        "lottery": d.report.get("lottery"),
         "probability": {"min": min(probs), "median": statistics.median(probs), "max": max(probs)},
     }
     if per_person:
@@ -89,6 +105,8 @@ def render_draw(app: PanelApp, d: Any) -> None:
         f"Selection probability: min {p['min']:.1%}, median {p['median']:.1%}, max {p['max']:.1%} "
         f"(k/n = {d.size / len(d.pool):.1%})"
     )
+    if d.report.get("lottery"):
+        say(rounding_line(d.report["lottery"]))
     if d.report.get("unused_quotas"):
         say("Note: quotas on values nobody in the pool has: " + "; ".join(d.report["unused_quotas"]))
     excluded = d.report.get("excluded", {})

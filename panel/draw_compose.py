@@ -50,10 +50,15 @@ def run_selection(
     seed: int | None,
     seed_from: str | None,
     reserves: int,
-    lottery_size: int,
+    lottery_size: int | None,
     progress: Progress | None = None,
+    algorithm_version: int = selection.ALGORITHM_VERSION,
 ) -> selection.SelectionResult:
-    """The one place draws call the selection library, so a draw and its verification agree."""
+    """The one place draws call the selection library, so a draw and its verification agree.
+
+    ``lottery_size`` None lets the selection choose it; a re-run passes the recorded size and the
+    recorded ``algorithm_version`` (version 1 draws were rounded greedily to their recorded size).
+    """
     rng = np.random.default_rng(seed if seed is not None else 0)
     return selection.select(
         candidates,
@@ -65,11 +70,17 @@ def run_selection(
         lottery_size=lottery_size,
         seed_from=seed_from,
         progress=progress,
+        algorithm_version=algorithm_version,
     )
 
 
 def check_options(
-    size: int, seed: int | None, seed_from: str | None, reserves: int, lottery_size: int, household_by: str | None
+    size: int,
+    seed: int | None,
+    seed_from: str | None,
+    reserves: int,
+    lottery_size: int | None,
+    household_by: str | None,
 ) -> None:
     """The draw options every entry path shares, checked before anything is read or written."""
     if size < 1:
@@ -84,8 +95,8 @@ def check_options(
         )
     if reserves < 0:
         raise ValidationError(f"--reserves {reserves} is negative: use 0 or more")
-    if not 1 <= lottery_size <= MAX_LOTTERY_SIZE:
-        raise ValidationError(f"--lottery-size {lottery_size} is out of range: use 1 to {MAX_LOTTERY_SIZE}")
+    if lottery_size is not None and not 1 <= lottery_size <= MAX_LOTTERY_SIZE:
+        raise ValidationError(f"--lottery-size {lottery_size} is out of range: use auto or 1 to {MAX_LOTTERY_SIZE}")
     if household_by not in (None, "postcode", "address"):
         raise ValidationError(f"--household-by {household_by!r} is unknown: use postcode or address")
 
@@ -101,7 +112,7 @@ class DrawPlan:
     seed_from: str | None = None
     reserves: int = 0
     household_by: str | None = None
-    lottery_size: int = 1000
+    lottery_size: int | None = None  # None: chosen from the instance (recorded as the size used)
     drawn_by: str | None = None
 
     @property
@@ -167,7 +178,7 @@ def compose(
         solver_version=result.solver_version,
         seed=plan.seed,
         seed_from=plan.seed_from,
-        lottery_size=plan.lottery_size,
+        lottery_size=len(result.lottery),
         lottery_index=result.lottery_index,
         quotas=quota_dicts(plan.quotas),
         features=features,

@@ -137,6 +137,7 @@ def rerun_types(draws: Draws, draw: Draw, refs: RefBook, found: Verification) ->
             seed_from=draw.seed_from,
             reserves=len(draw.drawn_reserves),
             lottery_size=draw.lottery_size,
+            algorithm_version=draw.algorithm_version,
         )
     except selection.SelectionError as exc:
         found.differences.append(f"the re-run from the recorded type table fails: {exc}")

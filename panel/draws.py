@@ -59,6 +59,7 @@ class DrawOutcome:
     pool: list[PoolMember]
     excluded: dict[str, int]
     invited: int
+    draw: Draw | None = None  # the composed draw (a dry run's, never saved)
 
 
 class Draws:
@@ -78,14 +79,19 @@ class Draws:
         seed_from: str | None = None,
         reserves: int = 0,
         household_by: str | None = None,
-        lottery_size: int = 1000,
+        lottery_size: int | None = None,
         at: datetime | None = None,
         drawn_by: str | None = None,
         progress: Progress | None = None,
         prefilter: Callable[[datetime], Iterable[UUID]] | None = None,
         new_round: bool = False,
+        dry_run: bool = False,
     ) -> DrawOutcome:
-        """Draw, record and invite a panel; ``prefilter(at)`` may narrow who is loaded (e.g. the consent view)."""
+        """Draw, record and invite a panel; ``prefilter(at)`` may narrow who is loaded (e.g. the consent view).
+
+        ``dry_run`` does everything but save: the pool, the quota check, the lottery and the panel
+        are computed and returned (``DrawOutcome.draw``), nothing is recorded and nobody invited.
+        """
         plan = DrawPlan(size, tuple(quotas), algorithm, seed, seed_from, reserves, household_by, lottery_size, drawn_by)
         plan.check()
         eid = engagement if isinstance(engagement, UUID) else self.app.resolve_engagement(engagement)
@@ -115,6 +121,8 @@ class Draws:
                 f"{reasons or 'none are registered'}; check consents and the engagement's eligibility rules"
             )
         composed = compose(plan, eid, round_number, snapshot, moment, position, progress)
+        if dry_run:
+            return DrawOutcome(composed.draw.id, composed.result, snapshot.members, snapshot.excluded, 0, composed.draw)
         versions = {m.id: m.version for m in snapshot.members}
         invited = [self.app.repository.get(pid, version=versions[pid]) for pid in composed.panel]
         for person in invited:  # as of the snapshot: anyone changed since makes the save fail, not go stale

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from selection import baselines, lottery
+from selection import baselines, lottery, rounding
+from selection.certificate import build_certificate
 from selection.checks import check_pool_size, ensure_feasible
 from selection.errors import InfeasibleQuotasError, PoolTooSmallError, SelectionError, UnsupportedOptionError
 from selection.highs_util import solver_version
@@ -45,6 +46,7 @@ class _Draw:
     distribution: tuple[Any, ...] = ()
     types: tuple[Any, ...] = ()
     extra: dict[str, Any] | None = None
+    certificate: dict[str, Any] | None = None
 
 
 def select(
@@ -56,19 +58,27 @@ def select(
     algorithm: str = "leximin",
     must_include: Iterable[str] = (),
     must_exclude: Iterable[str] = (),
-    lottery_size: int = 1000,
+    lottery_size: int | None = None,
     reserves: int = 0,
     seed_from: str | None = None,
     progress: Progress | None = None,
     monte_carlo_draws: int = 1000,
+    algorithm_version: int = ALGORITHM_VERSION,
 ) -> SelectionResult:
     """Select a panel of ``k`` people meeting every quota; deterministic given the inputs.
 
+    ``lottery_size`` None chooses the lottery size from the instance (``rounding.round_lottery``).
+    ``algorithm_version`` re-runs a selection recorded by an earlier version (1: the greedy rounding
+    to ``lottery_size`` panels, without the 1/L bound), so recorded draws stay verifiable.
     Raises a SelectionError subclass with a code and a one-line fix when it cannot.
     """
     if algorithm not in ALGORITHMS:
         raise UnsupportedOptionError(f"unknown algorithm {algorithm!r}; use one of {', '.join(ALGORITHMS)}.")
-    if lottery_size < 1:
+    if algorithm_version not in (1, ALGORITHM_VERSION):
+        raise UnsupportedOptionError(f"algorithm version {algorithm_version} is unknown; use 1 or {ALGORITHM_VERSION}.")
+    if algorithm_version == 1 and lottery_size is None:
+        lottery_size = 1000  # version 1's default
+    if lottery_size is not None and lottery_size < 1:
         raise UnsupportedOptionError("lottery_size must be at least 1.")
     options = {
         "algorithm": algorithm,
@@ -88,7 +98,9 @@ def select(
     elif algorithm == "legacy":
         draw = _legacy(problem, rng, seed_from, monte_carlo_draws)
     else:
-        draw = _leximin(problem, rng, seed_from, lottery_size, report)
+        draw = _leximin(problem, rng, seed_from, lottery_size, report, algorithm_version)
+    if algorithm_version >= 2:  # the realised size determines the result; how it was chosen is in the report
+        options["lottery_size"] = len(draw.panels)
     report("reserves", 0, reserves)
     excluded = set(problem.excluded)
     drawable = [c for c in problem.candidates if c.id not in excluded]
@@ -101,7 +113,7 @@ def select(
     }
     return SelectionResult(
         algorithm=algorithm,
-        algorithm_version=ALGORITHM_VERSION,
+        algorithm_version=algorithm_version,
         solver="HiGHS",
         solver_version=solver_version(),
         k=k,
@@ -116,12 +128,19 @@ def select(
         report=build_report(
             problem.candidates, problem.quotas, k, draw.selected, draw.probabilities, draw.optimal, extra
         ),
-        inputs_sha256=inputs_digest(problem.candidates, problem.quotas, k, options),
+        inputs_sha256=inputs_digest(problem.candidates, problem.quotas, k, options, algorithm_version),
         options=options,
+        certificate=draw.certificate,
     )
 
 
-def inputs_digest(candidates: Sequence[Candidate], quotas: Sequence[Quota], k: int, options: dict[str, Any]) -> str:
+def inputs_digest(
+    candidates: Sequence[Candidate],
+    quotas: Sequence[Quota],
+    k: int,
+    options: dict[str, Any],
+    algorithm_version: int = ALGORITHM_VERSION,
+) -> str:
     """Return a sha256 over a canonical JSON of everything that determines the result."""
     payload = {
         "candidates": [
@@ -131,7 +150,7 @@ def inputs_digest(candidates: Sequence[Candidate], quotas: Sequence[Quota], k: i
         "quotas": [[q.feature, q.value, q.min, q.max, q.min_flex, q.max_flex] for q in quotas],
         "k": k,
         "options": options,
-        "algorithm_version": ALGORITHM_VERSION,
+        "algorithm_version": algorithm_version,
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -226,7 +245,12 @@ def _legacy(problem: _Problem, rng: np.random.Generator, seed_from: str | None, 
 
 
 def _leximin(
-    problem: _Problem, rng: np.random.Generator, seed_from: str | None, size: int, progress: Progress
+    problem: _Problem,
+    rng: np.random.Generator,
+    seed_from: str | None,
+    size: int | None,
+    progress: Progress,
+    version: int,
 ) -> _Draw:
     seats = problem.k - len(problem.fixed)
     progress("checking", 0, 1)
@@ -238,18 +262,25 @@ def _leximin(
     order = sorted(range(len(outcome.columns)), key=lambda i: tuple(-outcome.columns[i]))
     columns = [outcome.columns[i] for i in order]
     weights = outcome.weights[order]
-    progress("lottery", 0, size)
-    counts = lottery.balanced_counts(columns, weights, pool.sizes, size)
+    progress("lottery", 0, 1)
+    if version == 1:
+        assert size is not None
+        counts, rule = lottery.balanced_counts(columns, weights, pool.sizes, size), "given"
+    else:
+        rounded = rounding.round_lottery(columns, weights, pool.sizes, outcome.type_probabilities, size)
+        counts, size, rule = rounded.counts, rounded.size, rounded.rule
     panels = tuple(_with_fixed(problem, p) for p in lottery.expand(columns, counts, pool.types, rng))
-    progress("lottery", size, size)
+    progress("lottery", 1, 1)
     ids = [c.id for c in problem.candidates]
-    optimal = {
-        person: float(outcome.type_probabilities[t]) for t, kind in enumerate(pool.types) for person in kind.members
-    }
+    optimal = _person_probabilities(
+        problem,
+        {person: float(outcome.type_probabilities[t]) for t, kind in enumerate(pool.types) for person in kind.members},
+    )
     index = lottery.draw_index(size, rng, seed_from)
     distribution = tuple(
         (tuple((pool.types[t].key, int(c[t])) for t in np.flatnonzero(c)), float(w)) for c, w in zip(columns, weights)
     )
+    probabilities = lottery.marginals(panels, ids)
     extra: dict[str, Any] = {key: outcome.stats[key] for key in ("columns", "rounds", "levels", "cuts", "ilp_calls")}
     extra.update(
         {
@@ -259,13 +290,25 @@ def _leximin(
             "draw": "uniform index into the lottery",
         }
     )
-    return _Draw(
-        panels[index],
-        lottery.marginals(panels, ids),
-        _person_probabilities(problem, optimal),
-        panels,
-        index,
-        distribution,
-        pool.types,
-        extra,
-    )
+    certificate = None
+    if version >= 2:
+        extra["lottery"] = {
+            **rounding.deviation(probabilities, optimal, size),
+            "size_rule": rule,
+            "rounding": "floor/ceil of L x weight per composition, deficit-balanced, swap-repaired, checked exactly",
+        }
+        if not problem.fixed:
+            certificate = build_certificate(
+                pool,
+                seats,
+                columns,
+                weights,
+                outcome.type_probabilities,
+                outcome.levels,
+                outcome.cuts,
+                panels,
+                probabilities,
+                index,
+                extra["lottery"],
+            )
+    return _Draw(panels[index], probabilities, optimal, panels, index, distribution, pool.types, extra, certificate)

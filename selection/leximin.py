@@ -42,6 +42,8 @@ class LeximinOutcome:
     weights: np.ndarray
     type_probabilities: np.ndarray
     stats: dict[str, float] = field(default_factory=dict)
+    levels: list[dict[str, object]] = field(default_factory=list)  # relaxed leximin levels with their duals
+    cuts: list[tuple[np.ndarray, np.ndarray, float]] = field(default_factory=list)  # (types, weights, bound)
 
 
 class _Run:
@@ -135,7 +137,7 @@ class _Run:
             "ilp_calls": float(self.pricer.calls + self.face_ilp_calls),
             "seconds": seconds,
         }
-        return LeximinOutcome(columns, weights, probs, stats)
+        return LeximinOutcome(columns, weights, probs, stats, list(self.relaxed.history), list(self.relaxed.cut_rows))
 
 
 def leximin(pool: Pool, k: int, progress: Progress | None = None) -> LeximinOutcome:

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ALGORITHM_VERSION = 1
-"""Bump whenever ``select`` can return a different result for the same inputs."""
+ALGORITHM_VERSION = 2
+"""Bump whenever ``select`` can return a different result for the same inputs (2: the rounding with the 1/L bound)."""
 
 
 def normalize(value: str) -> str:
@@ -82,6 +82,7 @@ class SelectionResult:
     report: dict[str, Any]
     inputs_sha256: str
     options: dict[str, Any] = field(default_factory=dict)
+    certificate: dict[str, Any] | None = None  # leximin only: see selection/certificate.py
 
     def to_dict(self) -> dict[str, Any]:
         """Return plain lists/dicts/numbers/strings only (safe for ``json.dumps``)."""

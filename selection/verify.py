@@ -38,6 +38,7 @@ def verify(candidates: Iterable[Candidate], quotas: Iterable[Quota], k: int, rec
         reserves=options["reserves"],
         seed_from=options["seed_from"],
         monte_carlo_draws=options["monte_carlo_draws"],
+        algorithm_version=int(recorded.get("algorithm_version", 1)),
     ).to_dict()
     differences = []
     for key in COMPARED:

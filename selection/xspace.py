@@ -27,6 +27,8 @@ class XSpace:
         self.size = len(self.sizes)
         self.levels = 0
         self.cuts = 0
+        self.cut_rows: list[tuple[np.ndarray, np.ndarray, float]] = []  # (types, weights, bound)
+        self.history: list[dict[str, object]] = []  # the last leximin's levels with their duals
         h = highs_util.new_model()
         h.setOptionValue("presolve", "off")
         costs = np.r_[np.zeros(self.size), -1.0]
@@ -44,6 +46,7 @@ class XSpace:
         """Add the valid inequality weights . x <= bound."""
         support = np.flatnonzero(weights > 0)
         highs_util.add_rows(self.model, [(support, weights[support])], [-highs_util.INF], [bound])
+        self.cut_rows.append((support, weights[support].astype(float), float(bound)))
         self.cuts += 1
 
     def _solve(self) -> tuple[float, np.ndarray]:
@@ -61,6 +64,10 @@ class XSpace:
         duals = np.abs(np.asarray(solution.row_dual)[self.first : self.first + self.size])
         return float(solution.col_value[self.size]), duals
 
+    def _row_duals(self) -> list[float]:
+        """The level LP's row multipliers, signed so that they prove an upper bound on z (certificate)."""
+        return [-float(v) for v in self.model.getSolution().row_dual]
+
     def leximin(self) -> np.ndarray:
         """Return leximin type probabilities over the relaxation with the current cuts."""
         h = self.model
@@ -68,12 +75,14 @@ class XSpace:
             h.changeCoeff(self.first + t, self.size, -self.sizes[t])
             h.changeRowBounds(self.first + t, 0.0, highs_util.INF)
         free = np.ones(self.size, dtype=bool)
+        self.history = []
         while free.any():
             self.levels += 1
             z, duals = self._solve()
             chosen = free & (duals > DUAL_EPS)
             if not chosen.any():
                 chosen = free & (duals >= duals[free].max())
+            self.history.append({"value": z, "fixed": np.flatnonzero(chosen).tolist(), "row_duals": self._row_duals()})
             for index in np.flatnonzero(chosen):
                 h.changeCoeff(self.first + int(index), self.size, 0.0)
                 h.changeRowBounds(self.first + int(index), self.sizes[index] * (z - FIX_SLACK), highs_util.INF)

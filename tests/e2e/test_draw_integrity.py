@@ -30,22 +30,15 @@ from panel.pool import build_pool, member_hash
 from panel.queries import Queries
 from panel.registration import Registration
 from panel.store.sealing import seal, unseal
-from tests.helpers.draw_case import DRAW_AT, populate, quotas
+from tests.helpers.draw_case import DRAW_AT, loose_quotas, populate, quotas
 from tests.helpers.events import events_of, iso, rewrite, write_state
 from tests.helpers.paths import ROOT
 
 HEX_ID = re.compile(r"\b[0-9a-f]{32}\b|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
-LOOSE = "feature,value,min,max\nage_band,18-21,0,6\nage_band,22-25,0,6\n"
 
 
 def ref(app: PanelApp, pid: UUID | str) -> str:
     return app.load(UUID(str(pid)), Participant).external_ref
-
-
-def loose_quotas(tmp_path: Path) -> list[selection.Quota]:
-    path = tmp_path / "loose.csv"
-    path.write_text(LOOSE, encoding="utf-8")
-    return selection.load_quotas_csv(path)
 
 
 def test_erasing_a_pool_member_a_reserve_and_a_panel_member_keeps_replace_and_verify_working(
@@ -185,7 +178,15 @@ def _record_first_version_draw(app: PanelApp, eid: UUID, tmp_path: Path) -> UUID
     snapshot = build_pool(app, engagement, DRAW_AT, features=features, position=current_position(app))
     candidates = [selection.Candidate(id=m.id.hex, features=m.features) for m in snapshot.members]
     result = run_selection(
-        candidates, quota_list, 6, algorithm="leximin", seed=5, seed_from=None, reserves=3, lottery_size=1000
+        candidates,
+        quota_list,
+        6,
+        algorithm="leximin",
+        seed=5,
+        seed_from=None,
+        reserves=3,
+        lottery_size=1000,
+        algorithm_version=1,  # what the first version ran: the greedy rounding to 1000 panels
     )
     did = uuid4()
     rows = [[m.id.hex, m.version, member_hash(m.key, did.hex, m.features, None)] for m in snapshot.members]
@@ -202,6 +203,8 @@ def _record_first_version_draw(app: PanelApp, eid: UUID, tmp_path: Path) -> UUID
         reserves=list(result.reserves),
         lottery_index=result.lottery_index,
         quotas=quota_dicts(quota_list),
+        algorithm_version=1,
+        lottery_size=1000,
     )
     topic = "panel.domain.draw:Draw.Completed"
     app.recorder.insert_events([StoredEvent(did, 1, topic, json.dumps(state).encode())])

@@ -50,10 +50,19 @@ def _people_csv(folder: Path) -> str:
     return str(path)
 
 
+def _certificate(s: Store) -> str:
+    """The demo draw's fairness certificate, written to a file."""
+    draw_id = next(d["id"] for d in s.json("draw", "list") if d["algorithm"] == "leximin")  # type: ignore[union-attr, index]
+    path = s.folder / "cert.json"
+    path.write_text(s.panel("draw", "certificate", draw_id), encoding="utf-8")
+    return str(path)
+
+
 # The arguments of each `--json` command on the prepared store (before `--json`).
 ARGS: dict[str, Callable[[Store], list[str]]] = {
     "consent history": lambda s: ["DEMO-00001"],
     "consent report": lambda s: [],
+    "draw check-certificate": lambda s: [_certificate(s)],
     "draw list": lambda s: [],
     "draw run": lambda s: ["mental-health-coproduction", "--size", "6", "--quotas", QUOTAS, "--seed", "3"],
     "draw show": lambda s: [s.json("draw", "list")[0]["id"]],  # type: ignore[index]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from uuid import UUID
 
 import selection
@@ -64,3 +65,13 @@ def populate(app: PanelApp, n: int = 40) -> UUID:
 
 def quotas() -> list[selection.Quota]:
     return selection.load_quotas_csv(ROOT / "examples" / "vested-quotas.csv")
+
+
+LOOSE = "feature,value,min,max\nage_band,18-21,0,6\nage_band,22-25,0,6\n"
+
+
+def loose_quotas(tmp_path: Path) -> list[selection.Quota]:
+    """Quotas every small pool meets (age bands 0..6 each), as a recruiter's CSV would give them."""
+    path = tmp_path / "loose.csv"
+    path.write_text(LOOSE, encoding="utf-8")
+    return selection.load_quotas_csv(path)

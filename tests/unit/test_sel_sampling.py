@@ -89,7 +89,9 @@ def test_input_order_does_not_matter():
 
 def test_seed_from_text_picks_the_index():
     result = select(people(ROWS), QUOTAS, 4, rng=np.random.default_rng(1), seed_from="2026-11-22 lottery ball 31")
-    assert result.lottery_index == draw_index(1000, np.random.default_rng(0), "2026-11-22 lottery ball 31")
+    assert result.lottery_index == draw_index(
+        len(result.lottery), np.random.default_rng(0), "2026-11-22 lottery ball 31"
+    )
     indices = {draw_index(1000, np.random.default_rng(0), f"text {i}") for i in range(20)}
     assert len(indices) > 15
 
