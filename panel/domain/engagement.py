@@ -10,6 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import EngagementClosedError, ValidationError
+from panel.domain.event_types import Created, Event
 from panel.domain.money import MAX_RATE_PENCE, require_amount
 from panel.domain.values import ENGAGEMENT_TYPES, EligibilityRule, require_choice, require_utc
 
@@ -29,7 +30,7 @@ def engagement_id(ref: str) -> UUID:
 class Engagement(Aggregate):
     """A consultation, panel or co-production with sessions, a day rate and eligibility rules."""
 
-    class Opened(Aggregate.Created):
+    class Opened(Created):
         ref: str
         name: str
         purpose: str
@@ -42,29 +43,29 @@ class Engagement(Aggregate):
         opened_by: str | None
         at: datetime
 
-    class Closed(Aggregate.Event):
+    class Closed(Event):
         reason: str
         at: datetime
 
-    class EligibilityChanged(Aggregate.Event):
+    class EligibilityChanged(Event):
         eligibility: list[str]
         changed_by: str | None
         reason: str | None
         at: datetime
 
-    class SessionsChanged(Aggregate.Event):
+    class SessionsChanged(Event):
         sessions: list[date]
         changed_by: str | None
         reason: str | None
         at: datetime
 
-    class TargetSizeChanged(Aggregate.Event):
+    class TargetSizeChanged(Event):
         target_size: int | None
         changed_by: str | None
         reason: str | None
         at: datetime
 
-    class CooldownChanged(Aggregate.Event):
+    class CooldownChanged(Event):
         cooldown_days: int | None
         changed_by: str | None
         reason: str | None

@@ -24,6 +24,7 @@ from panel.domain.errors import (
     ParticipationStateError,
     ValidationError,
 )
+from panel.domain.event_types import Created, Event
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES, require_choice, require_utc
 
 INVITED, ACCEPTED, DECLINED, WITHDREW = "invited", "accepted", "declined", "withdrew"
@@ -32,7 +33,7 @@ INVITED, ACCEPTED, DECLINED, WITHDREW = "invited", "accepted", "declined", "with
 class Participant(Aggregate):
     """A person in the pool, identified by a keyed hash of (source, external reference)."""
 
-    class Registered(Aggregate.Created):
+    class Registered(Created):
         source: str
         external_ref: str
         channel: str
@@ -40,58 +41,58 @@ class Participant(Aggregate):
         at: datetime
         sealed: str
 
-    class AttributesUpdated(Aggregate.Event):
+    class AttributesUpdated(Event):
         sealed: str
         captured_by: str | None
         at: datetime
 
-    class ConsentGranted(Aggregate.Event):
+    class ConsentGranted(Event):
         purpose: str
         notice_version: str
         method: str
         captured_by: str
         at: datetime
 
-    class ConsentWithdrawn(Aggregate.Event):
+    class ConsentWithdrawn(Event):
         purpose: str
         captured_by: str | None
         at: datetime
 
-    class Invited(Aggregate.Event):
+    class Invited(Event):
         engagement_id: UUID
         draw_id: UUID | None
         override_reason: str | None
         at: datetime
 
-    class InvitationAccepted(Aggregate.Event):
+    class InvitationAccepted(Event):
         engagement_id: UUID
         at: datetime
 
-    class InvitationDeclined(Aggregate.Event):
+    class InvitationDeclined(Event):
         engagement_id: UUID
         at: datetime
 
-    class Attended(Aggregate.Event):
+    class Attended(Event):
         engagement_id: UUID
         session_date: date
         half_day: bool
         at: datetime
 
-    class NoShow(Aggregate.Event):
+    class NoShow(Event):
         engagement_id: UUID
         session_date: date
         at: datetime
 
-    class WithdrewFromEngagement(Aggregate.Event):
+    class WithdrewFromEngagement(Event):
         engagement_id: UUID
         reason: str
         at: datetime
 
-    class LeftPanel(Aggregate.Event):
+    class LeftPanel(Event):
         reason: str
         at: datetime
 
-    class Erased(Aggregate.Event):
+    class Erased(Event):
         """Version 2 records who carried out the erasure (``erased_by``); version 1 events load with None."""
 
         class_version = 2
