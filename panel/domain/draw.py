@@ -162,7 +162,7 @@ class Draw(Aggregate):
         return self.types is not None
 
     @classmethod
-    def record(cls, *, id: UUID, at: datetime, **fields: Any) -> Draw:  # noqa: A002
+    def record(cls, *, id: UUID, at: datetime, **fields: Any) -> Draw:
         if fields["seed"] is None and not fields["seed_from"]:
             raise ValidationError("a draw must record its randomness: a seed or public randomness text")
         if len(fields["selected"]) != fields["size"]:

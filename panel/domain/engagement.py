@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -152,7 +153,7 @@ class Engagement(Aggregate):
         rules = list(self.opened_eligibility)
         for change in sorted(self.changes, key=lambda c: c.at):
             if change.field == "eligibility" and change.at <= moment:
-                rules = list(change.after)  # type: ignore[arg-type]
+                rules = list(cast("list[str]", change.after))  # an eligibility change is to a list of rules
         return rules
 
     def rules_at(self, moment: datetime) -> list[EligibilityRule]:

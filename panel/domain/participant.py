@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, DomainEventProtocol, event
 
 from panel.domain.consent import ConsentEntry, ErasureEntry, fold_consents
 from panel.domain.consent import consent_at as grant_in_force
@@ -126,7 +126,7 @@ class Participant(Aggregate):
         id: UUID,
         source: str,
         external_ref: str,
-        channel: str,  # noqa: A002
+        channel: str,
         captured_by: str | None,
         at: datetime,
         sealed: str,
@@ -150,7 +150,7 @@ class Participant(Aggregate):
         id: UUID,
         source: str,
         external_ref: str,
-        channel: str,  # noqa: A002
+        channel: str,
         captured_by: str | None,
         at: datetime,
         sealed: str,
@@ -436,14 +436,14 @@ def _check_grant(purpose: str, notice_version: str, method: str, captured_by: st
         raise ValidationError("--captured-by is empty: name who captured the consent (or 'self' for online)")
 
 
-def erasure_item(domain_event: Aggregate.Event) -> ErasureEntry | None:
+def erasure_item(domain_event: DomainEventProtocol[UUID]) -> ErasureEntry | None:
     """The erasure row of a stored Erased event (who, when, why), for the consent history."""
     if isinstance(domain_event, Participant.Erased):
         return ErasureEntry(domain_event.at, domain_event.erased_by, domain_event.reason, domain_event.timestamp)
     return None
 
 
-def consent_item(domain_event: Aggregate.Event) -> dict[str, Any] | None:
+def consent_item(domain_event: DomainEventProtocol[UUID]) -> dict[str, Any] | None:
     """The consent-log item of a stored ConsentGranted/ConsentWithdrawn event, with its record time."""
     if isinstance(domain_event, Participant.ConsentGranted):
         return {

@@ -183,7 +183,7 @@ class Payment(Aggregate):
         id: UUID,
         engagement_id: UUID,
         engagement_ref: str,
-        participant_id: UUID,  # noqa: A002
+        participant_id: UUID,
         participant_ref: str,
         kind: str,
         category: str,
