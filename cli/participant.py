@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.progress import Progress
 
-from cli.options import at_option, json_option, pass_app
+from cli.options import F, at_option, json_option, pass_app
 from cli.render import echo_json, err, say, stderr_is_terminal, table, when
 from panel.application import PanelApp
 from panel.domain import text as limits
@@ -38,7 +38,8 @@ def _attrs(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def contact_options(f):  # type: ignore[no-untyped-def]
+def contact_options(f: F) -> F:
+    """The contact-detail options and ``--attr``, shared by the commands that take personal data."""
     for name, text in (
         ("postcode", "Postcode."),
         ("address", "Postal address."),
