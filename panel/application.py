@@ -26,7 +26,7 @@ from panel.payments.domain import register_moved_topics
 from panel.records import PersonalData
 from panel.store.conflicts import retrying
 from panel.store.keys import KeyStore, keyed_id
-from panel.store.protocols import sql_recorder
+from panel.store.recorders import sql_recorder
 from panel.store.sealing import merge_personal
 from panel.validation import DEFAULT_SOURCE
 

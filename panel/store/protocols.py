@@ -38,22 +38,6 @@ class StatementHook(Protocol):
         ...
 
 
-@runtime_checkable
-class SQLRecorder(Protocol):
-    """A recorder over an SQL database (the library's SQLite and PostgreSQL recorders, and ours): the key
-    store and the bulk paths share its datastore, so their statements run in the same database."""
-
-    datastore: Any
-    events_table_name: str
-
-
-def sql_recorder(recorder: object) -> SQLRecorder:
-    """``recorder`` as an SQLRecorder, or a TypeError naming what it lacks."""
-    if not isinstance(recorder, SQLRecorder):
-        raise TypeError(f"{type(recorder).__name__} keeps no SQL datastore: use SQLite or PostgreSQL persistence")
-    return recorder
-
-
 def partitioned(recorder: object) -> PartitionedReader:
     """``recorder`` as a PartitionedReader, or a TypeError naming what it lacks."""
     if not isinstance(recorder, PartitionedReader):
