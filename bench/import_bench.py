@@ -32,7 +32,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from panel.application import PanelApp
-from panel.config import StoreLocation  # noqa: E402
+from panel.config import StoreLocation
 from panel.queries import Queries
 from panel.registration import Registration
 from panel.validation import ConsentSpec, SignUp

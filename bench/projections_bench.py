@@ -148,7 +148,7 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, float]:
     result = {"events": float(head), "read": statistics.median(reads)}
     for workers, rates in rebuilds.items():
         result[f"rebuild{workers}"] = statistics.median(rates)
-        paired = ", ".join(f"{rate / read:.2f}" for rate, read in zip(rates, reads))
+        paired = ", ".join(f"{rate / read:.2f}" for rate, read in zip(rates, reads, strict=True))
         print(f"{backend}: {workers} process(es), ratio of each run to its own decoded read: {paired}", flush=True)
     return result
 

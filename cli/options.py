@@ -24,7 +24,7 @@ class WhenType(click.ParamType):
             return value
         try:
             return parse_when(str(value), f"--{param.name.replace('_', '-')}" if param and param.name else "time")
-        except Exception as exc:  # noqa: BLE001 - click reports the message as a usage error
+        except Exception as exc:  # click reports the message as a usage error
             self.fail(str(exc), param, ctx)
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
-from cli.options import at_option, json_option, pass_app
+from cli.options import F, at_option, json_option, pass_app
 from cli.participant_import import import_command
 from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
@@ -34,7 +34,8 @@ def _attrs(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def contact_options(f):  # type: ignore[no-untyped-def]
+def contact_options(f: F) -> F:
+    """The contact-detail options and ``--attr``, shared by the commands that take personal data."""
     for name, text in (
         ("postcode", "Postcode."),
         ("address", "Postal address."),

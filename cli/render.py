@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import click
@@ -48,11 +49,11 @@ def stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
-def when(moment: object) -> str:
+def when(moment: datetime | None) -> str:
     """A UTC time for tables: 2026-03-02 14:30Z (JSON output keeps full ISO 8601)."""
     if moment is None:
         return "-"
-    text = moment.strftime("%Y-%m-%d %H:%MZ")  # type: ignore[attr-defined]
+    text = moment.strftime("%Y-%m-%d %H:%MZ")
     return text.removesuffix(" 00:00Z")
 
 

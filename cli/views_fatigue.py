@@ -175,7 +175,8 @@ def simulate(ctx: click.Context, cooldown_days: int | None, max_per_year: int | 
     refs = _refs(ctx)
     say(
         f"Rule: {result.rules.describe()}. Of {result.invitations} past invitations, "
-        f"{len(result.exclusions)} would have been refused ({result.people} {'person' if result.people == 1 else 'people'})."
+        f"{len(result.exclusions)} would have been refused "
+        f"({result.people} {'person' if result.people == 1 else 'people'})."
     )
     table(
         None,

@@ -19,13 +19,14 @@ from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Trans
 
 from panel.config import SCHEMA_VERSION, SCHEMA_VERSION_SETTING, StoreVersionError
 from panel.domain.engagement import Engagement, engagement_id
-from panel.domain.errors import EngagementNotFoundError, ParticipantNotFoundError, ValidationError
+from panel.domain.errors import EngagementNotFoundError, PanelError, ParticipantNotFoundError, ValidationError
 from panel.domain.participant import Participant
 from panel.domain.text import check_event_text
 from panel.payments.domain import register_moved_topics
 from panel.records import PersonalData
 from panel.store.conflicts import retrying
 from panel.store.keys import KeyStore, keyed_id
+from panel.store.recorders import sql_recorder
 from panel.store.sealing import merge_personal
 from panel.validation import DEFAULT_SOURCE
 
@@ -57,7 +58,7 @@ class TextCheckingMapper(Mapper[UUID]):
         return super().to_stored_event(domain_event)
 
 
-def _not_found(kind: type[Aggregate], aggregate_id: UUID, found: bool) -> ValidationError:
+def _not_found(kind: type[Aggregate], aggregate_id: UUID, found: bool) -> PanelError:
     if kind is Participant:
         text = f"{aggregate_id} is not a participant" if found else f"no participant has id {aggregate_id}"
         return ParticipantNotFoundError(f"{text}: check `panel participant list`")
@@ -83,7 +84,8 @@ class PanelApp(Application[UUID]):
         """
         super().__init__(env)
         self.dialect = "sqlite" if "sqlite" in type(self.factory).__module__ else "postgres"
-        self.keys = KeyStore(self.recorder.datastore, self.dialect, getattr(self.recorder.datastore, "schema", ""))
+        datastore = sql_recorder(self.recorder).datastore
+        self.keys = KeyStore(datastore, self.dialect, getattr(datastore, "schema", ""))
         create = getattr(self.factory, "env_create_table", lambda: True)
         self.creates_tables = bool(create())
         if self.creates_tables:
@@ -158,7 +160,7 @@ class PanelApp(Application[UUID]):
     def load(self, aggregate_id: UUID, kind: type[A]) -> A:
         """The aggregate ``aggregate_id``, which must be a ``kind``; a missing one is a clear not-found error."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise _not_found(kind, aggregate_id, found=False) from None
         if not isinstance(aggregate, kind):

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from panel.domain.attributes import CATALOGUE_ID, AttributeCatalogue, attribute_names, check_rule_names
@@ -40,7 +41,7 @@ class AttributeNames:
 
     def load(self) -> AttributeCatalogue | None:
         try:
-            catalogue = self.app.repository.get(CATALOGUE_ID)
+            catalogue: Aggregate = self.app.repository.get(CATALOGUE_ID)
         except AggregateNotFoundError:
             return None
         if not isinstance(catalogue, AttributeCatalogue):

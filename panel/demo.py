@@ -198,8 +198,8 @@ def build_demo(app: PanelApp, people: int, seed: int, progress: Callable[[int], 
             )
         opened.append(past.ref)
     vested = engagement_id(str(VESTED["ref"]))
-    if not app.exists(vested):  # noqa: SLF001
-        Engagements(app).open_engagement(at=ANCHOR, new_attributes=["age_band"], **VESTED)  # type: ignore[arg-type]
+    if not app.exists(vested):
+        Engagements(app).open_engagement(at=ANCHOR, new_attributes=["age_band"], **VESTED)
     opened.append(str(VESTED["ref"]))
     created, unchanged, events = Registration(app).register_many(
         make_signups(people, seed), progress=progress, history=history_maker(seed)

@@ -58,7 +58,7 @@ class Queries:
         yield from self.app.originators(REGISTERED_TOPIC)
 
     def participants(self, limit: int | None = None) -> list[ParticipantDetails]:
-        result = []
+        result: list[ParticipantDetails] = []
         for pid in self.participant_ids():
             if limit is not None and len(result) >= limit:
                 break

@@ -223,7 +223,7 @@ def _consent_fields(purpose: str, notice_version: str, method: str, captured_by:
     )  # fmt: skip
     if errors:
         raise InvalidSignUpError(errors)
-    return clean  # type: ignore[return-value]
+    return clean
 
 
 def _reference(value: str) -> str:

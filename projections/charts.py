@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from panel.domain.errors import ValidationError
 from projections.fatigue_report import FatigueReport
@@ -42,7 +43,7 @@ def _reach_rows(report: ReachReport) -> list[Representation]:
     return [r for r in report.representation if r.target is not None and r.share is not None]
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot() -> Any:  # matplotlib.pyplot, imported only when a chart is drawn
     import matplotlib
 
     matplotlib.use("Agg")

@@ -17,6 +17,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, and_, fun
 from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant, consent_item, fold_consents
+from projections.bulk.rows import Pending
 from projections.people import TS, PeopleView, people_table, touched
 from projections.view_base import Rows, handles
 
@@ -68,7 +69,7 @@ class ConsentView(PeopleView):
         if self.earlier:
             self.log.load(conn, "participant_id", self.earlier)
 
-    def flush(self, conn: Connection) -> None:
+    def flush(self, conn: Connection | Pending) -> None:
         put, rows_of = self.state.put, self.log.rows_of
         for pid in self.changed:
             if pid in self.earlier:
@@ -115,7 +116,8 @@ class ConsentView(PeopleView):
 
     def _log(self, position: int, e: Any) -> None:
         item = consent_item(e)
-        assert item is not None
+        if item is None:  # never: only the two consent events are handled here
+            raise TypeError(f"{type(e).__name__} is not a consent event")
         pid = e.originator_id.hex
         self.log.put(
             {

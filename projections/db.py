@@ -177,7 +177,7 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys:
         return
     sql, getter, converters = statement(conn.dialect.name, table, tuple(keys))
     if conn.dialect.name == "postgresql":  # one statement: the rows travel as one array per column
-        columns = list(zip(*(getter(row) for row in rows)))
+        columns = list(zip(*(getter(row) for row in rows), strict=True))
         conn.exec_driver_sql(sql, tuple(list(values) for values in columns))
         return
     params = [getter(row) for row in rows]

@@ -8,6 +8,7 @@ a crash loses nothing (the batch is redone) and two concurrent catch-ups never c
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -282,7 +283,8 @@ class Projector:
         (a window, not a LIMIT: with one, PostgreSQL may plan a scan of the whole rest of the log
         for every page); without, pages of ``batch_size`` notifications up to the head.
         """
-        recorder, mapper = self.app.recorder, self.app.mapper
+        recorder = self.app.recorder
+        decode: Callable[[Any], Any] = self.app.mapper.to_domain_event  # a Row has the StoredEvent fields it reads
         by_part = partitioned(recorder) if part is not None else None
         pages: queue.Queue[Any] = queue.Queue(maxsize=2)
         halt = threading.Event()
@@ -304,11 +306,11 @@ class Projector:
                         if not page:
                             break
                         upto = page[-1].id
-                    events = Batch((n.id, mapper.to_domain_event(n)) for n in page if n.topic in topics)
+                    events = Batch((n.id, decode(n)) for n in page if n.topic in topics)
                     position = upto
                     pages.put((len(page), position, events))
                 pages.put(None)
-            except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            except BaseException as exc:  # handed to the consumer
                 pages.put(exc)
 
         reader = threading.Thread(target=produce, name="projection-reader", daemon=True)
@@ -321,10 +323,8 @@ class Projector:
         finally:
             halt.set()
             while reader.is_alive():
-                try:
+                with contextlib.suppress(queue.Empty):
                     pages.get(timeout=0.05)
-                except queue.Empty:
-                    pass
 
     @staticmethod
     def _apply(conn: Connection, targets: list[Target], events: Batch, last: int) -> None:

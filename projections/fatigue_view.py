@@ -46,7 +46,7 @@ class FatigueView(PeopleView):
         self.activity_table = tables["activity"]
         self.activity: list[dict[str, Any]] = []
 
-    def flush(self, conn: Connection) -> None:
+    def flush(self, conn: Connection | Pending) -> None:
         super().flush(conn)
         if self.activity:
             if isinstance(conn, Pending):  # a bulk load

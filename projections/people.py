@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table
 from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant
+from projections.bulk.rows import Pending
 from projections.view_base import Batch, Rows, View, handles
 
 TS = DateTime(timezone=True)
+
+
+@overload
+def utc(value: datetime) -> datetime: ...
+@overload
+def utc(value: None) -> None: ...
+@overload
+def utc(value: datetime | None) -> datetime | None: ...
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -62,7 +71,7 @@ class PeopleView(View):
         if later:
             self.people.load(conn, "participant_id", later)
 
-    def flush(self, conn: Connection) -> None:
+    def flush(self, conn: Connection | Pending) -> None:
         self.people.flush(conn)
 
     def person_row(self, position: int, e: Participant.Registered) -> dict[str, Any]:

@@ -153,7 +153,7 @@ def reach_report(
             key = tuple(value_of(attrs.get(pid, {}), f) for f in fields)
             counts.setdefault(key, Counter())[name] += 1
     groups = [
-        {**dict(zip(fields, key)), **{s: c[s] for s in STAGES}}
+        {**dict(zip(fields, key, strict=True)), **{s: c[s] for s in STAGES}}
         for key, c in sorted(counts.items(), key=lambda kv: (-kv[1][stage], kv[0]))
     ]
     chosen = [attrs.get(pid, {}) for pid in members[stage]]

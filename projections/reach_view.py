@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from panel.domain.participant import Participant
 from panel.store.recorders import partition_bounds
 from panel.store.sealing import unseal
+from projections.bulk.rows import Pending
 from projections.people import TS, PeopleView, people_table, touched
 from projections.view_base import Rows, handles
 
@@ -83,7 +84,8 @@ class ReachView(PeopleView):
 
     def start_bulk(self, tables: dict[str, Table], part: tuple[int, int] | None = None) -> None:
         super().start_bulk(tables, part)
-        self.keys = self.app.keys.all_keys(*(partition_bounds(*part) if part else (0, 256)))  # one scan
+        bounds = partition_bounds(*part) if part else (0, 256)
+        self.keys: dict[UUID, bytes] = self.app.keys.all_keys(*bounds)  # one scan
 
     def prepare(self, events: Sequence[tuple[int, Any]]) -> None:
         if self.bulk:
@@ -91,9 +93,9 @@ class ReachView(PeopleView):
         sealed = {
             e.originator_id for _, e in events if type(e) in (Participant.Registered, Participant.AttributesUpdated)
         }
-        self.keys: dict[UUID, bytes] = self.app.keys.get_keys(sealed) if sealed else {}
+        self.keys = self.app.keys.get_keys(sealed) if sealed else {}
 
-    def flush(self, conn: Connection) -> None:
+    def flush(self, conn: Connection | Pending) -> None:
         super().flush(conn)
         self.participation.flush(conn)
 

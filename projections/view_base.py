@@ -81,8 +81,8 @@ class View:
     def prepare(self, events: Sequence[tuple[int, Any]]) -> None:
         """Per-batch work that needs no view rows (e.g. fetching data keys); bulk loads call only this."""
 
-    def flush(self, conn: Connection) -> None:
-        """Write the batch's changes."""
+    def flush(self, conn: Connection | Pending) -> None:
+        """Write the batch's changes (into ``Pending`` rows in a bulk load)."""
 
     # -- bulk loading of a fresh, not yet visible generation ----------------------------------
     def start_bulk(self, tables: dict[str, Table], part: tuple[int, int] | None = None) -> None:
@@ -105,12 +105,12 @@ class View:
     def end_bulk(self) -> None:
         """Forget the loaded state (after ``finish_bulk`` or a failure)."""
         self.bulk = False
-        for name, value in list(vars(self).items()):
+        for name in list(vars(self)):
             if name != "app":
                 delattr(self, name)
 
 
-class Batch(list):  # type: ignore[type-arg]
+class Batch(list[tuple[int, Any]]):
     """The (position, event) pairs of one batch, with the participants per event class worked out once."""
 
     _index: dict[type, set[str]] | None = None
@@ -130,7 +130,7 @@ class Rows:
     def __init__(self, table: Table, keys: Sequence[str], indexed: bool = False, bulk: bool = False) -> None:
         self.table, self.keys, self.indexed, self.bulk = table, tuple(keys), indexed, bulk
         first = self.keys[0]
-        self.key = itemgetter(*self.keys) if len(self.keys) > 1 else (lambda row: (row[first],))  # type: ignore[method-assign]
+        self.key = itemgetter(*self.keys) if len(self.keys) > 1 else (lambda row: (row[first],))
         self.data: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.dirty: set[tuple[Any, ...]] = set()
         self.purged: set[Any] = set()

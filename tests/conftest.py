@@ -44,7 +44,7 @@ def _pg_connect():  # type: ignore[no-untyped-def]
 def _require_postgres() -> None:
     try:
         _pg_connect().close()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"PostgreSQL at {PG_URL} is required in CI and cannot be reached: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")

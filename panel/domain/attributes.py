@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import ValidationError
+from panel.domain.event_types import Created, Event
 from panel.domain.text import attribute_key
 from panel.domain.values import EligibilityRule, require_utc
 
@@ -26,10 +27,10 @@ DERIVED = ("imd_quintile", "core20")  # worked out from imd_decile wherever attr
 class AttributeCatalogue(Aggregate):
     """The names of the self-described attributes this store has seen or been told about."""
 
-    class Started(Aggregate.Created):
+    class Started(Created):
         at: datetime
 
-    class NamesNoted(Aggregate.Event):
+    class NamesNoted(Event):
         names: list[str]
         origin: str  # "sign-up", "engagement REF", or "history" (listed from earlier events by `panel init`)
         noted_by: str | None

@@ -25,6 +25,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import PanelError, ParticipationStateError, ValidationError
+from panel.domain.event_types import Created, Event
 from panel.domain.values import require_utc
 
 DRAW_NAMESPACE = uuid5(NAMESPACE_URL, "https://participant-panel.example/draw")
@@ -42,7 +43,7 @@ def draw_id(engagement_id: UUID, round_number: int) -> UUID:
 class Draw(Aggregate):
     """A completed selection: inputs, randomness, probabilities, panel, reserves and replacements."""
 
-    class Completed(Aggregate.Created):
+    class Completed(Created):
         class_version = 2
         engagement_id: UUID
         size: int
@@ -76,7 +77,7 @@ class Draw(Aggregate):
             """Version 1 drew on person ids and kept no type table: the first round, nothing else known."""
             state.update(round=1, as_of_position=None, types=None, panel_rows=None)
 
-    class MemberReplaced(Aggregate.Event):
+    class MemberReplaced(Event):
         class_version = 2
         dropout: str
         replacement: str | None
@@ -161,7 +162,7 @@ class Draw(Aggregate):
         return self.types is not None
 
     @classmethod
-    def record(cls, *, id: UUID, at: datetime, **fields: Any) -> Draw:  # noqa: A002
+    def record(cls, *, id: UUID, at: datetime, **fields: Any) -> Draw:
         if fields["seed"] is None and not fields["seed_from"]:
             raise ValidationError("a draw must record its randomness: a seed or public randomness text")
         if len(fields["selected"]) != fields["size"]:

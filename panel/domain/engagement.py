@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import EngagementClosedError, ValidationError
+from panel.domain.event_types import Created, Event
 from panel.domain.money import MAX_RATE_PENCE, require_amount
 from panel.domain.values import ENGAGEMENT_TYPES, EligibilityRule, require_choice, require_utc
 
@@ -29,7 +31,7 @@ def engagement_id(ref: str) -> UUID:
 class Engagement(Aggregate):
     """A consultation, panel or co-production with sessions, a day rate and eligibility rules."""
 
-    class Opened(Aggregate.Created):
+    class Opened(Created):
         ref: str
         name: str
         purpose: str
@@ -42,29 +44,29 @@ class Engagement(Aggregate):
         opened_by: str | None
         at: datetime
 
-    class Closed(Aggregate.Event):
+    class Closed(Event):
         reason: str
         at: datetime
 
-    class EligibilityChanged(Aggregate.Event):
+    class EligibilityChanged(Event):
         eligibility: list[str]
         changed_by: str | None
         reason: str | None
         at: datetime
 
-    class SessionsChanged(Aggregate.Event):
+    class SessionsChanged(Event):
         sessions: list[date]
         changed_by: str | None
         reason: str | None
         at: datetime
 
-    class TargetSizeChanged(Aggregate.Event):
+    class TargetSizeChanged(Event):
         target_size: int | None
         changed_by: str | None
         reason: str | None
         at: datetime
 
-    class CooldownChanged(Aggregate.Event):
+    class CooldownChanged(Event):
         cooldown_days: int | None
         changed_by: str | None
         reason: str | None
@@ -151,7 +153,7 @@ class Engagement(Aggregate):
         rules = list(self.opened_eligibility)
         for change in sorted(self.changes, key=lambda c: c.at):
             if change.field == "eligibility" and change.at <= moment:
-                rules = list(change.after)  # type: ignore[arg-type]
+                rules = list(cast("list[str]", change.after))  # an eligibility change is to a list of rules
         return rules
 
     def rules_at(self, moment: datetime) -> list[EligibilityRule]:

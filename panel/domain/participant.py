@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate, DomainEventProtocol, event
 
 from panel.domain.consent import ConsentEntry, ErasureEntry, fold_consents
 from panel.domain.consent import consent_at as grant_in_force
@@ -24,6 +24,7 @@ from panel.domain.errors import (
     ParticipationStateError,
     ValidationError,
 )
+from panel.domain.event_types import Created, Event
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES, require_choice, require_utc
 
 INVITED, ACCEPTED, DECLINED, WITHDREW = "invited", "accepted", "declined", "withdrew"
@@ -32,7 +33,7 @@ INVITED, ACCEPTED, DECLINED, WITHDREW = "invited", "accepted", "declined", "with
 class Participant(Aggregate):
     """A person in the pool, identified by a keyed hash of (source, external reference)."""
 
-    class Registered(Aggregate.Created):
+    class Registered(Created):
         source: str
         external_ref: str
         channel: str
@@ -40,58 +41,58 @@ class Participant(Aggregate):
         at: datetime
         sealed: str
 
-    class AttributesUpdated(Aggregate.Event):
+    class AttributesUpdated(Event):
         sealed: str
         captured_by: str | None
         at: datetime
 
-    class ConsentGranted(Aggregate.Event):
+    class ConsentGranted(Event):
         purpose: str
         notice_version: str
         method: str
         captured_by: str
         at: datetime
 
-    class ConsentWithdrawn(Aggregate.Event):
+    class ConsentWithdrawn(Event):
         purpose: str
         captured_by: str | None
         at: datetime
 
-    class Invited(Aggregate.Event):
+    class Invited(Event):
         engagement_id: UUID
         draw_id: UUID | None
         override_reason: str | None
         at: datetime
 
-    class InvitationAccepted(Aggregate.Event):
+    class InvitationAccepted(Event):
         engagement_id: UUID
         at: datetime
 
-    class InvitationDeclined(Aggregate.Event):
+    class InvitationDeclined(Event):
         engagement_id: UUID
         at: datetime
 
-    class Attended(Aggregate.Event):
+    class Attended(Event):
         engagement_id: UUID
         session_date: date
         half_day: bool
         at: datetime
 
-    class NoShow(Aggregate.Event):
+    class NoShow(Event):
         engagement_id: UUID
         session_date: date
         at: datetime
 
-    class WithdrewFromEngagement(Aggregate.Event):
+    class WithdrewFromEngagement(Event):
         engagement_id: UUID
         reason: str
         at: datetime
 
-    class LeftPanel(Aggregate.Event):
+    class LeftPanel(Event):
         reason: str
         at: datetime
 
-    class Erased(Aggregate.Event):
+    class Erased(Event):
         """Version 2 records who carried out the erasure (``erased_by``); version 1 events load with None."""
 
         class_version = 2
@@ -125,7 +126,7 @@ class Participant(Aggregate):
         id: UUID,
         source: str,
         external_ref: str,
-        channel: str,  # noqa: A002
+        channel: str,
         captured_by: str | None,
         at: datetime,
         sealed: str,
@@ -149,7 +150,7 @@ class Participant(Aggregate):
         id: UUID,
         source: str,
         external_ref: str,
-        channel: str,  # noqa: A002
+        channel: str,
         captured_by: str | None,
         at: datetime,
         sealed: str,
@@ -435,14 +436,14 @@ def _check_grant(purpose: str, notice_version: str, method: str, captured_by: st
         raise ValidationError("--captured-by is empty: name who captured the consent (or 'self' for online)")
 
 
-def erasure_item(domain_event: Aggregate.Event) -> ErasureEntry | None:
+def erasure_item(domain_event: DomainEventProtocol[UUID]) -> ErasureEntry | None:
     """The erasure row of a stored Erased event (who, when, why), for the consent history."""
     if isinstance(domain_event, Participant.Erased):
         return ErasureEntry(domain_event.at, domain_event.erased_by, domain_event.reason, domain_event.timestamp)
     return None
 
 
-def consent_item(domain_event: Aggregate.Event) -> dict[str, Any] | None:
+def consent_item(domain_event: DomainEventProtocol[UUID]) -> dict[str, Any] | None:
     """The consent-log item of a stored ConsentGranted/ConsentWithdrawn event, with its record time."""
     if isinstance(domain_event, Participant.ConsentGranted):
         return {

@@ -13,6 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import PanelError, ValidationError
+from panel.domain.event_types import Created, Event
 from panel.domain.values import require_utc
 
 POLICY_NAMESPACE = uuid5(NAMESPACE_URL, "https://participant-panel.org/fatigue-policy")
@@ -31,10 +32,10 @@ def policy_id(engagement_id: UUID | None) -> UUID:
 class FatiguePolicy(Aggregate):
     """Fatigue rules: a cooldown after attending, and a cap on engagements per 12 months."""
 
-    class Started(Aggregate.Created):
+    class Started(Created):
         engagement_id: UUID | None
 
-    class RulesSet(Aggregate.Event):
+    class RulesSet(Event):
         cooldown_days: int | None
         max_per_year: int | None
         set_by: str | None

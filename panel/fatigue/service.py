@@ -40,7 +40,7 @@ class Fatigue:
 
         def attempt() -> None:
             try:
-                policy = self.app.repository.get(policy_id(engagement_id))
+                policy: FatiguePolicy = self.app.repository.get(policy_id(engagement_id))
             except AggregateNotFoundError:
                 policy = FatiguePolicy.start(engagement_id)
             policy.set_rules(cooldown_days=cooldown_days, max_per_year=max_per_year, set_by=set_by, at=at or now())
@@ -60,7 +60,7 @@ class Fatigue:
             return None
         try:
             version = None if as_of is None else as_of[aggregate_id]
-            policy = self.app.repository.get(aggregate_id, version=version)
+            policy: FatiguePolicy = self.app.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             return None
         return FatigueRules(policy.cooldown_days, policy.max_per_year)

@@ -371,7 +371,8 @@ class Payments:
 
         def attempt() -> tuple[list[Any], Outcome]:
             payments = [self.payment(i) for i in dict.fromkeys(ids)]
-            outcome, once = Outcome(), []
+            outcome = Outcome()
+            once: list[Payment] = []
             by_engagement: dict[UUID, list[Payment]] = {}
             for p in payments:
                 by_engagement.setdefault(p.engagement_id, []).append(p)
@@ -381,7 +382,7 @@ class Payments:
                 before = ledger.totals(self.lines(engagement=eid)).approved
                 amount = sum(p.amount_pence for p in group if p.status == ACCRUED)
                 over = over_budget(group[0].engagement_ref, terms, before, amount)
-                completed = []
+                completed: list[Payment] = []
                 for p in group:  # four-eyes and state are checked first, on every payment
                     done = p.approve(
                         by=by,

@@ -37,7 +37,7 @@ PARALLEL_FROM = 4  # batches; below this, starting worker processes costs more t
 IN_FLIGHT = 4  # batches handed to the workers ahead of the one being written
 KEYS_AHEAD = 4  # batches whose keys are created in one transaction (one commit instead of four)
 
-Row = tuple[UUID, int, str, bytes]
+Row = tuple[UUID | str, int, str, bytes]  # a StoredEvent's fields, cheaper to send between processes
 Items = list[tuple[UUID, "SignUp"]]
 
 _mapper: Mapper[UUID] | None = None  # the worker's own mapper, built once by _start_worker
@@ -93,7 +93,7 @@ def register_parallel(
         max_workers=WORKERS,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_start_worker,
-        initargs=(type(app), app.env.name, dict(app.env)),
+        initargs=(type(app), app.name, dict(app.env)),  # app.name is the name its env was built with
     )
     writer = None if app.dialect == "sqlite" else ThreadPoolExecutor(1, thread_name_prefix="panel-bulk-writer")
     try:

@@ -272,7 +272,7 @@ def _require_readable(app: PanelApp, location: StoreLocation) -> None:
         return
     try:
         app.mapper.to_domain_event(first[0])
-    except Exception:  # noqa: BLE001 - any failure to decode means the key does not fit
+    except Exception:  # any failure to decode means the key does not fit
         given = "the PANEL_CIPHER_KEY given" if location.cipher_key else "no PANEL_CIPHER_KEY"
         raise StoreUnavailableError(
             f"the events in {location.describe()} cannot be read with {given}: set the key this store was created with"

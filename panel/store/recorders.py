@@ -8,7 +8,7 @@ the deletion of the data key, for one).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 from uuid import UUID, SafeUUID
 
 from eventsourcing.persistence import StoredEvent
@@ -19,6 +19,22 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 WITH_STATEMENTS = "with_statements"  # a save() keyword: a callable run on the insert's cursor, in its transaction
+
+
+@runtime_checkable
+class SQLRecorder(Protocol):
+    """A recorder over an SQL database (the library's SQLite and PostgreSQL recorders, and ours): the key
+    store and the bulk paths share its datastore, so their statements run in the same database."""
+
+    datastore: Any
+    events_table_name: str
+
+
+def sql_recorder(recorder: object) -> SQLRecorder:
+    """``recorder`` as an SQLRecorder, or a TypeError naming what it lacks."""
+    if not isinstance(recorder, SQLRecorder):
+        raise TypeError(f"{type(recorder).__name__} keeps no SQL datastore: use SQLite or PostgreSQL persistence")
+    return recorder
 
 
 def partition_bounds(part: int, parts: int) -> tuple[int, int]:

@@ -16,7 +16,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from panel.clock import now
 from panel.domain.participant import Participant
-from panel.domain.values import PERSONAL_FIELDS
 from panel.records import PersonalData
 
 if TYPE_CHECKING:
@@ -46,7 +45,14 @@ def merge_personal(key: bytes, pid: UUID, sealed: list[str]) -> PersonalData:
         data = unseal(key, pid, blob)
         personal.update(data.get("personal", {}))
         attributes.update(data.get("attributes", {}))
-    return PersonalData(attributes=attributes, **{k: personal.get(k) for k in PERSONAL_FIELDS})
+    return PersonalData(
+        name=personal.get("name"),
+        email=personal.get("email"),
+        phone=personal.get("phone"),
+        address=personal.get("address"),
+        postcode=personal.get("postcode"),
+        attributes=attributes,
+    )
 
 
 def sealed_signup(pid: UUID, s: SignUp, key: bytes) -> str:

@@ -84,9 +84,9 @@ def load(projector: Source, targets: list[Target], progress: Progress | None, wo
     if recipe is None:
         parts = 1
     token = claim(projector, fresh, partitioned=parts > 1)
-    if parts < 2:
+    if parts < 2 or recipe is None:
         return load_here(projector, fresh, progress, head)
-    load_in_workers(projector, fresh, recipe, progress, head, parts, token)  # type: ignore[arg-type]
+    load_in_workers(projector, fresh, recipe, progress, head, parts, token)
     with db.writing(projector.engine) as conn:
         now = _marks(conn, fresh, parts)
         for t in fresh:
@@ -267,9 +267,11 @@ def load_in_workers(
         child = subprocess.Popen(
             [sys.executable, "-m", "projections.bulk.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
-        assert child.stdin is not None
-        child.stdin.write(pickle.dumps(job))
-        child.stdin.close()
+        stdin = child.stdin
+        if stdin is None:  # never: Popen was asked for a pipe
+            raise RuntimeError("the worker process has no stdin pipe")
+        stdin.write(pickle.dumps(job))
+        stdin.close()
         children.append(child)
     reached = [0] * len(children)
     lines: queue.Queue[tuple[int, bytes]] = queue.Queue()

@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import DateTime, Table
 from sqlalchemy.engine import Connection
 
 from projections import db
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 class Pending:
@@ -60,7 +63,8 @@ class Pending:
         for table, rows in self.loads:
             quoted = ", ".join(f'"{c.name}"' for c in table.columns)
             if self.dialect == "postgresql":  # binary: the server parses no text (times above all)
-                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                raw = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)  # the psycopg dialect's
+                cursor = raw.cursor()
                 with cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
                     copy.set_types([db.pg_type(c.type) for c in table.columns])
                     for values in rows:
@@ -83,4 +87,4 @@ def sqlite_row(table: Table, time_text: Any) -> Any:
         else:  # most optional times are empty: test for None here rather than in a call
             scope[f"c{i}"] = convert
             parts.append(f"(None if (v{i} := row[{column.name!r}]) is None else c{i}(v{i}))")
-    return eval(f"lambda row: ({', '.join(parts)},)", scope)  # built from our own column names only
+    return eval(f"lambda row: ({', '.join(parts)},)", scope)  # noqa: S307 - built from our own column names only

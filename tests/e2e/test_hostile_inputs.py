@@ -425,7 +425,7 @@ def _schema_exists(schema: str | None) -> bool:
 
     try:
         conn = _pg_connect()
-    except Exception:  # noqa: BLE001 - no server: nothing could have been created there
+    except Exception:  # no server: nothing could have been created there
         return False
     with conn:
         return conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone() is not None

@@ -155,7 +155,7 @@ def test_concurrent_catch_ups_never_double_count(app: PanelApp, location, projec
     def run(runner: Projector) -> None:
         try:
             runner.catch_up()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             failures.append(exc)
 
     threads = [threading.Thread(target=run, args=(r,)) for r in runners]

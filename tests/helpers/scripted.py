@@ -17,7 +17,7 @@ from panel.validation import ConsentSpec, SignUp
 from projections import Projector
 
 
-def T(month: int, day: int, hour: int = 9) -> datetime:  # noqa: N802 - reads like a date literal
+def T(month: int, day: int, hour: int = 9) -> datetime:  # upper case: reads like a date literal
     return datetime(2026, month, day, hour, tzinfo=UTC)
 
 

@@ -16,7 +16,7 @@ def wrapped(cause: Exception, as_: type[Exception] = OperationalError) -> Except
     """An error as the eventsourcing datastores raise it: their own class, the driver's error as the cause."""
     try:
         raise as_(str(cause)) from cause
-    except Exception as exc:  # noqa: BLE001 - built to be returned
+    except Exception as exc:  # built to be returned
         return exc
 
 

@@ -93,7 +93,7 @@ def differences(classes: dict[str, type], catalogue: dict[str, Entry]) -> list[s
             problems.append(f"{name}: class_version differs: docs {entry.version}, code {version}")
         try:
             resolved = resolve_topic(entry.topic)
-        except Exception as exc:  # noqa: BLE001 - any failure to resolve is the finding
+        except Exception as exc:  # any failure to resolve is the finding
             problems.append(f"{name}: topic {entry.topic} no longer resolves ({exc}): register_topic the old name")
         else:
             if resolved is not cls:

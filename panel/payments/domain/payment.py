@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import PanelError, ValidationError
+from panel.domain.event_types import Created, Event
 from panel.domain.money import MAX_LINE_PENCE, require_amount
 from panel.domain.values import require_choice, require_utc
 from panel.payments.domain.four_eyes import FourEyesError as FourEyesError  # re-exported: raised by approve and issue
@@ -62,7 +63,7 @@ def require_text(value: str | None, what: str) -> str:
 class Payment(Aggregate):
     """One payment line for one participant in one engagement: a session's fee, an expense or a voucher."""
 
-    class Accrued(Aggregate.Created):
+    class Accrued(Created):
         engagement_id: UUID
         engagement_ref: str
         participant_id: UUID
@@ -79,18 +80,18 @@ class Payment(Aggregate):
         created_by: str
         at: datetime
 
-    class Declined(Aggregate.Event):
+    class Declined(Event):
         reason: str
         by: str
         at: datetime
 
-    class Reduced(Aggregate.Event):
+    class Reduced(Event):
         amount_pence: int
         reason: str
         by: str
         at: datetime
 
-    class FirstApproved(Aggregate.Event):
+    class FirstApproved(Event):
         """The first of the two approvals a payment above the four-eyes amount needs."""
 
         by: str
@@ -98,21 +99,21 @@ class Payment(Aggregate):
         four_eyes_above_pence: int
         at: datetime
 
-    class Approved(Aggregate.Event):
+    class Approved(Event):
         by: str
         amount_pence: int
         budget_code: str | None
         over_budget: bool
         at: datetime
 
-    class Issued(Aggregate.Event):
+    class Issued(Event):
         route: str
         reference: str
         batch_ref: str | None
         by: str
         at: datetime
 
-    class Reconciled(Aggregate.Event):
+    class Reconciled(Event):
         account: str
         statement_line: str
         statement_date: date
@@ -120,18 +121,18 @@ class Payment(Aggregate):
         matched_by: str
         at: datetime
 
-    class Reversed(Aggregate.Event):
+    class Reversed(Event):
         reason: str
         by: str
         at: datetime
 
-    class Redeemed(Aggregate.Event):
+    class Redeemed(Event):
         at: datetime
 
-    class Expired(Aggregate.Event):
+    class Expired(Event):
         at: datetime
 
-    class Cancelled(Aggregate.Event):
+    class Cancelled(Event):
         reason: str
         by: str
         at: datetime
@@ -182,7 +183,7 @@ class Payment(Aggregate):
         id: UUID,
         engagement_id: UUID,
         engagement_ref: str,
-        participant_id: UUID,  # noqa: A002
+        participant_id: UUID,
         participant_ref: str,
         kind: str,
         category: str,

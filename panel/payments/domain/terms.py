@@ -9,6 +9,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import ValidationError
+from panel.domain.event_types import Created, Event
 from panel.domain.money import MAX_LINE_PENCE, MAX_RATE_PENCE, MAX_TOTAL_PENCE, format_pence, require_amount
 from panel.domain.values import require_choice, require_utc
 from panel.payments.domain.payment import PAYMENT_NAMESPACE, UNITS
@@ -26,7 +27,7 @@ def rate_card_id(name: str) -> UUID:
 class RateCard(Aggregate):
     """A named, versioned rate: version 1 is the published rate, each revision adds a version."""
 
-    class Published(Aggregate.Created):
+    class Published(Created):
         name: str
         unit: str
         amount_pence: int
@@ -34,7 +35,7 @@ class RateCard(Aggregate):
         by: str
         at: datetime
 
-    class Revised(Aggregate.Event):
+    class Revised(Event):
         unit: str
         amount_pence: int
         hours_per_day: int
@@ -105,11 +106,11 @@ class RateCard(Aggregate):
 class PaymentTerms(Aggregate):
     """An engagement's payment terms: rate card version, budget, four-eyes amount, fee choices."""
 
-    class Agreed(Aggregate.Created):
+    class Agreed(Created):
         engagement_id: UUID
         at: datetime
 
-    class RateCardAssigned(Aggregate.Event):
+    class RateCardAssigned(Event):
         rate_card_id: UUID
         rate_card: str
         version: int
@@ -119,14 +120,14 @@ class PaymentTerms(Aggregate):
         by: str
         at: datetime
 
-    class BudgetSet(Aggregate.Event):
+    class BudgetSet(Event):
         code: str
         amount_pence: int
         four_eyes_above_pence: int
         by: str
         at: datetime
 
-    class ApprovalsRecorded(Aggregate.Event):
+    class ApprovalsRecorded(Event):
         payments: int
         amount_pence: int
         approved_before_pence: int
@@ -134,13 +135,13 @@ class PaymentTerms(Aggregate):
         by: str
         at: datetime
 
-    class FeeDeclined(Aggregate.Event):
+    class FeeDeclined(Event):
         participant_id: UUID
         reason: str
         by: str
         at: datetime
 
-    class FeeReduced(Aggregate.Event):
+    class FeeReduced(Event):
         participant_id: UUID
         cap_pence: int
         reason: str
