@@ -49,7 +49,7 @@ def make_people(n: int, *, households: bool, seed: int = SEED) -> list[dict[str,
     for feature, values in FEATURES.items():
         weights = np.array([share * resp for _, share, resp in values])
         picks = rng.choice(len(values), size=n, p=weights / weights.sum())
-        for row, pick in zip(rows, picks):
+        for row, pick in zip(rows, picks, strict=True):
             row[feature] = values[pick][0]
     for i, row in enumerate(rows):
         row["address"] = f"a{i:05d}"
@@ -178,7 +178,7 @@ def sf_worker(n: int, k: int, households: bool, algorithm: str, draws: int) -> d
             committees, weights, _ = finder(features, people, k, address, "highspy")
             seconds = time.perf_counter() - started
             marginal: dict[str, float] = {}
-            for committee, weight in zip(committees, weights):
+            for committee, weight in zip(committees, weights, strict=True):
                 for person in committee:
                     marginal[person] = marginal.get(person, 0.0) + weight
             probs = [marginal.get(r["id"], 0.0) for r in rows]
@@ -233,7 +233,10 @@ def _lottery_cells(r: dict[str, object]) -> str:
         return " | | | | |"
     size = int(r["lottery_size"])  # type: ignore[call-overload]
     short = float(r["lottery_worst_shortfall"])  # type: ignore[arg-type]
-    return f" {r.get('types')} | {r.get('support')} | {size} | {short:.5f} ({short * size:.2f}) | {r.get('lottery_at_zero')} |"
+    return (
+        f" {r.get('types')} | {r.get('support')} | {size} | {short:.5f} ({short * size:.2f}) "
+        f"| {r.get('lottery_at_zero')} |"
+    )
 
 
 def _row(n: int, k: int, hh: bool, name: str, r: dict[str, object], base: float | None) -> str:

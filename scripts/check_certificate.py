@@ -189,7 +189,7 @@ class Checker:
             raise ValueError(f"{len(multipliers)} multipliers for {len(matrix)} rows")
         combined = multipliers @ matrix
         right = 0.0
-        for y, lo, hi in zip(multipliers, lower, upper):
+        for y, lo, hi in zip(multipliers, lower, upper, strict=True):
             if y > 0:
                 right += y * hi
             elif y < 0:

@@ -264,7 +264,8 @@ def _leximin(
     weights = outcome.weights[order]
     progress("lottery", 0, 1)
     if version == 1:
-        assert size is not None
+        if size is None:
+            raise SelectionError("internal: the lottery size was not chosen", code="internal")
         counts, rule = lottery.balanced_counts(columns, weights, pool.sizes, size), "given"
     else:
         rounded = rounding.round_lottery(columns, weights, pool.sizes, outcome.type_probabilities, size)
@@ -278,7 +279,8 @@ def _leximin(
     )
     index = lottery.draw_index(size, rng, seed_from)
     distribution = tuple(
-        (tuple((pool.types[t].key, int(c[t])) for t in np.flatnonzero(c)), float(w)) for c, w in zip(columns, weights)
+        (tuple((pool.types[t].key, int(c[t])) for t in np.flatnonzero(c)), float(w))
+        for c, w in zip(columns, weights, strict=True)
     )
     probabilities = lottery.marginals(panels, ids)
     extra: dict[str, Any] = {key: outcome.stats[key] for key in ("columns", "rounds", "levels", "cuts", "ilp_calls")}

@@ -69,7 +69,7 @@ def face_of(pool: Pool, y: np.ndarray) -> Face:
 def _restrict(pricer: Pricer, pool: Pool, face: Face) -> None:
     h, size = pricer.model, len(pool.types)
     h.changeColsBounds(size, np.arange(size, dtype=np.int32), face.type_low, face.type_high)
-    for q, (low, high) in enumerate(zip(face.row_low, face.row_high)):
+    for q, (low, high) in enumerate(zip(face.row_low, face.row_high, strict=True)):
         h.changeRowBounds(q, float(low), float(high))
     first = len(pool.quotas) + 1
     for i, low in enumerate(face.house_low):

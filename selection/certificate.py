@@ -52,12 +52,12 @@ def build_certificate(
                 "members": list(t.members),
                 "optimal_probability": float(p),
             }
-            for t, n, p in zip(pool.types, pool.sizes, type_probabilities)
+            for t, n, p in zip(pool.types, pool.sizes, type_probabilities, strict=True)
         ],
         "households": [list(map(int, h)) for h in pool.households],
         "distribution": [
             {"composition": [[int(t), int(c[t])] for t in np.flatnonzero(c)], "probability": float(w)}
-            for c, w in zip(columns, weights)
+            for c, w in zip(columns, weights, strict=True)
         ],
         "levels": [
             {"value": float(level["value"]), "fixed": list(level["fixed"]), "multipliers": list(level["row_duals"])}

@@ -30,7 +30,7 @@ def cheap_problems(pool: Pool, k: int) -> list[str]:
     """Return plain-count reasons why the quotas cannot be met (empty when none found)."""
     problems = []
     counts = pool.incidence @ pool.sizes
-    for quota, count in zip(pool.quotas, counts):
+    for quota, count in zip(pool.quotas, counts, strict=True):
         if count < quota.min:
             problems.append(f"only {int(count)} candidates have {quota.label} but its min is {quota.min}")
     for feature in pool.features:
@@ -78,7 +78,7 @@ def smallest_relaxation(pool: Pool, k: int) -> list[str] | None:
     rows: list[tuple[np.ndarray, np.ndarray]] = []
     lower: list[float] = []
     upper: list[float] = []
-    for qi, (quota, row) in enumerate(zip(pool.quotas, pool.incidence)):
+    for qi, (quota, row) in enumerate(zip(pool.quotas, pool.incidence, strict=True)):
         members = np.flatnonzero(row)
         rows.append((np.append(members, types + qi), np.append(np.ones(len(members)), 1.0)))
         lower.append(quota.min)
@@ -102,7 +102,7 @@ def _room(high: int | None, low: int | None, default: int) -> float:
 
 def _describe(quotas: tuple[Quota, ...], lowered: np.ndarray, raised: np.ndarray) -> list[str]:
     changes = []
-    for quota, down, up in zip(quotas, lowered, raised):
+    for quota, down, up in zip(quotas, lowered, raised, strict=True):
         if down > 0:
             changes.append(f"lower min of {quota.label} from {quota.min} to {quota.min - down}")
         if up > 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import sys
@@ -18,10 +19,8 @@ INF = highspy.kHighsInf
 
 def _flush_c_stdio() -> None:
     """Flush the C library's stdio buffers, so text a C library printed leaves before stdout is restored."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # no C library to reach (an unusual platform): nothing buffered
         ctypes.CDLL(None).fflush(None)
-    except (OSError, AttributeError):  # no C library to reach (e.g. an unusual platform): nothing buffered there
-        pass
 
 
 @contextmanager

@@ -125,7 +125,7 @@ def load_people_csv(
                 f"id {person!r} repeats line {seen[person]}; ids must be unique.", path=str(path), line=number
             )
         seen[person] = number
-        values = {name: (row[i].strip() if i < len(row) else "") for name, i in zip(names, wanted)}
+        values = {name: (row[i].strip() if i < len(row) else "") for name, i in zip(names, wanted, strict=True)}
         house = "|".join(normalize(row[i]) if i < len(row) else "" for i in house_index)
         people.append(Candidate(person, values, house if house.strip("|") else None))
     return people

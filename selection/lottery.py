@@ -26,10 +26,10 @@ def balanced_counts(columns: Sequence[np.ndarray], weights: np.ndarray, sizes: n
     eligible = scaled - counts > 1e-12
     support = [np.flatnonzero(c) for c in columns]
     index = np.concatenate(support).astype(np.int64)
-    value = np.concatenate([c[s] for c, s in zip(columns, support)]).astype(float)
+    value = np.concatenate([c[s] for c, s in zip(columns, support, strict=True)]).astype(float)
     starts = np.cumsum([0] + [len(s) for s in support[:-1]])
-    goal = sum(w * c for w, c in zip(scaled, columns))
-    have = sum((n * c for n, c in zip(counts, columns) if n), np.zeros(len(sizes)))
+    goal = sum(w * c for w, c in zip(scaled, columns, strict=True))
+    have = sum((n * c for n, c in zip(counts, columns, strict=True) if n), np.zeros(len(sizes)))
     for _ in range(spare):
         deficit = (goal - have) / sizes
         score = np.add.reduceat(value * deficit[index], starts)
@@ -51,7 +51,7 @@ def expand(
     orders = [list(np.asarray(t.members)[rng.permutation(len(t.members))]) for t in types]
     cursor = [0] * len(types)
     panels: list[tuple[str, ...]] = []
-    for column, count in zip(columns, counts):
+    for column, count in zip(columns, counts, strict=True):
         support = np.flatnonzero(column)
         for _ in range(int(count)):
             people: list[str] = []

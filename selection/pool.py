@@ -122,7 +122,7 @@ def _check_bounds(quota: Quota) -> None:
 def shift_quotas(quotas: Sequence[Quota], fixed: Sequence[Candidate]) -> tuple[Quota, ...]:
     """Return quotas for the rest of the panel once ``fixed`` people are on it."""
     counts = count_quota_members(quotas, fixed)
-    return tuple(replace(q, min=max(0, q.min - c), max=q.max - c) for q, c in zip(quotas, counts))
+    return tuple(replace(q, min=max(0, q.min - c), max=q.max - c) for q, c in zip(quotas, counts, strict=True))
 
 
 def count_quota_members(quotas: Sequence[Quota], people: Sequence[Candidate]) -> list[int]:
@@ -153,7 +153,7 @@ def build_pool(candidates: Sequence[Candidate], quotas: Sequence[Quota]) -> Pool
     entries.sort(key=lambda e: (e[0], e[1][0]))
     width = len(str(len(entries)))
     types = tuple(
-        PersonType(f"t{i:0{width}d}", tuple(zip(features, display[key])), ids)
+        PersonType(f"t{i:0{width}d}", tuple(zip(features, display[key], strict=True)), ids)
         for i, (key, ids, _) in enumerate(entries)
     )
     incidence = np.zeros((len(quotas), len(entries)), dtype=np.int8)

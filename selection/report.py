@@ -42,7 +42,7 @@ def quota_table(
     on_panel = count_quota_members(quotas, [c for c in candidates if c.id in chosen])
     return [
         {"feature": q.feature, "value": q.value, "min": q.min, "max": q.max, "pool": pool, "selected": panel}
-        for q, pool, panel in zip(quotas, in_pool, on_panel)
+        for q, pool, panel in zip(quotas, in_pool, on_panel, strict=True)
     ]
 
 

@@ -110,7 +110,8 @@ def replace(
             return _replacement(dropout_id, reserve, rest, reserves, [])
         if best is None or len(problems) < best[0]:
             best = (len(problems), reserve, problems)
-    assert best is not None
+    if best is None:
+        raise RuntimeError("internal: no reserve order was scored")
     return _replacement(dropout_id, best[1], rest, reserves, best[2])
 
 

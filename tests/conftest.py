@@ -99,7 +99,7 @@ def panel(location: StoreLocation):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def run(panel):  # type: ignore[no-untyped-def]
-    """``panel`` for tests that want text: ``run(*args, code=0)`` returns (stdout, stderr) of the real console script."""
+    """``panel`` for tests that want text: ``run(*args, code=0)`` returns the console script's (stdout, stderr)."""
 
     def invoke(*args: str, code: int = 0) -> tuple[str, str]:
         ran = panel(*args, code=code)

@@ -16,7 +16,9 @@ def people(
 ) -> list[Candidate]:
     """Candidates p00, p01, ... with the given feature values."""
     households = households or {}
-    return [Candidate(f"p{i:02d}", dict(zip(names, row)), households.get(i)) for i, row in enumerate(rows)]
+    return [
+        Candidate(f"p{i:02d}", dict(zip(names, row, strict=False)), households.get(i)) for i, row in enumerate(rows)
+    ]
 
 
 def satisfies(panel: Sequence[str], candidates: Sequence[Candidate], quotas: Sequence[Quota], k: int) -> bool:
@@ -81,4 +83,4 @@ def enumerated_leximin(candidates: Sequence[Candidate], quotas: Sequence[Quota],
                 floor[i] = z
         if (floor[free] < 0).all():  # numerical guard: fix the lowest at least
             floor[np.flatnonzero(free)[0]] = z
-    return dict(zip(ids, floor))
+    return dict(zip(ids, floor, strict=False))

@@ -44,7 +44,7 @@ def _pool(n: int, k: int, seed: int) -> tuple[list[Candidate], list[Quota]]:
     for name, (share, response) in features.items():
         weight = np.array(share) * np.array(response)
         picks = rng.choice(len(share), size=n, p=weight / weight.sum())
-        for row, pick in zip(rows, picks):
+        for row, pick in zip(rows, picks, strict=False):
             row[name] = f"v{pick}"
         for value, s in enumerate(share):
             target = s * k

@@ -58,7 +58,7 @@ def test_leximin_matches_enumeration_with_households(path):
 
 
 def test_leximin_matches_enumeration_with_three_features(path):
-    rows = [(g, a, r) for g, a, r in zip("ffmmfmfmfmfmmf", "yyoomyomymooyo", "nnsnssnnsnnsss")]
+    rows = [(g, a, r) for g, a, r in zip("ffmmfmfmfmfmmf", "yyoomyomymooyo", "nnsnssnnsnnsss", strict=False)]
     quotas = [
         Quota("g", "f", 2, 3),
         Quota("g", "m", 2, 3),
