@@ -223,7 +223,8 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
 
 
 def test_every_command_has_help_with_an_example_and_is_in_the_readme() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    root = Path(__file__).resolve().parents[1]  # the README, or a page of docs/ it links to
+    readme = "\n".join(p.read_text() for p in [root / "README.md", *sorted((root / "docs").glob("*.md"))])
     for path, command in _commands(cli):
         assert command.help, f"`panel {path}` has no help"
         if not isinstance(command, click.Group):
