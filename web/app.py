@@ -25,7 +25,7 @@ from starlette.staticfiles import StaticFiles
 from panel.application import PanelApp
 from panel.campaigns import CampaignDetails, CampaignNotFoundError, Campaigns
 from panel.domain.errors import AlreadyRegisteredError
-from panel.validation import InvalidSignUpError
+from panel.validation import FieldError, InvalidSignUpError
 from web.forms import DESCRIBE, PREFER_NOT, BadFormError, errors_in_page_order, parse_body, read_form
 from web.notice import notice_blocks
 from web.security import SecurityHeaders, csrf_cookie_name, csrf_field, csrf_ok, new_csrf_cookie
@@ -120,6 +120,8 @@ def create_app(app: PanelApp, settings: WebSettings, clock: Callable[[], datetim
                 return render(request, "problem.html", 409, reason="retry", campaign=campaign)
             else:
                 return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
+        plain = copy.get("field_errors", {})
+        errors = [FieldError(e.field, plain.get(e.field, e.message)) for e in errors]
         shown = errors_in_page_order(campaign, errors)
         by_id: dict[str, str] = {}
         for e in shown:

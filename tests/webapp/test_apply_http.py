@@ -105,7 +105,7 @@ def test_bad_input_shows_the_error_summary_and_writes_nothing(client_at, locatio
     for anchor in links:
         assert f'id="{anchor}"' in answer.text  # each link goes to its field
         assert f'id="{anchor}-error"' in answer.text  # and the message sits beside it
-    assert "is not an email address" in answer.text
+    assert "Enter an email address in the correct format, like name@example.com" in answer.text
     assert 'value="not-an-email"' in answer.text  # what they typed is shown again
     assert table_rows(location) == before
 

@@ -1,0 +1,100 @@
+"""The applicant's story in a real browser: a closed campaign, the form, the error summary, a sent application.
+
+Every page is checked with axe-core (WCAG 2.2 AA: 0 violations) and for reflow at 320 px, and
+saved as a screenshot.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from panel.config import StoreLocation
+from tests.browser.conftest import axe_violations, reflows_at_320
+from tests.helpers.proc import store_env
+from tests.helpers.store import table_rows
+from tests.webapp.conftest import EXAMPLES
+from tests.webapp.server import serving
+
+
+@pytest.fixture
+def store(panel) -> None:  # type: ignore[no-untyped-def]
+    today = datetime.now(UTC).date()
+    panel("init")
+    panel("engagement", "open", "Vested youth panel", "--ref", "vested-youth-panel", "--type", "involve",
+          "--purpose", "Shape youth services", "--session", (today + timedelta(days=30)).isoformat())  # fmt: skip
+    for slug, opens, closes in (("youth", today - timedelta(days=1), today + timedelta(days=13)),
+                                ("last-year", today - timedelta(days=400), today - timedelta(days=386))):  # fmt: skip
+        panel("campaign", "open", slug, "--engagement", "vested-youth-panel", "--opens", opens.isoformat(),
+              "--closes", closes.isoformat(), "--questions", str(EXAMPLES / "questions.csv"),
+              "--notice", str(EXAMPLES / "notice-v3.md"), "--phone", "0113 496 0000",
+              "--address", "Youth Health Panel, PO Box 123, Leeds, LS1 1AA")  # fmt: skip
+
+
+def check_page(browser: Any, artefacts: Path, name: str, location: StoreLocation) -> None:
+    assert axe_violations(browser) == [], name
+    assert reflows_at_320(browser), f"{name} scrolls sideways at 320 px"
+    browser.save_screenshot(str(artefacts / f"{location.dialect}-{name}.png"))
+
+
+def test_apply_in_a_browser(browser, artefacts, store, location: StoreLocation) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    with serving(store_env(location)) as base:
+        for name, path, title in (("home", "/", "Take part in health and care decisions"),
+                                  ("accessibility", "/accessibility", "Accessibility statement"),
+                                  ("closed", "/apply/last-year", "Applications have closed"),
+                                  ("not-found", "/apply/nope", "Page not found")):  # fmt: skip
+            browser.get(base + path)
+            assert browser.title.startswith(title), browser.title
+            check_page(browser, artefacts, name, location)
+
+        browser.get(base + "/apply/youth")
+        assert browser.title == "Apply to take part: Vested youth panel - Take part in health and care decisions"
+        check_page(browser, artefacts, "apply", location)
+        before = table_rows(location)
+        browser.find_element(By.ID, "email").send_keys("not-an-email")
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        assert browser.title.startswith("Error: Apply to take part")
+        summary = browser.find_element(By.CLASS_NAME, "error-summary")
+        links = [a.get_attribute("href").split("#")[1] for a in summary.find_elements(By.TAG_NAME, "a")]
+        assert links == ["name", "email", "consent-contact", "consent-panel_membership"]
+        check_page(browser, artefacts, "apply-errors", location)
+        assert table_rows(location) == before
+        summary.find_element(By.LINK_TEXT, "Enter your name").click()  # the link takes them to the field
+        assert browser.switch_to.active_element.get_attribute("id") == "name"
+
+        browser.find_element(By.ID, "name").send_keys("Sam Patel")
+        email = browser.find_element(By.ID, "email")
+        email.clear()
+        email.send_keys("sam@example.org")
+        browser.find_element(By.CSS_SELECTOR, "label[for=attr-age_band-2]").click()
+        browser.find_element(By.CSS_SELECTOR, "label[for=attr-gender-pnts]").click()
+        for purpose in ("contact", "panel_membership"):
+            browser.find_element(By.CSS_SELECTOR, f"label[for=consent-{purpose}]").click()
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        assert browser.title.startswith("Application sent"), browser.title
+        check_page(browser, artefacts, "done", location)
+    from panel.store.opening import open_store
+
+    app = open_store(location)
+    try:
+        (person,) = app.participants()
+        assert person.ref.startswith("APP-") and person.channel == "online"
+        assert person.personal.email == "sam@example.org"
+        assert person.personal.attributes == {"age_band": "18-21", "gender": "prefer_not_to_say"}
+        assert {(c.purpose, c.notice_version) for c in app.consent_history(person.id)} == {
+            ("contact", "v3"), ("panel_membership", "v3")
+        }  # fmt: skip
+    finally:
+        app.close()
+
+
+def test_axe_finds_violations_where_there_are_some(browser) -> None:  # type: ignore[no-untyped-def]
+    """The check above can fail: a page without a language, a title or a label has violations."""
+    browser.get("data:text/html,<html><body><input type=text><img src=x></body></html>")
+    found = {v["id"] for v in axe_violations(browser)}
+    assert {"html-has-lang", "document-title", "label", "image-alt"} <= found
