@@ -21,11 +21,14 @@ class WebSettings:
     session_key: bytes
     secure_cookies: bool = True
     max_body: int = MAX_BODY
+    base_url: str = ""  # the public address links in emails start with; empty: the address the request came to
+    confirm_days: int = 7  # how long an email confirmation link works
+    me_days: int = 30  # how long a personal /me link works
 
     @classmethod
     def from_store(cls, app: PanelApp, environ: Mapping[str, str] | None = None) -> WebSettings:
         """The store's web keys (one line to run `panel init` if the store predates them) and the environment's
-        PANEL_WEB_SECURE_COOKIES (true/false, default true) and PANEL_WEB_MAX_BODY (bytes)."""
+        PANEL_WEB_SECURE_COOKIES (true/false, default true), PANEL_WEB_MAX_BODY (bytes) and PANEL_WEB_BASE_URL."""
         env = os.environ if environ is None else environ
         signing = app.keys.secret("web_signing", create=False)
         session = app.keys.secret("web_session", create=False)
@@ -40,4 +43,9 @@ class WebSettings:
         raw_max = env.get("PANEL_WEB_MAX_BODY", str(MAX_BODY)).strip()
         if not raw_max.isdigit() or not 1024 <= int(raw_max) <= 10 * 1024 * 1024:
             raise ValidationError(f"PANEL_WEB_MAX_BODY {raw_max!r} is not a size in bytes from 1024 to 10485760")
-        return cls(signing, session, secure in ("true", "1", "yes"), int(raw_max))
+        base = env.get("PANEL_WEB_BASE_URL", "").strip().rstrip("/")
+        if base and not base.startswith(("https://", "http://")):
+            raise ValidationError(
+                f"PANEL_WEB_BASE_URL {base!r} is not a web address: write e.g. https://apply.example.org"
+            )
+        return cls(signing, session, secure in ("true", "1", "yes"), int(raw_max), base)

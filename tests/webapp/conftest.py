@@ -10,6 +10,7 @@ import pytest
 
 from panel.application import PanelApp
 from panel.campaigns import Campaigns
+from panel.outbox import MemoryOutbox
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "campaign"
 OPENS, CLOSES = date(2026, 3, 1), date(2026, 3, 14)
@@ -36,7 +37,12 @@ def campaign_app(app: PanelApp) -> PanelApp:
 
 
 @pytest.fixture
-def client_at(campaign_app: PanelApp) -> Iterator[Callable[[datetime], object]]:
+def outbox() -> MemoryOutbox:
+    return MemoryOutbox()
+
+
+@pytest.fixture
+def client_at(campaign_app: PanelApp, outbox: MemoryOutbox) -> Iterator[Callable[[datetime], object]]:
     """``client_at(moment)``: a TestClient (over https, so the Secure cookie is sent) whose clock says ``moment``."""
     from starlette.testclient import TestClient
 
@@ -46,7 +52,7 @@ def client_at(campaign_app: PanelApp) -> Iterator[Callable[[datetime], object]]:
     clients = []
 
     def make(moment: datetime = DURING) -> TestClient:
-        web = create_app(campaign_app, WebSettings.from_store(campaign_app, {}), clock=lambda: moment)
+        web = create_app(campaign_app, WebSettings.from_store(campaign_app, {}), clock=lambda: moment, outbox=outbox)
         client = TestClient(web, base_url="https://testserver", follow_redirects=False)
         clients.append(client)
         return client

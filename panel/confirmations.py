@@ -1,0 +1,35 @@
+"""Double opt-in: record that an applicant confirmed their email address (EmailConfirmed), once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from panel.application import PanelApp, now
+from panel.domain.confirmation import EmailConfirmation, confirmation_id
+
+
+class Confirmations:
+    def __init__(self, app: PanelApp) -> None:
+        self.app = app
+
+    def confirm(self, participant_id: UUID, at: datetime | None = None) -> bool:
+        """Record EmailConfirmed; False (and nothing written) if it was already confirmed (a replayed link)."""
+        self.app.participant(participant_id)  # ParticipantNotFoundError for a participant that does not exist
+        if self.confirmed_at(participant_id) is not None:
+            return False
+        try:
+            self.app.save(EmailConfirmation.confirm(participant_id, at or now()))
+        except IntegrityError:  # confirmed at the same moment by another request
+            return False
+        return True
+
+    def confirmed_at(self, participant_id: UUID) -> datetime | None:
+        try:
+            found: EmailConfirmation = self.app.repository.get(confirmation_id(participant_id))
+        except AggregateNotFoundError:
+            return None
+        return found.confirmed_at

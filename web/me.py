@@ -1,0 +1,96 @@
+"""Signed links from the confirmation email: /confirm/TOKEN (double opt-in) and /me/TOKEN (self-service).
+
+GET never changes anything (mail scanners open links): confirming and withdrawing are buttons that
+POST, with the CSRF check. A tampered or malformed link is 400, an expired one 410; neither writes.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from panel.confirmations import Confirmations
+from panel.domain.errors import ConsentStateError, ErasedParticipantError, ParticipantNotFoundError
+from panel.domain.values import PURPOSES
+from panel.links import BadLinkError, ExpiredLinkError, read_token
+from web.site import Site
+
+NO_STORE = {"cache-control": "no-store"}
+
+
+def routes(site: Site) -> list[Route]:
+    confirmations = Confirmations(site.app)
+
+    def participant(kind: str, request: Request) -> UUID | Response:
+        token = request.path_params["token"]
+        try:
+            return read_token(site.settings.signing_key, kind, token, site.clock())
+        except ExpiredLinkError:
+            return site.render(request, "problem.html", 410, reason="expired_link")
+        except BadLinkError:
+            return site.render(request, "problem.html", 400, reason="bad_link")
+
+    def private(response: Response) -> Response:
+        response.headers.update(NO_STORE)
+        return response
+
+    async def confirm_page(request: Request) -> Response:
+        pid = participant("confirm", request)
+        if isinstance(pid, Response):
+            return pid
+        done = await run_in_threadpool(confirmations.confirmed_at, pid)
+        return private(site.render_form(request, "confirm.html", token=request.path_params["token"], done=done))
+
+    async def confirm(request: Request) -> Response:
+        pid = participant("confirm", request)
+        if isinstance(pid, Response):
+            return pid
+        _, problem = await site.posted(request)
+        if problem:
+            return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+        try:
+            fresh = await run_in_threadpool(confirmations.confirm, pid, site.clock())
+        except ParticipantNotFoundError:
+            return site.render(request, "problem.html", 400, reason="bad_link")
+        return private(site.render(request, "confirmed.html", fresh=fresh))
+
+    async def me_page(request: Request) -> Response:
+        pid = participant("me", request)
+        if isinstance(pid, Response):
+            return pid
+        try:
+            details = await run_in_threadpool(site.app.participant, pid)
+        except ParticipantNotFoundError:
+            return site.render(request, "problem.html", 400, reason="bad_link")
+        moment = site.clock()
+        return private(site.render_form(request, "me.html", token=request.path_params["token"], person=details,
+                                        active=details.active_consents(moment)))  # fmt: skip
+
+    async def withdraw(request: Request) -> Response:
+        pid = participant("me", request)
+        if isinstance(pid, Response):
+            return pid
+        fields, problem = await site.posted(request)
+        if problem:
+            return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+        purpose = fields.get("purpose", [])
+        if len(purpose) != 1 or purpose[0] not in PURPOSES:
+            return site.render(request, "problem.html", 400, reason="unreadable")
+        try:
+            await run_in_threadpool(site.app.withdraw_consent, pid, purpose[0], "self_service", site.clock())
+        except (ConsentStateError, ErasedParticipantError):
+            return site.render(request, "problem.html", 409, reason="not_active")
+        except ParticipantNotFoundError:
+            return site.render(request, "problem.html", 400, reason="bad_link")
+        return RedirectResponse(f"/me/{request.path_params['token']}", status_code=303)
+
+    return [
+        Route("/confirm/{token}", confirm_page, methods=["GET"]),
+        Route("/confirm/{token}", confirm, methods=["POST"]),
+        Route("/me/{token}", me_page, methods=["GET"]),
+        Route("/me/{token}/withdraw", withdraw, methods=["POST"]),
+    ]
