@@ -6,7 +6,9 @@ saved as a screenshot.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +42,11 @@ def check_page(browser: Any, artefacts: Path, name: str, location: StoreLocation
     browser.save_screenshot(str(artefacts / f"{location.dialect}-{name}.png"))
 
 
-def test_apply_in_a_browser(browser, artefacts, store, location: StoreLocation) -> None:  # type: ignore[no-untyped-def]
+def test_apply_in_a_browser(browser, artefacts, store, location: StoreLocation, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 
-    with serving(store_env(location)) as base:
+    outbox = tmp_path / "outbox"
+    with serving({**store_env(location), "PANEL_OUTBOX_DIR": str(outbox)}) as base:
         for name, path, title in (("home", "/", "Take part in health and care decisions"),
                                   ("accessibility", "/accessibility", "Accessibility statement"),
                                   ("closed", "/apply/last-year", "Applications have closed"),
@@ -68,9 +71,9 @@ def test_apply_in_a_browser(browser, artefacts, store, location: StoreLocation) 
         assert browser.switch_to.active_element.get_attribute("id") == "name"
 
         browser.find_element(By.ID, "name").send_keys("Sam Patel")
-        email = browser.find_element(By.ID, "email")
-        email.clear()
-        email.send_keys("sam@example.org")
+        email_box = browser.find_element(By.ID, "email")
+        email_box.clear()
+        email_box.send_keys("sam@example.org")
         browser.find_element(By.CSS_SELECTOR, "label[for=attr-age_band-2]").click()
         browser.find_element(By.CSS_SELECTOR, "label[for=attr-gender-pnts]").click()
         for purpose in ("contact", "panel_membership"):
@@ -78,6 +81,25 @@ def test_apply_in_a_browser(browser, artefacts, store, location: StoreLocation) 
         browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         assert browser.title.startswith("Application sent"), browser.title
         check_page(browser, artefacts, "done", location)
+
+        (mail,) = outbox.glob("*.eml")  # the confirmation email, with its two personal links
+        assert oct(mail.stat().st_mode & 0o777) == "0o600"
+        text = message_from_bytes(mail.read_bytes(), policy=policy.default).get_content()
+        confirm = re.search(rf"{re.escape(base)}/confirm/\S+", text).group(0)  # type: ignore[union-attr]
+        me = re.search(rf"{re.escape(base)}/me/\S+", text).group(0)  # type: ignore[union-attr]
+        browser.get(confirm)
+        check_page(browser, artefacts, "confirm", location)
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        assert browser.title.startswith("Email address confirmed")
+        check_page(browser, artefacts, "confirmed", location)
+        browser.get(me)
+        assert "sam@example.org" in browser.page_source
+        check_page(browser, artefacts, "me", location)
+        browser.find_element(By.ID, "withdraw-contact").click()
+        assert "You took this back on" in browser.page_source
+        assert len(browser.find_elements(By.CSS_SELECTOR, "button[id^=withdraw-]")) == 1
+        check_page(browser, artefacts, "me-withdrawn", location)
+    from panel.confirmations import Confirmations
     from panel.store.opening import open_store
 
     app = open_store(location)
@@ -86,9 +108,10 @@ def test_apply_in_a_browser(browser, artefacts, store, location: StoreLocation) 
         assert person.ref.startswith("APP-") and person.channel == "online"
         assert person.personal.email == "sam@example.org"
         assert person.personal.attributes == {"age_band": "18-21", "gender": "prefer_not_to_say"}
-        assert {(c.purpose, c.notice_version) for c in app.consent_history(person.id)} == {
-            ("contact", "v3"), ("panel_membership", "v3")
+        assert {(c.purpose, c.notice_version, c.withdrawn_by) for c in app.consent_history(person.id)} == {
+            ("contact", "v3", "self_service"), ("panel_membership", "v3", None)
         }  # fmt: skip
+        assert Confirmations(app).confirmed_at(person.id) is not None
     finally:
         app.close()
 
