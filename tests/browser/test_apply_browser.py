@@ -36,6 +36,16 @@ def store(panel) -> None:  # type: ignore[no-untyped-def]
               "--address", "Youth Health Panel, PO Box 123, Leeds, LS1 1AA")  # fmt: skip
 
 
+def submit(browser: Any, button: Any) -> None:
+    """Press a button that sends a form, and wait for the next page to replace this one."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    button.click()
+    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(button))
+    WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.readyState") == "complete")
+
+
 def check_page(browser: Any, artefacts: Path, name: str, location: StoreLocation) -> None:
     assert axe_violations(browser) == [], name
     assert reflows_at_320(browser), f"{name} scrolls sideways at 320 px"
@@ -60,7 +70,7 @@ def test_apply_in_a_browser(browser, artefacts, store, location: StoreLocation, 
         check_page(browser, artefacts, "apply", location)
         before = table_rows(location)
         browser.find_element(By.ID, "email").send_keys("not-an-email")
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert browser.title.startswith("Error: Apply to take part")
         summary = browser.find_element(By.CLASS_NAME, "error-summary")
         links = [a.get_attribute("href").split("#")[1] for a in summary.find_elements(By.TAG_NAME, "a")]
@@ -78,7 +88,7 @@ def test_apply_in_a_browser(browser, artefacts, store, location: StoreLocation, 
         browser.find_element(By.CSS_SELECTOR, "label[for=attr-gender-pnts]").click()
         for purpose in ("contact", "panel_membership"):
             browser.find_element(By.CSS_SELECTOR, f"label[for=consent-{purpose}]").click()
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert browser.title.startswith("Application sent"), browser.title
         check_page(browser, artefacts, "done", location)
 
@@ -89,13 +99,13 @@ def test_apply_in_a_browser(browser, artefacts, store, location: StoreLocation, 
         me = re.search(rf"{re.escape(base)}/me/\S+", text).group(0)  # type: ignore[union-attr]
         browser.get(confirm)
         check_page(browser, artefacts, "confirm", location)
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert browser.title.startswith("Email address confirmed")
         check_page(browser, artefacts, "confirmed", location)
         browser.get(me)
         assert "sam@example.org" in browser.page_source
         check_page(browser, artefacts, "me", location)
-        browser.find_element(By.ID, "withdraw-contact").click()
+        submit(browser, browser.find_element(By.ID, "withdraw-contact"))
         assert "You took this back on" in browser.page_source
         assert len(browser.find_elements(By.CSS_SELECTOR, "button[id^=withdraw-]")) == 1
         check_page(browser, artefacts, "me-withdrawn", location)
