@@ -31,8 +31,11 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from panel.application import ConsentSpec, PanelApp, SignUp  # noqa: E402
+from panel.application import PanelApp
 from panel.config import StoreLocation  # noqa: E402
+from panel.queries import Queries
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 
 PG_URL = os.environ.get("PANEL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -83,7 +86,7 @@ def import_rate(backend: str, people: int, workdir: Path) -> tuple[float, int, l
     app = PanelApp(env=loc.env())
     data = signups(people, "I")
     start = time.perf_counter()
-    _, _, events = app.register_many(data)
+    _, _, events = Registration(app).register_many(data)
     elapsed = time.perf_counter() - start
     sample = [
         (n.originator_id.bytes, n.originator_version, n.topic, n.state)  # type: ignore[union-attr]
@@ -143,7 +146,7 @@ def history_latency(backend: str, events: int, workdir: Path) -> tuple[float, fl
     loc = location(backend, workdir, "history")
     app = PanelApp(env=loc.env())
     people = events // 4
-    app.register_many(signups(people, "H", seed=2), batch=2000)
+    Registration(app).register_many(signups(people, "H", seed=2), batch=2000)
     total = app.recorder.max_notification_id()
     rng = random.Random(3)
     refs = [f"H{rng.randrange(people):07d}" for _ in range(200)]
@@ -152,7 +155,7 @@ def history_latency(backend: str, events: int, workdir: Path) -> tuple[float, fl
     timings = []
     for pid in ids:
         start = time.perf_counter()
-        app.consent_history(pid, as_of)
+        Queries(app).consent_history(pid, as_of)
         timings.append((time.perf_counter() - start) * 1000)
     app.close()
     env = dict(os.environ)

@@ -24,6 +24,7 @@ from panel.application import PanelApp
 from panel.config import StoreLocation
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
+from panel.participation import Participation
 from panel.store.sealing import seal
 from projections import Projector, make_engine
 
@@ -91,7 +92,7 @@ def generate(app: PanelApp, events: int, batch: int = 500) -> int:
         if i % 50000 == 0:
             print(f"  generated {written:,} events ({written / (time.perf_counter() - t0):,.0f} ev/s)", flush=True)
     for j in range(0, i, max(1, i // 50)):  # a few erasures (event + key destroyed)
-        app.erase(app.participant_id_for(f"B{j:07d}", "bench"), "bench erasure")
+        Participation(app).erase(app.participant_id_for(f"B{j:07d}", "bench"), "bench erasure")
     return int(app.recorder.max_notification_id() or 0)
 
 

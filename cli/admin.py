@@ -8,6 +8,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cli.render import say, stderr_is_terminal, table
 from panel.application import PanelApp
 from panel.demo import build_demo
+from panel.queries import Queries
 
 
 @click.command()
@@ -35,7 +36,7 @@ def init(ctx: click.Context) -> None:
         say(f"Listed {listed} attribute names from the store's history (done once)")
     say(
         f"Store ready: {wiring.location.describe()} "
-        f"({app.recorder.max_notification_id() or 0} events, {app.count_participants()} participants)"
+        f"({app.recorder.max_notification_id() or 0} events, {Queries(app).count_participants()} participants)"
     )
 
 
@@ -65,7 +66,7 @@ def demo(ctx: click.Context, people: int, seed: int) -> None:
     )
     rows = []
     for ref in summary.engagements:
-        e = app.engagement(app.resolve_engagement(ref))
+        e = Queries(app).engagement(app.resolve_engagement(ref))
         rows.append(
             (
                 e.ref,

@@ -9,10 +9,14 @@ import click
 
 from cli.options import WHEN, at_option, json_option, pass_app
 from cli.render import echo_json, say, table, when
-from panel.application import ConsentSpec, PanelApp
+from panel.application import PanelApp
 from panel.domain.consent import ConsentEntry
+from panel.domain.participant import Participant
 from panel.domain.values import CONSENT_METHODS, PURPOSES
+from panel.participation import Participation
+from panel.queries import Queries
 from panel.records import ConsentRecord, jsonable
+from panel.validation import ConsentSpec
 
 PURPOSE = click.Choice(PURPOSES)
 
@@ -46,8 +50,8 @@ def grant(
         panel consent grant VES-001 --purpose contact --notice-version v3 --method verbal --captured-by amy
     """
     pid = app.resolve_participant(participant)
-    changed = app.grant_consent(pid, ConsentSpec(purpose, notice_version, method, captured_by, at))
-    ref = app.participant_aggregate(pid).external_ref
+    changed = Participation(app).grant_consent(pid, ConsentSpec(purpose, notice_version, method, captured_by, at))
+    ref = app.load(pid, Participant).external_ref
     say(
         f"Granted {purpose} consent for {ref} (notice {notice_version}, {method})"
         if changed
@@ -69,8 +73,8 @@ def withdraw(app: PanelApp, participant: str, purpose: str, captured_by: str | N
         panel consent withdraw VES-001 --purpose contact
     """
     pid = app.resolve_participant(participant)
-    app.withdraw_consent(pid, purpose, captured_by, at)
-    say(f"Withdrew {purpose} consent for {app.participant_aggregate(pid).external_ref}")
+    Participation(app).withdraw_consent(pid, purpose, captured_by, at)
+    say(f"Withdrew {purpose} consent for {app.load(pid, Participant).external_ref}")
 
 
 @consent.command()
@@ -88,7 +92,7 @@ def history(app: PanelApp, participant: str, as_of: datetime | None, as_json: bo
 
         panel consent history VES-001 --as-of 2026-03-01
     """
-    record = app.consent_record(app.resolve_participant(participant), as_of)
+    record = Queries(app).consent_record(app.resolve_participant(participant), as_of)
     note = _before_registration(record)
     if as_json:
         echo_json(_as_json(record, note))

@@ -15,6 +15,7 @@ from cli.draw_render import draw_json, render_draw
 from cli.options import at_option, json_option, pass_app
 from cli.render import echo_json, say, stderr_is_terminal, table
 from panel.application import PanelApp
+from panel.queries import Queries
 
 ALGORITHMS = click.Choice(["leximin", "uniform", "legacy"])
 
@@ -256,11 +257,11 @@ def list_(app: PanelApp, as_json: bool) -> None:
     """
     from panel.draws import Draws
 
-    draws = Draws(app).list()
+    draws = Draws(app).recorded()
     rows = [
         {
             "id": d.id,
-            "engagement": app.engagement(d.engagement_id).ref,
+            "engagement": Queries(app).engagement(d.engagement_id).ref,
             "round": d.round,
             "at": d.drawn_at,
             "size": d.size,

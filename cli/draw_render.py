@@ -13,6 +13,7 @@ from uuid import UUID
 
 from cli.render import say, table
 from panel.application import PanelApp
+from panel.queries import Queries
 
 
 def draw_json(app: PanelApp, d: Any, *, per_person: bool) -> dict[str, Any]:
@@ -24,7 +25,7 @@ def draw_json(app: PanelApp, d: Any, *, per_person: bool) -> dict[str, Any]:
     probs = list(d.probabilities.values())
     data = {
         "id": d.id,
-        "engagement": app.engagement(d.engagement_id).ref,
+        "engagement": Queries(app).engagement(d.engagement_id).ref,
         "round": d.round,
         "drawn_at": d.drawn_at,
         "size": d.size,
@@ -66,7 +67,7 @@ def replacement_json(r: dict[str, Any], ref: Any) -> dict[str, Any]:
 
 def _name(app: PanelApp, pid: UUID) -> str:
     """A panel member's name; «erased» only for people who were erased, "-" when none was given."""
-    person = app.participant(pid)
+    person = Queries(app).participant(pid)
     if person.erased_at is not None or person.personal.erased:
         return "«erased»"
     return person.personal.name or "-"

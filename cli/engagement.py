@@ -13,6 +13,8 @@ from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
 from panel.domain.money import MAX_RATE_PENCE, format_pence, pence_from_text
 from panel.domain.values import ENGAGEMENT_TYPES, parse_day
+from panel.engagements import Engagements
+from panel.queries import Queries
 from panel.records import EngagementDetails
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -89,7 +91,7 @@ def open_(
         --day-rate 350.00 --session 2026-03-02 --session 2026-03-03 --target-size 6
         --eligible 'age_band in 18-21,22-25'
     """
-    eid = app.open_engagement(
+    eid = Engagements(app).open_engagement(
         new_attributes=new_attributes,
         name=name,
         purpose=purpose,
@@ -103,7 +105,7 @@ def open_(
         opened_by=opened_by,
         at=at,
     )
-    details = app.engagement(eid)
+    details = Queries(app).engagement(eid)
     say(f"Opened engagement {details.ref} ({eid})")
 
 
@@ -117,7 +119,7 @@ def list_(app: PanelApp, as_json: bool) -> None:
 
         panel engagement list --json
     """
-    items = app.engagements()
+    items = Queries(app).engagements()
     if as_json:
         echo_json(items)
         return
@@ -150,7 +152,7 @@ def show(app: PanelApp, engagement_ref: str, as_json: bool) -> None:
 
         panel engagement show vested-youth-panel
     """
-    details = app.engagement(app.resolve_engagement(engagement_ref))
+    details = Queries(app).engagement(app.resolve_engagement(engagement_ref))
     if as_json:
         echo_json(details)
         return
@@ -194,7 +196,7 @@ def update(
     if everyone and eligibility:
         raise click.UsageError("give either --eligible rules or --everyone, not both")
     eid = app.resolve_engagement(engagement_ref)
-    changed = app.update_engagement(
+    changed = Engagements(app).update_engagement(
         eid,
         new_attributes=new_attributes,
         eligibility=[] if everyone else (list(eligibility) or None),
@@ -205,7 +207,7 @@ def update(
         reason=reason,
         at=at,
     )
-    ref = app.engagement(eid).ref
+    ref = Queries(app).engagement(eid).ref
     say(f"Updated {ref}: {', '.join(changed)}" if changed else f"Unchanged: {ref} already has these settings")
 
 
@@ -222,8 +224,8 @@ def close(app: PanelApp, engagement_ref: str, reason: str, at: datetime | None) 
         panel engagement close vested-youth-panel --reason "panel complete"
     """
     eid = app.resolve_engagement(engagement_ref)
-    app.close_engagement(eid, reason, at)
-    say(f"Closed engagement {app.engagement(eid).ref}")
+    Engagements(app).close_engagement(eid, reason, at)
+    say(f"Closed engagement {Queries(app).engagement(eid).ref}")
 
 
 def render_engagement(e: EngagementDetails) -> None:

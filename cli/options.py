@@ -50,3 +50,25 @@ def pass_app(f: F) -> F:
     wrapper.__name__ = f.__name__
     wrapper.__doc__ = f.__doc__
     return wrapper  # type: ignore[return-value]
+
+
+def pass_payments(f: F) -> F:
+    """Give the command the payments service over the application built by the wiring module."""
+
+    @click.pass_context
+    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        from panel.payments import Payments  # only the pay commands pay for importing it
+
+        return ctx.invoke(f, Payments(ctx.obj.app), *args, **kwargs)
+
+    wrapper.__name__ = f.__name__
+    wrapper.__doc__ = f.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+def by_option(help_text: str = "Staff member doing this (recorded on the event).") -> Callable[[F], F]:
+    return click.option("--by", required=True, help=help_text)
+
+
+def engagement_option(f: F) -> F:
+    return click.option("--engagement", "engagement_ref", required=True, help="Engagement id or reference.")(f)

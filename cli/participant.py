@@ -10,12 +10,17 @@ from rich.progress import Progress
 
 from cli.options import at_option, json_option, pass_app
 from cli.render import echo_json, err, say, stderr_is_terminal, table, when
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.domain import text as limits
 from panel.domain.errors import ValidationError
+from panel.domain.participant import Participant
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES
 from panel.importer import ImportFileError, import_csv, write_rejects
+from panel.participation import Participation
+from panel.queries import Queries
 from panel.records import ParticipantDetails
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp, default_consent_method
 
 
 @click.group()
@@ -62,7 +67,7 @@ def contact_options(f):  # type: ignore[no-untyped-def]
     "--consent-method",
     type=click.Choice(CONSENT_METHODS, case_sensitive=False),
     default=None,
-    help="How consent was given (default: online for online sign-ups, verbal otherwise).",
+    help="How consent was given (default: online for online sign-ups, written for paper and partner referrals, verbal otherwise).",
 )
 @at_option
 @pass_app
@@ -97,10 +102,10 @@ def register_(
     """
     if consents and not notice_version:
         raise ValidationError("--consent needs --notice-version: name the privacy notice version shown")
-    method = consent_method or ("online" if channel == "online" else "verbal")
+    method = consent_method or default_consent_method(channel)
     specs = tuple(ConsentSpec(p, notice_version or "", method, captured_by or "self", at) for p in consents)
     personal = {"name": name, "email": email, "phone": phone, "address": address, "postcode": postcode}
-    pid = app.register(
+    pid = Registration(app).register(
         SignUp(
             ref=ref,
             channel=channel,
@@ -119,9 +124,9 @@ IMPORT_HELP = f"""Import sign-ups from a CSV file; re-running the same file chan
 Every row is checked first, by the same rules as `panel participant register`. By default one
 bad row means nothing is written; each bad row is reported with its line.
 
-The file: UTF-8, commas between columns (a file using ';' is refused, with how to save it),
-a first line naming the columns, then one sign-up per line. Column names are not case
-sensitive. Columns:
+The file: UTF-8, commas between columns (a file using ';' or tabs is refused, with how to save
+it), a first line naming the columns, then one sign-up per line. Column names are not case
+sensitive, and spaces and hyphens in them read as _. Columns:
 
 \b
   ref                 required: the application's reference, e.g. VES-001
@@ -150,6 +155,8 @@ Example file:
   ref,channel,captured_by,name,email,phone,postcode,age_band,consent_contact,consent_panel_membership
   VES-001,online,,Sam Patel,sam@example.org,,LS6 1AA,18-21,v3,v3
   VES-002,Phone,amy,Bo Chen,,07700 900123,LS2 2BB,prefer not to say,v3,
+
+The format in full, with how each field is checked and stored: docs/participants.md.
 
 Example:
 
@@ -212,7 +219,7 @@ def show(app: PanelApp, participant_ref: str, as_json: bool) -> None:
 
         panel participant show VES-001
     """
-    details = app.participant(app.resolve_participant(participant_ref))
+    details = Queries(app).participant(app.resolve_participant(participant_ref))
     if as_json:
         echo_json(details)
         return
@@ -230,7 +237,7 @@ def list_(app: PanelApp, limit: int, as_json: bool) -> None:
 
         panel participant list --limit 20
     """
-    people = app.participants(limit or None)
+    people = Queries(app).participants(limit or None)
     if as_json:
         echo_json(people)
         return
@@ -278,10 +285,10 @@ def update(
     """
     pid = app.resolve_participant(participant_ref)
     personal = {"name": name, "email": email, "phone": phone, "address": address, "postcode": postcode}
-    app.update_personal(
+    Registration(app).update_personal(
         pid, personal={k: v for k, v in personal.items() if v}, attributes=_attrs(attrs), captured_by=captured_by, at=at
     )
-    say(f"Updated {app.participant_aggregate(pid).external_ref}")
+    say(f"Updated {app.load(pid, Participant).external_ref}")
 
 
 @participant.command()
@@ -297,8 +304,8 @@ def leave(app: PanelApp, participant_ref: str, reason: str, at: datetime | None)
         panel participant leave VES-001 --reason "asked to stop"
     """
     pid = app.resolve_participant(participant_ref)
-    app.leave_panel(pid, reason, at)
-    say(f"{app.participant_aggregate(pid).external_ref} left the panel")
+    Participation(app).leave_panel(pid, reason, at)
+    say(f"{app.load(pid, Participant).external_ref} left the panel")
 
 
 @participant.command()
@@ -319,8 +326,8 @@ def erase(ctx: click.Context, participant_ref: str, reason: str, erased_by: str 
     """
     app: PanelApp = ctx.obj.app
     pid = app.resolve_participant(participant_ref)
-    fresh = app.erase(pid, reason, at, erased_by=erased_by)
-    ref = app.participant_aggregate(pid).external_ref
+    fresh = Participation(app).erase(pid, reason, at, erased_by=erased_by)
+    ref = app.load(pid, Participant).external_ref
     if fresh:
         say(f"Erased the personal data of {ref} ({pid}); its history remains without personal data")
     else:
@@ -367,7 +374,7 @@ def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
     if p.participations:
         refs = {}
         for r in p.participations:
-            refs[r.engagement_id] = app.engagement(r.engagement_id).ref
+            refs[r.engagement_id] = Queries(app).engagement(r.engagement_id).ref
         table(
             "Participation",
             ["engagement", "status", "invited", "attended", "no-shows"],

@@ -12,7 +12,10 @@ from cli.render import err, say
 from panel import attendance
 from panel.application import PanelApp
 from panel.attendance import COMMAND_LINE, RosterEntry, RosterError, read_roster
+from panel.domain.participant import Participant
 from panel.domain.values import parse_day
+from panel.participation import Participation
+from panel.queries import Queries
 
 
 @click.command()
@@ -32,8 +35,8 @@ def invite(
     """
     eid = app.resolve_engagement(engagement_ref)
     pids = [app.resolve_participant(p) for p in participants]
-    count = app.invite(eid, pids, at=at, override_reason=override_reason)
-    say(f"Invited {count} participant{'s' if count != 1 else ''} to {app.engagement(eid).ref}")
+    count = Participation(app).invite(eid, pids, at=at, override_reason=override_reason)
+    say(f"Invited {count} participant{'s' if count != 1 else ''} to {Queries(app).engagement(eid).ref}")
 
 
 def _respond(accept: bool) -> click.Command:
@@ -48,8 +51,8 @@ def _respond(accept: bool) -> click.Command:
     def command(app: PanelApp, engagement_ref: str, participant: str, at: datetime | None) -> None:
         eid = app.resolve_engagement(engagement_ref)
         pid = app.resolve_participant(participant)
-        app.respond(eid, pid, accept=accept, at=at)
-        say(f"{app.participant_aggregate(pid).external_ref} {past} the invitation to {app.engagement(eid).ref}")
+        Participation(app).respond(eid, pid, accept=accept, at=at)
+        say(f"{app.load(pid, Participant).external_ref} {past} the invitation to {Queries(app).engagement(eid).ref}")
 
     command.help = (
         f"Record that a participant {past} an invitation.\n\nExample:\n\n    panel {verb} vested-youth-panel VES-001"
@@ -146,7 +149,7 @@ def _describe(app: PanelApp, o: attendance.AttendanceOutcome) -> str:
     what = "no-show" if o.no_show else "attendance"
     if len(o.recorded) == 1 and not o.unchanged:
         entry = o.recorded[0]
-        ref = app.participant_aggregate(app.resolve_participant(entry.ref)).external_ref
+        ref = Queries(app).participant(app.resolve_participant(entry.ref)).ref
         if o.no_show:
             return f"{ref} did not attend {o.day}"
         return f"{ref} attended {o.day} ({'half' if entry.half_day else 'full'} day)"
@@ -178,8 +181,8 @@ def withdraw(app: PanelApp, engagement_ref: str, participant: str, reason: str, 
     """
     eid = app.resolve_engagement(engagement_ref)
     pid = app.resolve_participant(participant)
-    app.withdraw_from(eid, pid, reason, at=at)
-    say(f"{app.participant_aggregate(pid).external_ref} withdrew from {app.engagement(eid).ref}")
+    Participation(app).withdraw_from(eid, pid, reason, at=at)
+    say(f"{app.load(pid, Participant).external_ref} withdrew from {Queries(app).engagement(eid).ref}")
 
 
 def register(group: click.Group) -> None:

@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from cli.options import at_option, json_option
+from cli.options import at_option, by_option, engagement_option, json_option, pass_payments
 from cli.render import echo_json, err, say, table
+from panel.clock import now
 from panel.domain.money import MAX_LINE_PENCE, MAX_TOTAL_PENCE, format_pence, pence_from_text
-from panel.domain.payment import ACCRUED, APPROVED, EXPENSE_CATEGORIES, ROUTES
 from panel.domain.values import parse_day
 from panel.payments import Payments
-from panel.payments.service import Outcome, now
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def pass_payments(f: F) -> F:
-    """Give the command the payments service over the application built by the wiring module."""
-
-    @click.pass_context
-    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
-        return ctx.invoke(f, Payments(ctx.obj.app), *args, **kwargs)
-
-    wrapper.__name__ = f.__name__
-    wrapper.__doc__ = f.__doc__
-    return wrapper  # type: ignore[return-value]
-
-
-def by_option(help_text: str = "Staff member doing this (recorded on the event).") -> Callable[[F], F]:
-    return click.option("--by", required=True, help=help_text)
-
-
-def engagement_option(f: F) -> F:
-    return click.option("--engagement", "engagement_ref", required=True, help="Engagement id or reference.")(f)
+from panel.payments.domain.payment import ACCRUED, APPROVED, EXPENSE_CATEGORIES, ROUTES
+from panel.payments.service import Outcome
 
 
 @click.group()

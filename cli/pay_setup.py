@@ -8,12 +8,12 @@ from typing import Any
 
 import click
 
-from cli.options import at_option, json_option
-from cli.pay import by_option, engagement_option, now, pass_payments
+from cli.options import at_option, by_option, engagement_option, json_option, pass_payments
 from cli.render import echo_json, say, table
+from panel.clock import now
 from panel.domain.money import MAX_LINE_PENCE, MAX_RATE_PENCE, MAX_TOTAL_PENCE, format_pence, pence_from_text
-from panel.domain.payment import UNITS
 from panel.payments import Payments
+from panel.payments.domain.payment import UNITS
 
 
 @click.group("rate-card")

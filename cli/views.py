@@ -12,6 +12,8 @@ from cli.options import WHEN, json_option
 from cli.render import echo_json, err, say, table
 from cli.wiring import views_url
 from panel.csv_out import csv_text
+from panel.domain.engagement import Engagement
+from panel.queries import Queries
 
 BIG_CATCH_UP = 5000
 
@@ -237,8 +239,8 @@ def reach(
     shares = read_targets(targets) if targets else None
     app = ctx.find_root().obj.app
     eid = app.resolve_engagement(engagement_ref) if engagement_ref else None
-    details = app.engagement(eid) if eid else None
-    rules = app.engagement_aggregate(eid).rules if eid else []
+    details = Queries(app).engagement(eid) if eid else None
+    rules = app.load(eid, Engagement).rules if eid else []
     report = reach_report(
         projector(ctx),
         by=by.split(","),

@@ -10,10 +10,12 @@ import click
 from cli.options import WHEN, json_option
 from cli.render import echo_json, say, table
 from cli.views import at_or_now, print_csv, projector
+from panel.fatigue import Fatigue
+from panel.queries import Queries
 
 
 def _refs(ctx: click.Context) -> dict[str, str]:
-    return {e.id.hex: e.ref for e in ctx.find_root().obj.app.engagements()}
+    return {e.id.hex: e.ref for e in Queries(ctx.find_root().obj.app).engagements()}
 
 
 @click.group(invoke_without_command=True)
@@ -116,9 +118,9 @@ def rules_set(
     """
     app = ctx.find_root().obj.app
     eid = app.resolve_engagement(engagement_ref) if engagement_ref else None
-    app.set_fatigue_rules(eid, cooldown_days=cooldown_days, max_per_year=max_per_year, set_by=set_by)
-    scope = f"engagement {app.engagement(eid).ref}" if eid else "all engagements"
-    say(f"Fatigue rules for {scope}: {app.fatigue_rules(eid).describe()}")
+    Fatigue(app).set_fatigue_rules(eid, cooldown_days=cooldown_days, max_per_year=max_per_year, set_by=set_by)
+    scope = f"engagement {Queries(app).engagement(eid).ref}" if eid else "all engagements"
+    say(f"Fatigue rules for {scope}: {Fatigue(app).fatigue_rules(eid).describe()}")
 
 
 @rules.command("show")
@@ -132,8 +134,10 @@ def rules_show(ctx: click.Context, as_json: bool) -> None:
         panel fatigue rules show
     """
     app = ctx.find_root().obj.app
-    rows: list[tuple[str, Any, Any, str]] = [("(global)", *_cells(app.fatigue_rules(None)))]
-    rows += [(e.ref, *_cells(app.fatigue_rules(e.id))) for e in app.engagements() if e.closed_at is None]
+    rows: list[tuple[str, Any, Any, str]] = [("(global)", *_cells(Fatigue(app).fatigue_rules(None)))]
+    rows += [
+        (e.ref, *_cells(Fatigue(app).fatigue_rules(e.id))) for e in Queries(app).engagements() if e.closed_at is None
+    ]
     if as_json:
         echo_json(
             [{"scope": r[0], "cooldown_days": r[1] or None, "max_per_year": r[2] or None, "rule": r[3]} for r in rows]

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from panel.application import PanelApp
 from panel.config import DEFAULT_SQLITE_PATH, StoreLocation
+from panel.participation import Participation
 
 
 def store_location(environ: dict[str, str] | None = None) -> StoreLocation:
@@ -65,7 +66,7 @@ class Wiring:
         finally:
             engine.dispose()
         tightened = sorted({*tightened, *private_files(self.location)})
-        return Setup(app, tightened, app.finish_erasures())
+        return Setup(app, tightened, Participation(app).finish_erasures())
 
     def close(self) -> None:
         if "app" in self.__dict__:

@@ -17,7 +17,9 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from panel.application import PanelApp, now
+from panel.application import PanelApp
+from panel.clock import now
+from panel.domain.engagement import Engagement
 from panel.domain.errors import ConcurrentUpdateError, PanelError
 from panel.domain.participant import Participant
 from panel.importer import read_rows
@@ -92,7 +94,7 @@ def record(
     source: str = "the command line",
 ) -> AttendanceOutcome:
     """Check every entry, then record the new ones in one transaction (nothing if any entry is bad)."""
-    aggregate = app.engagement_aggregate(engagement)
+    aggregate = app.load(engagement, Engagement)
     aggregate.require_session(day)
     moment = at or now()
 
@@ -108,7 +110,7 @@ def record(
                 if pid in first_seen:
                     raise PanelError(f"{entry.ref} is listed twice (first at {first_seen[pid]})")
                 first_seen[pid] = entry.where
-                person = people.setdefault(pid, app.participant_aggregate(pid))
+                person = people.setdefault(pid, app.load(pid, Participant))
                 if _apply(person, engagement, day, entry, no_show, moment):
                     recorded.append(entry)
                 else:

@@ -2,7 +2,7 @@
 
 Every entry path registers people the same way: an application from the web form becomes a
 ``SignUp`` (channel ``online``, consent method ``online``, the campaign's notice version, the
-moment the form was sent) and goes through ``PanelApp.register``, which validates it with
+moment the form was sent) and goes through ``Registration.register``, which validates it with
 ``panel.validation.validate_signup`` before anything is written, exactly as
 `panel participant register` does.
 """
@@ -15,15 +15,18 @@ from datetime import date, datetime
 from pathlib import Path
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from panel.application import PanelApp, now
+from panel.application import PanelApp
 from panel.campaign_files import read_notice, read_questions
+from panel.clock import now
 from panel.domain import text
 from panel.domain.campaign import Campaign, campaign_id, check_slug
 from panel.domain.errors import PanelError, ValidationError
 from panel.domain.values import PURPOSES
+from panel.engagements import Engagements
+from panel.queries import Queries
+from panel.registration import Registration
 from panel.validation import ConsentSpec, FieldError, InvalidSignUpError, SignUp, validate_signup
 
 CONTACT_FIELDS = ("name", "email", "phone", "postcode")
@@ -114,7 +117,7 @@ class Campaigns:
     ) -> UUID:
         """Record CampaignOpened; the engagement must exist and the slug be new. Nothing is written on error."""
         check_slug(slug)
-        engagement_ref = self.app.engagement(self.app.resolve_engagement(engagement)).ref
+        engagement_ref = Queries(self.app).engagement(self.app.resolve_engagement(engagement)).ref
         asked = read_questions(questions)
         read = read_notice(notice, notice_version)
         address_lines = [line.strip() for line in (address or "").split(",") if line.strip()]
@@ -136,7 +139,7 @@ class Campaigns:
             opened_by=text.check_optional(opened_by, "--by", text.STAFF),
             at=at or now(),
         )
-        if self._exists(campaign.id):
+        if self.app.exists(campaign.id):
             raise CampaignExistsError(f"campaign {slug!r} is already open: choose another slug")
         try:
             self.app.save(campaign)
@@ -144,17 +147,11 @@ class Campaigns:
             raise CampaignExistsError(f"campaign {slug!r} is already open: choose another slug") from None
         return campaign.id
 
-    def _exists(self, cid: UUID) -> bool:
-        return bool(self.app.recorder.select_events(cid, limit=1))
-
     def get(self, slug: str) -> CampaignDetails:
-        try:
-            campaign: Campaign = self.app.repository.get(campaign_id(slug))
-        except AggregateNotFoundError:
-            raise CampaignNotFoundError(
-                f"no campaign has the slug {slug!r}: check it with `panel campaign show`"
-            ) from None
-        engagement = self.app.engagement(self.app.resolve_engagement(campaign.engagement_ref))
+        if not self.app.exists(campaign_id(slug)):
+            raise CampaignNotFoundError(f"no campaign has the slug {slug!r}: check the slug")
+        campaign = self.app.load(campaign_id(slug), Campaign)
+        engagement = Queries(self.app).engagement(self.app.resolve_engagement(campaign.engagement_ref))
         return CampaignDetails(
             slug=campaign.slug,
             engagement_ref=campaign.engagement_ref,
@@ -204,7 +201,7 @@ class Campaigns:
         signup = self.signup(campaign, answers, at=at or now(), ref=new_reference())
         errors = self.missing(campaign, answers)
         try:
-            validate_signup(signup, self.app.numeric_attributes())
+            validate_signup(signup, Engagements(self.app).numeric_attributes())
         except InvalidSignUpError as exc:
             errors.extend(exc.errors)
         return errors
@@ -215,7 +212,7 @@ class Campaigns:
         errors = self.check(campaign, answers, at=moment)
         if errors:
             raise InvalidSignUpError(errors)
-        return self.app.register(self.signup(campaign, answers, at=moment, ref=new_reference()))
+        return Registration(self.app).register(self.signup(campaign, answers, at=moment, ref=new_reference()))
 
 
 _PURPOSE_TEXT = {

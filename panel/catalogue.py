@@ -22,9 +22,11 @@ from panel.domain.engagement import Engagement
 from panel.domain.errors import ValidationError
 from panel.domain.participant import Participant
 from panel.domain.values import EligibilityRule
+from panel.queries import Queries
 
 if TYPE_CHECKING:
-    from panel.application import PanelApp, SignUp
+    from panel.application import PanelApp
+    from panel.validation import SignUp
 
 _LEADING_NAME = re.compile(r"\s*([A-Za-z][A-Za-z0-9_-]*)")
 STORE_TOPICS = [get_topic(Participant.Registered), get_topic(Engagement.Opened)]
@@ -87,12 +89,12 @@ class AttributeNames:
         if self.load() is not None or not self._store_has_history():
             return 0
         names: set[str] = set()
-        ids = list(self.app.participant_ids())
+        ids = list(Queries(self.app).participant_ids())
         for start in range(0, len(ids), 500):
-            people = [self.app.participant_aggregate(pid) for pid in ids[start : start + 500]]
+            people = [self.app.load(pid, Participant) for pid in ids[start : start + 500]]
             for person in people:
                 names |= set(self.app.personal_data(person).attributes)
-        for engagement in self.app.engagements():  # the leading name of each rule, however it was written then
+        for engagement in Queries(self.app).engagements():  # the leading name of each rule, however it was written then
             names |= attribute_names(m[1] for text in engagement.eligibility if (m := _LEADING_NAME.match(text)))
         catalogue = AttributeCatalogue.start(datetime.now(UTC))
         catalogue.note(names, origin="history", noted_by=None, at=datetime.now(UTC))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from panel.application import PanelApp, now
+from panel.application import PanelApp
+from panel.clock import now
 from panel.domain.confirmation import EmailConfirmation, confirmation_id
+from panel.queries import Queries
 
 
 class Confirmations:
@@ -18,7 +19,7 @@ class Confirmations:
 
     def confirm(self, participant_id: UUID, at: datetime | None = None) -> bool:
         """Record EmailConfirmed; False (and nothing written) if it was already confirmed (a replayed link)."""
-        self.app.participant(participant_id)  # ParticipantNotFoundError for a participant that does not exist
+        Queries(self.app).participant(participant_id)  # ParticipantNotFoundError for a participant that does not exist
         if self.confirmed_at(participant_id) is not None:
             return False
         try:
@@ -28,8 +29,5 @@ class Confirmations:
         return True
 
     def confirmed_at(self, participant_id: UUID) -> datetime | None:
-        try:
-            found: EmailConfirmation = self.app.repository.get(confirmation_id(participant_id))
-        except AggregateNotFoundError:
-            return None
-        return found.confirmed_at
+        cid = confirmation_id(participant_id)
+        return self.app.load(cid, EmailConfirmation).confirmed_at if self.app.exists(cid) else None

@@ -15,9 +15,12 @@ from uuid import UUID
 
 from faker import Faker
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.domain.engagement import engagement_id
 from panel.domain.participant import Participant
+from panel.engagements import Engagements
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp, default_consent_method
 
 ANCHOR = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SOURCE = "demo"
@@ -97,7 +100,7 @@ def make_signups(people: int, seed: int) -> list[SignUp]:
         channel = _pick(rng, CHANNEL_MIX)
         staff = None if channel == "online" else rng.choice(STAFF)
         at = ANCHOR - timedelta(days=rng.randint(60, 720), minutes=rng.randint(0, 600))
-        method = {"online": "online", "paper": "written", "partner_referral": "written"}.get(channel, "verbal")
+        method = default_consent_method(channel)
         by = staff or "self"
         consents = [ConsentSpec("data_processing", "v2", method, by, at)]
         if rng.random() < 0.92:
@@ -183,8 +186,8 @@ def build_demo(app: PanelApp, people: int, seed: int, progress: Callable[[int], 
     """Open the demo engagements and register the demo people with their history (idempotent)."""
     opened = []
     for past in PAST:
-        if not app._exists(engagement_id(past.ref)):  # noqa: SLF001 - idempotent demo
-            app.open_engagement(
+        if not app.exists(engagement_id(past.ref)):
+            Engagements(app).open_engagement(
                 ref=past.ref,
                 name=past.name,
                 purpose=past.purpose,
@@ -195,10 +198,10 @@ def build_demo(app: PanelApp, people: int, seed: int, progress: Callable[[int], 
             )
         opened.append(past.ref)
     vested = engagement_id(str(VESTED["ref"]))
-    if not app._exists(vested):  # noqa: SLF001
-        app.open_engagement(at=ANCHOR, new_attributes=["age_band"], **VESTED)  # type: ignore[arg-type]
+    if not app.exists(vested):  # noqa: SLF001
+        Engagements(app).open_engagement(at=ANCHOR, new_attributes=["age_band"], **VESTED)  # type: ignore[arg-type]
     opened.append(str(VESTED["ref"]))
-    created, unchanged, events = app.register_many(
+    created, unchanged, events = Registration(app).register_many(
         make_signups(people, seed), progress=progress, history=history_maker(seed)
     )
     return DemoSummary(people, created, unchanged, events, opened, vested)
@@ -221,7 +224,7 @@ def demo_draw(app: PanelApp, seed: int) -> tuple[UUID, bool]:
 
     draws = Draws(app)
     vested = engagement_id(str(VESTED["ref"]))
-    for existing in draws.list():
+    for existing in draws.recorded():
         if existing.engagement_id == vested:
             return existing.id, False
     quotas = [selection.Quota(f, v, lo, hi) for f, v, lo, hi in DEMO_QUOTAS]

@@ -24,6 +24,7 @@ from eventsourcing.persistence import IntegrityError
 import selection
 from panel.domain.draw import Draw, QuotaBreakError
 from panel.domain.errors import ParticipationStateError
+from panel.domain.participant import Participant
 from panel.draw_compose import recorded_quotas
 from panel.draw_legacy import legacy_members
 from panel.draw_record import claim_slots, slot_ids, slot_rows, table_from_record
@@ -121,7 +122,7 @@ def _broken(
 
 
 def _skip_reason(draws: Draws, draw: Draw, pid: UUID, moment: datetime, known: bool) -> str | None:
-    person = draws.app.participant_aggregate(pid)
+    person = draws.app.load(pid, Participant)
     if person.is_erased:
         return "was erased since the draw"
     if person.left_panel_at is not None and person.left_panel_at <= moment:
@@ -197,12 +198,12 @@ def _composition_after(panel: Panel, row_of: dict[UUID, int], chosen: UUID | Non
 
 def _save(draws: Draws, draw: Draw, dropout: UUID, chosen: UUID | None, reason: str, moment: datetime) -> None:
     changed: list[Any] = [draw]
-    leaving = draws.app.participant_aggregate(dropout)
+    leaving = draws.app.load(dropout, Participant)
     if leaving.participation_status(draw.engagement_id) in ("invited", "accepted"):
         leaving.withdraw_from(engagement_id=draw.engagement_id, reason=reason, at=moment)
         changed.append(leaving)
     if chosen is not None:
-        joining = draws.app.participant_aggregate(chosen)
+        joining = draws.app.load(chosen, Participant)
         joining.invite(engagement_id=draw.engagement_id, at=moment, draw_id=draw.id)
         changed.append(joining)
     try:

@@ -24,6 +24,7 @@ from uuid import UUID
 
 import selection
 from panel.domain.draw import Draw
+from panel.domain.engagement import Engagement
 from panel.draw_compose import pool_digest, recorded_quotas, run_selection
 from panel.draw_history import invitations_of, position_of
 from panel.draw_legacy import rerun_legacy
@@ -235,7 +236,7 @@ def check_pool(draws: Draws, draw: Draw, refs: RefBook, found: Verification) -> 
     elif own is not None and position >= own:
         found.differences.append("the draw's pool snapshot is later than the draw itself")
     try:
-        engagement = app.engagement_aggregate(draw.engagement_id)
+        engagement = app.load(draw.engagement_id, Engagement)
         rebuilt = build_pool(
             app,
             engagement,

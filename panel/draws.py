@@ -20,8 +20,10 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 import selection
-from panel.application import PanelApp, now
+from panel.application import PanelApp
+from panel.clock import now
 from panel.domain.draw import Draw
+from panel.domain.engagement import Engagement
 from panel.domain.errors import PanelError
 from panel.draw_compose import DrawPlan, Progress, compose
 from panel.draw_history import changed_since, current_position, position_of
@@ -87,7 +89,7 @@ class Draws:
         plan = DrawPlan(size, tuple(quotas), algorithm, seed, seed_from, reserves, household_by, lottery_size, drawn_by)
         plan.check()
         eid = engagement if isinstance(engagement, UUID) else self.app.resolve_engagement(engagement)
-        aggregate = self.app.engagement_aggregate(eid)
+        aggregate = self.app.load(eid, Engagement)
         aggregate.require_open()
         round_number = self.next_round(eid, aggregate.ref, new_round)
         moment = at or now()
@@ -136,7 +138,7 @@ class Draws:
 
     def next_round(self, eid: UUID, ref: str, new_round: bool) -> int:
         """The round a new draw of ``eid`` takes: 1, or one more than the last with ``new_round``."""
-        earlier = [d for d in self.list() if d.engagement_id == eid]
+        earlier = [d for d in self.recorded() if d.engagement_id == eid]
         if earlier and not new_round:
             last = max(earlier, key=lambda d: d.round)
             raise DrawExistsError(
@@ -170,9 +172,10 @@ class Draws:
         return matches[0]
 
     def ids(self) -> list[UUID]:
-        return list(self.app._originators(DRAW_TOPIC))  # noqa: SLF001 - same scan as participants
+        return list(self.app.originators(DRAW_TOPIC))
 
-    def list(self) -> list[Draw]:
+    def recorded(self) -> list[Draw]:
+        """Every recorded draw, oldest first."""
         return [self.get(i) for i in self.ids()]
 
     def verify(self, draw_id: UUID) -> Any:

@@ -24,9 +24,10 @@ from panel.csv_out import write_csv
 from panel.domain.errors import PanelError, ValidationError
 from panel.domain.text import PERSONAL_LIMITS
 from panel.domain.values import CHANNELS, PERSONAL_FIELDS, PURPOSES, parse_when
+from panel.engagements import Engagements
 from panel.records import ImportReport
+from panel.registration import Registration
 from panel.validation import (
-    DEFAULT_METHOD,
     CheckedSignUp,
     ConsentSpec,
     FieldError,
@@ -34,6 +35,7 @@ from panel.validation import (
     NumericAttributes,
     SignUp,
     choice,
+    default_consent_method,
     validate_signup,
 )
 
@@ -143,7 +145,7 @@ def parse_row(row: Row, default_channel: str, source: str, numeric: NumericAttri
     captured_by = v.get("captured_by") or None
     at = _when(v, "registered_at", errors)
     consent_at = _when(v, "consent_at", errors) or at
-    method = v.get("consent_method") or DEFAULT_METHOD.get(channel, "online")
+    method = v.get("consent_method") or default_consent_method(channel)
     signup = SignUp(
         ref=v.get("ref", ""),
         channel=channel,
@@ -189,7 +191,7 @@ def import_csv(
     """Validate every row, then import. Without ``skip_invalid`` one bad row means nothing is written."""
     channel = choice(channel, CHANNELS, "--channel")
     _, rows = read_rows(path)
-    numeric = app.numeric_attributes()
+    numeric = Engagements(app).numeric_attributes()
     good: list[SignUp] = []
     rejected: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
@@ -204,7 +206,7 @@ def import_csv(
             rejected.append((row.line, str(exc)))
     if rejected and not skip_invalid:
         return ImportReport(rows=len(rows), created=0, unchanged=0, rejected=rejected, events=0)
-    created, unchanged, events = app.register_many(good, progress=progress)
+    created, unchanged, events = Registration(app).register_many(good, progress=progress)
     return ImportReport(rows=len(rows), created=created, unchanged=unchanged, rejected=rejected, events=events)
 
 

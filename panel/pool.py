@@ -27,6 +27,8 @@ from cryptography.exceptions import InvalidTag
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
 from panel.draw_history import versions_as_of
+from panel.fatigue import Fatigue
+from panel.queries import Queries
 from panel.records import PersonalData
 from panel.store.sealing import merge_personal
 
@@ -130,7 +132,7 @@ def pool_rules(app: PanelApp, fatigue: Any, extra_rules: Iterable[Rule] = ()) ->
     """The rules of a draw: the built-in ones, the fatigue rules in force (``fatigue``), then any extra."""
 
     def fatigue_rule(p: Participant, e: Engagement, moment: datetime) -> str | None:
-        return app.fatigue_excluded(p, e.id, moment, rules=fatigue)
+        return Fatigue(app).fatigue_excluded(p, e.id, moment, rules=fatigue)
 
     return [*BUILT_IN_RULES, fatigue_rule, *extra_rules]
 
@@ -218,8 +220,8 @@ def build_pool(
     versions = None if position is None else versions_as_of(app, position)
     if versions is not None:
         engagement = app.repository.get(engagement.id, version=versions[engagement.id])
-    rules = pool_rules(app, app.fatigue_rules(engagement.id, as_of=versions), extra_rules)
-    everyone = [pid for pid in app.participant_ids() if versions is None or pid in versions]
+    rules = pool_rules(app, Fatigue(app).fatigue_rules(engagement.id, as_of=versions), extra_rules)
+    everyone = [pid for pid in Queries(app).participant_ids() if versions is None or pid in versions]
     wanted = everyone if candidate_ids is None else sorted(set(candidate_ids) & set(everyone), key=lambda u: u.hex)
     people, unreadable = _load(app, wanted, versions)
     keys = app.keys.get_keys(p.id for p in people)

@@ -36,6 +36,15 @@ DEFAULT_METHOD = {
 }
 
 
+def default_consent_method(channel: str) -> str:
+    """How consent was given when nobody said: the one default for every entry path (CLI, CSV, demo, web).
+
+    Online sign-ups consent online; paper forms and partner referrals in writing; by phone or in
+    person, verbally.
+    """
+    return DEFAULT_METHOD.get(channel, "online")
+
+
 @dataclass(frozen=True)
 class ConsentSpec:
     purpose: str

@@ -10,8 +10,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.config import StoreLocation
+from panel.engagements import Engagements
+from panel.participation import Participation
+from panel.queries import Queries
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 from tests.helpers.store import table_rows
 
 T0 = datetime(2026, 1, 10, tzinfo=UTC)
@@ -22,8 +27,8 @@ def vested(app: PanelApp, people: int = 7) -> list[str]:
     """Seven people invited to vested-youth-panel; the first six accepted, the last did not answer."""
     both = (ConsentSpec("contact", "v1", "online", "self"), ConsentSpec("panel_membership", "v1", "online", "self"))
     refs = [f"VES-{i:03d}" for i in range(1, people + 1)]
-    pids = [app.register(SignUp(ref=ref, channel="online", consents=both, at=T0)) for ref in refs]
-    eid = app.open_engagement(
+    pids = [Registration(app).register(SignUp(ref=ref, channel="online", consents=both, at=T0)) for ref in refs]
+    eid = Engagements(app).open_engagement(
         name="Vested youth panel",
         purpose="p",
         kind="involve",
@@ -31,14 +36,14 @@ def vested(app: PanelApp, people: int = 7) -> list[str]:
         day_rate_pence=35000,
         at=T0,
     )
-    app.invite(eid, pids, at=datetime(2026, 2, 1, tzinfo=UTC))
+    Participation(app).invite(eid, pids, at=datetime(2026, 2, 1, tzinfo=UTC))
     for pid in pids[:-1]:
-        app.respond(eid, pid, accept=True, at=datetime(2026, 2, 2, tzinfo=UTC))
+        Participation(app).respond(eid, pid, accept=True, at=datetime(2026, 2, 2, tzinfo=UTC))
     return refs
 
 
 def attended(app: PanelApp, ref: str) -> list[tuple[str, bool]]:
-    return [tuple(a) for a in app.participant(app.resolve_participant(ref)).participations[0].attended]  # type: ignore[misc]
+    return [tuple(a) for a in Queries(app).participant(app.resolve_participant(ref)).participations[0].attended]  # type: ignore[misc]
 
 
 def test_a_roster_is_recorded_in_one_command_and_again_changes_nothing(
@@ -117,5 +122,5 @@ def test_no_shows_by_roster_the_same_way(app: PanelApp, panel, location: StoreLo
     clash = panel("no-show", "vested-youth-panel", "VES-001", "VES-004", "--date", "2026-03-03", code=1)
     assert "command line: 2026-03-03 is already recorded as a full day for VES-001" in clash.err
     assert table_rows(location) == before
-    record = app.participant(app.resolve_participant("VES-002")).participations[0]
+    record = Queries(app).participant(app.resolve_participant("VES-002")).participations[0]
     assert record.no_shows == ["2026-03-03"] and record.attended == []

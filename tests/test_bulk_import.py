@@ -10,11 +10,14 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.config import StoreLocation
 from panel.domain.errors import ValidationError
+from panel.queries import Queries
+from panel.registration import Registration
 from panel.store import bulk_import as bulk
 from panel.store.sealing import unseal
+from panel.validation import ConsentSpec, SignUp
 
 T0 = datetime(2026, 2, 1, 9, tzinfo=UTC)
 BATCH = 10
@@ -74,16 +77,16 @@ def test_workers_give_the_same_events_as_the_sequential_path(app: PanelApp, monk
     with monkeypatch.context() as m:
         m.setattr(bulk, "register_parallel", None)  # the sequential path must not reach for workers
         m.setattr(bulk, "PARALLEL_FROM", 10**9)
-        sequential = app.register_many(signups, batch=BATCH)
+        sequential = Registration(app).register_many(signups, batch=BATCH)
     expected = decoded_history(app, ids)
     wipe(app)
     calls = []
     real = bulk.register_parallel
     monkeypatch.setattr(bulk, "register_parallel", lambda *a, **kw: calls.append(1) or real(*a, **kw))
-    assert app.register_many(signups, batch=BATCH) == sequential == (55, 0, 55 * 3)
+    assert Registration(app).register_many(signups, batch=BATCH) == sequential == (55, 0, 55 * 3)
     assert calls == [1]
     assert decoded_history(app, ids) == expected
-    assert app.participant(ids[4]).personal.postcode == "LS6 1AA"
+    assert Queries(app).participant(ids[4]).personal.postcode == "LS6 1AA"
 
 
 def test_a_worker_builds_the_applications_mapper(app: PanelApp) -> None:
@@ -99,11 +102,11 @@ def test_workers_encrypt_payloads_with_the_stores_cipher(location: StoreLocation
     from eventsourcing.cryptography import AESCipher
 
     app = PanelApp(env=replace(location, cipher_key=AESCipher.create_key(32)).env())
-    created, _, events = app.register_many(people(45), batch=BATCH)
+    created, _, events = Registration(app).register_many(people(45), batch=BATCH)
     states = [n.state for n in app.recorder.select_notifications(start=None, limit=events)]
     assert created == 45 and len(states) == events
     assert all(b'"purpose"' not in s and b"bulk" not in s for s in states)
-    person = app.participant(app.resolve_participant("bulk:B-044"))
+    person = Queries(app).participant(app.resolve_participant("bulk:B-044"))
     assert person.personal.name == "Person 44" and [c.purpose for c in person.consents] == [
         "contact",
         "panel_membership",
@@ -124,31 +127,33 @@ def test_parallel_import_killed_half_way_completes_on_rerun(app: PanelApp, monke
 
     monkeypatch.setattr(app.recorder, "insert_events", dying_insert)
     with pytest.raises(KeyboardInterrupt):
-        app.register_many(signups, batch=BATCH)
+        Registration(app).register_many(signups, batch=BATCH)
     monkeypatch.setattr(app.recorder, "insert_events", real_insert)
-    assert app.count_participants() == 2 * BATCH  # whole batches only
-    assert app.register_many(signups, batch=BATCH) == (40, 20, 40 * 3)
-    assert app.count_participants() == 60 and app.recorder.max_notification_id() == 60 * 3 + 2  # + the catalogue
+    assert Queries(app).count_participants() == 2 * BATCH  # whole batches only
+    assert Registration(app).register_many(signups, batch=BATCH) == (40, 20, 40 * 3)
+    assert (
+        Queries(app).count_participants() == 60 and app.recorder.max_notification_id() == 60 * 3 + 2
+    )  # + the catalogue
 
 
 def test_an_invalid_sign_up_stops_the_import_before_any_batch_is_written(app: PanelApp) -> None:
     signups = people(60)
     signups[35] = replace(signups[35], channel="fax")
     with pytest.raises(ValidationError, match=f"sign-up '{signups[35].ref}': channel 'fax' is unknown"):
-        app.register_many(signups, batch=BATCH)
-    assert app.count_participants() == 0  # every sign-up is validated before the first batch is written
+        Registration(app).register_many(signups, batch=BATCH)
+    assert Queries(app).count_participants() == 0  # every sign-up is validated before the first batch is written
     signups[35] = replace(signups[35], channel="online")
-    assert app.register_many(signups, batch=BATCH)[:2] == (60, 0)
+    assert Registration(app).register_many(signups, batch=BATCH)[:2] == (60, 0)
 
 
 def test_repeated_references_in_one_import_are_registered_once(app: PanelApp) -> None:
     signups = people(40)
-    assert app.register_many(signups + signups[:15], batch=BATCH)[:2] == (40, 15)
-    assert app.register_many(signups, batch=BATCH)[:2] == (0, 40)
+    assert Registration(app).register_many(signups + signups[:15], batch=BATCH)[:2] == (40, 15)
+    assert Registration(app).register_many(signups, batch=BATCH)[:2] == (0, 40)
 
 
 def test_progress_is_reported_batch_by_batch_in_order(app: PanelApp) -> None:
     seen: list[int] = []
-    app.register_many(people(45)[:20], batch=BATCH)
-    assert app.register_many(people(45), batch=BATCH, progress=seen.append) == (25, 20, 25 * 3)
+    Registration(app).register_many(people(45)[:20], batch=BATCH)
+    assert Registration(app).register_many(people(45), batch=BATCH, progress=seen.append) == (25, 20, 25 * 3)
     assert seen == [BATCH] * 4 + [5]

@@ -222,11 +222,13 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
     return found
 
 
-def test_every_command_has_help_with_an_example_and_is_in_the_readme() -> None:
-    root = Path(__file__).resolve().parents[1]  # the README, or a page of docs/ it links to
-    readme = "\n".join(p.read_text() for p in [root / "README.md", *sorted((root / "docs").glob("*.md"))])
+def test_every_command_has_help_with_an_example_and_is_in_the_docs() -> None:
+    root = Path(__file__).resolve().parents[1]
+    # the hand-written pages (docs/cli.md is generated from the same help, so it cannot miss one)
+    written = [root / "README.md", *(p for p in (root / "docs").glob("*.md") if p.name != "cli.md")]
+    docs = "\n".join(p.read_text(encoding="utf-8") for p in written)
     for path, command in _commands(cli):
         assert command.help, f"`panel {path}` has no help"
         if not isinstance(command, click.Group):
             assert "Example:" in command.help, f"`panel {path}` has no Example in its help"
-        assert f"panel {path}" in readme, f"`panel {path}` is not in the README"
+        assert f"panel {path}" in docs, f"`panel {path}` is not in README.md or docs/"

@@ -9,7 +9,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
+from panel.queries import Queries
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 from tests.helpers.proc import Ran, run_panel, store_env
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
@@ -23,7 +26,9 @@ def at_once(commands: list[tuple[str, ...]], env: dict[str, str]) -> list[Ran]:
 
 def test_consent_grants_and_withdrawals_at_once_are_all_recorded(app: PanelApp, location) -> None:  # type: ignore[no-untyped-def]
     consents = tuple(ConsentSpec(p, "v1", "online", "self", T0) for p in ("contact", "panel_membership"))
-    pids = [app.register(SignUp(ref=f"W-{n}", channel="online", consents=consents, at=T0)) for n in (1, 2, 3)]
+    pids = [
+        Registration(app).register(SignUp(ref=f"W-{n}", channel="online", consents=consents, at=T0)) for n in (1, 2, 3)
+    ]
     commands = [
         ("consent", "withdraw", "W-1", "--purpose", "contact"),
         ("consent", "grant", "W-1", "--purpose", "data_processing", *GRANT),
@@ -37,11 +42,11 @@ def test_consent_grants_and_withdrawals_at_once_are_all_recorded(app: PanelApp, 
         ]
     for ran in at_once(commands, store_env(location)):
         assert ran.code == 0 and not ran.traceback, ran
-    first = app.participant(pids[0])
+    first = Queries(app).participant(pids[0])
     assert {c.purpose for c in first.consents if c.withdrawn_at is None} == {"data_processing"}, first.consents
     assert first.personal.attributes.get("gender") == "woman"
     for pid in pids[1:]:
-        active = {c.purpose for c in app.participant(pid).consents if c.withdrawn_at is None}
+        active = {c.purpose for c in Queries(app).participant(pid).consents if c.withdrawn_at is None}
         assert active == {"panel_membership", "data_processing"}, active
 
 

@@ -11,15 +11,19 @@ import json
 from datetime import UTC, datetime
 from uuid import UUID
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.domain.participant import Participant
+from panel.participation import Participation
+from panel.queries import Queries
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 
 REGISTERED = datetime(2026, 1, 12, tzinfo=UTC)
 
 
 def history_of_ves063(app: PanelApp) -> UUID:
     """VES-063: a phone sign-up (amy), contact re-granted on notice v2 (ben), membership withdrawn (cara)."""
-    pid = app.register(
+    pid = Registration(app).register(
         SignUp(
             ref="VES-063",
             channel="phone",
@@ -32,8 +36,10 @@ def history_of_ves063(app: PanelApp) -> UUID:
             at=REGISTERED,
         )
     )
-    app.grant_consent(pid, ConsentSpec("contact", "v2", "written", "ben", datetime(2026, 2, 1, tzinfo=UTC)))
-    app.withdraw_consent(pid, "panel_membership", "cara", at=datetime(2026, 3, 1, tzinfo=UTC))
+    Participation(app).grant_consent(
+        pid, ConsentSpec("contact", "v2", "written", "ben", datetime(2026, 2, 1, tzinfo=UTC))
+    )
+    Participation(app).withdraw_consent(pid, "panel_membership", "cara", at=datetime(2026, 3, 1, tzinfo=UTC))
     return pid
 
 
@@ -107,7 +113,7 @@ def test_an_erasure_stored_before_erased_by_existed_still_loads(app: PanelApp, p
     """A version 1 Erased event (no erased_by) is upcast on load and shown as 'not recorded'."""
     panel("init")
     pid = history_of_ves063(app)
-    participant = app.participant_aggregate(pid)
+    participant = app.load(pid, Participant)
     new = Participant.Erased(
         originator_id=pid,
         originator_version=participant.version + 1,
@@ -125,9 +131,9 @@ def test_an_erasure_stored_before_erased_by_existed_still_loads(app: PanelApp, p
     )
     app.recorder.insert_events([old])
 
-    loaded = app.participant_aggregate(pid)
+    loaded = app.load(pid, Participant)
     assert loaded.is_erased
-    record = app.consent_record(pid)
+    record = Queries(app).consent_record(pid)
     assert record.erasure is not None and record.erasure.erased_by is None
     erased = next(line for line in panel("consent", "history", "VES-063").out.splitlines() if "erased" in line)
     assert "not recorded" in erased and "ER-9" in erased

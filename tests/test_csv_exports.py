@@ -18,9 +18,13 @@ from typing import Any
 import click
 import pytest
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.csv_out import FORMULA_START, csv_text, safe_cell
+from panel.engagements import Engagements
+from panel.participation import Participation
 from panel.payments import Payments
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
 DAYS = [date(2026, 3, 2), date(2026, 3, 3)]
@@ -47,11 +51,11 @@ CSV_COMMANDS: list[tuple[tuple[str, ...], str]] = [
 
 def hostile_store(app: PanelApp, tmp: Path) -> None:
     """A small panel whose free-text fields are spreadsheet formulas."""
-    eid = app.open_engagement(
+    eid = Engagements(app).open_engagement(
         name="Vested", ref="+vested", purpose="p", kind="involve", sessions=DAYS, day_rate_pence=35000, at=T0
     )
     pids = [
-        app.register(
+        Registration(app).register(
             SignUp(
                 ref=ref,
                 channel="online",
@@ -65,11 +69,11 @@ def hostile_store(app: PanelApp, tmp: Path) -> None:
         )
         for ref in (HOSTILE_REF, "VES-002")
     ]
-    app.invite(eid, pids, at=datetime(2026, 2, 10, tzinfo=UTC))
+    Participation(app).invite(eid, pids, at=datetime(2026, 2, 10, tzinfo=UTC))
     for pid in pids:
-        app.respond(eid, pid, accept=True, at=datetime(2026, 2, 11, tzinfo=UTC))
+        Participation(app).respond(eid, pid, accept=True, at=datetime(2026, 2, 11, tzinfo=UTC))
         for day in DAYS:
-            app.attend(eid, pid, day, at=datetime.combine(day, datetime.min.time(), UTC))
+            Participation(app).attend(eid, pid, day, at=datetime.combine(day, datetime.min.time(), UTC))
     pay = Payments(app)
     pay.set_budget(eid, code=PLUS, amount_pence=10_000_00, four_eyes_above_pence=0, by="lee")
     pay.accrue(eid, by=DDE)

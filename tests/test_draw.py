@@ -12,9 +12,15 @@ from click.testing import CliRunner
 
 import selection
 from cli.main import cli
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
+from panel.domain.engagement import Engagement
 from panel.draws import Draws, NoEligiblePeopleError
+from panel.engagements import Engagements
+from panel.participation import Participation
 from panel.pool import derive_features
+from panel.queries import Queries
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 DRAW_AT = datetime(2026, 2, 1, 9, tzinfo=UTC)
@@ -54,8 +60,8 @@ def populate(app: PanelApp, n: int = 40) -> UUID:
             attributes={"age_band": "35-49", "gender": "man"},
         )
     )
-    app.register_many(signups)
-    return app.open_engagement(
+    Registration(app).register_many(signups)
+    return Engagements(app).open_engagement(
         name="Vested youth panel",
         purpose="youth health",
         kind="involve",
@@ -82,7 +88,7 @@ def test_draw_records_invites_and_verifies(app: PanelApp) -> None:
     assert not set(draw.selected) & set(draw.reserves)
     assert abs(sum(draw.probabilities.values()) - 6) < 1e-6
     for pid in draw.selected:
-        person = app.participant(UUID(pid))
+        person = Queries(app).participant(UUID(pid))
         assert person.participations[0].status == "invited"
         assert person.participations[0].draw_id == draw.id
     assert draws.verify(draw.id).differences == []
@@ -118,7 +124,7 @@ def test_replacement_keeps_quotas_and_is_recorded(app: PanelApp) -> None:
     draw = draws.get(did)
 
     def profile(pid: str) -> tuple[str, ...]:
-        features = derive_features(app.participant(UUID(pid)).personal.attributes)
+        features = derive_features(Queries(app).participant(UUID(pid)).personal.attributes)
         return tuple(features.get(f, "") for f in draw.features)
 
     # a drop-out whom some reserve matches exactly, so a quota-keeping replacement exists whatever the solver
@@ -127,13 +133,15 @@ def test_replacement_keeps_quotas_and_is_recorded(app: PanelApp) -> None:
     after = draws.get(did)
     assert outcome.chosen.hex in draw.reserves and outcome.quota_ok
     assert dropout.hex not in after.panel and outcome.chosen.hex in after.panel
-    assert app.participant(dropout).participations[0].status == "withdrew"
-    assert app.participant(outcome.chosen).participations[0].status == "invited"
+    assert Queries(app).participant(dropout).participations[0].status == "withdrew"
+    assert Queries(app).participant(outcome.chosen).participations[0].status == "invited"
     assert draws.verify(did).differences == []  # the original draw still re-runs after a replacement
 
 
 def test_an_engagement_without_eligible_people_is_a_clear_error(app: PanelApp) -> None:
-    eid = app.open_engagement(name="Empty", purpose="p", kind="consult", sessions=[], day_rate_pence=0, at=T0)
+    eid = Engagements(app).open_engagement(
+        name="Empty", purpose="p", kind="consult", sessions=[], day_rate_pence=0, at=T0
+    )
     with pytest.raises(NoEligiblePeopleError, match="nobody can be drawn for empty"):
         Draws(app).draw(eid, 2, [], seed=1, at=DRAW_AT)
 
@@ -195,11 +203,11 @@ def test_the_consent_view_prefilter_gives_the_same_pool(app: PanelApp, location)
 
     eid = populate(app)
     pid = app.participant_id_for("V-001")
-    app.withdraw_consent(pid, "contact", at=DRAW_AT - timedelta(days=1))  # the view must see this
+    Participation(app).withdraw_consent(pid, "contact", at=DRAW_AT - timedelta(days=1))  # the view must see this
     engine = make_engine(location, None)
     consenting = Projector(app, engine).pool_candidates(DRAW_AT)
     engine.dispose()
-    engagement = app.engagement_aggregate(eid)
+    engagement = app.load(eid, Engagement)
     full = build_pool(app, engagement, DRAW_AT, features=["gender"])
     narrowed = build_pool(app, engagement, DRAW_AT, features=["gender"], candidate_ids=consenting)
     assert [m.id for m in narrowed.members] == [m.id for m in full.members]

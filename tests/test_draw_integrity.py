@@ -20,10 +20,15 @@ from eventsourcing.persistence import StoredEvent
 import selection
 from panel.application import PanelApp
 from panel.config import StoreLocation
+from panel.domain.engagement import Engagement
+from panel.domain.participant import Participant
 from panel.draw_compose import DrawPlan, compose, pool_digest, quota_dicts, run_selection
 from panel.draw_history import current_position
 from panel.draws import Draws
+from panel.participation import Participation
 from panel.pool import build_pool, member_hash
+from panel.queries import Queries
+from panel.registration import Registration
 from panel.store.sealing import seal, unseal
 from tests.helpers.events import events_of, iso, rewrite, write_state
 from tests.test_draw import DRAW_AT, ROOT, populate, quotas
@@ -33,7 +38,7 @@ LOOSE = "feature,value,min,max\nage_band,18-21,0,6\nage_band,22-25,0,6\n"
 
 
 def ref(app: PanelApp, pid: UUID | str) -> str:
-    return app.participant_aggregate(UUID(str(pid))).external_ref
+    return app.load(UUID(str(pid)), Participant).external_ref
 
 
 def loose_quotas(tmp_path: Path) -> list[selection.Quota]:
@@ -52,7 +57,7 @@ def test_erasing_a_pool_member_a_reserve_and_a_panel_member_keeps_replace_and_ve
     member, reserve, after = UUID(drawn.selected[0]), UUID(drawn.reserves[0]), UUID(drawn.reserves[1])
     other = next(UUID(r[0]) for r in drawn.pool if r[0] not in drawn.selected and r[0] not in drawn.reserves)
     for pid in (other, reserve, member):
-        app.erase(pid, "erasure request", at=DRAW_AT + timedelta(days=1))
+        Participation(app).erase(pid, "erasure request", at=DRAW_AT + timedelta(days=1))
 
     found = draws.verify(did)
     assert found.differences == []
@@ -67,7 +72,7 @@ def test_erasing_a_pool_member_a_reserve_and_a_panel_member_keeps_replace_and_ve
     assert "Not re-checked: 3 pool member(s) erased since the draw" in verified.err, verified.err
     shown = panel("draw", "show", str(did))
     assert "Replacements" in shown.out and ref(app, after) in shown.out
-    assert app.participant(after).participations[0].status == "invited"
+    assert Queries(app).participant(after).participations[0].status == "invited"
 
 
 def _version_of(location: StoreLocation, pid: UUID, purpose: str) -> int:
@@ -135,7 +140,7 @@ def test_a_draw_re_recorded_with_a_member_removed_does_not_verify(
     real = draws.get(did)
     victim = next(UUID(r[0]) for r in real.pool if r[0] not in real.selected)
     # the forger rebuilds the pool as the draw did, drops one person, recomputes with our own code
-    engagement = app.engagement_aggregate(eid)
+    engagement = app.load(eid, Engagement)
     snapshot = build_pool(app, engagement, real.drawn_at, features=real.features, position=real.as_of_position)
     forged_pool = replace(snapshot, members=[m for m in snapshot.members if m.id != victim])
     plan = DrawPlan(6, tuple(quotas()), seed=7, reserves=2)
@@ -175,7 +180,7 @@ def _record_first_version_draw(app: PanelApp, eid: UUID, tmp_path: Path) -> UUID
     """A draw as the first version recorded it: the selection run on people's ids, no type table."""
     quota_list = loose_quotas(tmp_path)
     features = sorted({q.feature for q in quota_list})
-    engagement = app.engagement_aggregate(eid)
+    engagement = app.load(eid, Engagement)
     snapshot = build_pool(app, engagement, DRAW_AT, features=features, position=current_position(app))
     candidates = [selection.Candidate(id=m.id.hex, features=m.features) for m in snapshot.members]
     result = run_selection(
@@ -199,7 +204,7 @@ def _record_first_version_draw(app: PanelApp, eid: UUID, tmp_path: Path) -> UUID
     )
     topic = "panel.domain.draw:Draw.Completed"
     app.recorder.insert_events([StoredEvent(did, 1, topic, json.dumps(state).encode())])
-    app.invite(eid, [UUID(p) for p in result.selected], at=DRAW_AT, draw_id=did)
+    Participation(app).invite(eid, [UUID(p) for p in result.selected], at=DRAW_AT, draw_id=did)
     return did
 
 
@@ -213,7 +218,7 @@ def test_a_first_version_draw_verifies_and_replaces_as_far_as_it_can(
     assert found.differences == [] and any("before draws kept their pool snapshot" in n for n in found.notes)
     drawn = draws.get(did)
     other = next(UUID(r[0]) for r in drawn.pool if r[0] not in drawn.selected and r[0] not in drawn.reserves)
-    app.erase(other, "erasure request", at=DRAW_AT + timedelta(days=1))
+    Participation(app).erase(other, "erasure request", at=DRAW_AT + timedelta(days=1))
     found = draws.verify(did)
     assert found.differences == []
     assert any("recorded before draws kept a type table" in n and "cannot be re-run" in n for n in found.notes)
@@ -236,7 +241,7 @@ def test_a_household_draw_re_runs_and_replaces_after_an_erasure(app: PanelApp, t
     assert any(group is not None for _, group, _ in drawn.types or [])  # anonymous groups, no postcodes
     assert not any("LS" in json.dumps(row) for row in drawn.types or [])
     member = UUID(drawn.selected[0])
-    app.erase(member, "erasure request", at=DRAW_AT + timedelta(days=1))
+    Participation(app).erase(member, "erasure request", at=DRAW_AT + timedelta(days=1))
     assert draws.verify(did).differences == []
     outcome = draws.replace(did, member, "erased", at=DRAW_AT + timedelta(days=2))
     assert outcome.chosen == UUID(drawn.reserves[0]) and outcome.quota_ok
@@ -258,7 +263,7 @@ def test_a_malformed_or_corrupted_draw_record_is_reported_in_one_line(
 
 
 def test_a_sign_up_while_the_draw_runs_is_outside_its_snapshot(app: PanelApp, tmp_path: Path) -> None:
-    from panel.application import ConsentSpec, SignUp
+    from panel.validation import ConsentSpec, SignUp
     from tests.test_draw import T0
 
     eid = populate(app)
@@ -269,8 +274,10 @@ def test_a_sign_up_while_the_draw_runs_is_outside_its_snapshot(app: PanelApp, tm
 
     def view_then_a_sign_up(moment):  # type: ignore[no-untyped-def]
         # someone eligible signs up after the draw's snapshot, before its pool is built
-        app.register(SignUp(ref="V-LATE", channel="online", consents=consents, at=T0, attributes={"age_band": "18-21"}))
-        return app.participant_ids()
+        Registration(app).register(
+            SignUp(ref="V-LATE", channel="online", consents=consents, at=T0, attributes={"age_band": "18-21"})
+        )
+        return Queries(app).participant_ids()
 
     draws = Draws(app)
     did = draws.draw(eid, 6, loose_quotas(tmp_path), seed=4, at=DRAW_AT, prefilter=view_then_a_sign_up).draw_id

@@ -16,8 +16,12 @@ from uuid import UUID
 
 import pytest
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.config import StoreLocation
+from panel.engagements import Engagements
+from panel.queries import Queries
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 from tests.helpers.proc import panel_script, store_env
 from tests.helpers.store import table_rows
 from tests.test_draw import ROOT, T0, populate
@@ -52,7 +56,7 @@ def test_two_concurrent_draws_never_both_succeed(app: PanelApp, location: StoreL
     assert len(lines) == 1 and lines[0].startswith("Error: "), loser
     assert "already has a draw" in lines[0] or "was recorded while this one ran" in lines[0], loser
     eid = app.resolve_engagement("vested-youth-panel")
-    invited = [p for p in app.participants() if any(r.engagement_id == eid for r in p.participations)]
+    invited = [p for p in Queries(app).participants() if any(r.engagement_id == eid for r in p.participations)]
     assert len(invited) == 6  # one panel, not two
 
 
@@ -76,7 +80,7 @@ def _two_genders(app: PanelApp, *, names: bool = True) -> UUID:
         ConsentSpec("contact", "v1", "online", "self", T0),
         ConsentSpec("panel_membership", "v1", "online", "self", T0),
     )
-    app.register_many(
+    Registration(app).register_many(
         [
             SignUp(
                 ref=f"G-{i:02d}",
@@ -89,7 +93,7 @@ def _two_genders(app: PanelApp, *, names: bool = True) -> UUID:
             for i in range(16)
         ]
     )
-    return app.open_engagement(
+    return Engagements(app).open_engagement(
         name="Gender panel", purpose="p", kind="involve", sessions=[date(2026, 3, 2)], day_rate_pence=0, at=T0
     )
 
@@ -118,7 +122,7 @@ def test_a_replacement_that_breaks_a_quota_is_refused_unless_allowed(
         ).out
     )
     reserve = data["reserves"][0]
-    gender = {p.ref: p.personal.attributes["gender"] for p in app.participants()}
+    gender = {p.ref: p.personal.attributes["gender"] for p in Queries(app).participants()}
     dropout = next(r for r in data["selected"] if gender[r] != gender[reserve])
     before = table_rows(location)
     refused = panel("draw", "replace", data["id"], dropout, "--reason", "moved away", "--at", "2026-02-02", code=1)
@@ -194,13 +198,13 @@ def test_a_draw_recorded_while_another_runs_makes_that_one_record_nothing(
 
     def meanwhile(moment):  # type: ignore[no-untyped-def]
         Draws(other).draw(eid, 6, quotas(), seed=1, at=DRAW_AT)
-        return app.participant_ids()
+        return Queries(app).participant_ids()
 
     try:
         with pytest.raises(DrawConflictError, match="was recorded while this one ran: this one recorded nothing"):
             Draws(app).draw(eid, 6, quotas(), seed=2, at=DRAW_AT, prefilter=meanwhile)
     finally:
         other.close()
-    assert len(Draws(app).list()) == 1
-    invited = [p for p in app.participants() if any(r.engagement_id == eid for r in p.participations)]
+    assert len(Draws(app).recorded()) == 1
+    invited = [p for p in Queries(app).participants() if any(r.engagement_id == eid for r in p.participations)]
     assert len(invited) == 6  # one panel invited, not two

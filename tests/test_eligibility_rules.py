@@ -13,13 +13,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.domain.attributes import check_rule_names
 from panel.domain.engagement import Engagement
 from panel.domain.errors import EngagementClosedError, ValidationError
 from panel.domain.participant import Participant
 from panel.domain.values import OPERATORS, EligibilityRule
+from panel.engagements import Engagements
+from panel.fatigue import Fatigue
+from panel.queries import Queries
+from panel.registration import Registration
 from panel.store.sealing import seal
+from panel.validation import ConsentSpec, SignUp
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 OPERATOR_LIST = "=, !=, >=, <=, >, <, in, not in"
@@ -150,7 +155,7 @@ def test_an_update_is_checked_whole_before_anything_is_recorded() -> None:
 # -- the store and the CLI, on both backends ---------------------------------------------------
 def register(app: PanelApp, ref: str, **attributes: str) -> None:
     both = (ConsentSpec("contact", "v1", "online", "self"), ConsentSpec("panel_membership", "v1", "online", "self"))
-    app.register(SignUp(ref=ref, channel="online", attributes=attributes, consents=both, at=T0))
+    Registration(app).register(SignUp(ref=ref, channel="online", attributes=attributes, consents=both, at=T0))
 
 
 OPEN = ("engagement", "open", "Youth panel", "--type", "involve", "--purpose", "p", "--session", "2026-03-02")
@@ -160,10 +165,10 @@ def test_a_new_attribute_is_confirmed_explicitly_and_is_known_from_then_on(app: 
     panel("init")
     ran = panel(*OPEN, "--eligible", "age >= 18", code=1)  # nobody has applied yet: 'age' is new to the store
     assert "confirm it with --new-attribute age" in ran.err and ran.err.count("\n") == 1
-    assert app.engagements() == []
+    assert Queries(app).engagements() == []
     panel(*OPEN, "--eligible", "age >= 18", "--new-attribute", "age")
     panel(*OPEN, "--ref", "second", "--eligible", "age >= 21")  # declared for an engagement: now known
-    assert app.known_attributes() == {"age"}
+    assert Engagements(app).known_attributes() == {"age"}
     assert [(name, origin) for name, origin, _, _ in app.attribute_names.noted()] == [("age", "engagement youth-panel")]
 
 
@@ -171,7 +176,7 @@ def test_names_seen_in_sign_ups_are_known_and_typos_get_a_suggestion(app: PanelA
     panel("init")
     register(app, "A-1", age_band="18-21")
     panel("participant", "update", "A-1", "--attr", "employment_status=student", "--captured-by", "amy")
-    assert app.known_attributes() == {"age_band", "employment_status"}
+    assert Engagements(app).known_attributes() == {"age_band", "employment_status"}
     ran = panel(*OPEN, "--eligible", "age_bnd in 18-21", code=1)
     assert "did you mean age_band?" in ran.err
     panel(*OPEN, "--eligible", "age_band in 18-21", "--eligible", "employment_status != student")
@@ -217,7 +222,7 @@ def test_engagement_update_is_recorded_and_shown_as_history(app: PanelApp, panel
         ("target size", 8, "amy"),
         ("cooldown", 90, "amy"),
     ]
-    assert app.fatigue_rules(app.resolve_engagement("youth-panel")).cooldown_days == 90
+    assert Fatigue(app).fatigue_rules(app.resolve_engagement("youth-panel")).cooldown_days == 90
     panel("engagement", "update", "youth-panel", "--everyone")
     assert json.loads(panel("engagement", "show", "youth-panel", "--json").out)["eligibility"] == []
 
@@ -237,4 +242,4 @@ def test_a_store_older_than_the_list_of_names_is_listed_once_by_init(app: PanelA
     assert "Listed 2 attribute names" in panel("init").out
     assert "Listed" not in panel("init").out  # once only
     panel(*OPEN, "--eligible", "age_band in 18-21")
-    assert app.known_attributes() == {"age_band", "gender"}
+    assert Engagements(app).known_attributes() == {"age_band", "gender"}

@@ -17,9 +17,14 @@ from uuid import UUID
 
 import pytest
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.config import StoreLocation
+from panel.domain.participant import Participant
+from panel.participation import Participation
+from panel.queries import Queries
+from panel.registration import Registration
 from panel.store.keys import KeyStore
+from panel.validation import ConsentSpec, SignUp
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 NEEDLE = "zq-secret-gender-77"
@@ -29,6 +34,10 @@ import json, os, signal, sys
 from uuid import UUID
 from panel.store.keys import KeyStore
 from panel.application import PanelApp
+from panel.domain.participant import Participant
+from panel.participation import Participation
+from panel.queries import Queries
+from panel.registration import Registration
 
 def die(*args, **kwargs):  # the process dies right after the erasure's transaction committed
     os.kill(os.getpid(), signal.SIGKILL)
@@ -36,13 +45,13 @@ def die(*args, **kwargs):  # the process dies right after the erasure's transact
 KeyStore.destroy_keys = die
 KeyStore.destroy_key = die
 app = PanelApp(env=json.loads(sys.argv[1]))
-app.erase(UUID(sys.argv[2]), "erasure request ER-1")
+Participation(app).erase(UUID(sys.argv[2]), "erasure request ER-1")
 """
 
 
 def register(app: PanelApp, ref: str) -> UUID:
     consents = (ConsentSpec("contact", "v1", "online", "self", T0),)
-    return app.register(
+    return Registration(app).register(
         SignUp(
             ref=ref,
             channel="online",
@@ -56,7 +65,7 @@ def register(app: PanelApp, ref: str) -> UUID:
 
 def half_erased(app: PanelApp, pid: UUID) -> None:
     """What the erasure of an older version left when killed between its two steps: the event, and the key."""
-    person = app.participant_aggregate(pid)
+    person = app.load(pid, Participant)
     person.erase(reason="erasure request ER-0", at=T0)
     app.save(person)
 
@@ -68,7 +77,7 @@ def test_a_kill_right_after_the_erasure_commits_leaves_no_key(app: PanelApp, loc
         [sys.executable, "-c", KILL_AFTER_COMMIT, json.dumps(env), str(pid)], check=False, timeout=120
     )
     assert done.returncode == -9  # killed, as planned
-    assert app.participant_aggregate(pid).is_erased
+    assert app.load(pid, Participant).is_erased
     assert app.keys.get_keys([pid]) == {}, "the erasure committed but the key survived"
 
 
@@ -89,11 +98,11 @@ def test_a_failure_inside_the_erasure_leaves_neither(
 
     monkeypatch.setattr(KeyStore, "deleting", deleting_then_failing, raising=False)
     with pytest.raises(RuntimeError, match="disk"):
-        app.erase(pid, "erasure request ER-2")
+        Participation(app).erase(pid, "erasure request ER-2")
     monkeypatch.undo()
-    assert not app.participant_aggregate(pid).is_erased
+    assert not app.load(pid, Participant).is_erased
     assert app.keys.get_keys([pid]), "the key was deleted although the erasure was not recorded"
-    assert app.participant(pid).personal.name == "Zed Quill"
+    assert Queries(app).participant(pid).personal.name == "Zed Quill"
 
 
 def test_a_retry_finishes_an_interrupted_erasure(app: PanelApp, panel) -> None:  # type: ignore[no-untyped-def]

@@ -22,8 +22,11 @@ from typing import Any
 
 import pytest
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.config import StoreLocation
+from panel.engagements import Engagements
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 from tests.helpers.proc import run_panel, store_env
 from tests.helpers.store import table_rows
 
@@ -339,7 +342,7 @@ def hostile_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     assert run_panel("init", env=store_env(location)).code == 0
     app = PanelApp(env=location.env())
     try:
-        app.open_engagement(
+        Engagements(app).open_engagement(
             name="Hostile panel",
             purpose="p",
             kind="consult",
@@ -353,7 +356,7 @@ def hostile_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
             ConsentSpec("contact", "v1", "verbal", "amy", T0),
             ConsentSpec("panel_membership", "v1", "verbal", "amy", T0),
         )
-        app.register(
+        Registration(app).register(
             SignUp(
                 ref="H-001",
                 channel="phone",

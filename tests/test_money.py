@@ -21,8 +21,8 @@ from panel.domain.money import (
     pence_from_text,
     require_amount,
 )
-from panel.domain.payment import Payment
-from panel.domain.payment_terms import PaymentTerms, RateCard
+from panel.payments.domain.payment import Payment
+from panel.payments.domain.terms import PaymentTerms, RateCard
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.config import StoreLocation
 from panel.demo import build_demo
 from panel.domain.errors import (
@@ -19,7 +19,13 @@ from panel.domain.errors import (
     ParticipantNotFoundError,
     ValidationError,
 )
+from panel.domain.participant import Participant
+from panel.engagements import Engagements
 from panel.importer import ImportFileError, import_csv
+from panel.participation import Participation
+from panel.queries import Queries
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 SECRET_NAME, SECRET_EMAIL, SECRET_POSTCODE = (
@@ -47,7 +53,7 @@ def signup(ref: str, **kw: object) -> SignUp:
 
 
 def open_vested(app: PanelApp) -> object:
-    return app.open_engagement(
+    return Engagements(app).open_engagement(
         name="Vested youth panel",
         purpose="youth health",
         kind="involve",
@@ -61,23 +67,23 @@ def open_vested(app: PanelApp) -> object:
 
 def test_recruiter_story(app: PanelApp) -> None:
     """A phone sign-up consents, is invited, accepts, attends a half day, and later withdraws consent."""
-    pid = app.register(signup("VES-001"))
+    pid = Registration(app).register(signup("VES-001"))
     eid = open_vested(app)
     assert app.resolve_participant("VES-001") == pid
     assert app.resolve_participant(str(pid)) == pid
     assert app.resolve_engagement("vested-youth-panel") == eid
-    app.invite(eid, [pid], at=T0 + timedelta(days=1))
-    app.respond(eid, pid, accept=True, at=T0 + timedelta(days=2))
-    app.attend(eid, pid, date(2026, 3, 2), half_day=True, at=datetime(2026, 3, 2, 17, tzinfo=UTC))
-    app.withdraw_consent(pid, "contact", at=datetime(2026, 4, 1, tzinfo=UTC))
+    Participation(app).invite(eid, [pid], at=T0 + timedelta(days=1))
+    Participation(app).respond(eid, pid, accept=True, at=T0 + timedelta(days=2))
+    Participation(app).attend(eid, pid, date(2026, 3, 2), half_day=True, at=datetime(2026, 3, 2, 17, tzinfo=UTC))
+    Participation(app).withdraw_consent(pid, "contact", at=datetime(2026, 4, 1, tzinfo=UTC))
 
-    details = app.participant(pid)
+    details = Queries(app).participant(pid)
     assert details.personal.name == SECRET_NAME
     assert details.personal.attributes == {"age_band": "18-21", "ethnicity": "Black", "imd_decile": "2"}
     assert details.participations[0].attended == [("2026-03-02", True)]
-    as_of_march = app.consent_history(pid, datetime(2026, 3, 1, tzinfo=UTC))
+    as_of_march = Queries(app).consent_history(pid, datetime(2026, 3, 1, tzinfo=UTC))
     assert {e.purpose: e.withdrawn_at for e in as_of_march} == {"contact": None, "panel_membership": None}
-    now = app.consent_history(pid)
+    now = Queries(app).consent_history(pid)
     contact = next(e for e in now if e.purpose == "contact")
     assert contact.withdrawn_at == datetime(2026, 4, 1, tzinfo=UTC)
     assert contact.recorded_at is not None and contact.recorded_at.tzinfo is not None
@@ -85,38 +91,38 @@ def test_recruiter_story(app: PanelApp) -> None:
 
 
 def test_inviting_without_contact_consent_writes_nothing(app: PanelApp) -> None:
-    with_consent = app.register(signup("A-1"))
-    without = app.register(signup("A-2", consents=()))
+    with_consent = Registration(app).register(signup("A-1"))
+    without = Registration(app).register(signup("A-2", consents=()))
     eid = open_vested(app)
     before = app.recorder.max_notification_id()
     with pytest.raises(ConsentRequiredError, match="A-2 has no active 'contact' consent"):
-        app.invite(eid, [with_consent, without], at=T0 + timedelta(days=1))
+        Participation(app).invite(eid, [with_consent, without], at=T0 + timedelta(days=1))
     assert app.recorder.max_notification_id() == before  # all or nothing
 
 
 def test_bad_commands_write_nothing(app: PanelApp) -> None:
-    pid = app.register(signup("B-1", consents=()))
+    pid = Registration(app).register(signup("B-1", consents=()))
     eid = open_vested(app)
     before = app.recorder.max_notification_id()
     with pytest.raises(ConsentStateError):
-        app.withdraw_consent(pid, "contact", at=T0)
+        Participation(app).withdraw_consent(pid, "contact", at=T0)
     with pytest.raises(ValidationError, match="unknown consent purpose"):
-        app.grant_consent(pid, ConsentSpec("newsletter", "v1", "online", "self", T0))
+        Participation(app).grant_consent(pid, ConsentSpec("newsletter", "v1", "online", "self", T0))
     with pytest.raises(ParticipantNotFoundError, match="NOPE"):
         app.resolve_participant("NOPE")
     with pytest.raises(ValidationError, match="not a session"):
-        app.attend(eid, pid, date(2026, 5, 1))
+        Participation(app).attend(eid, pid, date(2026, 5, 1))
     with pytest.raises(AlreadyRegisteredError):
-        app.register(signup("B-1"))
+        Registration(app).register(signup("B-1"))
     assert app.recorder.max_notification_id() == before
 
 
 def test_erasure_leaves_no_personal_data_in_the_database(app: PanelApp, location: StoreLocation) -> None:
-    pid = app.register(signup("E-1"))
-    other = app.register(signup("E-2", personal={"name": "Keep Me"}))
+    pid = Registration(app).register(signup("E-1"))
+    other = Registration(app).register(signup("E-2", personal={"name": "Keep Me"}))
     eid = open_vested(app)
-    app.invite(eid, [pid], at=T0 + timedelta(days=1))
-    app.update_personal(
+    Participation(app).invite(eid, [pid], at=T0 + timedelta(days=1))
+    Registration(app).update_personal(
         pid,
         personal={"address": "1 Secret Street"},
         attributes={"gender": "woman"},
@@ -124,16 +130,16 @@ def test_erasure_leaves_no_personal_data_in_the_database(app: PanelApp, location
         at=T0 + timedelta(days=2),
     )
     key = app.keys.get_keys([pid])[pid]
-    app.erase(pid, "erasure request ER-1", at=T0 + timedelta(days=3))
+    Participation(app).erase(pid, "erasure request ER-1", at=T0 + timedelta(days=3))
 
-    details = app.participant(pid)  # history still loads
+    details = Queries(app).participant(pid)  # history still loads
     assert details.personal.erased and details.personal.name is None
     assert details.erased_at == T0 + timedelta(days=3)
     assert [p.status for p in details.participations] == ["invited"]
-    assert app.participant(other).personal.name == "Keep Me"
-    assert app.count_participants() == 2
+    assert Queries(app).participant(other).personal.name == "Keep Me"
+    assert Queries(app).count_participants() == 2
     with pytest.raises(ErasedParticipantError):
-        app.grant_consent(pid, ConsentSpec("contact", "v4", "online", "self", T0 + timedelta(days=4)))
+        Participation(app).grant_consent(pid, ConsentSpec("contact", "v4", "online", "self", T0 + timedelta(days=4)))
 
     assert app.keys.get_keys([pid]) == {}  # the data key itself is gone
     needles = [SECRET_NAME, SECRET_EMAIL, SECRET_POSTCODE, "1 Secret Street"]
@@ -173,7 +179,7 @@ def test_import_is_validated_whole_and_idempotent(app: PanelApp, tmp_path: Path)
     again = import_csv(app, good)
     assert (again.created, again.unchanged, again.events) == (0, 3, 0)
     assert app.recorder.max_notification_id() == events
-    bo = app.participant(app.resolve_participant("import:IMP-2"))
+    bo = Queries(app).participant(app.resolve_participant("import:IMP-2"))
     assert bo.personal.attributes["gender"] == "prefer_not_to_say"
     assert [c.method for c in bo.consents] == ["verbal"]
 
@@ -213,10 +219,10 @@ def test_import_killed_half_way_completes_on_rerun(
     with pytest.raises(KeyboardInterrupt):
         import_csv(app, path)
     monkeypatch.setattr(app.recorder, "insert_events", real_insert)
-    assert app.count_participants() == 2500  # the first atomic batch only
+    assert Queries(app).count_participants() == 2500  # the first atomic batch only
     report = import_csv(app, path)
     assert (report.created, report.unchanged) == (500, 2500)
-    assert app.count_participants() == 3000
+    assert Queries(app).count_participants() == 3000
     # one Registered + one ConsentGranted each, and the attribute catalogue started with the first batch
     assert app.recorder.max_notification_id() == 6001
 
@@ -233,27 +239,29 @@ def test_malformed_csv_names_the_line(app: PanelApp, tmp_path: Path) -> None:
 
 def test_concurrent_writers_never_lose_an_update(location: StoreLocation) -> None:
     first, second = PanelApp(env=location.env()), PanelApp(env=location.env())
-    pid = first.register(signup("C-1", consents=()))
-    stale = second.participant_aggregate(pid)
-    first.grant_consent(pid, ConsentSpec("contact", "v1", "online", "self", T0))
+    pid = Registration(first).register(signup("C-1", consents=()))
+    stale = second.load(pid, Participant)
+    Participation(first).grant_consent(pid, ConsentSpec("contact", "v1", "online", "self", T0))
     stale.grant_consent(purpose="data_processing", notice_version="v1", method="online", captured_by="self", at=T0)
     from eventsourcing.persistence import IntegrityError
 
     with pytest.raises(IntegrityError):
         second.save(stale)  # the raw conflict is detected...
-    second.grant_consent(pid, ConsentSpec("data_processing", "v1", "online", "self", T0))  # ...and commands retry
-    assert {c.purpose for c in first.participant(pid).consents} == {"contact", "data_processing"}
+    Participation(second).grant_consent(
+        pid, ConsentSpec("data_processing", "v1", "online", "self", T0)
+    )  # ...and commands retry
+    assert {c.purpose for c in Queries(first).participant(pid).consents} == {"contact", "data_processing"}
     first.close()
     second.close()
 
 
 def test_reopening_a_store_is_safe(location: StoreLocation) -> None:
     one = PanelApp(env=location.env())
-    pid = one.register(signup("R-1"))
+    pid = Registration(one).register(signup("R-1"))
     one.close()
     two = PanelApp(env=location.env())  # tables exist, the id secret is kept
     assert two.resolve_participant("R-1") == pid
-    assert two.participant(pid).personal.name == SECRET_NAME
+    assert Queries(two).participant(pid).personal.name == SECRET_NAME
     two.close()
 
 
@@ -276,7 +284,7 @@ def test_demo_is_reproducible(location: StoreLocation, tmp_path: Path) -> None:
                 tuple((c.purpose, c.granted_at, c.withdrawn_at) for c in p.consents),
                 tuple((r.status, tuple(r.attended)) for r in p.participations),
             )
-            for p in a.participants()
+            for p in Queries(a).participants()
         )
 
     assert fingerprint(app) == fingerprint(other)
@@ -291,18 +299,18 @@ def test_payloads_can_also_be_encrypted_at_rest(location: StoreLocation) -> None
 
     encrypted = replace(location, cipher_key=AESCipher.create_key(32))
     app = PanelApp(env=encrypted.env())
-    pid = app.register(signup("X-1"))
+    pid = Registration(app).register(signup("X-1"))
     states = [n.state for n in app.recorder.select_notifications(start=None, limit=10)]
     assert states and all(b'"purpose"' not in s and b'"external_ref"' not in s for s in states)
-    assert app.participant(pid).personal.name == SECRET_NAME  # and it reads back
+    assert Queries(app).participant(pid).personal.name == SECRET_NAME  # and it reads back
     app.close()
 
 
 def test_references_resolve_across_sources(app: PanelApp) -> None:
-    web = app.register(signup("S-1", source="web"))
+    web = Registration(app).register(signup("S-1", source="web"))
     assert app.resolve_participant("S-1") == web  # a bare reference is looked up in every source
     assert app.resolve_participant("web:S-1") == web
-    app.register(signup("S-1", source="paper-forms"))
+    Registration(app).register(signup("S-1", source="paper-forms"))
     with pytest.raises(ParticipantNotFoundError, match="several sources .* write SOURCE:REF"):
         app.resolve_participant("S-1")
     assert app.resolve_participant("web:S-1") == web

@@ -223,7 +223,7 @@ def _with_user(url: str, user: str) -> str:
 # -- file permissions (SQLite) -----------------------------------------------------------------------
 def test_the_sqlite_store_and_its_logs_are_private(location: StoreLocation, panel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     if location.dialect != "sqlite":
-        pytest.skip("file modes are SQLite's; PostgreSQL's keys: see the README")
+        pytest.skip("file modes are SQLite's; PostgreSQL's keys: see docs/store.md")
     old = os.umask(0o022)
     try:
         panel("init")

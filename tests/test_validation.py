@@ -11,14 +11,17 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given
 from hypothesis import strategies as st
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.config import StoreLocation
 from panel.contact import _SIMPLE_EMAIL, normalise_email, normalise_phone, normalise_postcode
 from panel.domain.errors import ValidationError
 from panel.domain.text import check_event_text
 from panel.domain.values import parse_when
+from panel.engagements import Engagements
 from panel.importer import import_csv
-from panel.validation import InvalidSignUpError, validate_signup
+from panel.participation import Participation
+from panel.registration import Registration
+from panel.validation import ConsentSpec, InvalidSignUpError, SignUp, validate_signup
 from tests.helpers.store import table_rows
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
@@ -120,14 +123,14 @@ def test_event_text_is_checked_field_by_field() -> None:
 
 def test_no_command_records_text_beyond_its_limit(app: PanelApp, location: StoreLocation) -> None:
     """The application's mapper checks every event: a consent grant past the limits writes nothing."""
-    pid = app.register(SignUp(ref="G-1", channel="online", at=T0))
+    pid = Registration(app).register(SignUp(ref="G-1", channel="online", at=T0))
     before = table_rows(location)
     with pytest.raises(ValidationError, match="notice version is too long"):
-        app.grant_consent(
+        Participation(app).grant_consent(
             pid, ConsentSpec("contact", "Privacy notice, January 2026 edition v3 (youth)", "online", "self")
         )
     with pytest.raises(ValidationError, match="reason contains U\\+0000"):
-        app.leave_panel(pid, "moved\x00away")
+        Participation(app).leave_panel(pid, "moved\x00away")
     assert table_rows(location) == before
 
 
@@ -155,9 +158,11 @@ def test_register_and_import_accept_any_case_and_store_one_form(location: StoreL
 def test_an_import_refuses_non_numbers_only_where_a_rule_compares(app: PanelApp, tmp_path: Path) -> None:
     path = tmp_path / "signups.csv"
     path.write_text("ref,age,unemployed_months\nN-1,eighteen,four\nN-2,19,prefer not to say\n")
-    app.open_engagement(name="E", purpose="p", kind="consult", sessions=[], day_rate_pence=0, eligibility=[], at=T0)
+    Engagements(app).open_engagement(
+        name="E", purpose="p", kind="consult", sessions=[], day_rate_pence=0, eligibility=[], at=T0
+    )
     assert import_csv(app, path).created == 2  # no rule compares either attribute yet
-    app.open_engagement(
+    Engagements(app).open_engagement(
         name="F", purpose="p", kind="consult", sessions=[], day_rate_pence=0, eligibility=["age >= 18"], at=T0
     )
     path.write_text("ref,age\nN-3,eighteen\nN-4,19\nN-5,Prefer not to say\n")

@@ -17,6 +17,8 @@ from panel.confirmations import Confirmations
 from panel.domain.errors import ConsentStateError, ErasedParticipantError, ParticipantNotFoundError
 from panel.domain.values import PURPOSES
 from panel.links import BadLinkError, ExpiredLinkError, read_token
+from panel.participation import Participation
+from panel.queries import Queries
 from web.site import Site
 
 NO_STORE = {"cache-control": "no-store"}
@@ -63,7 +65,7 @@ def routes(site: Site) -> list[Route]:
         if isinstance(pid, Response):
             return pid
         try:
-            details = await run_in_threadpool(site.app.participant, pid)
+            details = await run_in_threadpool(Queries(site.app).participant, pid)
         except ParticipantNotFoundError:
             return site.render(request, "problem.html", 400, reason="bad_link")
         moment = site.clock()
@@ -81,7 +83,9 @@ def routes(site: Site) -> list[Route]:
         if len(purpose) != 1 or purpose[0] not in PURPOSES:
             return site.render(request, "problem.html", 400, reason="unreadable")
         try:
-            await run_in_threadpool(site.app.withdraw_consent, pid, purpose[0], "self_service", site.clock())
+            await run_in_threadpool(
+                Participation(site.app).withdraw_consent, pid, purpose[0], "self_service", site.clock()
+            )
         except (ConsentStateError, ErasedParticipantError):
             return site.render(request, "problem.html", 409, reason="not_active")
         except ParticipantNotFoundError:

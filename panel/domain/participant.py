@@ -212,7 +212,7 @@ class Participant(Aggregate):
 
     # -- personal data ---------------------------------------------------------------------
     def update_attributes(self, *, sealed: str, captured_by: str | None, at: datetime) -> None:
-        self._require_not_erased()
+        self.require_not_erased()
         self._update_attributes(sealed=sealed, captured_by=captured_by, at=require_utc(at))
 
     @event(AttributesUpdated)
@@ -222,7 +222,7 @@ class Participant(Aggregate):
     # -- consent ---------------------------------------------------------------------------
     def grant_consent(self, *, purpose: str, notice_version: str, method: str, captured_by: str, at: datetime) -> bool:
         """Record a grant; returns False (and records nothing) if the same grant is already active."""
-        self._require_not_erased()
+        self.require_not_erased()
         _check_grant(purpose, notice_version, method, captured_by)
         at = require_utc(at)
         current = self.consent_at(purpose, at)
@@ -279,7 +279,7 @@ class Participant(Aggregate):
     def invite(
         self, *, engagement_id: UUID, at: datetime, draw_id: UUID | None = None, override_reason: str | None = None
     ) -> None:
-        self._require_not_erased()
+        self.require_not_erased()
         at = require_utc(at)
         if self.left_panel_at is not None and self.left_panel_at <= at:
             raise ParticipationStateError(
@@ -308,7 +308,7 @@ class Participant(Aggregate):
         }
 
     def respond(self, *, engagement_id: UUID, accept: bool, at: datetime) -> None:
-        self._require_not_erased()
+        self.require_not_erased()
         self._require_status(engagement_id, (INVITED,), "accept or decline" if accept else "decline")
         if accept:
             self._accept(engagement_id=engagement_id, at=require_utc(at))
@@ -378,7 +378,7 @@ class Participant(Aggregate):
 
     # -- leaving and erasure ---------------------------------------------------------------
     def leave_panel(self, *, reason: str, at: datetime) -> None:
-        self._require_not_erased()
+        self.require_not_erased()
         if self.left_panel_at is not None:
             raise ParticipationStateError(f"participant {self.external_ref} already left the panel")
         self._leave(reason=reason, at=require_utc(at))
@@ -388,7 +388,7 @@ class Participant(Aggregate):
         self.left_panel_at = at
 
     def erase(self, *, reason: str, at: datetime, erased_by: str | None = None) -> None:
-        self._require_not_erased()
+        self.require_not_erased()
         if not reason.strip():
             raise ValidationError("--reason is empty: record why the data is erased, e.g. 'erasure request 2026-11-02'")
         if erased_by is not None and not erased_by.strip():
@@ -403,7 +403,7 @@ class Participant(Aggregate):
     def is_erased(self) -> bool:
         return self.erased_at is not None
 
-    def _require_not_erased(self) -> None:
+    def require_not_erased(self) -> None:
         if self.erased_at is not None:
             raise ErasedParticipantError(f"participant {self.external_ref} was erased on {self.erased_at.date()}")
 

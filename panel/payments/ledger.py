@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 
-from panel.domain.payment import (
+from panel.payments.domain.payment import (
     ACCRUED,
     APPROVED,
     CANCELLED,

@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from panel.domain.errors import ValidationError
 from panel.domain.money import MAX_TOTAL_PENCE, pence_from_text
-from panel.domain.payment import ISSUED, RECONCILED, StatementFormatError
+from panel.payments.domain.payment import ISSUED, RECONCILED, StatementFormatError
 from panel.payments.ledger import LedgerLine
 
 COLUMNS = ("date", "amount", "reference", "payee")

@@ -9,17 +9,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
-from panel.application import PanelApp
+from panel.clock import now
+from panel.domain.engagement import Engagement
 from panel.domain.errors import ValidationError
 from panel.domain.participant import Participant
-from panel.domain.payment import (
+from panel.domain.values import format_pence
+from panel.payments import ledger
+from panel.payments.domain.payment import (
     ACCRUED,
     APPROVED,
     ISSUED,
@@ -29,9 +32,7 @@ from panel.domain.payment import (
     PaymentStateError,
     payment_id,
 )
-from panel.domain.payment_terms import PaymentTerms, RateCard, rate_card_id, terms_id
-from panel.domain.values import format_pence
-from panel.payments import ledger
+from panel.payments.domain.terms import PaymentTerms, RateCard, rate_card_id, terms_id
 from panel.payments.ledger import PAYMENT_TOPICS, LedgerLine
 from panel.payments.reconcile import Report, match_statement, parse_statement
 from panel.payments.rules import allocate_cap, session_fee
@@ -42,10 +43,6 @@ FEE = "involvement_fee"
 ATTENDED_TOPIC = get_topic(Participant.Attended)
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class Outcome:
     """What a command did: lines it changed or created, lines left as they were, warnings to show."""
@@ -54,6 +51,10 @@ class Outcome:
     unchanged: int = 0
     warnings: list[str] = field(default_factory=list)
     first_approved: list[UUID] = field(default_factory=list)  # approved once; each needs a second approver
+
+
+if TYPE_CHECKING:
+    from panel.application import PanelApp
 
 
 class Payments:
@@ -80,7 +81,7 @@ class Payments:
 
     def terms(self, eid: UUID) -> PaymentTerms:
         """The engagement's payment terms (new, unsaved terms if none were recorded yet)."""
-        self.app.engagement_aggregate(eid)
+        self.app.load(eid, Engagement)
         return self._get(terms_id(eid), PaymentTerms) or PaymentTerms.agree(engagement_id=eid, at=now())
 
     def _save(self, attempt: Callable[[], tuple[list[Any], T]]) -> T:
@@ -150,7 +151,7 @@ class Payments:
     # -- accrual --------------------------------------------------------------------------------
     def accrue(self, eid: UUID, *, by: str, at: datetime | None = None) -> Outcome:
         """Accrue the involvement fee of every attended session not yet accrued (idempotent)."""
-        engagement = self.app.engagement_aggregate(eid)
+        engagement = self.app.load(eid, Engagement)
         moment = at or now()
 
         def attempt() -> tuple[list[Any], Outcome]:
@@ -164,7 +165,7 @@ class Payments:
             card = f"{rate['rate_card']} v{rate['version']}" if rate.get("rate_card") else "engagement day rate"
             outcome, fresh = Outcome(), []
             for pid in self._attendees(eid):
-                person = self.app.participant_aggregate(pid)
+                person = self.app.load(pid, Participant)
                 record = person.participations.get(eid.hex)
                 new = []
                 for iso, half_day in (record or {}).get("attended", []):
@@ -211,7 +212,7 @@ class Payments:
         return list(found)
 
     def _fee_lines(self, eid: UUID, pid: UUID) -> list[Payment]:
-        person = self.app.participant_aggregate(pid)
+        person = self.app.load(pid, Participant)
         record = person.participations.get(eid.hex) or {}
         found = (self._get(payment_id(eid, pid, FEE, iso), Payment) for iso, _ in record.get("attended", []))
         return sorted((p for p in found if p is not None), key=lambda p: p.earned_on)
@@ -257,7 +258,7 @@ class Payments:
 
         def attempt() -> tuple[list[Any], Outcome]:
             terms = self.terms(eid)
-            self.app.participant_aggregate(pid)
+            self.app.load(pid, Participant)
             if cap_pence is None:
                 terms.decline_fee(participant_id=pid, reason=reason, by=by, at=moment)
             else:
@@ -329,8 +330,8 @@ class Payments:
         earned_on: date | None = None,
         **extra: Any,
     ) -> UUID:
-        engagement = self.app.engagement_aggregate(eid)
-        person = self.app.participant_aggregate(pid)
+        engagement = self.app.load(eid, Engagement)
+        person = self.app.load(pid, Participant)
         line_id = payment_id(eid, pid, kind, key)
         if self._get(line_id, Payment) is not None:
             raise ValidationError(

@@ -25,8 +25,12 @@ from uuid import UUID
 from eventsourcing.persistence import InfrastructureFactory, Mapper, StoredEvent
 from eventsourcing.utils import Environment
 
+from panel.store.sealing import signup_events
+
 if TYPE_CHECKING:
-    from panel.application import PanelApp, SignUp
+    from panel.application import PanelApp
+    from panel.registration import Registration
+    from panel.validation import SignUp
 
 WORKERS = 2
 PARALLEL_FROM = 4  # batches; below this, starting worker processes costs more than it saves
@@ -59,18 +63,16 @@ def build_mapper(app_class: type[PanelApp], name: str, env: dict[str, str]) -> M
 
 def stored_rows(mapper: Mapper[UUID], items: Items, keys: dict[UUID, bytes]) -> list[Row]:
     """The stored-event rows of fresh sign-ups: sealed, built and encoded as the sequential path does."""
-    from panel.application import _signup_events  # shared with the sequential path
-
     rows = []
     for pid, signup in items:
-        for domain_event in _signup_events(pid, signup, keys[pid]):
+        for domain_event in signup_events(pid, signup, keys[pid]):
             s = mapper.to_stored_event(domain_event)
             rows.append((s.originator_id, s.originator_version, s.topic, s.state))
     return rows
 
 
 def register_parallel(
-    app: PanelApp, signups: Sequence[SignUp], batch: int, progress: Callable[[int], None] | None = None
+    registration: Registration, signups: Sequence[SignUp], batch: int, progress: Callable[[int], None] | None = None
 ) -> tuple[int, int, int]:
     """Register sign-ups in atomic batches prepared by worker processes; returns (created, unchanged, events).
 
@@ -79,6 +81,7 @@ def register_parallel(
     writing is this process's own CPU work, binding each row under the GIL, so it stays on this
     thread); a batch that fails stops the writing before the next one.
     """
+    app = registration.app
     chunks = [signups[start : start + batch] for start in range(0, len(signups), batch)]
     totals = [0, 0, 0]
     seen: set[UUID] = set()
@@ -95,8 +98,8 @@ def register_parallel(
     writer = None if app.dialect == "sqlite" else ThreadPoolExecutor(1, thread_name_prefix="panel-bulk-writer")
     try:
         for first in range(0, len(chunks), KEYS_AHEAD):
-            for prepared, size, fresh in _submit_group(app, pool, chunks[first : first + KEYS_AHEAD], seen):
-                waiting.append((_writing(writer, app, prepared, stop), size, fresh))
+            for prepared, size, fresh in _submit_group(registration, pool, chunks[first : first + KEYS_AHEAD], seen):
+                waiting.append((_writing(writer, registration, prepared, stop), size, fresh))
                 while len(waiting) > IN_FLIGHT:
                     _account(*waiting.popleft(), totals, progress)
         while waiting:
@@ -112,16 +115,16 @@ def register_parallel(
 
 
 def _submit_group(
-    app: PanelApp, pool: ProcessPoolExecutor, group: list[Sequence[SignUp]], seen: set[UUID]
+    registration: Registration, pool: ProcessPoolExecutor, group: list[Sequence[SignUp]], seen: set[UUID]
 ) -> list[tuple[Future[list[Row]] | None, int, int]]:
     """Check a few batches for ids already present, commit their keys together, and hand them to the workers."""
     fresh_by_chunk = []
     for chunk in group:
-        fresh = app._fresh_items(chunk, seen)  # the application's own bulk helpers
+        fresh = registration.fresh_items(chunk, seen)  # the sequential path's own seams
         seen.update(pid for pid, _ in fresh)
         fresh_by_chunk.append(fresh)
     everyone = [item for fresh in fresh_by_chunk for item in fresh]
-    keys = app._keys_for(everyone) if everyone else {}
+    keys = registration.keys_for(everyone) if everyone else {}
     return [
         (pool.submit(_prepare, fresh, {pid: keys[pid] for pid, _ in fresh}) if fresh else None, len(chunk), len(fresh))
         for chunk, fresh in zip(group, fresh_by_chunk)
@@ -129,15 +132,18 @@ def _submit_group(
 
 
 def _writing(
-    writer: ThreadPoolExecutor | None, app: PanelApp, prepared: Future[list[Row]] | None, stop: threading.Event
+    writer: ThreadPoolExecutor | None,
+    registration: Registration,
+    prepared: Future[list[Row]] | None,
+    stop: threading.Event,
 ) -> Callable[[], int]:
     """The batch's write, started now on the writer thread, or run here when its turn comes (SQLite)."""
     if writer is None:
-        return functools.partial(_write, app, prepared, stop)
-    return writer.submit(_write, app, prepared, stop).result
+        return functools.partial(_write, registration, prepared, stop)
+    return writer.submit(_write, registration, prepared, stop).result
 
 
-def _write(app: PanelApp, prepared: Future[list[Row]] | None, stop: threading.Event) -> int:
+def _write(registration: Registration, prepared: Future[list[Row]] | None, stop: threading.Event) -> int:
     """On the writer thread: wait for a batch's rows and write them in one transaction."""
     if stop.is_set():
         raise RuntimeError("the import stopped at an earlier batch")
@@ -146,7 +152,7 @@ def _write(app: PanelApp, prepared: Future[list[Row]] | None, stop: threading.Ev
         if stop.is_set():
             raise RuntimeError("the import stopped before this batch was written")
         if rows:
-            app._write_events([StoredEvent(*row) for row in rows])
+            registration.write_events([StoredEvent(*row) for row in rows])
         return len(rows)
     except BaseException:
         stop.set()  # no later batch is written after a failed one

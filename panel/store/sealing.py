@@ -9,13 +9,18 @@ from __future__ import annotations
 import base64
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from panel.clock import now
+from panel.domain.participant import Participant
 from panel.domain.values import PERSONAL_FIELDS
 from panel.records import PersonalData
+
+if TYPE_CHECKING:
+    from panel.validation import SignUp
 
 ERASED = "«erased»"
 
@@ -42,3 +47,23 @@ def merge_personal(key: bytes, pid: UUID, sealed: list[str]) -> PersonalData:
         personal.update(data.get("personal", {}))
         attributes.update(data.get("attributes", {}))
     return PersonalData(attributes=attributes, **{k: personal.get(k) for k in PERSONAL_FIELDS})
+
+
+def sealed_signup(pid: UUID, s: SignUp, key: bytes) -> str:
+    """The sealed personal data of a sign-up that ``validate_signup`` returned."""
+    return seal(key, pid, {"personal": dict(s.personal), "attributes": dict(s.attributes)})
+
+
+def signup_events(pid: UUID, s: SignUp, key: bytes) -> list[Any]:
+    """The events of one new sign-up, its personal data sealed under ``key`` (the bulk path)."""
+    at = s.at or now()
+    return Participant.sign_up(
+        id=pid,
+        source=s.source,
+        external_ref=s.ref,
+        channel=s.channel,
+        captured_by=s.captured_by,
+        at=at,
+        sealed=sealed_signup(pid, s, key),
+        consents=[(c.purpose, c.notice_version, c.method, c.captured_by, c.at or at) for c in s.consents],
+    )

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from panel.config import StoreLocation
+from panel.queries import Queries
 from tests.browser.conftest import axe_violations, reflows_at_320
 from tests.helpers.proc import store_env
 from tests.helpers.store import table_rows
@@ -37,13 +38,15 @@ def store(panel) -> None:  # type: ignore[no-untyped-def]
 
 
 def submit(browser: Any, button: Any) -> None:
-    """Press a button that sends a form, and wait for the next page to replace this one."""
-    from selenium.webdriver.support import expected_conditions
+    """Press a button that sends a form, and wait until the next page has replaced this one and loaded."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
+    browser.execute_script("window.panelOldPage = true")
     button.click()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(button))
-    WebDriverWait(browser, 20).until(lambda b: b.execute_script("return document.readyState") == "complete")
+    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
+        lambda b: b.execute_script("return window.panelOldPage === undefined && document.readyState === 'complete'")
+    )
 
 
 def check_page(browser: Any, artefacts: Path, name: str, location: StoreLocation) -> None:
@@ -114,11 +117,11 @@ def test_apply_in_a_browser(browser, artefacts, store, location: StoreLocation, 
 
     app = open_store(location)
     try:
-        (person,) = app.participants()
+        (person,) = Queries(app).participants()
         assert person.ref.startswith("APP-") and person.channel == "online"
         assert person.personal.email == "sam@example.org"
         assert person.personal.attributes == {"age_band": "18-21", "gender": "prefer_not_to_say"}
-        assert {(c.purpose, c.notice_version, c.withdrawn_by) for c in app.consent_history(person.id)} == {
+        assert {(c.purpose, c.notice_version, c.withdrawn_by) for c in Queries(app).consent_history(person.id)} == {
             ("contact", "v3", "self_service"), ("panel_membership", "v3", None)
         }  # fmt: skip
         assert Confirmations(app).confirmed_at(person.id) is not None

@@ -11,8 +11,8 @@ from vested_case import DAYS, at, open_vested
 
 from panel.application import PanelApp
 from panel.config import StoreLocation
-from panel.domain.payment import FourEyesError
 from panel.payments import Payments
+from panel.payments.domain.payment import FourEyesError
 from projections.db import make_engine
 from projections.ledger import ledger_lines
 

@@ -10,11 +10,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.config import StoreLocation
 from panel.domain.errors import PanelError
+from panel.engagements import Engagements
+from panel.participation import Participation
 from panel.payments import Payments
 from panel.payments.ledger import totals
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 from projections.db import make_engine
 from projections.ledger import ledger_lines
 
@@ -39,22 +43,22 @@ OPS = [
 
 def setup(app: PanelApp, people: int, attended: list[list[int]]) -> tuple[Any, list[Any]]:
     n = next(COUNTER)
-    eid = app.open_engagement(
+    eid = Engagements(app).open_engagement(
         name=f"Prop {n}", ref=f"prop-{n}", purpose="p", kind="involve", sessions=DAYS, day_rate_pence=35001, at=T0
     )
     pids = [
-        app.register(
+        Registration(app).register(
             SignUp(
                 ref=f"PROP{n}-{i}", channel="online", at=T0, consents=(ConsentSpec("contact", "v3", "online", "self"),)
             )
         )
         for i in range(people)
     ]
-    app.invite(eid, pids, at=T0)
+    Participation(app).invite(eid, pids, at=T0)
     for i, pid in enumerate(pids):
-        app.respond(eid, pid, accept=True, at=T0)
+        Participation(app).respond(eid, pid, accept=True, at=T0)
         for day_index in sorted(set(attended[i % len(attended)])):
-            app.attend(eid, pid, DAYS[day_index], half_day=day_index == 1, at=T0)
+            Participation(app).attend(eid, pid, DAYS[day_index], half_day=day_index == 1, at=T0)
     return eid, pids
 
 

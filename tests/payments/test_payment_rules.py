@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from panel.domain.errors import ValidationError
-from panel.domain.payment import StatementFormatError
+from panel.payments.domain.payment import StatementFormatError
 from panel.payments.ledger import LedgerLine
 from panel.payments.reconcile import match_statement, parse_statement
 from panel.payments.rules import (

@@ -260,10 +260,10 @@ def test_every_pay_command_has_help_with_an_example() -> None:
         assert command.help and "Example:" in command.help and "panel pay" in command.help, name
 
 
-def test_the_readme_section_names_every_pay_command() -> None:
+def test_the_payments_page_names_every_pay_command() -> None:
     from cli.pay import pay
 
-    section = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = (Path(__file__).resolve().parents[2] / "docs" / "payments.md").read_text(encoding="utf-8")
 
     def paths(group: Any, prefix: str) -> list[str]:
         found = [prefix]
@@ -272,4 +272,4 @@ def test_the_readme_section_names_every_pay_command() -> None:
         return found
 
     for path in paths(pay, "panel pay"):
-        assert path in section, f"`{path}` is not in README.md"
+        assert path in section, f"`{path}` is not in docs/payments.md"

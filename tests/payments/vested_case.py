@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from uuid import UUID
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
+from panel.engagements import Engagements
+from panel.participation import Participation
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
 DAYS = [date(2026, 3, d) for d in (2, 3, 4, 5, 6, 9, 10)]
@@ -17,7 +21,7 @@ def at(text: str) -> datetime:
 
 
 def open_vested(app: PanelApp, people: int = 6, days: list[date] = DAYS) -> tuple[UUID, dict[str, UUID]]:
-    eid = app.open_engagement(
+    eid = Engagements(app).open_engagement(
         name="Vested",
         ref="vested",
         purpose="Youth employment services",
@@ -28,14 +32,14 @@ def open_vested(app: PanelApp, people: int = 6, days: list[date] = DAYS) -> tupl
     )
     pids = {}
     for ref in REFS[:people]:
-        pids[ref] = app.register(
+        pids[ref] = Registration(app).register(
             SignUp(ref=ref, channel="online", at=T0, consents=(ConsentSpec("contact", "v3", "online", "self"),))
         )
-    app.invite(eid, list(pids.values()), at=at("2026-02-10"))
+    Participation(app).invite(eid, list(pids.values()), at=at("2026-02-10"))
     for ref, pid in pids.items():
-        app.respond(eid, pid, accept=True, at=at("2026-02-11"))
+        Participation(app).respond(eid, pid, accept=True, at=at("2026-02-11"))
         for day in days:
-            app.attend(
+            Participation(app).attend(
                 eid,
                 pid,
                 day,

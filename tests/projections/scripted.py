@@ -9,7 +9,11 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import select
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
+from panel.engagements import Engagements
+from panel.participation import Participation
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 from projections import Projector
 
 
@@ -38,13 +42,15 @@ class History:
 
 def script(app: PanelApp, step: Any = lambda: None) -> History:
     """The scripted history; ``step`` runs after every command (e.g. an incremental catch-up)."""
-    app.register_many(
+    Registration(app).register_many(
         [SignUp(ref=r, channel="online", attributes=a, consents=BOTH, at=T(1, 5)) for r, a in PEOPLE.items()]
     )
     step()
-    app.register(SignUp(ref="F", channel="online", attributes={"age_band": "65+"}, consents=(BOTH[1],), at=T(3, 1)))
+    Registration(app).register(
+        SignUp(ref="F", channel="online", attributes={"age_band": "65+"}, consents=(BOTH[1],), at=T(3, 1))
+    )
     ids = {r: app.participant_id_for(r) for r in "ABCDEF"}
-    x = app.open_engagement(
+    x = Engagements(app).open_engagement(
         name="X",
         purpose="x",
         kind="consult",
@@ -52,30 +58,32 @@ def script(app: PanelApp, step: Any = lambda: None) -> History:
         day_rate_pence=35000,
         at=T(1, 1),
     )
-    y = app.open_engagement(
+    y = Engagements(app).open_engagement(
         name="Y", purpose="y", kind="consult", sessions=[date(2026, 4, 1)], day_rate_pence=35000, at=T(1, 1)
     )
     draw = uuid4()
-    app.invite(x, [ids["A"], ids["B"]], at=T(1, 20))
-    app.invite(x, [ids["C"]], at=T(1, 20), draw_id=draw)
+    Participation(app).invite(x, [ids["A"], ids["B"]], at=T(1, 20))
+    Participation(app).invite(x, [ids["C"]], at=T(1, 20), draw_id=draw)
     step()
-    app.respond(x, ids["A"], accept=True, at=T(1, 21))
-    app.respond(x, ids["B"], accept=True, at=T(1, 22))
-    app.respond(x, ids["C"], accept=False, at=T(1, 22))
-    app.attend(x, ids["A"], date(2026, 2, 10), at=T(2, 10, 17))
-    app.attend(x, ids["A"], date(2026, 2, 11), half_day=True, at=T(2, 11, 13))
+    Participation(app).respond(x, ids["A"], accept=True, at=T(1, 21))
+    Participation(app).respond(x, ids["B"], accept=True, at=T(1, 22))
+    Participation(app).respond(x, ids["C"], accept=False, at=T(1, 22))
+    Participation(app).attend(x, ids["A"], date(2026, 2, 10), at=T(2, 10, 17))
+    Participation(app).attend(x, ids["A"], date(2026, 2, 11), half_day=True, at=T(2, 11, 13))
     step()
-    app.attend(x, ids["B"], date(2026, 2, 10), half_day=True, at=T(2, 10, 13))
-    app.withdraw_consent(ids["B"], "contact", at=T(3, 1))
-    app.withdraw_consent(ids["D"], "contact", at=T(1, 10))  # recorded late, effective early
+    Participation(app).attend(x, ids["B"], date(2026, 2, 10), half_day=True, at=T(2, 10, 13))
+    Participation(app).withdraw_consent(ids["B"], "contact", at=T(3, 1))
+    Participation(app).withdraw_consent(ids["D"], "contact", at=T(1, 10))  # recorded late, effective early
     step()
-    app.invite(y, [ids["A"]], at=T(3, 15))
-    app.respond(y, ids["A"], accept=True, at=T(3, 16))
-    app.attend(y, ids["A"], date(2026, 4, 1), at=T(4, 1, 17))
-    app.update_personal(ids["E"], personal={}, attributes={"disability": "yes"}, captured_by="amy", at=T(4, 2))
+    Participation(app).invite(y, [ids["A"]], at=T(3, 15))
+    Participation(app).respond(y, ids["A"], accept=True, at=T(3, 16))
+    Participation(app).attend(y, ids["A"], date(2026, 4, 1), at=T(4, 1, 17))
+    Registration(app).update_personal(
+        ids["E"], personal={}, attributes={"disability": "yes"}, captured_by="amy", at=T(4, 2)
+    )
     step()
-    app.leave_panel(ids["C"], "moved away", at=T(4, 15))
-    app.erase(ids["E"], "erasure request", at=T(5, 1))
+    Participation(app).leave_panel(ids["C"], "moved away", at=T(4, 15))
+    Participation(app).erase(ids["E"], "erasure request", at=T(5, 1))
     step()
     return History(app, ids, x, y, draw)
 

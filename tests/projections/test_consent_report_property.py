@@ -16,10 +16,14 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.domain.errors import PanelError
 from panel.domain.participant import Participant
 from panel.domain.values import PURPOSES
+from panel.participation import Participation
+from panel.queries import Queries
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 from projections import Projector
 from projections.consent_report import consent_report
 
@@ -40,18 +44,18 @@ def day(n: int) -> datetime:
 def apply(app: PanelApp, ref: str, spec: dict[str, Any]) -> None:
     at = day(spec["registered"])
     consents = tuple(ConsentSpec(p, "v1", "online", "self", at) for p in sorted(spec["initial"]))
-    pid = app.register(SignUp(ref=ref, channel="online", consents=consents, at=at))
+    pid = Registration(app).register(SignUp(ref=ref, channel="online", consents=consents, at=at))
     for version, (kind, purpose, when) in enumerate(spec["ops"], start=2):
         try:
             if kind in ("grant", "regrant"):
                 notice = "v1" if kind == "grant" else f"v{version}"
-                app.grant_consent(pid, ConsentSpec(purpose, notice, "written", "amy", day(when)))
+                Participation(app).grant_consent(pid, ConsentSpec(purpose, notice, "written", "amy", day(when)))
             elif kind == "withdraw":
-                app.withdraw_consent(pid, purpose, "ben", at=day(when))
+                Participation(app).withdraw_consent(pid, purpose, "ben", at=day(when))
             elif kind == "leave":
-                app.leave_panel(pid, "moved away", at=day(when))
+                Participation(app).leave_panel(pid, "moved away", at=day(when))
             else:
-                app.erase(pid, "erasure request", at=day(when), erased_by="dpo")
+                Participation(app).erase(pid, "erasure request", at=day(when), erased_by="dpo")
         except PanelError:
             pass  # refused by the domain (nothing to withdraw, already erased, ...): nothing recorded
 
@@ -83,7 +87,7 @@ def test_the_pool_never_exceeds_either_consent_count(app: PanelApp, projector: P
     for i, spec in enumerate(people):
         apply(app, f"PROP{batch}-{i}", spec)
     projector.catch_up()
-    everyone = [app.participant_aggregate(pid) for pid in app.participant_ids()]
+    everyone = [app.load(pid, Participant) for pid in Queries(app).participant_ids()]
     days = {0, 72} | {spec["registered"] for spec in people} | {when for spec in people for *_, when in spec["ops"]}
     for n in sorted(days):  # every day something happened in this example (at that very moment), and either end
         at = day(n)
@@ -97,7 +101,7 @@ def test_consent_report_before_and_after_an_erasure(app: PanelApp, panel) -> Non
     panel("init")
     both = (ConsentSpec("contact", "v1", "online", "self"), ConsentSpec("panel_membership", "v1", "online", "self"))
     for ref in ("R-1", "R-2"):
-        app.register(SignUp(ref=ref, channel="online", consents=both, at=day(0)))
+        Registration(app).register(SignUp(ref=ref, channel="online", consents=both, at=day(0)))
     panel("participant", "erase", "R-2", "--reason", "erasure request", "--by", "dpo", "--at", "2026-03-01")
 
     before = json.loads(panel("consent", "report", "--at", "2026-02-01", "--json").out)

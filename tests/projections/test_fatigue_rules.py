@@ -7,10 +7,15 @@ from datetime import UTC, date, datetime
 import pytest
 from scripted import BOTH, T
 
-from panel.application import PanelApp, SignUp
+from panel.application import PanelApp
 from panel.domain.errors import ValidationError
+from panel.domain.participant import Participant
 from panel.domain.policy import GLOBAL_POLICY_ID, FatigueRuleError, policy_id
-from panel.fatigue import FatigueRules, Taking, check, gini, top_share
+from panel.engagements import Engagements
+from panel.fatigue import Fatigue, FatigueRules, Taking, check, gini, top_share
+from panel.participation import Participation
+from panel.registration import Registration
+from panel.validation import SignUp
 
 
 def at(day: str) -> datetime:
@@ -55,32 +60,34 @@ def test_policy_ids_are_stable() -> None:
 
 
 def test_invite_enforces_rules_and_records_the_override(app: PanelApp) -> None:
-    pid = app.register(SignUp(ref="A", channel="online", consents=BOTH, at=T(1, 5)))
-    x = app.open_engagement(
+    pid = Registration(app).register(SignUp(ref="A", channel="online", consents=BOTH, at=T(1, 5)))
+    x = Engagements(app).open_engagement(
         name="X", purpose="x", kind="consult", sessions=[date(2026, 2, 10)], day_rate_pence=0, at=T(1, 1)
     )
-    y = app.open_engagement(
+    y = Engagements(app).open_engagement(
         name="Y", purpose="y", kind="consult", sessions=[], day_rate_pence=0, at=T(1, 1), cooldown_days=30
     )
-    app.invite(x, [pid], at=T(1, 20))
-    app.respond(x, pid, accept=True, at=T(1, 21))
-    app.attend(x, pid, date(2026, 2, 10), at=T(2, 10, 17))
-    assert app.fatigue_rules(y) == FatigueRules(30, None)  # the engagement's own cooldown applies
-    app.set_fatigue_rules(None, cooldown_days=90, max_per_year=3, set_by="lead")
-    app.set_fatigue_rules(y, cooldown_days=60, max_per_year=None)
-    assert app.fatigue_rules(y) == FatigueRules(60, 3) and app.fatigue_rules(None) == FatigueRules(90, 3)
-    person = app.participant_aggregate(pid)
-    assert app.fatigue_excluded(person, y, T(4, 1)) is not None
-    assert app.fatigue_excluded(person, y, T(4, 11)) is None  # 60 days after 10 February
+    Participation(app).invite(x, [pid], at=T(1, 20))
+    Participation(app).respond(x, pid, accept=True, at=T(1, 21))
+    Participation(app).attend(x, pid, date(2026, 2, 10), at=T(2, 10, 17))
+    assert Fatigue(app).fatigue_rules(y) == FatigueRules(30, None)  # the engagement's own cooldown applies
+    Fatigue(app).set_fatigue_rules(None, cooldown_days=90, max_per_year=3, set_by="lead")
+    Fatigue(app).set_fatigue_rules(y, cooldown_days=60, max_per_year=None)
+    assert Fatigue(app).fatigue_rules(y) == FatigueRules(60, 3) and Fatigue(app).fatigue_rules(None) == FatigueRules(
+        90, 3
+    )
+    person = app.load(pid, Participant)
+    assert Fatigue(app).fatigue_excluded(person, y, T(4, 1)) is not None
+    assert Fatigue(app).fatigue_excluded(person, y, T(4, 11)) is None  # 60 days after 10 February
     with pytest.raises(FatigueRuleError, match=r"participant A cannot be invited to y: cooldown: .*--override-reason"):
-        app.invite(y, [pid], at=T(3, 1))
-    app.invite(y, [pid], at=T(3, 1), override_reason="only person with this lived experience")
+        Participation(app).invite(y, [pid], at=T(3, 1))
+    Participation(app).invite(y, [pid], at=T(3, 1), override_reason="only person with this lived experience")
     invited = [e for e in app.events.get(pid) if type(e).__name__ == "Invited"]
     assert invited[-1].override_reason == "only person with this lived experience"
 
 
 def test_rules_are_validated(app: PanelApp) -> None:
     with pytest.raises(ValidationError, match="--cooldown-days is negative"):
-        app.set_fatigue_rules(None, cooldown_days=-1, max_per_year=None)
+        Fatigue(app).set_fatigue_rules(None, cooldown_days=-1, max_per_year=None)
     with pytest.raises(ValidationError, match="no rule given"):
-        app.set_fatigue_rules(None, cooldown_days=None, max_per_year=None)
+        Fatigue(app).set_fatigue_rules(None, cooldown_days=None, max_per_year=None)

@@ -13,8 +13,12 @@ from pathlib import Path
 
 from scripted import BOTH, T, dump
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.config import StoreLocation
+from panel.engagements import Engagements
+from panel.participation import Participation
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 from projections import Projector
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,21 +46,21 @@ def _fill(app: PanelApp) -> int:
         )
         for i in range(400)
     ]
-    app.register_many(people, batch=100)
-    eid = app.open_engagement(
+    Registration(app).register_many(people, batch=100)
+    eid = Engagements(app).open_engagement(
         name="Kill", purpose="k", kind="consult", sessions=[date(2026, 2, 10)], day_rate_pence=0, at=T(1, 1)
     )
     ids = [app.participant_id_for(s.ref) for s in people]
-    app.invite(eid, ids[:120], at=T(1, 20))
+    Participation(app).invite(eid, ids[:120], at=T(1, 20))
     for i, pid in enumerate(ids[:60]):
-        app.respond(eid, pid, accept=True, at=T(1, 21) + timedelta(minutes=i))
+        Participation(app).respond(eid, pid, accept=True, at=T(1, 21) + timedelta(minutes=i))
         if i % 2:
-            app.attend(eid, pid, date(2026, 2, 10), half_day=i % 4 == 1, at=T(2, 10, 17))
+            Participation(app).attend(eid, pid, date(2026, 2, 10), half_day=i % 4 == 1, at=T(2, 10, 17))
     for pid in ids[60:70]:
-        app.withdraw_consent(pid, "contact", at=T(1, 15))
+        Participation(app).withdraw_consent(pid, "contact", at=T(1, 15))
     for pid in ids[:3]:
-        app.erase(pid, "erasure request", at=T(3, 1))
-    app.grant_consent(ids[5], ConsentSpec("data_processing", "v2", "written", "amy", T(1, 6)))
+        Participation(app).erase(pid, "erasure request", at=T(3, 1))
+    Participation(app).grant_consent(ids[5], ConsentSpec("data_processing", "v2", "written", "amy", T(1, 6)))
     return int(app.recorder.max_notification_id() or 0)
 
 

@@ -7,18 +7,21 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
+from panel.engagements import Engagements
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 
 
 def small_panel(app: PanelApp) -> None:
     """Three registered people and an engagement nobody has attended yet."""
-    app.open_engagement(
+    Engagements(app).open_engagement(
         name="Empty", ref="empty", purpose="p", kind="consult", sessions=[date(2026, 3, 2)], at=T0, day_rate_pence=0
     )
     for n, (age, decile) in enumerate([("18-21", "1"), ("18-21", "5"), ("22-25", "9")], start=1):
-        app.register(
+        Registration(app).register(
             SignUp(
                 ref=f"R-{n}",
                 channel="online",

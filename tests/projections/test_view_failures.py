@@ -13,22 +13,24 @@ from datetime import UTC, datetime
 
 from eventsourcing.persistence import Mapper
 
-from panel.application import ConsentSpec, PanelApp, SignUp
+from panel.application import PanelApp
 from panel.config import StoreLocation
 from panel.domain.participant import Participant
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 
 
 def _sign_up(app: PanelApp, ref: str) -> None:
-    app.register(
+    Registration(app).register(
         SignUp(ref=ref, channel="online", consents=(ConsentSpec("contact", "v1", "online", "self", T0),), at=T0)
     )
 
 
 def _write_unchecked(app: PanelApp, ref: str, **fields: object) -> int:
     """Record a ConsentGranted for ``ref`` as an older version would have, bypassing every check; its position."""
-    participant = app.participant_aggregate(app.resolve_participant(ref))
+    participant = app.load(app.resolve_participant(ref), Participant)
     event = Participant.ConsentGranted(
         originator_id=participant.id,
         originator_version=participant.version + 1,

@@ -8,8 +8,10 @@ import pytest
 from scripted import T, dump, script
 from sqlalchemy import select
 
-from panel.application import ConsentSpec, PanelApp
+from panel.application import PanelApp
 from panel.fatigue import FatigueRules
+from panel.participation import Participation
+from panel.validation import ConsentSpec
 from projections import Projector
 from projections.consent_report import consent_report, pool_candidates
 from projections.fatigue_report import fatigue_report, simulate
@@ -204,7 +206,7 @@ def test_views_elsewhere_and_pool_candidates_read_their_writes(app: PanelApp, tm
     engine = make_engine(views_url=f"sqlite:///{tmp_path / 'views.db'}")  # PANEL_VIEWS_URL, even for a PG store
     projector = Projector(app, engine)
     assert projector.pool_candidates(T(6, 1)) == {h.ids["A"]}
-    app.grant_consent(h.ids["D"], ConsentSpec("contact", "v2", "online", "self", T(5, 20)))
+    Participation(app).grant_consent(h.ids["D"], ConsentSpec("contact", "v2", "online", "self", T(5, 20)))
     assert projector.pool_candidates(T(6, 1)) == {h.ids["A"], h.ids["D"]}
     assert (tmp_path / "views.db").exists()
     engine.dispose()

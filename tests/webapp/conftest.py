@@ -10,7 +10,9 @@ import pytest
 
 from panel.application import PanelApp
 from panel.campaigns import Campaigns
+from panel.engagements import Engagements
 from panel.outbox import MemoryOutbox
+from panel.queries import Queries
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "campaign"
 OPENS, CLOSES = date(2026, 3, 1), date(2026, 3, 14)
@@ -18,8 +20,8 @@ DURING = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
 
 
 def open_example_campaign(app: PanelApp, slug: str = "youth-2026") -> None:
-    if "vested-youth-panel" not in {e.ref for e in app.engagements()}:
-        app.open_engagement(
+    if "vested-youth-panel" not in {e.ref for e in Queries(app).engagements()}:
+        Engagements(app).open_engagement(
             name="Vested youth panel", ref="vested-youth-panel", purpose="Shape youth services", kind="involve",
             sessions=[date(2026, 4, 2)], day_rate_pence=35000, at=datetime(2026, 2, 1, tzinfo=UTC),
         )  # fmt: skip

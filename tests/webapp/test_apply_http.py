@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime
 
 from panel.config import StoreLocation
+from panel.queries import Queries
 from tests.helpers.events import events_of
 from tests.helpers.proc import run_panel, store_env
 from tests.helpers.store import table_rows
@@ -62,7 +63,7 @@ def test_the_form_page_is_served_with_its_notice_and_security_headers(client_at)
 def test_an_application_writes_the_same_events_as_the_cli(client_at, campaign_app, location: StoreLocation) -> None:  # type: ignore[no-untyped-def]
     answer = post(client_at(), GOOD)
     assert answer.status_code == 303 and answer.headers["location"] == "/apply/youth-2026/done"
-    web = [p for p in campaign_app.participants() if p.ref.startswith("APP-")]
+    web = [p for p in Queries(campaign_app).participants() if p.ref.startswith("APP-")]
     assert len(web) == 1
     ran = run_panel(
         "participant", "register", "--ref", "CLI-001", "--channel", "online", "--name", "Sam Patel",
@@ -77,7 +78,7 @@ def test_an_application_writes_the_same_events_as_the_cli(client_at, campaign_ap
     from_cli = [(t, kept(s)) for _, t, s in events_of(location, cli_id)]
     assert from_web == from_cli
     assert [t.rsplit(".", 1)[-1] for t, _ in from_web] == ["Registered", "ConsentGranted", "ConsentGranted"]
-    details = campaign_app.participant(web[0].id)
+    details = Queries(campaign_app).participant(web[0].id)
     assert details.channel == "online"
     assert details.personal.email == "sam@example.org" and details.personal.postcode == "LS6 1AA"
     assert details.personal.attributes == {
@@ -85,7 +86,7 @@ def test_an_application_writes_the_same_events_as_the_cli(client_at, campaign_ap
         "gender": "genderqueer",
         "imd_decile": "prefer_not_to_say",
     }
-    consents = campaign_app.consent_history(web[0].id)
+    consents = Queries(campaign_app).consent_history(web[0].id)
     assert {(c.purpose, c.notice_version, c.method) for c in consents} == {
         ("contact", "v3", "online"), ("panel_membership", "v3", "online")
     }  # fmt: skip

@@ -14,6 +14,7 @@ from panel.config import StoreLocation
 from panel.confirmations import Confirmations
 from panel.links import make_token
 from panel.outbox import MemoryOutbox
+from panel.queries import Queries
 from tests.helpers.store import table_rows
 from tests.webapp.conftest import DURING
 from tests.webapp.test_apply_http import GOOD, csrf_of, post
@@ -26,7 +27,7 @@ def links(outbox: MemoryOutbox) -> tuple[str, str]:
 
 
 def applicant(app: PanelApp):  # type: ignore[no-untyped-def]
-    (person,) = [p for p in app.participants() if p.ref.startswith("APP-")]
+    (person,) = [p for p in Queries(app).participants() if p.ref.startswith("APP-")]
     return person
 
 
@@ -104,9 +105,9 @@ def test_an_applicant_sees_their_data_and_withdraws_a_consent(client_at, outbox,
     gone = client.post(f"/me/{me}/withdraw", data={"purpose": "contact", "csrf_token": csrf_of(page.text)})
     assert gone.status_code == 303 and gone.headers["location"] == f"/me/{me}"
     pid = applicant(campaign_app).id
-    contact = [c for c in campaign_app.consent_history(pid) if c.purpose == "contact"]
+    contact = [c for c in Queries(campaign_app).consent_history(pid) if c.purpose == "contact"]
     assert [(c.withdrawn_at, c.withdrawn_by) for c in contact] == [(DURING, "self_service")]
-    assert campaign_app.participant(pid).active_consents(DURING) == ["panel_membership"]
+    assert Queries(campaign_app).participant(pid).active_consents(DURING) == ["panel_membership"]
     again = client.post(f"/me/{me}/withdraw", data={"purpose": "contact", "csrf_token": csrf_of(page.text)})
     assert again.status_code == 409
     assert "You took this back on 5 March 2026" in client.get(f"/me/{me}").text

@@ -15,10 +15,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import PanelError, ValidationError
-from panel.domain.four_eyes import FourEyesError as FourEyesError  # re-exported: raised by approve and issue
-from panel.domain.four_eyes import check_approver, check_issuer, needs_two_approvals
 from panel.domain.money import MAX_LINE_PENCE, require_amount
 from panel.domain.values import require_choice, require_utc
+from panel.payments.domain.four_eyes import FourEyesError as FourEyesError  # re-exported: raised by approve and issue
+from panel.payments.domain.four_eyes import check_approver, check_issuer, needs_two_approvals
 
 PAYMENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://participant-panel.org/payment")
 UNITS = ("hour", "half_day", "day", "session", "task")

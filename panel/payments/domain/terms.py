@@ -10,9 +10,9 @@ from eventsourcing.domain import Aggregate, event
 
 from panel.domain.errors import ValidationError
 from panel.domain.money import MAX_LINE_PENCE, MAX_RATE_PENCE, MAX_TOTAL_PENCE, format_pence, require_amount
-from panel.domain.payment import PAYMENT_NAMESPACE, UNITS
-from panel.domain.payment import require_text as _require_text
 from panel.domain.values import require_choice, require_utc
+from panel.payments.domain.payment import PAYMENT_NAMESPACE, UNITS
+from panel.payments.domain.payment import require_text as _require_text
 
 
 def terms_id(engagement_id: UUID) -> UUID:

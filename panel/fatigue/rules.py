@@ -1,6 +1,6 @@
 """Consultation-fatigue rules, evaluated as pure functions over a participant's history and a time.
 
-Definitions (documented in projections/README-section.md):
+Definitions (documented in docs/read-models.md):
 
 * an engagement **counts** towards ``max_per_year`` when the person accepted it (and did not
   withdraw) or attended at least one of its sessions, and was invited within the 365 days before;

@@ -1,0 +1,226 @@
+"""Registration: sign-ups (one or many, any channel) and later changes to a person's data.
+
+One path writes every sign-up: validated whole first (``panel.validation``), personal data sealed
+under a per-person key, events written in atomic batches with the attribute names they introduce.
+A large import without a per-person history goes through the same steps in worker processes
+(``panel.store.bulk_import``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from panel.clock import now
+from panel.domain.errors import AlreadyRegisteredError, ConcurrentUpdateError, ValidationError
+from panel.domain.participant import Participant
+from panel.engagements import Engagements
+from panel.store.sealing import seal, sealed_signup, signup_events
+from panel.validation import (
+    CheckedSignUp,
+    FieldError,
+    InvalidSignUpError,
+    SignUp,
+    validate_attributes,
+    validate_personal,
+    validate_signup,
+)
+
+if TYPE_CHECKING:
+    from panel.application import PanelApp
+
+History = Callable[[Participant, SignUp], None]
+
+
+class Registration:
+    """Sign-ups and updates of personal data."""
+
+    def __init__(self, app: PanelApp) -> None:
+        self.app = app
+        self.sources_noted: set[str] = set()
+
+    def register(self, signup: SignUp) -> UUID:
+        """Register one sign-up (with its consents); a second sign-up with the same reference is refused.
+
+        The sign-up is validated whole first (``validate_signup``): if any field is invalid,
+        InvalidSignUpError names each one and nothing is written.
+        """
+        signup = validate_signup(signup, Engagements(self.app).numeric_attributes())
+        pid = self.app.participant_id_for(signup.ref, signup.source)
+        if self.app.exists(pid):
+            raise AlreadyRegisteredError(
+                f"reference {signup.ref!r} is already registered as {pid}: use `panel participant update`"
+            )
+        self.save_new([(pid, signup)])
+        return pid
+
+    def register_many(
+        self,
+        signups: Sequence[SignUp],
+        batch: int = 2500,
+        progress: Callable[[int], None] | None = None,
+        history: History | None = None,
+    ) -> tuple[int, int, int]:
+        """Register sign-ups in atomic batches, skipping those already present (idempotent).
+
+        ``history`` may apply further commands to each new participant before the batch is saved
+        (the demo uses it to add invitations and attendance). Returns (created, unchanged, events).
+        Sign-ups not already validated (``CheckedSignUp``) are validated first, all of them before
+        anything is written.
+        """
+        signups = self.checked(signups)
+        if history is None and len(signups) > batch:
+            from panel.store import bulk_import  # worker processes only pay off on a large import
+
+            if bulk_import.worth_it(len(signups), batch):
+                self.note_attribute_names(signups)
+                return bulk_import.register_parallel(self, signups, batch, progress)
+        created = unchanged = events = 0
+        seen: set[UUID] = set()
+        for start in range(0, len(signups), batch):
+            chunk = signups[start : start + batch]
+            fresh = self.fresh_items(chunk, seen)
+            seen.update(pid for pid, _ in fresh)
+            unchanged += len(chunk) - len(fresh)
+            if fresh:
+                events += self.save_new(fresh, history)
+                created += len(fresh)
+            if progress:
+                progress(len(chunk))
+        return created, unchanged, events
+
+    def checked(self, signups: Sequence[SignUp]) -> Sequence[SignUp]:
+        """The sign-ups, each validated unless it already was; InvalidSignUpError names the references at fault."""
+        if all(isinstance(s, CheckedSignUp) for s in signups):
+            return signups
+        numeric = Engagements(self.app).numeric_attributes()
+        checked: list[SignUp] = []
+        errors: list[FieldError] = []
+        for s in signups:
+            try:
+                checked.append(validate_signup(s, numeric))
+            except InvalidSignUpError as exc:
+                errors.extend(FieldError(e.field, f"sign-up {s.ref!r}: {e.message}") for e in exc.errors)
+        if errors:
+            raise InvalidSignUpError(errors)
+        return checked
+
+    # -- the seams the bulk import uses ------------------------------------------------------------
+    def fresh_items(self, chunk: Sequence[SignUp], seen: set[UUID]) -> list[tuple[UUID, SignUp]]:
+        """The chunk's sign-ups with their ids, less those already stored or seen earlier in this run."""
+        items = [(self.app.participant_id_for(s.ref, s.source), s) for s in chunk]
+        present = self.existing({pid for pid, _ in items} - seen) | seen
+        return [(pid, s) for pid, s in items if pid not in present]
+
+    def keys_for(self, items: list[tuple[UUID, SignUp]]) -> dict[UUID, bytes]:
+        """Note any new sources, then create (idempotently) and return the data keys of ``items``."""
+        new_sources = {s.source for _, s in items} - self.sources_noted
+        if new_sources:
+            self.app.keys.note_sources(new_sources)
+            self.sources_noted |= new_sources
+        return self.app.keys.ensure_keys(pid for pid, _ in items)
+
+    def save_new(self, items: list[tuple[UUID, SignUp]], history: History | None = None) -> int:
+        """Write new sign-ups (and the attribute names they introduce) in one transaction; returns the events."""
+        keys = self.keys_for(items)
+        pending: list[Any] = []
+        for pid, s in items:
+            if history is None:  # the bulk path: events built directly, same checks
+                pending.extend(signup_events(pid, s, keys[pid]))
+                continue
+            at = s.at or now()
+            participant = Participant.register(
+                id=pid,
+                source=s.source,
+                external_ref=s.ref,
+                channel=s.channel,
+                captured_by=s.captured_by,
+                at=at,
+                sealed=sealed_signup(pid, s, keys[pid]),
+            )
+            for c in s.consents:
+                participant.grant_consent(
+                    purpose=c.purpose,
+                    notice_version=c.notice_version,
+                    method=c.method,
+                    captured_by=c.captured_by,
+                    at=c.at or at,
+                )
+            history(participant, s)
+            pending.extend(participant.collect_events())
+        names = self.app.attribute_names.events_for(s for _, s in items)  # new names, in the same transaction
+        self.write_events([self.app.mapper.to_stored_event(e) for e in [*pending, *names]])
+        return len(pending)
+
+    def write_events(self, stored: list[StoredEvent]) -> None:
+        """Write one batch's stored events in one transaction."""
+        try:
+            # events go straight to the recorder: save() would check each event against a runtime
+            # Protocol and build a Recording per event, which together cost more than writing it
+            self.app.recorder.insert_events(stored)
+        except IntegrityError:
+            raise ConcurrentUpdateError(
+                "another writer registered some of these references at the same time: re-run the command"
+            ) from None
+
+    def note_attribute_names(self, signups: Sequence[SignUp]) -> None:
+        """Record the attribute names ``signups`` introduce (before a bulk import's workers start)."""
+        events = self.app.attribute_names.events_for(signups)
+        if events:
+            self.write_events([self.app.mapper.to_stored_event(e) for e in events])
+
+    def existing(self, ids: set[UUID]) -> set[UUID]:
+        """Those of ``ids`` that already have a first event."""
+        if not ids:
+            return set()
+        recorder: Any = self.app.recorder  # the SQL recorders of panel.store.recorders
+        table = recorder.events_table_name
+        found: set[UUID] = set()
+        with recorder.datastore.transaction(commit=False) as c:
+            if self.app.dialect != "sqlite":  # one query, the ids as one binary uuid[] (no text escaping)
+                c.execute(
+                    f'SELECT originator_id FROM "{recorder.datastore.schema}"."{table}" '
+                    "WHERE originator_version = 1 AND originator_id = ANY(%b)",
+                    (list(ids),),
+                )
+                return {row["originator_id"] for row in c.fetchall()}
+            values = [pid.hex for pid in ids]
+            for start in range(0, len(values), 500):
+                chunk = values[start : start + 500]
+                c.execute(
+                    f"SELECT originator_id FROM {table} WHERE originator_version = 1 AND "
+                    f"originator_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+                found.update(UUID(row["originator_id"]) for row in c.fetchall())
+        return found
+
+    # -- later changes -----------------------------------------------------------------------------
+    def update_personal(
+        self,
+        pid: UUID,
+        *,
+        personal: dict[str, str],
+        attributes: dict[str, str],
+        captured_by: str | None,
+        at: datetime | None = None,
+    ) -> None:
+        """Replace some of a person's personal data or attributes (sealed again under their key)."""
+        data = {
+            "personal": validate_personal(personal),
+            "attributes": validate_attributes(attributes, numeric=Engagements(self.app).numeric_attributes()),
+        }
+        key = self.app.data_key(pid)
+        if not data["personal"] and not data["attributes"]:
+            raise ValidationError("nothing to update: pass --attr key=value or a contact option")
+
+        def attempt() -> None:
+            participant = self.app.load(pid, Participant)
+            participant.update_attributes(sealed=seal(key, pid, data), captured_by=captured_by, at=at or now())
+            self.app.save(participant, *self.app.attribute_names.noting([data["attributes"]]))
+
+        self.app.retry(attempt)
