@@ -157,6 +157,29 @@ def test_hostile_submissions_are_answered_4xx_and_write_nothing(client_at, locat
         "a bad postcode": ({**GOOD, "postcode": "NOT A POSTCODE"}, 400),
         "a bidi override": ({**GOOD, "name": "Sam\u202ePatel"}, 400),
         "a too long description": ({**GOOD, "attr.gender.describe": "y" * 300}, 400),
+        "a header injection in the email": ({**GOOD, "email": "sam@example.org\r\nBcc: all@example.org"}, 400),
+        "a line break in the name": ({**GOOD, "name": "Sam\nPatel"}, 400),
+        "only a NUL as the name": ({**GOOD, "name": "\x00"}, 400),
+        "letters as the phone": ({**GOOD, "phone": "call me maybe"}, 400),
+        "an oversized phone": ({**GOOD, "phone": "0" * 50}, 400),
+        "an oversized postcode": ({**GOOD, "postcode": "LS6 1AA" * 5}, 400),
+        "an oversized email": ({**GOOD, "email": "a" * 300 + "@example.org"}, 400),
+        "an email without a domain": ({**GOOD, "email": "sam@"}, 400),
+        "no way to contact them": ({**GOOD, "email": "", "phone": ""}, 400),
+        "nothing at all": ({}, 400),
+        "a required consent missing": ({**GOOD, "consent": ["contact"]}, 400),
+        "no consents": ({**GOOD, "consent": []}, 400),
+        "a consent sent twice": ({**GOOD, "consent": ["contact", "contact", "panel_membership"]}, 400),
+        "describe on a question without it": ({**GOOD, "attr.age_band": "describe"}, 400),
+        "describe chosen, nothing described": ({**GOOD, "attr.gender.describe": ""}, 400),
+        "a control character described": ({**GOOD, "attr.gender.describe": "x\x07"}, 400),
+        "a bidi isolate described": ({**GOOD, "attr.gender.describe": "\u2066x"}, 400),
+        "prefer not to say misspelt": ({**GOOD, "attr.gender": "prefer_not"}, 400),
+        "two answers to one question": ({**GOOD, "attr.age_band": ["18-21", "22-25"]}, 400),
+        "an answer out of range": ({**GOOD, "attr.imd_decile": "11"}, 400),
+        "markup as an answer": ({**GOOD, "attr.age_band": "<b>18-21</b>"}, 400),
+        "too many fields": ({**GOOD, **{f"x{i}": "1" for i in range(300)}}, 400),
+        "a body over the limit": ({**GOOD, "padding": "x" * 66_000}, 413),
     }
     for what, (data, status) in cases.items():
         answer = post(client, data)
@@ -172,6 +195,19 @@ def test_hostile_submissions_are_answered_4xx_and_write_nothing(client_at, locat
         headers={"content-type": "application/x-www-form-urlencoded"},
     )  # fmt: skip
     assert (huge.status_code, not_utf8.status_code) == (413, 400)
+    token = csrf_of(page.text)
+    chunked = client.post(
+        "/apply/youth-2026", content=(b"name=" + b"x" * 1000 for _ in range(80)),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    twice = client.post("/apply/youth-2026", data={**GOOD, "csrf_token": [token, token]})
+    in_query = client.post(f"/apply/youth-2026?csrf_token={token}", data=GOOD)
+    as_json = client.post("/apply/youth-2026", json={**GOOD, "csrf_token": token})
+    multipart = client.post("/apply/youth-2026", data=GOOD, files={"upload": ("a.txt", b"hello")})
+    assert [r.status_code for r in (chunked, twice, in_query, as_json, multipart)] == [413, 403, 403, 403, 403]
+    assert client.put("/apply/youth-2026", data=GOOD).status_code == 405
+    assert client.delete("/apply/youth-2026").status_code == 405
+    assert client.post("/apply/no-such-campaign", data={**GOOD, "csrf_token": token}).status_code == 404
     assert client.get("/apply/no-such-campaign").status_code == 404
     assert client.get("/apply/youth-2026/../../etc/passwd").status_code == 404
     assert table_rows(location) == before
