@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import click
 
@@ -95,6 +95,24 @@ def show(app: PanelApp, slug: str) -> None:
         ("instead", "; ".join(filter(None, [c.phone, ", ".join(c.address_lines)]))),
     ]
     table(f"Campaign {c.slug}", ["field", "value"], rows)
+
+
+@campaign.command("preview")
+@click.argument("slug")
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True, help="Where `panel serve` is reached.")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 366), help="How long the link works.")
+@pass_app
+def preview(app: PanelApp, slug: str, base_url: str, days: int) -> None:
+    """Print a link for staff to see a campaign's form before it opens (or after it closes).
+
+    The link is signed with the store's key and works for --days; nothing sent from a preview is
+    recorded while the campaign is closed.
+
+    Example:
+
+        panel campaign preview youth-2026 --base-url https://apply.example.org
+    """
+    say(Campaigns(app).preview_link(slug, base_url.rstrip("/"), timedelta(days=days)))
 
 
 def register(group: click.Group) -> None:

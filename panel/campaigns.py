@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -25,6 +25,7 @@ from panel.domain.campaign import Campaign, campaign_id, check_slug
 from panel.domain.errors import PanelError, ValidationError
 from panel.domain.values import PURPOSES
 from panel.engagements import Engagements
+from panel.links import BadLinkError, ExpiredLinkError, make_token, read_token, store_secret
 from panel.queries import Queries
 from panel.registration import Registration
 from panel.validation import ConsentSpec, FieldError, InvalidSignUpError, SignUp, validate_signup
@@ -172,6 +173,19 @@ class Campaigns:
             phone=campaign.phone,
             address_lines=tuple(campaign.address_lines),
         )
+
+    def preview_link(self, slug: str, base_url: str, valid_for: timedelta) -> str:
+        """A signed link to the campaign's form that works before it opens (staff preview)."""
+        self.get(slug)
+        token = make_token(store_secret(self.app.keys), "preview", campaign_id(slug), now() + valid_for)
+        return f"{base_url}/apply/{slug}?preview={token}"
+
+    def is_preview(self, slug: str, token: str, at: datetime) -> bool:
+        """Whether ``token`` is a genuine, unexpired preview token of this campaign."""
+        try:
+            return read_token(store_secret(self.app.keys), "preview", token, at) == campaign_id(slug)
+        except (BadLinkError, ExpiredLinkError):
+            return False
 
     def signup(self, campaign: CampaignDetails, answers: Answers, *, at: datetime, ref: str) -> SignUp:
         """The sign-up an online application makes: channel online, consents online with the campaign's notice."""

@@ -1,7 +1,7 @@
-"""Signed, expiring links for applicants: confirm an email address, see and change what we hold (/me).
+"""Signed, expiring links: confirm an email address, see and change what we hold (/me), preview a campaign.
 
-A token is ``KIND.PARTICIPANT.EXPIRES.SIGNATURE``: the kind (``confirm`` or ``me``), the participant's
-id (not personal data: a keyed hash), the expiry as Unix seconds, and an HMAC-SHA256 of the rest
+A token is ``KIND.SUBJECT.EXPIRES.SIGNATURE``: the kind (``confirm``, ``me`` or ``preview``), the
+participant's id (not personal data: a keyed hash) or the campaign's id, the expiry as Unix seconds, and an HMAC-SHA256 of the rest
 under the store's ``web_signing`` key (made by `panel init`). Nothing is stored for a token; a
 changed character, another kind or a passed expiry is refused.
 """
@@ -14,9 +14,10 @@ import hmac
 from datetime import UTC, datetime
 from uuid import UUID
 
+from panel.config import StoreVersionError
 from panel.domain.errors import PanelError
 
-KINDS = ("confirm", "me")
+KINDS = ("confirm", "me", "preview")
 MAX_TOKEN = 200
 
 
@@ -26,6 +27,17 @@ class BadLinkError(PanelError):
 
 class ExpiredLinkError(PanelError):
     """Raised when a link's token was genuine but has expired."""
+
+
+def store_secret(keys: object, name: str = "web_signing") -> bytes:
+    """A web secret of the store (``app.keys``; `panel init` makes them), or one line saying to run `panel init`."""
+    key = keys.secret(name, create=False)  # type: ignore[attr-defined]
+    if key is None:
+        raise StoreVersionError(
+            "the store has no web service keys (it was made before `panel serve` existed): run `panel init` to "
+            "add them"
+        )
+    return bytes(key)
 
 
 def _signature(key: bytes, payload: str) -> str:

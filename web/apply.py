@@ -40,9 +40,11 @@ def routes(site: Site) -> list[Route]:
     async def page(request: Request) -> Response:
         campaign = await campaign_or_404(request.path_params["slug"])
         state = campaign.state_on(site.clock().date())
-        if state != "open":
+        token = request.query_params.get("preview", "")
+        preview = state != "open" and bool(token) and campaigns.is_preview(campaign.slug, token, site.clock())
+        if state != "open" and not preview:
             return site.render(request, "closed.html", campaign=campaign, state=state)
-        return form(request, campaign)
+        return form(request, campaign, preview=preview)
 
     async def send(request: Request) -> Response:
         campaign = await campaign_or_404(request.path_params["slug"])

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from panel.application import PanelApp
-from panel.config import StoreVersionError
 from panel.domain.errors import ValidationError
+from panel.links import store_secret
 
 MAX_BODY = 64 * 1024  # bytes; the application form is a few kilobytes at most
 
@@ -30,13 +30,7 @@ class WebSettings:
         """The store's web keys (one line to run `panel init` if the store predates them) and the environment's
         PANEL_WEB_SECURE_COOKIES (true/false, default true), PANEL_WEB_MAX_BODY (bytes) and PANEL_WEB_BASE_URL."""
         env = os.environ if environ is None else environ
-        signing = app.keys.secret("web_signing", create=False)
-        session = app.keys.secret("web_session", create=False)
-        if signing is None or session is None:
-            raise StoreVersionError(
-                "the store has no web service keys (it was made before `panel serve` existed): run `panel init` to "
-                "add them"
-            )
+        signing, session = store_secret(app.keys, "web_signing"), store_secret(app.keys, "web_session")
         secure = env.get("PANEL_WEB_SECURE_COOKIES", "true").strip().lower()
         if secure not in ("true", "false", "1", "0", "yes", "no"):
             raise ValidationError(f"PANEL_WEB_SECURE_COOKIES {secure!r} is not true or false: set true behind HTTPS")

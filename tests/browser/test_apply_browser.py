@@ -55,7 +55,7 @@ def check_page(browser: Any, artefacts: Path, name: str, location: StoreLocation
     browser.save_screenshot(str(artefacts / f"{location.dialect}-{name}.png"))
 
 
-def test_apply_in_a_browser(browser, artefacts, store, location: StoreLocation, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLocation, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 
     outbox = tmp_path / "outbox"
@@ -67,6 +67,11 @@ def test_apply_in_a_browser(browser, artefacts, store, location: StoreLocation, 
             browser.get(base + path)
             assert browser.title.startswith(title), browser.title
             check_page(browser, artefacts, name, location)
+
+        preview = panel("campaign", "preview", "last-year", "--base-url", base).out.strip()
+        browser.get(preview)  # staff see the form of a closed campaign, with a banner
+        assert "Preview for staff" in browser.page_source
+        check_page(browser, artefacts, "preview", location)
 
         browser.get(base + "/apply/youth")
         assert browser.title == "Apply to take part: Vested youth panel - Take part in health and care decisions"

@@ -211,3 +211,23 @@ def test_hostile_submissions_are_answered_4xx_and_write_nothing(client_at, locat
     assert client.get("/apply/no-such-campaign").status_code == 404
     assert client.get("/apply/youth-2026/../../etc/passwd").status_code == 404
     assert table_rows(location) == before
+
+
+def test_staff_preview_a_closed_campaign_and_nothing_sent_from_it_is_saved(  # type: ignore[no-untyped-def]
+    client_at, campaign_app, location: StoreLocation
+) -> None:
+    from datetime import timedelta
+
+    from panel.campaigns import Campaigns
+
+    link = Campaigns(campaign_app).preview_link("youth-2026", "https://testserver", timedelta(days=30))
+    assert link.startswith("https://testserver/apply/youth-2026?preview=preview.")
+    early = client_at(datetime(2026, 2, 20, tzinfo=UTC))
+    page = early.get(link)
+    assert page.status_code == 200 and "<form" in page.text and "Preview for staff" in page.text
+    tampered = early.get(link[:-2] + ("AA" if not link.endswith("AA") else "BB"))
+    assert "Applications are not open yet" in tampered.text and "<form" not in tampered.text
+    before = table_rows(location)
+    sent = early.post("/apply/youth-2026", data={**GOOD, "csrf_token": csrf_of(page.text)})
+    assert sent.status_code == 409
+    assert table_rows(location) == before

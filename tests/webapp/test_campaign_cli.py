@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import urllib.error
 import urllib.request
@@ -35,6 +36,11 @@ def test_open_and_show_a_campaign(panel, with_engagement) -> None:  # type: igno
     shown = panel("campaign", "show", "youth-2026").out
     assert "vested-youth-panel" in shown and "2026-03-01 to 2026-03-14" in shown
     assert "age_band, gender, imd_decile" in shown and "v3 (sha256 " in shown
+    link = panel("campaign", "preview", "youth-2026", "--base-url", "https://apply.example.org/").out.strip()
+    assert re.fullmatch(
+        r"https://apply\.example\.org/apply/youth-2026\?preview=preview\.[0-9a-f]{32}\.\d+\.[\w-]{43}", link
+    )
+    assert panel("campaign", "preview", "nope", code=1).err.startswith("Error: no campaign has the slug 'nope'")
     again = panel(*OPEN, code=1)
     assert again.err.strip() == "Error: campaign 'youth-2026' is already open: choose another slug"
 
