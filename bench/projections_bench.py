@@ -7,7 +7,7 @@ withdrawals, leavers and erasures, saved in big batches) and cached: SQLite in -
 PostgreSQL in a schema named after the size. Both timings read the whole log in pages of
 --batch notifications; the rebuild also unseals attributes and writes every view table with its
 tracking row (a bulk load into fresh generations, in this process or split by participant over
-worker processes, see projections/bulk.py). Each rebuild is timed with every --workers count.
+worker processes, see projections/bulk/). Each rebuild is timed with every --workers count.
 """
 
 from __future__ import annotations

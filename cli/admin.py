@@ -7,6 +7,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cli.render import say, stderr_is_terminal, table
 from panel.application import PanelApp
+from panel.catalogue import AttributeNames
 from panel.demo import build_demo
 from panel.queries import Queries
 
@@ -31,7 +32,7 @@ def init(ctx: click.Context) -> None:
         say(f"Made {path} readable by its owner only (mode 0600)")
     if setup.erasures:
         say(f"Finished {len(setup.erasures)} interrupted erasure(s): their data keys are destroyed")
-    listed = app.attribute_names.build_from_history()  # once, for a store older than the list of names
+    listed = AttributeNames(app).build_from_history()  # once, for a store older than the list of names
     if listed:
         say(f"Listed {listed} attribute names from the store's history (done once)")
     say(

@@ -11,7 +11,6 @@ from cli.options import WHEN, at_option, json_option, pass_app
 from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
 from panel.domain.consent import ConsentEntry
-from panel.domain.participant import Participant
 from panel.domain.values import CONSENT_METHODS, PURPOSES
 from panel.participation import Participation
 from panel.queries import Queries
@@ -51,7 +50,7 @@ def grant(
     """
     pid = app.resolve_participant(participant)
     changed = Participation(app).grant_consent(pid, ConsentSpec(purpose, notice_version, method, captured_by, at))
-    ref = app.load(pid, Participant).external_ref
+    ref = Queries(app).participant_ref(pid)
     say(
         f"Granted {purpose} consent for {ref} (notice {notice_version}, {method})"
         if changed
@@ -74,7 +73,7 @@ def withdraw(app: PanelApp, participant: str, purpose: str, captured_by: str | N
     """
     pid = app.resolve_participant(participant)
     Participation(app).withdraw_consent(pid, purpose, captured_by, at)
-    say(f"Withdrew {purpose} consent for {app.load(pid, Participant).external_ref}")
+    say(f"Withdrew {purpose} consent for {Queries(app).participant_ref(pid)}")
 
 
 @consent.command()

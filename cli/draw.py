@@ -116,7 +116,8 @@ def run(
 
     if seed is not None and seed_from:
         raise click.UsageError("give --seed or --seed-from, not both")
-    from cli.views import projector
+    from cli.wiring import projector
+    from projections.consent_report import pool_candidates
 
     quotas = selection.load_quotas_csv(quotas_file) if quotas_file else []
     chosen = algorithm or ("leximin" if quotas else "uniform")
@@ -124,7 +125,7 @@ def run(
 
     def consenting(moment: datetime) -> set[UUID]:
         # the consent view narrows who is loaded; every rule is re-checked on each person's history
-        return set(projector(click.get_current_context(), catch_up=False).pool_candidates(moment))
+        return pool_candidates(projector(click.get_current_context(), catch_up=False), moment)
 
     bar, report = _progress()
     with bar:

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from panel.clock import now
 from panel.domain.values import parse_when
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,6 +39,11 @@ def at_option(f: F) -> F:
     return click.option(
         "--at", type=WHEN, default=None, help="Effective time (ISO 8601, UTC if no offset); default now."
     )(f)
+
+
+def at_or_now(at: datetime | None) -> datetime:
+    """The time an ``--at``/``--to`` option gave, or now (UTC) when it gave none."""
+    return at or now()
 
 
 def pass_app(f: F) -> F:

@@ -12,7 +12,6 @@ from cli.render import err, say
 from panel import attendance
 from panel.application import PanelApp
 from panel.attendance import COMMAND_LINE, RosterEntry, RosterError, read_roster
-from panel.domain.participant import Participant
 from panel.domain.values import parse_day
 from panel.participation import Participation
 from panel.queries import Queries
@@ -52,7 +51,7 @@ def _respond(accept: bool) -> click.Command:
         eid = app.resolve_engagement(engagement_ref)
         pid = app.resolve_participant(participant)
         Participation(app).respond(eid, pid, accept=accept, at=at)
-        say(f"{app.load(pid, Participant).external_ref} {past} the invitation to {Queries(app).engagement(eid).ref}")
+        say(f"{Queries(app).participant_ref(pid)} {past} the invitation to {Queries(app).engagement(eid).ref}")
 
     command.help = (
         f"Record that a participant {past} an invitation.\n\nExample:\n\n    panel {verb} vested-youth-panel VES-001"
@@ -182,7 +181,7 @@ def withdraw(app: PanelApp, engagement_ref: str, participant: str, reason: str, 
     eid = app.resolve_engagement(engagement_ref)
     pid = app.resolve_participant(participant)
     Participation(app).withdraw_from(eid, pid, reason, at=at)
-    say(f"{app.load(pid, Participant).external_ref} withdrew from {Queries(app).engagement(eid).ref}")
+    say(f"{Queries(app).participant_ref(pid)} withdrew from {Queries(app).engagement(eid).ref}")
 
 
 def register(group: click.Group) -> None:

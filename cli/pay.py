@@ -1,4 +1,7 @@
-"""`panel pay ...`: accrual, claims, decline/reduce, approve, issue, reverse, show (setup and reports live beside it)."""
+"""`panel pay ...`: accrual, claims, decline/reduce, approve, issue, reverse, show.
+
+Setup (`cli/pay_setup.py`), reports and reconciliation live beside it.
+"""
 
 from __future__ import annotations
 
@@ -149,7 +152,8 @@ def reduce(
 
     Example:
 
-        panel pay reduce VES-003 --engagement vested --amount 1000.00 --reason "stay under my limit" --by coordinator.sam
+        panel pay reduce VES-003 --engagement vested --amount 1000.00 --reason "stay under my limit"
+        --by coordinator.sam
     """
     cap_pence = pence_from_text(amount, "--amount", ceiling=MAX_TOTAL_PENCE)
     outcome = _vary(payments, participant_ref, engagement_ref, cap_pence, reason, by, at)

@@ -45,10 +45,10 @@ LEDGER_COLUMNS = (
 )
 TOTAL_FIELDS = ("lines", "accrued", "pending", "approved", "issued", "reconciled", "outstanding", "expenses", "income")
 EXPORT_KEYS = {
-    "engagement": lambda l: l.engagement_ref,
-    "budget": lambda l: l.budget_code or "(no code)",
-    "route": lambda l: l.route or "(not issued)",
-    "tax-year": lambda l: tax_year_label(l.tax_year),
+    "engagement": lambda line: line.engagement_ref,
+    "budget": lambda line: line.budget_code or "(no code)",
+    "route": lambda line: line.route or "(not issued)",
+    "tax-year": lambda line: tax_year_label(line.tax_year),
 }
 
 
@@ -155,16 +155,16 @@ def ledger(
         ["payment", "engagement", "participant", "what", "earned", "amount", "status", "reference"],
         [
             (
-                str(l.id)[:8],
-                l.engagement_ref,
-                l.participant_ref,
-                l.category if l.kind != "involvement_fee" else l.quantity,
-                l.earned_on,
-                format_pence(l.amount_pence),
-                l.status,
-                l.reference or "",
+                str(line.id)[:8],
+                line.engagement_ref,
+                line.participant_ref,
+                line.category if line.kind != "involvement_fee" else line.quantity,
+                line.earned_on,
+                format_pence(line.amount_pence),
+                line.status,
+                line.reference or "",
             )
-            for l in lines
+            for line in lines
         ],
     )
     t = totals(lines)
@@ -301,7 +301,7 @@ def export(ctx: click.Context, key: str, tax_year: int | None, with_lines: bool)
     lines = view_lines(ctx, tax_year=tax_year)
     group = EXPORT_KEYS[key]
     if with_lines:
-        write_csv((key, *LEDGER_COLUMNS), ([group(l), *ledger_row(l)] for l in sorted(lines, key=group)))
+        write_csv((key, *LEDGER_COLUMNS), ([group(line), *ledger_row(line)] for line in sorted(lines, key=group)))
         return
     groups: dict[str, list[LedgerLine]] = {}
     for line in lines:

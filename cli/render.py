@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from panel.csv_out import csv_text
 from panel.records import jsonable
+
+BIG_CATCH_UP = 5000  # notifications behind: a catch-up this long shows a progress bar
 
 
 def console() -> Console:
@@ -51,3 +54,31 @@ def when(moment: object) -> str:
         return "-"
     text = moment.strftime("%Y-%m-%d %H:%MZ")  # type: ignore[attr-defined]
     return text.removesuffix(" 00:00Z")
+
+
+def print_csv(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
+    """Print a CSV on stdout through the one CSV writer (formulas neutralised)."""
+    click.echo(csv_text(header, rows), nl=False)
+
+
+def run_with_progress(proj: Any, action: Callable[..., int], show: bool = True, *args: Any) -> int:
+    """Run a projector's catch-up or rebuild, with a progress bar on stderr when it is long."""
+    behind = max(s.lag for s in proj.status())
+    if not show or (behind < BIG_CATCH_UP and action.__name__ == "catch_up"):
+        return int(action(*args))
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(action.__name__.replace("_", "-") + " views", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return int(action(*args, progress=tick))

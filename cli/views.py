@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import click
 
-from cli.options import WHEN, json_option
-from cli.render import echo_json, err, say, table
-from cli.wiring import views_url
-from panel.csv_out import csv_text
-from panel.domain.engagement import Engagement
+from cli.options import WHEN, at_or_now, json_option
+from cli.render import echo_json, err, print_csv, run_with_progress, say, table
+from cli.wiring import projector
 from panel.queries import Queries
-
-BIG_CATCH_UP = 5000
-
-
-def projector(ctx: click.Context, show_progress: bool = True, catch_up: bool = True) -> Any:
-    """The projector over this store's views, caught up first (read-your-writes)."""
-    from projections import Projector, make_engine
-
-    root = ctx.find_root()
-    if "projector" not in root.meta:
-        wiring = root.obj
-        engine = make_engine(wiring.location, views_url())
-        root.call_on_close(engine.dispose)
-        root.meta["projector"] = Projector(wiring.app, engine)
-    proj = root.meta["projector"]
-    if catch_up:
-        run_with_progress(proj, proj.catch_up, show_progress)
-    return proj
 
 
 def clean_views(ctx: click.Context) -> None:
@@ -48,41 +27,8 @@ def clean_views(ctx: click.Context) -> None:
         err(f"Warning: the read models were not cleaned yet ({exc}): run `panel projections catch-up`")
 
 
-def run_with_progress(proj: Any, action: Any, show: bool = True, *args: Any) -> int:
-    """Run a catch-up or rebuild, with a progress bar on stderr when it is long."""
-    behind = max(s.lag for s in proj.status())
-    if not show or (behind < BIG_CATCH_UP and action.__name__ == "catch_up"):
-        return int(action(*args))
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(action.__name__.replace("_", "-") + " views", total=None)
-
-        def tick(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        return int(action(*args, progress=tick))
-
-
-def at_or_now(at: datetime | None) -> datetime:
-    return at or datetime.now(UTC)
-
-
 def _pct(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.1f}%"
-
-
-def print_csv(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
-    """Print a CSV on stdout through the one CSV writer (formulas neutralised)."""
-    click.echo(csv_text(header, rows), nl=False)
 
 
 # -- projections ---------------------------------------------------------------------------
@@ -240,7 +186,7 @@ def reach(
     app = ctx.find_root().obj.app
     eid = app.resolve_engagement(engagement_ref) if engagement_ref else None
     details = Queries(app).engagement(eid) if eid else None
-    rules = app.load(eid, Engagement).rules if eid else []
+    rules = Queries(app).engagement_rules(eid) if eid else []
     report = reach_report(
         projector(ctx),
         by=by.split(","),

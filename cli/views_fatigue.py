@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from cli.options import WHEN, json_option
-from cli.render import echo_json, say, table
-from cli.views import at_or_now, print_csv, projector
+from cli.options import WHEN, at_or_now, json_option
+from cli.render import echo_json, print_csv, say, table
+from cli.wiring import projector
 from panel.fatigue import Fatigue
 from panel.queries import Queries
 

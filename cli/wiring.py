@@ -5,11 +5,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 from uuid import UUID
 
+import click
+
+from cli.render import run_with_progress
 from panel.application import PanelApp
 from panel.config import DEFAULT_SQLITE_PATH, StoreLocation
 from panel.participation import Participation
+
+if TYPE_CHECKING:
+    from projections import Projector
 
 
 def store_location(environ: dict[str, str] | None = None) -> StoreLocation:
@@ -28,6 +35,22 @@ def views_url(environ: dict[str, str] | None = None) -> str | None:
     """Where read models live when not in the store's own database (PANEL_VIEWS_URL)."""
     env = os.environ if environ is None else environ
     return env.get("PANEL_VIEWS_URL", "").strip() or None
+
+
+def projector(ctx: click.Context, show_progress: bool = True, catch_up: bool = True) -> Projector:
+    """The projector over this store's views, built once per command; caught up first (read-your-writes)."""
+    from projections import Projector, make_engine
+
+    root = ctx.find_root()
+    if "projector" not in root.meta:
+        wiring = root.obj
+        engine = make_engine(wiring.location, views_url())
+        root.call_on_close(engine.dispose)
+        root.meta["projector"] = Projector(wiring.app, engine)
+    proj: Projector = root.meta["projector"]
+    if catch_up:
+        run_with_progress(proj, proj.catch_up, show_progress)
+    return proj
 
 
 class Wiring:
@@ -55,7 +78,7 @@ class Wiring:
         from panel.store.opening import create_store, private_files
         from projections import Projector, make_engine
         from projections.db import private_sqlite_file
-        from projections.views import every_view
+        from projections.registry import every_view
 
         app = create_store(self.location)
         self.__dict__["app"] = app

@@ -7,6 +7,7 @@ Use cases live in their own modules, each a ``Service(app)`` object: ``panel.reg
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import TypeVar
@@ -16,7 +17,6 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoding
 
-from panel.catalogue import AttributeNames
 from panel.config import SCHEMA_VERSION, SCHEMA_VERSION_SETTING, StoreVersionError
 from panel.domain.engagement import Engagement, engagement_id
 from panel.domain.errors import EngagementNotFoundError, ParticipantNotFoundError, ValidationError
@@ -94,7 +94,6 @@ class PanelApp(Application[UUID]):
         if secret is None:
             raise StoreVersionError("the store has no participant-id secret: run `panel init` to finish setting it up")
         self.id_secret = secret
-        self.attribute_names = AttributeNames(self)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=TextCheckingMapper)
@@ -141,10 +140,8 @@ class PanelApp(Application[UUID]):
 
     def resolve_engagement(self, text: str) -> UUID:
         candidates = []
-        try:
+        with contextlib.suppress(ValueError):
             candidates.append(UUID(text))
-        except ValueError:
-            pass
         candidates.append(engagement_id(text.strip()))
         for eid in candidates:
             if self.exists(eid):

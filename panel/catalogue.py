@@ -43,7 +43,8 @@ class AttributeNames:
             catalogue = self.app.repository.get(CATALOGUE_ID)
         except AggregateNotFoundError:
             return None
-        assert isinstance(catalogue, AttributeCatalogue)
+        if not isinstance(catalogue, AttributeCatalogue):
+            raise TypeError(f"{CATALOGUE_ID} is not the attribute catalogue")
         return catalogue
 
     def known(self) -> set[str]:

@@ -29,7 +29,7 @@ AGE_BANDS = [("18-21", 8), ("22-25", 8), ("26-34", 15), ("35-49", 24), ("50-64",
 GENDERS = [("woman", 50), ("man", 46), ("non-binary", 2), ("prefer_not_to_say", 2)]
 ETHNICITY = [("White British", 72), ("White other", 6), ("Asian", 10), ("Black", 5), ("Mixed", 4), ("Other", 3)]
 DISABILITY = [("no", 79), ("yes", 19), ("prefer_not_to_say", 2)]
-IMD_DECILE = [(str(d), w) for d, w in zip(range(1, 11), (16, 14, 12, 11, 10, 9, 8, 7, 7, 6))]
+IMD_DECILE = [(str(d), w) for d, w in zip(range(1, 11), (16, 14, 12, 11, 10, 9, 8, 7, 7, 6), strict=False)]
 CHANNEL_MIX = [("online", 60), ("phone", 14), ("paper", 10), ("in_person", 11), ("partner_referral", 5)]
 STAFF = ["amy.khan", "ben.osei", "cara.lewis", "dev.patel"]
 
@@ -92,7 +92,7 @@ def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
 
 def make_signups(people: int, seed: int) -> list[SignUp]:
     """The demo's sign-ups: Faker en_GB contact details and a realistic attribute mix."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret
     fake = Faker("en_GB")
     fake.seed_instance(seed)
     signups = []
@@ -142,7 +142,7 @@ def make_signups(people: int, seed: int) -> list[SignUp]:
 
 def history_maker(seed: int) -> Callable[[Participant, SignUp], None]:
     """Past invitations, responses and attendance, a few withdrawals of consent, a few leavers."""
-    rng = random.Random(seed * 7919 + 1)
+    rng = random.Random(seed * 7919 + 1)  # noqa: S311 - reproducible demo data, not a secret
 
     def add_history(p: Participant, s: SignUp) -> None:
         for past in PAST:

@@ -155,7 +155,7 @@ def compose(
         ]
         for m in snapshot.members  # sorted by id: the order says nothing about anyone's type
     ]
-    row_at = dict(zip(table.slots, slot_rows(table.counts)))
+    row_at = dict(zip(table.slots, slot_rows(table.counts), strict=False))
     draw = Draw.record(
         id=did,
         at=moment,

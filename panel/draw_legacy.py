@@ -30,7 +30,7 @@ def legacy_members(
     erased: list[UUID] = []
     ids = [UUID(str(row[0])) for row in draw.pool]
     keys = draws.app.keys.get_keys(ids)
-    for (pid_hex, version, recorded_hash, *_), pid in zip(draw.pool, ids):
+    for (pid_hex, version, recorded_hash, *_), pid in zip(draw.pool, ids, strict=False):
         key = keys.get(pid)
         if key is None:
             erased.append(pid)

@@ -39,7 +39,7 @@ class SlotTable:
 
     def recorded(self) -> list[list[Any]]:
         """The table as the draw records it: [[values...], household group or None, count]."""
-        return [[list(values), group, count] for (values, group), count in zip(self.rows, self.counts)]
+        return [[list(values), group, count] for (values, group), count in zip(self.rows, self.counts, strict=False)]
 
 
 def slot_ids(counts: Sequence[int]) -> list[str]:
@@ -84,7 +84,7 @@ def build_slots(members: Sequence[PoolMember], features: Sequence[str]) -> SlotT
     rows = sorted(by_row, key=lambda r: (r[0], r[1] or ""))
     counts = [len(by_row[r]) for r in rows]
     ordered = [m for r in rows for m in sorted(by_row[r], key=lambda m: m.id.hex)]
-    return SlotTable(rows, counts, dict(zip(slot_ids(counts), (m.id for m in ordered))))
+    return SlotTable(rows, counts, dict(zip(slot_ids(counts), (m.id for m in ordered), strict=False)))
 
 
 def slot_candidates(
@@ -93,8 +93,8 @@ def slot_candidates(
     """The selection's candidates: one per slot, with its row's values and household group."""
     slots = slot_ids(counts)
     return [
-        selection.Candidate(id=slot, features=dict(zip(features, rows[row][0])), household=rows[row][1])
-        for slot, row in zip(slots, slot_rows(counts))
+        selection.Candidate(id=slot, features=dict(zip(features, rows[row][0], strict=False)), household=rows[row][1])
+        for slot, row in zip(slots, slot_rows(counts), strict=False)
     ]
 
 

@@ -62,7 +62,7 @@ def _profiles(draws: Draws, draw: Draw) -> tuple[dict[UUID, selection.Candidate]
         candidates, _, _ = legacy_members(draws, draw, RefBook(draws))
         return candidates, {}, []
     rows, counts = table_from_record(draw.types or [])
-    row_at = dict(zip(slot_ids(counts), slot_rows(counts)))
+    row_at = dict(zip(slot_ids(counts), slot_rows(counts), strict=False))
     ids = [UUID(str(r[0])) for r in draw.pool]
     claims = claim_slots(draw.id, draw.pool, draws.app.keys.get_keys(ids))
     row_of = {pid: row_at[s] for pid, s in claims.slot_of.items() if s in row_at}
@@ -72,7 +72,7 @@ def _profiles(draws: Draws, draw: Draw) -> tuple[dict[UUID, selection.Candidate]
 
 def _candidate(cid: str, row: Any, features: Sequence[str]) -> selection.Candidate:
     values, group = row
-    return selection.Candidate(id=cid, features=dict(zip(features, values)), household=group)
+    return selection.Candidate(id=cid, features=dict(zip(features, values, strict=False)), household=group)
 
 
 def current_panel(

@@ -105,7 +105,7 @@ def rerun_types(draws: Draws, draw: Draw, refs: RefBook, found: Verification) ->
     """Re-run a draw recorded with its type table, and check every member who can still be read."""
     rows, counts = table_from_record(draw.types or [])
     slots = slot_ids(counts)
-    row_of = dict(zip(slots, slot_rows(counts)))
+    row_of = dict(zip(slots, slot_rows(counts), strict=False))
     if sum(counts) != len(draw.pool):
         found.differences.append(f"the type table counts {sum(counts)} people but the pool holds {len(draw.pool)}")
     ids = [UUID(str(r[0])) for r in draw.pool]
@@ -205,7 +205,7 @@ def _compare(
     drawn = [UUID(r) for r in draw.drawn_reserves]
     if len(drawn) != len(result.reserves):
         found.differences.append(f"the reserve list differs: {len(drawn)} recorded, {len(result.reserves)} re-run")
-    for place, (pid, slot) in enumerate(zip(drawn, result.reserves), start=1):
+    for place, (pid, slot) in enumerate(zip(drawn, result.reserves, strict=False), start=1):
         ok = slot_of[pid] == slot if pid in slot_of else slot in unclaimed
         if not ok:
             found.differences.append(f"reserve {place} differs: recorded {refs(pid)}, the re-run gives another")

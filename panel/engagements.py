@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from panel.catalogue import AttributeNames
 from panel.clock import now
 from panel.domain.engagement import Change, Engagement
 from panel.domain.errors import ValidationError
@@ -66,7 +67,7 @@ class Engagements:
 
     def known_attributes(self) -> set[str]:
         """The attribute names seen in sign-ups or declared for engagements (read from a small recorded list)."""
-        return self.app.attribute_names.known()
+        return AttributeNames(self.app).known()
 
     def numeric_attributes(self) -> NumericAttributes:
         """The attributes some engagement's eligibility rule compares with a number (>=, <=, >, <), and why."""
@@ -86,4 +87,4 @@ class Engagements:
     def _declare_rule_names(
         self, engagement: Engagement, rules: list[Any], confirmed: Sequence[str], by: str | None
     ) -> list[Any]:
-        return self.app.attribute_names.declare(rules, confirmed, f"engagement {engagement.ref}", by)
+        return AttributeNames(self.app).declare(rules, confirmed, f"engagement {engagement.ref}", by)

@@ -12,6 +12,7 @@ every other column is a self-described attribute (age_band, gender, ...). Each r
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Callable
@@ -92,7 +93,7 @@ def read_rows(path: Path) -> tuple[list[str], list[Row]]:
             rows.append(
                 Row(
                     reader.line_num,
-                    dict(zip(header, record + [""] * (len(header) - len(record))))
+                    dict(zip(header, record + [""] * (len(header) - len(record)), strict=False))
                     if len(record) <= len(header)
                     else {"__extra__": "x"},
                 )
@@ -138,10 +139,8 @@ def parse_row(row: Row, default_channel: str, source: str, numeric: NumericAttri
         )
     errors: list[FieldError] = []
     channel = v.get("channel") or default_channel
-    try:
+    with contextlib.suppress(ValidationError):  # validate_signup reports it
         channel = choice(channel, CHANNELS, "channel")
-    except ValidationError:
-        pass  # validate_signup reports it
     captured_by = v.get("captured_by") or None
     at = _when(v, "registered_at", errors)
     consent_at = _when(v, "consent_at", errors) or at

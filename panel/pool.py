@@ -24,6 +24,7 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 
+from panel.domain.attributes import derive_features
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
 from panel.draw_history import versions_as_of
@@ -39,16 +40,6 @@ NOT_STATED = "not_stated"
 UNREADABLE = "personal data cannot be decrypted (corrupted record)"
 UNREADABLE_HISTORY = "history cannot be read (corrupted record)"
 Rule = Callable[[Participant, Engagement, datetime], "str | None"]
-
-
-def derive_features(attributes: dict[str, str]) -> dict[str, str]:
-    """Attributes plus the derived ones reach and quotas use: IMD quintile and Core20."""
-    features = dict(attributes)
-    decile = attributes.get("imd_decile", "")
-    if decile.isdigit() and 1 <= int(decile) <= 10:
-        features.setdefault("imd_quintile", str((int(decile) + 1) // 2))
-        features.setdefault("core20", "yes" if int(decile) <= 2 else "no")
-    return features
 
 
 def household_key(personal: PersonalData, by: str | None) -> str | None:

@@ -16,6 +16,7 @@ from eventsourcing.utils import get_topic
 from panel.domain.engagement import Engagement
 from panel.domain.errors import ParticipantNotFoundError
 from panel.domain.participant import ConsentEntry, Participant, consent_item, erasure_item, fold_consents
+from panel.domain.values import EligibilityRule
 from panel.records import ConsentRecord, EngagementDetails, ParticipantDetails, ParticipationRecord
 
 if TYPE_CHECKING:
@@ -86,6 +87,14 @@ class Queries:
         if registered is None:
             raise ParticipantNotFoundError(f"no participant has id {pid}: check `panel participant list`")
         return ConsentRecord(pid, registered.external_ref, registered.at, as_of, fold_consents(items, as_of), erasure)
+
+    def participant_ref(self, pid: UUID) -> str:
+        """The participant's external reference (their personal data stays sealed)."""
+        return self.app.load(pid, Participant).external_ref
+
+    def engagement_rules(self, eid: UUID) -> list[EligibilityRule]:
+        """The engagement's eligibility rules in force now, parsed."""
+        return self.app.load(eid, Engagement).rules
 
     def engagement(self, eid: UUID) -> EngagementDetails:
         return engagement_details(self.app.load(eid, Engagement))

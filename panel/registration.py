@@ -15,6 +15,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
+from panel.catalogue import AttributeNames
 from panel.clock import now
 from panel.domain.errors import AlreadyRegisteredError, ConcurrentUpdateError, ValidationError
 from panel.domain.participant import Participant
@@ -152,7 +153,7 @@ class Registration:
                 )
             history(participant, s)
             pending.extend(participant.collect_events())
-        names = self.app.attribute_names.events_for(s for _, s in items)  # new names, in the same transaction
+        names = AttributeNames(self.app).events_for(s for _, s in items)  # new names, in the same transaction
         self.write_events([self.app.mapper.to_stored_event(e) for e in [*pending, *names]])
         return len(pending)
 
@@ -169,7 +170,7 @@ class Registration:
 
     def note_attribute_names(self, signups: Sequence[SignUp]) -> None:
         """Record the attribute names ``signups`` introduce (before a bulk import's workers start)."""
-        events = self.app.attribute_names.events_for(signups)
+        events = AttributeNames(self.app).events_for(signups)
         if events:
             self.write_events([self.app.mapper.to_stored_event(e) for e in events])
 
@@ -221,6 +222,6 @@ class Registration:
         def attempt() -> None:
             participant = self.app.load(pid, Participant)
             participant.update_attributes(sealed=seal(key, pid, data), captured_by=captured_by, at=at or now())
-            self.app.save(participant, *self.app.attribute_names.noting([data["attributes"]]))
+            self.app.save(participant, *AttributeNames(self.app).noting([data["attributes"]]))
 
         self.app.retry(attempt)

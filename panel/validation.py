@@ -178,7 +178,10 @@ def _canonical_key(raw_key: str) -> str:
 
 @lru_cache(maxsize=8192)  # imports repeat the same few values thousands of times
 def _attribute(raw_key: str, raw_value: str, numeric_reason: str | None) -> str | None:
-    """One attribute's clean value (None when blank), or ValidationError; ``numeric_reason``: why it must be a number."""
+    """One attribute's clean value (None when blank), or ValidationError.
+
+    ``numeric_reason``: why it must be a number (an eligibility rule compares it with one).
+    """
     key = text.attribute_key(raw_key)
     value = text.check_text(raw_value, key, text.ATTRIBUTE_VALUE, label=f"attribute {key}")
     if not value:
@@ -228,7 +231,8 @@ def _reference(value: str) -> str:
     kind = looks_like_contact(ref)
     if kind is not None:
         raise ValidationError(
-            f"ref {ref!r} looks like {kind}, which would be kept in clear: use the application's reference, e.g. VES-001"
+            f"ref {ref!r} looks like {kind}, which would be kept in clear: "
+            "use the application's reference, e.g. VES-001"
         )
     return ref
 

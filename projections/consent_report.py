@@ -31,7 +31,9 @@ class ConsentReport:
 
 
 def pool_candidates(projector: Projector, at: datetime) -> set[UUID]:
-    """Ids holding active panel_membership and contact consent at ``at`` (not left or erased)."""
+    """Ids holding active panel_membership and contact consent at ``at`` (not left or erased), after catching
+    the consent view up (read-your-writes: a consent just granted counts)."""
+    projector.catch_up(["consent"])
     with projector.engine.connect() as conn:
         found = {UUID(row[0]) for row in conn.execute(pool_candidates_query(projector.tables("consent"), at))}
         conn.rollback()

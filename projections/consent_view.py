@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant, consent_item, fold_consents
 from projections.people import TS, PeopleView, people_table, touched
-from projections.view import Rows, handles
+from projections.view_base import Rows, handles
 
 CONSENT_EVENTS = (Participant.ConsentGranted, Participant.ConsentWithdrawn)
 POOL_PURPOSES = ("panel_membership", "contact")

@@ -175,7 +175,7 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys:
     """
     if not rows:
         return
-    sql, getter, converters = _statement(conn.dialect.name, table, tuple(keys))
+    sql, getter, converters = statement(conn.dialect.name, table, tuple(keys))
     if conn.dialect.name == "postgresql":  # one statement: the rows travel as one array per column
         columns = list(zip(*(getter(row) for row in rows)))
         conn.exec_driver_sql(sql, tuple(list(values) for values in columns))
@@ -184,75 +184,6 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys:
     if converters:
         params = [_convert(values, converters) for values in params]
     conn.exec_driver_sql(sql, params)
-
-
-class Pending:
-    """Rows of bulk loads, already converted to what the driver sends, to be written later in one go.
-
-    A view's ``finish_bulk`` adds its rows to a ``Pending``: the Python work (folding, converting)
-    is then done before the write transaction begins, so parallel bulk workers only queue for the
-    database's own part of the work. The tables must hold none of the rows' keys (a fresh
-    generation): COPY on PostgreSQL, ``executemany`` on SQLite, no conflict handling.
-    """
-
-    def __init__(self, dialect: str, times: dict[datetime, str | None] | None = None) -> None:
-        self.dialect = dialect
-        self.loads: list[tuple[Table, list[tuple[Any, ...]]]] = []
-        self._times = {} if times is None else times  # may be shared: several views store the same times
-
-    def add(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        if self.dialect == "postgresql":
-            names = [c.name for c in table.columns]
-            getter = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-            self.loads.append((table, [getter(row) for row in rows]))
-            return
-        build = _sqlite_row(table, self._time)
-        prepared = [build(row) for row in rows]
-        # in key order (every table's key starts with its first column; the sort is stable): SQLite
-        # then only appends at the b-tree's right edge, about twice as fast as inserting at random
-        prepared.sort(key=itemgetter(0))
-        self.loads.append((table, prepared))
-
-    def _time(self, value: datetime | None) -> str | None:
-        """A row's time as SQLite text, converted once per distinct time (one event's time is in several rows,
-        and events recorded together share their times)."""
-        if value is None:
-            return None
-        text = self._times.get(value)
-        if text is None:
-            text = self._times[value] = _sqlite_datetime(value)
-        return text
-
-    def write(self, conn: Connection) -> None:
-        for table, rows in self.loads:
-            quoted = ", ".join(f'"{c.name}"' for c in table.columns)
-            if self.dialect == "postgresql":  # binary: the server parses no text (times above all)
-                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-                with cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
-                    copy.set_types([_pg_type(c.type) for c in table.columns])
-                    for values in rows:
-                        copy.write_row(values)
-            else:
-                sql, _, _ = _statement("sqlite", table, ())
-                for start in range(0, len(rows), 50_000):
-                    conn.exec_driver_sql(sql, rows[start : start + 50_000])
-        self.loads = []
-
-
-def _sqlite_row(table: Table, time_text: Any) -> Any:
-    """A function from a row dict to the tuple SQLite stores, every conversion inline (times by ``time_text``)."""
-    scope: dict[str, Any] = {}
-    parts = []
-    for i, column in enumerate(table.columns):
-        convert = time_text if isinstance(column.type, DateTime) else _converter("sqlite", column.type)
-        if convert is None:
-            parts.append(f"row[{column.name!r}]")
-        else:  # most optional times are empty: test for None here rather than in a call
-            scope[f"c{i}"] = convert
-            parts.append(f"(None if (v{i} := row[{column.name!r}]) is None else c{i}(v{i}))")
-    return eval(f"lambda row: ({', '.join(parts)},)", scope)  # built from our own column names only
 
 
 def _convert(values: tuple[Any, ...], converters: list[tuple[int, Any]]) -> tuple[Any, ...]:
@@ -265,7 +196,8 @@ def _convert(values: tuple[Any, ...], converters: list[tuple[int, Any]]) -> tupl
 _STATEMENTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, Any, list[tuple[int, Any]] | None]] = {}
 
 
-def _statement(dialect: str, table: Table, keys: tuple[str, ...]) -> tuple[str, Any, list[tuple[int, Any]] | None]:
+def statement(dialect: str, table: Table, keys: tuple[str, ...]) -> tuple[str, Any, list[tuple[int, Any]] | None]:
+    """The driver-level insert (an upsert on ``keys``) of a table, its row getter and value converters (cached)."""
     cache_key = (dialect, table.name, keys)
     if cache_key not in _STATEMENTS:
         names = [c.name for c in table.columns]
@@ -273,7 +205,7 @@ def _statement(dialect: str, table: Table, keys: tuple[str, ...]) -> tuple[str, 
         if dialect == "sqlite":
             sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
         else:
-            arrays = ", ".join(f"%s::{_pg_type(c.type)}[]" for c in table.columns)
+            arrays = ", ".join(f"%s::{pg_type(c.type)}[]" for c in table.columns)
             sql = f'INSERT INTO "{table.name}" ({quoted}) SELECT * FROM unnest({arrays})'
         others = [n for n in names if n not in keys]
         if keys:
@@ -283,14 +215,14 @@ def _statement(dialect: str, table: Table, keys: tuple[str, ...]) -> tuple[str, 
                 if others
                 else f" ON CONFLICT ({target}) DO NOTHING"
             )
-        converters = [_converter(dialect, c.type) for c in table.columns]
+        converters = [converter(dialect, c.type) for c in table.columns]
         getter = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
         needed = [(i, f) for i, f in enumerate(converters) if f]
         _STATEMENTS[cache_key] = (sql, getter, needed or None)
     return _STATEMENTS[cache_key]
 
 
-def _pg_type(column_type: Any) -> str:
+def pg_type(column_type: Any) -> str:
     """The PostgreSQL type of a column as sent by binary COPY or in an array (it must match the column's own)."""
     for kind, name in (
         (DateTime, "timestamptz"),
@@ -304,11 +236,12 @@ def _pg_type(column_type: Any) -> str:
     return "text"
 
 
-def _converter(dialect: str, column_type: Any) -> Any:
+def converter(dialect: str, column_type: Any) -> Any:
+    """How a value of this column type is sent to the driver (None: as it is)."""
     if dialect != "sqlite":
         return None
     if isinstance(column_type, DateTime):
-        return _sqlite_datetime
+        return sqlite_datetime
     if isinstance(column_type, Date):
         return lambda d: None if d is None else d.isoformat()
     if isinstance(column_type, Boolean):
@@ -316,7 +249,7 @@ def _converter(dialect: str, column_type: Any) -> Any:
     return None
 
 
-def _sqlite_datetime(value: datetime | None) -> str | None:
+def sqlite_datetime(value: datetime | None) -> str | None:
     """The text SQLAlchemy's SQLite DateTime stores (UTC, no offset), so readers parse it back."""
     if value is None:
         return None

@@ -12,9 +12,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import MetaData, Table
 from sqlalchemy.engine import Connection, Engine
@@ -22,10 +20,12 @@ from sqlalchemy.schema import CreateTable
 
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
-from projections import bulk, db, failures
-from projections.view import Batch, View
-
-Progress = Callable[[int, int], None]
+from panel.store.protocols import partitioned
+from projections import db, failures
+from projections.bulk import rebuild as bulk
+from projections.generation import Progress, Target
+from projections.registry import ALL_VIEWS
+from projections.view_base import Batch, View
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,6 @@ class ViewStatus:
         return max(0, self.head - self.position)
 
 
-@dataclass
-class _Target:
-    view: View
-    tables: dict[str, Table]
-    key: str
-
-
 class Projector:
     """Runs the views of one application into one database."""
 
@@ -64,8 +57,6 @@ class Projector:
         ddl: bool | None = None,
     ) -> None:
         """``ddl``: may this projector create the views' tables (default: if the app may create the store's)."""
-        from projections.views import ALL_VIEWS
-
         self.app = app
         self.ddl = app.creates_tables if ddl is None else ddl
         self.engine = engine
@@ -82,7 +73,7 @@ class Projector:
         with self.engine.connect() as conn:
             current, _ = db.generations(conn, name)
             conn.commit()
-        return self._define(name, current)
+        return self.define(name, current)
 
     def view(self, name: str) -> View:
         if name not in self.views:
@@ -104,13 +95,6 @@ class Projector:
             conn.rollback()
         return result
 
-    def pool_candidates(self, at: datetime) -> set[UUID]:
-        """Participants holding active panel_membership and contact consent at ``at`` (read-your-writes)."""
-        from projections.consent_report import pool_candidates
-
-        self.catch_up(["consent"])
-        return pool_candidates(self, at)
-
     def head(self) -> int:
         return int(self.app.recorder.max_notification_id() or 0)
 
@@ -123,7 +107,7 @@ class Projector:
             self.setup()
             return
         with self.engine.connect() as conn:
-            missing = db.missing_tables(conn, {name: self._define(name, gen) for name, gen in self._current(conn)})
+            missing = db.missing_tables(conn, {name: self.define(name, gen) for name, gen in self._current(conn)})
             conn.rollback()
         if missing:
             raise db.ViewsNotReadyError(
@@ -158,7 +142,7 @@ class Projector:
         with db.writing(self.engine) as conn:
             for name in names or list(self.views):
                 current, _ = db.generations(conn, self.view(name).name)
-                targets.append(_Target(self.views[name], self._define(name, current), db.tracking_key(name, current)))
+                targets.append(Target(self.views[name], self.define(name, current), db.tracking_key(name, current)))
         return self._run(targets, progress)
 
     def rebuild(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
@@ -166,7 +150,7 @@ class Projector:
 
         An interrupted rebuild is resumed by the next one (its position is tracked like any other);
         readers keep using the old generation until the switch, which is one transaction. A
-        generation still at position 0 is bulk-loaded (``projections.bulk``). Returns the position
+        generation still at position 0 is bulk-loaded (``projections.bulk.rebuild``). Returns the position
         the new generations reached: the number of events they cover.
         """
         self.setup()
@@ -182,7 +166,7 @@ class Projector:
                     db.forget_position(conn, db.tracking_key(name, building))
                     db.set_generations(conn, name, current, building)
                 self._create(conn, name, building, indexes=not self.views[name].can_bulk)
-                targets.append(_Target(self.views[name], self._define(name, building), db.tracking_key(name, building)))
+                targets.append(Target(self.views[name], self.define(name, building), db.tracking_key(name, building)))
         try:
             bulk.load(self, targets, progress, self.bulk_workers)
         except Exception as exc:  # an event a view cannot apply: the catch-up below finds it, one view at a time
@@ -198,7 +182,7 @@ class Projector:
             for name in chosen:
                 current, building = db.generations(conn, name)
                 if building is not None:
-                    for table in self._define(name, building).values():
+                    for table in self.define(name, building).values():
                         for index in table.indexes:  # built after the load, unless it already was
                             index.create(conn, checkfirst=True)
                     db.set_generations(conn, name, building, None)
@@ -221,7 +205,7 @@ class Projector:
         with self.engine.connect() as conn:
             current = self._current(conn)
             conn.rollback()
-        tables = [t.name for name, gen in current for t in self._define(name, gen).values()]
+        tables = [t.name for name, gen in current for t in self.define(name, gen).values()]
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             if conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -230,7 +214,7 @@ class Projector:
                 conn.exec_driver_sql(f'VACUUM "{name}"')
 
     # -- the batch loop --------------------------------------------------------------------
-    def _run(self, targets: list[_Target], progress: Progress | None) -> int:
+    def _run(self, targets: list[Target], progress: Progress | None) -> int:
         """Apply the log to ``targets``; a view that cannot apply an event stops there and the others carry on
         (``projections.failures``); ViewStoppedError then names each stopped view's event and cause."""
         if not targets:
@@ -243,7 +227,7 @@ class Projector:
         head = self.head()
         begun, read = start, 0
         stopped: dict[str, failures.Failure] = {}
-        for size, last, events in self._pages(start, topics):
+        for size, last, events in self.pages(start, topics):
             active = [t for t in targets if t.key not in stopped]
             if not active:
                 break
@@ -269,28 +253,28 @@ class Projector:
             raise failures.stopped_error(list(stopped.values()))
         return read
 
-    def _applier(self, target: _Target) -> Callable[[Batch, int], None]:
+    def _applier(self, target: Target) -> Callable[[Batch, int], None]:
         def apply_alone(events: Batch, last: int) -> None:
             with db.writing(self.engine) as conn:
                 self._apply(conn, [target], events, last)
 
         return apply_alone
 
-    def _recorder(self, target: _Target) -> Callable[[failures.Failure], None]:
+    def _recorder(self, target: Target) -> Callable[[failures.Failure], None]:
         def record(failure: failures.Failure) -> None:
             with db.writing(self.engine) as conn:
                 db.record_failure(conn, target.key, failure.position, failure.topic, failure.cause)
 
         return record
 
-    def _pages(
+    def pages(
         self,
         start: int,
         topics: set[str],
         query_topics: Sequence[str] = (),
         stop: int = 0,
         part: tuple[int, int] | None = None,
-    ) -> Iterator[tuple[int, int, list[tuple[int, Any]]]]:
+    ) -> Iterator[tuple[int, int, Batch]]:
         """Decoded pages after ``start``, read one page ahead in a thread while the last is written.
 
         ``query_topics`` filters in the query itself. With ``part`` (index, count) only that part of
@@ -299,18 +283,20 @@ class Projector:
         for every page); without, pages of ``batch_size`` notifications up to the head.
         """
         recorder, mapper = self.app.recorder, self.app.mapper
+        by_part = partitioned(recorder) if part is not None else None
         pages: queue.Queue[Any] = queue.Queue(maxsize=2)
         halt = threading.Event()
 
         def produce() -> None:
             position = start
+            page: Sequence[Any]  # recorder rows: Notification, or our recorders' Row for a partition
             try:
                 while not halt.is_set():
-                    if part is not None:  # a window of ids holding about one page of this part
+                    if part is not None and by_part is not None:  # a window of ids holding about one page of it
                         if position >= stop:
                             break
                         upto = min(stop, position + self.batch_size * part[1])
-                        page = recorder.select_partition(position, upto, query_topics, *part)
+                        page = by_part.select_partition(position, upto, query_topics, *part)
                     else:
                         page = recorder.select_notifications(
                             position, limit=self.batch_size, topics=query_topics, inclusive_of_start=False
@@ -341,7 +327,7 @@ class Projector:
                     pass
 
     @staticmethod
-    def _apply(conn: Connection, targets: list[_Target], events: Batch, last: int) -> None:
+    def _apply(conn: Connection, targets: list[Target], events: Batch, last: int) -> None:
         now = db.positions(conn, [t.key for t in targets], lock=True)
         for target in targets:
             done = now[target.key]
@@ -352,12 +338,13 @@ class Projector:
             db.set_position(conn, target.key, last)
 
     # -- tables ----------------------------------------------------------------------------
-    def _define(self, name: str, generation: int) -> dict[str, Table]:
+    def define(self, name: str, generation: int) -> dict[str, Table]:
+        """The tables of one generation of a view (defined, not created)."""
         return self.views[name].define(MetaData(), generation)
 
     def _create(self, conn: Connection, name: str, generation: int, indexes: bool = True) -> None:
         """Create the tables of a generation; without ``indexes``, secondary indexes wait for the bulk load."""
-        tables = self._define(name, generation)
+        tables = self.define(name, generation)
         for table in tables.values():
             if indexes:
                 table.create(conn, checkfirst=True)
@@ -368,5 +355,5 @@ class Projector:
             db.set_position(conn, key, 0)
 
     def _drop(self, conn: Connection, name: str, generation: int) -> None:
-        for table in self._define(name, generation).values():
+        for table in self.define(name, generation).values():
             table.drop(conn, checkfirst=True)

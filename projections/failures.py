@@ -22,7 +22,7 @@ import psycopg
 from sqlalchemy import exc as sa
 
 from panel.domain.errors import PanelError
-from projections.view import Batch
+from projections.view_base import Batch
 
 # Exceptions a view's code raises when an event holds what it cannot handle.
 _CODE_ERRORS = (KeyError, ValueError, TypeError, AttributeError, IndexError, ArithmeticError, UnicodeError)

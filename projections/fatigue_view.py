@@ -15,8 +15,9 @@ from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant
 from projections import db
+from projections.bulk.rows import Pending
 from projections.people import TS, PeopleView, people_table
-from projections.view import handles
+from projections.view_base import handles
 
 
 class FatigueView(PeopleView):
@@ -48,7 +49,7 @@ class FatigueView(PeopleView):
     def flush(self, conn: Connection) -> None:
         super().flush(conn)
         if self.activity:
-            if isinstance(conn, db.Pending):  # a bulk load
+            if isinstance(conn, Pending):  # a bulk load
                 conn.add(self.activity_table, self.activity)
             else:
                 db.upsert(conn, self.activity_table, self.activity)

@@ -10,7 +10,7 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table
 from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant
-from projections.view import Batch, Rows, View, handles
+from projections.view_base import Batch, Rows, View, handles
 
 TS = DateTime(timezone=True)
 

@@ -19,6 +19,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from panel.domain.attributes import derive_features
 from panel.domain.errors import ValidationError
 from panel.domain.values import EligibilityRule
 from projections.consent_view import pool_candidates_query
@@ -30,7 +31,6 @@ from projections.targets import (
     UNKNOWN,
     Targets,
     core20_target,
-    derive,
     is_core20,
     single_valued,
     target_share,
@@ -112,7 +112,7 @@ def stage_members(
             if _in(first_session, since, until):
                 stages["attended"].add(pid)
         conn.rollback()
-    derived = {pid: derive(a) if pid not in erased else {} for pid, a in attributes.items()}
+    derived = {pid: derive_features(a) if pid not in erased else {} for pid, a in attributes.items()}
     stages["pool"] = {pid for pid in pool if all(rule.holds(derived.get(pid, {})) for rule in eligibility)}
     for pid in erased:
         derived[pid] = {"__erased__": "yes"}

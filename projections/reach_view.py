@@ -20,7 +20,7 @@ from panel.domain.participant import Participant
 from panel.store.recorders import partition_bounds
 from panel.store.sealing import unseal
 from projections.people import TS, PeopleView, people_table, touched
-from projections.view import Rows, handles
+from projections.view_base import Rows, handles
 
 PARTICIPATION_EVENTS = (
     Participant.Invited,

@@ -1,4 +1,4 @@
-"""Target population shares (``category,value,share``) and the derived attributes reach compares."""
+"""Target population shares (``category,value,share``), and which of them are Core20."""
 
 from __future__ import annotations
 
@@ -71,19 +71,6 @@ def core20_target(targets: Targets) -> float | None:
     if all(d is not None for d in deciles):
         return sum(d for d in deciles if d is not None)
     return target_share(targets, "imd_quintile", "1")
-
-
-def derive(attributes: dict[str, str]) -> dict[str, str]:
-    """Add ``imd_quintile`` and ``core20`` (IMD decile 1-2) when an IMD decile or quintile is known."""
-    result = dict(attributes)
-    decile = attributes.get("imd_decile", "")
-    if decile.isdigit() and 1 <= int(decile) <= 10:
-        result.setdefault("imd_quintile", str((int(decile) + 1) // 2))
-        result.setdefault("core20", "yes" if int(decile) <= 2 else "no")
-    quintile = result.get("imd_quintile", "")
-    if "core20" not in result and quintile.isdigit():
-        result["core20"] = "yes" if quintile == "1" else "no"
-    return result
 
 
 def is_core20(category: str, value: str) -> bool:

@@ -200,12 +200,13 @@ def test_draw_cli_end_to_end(app: PanelApp, cli_env: dict[str, str]) -> None:
 def test_the_consent_view_prefilter_gives_the_same_pool(app: PanelApp, location) -> None:  # type: ignore[no-untyped-def]
     from panel.pool import build_pool
     from projections import Projector, make_engine
+    from projections.consent_report import pool_candidates
 
     eid = populate(app)
     pid = app.participant_id_for("V-001")
     Participation(app).withdraw_consent(pid, "contact", at=DRAW_AT - timedelta(days=1))  # the view must see this
     engine = make_engine(location, None)
-    consenting = Projector(app, engine).pool_candidates(DRAW_AT)
+    consenting = pool_candidates(Projector(app, engine), DRAW_AT)
     engine.dispose()
     engagement = app.load(eid, Engagement)
     full = build_pool(app, engagement, DRAW_AT, features=["gender"])

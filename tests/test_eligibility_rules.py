@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from panel.application import PanelApp
+from panel.catalogue import AttributeNames
 from panel.domain.attributes import check_rule_names
 from panel.domain.engagement import Engagement
 from panel.domain.errors import EngagementClosedError, ValidationError
@@ -169,7 +170,7 @@ def test_a_new_attribute_is_confirmed_explicitly_and_is_known_from_then_on(app: 
     panel(*OPEN, "--eligible", "age >= 18", "--new-attribute", "age")
     panel(*OPEN, "--ref", "second", "--eligible", "age >= 21")  # declared for an engagement: now known
     assert Engagements(app).known_attributes() == {"age"}
-    assert [(name, origin) for name, origin, _, _ in app.attribute_names.noted()] == [("age", "engagement youth-panel")]
+    assert [(name, origin) for name, origin, _, _ in AttributeNames(app).noted()] == [("age", "engagement youth-panel")]
 
 
 def test_names_seen_in_sign_ups_are_known_and_typos_get_a_suggestion(app: PanelApp, panel) -> None:  # type: ignore[no-untyped-def]

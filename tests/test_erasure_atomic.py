@@ -7,6 +7,7 @@ and by `panel init`; and the read models' old row versions are cleaned in the er
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -144,10 +145,8 @@ def _view_bytes_containing(location: StoreLocation, needle: str) -> list[str]:
     from tests.conftest import _pg_connect
 
     with _pg_connect() as conn:
-        try:
+        with contextlib.suppress(psycopg.errors.UniqueViolation):  # another test created it at the same moment
             conn.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
-        except psycopg.errors.UniqueViolation:
-            pass  # another test created it at the same moment
         tables = [
             r[0]
             for r in conn.execute(

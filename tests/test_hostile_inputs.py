@@ -321,7 +321,9 @@ FILES: dict[str, str | bytes] = {
     "latin1-statement.csv": "date,amount,reference\n2026-03-21,-12.40,Caf\xe9 PP-1\n".encode("latin-1"),
     "statement.csv": b"Date,Description,Paid out\n2026-03-21,PP-1,12.40\n",
     "comma-statement.csv": b'date,amount,reference\n2026-03-21,"350,00",PP-1\n',
-    "thresholds.json": b'{"thresholds": [{"name": "x", "period": "tax_year", "amount": "1,2345", "from": "2026-04-06"}]}',
+    "thresholds.json": (
+        b'{"thresholds": [{"name": "x", "period": "tax_year", "amount": "1,2345", "from": "2026-04-06"}]}'
+    ),
 }
 
 

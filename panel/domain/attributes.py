@@ -20,7 +20,7 @@ from panel.domain.text import attribute_key
 from panel.domain.values import EligibilityRule, require_utc
 
 CATALOGUE_ID = uuid5(NAMESPACE_URL, "https://participant-panel.org/attribute-catalogue")
-DERIVED = ("imd_quintile", "core20")  # worked out from imd_decile wherever attributes are read
+DERIVED = ("imd_quintile", "core20")  # worked out from imd_decile wherever attributes are read (derive_features)
 
 
 class AttributeCatalogue(Aggregate):
@@ -83,3 +83,26 @@ def check_rule_names(rules: Sequence[EligibilityRule], known: set[str], confirme
             f"if it is new (nobody has applied yet), confirm it with --new-attribute {name}"
         )
     return sorted(declared - everything)
+
+
+def imd_quintile(decile: str) -> str | None:
+    """The IMD quintile ("1".."5") of an IMD decile given as "1".."10"; None for anything else."""
+    if not (decile.isascii() and decile.isdigit()) or not 1 <= int(decile) <= 10:
+        return None
+    return str((int(decile) + 1) // 2)
+
+
+def derive_features(attributes: dict[str, str]) -> dict[str, str]:
+    """The attributes plus the derived ones (``DERIVED``) that draws, eligibility rules and reach all use.
+
+    From a valid ``imd_decile`` (1-10): ``imd_quintile`` and ``core20`` ("yes" for deciles 1-2, the most
+    deprived 20% nationally). Values the person stated themselves are kept as they are. Nothing is
+    derived from ``imd_quintile`` alone: draws recorded so far hashed their members' features this way,
+    and ``panel draw verify`` re-derives them.
+    """
+    features = dict(attributes)
+    quintile = imd_quintile(attributes.get("imd_decile", ""))
+    if quintile is not None:
+        features.setdefault("imd_quintile", quintile)
+        features.setdefault("core20", "yes" if quintile == "1" else "no")
+    return features

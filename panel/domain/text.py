@@ -130,7 +130,8 @@ def require_clean(text: str, field: str, limit: int, *, multiline: bool = False,
     """Raise ValidationError if ``text`` is longer than ``limit`` or holds a character that cannot be recorded."""
     if len(text) > limit:
         raise ValidationError(
-            f"{label or label_of(field)} is too long: {len(text):,} characters, at most {limit:,}: shorten it ({_preview(text)})"
+            f"{label or label_of(field)} is too long: {len(text):,} characters, at most {limit:,}: "
+            f"shorten it ({_preview(text)})"
         )
     bad = bad_character(text, multiline)
     if bad is not None:

@@ -232,7 +232,7 @@ class Payments:
         fixed += sum(p.amount_pence for p in lines if p.status in (ISSUED, RECONCILED))
         shares = allocate_cap([p.amount_pence for p in open_], choice["cap_pence"] - fixed)
         changed = []
-        for line, share in zip(open_, shares):
+        for line, share in zip(open_, shares, strict=False):
             if share == line.amount_pence:
                 continue
             if share == 0:

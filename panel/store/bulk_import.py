@@ -29,7 +29,7 @@ from panel.store.sealing import signup_events
 
 if TYPE_CHECKING:
     from panel.application import PanelApp
-    from panel.registration import Registration
+    from panel.store.protocols import SignUpWriter
     from panel.validation import SignUp
 
 WORKERS = 2
@@ -72,7 +72,7 @@ def stored_rows(mapper: Mapper[UUID], items: Items, keys: dict[UUID, bytes]) -> 
 
 
 def register_parallel(
-    registration: Registration, signups: Sequence[SignUp], batch: int, progress: Callable[[int], None] | None = None
+    registration: SignUpWriter, signups: Sequence[SignUp], batch: int, progress: Callable[[int], None] | None = None
 ) -> tuple[int, int, int]:
     """Register sign-ups in atomic batches prepared by worker processes; returns (created, unchanged, events).
 
@@ -115,7 +115,7 @@ def register_parallel(
 
 
 def _submit_group(
-    registration: Registration, pool: ProcessPoolExecutor, group: list[Sequence[SignUp]], seen: set[UUID]
+    registration: SignUpWriter, pool: ProcessPoolExecutor, group: list[Sequence[SignUp]], seen: set[UUID]
 ) -> list[tuple[Future[list[Row]] | None, int, int]]:
     """Check a few batches for ids already present, commit their keys together, and hand them to the workers."""
     fresh_by_chunk = []
@@ -127,13 +127,13 @@ def _submit_group(
     keys = registration.keys_for(everyone) if everyone else {}
     return [
         (pool.submit(_prepare, fresh, {pid: keys[pid] for pid, _ in fresh}) if fresh else None, len(chunk), len(fresh))
-        for chunk, fresh in zip(group, fresh_by_chunk)
+        for chunk, fresh in zip(group, fresh_by_chunk, strict=False)
     ]
 
 
 def _writing(
     writer: ThreadPoolExecutor | None,
-    registration: Registration,
+    registration: SignUpWriter,
     prepared: Future[list[Row]] | None,
     stop: threading.Event,
 ) -> Callable[[], int]:
@@ -143,7 +143,7 @@ def _writing(
     return writer.submit(_write, registration, prepared, stop).result
 
 
-def _write(registration: Registration, prepared: Future[list[Row]] | None, stop: threading.Event) -> int:
+def _write(registration: SignUpWriter, prepared: Future[list[Row]] | None, stop: threading.Event) -> int:
     """On the writer thread: wait for a batch's rows and write them in one transaction."""
     if stop.is_set():
         raise RuntimeError("the import stopped at an earlier batch")
@@ -177,5 +177,6 @@ def _start_worker(app_class: type[PanelApp], name: str, env: dict[str, str]) -> 
 
 
 def _prepare(items: Items, keys: dict[UUID, bytes]) -> list[Row]:
-    assert _mapper is not None, "worker started without _start_worker"
+    if _mapper is None:
+        raise RuntimeError("worker started without _start_worker")
     return stored_rows(_mapper, items, keys)

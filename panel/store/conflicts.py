@@ -67,7 +67,7 @@ def retrying(attempt: Callable[[], T], *, tries: int = TRIES, what: str = "the r
                 raise
             if conflicts >= tries or busy >= BUSY_TRIES:
                 break
-            time.sleep(random.uniform(0.005, 0.02) * (conflicts + busy))  # jitter, so the rivals spread out
+            time.sleep(random.uniform(0.005, 0.02) * (conflicts + busy))  # noqa: S311 - jitter, so the rivals spread out
     raise ConcurrentUpdateError(
         f"{what} kept changing under other writers (or the store stayed locked): nothing was recorded; "
         "run the command again"

@@ -39,7 +39,8 @@ class KeyStore:
         blob = "BLOB" if self.dialect == "sqlite" else "BYTEA"
         with self.datastore.transaction(commit=True) as c:
             c.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.keys_table} (participant_id TEXT PRIMARY KEY, data_key {blob} NOT NULL)"
+                f"CREATE TABLE IF NOT EXISTS {self.keys_table} "
+                f"(participant_id TEXT PRIMARY KEY, data_key {blob} NOT NULL)"
             )
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.settings_table} (name TEXT PRIMARY KEY, value {blob} NOT NULL)"

@@ -123,7 +123,9 @@ def _sqlite_version(location: StoreLocation) -> int | None:
         with path.open("rb") as file:
             header = file.read(len(SQLITE_HEADER))
     except OSError as exc:
-        raise StoreUnavailableError(f"cannot read PANEL_DB {location.target}: {exc.strerror}: check its permissions")
+        raise StoreUnavailableError(
+            f"cannot read PANEL_DB {location.target}: {exc.strerror}: check its permissions"
+        ) from None
     if not header:
         return None  # an empty file is an empty database
     if header != SQLITE_HEADER:

@@ -8,9 +8,16 @@ says whether the recorder at hand has it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from panel.store.recorders import Row
+
+if TYPE_CHECKING:
+    from panel.application import PanelApp
+    from panel.validation import SignUp
 
 
 @runtime_checkable
@@ -36,3 +43,15 @@ def partitioned(recorder: object) -> PartitionedReader:
     if not isinstance(recorder, PartitionedReader):
         raise TypeError(f"{type(recorder).__name__} cannot read the log by partition: use panel.store.recorders")
     return recorder
+
+
+class SignUpWriter(Protocol):
+    """What the bulk import needs of the registration service: its three seams, and the app."""
+
+    app: PanelApp
+
+    def fresh_items(self, chunk: Sequence[SignUp], seen: set[UUID]) -> list[tuple[UUID, SignUp]]: ...
+
+    def keys_for(self, items: list[tuple[UUID, SignUp]]) -> dict[UUID, bytes]: ...
+
+    def write_events(self, stored: list[StoredEvent]) -> None: ...

@@ -28,7 +28,8 @@ def table_rows(location: StoreLocation) -> dict[str, int]:
         names = [
             r[0]
             for r in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE'",
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = %s AND table_type = 'BASE TABLE'",
                 (schema,),
             )
         ]

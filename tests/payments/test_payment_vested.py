@@ -159,7 +159,7 @@ def test_vested_end_to_end(app: PanelApp, run: Any) -> None:
             refs[line["participant_ref"]] = line["reference"]
         assert not any(isinstance(v, float) for v in line.values())
     assert per_person == PAYABLE and sorted(refs) == ["VES-001", "VES-003", "VES-004", "VES-005", "VES-006"]
-    assert [l["amount_pence"] for l in ledger["lines"] if l["participant_ref"] == "VES-003"] == [
+    assert [x["amount_pence"] for x in ledger["lines"] if x["participant_ref"] == "VES-003"] == [
         35000,
         35000,
         30000,
@@ -168,7 +168,7 @@ def test_vested_end_to_end(app: PanelApp, run: Any) -> None:
         0,
         0,
     ]
-    assert [l["amount_pence"] for l in ledger["lines"] if l["participant_ref"] == "VES-001"][3] == 17500
+    assert [x["amount_pence"] for x in ledger["lines"] if x["participant_ref"] == "VES-001"][3] == 17500
 
     # Our references depend only on the engagement, the person and what is paid, so the example
     # statement shipped in examples/ matches this case in any store.

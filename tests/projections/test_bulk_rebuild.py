@@ -7,7 +7,8 @@ from scripted import History, dump, script
 from sqlalchemy import text
 
 from panel.application import PanelApp
-from projections import Projector, bulk
+from projections import Projector
+from projections.bulk import rebuild as bulk
 from projections.consent_view import ConsentView
 
 
@@ -82,10 +83,10 @@ def test_a_rival_claim_stops_a_partitioned_load_and_clears_its_rows(
         for part in (first, 1 - first):
             bulk.load_here(projector, fresh, None, head, part=(part, parts, token))
             loaded.append(count_reach_people(projector))
-            bulk._claim(projector, fresh, partitioned=True)  # another rebuild claims the generation meanwhile
+            bulk.claim(projector, fresh, partitioned=True)  # another rebuild claims the generation meanwhile
 
     split_in_two(projector, monkeypatch, rival_in_between)
-    with pytest.raises(bulk.Superseded, match="another rebuild took over the reach, consent, fatigue view"):
+    with pytest.raises(bulk.SupersededError, match="another rebuild took over the reach, consent, fatigue view"):
         projector.rebuild()
     assert dump(projector) == incremental  # readers never saw any of it
     assert loaded[0] > 0 and count_reach_people(projector) == 0  # the rival's claim cleared the first part's rows
@@ -112,5 +113,5 @@ def fullest_part(history: History) -> int:
 def split_in_two(projector: Projector, monkeypatch: pytest.MonkeyPatch, workers: object) -> None:
     """Make the next rebuild a two-part load whose workers are ``workers`` (run in this process)."""
     monkeypatch.setattr(bulk, "MIN_EVENTS_PER_WORKER", 0)
-    monkeypatch.setattr(bulk, "_load_in_workers", workers)
+    monkeypatch.setattr(bulk, "load_in_workers", workers)
     projector.bulk_workers = 2

@@ -205,8 +205,8 @@ def test_views_elsewhere_and_pool_candidates_read_their_writes(app: PanelApp, tm
     h = script(app)
     engine = make_engine(views_url=f"sqlite:///{tmp_path / 'views.db'}")  # PANEL_VIEWS_URL, even for a PG store
     projector = Projector(app, engine)
-    assert projector.pool_candidates(T(6, 1)) == {h.ids["A"]}
+    assert pool_candidates(projector, T(6, 1)) == {h.ids["A"]}
     Participation(app).grant_consent(h.ids["D"], ConsentSpec("contact", "v2", "online", "self", T(5, 20)))
-    assert projector.pool_candidates(T(6, 1)) == {h.ids["A"], h.ids["D"]}
+    assert pool_candidates(projector, T(6, 1)) == {h.ids["A"], h.ids["D"]}
     assert (tmp_path / "views.db").exists()
     engine.dispose()

@@ -26,16 +26,17 @@ import secrets
 import subprocess
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from panel.domain.errors import PanelError
 from projections import db
-
-if TYPE_CHECKING:
-    from projections.engine import Progress, Projector, _Target
+from projections.bulk.rows import Pending
+from projections.generation import Progress, Target
+from projections.view_base import Batch
 
 MIN_EVENTS_PER_WORKER = 50_000  # below this a worker process costs more to start than it saves
 
@@ -46,11 +47,30 @@ def default_workers() -> int:
     return max(1, min(4, usable or 1))
 
 
-class Superseded(PanelError):
-    """Another rebuild claimed the generation while this one was loading it (run the rebuild again)."""
+class SupersededError(PanelError):
+    """Raised when another rebuild claimed the generation while this one was loading it (run the rebuild again)."""
 
 
-def load(projector: Projector, targets: list[_Target], progress: Progress | None, workers: int) -> int:
+class Source(Protocol):
+    """What a bulk load reads through: the projector (``projections.engine.Projector``) provides it."""
+
+    app: Any
+    engine: Engine
+    batch_size: int
+
+    def head(self) -> int: ...
+
+    def pages(
+        self,
+        start: int,
+        topics: set[str],
+        query_topics: Sequence[str] = (),
+        stop: int = 0,
+        part: tuple[int, int] | None = None,
+    ) -> Iterator[tuple[int, int, Batch]]: ...
+
+
+def load(projector: Source, targets: list[Target], progress: Progress | None, workers: int) -> int:
     """Bulk-load the targets still at position 0; returns the position reached (0 if none was fresh)."""
     with projector.engine.connect() as conn:
         now = db.positions(conn, [t.key for t in targets])
@@ -63,15 +83,15 @@ def load(projector: Projector, targets: list[_Target], progress: Progress | None
     recipe = db.recipe(projector.engine)
     if recipe is None:
         parts = 1
-    token = _claim(projector, fresh, partitioned=parts > 1)
+    token = claim(projector, fresh, partitioned=parts > 1)
     if parts < 2:
         return load_here(projector, fresh, progress, head)
-    _load_in_workers(projector, fresh, recipe, progress, head, parts, token)  # type: ignore[arg-type]
+    load_in_workers(projector, fresh, recipe, progress, head, parts, token)  # type: ignore[arg-type]
     with db.writing(projector.engine) as conn:
         now = _marks(conn, fresh, parts)
         for t in fresh:
             if now[t.key] != 0 or now[_token_key(t)] != token:
-                raise Superseded(f"another rebuild took over the {t.view.name} view; run the rebuild again")
+                raise SupersededError(f"another rebuild took over the {t.view.name} view; run the rebuild again")
             missing = [k for k in range(parts) if now[_part_key(t, k)] != head]
             if missing:
                 raise RuntimeError(f"bulk rebuild of {t.view.name}: parts {missing} did not arrive")
@@ -82,8 +102,8 @@ def load(projector: Projector, targets: list[_Target], progress: Progress | None
 
 
 def load_here(
-    projector: Projector,
-    fresh: list[_Target],
+    projector: Source,
+    fresh: list[Target],
     progress: Progress | None,
     head: int,
     report: Any = None,
@@ -103,7 +123,7 @@ def load_here(
         part_read = part[:2] if part else (0, 1)  # (0, 1): the whole log, in id windows too
         for t in fresh:
             t.view.start_bulk(t.tables, part_read)
-        pages = projector._pages(0, set(topics), query_topics=topics, stop=head, part=part_read)
+        pages = projector.pages(0, set(topics), query_topics=topics, stop=head, part=part_read)
         for _, last, events in pages:
             for t in fresh:
                 t.view.bulk_apply(events)
@@ -124,10 +144,10 @@ def load_here(
     return head
 
 
-def _write_whole(projector: Projector, fresh: list[_Target], head: int) -> None:
+def _write_whole(projector: Source, fresh: list[Target], head: int) -> None:
     """One process's bulk load: every view's rows, indexes and position in one transaction."""
     times: dict[Any, str | None] = {}
-    pending = {t.key: db.Pending(projector.engine.dialect.name, times) for t in fresh}
+    pending = {t.key: Pending(projector.engine.dialect.name, times) for t in fresh}
     for t in fresh:  # fold and convert before the write transaction
         t.view.finish_bulk(pending[t.key])
     with db.writing(projector.engine) as conn:
@@ -140,7 +160,7 @@ def _write_whole(projector: Projector, fresh: list[_Target], head: int) -> None:
             db.set_position(conn, t.key, head)
 
 
-def _write_part(projector: Projector, fresh: list[_Target], head: int, part: tuple[int, int, int]) -> None:
+def _write_part(projector: Source, fresh: list[Target], head: int, part: tuple[int, int, int]) -> None:
     """One part's rows, a view per transaction, then the part's markers.
 
     Each view's rows are converted, then written while the other parts convert theirs, so the
@@ -150,7 +170,7 @@ def _write_part(projector: Projector, fresh: list[_Target], head: int, part: tup
     """
     times: dict[Any, str | None] = {}
     for t in fresh:
-        pending = db.Pending(projector.engine.dialect.name, times)
+        pending = Pending(projector.engine.dialect.name, times)
         t.view.finish_bulk(pending)
         with db.writing(projector.engine) as conn:
             _check_claim(conn, fresh, part)
@@ -161,26 +181,26 @@ def _write_part(projector: Projector, fresh: list[_Target], head: int, part: tup
             db.set_position(conn, _part_key(t, part[0]), head)
 
 
-def _check_claim(conn: Connection, fresh: list[_Target], part: tuple[int, int, int]) -> None:
-    """Raise ``Superseded`` unless the claim is still this load's (share-locked: a rival claim waits)."""
+def _check_claim(conn: Connection, fresh: list[Target], part: tuple[int, int, int]) -> None:
+    """Raise ``SupersededError`` unless the claim is still this load's (share-locked: a rival claim waits)."""
     now = _marks(conn, fresh, part[1], share=True)
     superseded = [t.view.name for t in fresh if now[t.key] != 0 or now[_token_key(t)] != part[2]]
     if superseded:
-        raise Superseded(f"another rebuild took over the {', '.join(superseded)} view(s); run the rebuild again")
+        raise SupersededError(f"another rebuild took over the {', '.join(superseded)} view(s); run the rebuild again")
 
 
 # -- claims and part markers (rows of the tracking table beside the generation's own position) -----
-def _token_key(t: _Target) -> str:
+def _token_key(t: Target) -> str:
     return f"{t.key}#claim"
 
 
-def _part_key(t: _Target, part: int) -> str:
+def _part_key(t: Target, part: int) -> str:
     return f"{t.key}#part{part}"
 
 
-def _marks(conn: Connection, fresh: list[_Target], parts: int, share: bool = False) -> dict[str, int]:
+def _marks(conn: Connection, fresh: list[Target], parts: int, share: bool = False) -> dict[str, int]:
     """Positions, claims and part markers of ``fresh``: under the writers' lock, or (``share``) a share lock
-    on the claim rows, which a rival ``_claim`` must wait out before it clears anything."""
+    on the claim rows, which a rival ``claim`` must wait out before it clears anything."""
     keys = [t.key for t in fresh] + [_token_key(t) for t in fresh]
     keys += [_part_key(t, k) for t in fresh for k in range(parts)]
     if share and conn.dialect.name == "postgresql":
@@ -192,11 +212,11 @@ def _marks(conn: Connection, fresh: list[_Target], parts: int, share: bool = Fal
     return db.positions(conn, keys, lock=not share)
 
 
-def _forget_marks(conn: Connection, t: _Target) -> None:
+def _forget_marks(conn: Connection, t: Target) -> None:
     conn.execute(db.TRACKING.delete().where(db.TRACKING.c.view_name.like(f"{t.key}#%")))
 
 
-def _claim(projector: Projector, fresh: list[_Target], partitioned: bool) -> int:
+def claim(projector: Source, fresh: list[Target], partitioned: bool) -> int:
     """Clear what an interrupted (or rival) partitioned load left in these generations; claim them.
 
     Returns the claim token the workers must still find when they commit (0 when not partitioned).
@@ -215,23 +235,23 @@ def _claim(projector: Projector, fresh: list[_Target], partitioned: bool) -> int
     return token
 
 
-def _index(conn: Connection, t: _Target) -> None:
+def _index(conn: Connection, t: Target) -> None:
     for table in t.tables.values():
         for index in table.indexes:
             index.create(conn, checkfirst=True)
 
 
 # -- worker processes --------------------------------------------------------------------------------
-def _load_in_workers(
-    projector: Projector,
-    fresh: list[_Target],
+def load_in_workers(
+    projector: Source,
+    fresh: list[Target],
     recipe: tuple[str, dict[str, Any]],
     progress: Progress | None,
     head: int,
     parts: int,
     token: int,
 ) -> None:
-    """Run each part in a ``python -m projections.bulk_worker`` child; each prints the positions it reaches."""
+    """Run each part in a ``python -m projections.bulk.worker`` child; each prints the positions it reaches."""
     app = projector.app
     children = []
     for part in range(parts):
@@ -245,7 +265,7 @@ def _load_in_workers(
             (part, parts, token),
         )
         child = subprocess.Popen(
-            [sys.executable, "-m", "projections.bulk_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-m", "projections.bulk.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         assert child.stdin is not None
         child.stdin.write(pickle.dumps(job))
@@ -281,27 +301,3 @@ def _load_in_workers(
                 child.wait()
     if failed:
         raise RuntimeError("a bulk rebuild worker failed (its error is above)")
-
-
-def worker() -> None:
-    """The child's side: read the job from stdin, bulk-load its part of the views, print each position reached."""
-    from projections.engine import Projector, _Target
-
-    app_class, env, recipe, views, batch_size, head, part = pickle.loads(sys.stdin.buffer.read())
-    # the parent made every table; concurrent DDL from two workers races on PostgreSQL's catalog
-    app = app_class(env={**env, "CREATE_TABLE": "no"})
-    url, args = recipe
-    if url.startswith("sqlite"):  # the other workers may hold the write lock for a whole bulk write
-        args = {**args, "timeout": 3600}
-    engine = db.engine_from(url, args)
-    projector = Projector(app, engine, views=[cls for cls, _ in views], batch_size=batch_size)
-    targets = [
-        _Target(projector.views[cls.name], projector._define(cls.name, int(key.rsplit("@", 1)[1])), key)
-        for cls, key in views
-    ]
-    last = load_here(projector, targets, None, head, report=lambda at: print(at, flush=True), part=part, keep=True)
-    print(last, flush=True)
-    engine.dispose()
-    app.close()
-    sys.stderr.flush()
-    os._exit(0)  # all committed and closed; skip taking a million rows apart object by object

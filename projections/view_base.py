@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from panel.application import PanelApp
 from projections import db
+from projections.bulk.rows import Pending
 
 Handler = Callable[[Any, int, Any], None]
 CHUNK = 500
@@ -96,7 +97,7 @@ class View:
         self.prepare(events)
         self.dispatch(events)
 
-    def finish_bulk(self, conn: Connection | db.Pending) -> None:
+    def finish_bulk(self, conn: Connection | Pending) -> None:
         """Write everything loaded (plain inserts: the tables are empty) in the caller's transaction, or into
         ``Pending`` rows the caller writes later."""
         self.flush(conn)
@@ -170,8 +171,8 @@ class Rows:
         keys = self.by_first.get(first, ())
         return [self.data[key] for key in (sorted(keys) if ordered else keys)]
 
-    def flush(self, conn: Connection | db.Pending) -> None:
-        if isinstance(conn, db.Pending):  # a bulk load into an empty table: every row
+    def flush(self, conn: Connection | Pending) -> None:
+        if isinstance(conn, Pending):  # a bulk load into an empty table: every row
             conn.add(self.table, list(self.data.values()))
             return
         if self.purged:

@@ -1,0 +1,85 @@
+"""The ledger view: one row per payment line, folded from payment events by ``panel.payments.ledger.apply``.
+
+It plugs into the projection engine (``Projector(app, engine, views=[LedgerView])``): each batch's
+rows are written in the same transaction as the view's tracking position, so a crash never
+double-counts or loses an event. Readers call ``projections.ledger.ledger_lines``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, select
+from sqlalchemy.engine import Connection
+
+from panel.payments import ledger
+from panel.payments.ledger import FIELDS, PAYMENT_TOPICS
+from projections import db
+from projections.people import TS, utc
+from projections.view_base import CHUNK, View
+
+UUID_FIELDS = ("id", "engagement_id", "participant_id")
+TIME_FIELDS = ("accrued_at", "approved_at", "issued_at", "reconciled_at", "closed_at")
+
+
+class LedgerView(View):
+    name = "ledger"
+
+    @classmethod
+    def topics(cls) -> set[str]:
+        return set(PAYMENT_TOPICS)
+
+    def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
+        # every text column unbounded: the limits on what is recorded are panel.domain.text's
+        text = (
+            "engagement_ref", "participant_ref", "kind", "category", "quantity", "status", "receipt",
+            "voucher_code", "voucher_state", "rate_card", "budget_code", "created_by", "approved_by", "route",
+            "reference", "batch_ref", "statement_line", "reason",
+        )  # fmt: skip
+        columns: list[Column[Any]] = [
+            Column("id", String(32), primary_key=True),
+            Column("engagement_id", String(32), nullable=False),
+            Column("participant_id", String(32), nullable=False),
+            Column("earned_on", Date, nullable=False),
+            Column("statement_date", Date),
+            Column("gross_pence", BigInteger, nullable=False),
+            Column("amount_pence", BigInteger, nullable=False),
+            Column("over_budget", Boolean, nullable=False),
+            Column("tax_year", Integer, nullable=False),
+        ]
+        columns += [Column(name, TS) for name in TIME_FIELDS]
+        columns += [Column(name, Text) for name in text]
+        table = Table(self.table_name("ledger", generation), metadata, *columns)
+        Index(f"ix_{table.name}_eid", table.c.engagement_id)
+        Index(f"ix_{table.name}_pid", table.c.participant_id)
+        return {"lines": table}
+
+    def apply(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:
+        table = tables["lines"]
+        ids = list({e.originator_id.hex for _, e in events})
+        rows: dict[UUID, dict[str, Any]] = {}
+        for start in range(0, len(ids), CHUNK):
+            for found in conn.execute(select(table).where(table.c.id.in_(ids[start : start + CHUNK]))).mappings():
+                row = from_db(found)
+                rows[row["id"]] = row
+        changed = {changed_id for _, e in events if (changed_id := ledger.apply(rows, e)) is not None}
+        db.upsert(conn, table, [to_db(rows[i]) for i in changed], ["id"])
+
+
+def to_db(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for name in UUID_FIELDS:
+        out[name] = row[name].hex
+    out["tax_year"] = ledger.to_line(row).tax_year
+    return out
+
+
+def from_db(found: Any) -> dict[str, Any]:
+    row = {name: found[name] for name in FIELDS}
+    for name in UUID_FIELDS:
+        row[name] = UUID(row[name])
+    for name in TIME_FIELDS:
+        row[name] = utc(row[name])
+    return row
