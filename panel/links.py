@@ -1,9 +1,10 @@
 """Signed, expiring links: confirm an email address, see and change what we hold (/me), preview a campaign.
 
 A token is ``KIND.SUBJECT.EXPIRES.SIGNATURE``: the kind (``confirm``, ``me`` or ``preview``), the
-participant's id (not personal data: a keyed hash) or the campaign's id, the expiry as Unix seconds, and an HMAC-SHA256 of the rest
-under the store's ``web_signing`` key (made by `panel init`). Nothing is stored for a token; a
-changed character, another kind or a passed expiry is refused.
+participant's id (not personal data: a keyed hash) or the campaign's id, the expiry as Unix
+seconds, and an HMAC-SHA256 of the rest under the store's ``web_signing`` key (made by `panel
+init`). Nothing is stored for a token; a changed character, another kind or a passed expiry is
+refused.
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ def store_secret(keys: object, name: str = "web_signing") -> bytes:
     key = keys.secret(name, create=False)  # type: ignore[attr-defined]
     if key is None:
         raise StoreVersionError(
-            "the store has no web service keys (it was made before `panel serve` existed): run `panel init` to "
-            "add them"
+            "the store has no web service keys (it was made before `panel serve` existed): run `panel init` to add them"
         )
     return bytes(key)
 

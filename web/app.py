@@ -47,8 +47,8 @@ def create_app(
     routes = [
         Route("/", home),
         Route("/accessibility", accessibility),
-        *apply.routes(site),
-        *me.routes(site),
+        *apply.ROUTES,
+        *me.ROUTES,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     handlers = {
@@ -58,4 +58,5 @@ def create_app(
         500: problem(500, "server"),
     }
     web = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    web.state.site = site
     return SecurityHeaders(web, hsts=settings.secure_cookies)  # type: ignore[return-value]

@@ -79,6 +79,11 @@ class Site:
         return self.settings.base_url or str(request.base_url).rstrip("/")
 
 
+def site_of(request: Request) -> Site:
+    """The Site the application was built with (kept in the Starlette app's state)."""
+    return request.app.state.site  # type: ignore[no-any-return]
+
+
 async def _read_limited(request: Request, limit: int) -> bytes:
     """The request body, or 413 when it is larger than ``limit`` bytes (declared or actually sent)."""
     declared = request.headers.get("content-length", "")
