@@ -10,11 +10,27 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 import pytest
 
 from panel.application import PanelApp
 from panel.config import StoreLocation
+
+if TYPE_CHECKING:
+    from projections import Projector
+
+LAYERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its layer, from its folder: ``-m unit`` is the inner loop (no database)."""
+    for item in items:
+        layer = next((part for part in item.path.parts if part in LAYERS), None)
+        if layer is not None:
+            item.add_marker(getattr(pytest.mark, layer))
+
 
 PG_URL = os.environ.get("PANEL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -61,31 +77,6 @@ def app(location: StoreLocation) -> Iterator[PanelApp]:
 
 
 @pytest.fixture
-def cli_env(location: StoreLocation) -> dict[str, str]:
-    """Environment for CliRunner so the `panel` command uses this test's store."""
-    if location.dialect == "sqlite":
-        return {"PANEL_DB": location.target, "PANEL_DATABASE_URL": ""}
-    return {"PANEL_DATABASE_URL": location.target, "PANEL_PG_SCHEMA": location.schema}
-
-
-@pytest.fixture
-def run(cli_env: dict[str, str]):  # type: ignore[no-untyped-def]
-    """Run `panel ...` in-process on this test's store; check the exit code; return (stdout, stderr)."""
-    from click.testing import CliRunner
-
-    from cli.main import cli
-
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> tuple[str, str]:
-        result = runner.invoke(cli, list(args), env=cli_env, catch_exceptions=False)
-        assert result.exit_code == code, (result.stdout, result.stderr)
-        return result.stdout, result.stderr
-
-    return invoke
-
-
-@pytest.fixture
 def panel(location: StoreLocation):  # type: ignore[no-untyped-def]
     """Run the real `panel` console script in a subprocess on this test's store.
 
@@ -104,3 +95,32 @@ def panel(location: StoreLocation):  # type: ignore[no-untyped-def]
         return ran
 
     return invoke
+
+
+@pytest.fixture
+def run(panel):  # type: ignore[no-untyped-def]
+    """``panel`` for tests that want text: ``run(*args, code=0)`` returns (stdout, stderr) of the real console script."""
+
+    def invoke(*args: str, code: int = 0) -> tuple[str, str]:
+        ran = panel(*args, code=code)
+        return ran.out, ran.err
+
+    return invoke
+
+
+@pytest.fixture
+def vested(app: PanelApp) -> tuple[UUID, dict[str, UUID]]:
+    """The Vested case: 6 people, 7 days at £350, VES-001 half a day on 5 March."""
+    from tests.helpers.vested_case import open_vested
+
+    return open_vested(app)
+
+
+@pytest.fixture
+def projector(app: PanelApp, location: StoreLocation) -> Iterator[Projector]:
+    """A projector over the test's own store (SQLite or PostgreSQL), in small batches."""
+    from projections import Projector, make_engine
+
+    engine = make_engine(location)
+    yield Projector(app, engine, batch_size=3)
+    engine.dispose()

@@ -2,7 +2,7 @@
 
 Every import counts, wherever it is written: at the top, inside a function, or under
 ``if TYPE_CHECKING:``; each is a dependency a reader has to follow. Used by
-``tests/test_architecture.py``; its functions take the root directory, so they can be tried on a
+``tests/unit/test_architecture.py``; its functions take the root directory, so they can be tried on a
 small tree of fake packages.
 """
 

@@ -1,0 +1,117 @@
+"""The bulk rebuild (fresh generations held in memory, written once) gives exactly what catch-ups give."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from panel.application import PanelApp
+from projections import Projector
+from projections.bulk import rebuild as bulk
+from projections.consent_view import ConsentView
+from tests.helpers.scripted import History, dump, script
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_rebuild_in_worker_processes_equals_incremental(
+    app: PanelApp, projector: Projector, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script(app, step=projector.catch_up)
+    incremental = dump(projector)
+    monkeypatch.setattr(bulk, "MIN_EVENTS_PER_WORKER", 0)  # the scripted log is short: split it anyway
+    projector.bulk_workers = workers
+    projector.rebuild()
+    assert [s.generation for s in projector.status()] == [2, 2, 2]
+    assert {s.position for s in projector.status()} == {projector.head()}
+    assert dump(projector) == incremental
+
+
+def test_a_crash_while_writing_the_bulk_load_leaves_the_new_generation_empty(
+    app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script(app, step=projector.catch_up)
+    incremental = dump(projector)
+
+    def crash(self: ConsentView, conn: object) -> None:
+        raise RuntimeError("crash while writing")
+
+    monkeypatch.setattr(ConsentView, "finish_bulk", crash)
+    with pytest.raises(RuntimeError):
+        projector.rebuild()
+    # readers are still on generation 1; generation 2 committed nothing, not even another view's rows
+    assert [(s.generation, s.building, s.position) for s in projector.status()] == [(1, 2, projector.head())] * 3
+    assert dump(projector) == incremental
+    monkeypatch.undo()
+    projector.rebuild()  # picks the interrupted generation up again
+    assert [(s.generation, s.building) for s in projector.status()] == [(2, None)] * 3
+    assert dump(projector) == incremental
+
+
+def test_a_half_loaded_partitioned_generation_is_cleared_by_the_next_rebuild(
+    app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = script(app, step=projector.catch_up)
+    incremental = dump(projector)
+    loaded = fullest_part(history)  # commits its rows, then the other part's worker dies
+
+    def one_part_then_die(projector: Projector, fresh, recipe, progress, head, parts, token) -> None:  # type: ignore[no-untyped-def]
+        bulk.load_here(projector, fresh, None, head, part=(loaded, parts, token))
+        raise RuntimeError("a bulk rebuild worker failed")
+
+    split_in_two(projector, monkeypatch, one_part_then_die)
+    with pytest.raises(RuntimeError):
+        projector.rebuild()
+    assert [(s.generation, s.building) for s in projector.status()] == [(1, 2)] * 3  # readers never saw it
+    assert dump(projector) == incremental
+    assert count_reach_people(projector) > 0  # the dead load left rows behind in the new generation
+    monkeypatch.undo()
+    projector.bulk_workers = 1
+    projector.rebuild()
+    assert [(s.generation, s.building) for s in projector.status()] == [(2, None)] * 3
+    assert dump(projector) == incremental
+
+
+def test_a_rival_claim_stops_a_partitioned_load_and_clears_its_rows(
+    app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = script(app, step=projector.catch_up)
+    incremental = dump(projector)
+    first = fullest_part(history)
+    loaded = []
+
+    def rival_in_between(projector: Projector, fresh, recipe, progress, head, parts, token) -> None:  # type: ignore[no-untyped-def]
+        for part in (first, 1 - first):
+            bulk.load_here(projector, fresh, None, head, part=(part, parts, token))
+            loaded.append(count_reach_people(projector))
+            bulk.claim(projector, fresh, partitioned=True)  # another rebuild claims the generation meanwhile
+
+    split_in_two(projector, monkeypatch, rival_in_between)
+    with pytest.raises(bulk.SupersededError, match="another rebuild took over the reach, consent, fatigue view"):
+        projector.rebuild()
+    assert dump(projector) == incremental  # readers never saw any of it
+    assert loaded[0] > 0 and count_reach_people(projector) == 0  # the rival's claim cleared the first part's rows
+    monkeypatch.undo()
+    projector.bulk_workers = 1
+    projector.rebuild()
+    assert dump(projector) == incremental
+
+
+def count_reach_people(projector: Projector) -> int:
+    with projector.engine.connect() as conn:
+        return int(
+            conn.execute(
+                text(f'SELECT count(*) FROM "{projector.views["reach"].table_name("reach_people", 2)}"')
+            ).scalar_one()
+        )
+
+
+def fullest_part(history: History) -> int:
+    """Which of two parts holds most of the scripted people (so loading it writes rows)."""
+    return max((0, 1), key=lambda part: sum(1 for pid in history.ids.values() if (pid.bytes[0] >= 128) == part))
+
+
+def split_in_two(projector: Projector, monkeypatch: pytest.MonkeyPatch, workers: object) -> None:
+    """Make the next rebuild a two-part load whose workers are ``workers`` (run in this process)."""
+    monkeypatch.setattr(bulk, "MIN_EVENTS_PER_WORKER", 0)
+    monkeypatch.setattr(bulk, "load_in_workers", workers)
+    projector.bulk_workers = 2
