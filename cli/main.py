@@ -30,6 +30,8 @@ COMMANDS = {
     "reach": "cli.views",
     "fatigue": "cli.views",
     "pay": "cli.pay",
+    "campaign": "cli.campaign",
+    "serve": "cli.serve",
 }
 ALSO = {"consent": ("cli.views",)}  # the views module adds `panel consent report`
 

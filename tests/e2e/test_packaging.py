@@ -11,7 +11,7 @@ import tomllib
 
 from tests.helpers.paths import ROOT
 
-PACKAGES = ("panel", "selection", "projections", "cli")
+PACKAGES = ("panel", "selection", "projections", "cli", "web")
 
 
 def test_every_data_file_in_the_packages_is_package_data() -> None:

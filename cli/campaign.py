@@ -1,0 +1,119 @@
+"""`panel campaign ...`: open an application campaign and show it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import click
+
+from cli.options import at_option, pass_app
+from cli.render import say, table
+from panel.application import PanelApp
+from panel.campaigns import Campaigns
+from panel.domain.values import PURPOSES, parse_day
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str) -> object:
+    return parse_day(value, f"--{param.name}")
+
+
+@click.group()
+def campaign() -> None:
+    """Application campaigns: the public page at /apply/SLUG (see `panel serve`)."""
+
+
+@campaign.command("open")
+@click.argument("slug")
+@click.option("--engagement", required=True, help="The engagement applicants apply to (reference or id).")
+@click.option("--opens", required=True, callback=_day, help="First day applications are taken, YYYY-MM-DD (UTC).")
+@click.option("--closes", required=True, callback=_day, help="Last day applications are taken, YYYY-MM-DD (UTC).")
+@click.option("--questions", required=True, help="CSV of questions: attribute,question,hint,options,describe.")
+@click.option("--notice", required=True, help="The privacy notice text shown with the consents (e.g. notice-v3.md).")
+@click.option("--notice-version", default=None, help="The notice's version (default: from the file name, e.g. v3).")
+@click.option("--language", default="en", show_default=True, type=click.Choice(["en", "cy"]), help="Page language.")
+@click.option("--phone", default=None, help="Phone number for people who cannot apply online, shown when closed.")
+@click.option("--address", default=None, help="Postal address for paper applications (commas between lines).")
+@click.option(
+    "--purposes", default=",".join(PURPOSES), show_default=True, help="Consent purposes asked for, comma-separated."
+)
+@click.option("--by", "opened_by", default=None, help="Staff member opening the campaign.")
+@at_option
+@pass_app
+def open_(
+    app: PanelApp,
+    slug: str,
+    engagement: str,
+    opens: object,
+    closes: object,
+    questions: str,
+    notice: str,
+    notice_version: str | None,
+    language: str,
+    phone: str | None,
+    address: str | None,
+    purposes: str,
+    opened_by: str | None,
+    at: datetime | None,
+) -> None:
+    """Open an application campaign for an engagement (recorded as CampaignOpened).
+
+    The page /apply/SLUG takes applications from --opens to --closes (both days included, UTC);
+    before and after, it says the campaign is closed and gives --phone and/or --address instead.
+    Every question is optional and offers "Prefer not to say". See docs/web.md for the files.
+
+    Example:
+
+        panel campaign open vested-2026 --engagement vested-youth-panel --opens 2026-03-01
+        --closes 2026-03-14 --questions questions.csv --notice notice-v3.md --phone "0113 496 0000"
+    """
+    asked = tuple(p.strip() for p in purposes.split(",") if p.strip())
+    Campaigns(app).open(
+        slug=slug, engagement=engagement, opens=opens, closes=closes, questions=questions, notice=notice,  # type: ignore[arg-type]
+        notice_version=notice_version, language=language, phone=phone, address=address, purposes=asked,
+        opened_by=opened_by, at=at,
+    )  # fmt: skip
+    say(f"Opened campaign {slug}: /apply/{slug} takes applications from {opens} to {closes}")
+
+
+@campaign.command("show")
+@click.argument("slug")
+@pass_app
+def show(app: PanelApp, slug: str) -> None:
+    """Show a campaign: its engagement, window, notice and questions.
+
+    Example:
+
+        panel campaign show vested-2026
+    """
+    c = Campaigns(app).get(slug)
+    rows = [
+        ("engagement", c.engagement_ref),
+        ("window", f"{c.opens.isoformat()} to {c.closes.isoformat()}"),
+        ("notice", f"{c.notice_version} (sha256 {c.notice_sha256[:12]})"),
+        ("consents asked", ", ".join(c.purposes)),
+        ("questions", ", ".join(q.attribute for q in c.questions) or "-"),
+        ("instead", "; ".join(filter(None, [c.phone, ", ".join(c.address_lines)]))),
+    ]
+    table(f"Campaign {c.slug}", ["field", "value"], rows)
+
+
+@campaign.command("preview")
+@click.argument("slug")
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True, help="Where `panel serve` is reached.")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 366), help="How long the link works.")
+@pass_app
+def preview(app: PanelApp, slug: str, base_url: str, days: int) -> None:
+    """Print a link for staff to see a campaign's form before it opens (or after it closes).
+
+    The link is signed with the store's key and works for --days; nothing sent from a preview is
+    recorded while the campaign is closed.
+
+    Example:
+
+        panel campaign preview youth-2026 --base-url https://apply.example.org
+    """
+    say(Campaigns(app).preview_link(slug, base_url.rstrip("/"), timedelta(days=days)))
+
+
+def register(group: click.Group) -> None:
+    group.add_command(campaign)

@@ -1,0 +1,244 @@
+"""Application campaigns: open one, read it back, and turn a public application into a sign-up.
+
+Every entry path registers people the same way: an application from the web form becomes a
+``SignUp`` (channel ``online``, consent method ``online``, the campaign's notice version, the
+moment the form was sent) and goes through ``Registration.register``, which validates it with
+``panel.validation.validate_signup`` before anything is written, exactly as
+`panel participant register` does.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from panel.application import PanelApp
+from panel.campaign_files import read_notice, read_questions
+from panel.clock import now
+from panel.domain import text
+from panel.domain.campaign import Campaign, campaign_id, check_slug
+from panel.domain.errors import PanelError, ValidationError
+from panel.domain.values import PURPOSES
+from panel.engagements import Engagements
+from panel.links import BadLinkError, ExpiredLinkError, make_token, read_token, store_secret
+from panel.queries import Queries
+from panel.registration import Registration
+from panel.validation import ConsentSpec, FieldError, InvalidSignUpError, SignUp, validate_signup
+
+CONTACT_FIELDS = ("name", "email", "phone", "postcode")
+REQUIRED_PURPOSES = ("contact", "panel_membership")  # applying is asking to join and to be contacted
+REF_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no digits, so a reference never looks like a phone number
+
+
+class CampaignNotFoundError(PanelError):
+    """Raised when no campaign has the given slug."""
+
+
+class CampaignExistsError(PanelError):
+    """Raised when a campaign with the same slug is already recorded."""
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    attribute: str
+    question: str
+    hint: str
+    options: tuple[Option, ...]
+    describe: bool
+
+
+@dataclass(frozen=True)
+class CampaignDetails:
+    slug: str
+    engagement_ref: str
+    engagement_name: str
+    opens: date
+    closes: date
+    questions: tuple[Question, ...]
+    purposes: tuple[str, ...]
+    notice_version: str
+    notice_sha256: str
+    notice_lines: tuple[str, ...]
+    language: str
+    phone: str | None
+    address_lines: tuple[str, ...]
+
+    def state_on(self, day: date) -> str:
+        """'not_open_yet', 'open' or 'closed' on a calendar day (UTC; the window includes both dates)."""
+        return "not_open_yet" if day < self.opens else "closed" if day > self.closes else "open"
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What an applicant sent: contact details, attribute answers (attribute -> text) and consents ticked."""
+
+    personal: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
+    consents: tuple[str, ...] = ()
+
+
+def new_reference() -> str:
+    """A fresh application reference, e.g. APP-KXRTMWQHZB (random; letters only)."""
+    return "APP-" + "".join(secrets.choice(REF_LETTERS) for _ in range(10))
+
+
+class Campaigns:
+    """Campaign commands and queries over the panel application."""
+
+    def __init__(self, app: PanelApp) -> None:
+        self.app = app
+
+    def open(
+        self,
+        *,
+        slug: str,
+        engagement: str,
+        opens: date,
+        closes: date,
+        questions: str | Path,
+        notice: str | Path,
+        notice_version: str | None = None,
+        language: str = "en",
+        phone: str | None = None,
+        address: str | None = None,
+        purposes: tuple[str, ...] = PURPOSES,
+        opened_by: str | None = None,
+        at: datetime | None = None,
+    ) -> UUID:
+        """Record CampaignOpened; the engagement must exist and the slug be new. Nothing is written on error."""
+        check_slug(slug)
+        engagement_ref = Queries(self.app).engagement(self.app.resolve_engagement(engagement)).ref
+        asked = read_questions(questions)
+        read = read_notice(notice, notice_version)
+        address_lines = [line.strip() for line in (address or "").split(",") if line.strip()]
+        for line in address_lines:
+            text.check_text(line, "--address", text.LABEL)
+        campaign = Campaign.open(
+            slug=slug,
+            engagement_ref=engagement_ref,
+            opens=opens,
+            closes=closes,
+            questions=asked,
+            purposes=[p for p in PURPOSES if p in purposes],
+            notice_version=read.version,
+            notice_sha256=read.sha256,
+            notice_lines=read.lines,
+            language=language,
+            phone=text.check_optional(phone, "--phone", 40),
+            address_lines=address_lines,
+            opened_by=text.check_optional(opened_by, "--by", text.STAFF),
+            at=at or now(),
+        )
+        if self.app.exists(campaign.id):
+            raise CampaignExistsError(f"campaign {slug!r} is already open: choose another slug")
+        try:
+            self.app.save(campaign)
+        except IntegrityError:
+            raise CampaignExistsError(f"campaign {slug!r} is already open: choose another slug") from None
+        return campaign.id
+
+    def get(self, slug: str) -> CampaignDetails:
+        if not self.app.exists(campaign_id(slug)):
+            raise CampaignNotFoundError(f"no campaign has the slug {slug!r}: check the slug")
+        campaign = self.app.load(campaign_id(slug), Campaign)
+        engagement = Queries(self.app).engagement(self.app.resolve_engagement(campaign.engagement_ref))
+        return CampaignDetails(
+            slug=campaign.slug,
+            engagement_ref=campaign.engagement_ref,
+            engagement_name=engagement.name,
+            opens=campaign.opens,
+            closes=campaign.closes,
+            questions=tuple(
+                Question(
+                    q["attribute"], q["question"], q["hint"], tuple(Option(**o) for o in q["options"]), q["describe"]
+                )
+                for q in campaign.questions
+            ),
+            purposes=tuple(campaign.purposes),
+            notice_version=campaign.notice_version,
+            notice_sha256=campaign.notice_sha256,
+            notice_lines=tuple(campaign.notice_lines),
+            language=campaign.language,
+            phone=campaign.phone,
+            address_lines=tuple(campaign.address_lines),
+        )
+
+    def preview_link(self, slug: str, base_url: str, valid_for: timedelta) -> str:
+        """A signed link to the campaign's form that works before it opens (staff preview)."""
+        self.get(slug)
+        token = make_token(store_secret(self.app.keys), "preview", campaign_id(slug), now() + valid_for)
+        return f"{base_url}/apply/{slug}?preview={token}"
+
+    def is_preview(self, slug: str, token: str, at: datetime) -> bool:
+        """Whether ``token`` is a genuine, unexpired preview token of this campaign."""
+        try:
+            return read_token(store_secret(self.app.keys), "preview", token, at) == campaign_id(slug)
+        except (BadLinkError, ExpiredLinkError):
+            return False
+
+    def signup(self, campaign: CampaignDetails, answers: Answers, *, at: datetime, ref: str) -> SignUp:
+        """The sign-up an online application makes: channel online, consents online with the campaign's notice."""
+        consents = tuple(
+            ConsentSpec(purpose, campaign.notice_version, "online", "self", at)
+            for purpose in campaign.purposes
+            if purpose in answers.consents
+        )
+        personal = {k: v for k, v in answers.personal.items() if v and v.strip()}
+        return SignUp(ref=ref, channel="online", personal=personal, attributes=dict(answers.attributes),
+                      consents=consents, at=at)  # fmt: skip
+
+    def missing(self, campaign: CampaignDetails, answers: Answers) -> list[FieldError]:
+        """What an application must have: a name, an email or phone, and the consents that applying needs."""
+        errors = []
+        if not answers.personal.get("name", "").strip():
+            errors.append(FieldError("name", "Enter your name"))
+        if not (answers.personal.get("email", "").strip() or answers.personal.get("phone", "").strip()):
+            errors.append(FieldError("email", "Enter an email address or a phone number so we can contact you"))
+        for purpose in REQUIRED_PURPOSES:
+            if purpose in campaign.purposes and purpose not in answers.consents:
+                errors.append(FieldError(f"consents.{purpose}", f"Tick the box to agree to {_PURPOSE_TEXT[purpose]}"))
+        return errors
+
+    def check(self, campaign: CampaignDetails, answers: Answers, *, at: datetime | None = None) -> list[FieldError]:
+        """Every field an application must fix (the campaign's needs, then ``validate_signup``); writes nothing."""
+        signup = self.signup(campaign, answers, at=at or now(), ref=new_reference())
+        errors = self.missing(campaign, answers)
+        try:
+            validate_signup(signup, Engagements(self.app).numeric_attributes())
+        except InvalidSignUpError as exc:
+            errors.extend(exc.errors)
+        return errors
+
+    def apply(self, campaign: CampaignDetails, answers: Answers, *, at: datetime | None = None) -> UUID:
+        """Register an online application; InvalidSignUpError names every field to fix, and nothing is written."""
+        moment = at or now()
+        errors = self.check(campaign, answers, at=moment)
+        if errors:
+            raise InvalidSignUpError(errors)
+        return Registration(self.app).register(self.signup(campaign, answers, at=moment, ref=new_reference()))
+
+
+_PURPOSE_TEXT = {
+    "contact": "us contacting you",
+    "panel_membership": "joining the panel",
+    "data_processing": "us using your answers",
+}
+
+
+def require_open(campaign: CampaignDetails, day: date) -> None:
+    """ValidationError unless the campaign is open on ``day``."""
+    if campaign.state_on(day) != "open":
+        raise ValidationError(
+            f"campaign {campaign.slug} is open from {campaign.opens.isoformat()} to {campaign.closes.isoformat()}"
+        )

@@ -1,0 +1,141 @@
+"""The applicant's story in a real browser: a closed campaign, the form, the error summary, a sent application.
+
+Every page is checked with axe-core (WCAG 2.2 AA: 0 violations) and for reflow at 320 px, and
+saved as a screenshot.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from panel.config import StoreLocation
+from panel.queries import Queries
+from tests.e2e.browser.conftest import axe_violations, reflows_at_320
+from tests.e2e.webapp.conftest import EXAMPLES
+from tests.e2e.webapp.server import serving
+from tests.helpers.proc import store_env
+from tests.helpers.store import table_rows
+
+
+@pytest.fixture
+def store(panel) -> None:  # type: ignore[no-untyped-def]
+    today = datetime.now(UTC).date()
+    panel("init")
+    panel("engagement", "open", "Vested youth panel", "--ref", "vested-youth-panel", "--type", "involve",
+          "--purpose", "Shape youth services", "--session", (today + timedelta(days=30)).isoformat())  # fmt: skip
+    for slug, opens, closes in (("youth", today - timedelta(days=1), today + timedelta(days=13)),
+                                ("last-year", today - timedelta(days=400), today - timedelta(days=386))):  # fmt: skip
+        panel("campaign", "open", slug, "--engagement", "vested-youth-panel", "--opens", opens.isoformat(),
+              "--closes", closes.isoformat(), "--questions", str(EXAMPLES / "questions.csv"),
+              "--notice", str(EXAMPLES / "notice-v3.md"), "--phone", "0113 496 0000",
+              "--address", "Youth Health Panel, PO Box 123, Leeds, LS1 1AA")  # fmt: skip
+
+
+def submit(browser: Any, button: Any) -> None:
+    """Press a button that sends a form, and wait until the next page has replaced this one and loaded."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.execute_script("window.panelOldPage = true")
+    button.click()
+    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
+        lambda b: b.execute_script("return window.panelOldPage === undefined && document.readyState === 'complete'")
+    )
+
+
+def check_page(browser: Any, artefacts: Path, name: str, location: StoreLocation) -> None:
+    assert axe_violations(browser) == [], name
+    assert reflows_at_320(browser), f"{name} scrolls sideways at 320 px"
+    browser.save_screenshot(str(artefacts / f"{location.dialect}-{name}.png"))
+
+
+def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLocation, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    outbox = tmp_path / "outbox"
+    with serving({**store_env(location), "PANEL_OUTBOX_DIR": str(outbox)}) as base:
+        for name, path, title in (("home", "/", "Take part in health and care decisions"),
+                                  ("accessibility", "/accessibility", "Accessibility statement"),
+                                  ("closed", "/apply/last-year", "Applications have closed"),
+                                  ("not-found", "/apply/nope", "Page not found")):  # fmt: skip
+            browser.get(base + path)
+            assert browser.title.startswith(title), browser.title
+            check_page(browser, artefacts, name, location)
+
+        preview = panel("campaign", "preview", "last-year", "--base-url", base).out.strip()
+        browser.get(preview)  # staff see the form of a closed campaign, with a banner
+        assert "Preview for staff" in browser.page_source
+        check_page(browser, artefacts, "preview", location)
+
+        browser.get(base + "/apply/youth")
+        assert browser.title == "Apply to take part: Vested youth panel - Take part in health and care decisions"
+        check_page(browser, artefacts, "apply", location)
+        before = table_rows(location)
+        browser.find_element(By.ID, "email").send_keys("not-an-email")
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert browser.title.startswith("Error: Apply to take part")
+        summary = browser.find_element(By.CLASS_NAME, "error-summary")
+        links = [a.get_attribute("href").split("#")[1] for a in summary.find_elements(By.TAG_NAME, "a")]
+        assert links == ["name", "email", "consent-contact", "consent-panel_membership"]
+        check_page(browser, artefacts, "apply-errors", location)
+        assert table_rows(location) == before
+        summary.find_element(By.LINK_TEXT, "Enter your name").click()  # the link takes them to the field
+        assert browser.switch_to.active_element.get_attribute("id") == "name"
+
+        browser.find_element(By.ID, "name").send_keys("Sam Patel")
+        email_box = browser.find_element(By.ID, "email")
+        email_box.clear()
+        email_box.send_keys("sam@example.org")
+        browser.find_element(By.CSS_SELECTOR, "label[for=attr-age_band-2]").click()
+        browser.find_element(By.CSS_SELECTOR, "label[for=attr-gender-pnts]").click()
+        for purpose in ("contact", "panel_membership"):
+            browser.find_element(By.CSS_SELECTOR, f"label[for=consent-{purpose}]").click()
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert browser.title.startswith("Application sent"), browser.title
+        check_page(browser, artefacts, "done", location)
+
+        (mail,) = outbox.glob("*.eml")  # the confirmation email, with its two personal links
+        assert oct(mail.stat().st_mode & 0o777) == "0o600"
+        text = message_from_bytes(mail.read_bytes(), policy=policy.default).get_content()
+        confirm = re.search(rf"{re.escape(base)}/confirm/\S+", text).group(0)  # type: ignore[union-attr]
+        me = re.search(rf"{re.escape(base)}/me/\S+", text).group(0)  # type: ignore[union-attr]
+        browser.get(confirm)
+        check_page(browser, artefacts, "confirm", location)
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert browser.title.startswith("Email address confirmed")
+        check_page(browser, artefacts, "confirmed", location)
+        browser.get(me)
+        assert "sam@example.org" in browser.page_source
+        check_page(browser, artefacts, "me", location)
+        submit(browser, browser.find_element(By.ID, "withdraw-contact"))
+        assert "You took this back on" in browser.page_source
+        assert len(browser.find_elements(By.CSS_SELECTOR, "button[id^=withdraw-]")) == 1
+        check_page(browser, artefacts, "me-withdrawn", location)
+    from panel.confirmations import Confirmations
+    from panel.store.opening import open_store
+
+    app = open_store(location)
+    try:
+        (person,) = Queries(app).participants()
+        assert person.ref.startswith("APP-") and person.channel == "online"
+        assert person.personal.email == "sam@example.org"
+        assert person.personal.attributes == {"age_band": "18-21", "gender": "prefer_not_to_say"}
+        assert {(c.purpose, c.notice_version, c.withdrawn_by) for c in Queries(app).consent_history(person.id)} == {
+            ("contact", "v3", "self_service"), ("panel_membership", "v3", None)
+        }  # fmt: skip
+        assert Confirmations(app).confirmed_at(person.id) is not None
+    finally:
+        app.close()
+
+
+def test_axe_finds_violations_where_there_are_some(browser) -> None:  # type: ignore[no-untyped-def]
+    """The check above can fail: a page without a language, a title or a label has violations."""
+    browser.get("data:text/html,<html><body><input type=text><img src=x></body></html>")
+    found = {v["id"] for v in axe_violations(browser)}
+    assert {"html-has-lang", "document-title", "label", "image-alt"} <= found

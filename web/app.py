@@ -1,0 +1,62 @@
+"""The composition root of the web service: the pages, the application they call, and the outbox.
+
+Handlers parse, call one application method (in a worker thread: the store's calls block) and
+render a template. See docs/web.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from panel.application import PanelApp
+from panel.outbox import MemoryOutbox, Outbox
+from web import apply, me
+from web.security import SecurityHeaders
+from web.settings import WebSettings
+from web.site import HERE, Site
+
+
+def create_app(
+    app: PanelApp,
+    settings: WebSettings,
+    clock: Callable[[], datetime] | None = None,
+    outbox: Outbox | None = None,
+) -> Starlette:
+    """The ASGI application over ``app``; ``clock`` gives the time (UTC; tests set it); emails go to ``outbox``."""
+    site = Site(app, settings, clock or (lambda: datetime.now(UTC)), outbox if outbox is not None else MemoryOutbox())
+
+    async def home(request: Request) -> Response:
+        return site.render(request, "home.html")
+
+    async def accessibility(request: Request) -> Response:
+        return site.render(request, "accessibility.html")
+
+    def problem(status: int, reason: str) -> Callable[[Request, Exception], object]:
+        async def handler(request: Request, exc: Exception) -> Response:
+            return site.render(request, "problem.html", status, reason=reason)
+
+        return handler
+
+    routes = [
+        Route("/", home),
+        Route("/accessibility", accessibility),
+        *apply.ROUTES,
+        *me.ROUTES,
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    handlers = {
+        404: problem(404, "not_found"),
+        405: problem(405, "not_found"),
+        413: problem(413, "too_large"),
+        500: problem(500, "server"),
+    }
+    web = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
+    web.state.site = site
+    return SecurityHeaders(web, hsts=settings.secure_cookies)  # type: ignore[return-value]

@@ -1,0 +1,119 @@
+"""The application pages: /apply/SLUG (the form, or the closed page) and /apply/SLUG/done."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from panel.campaigns import Answers, CampaignDetails, CampaignNotFoundError, Campaigns
+from panel.domain.errors import AlreadyRegisteredError
+from panel.links import make_token
+from panel.outbox import Message
+from panel.validation import FieldError, InvalidSignUpError
+from web.forms import DESCRIBE, PREFER_NOT, BadFormError, Posted, errors_in_page_order, read_form
+from web.notice import notice_blocks
+from web.site import Site, site_of
+
+
+async def campaign_or_404(site: Site, slug: str) -> CampaignDetails:
+    try:
+        return await run_in_threadpool(Campaigns(site.app).get, slug)
+    except CampaignNotFoundError:
+        raise HTTPException(404) from None
+
+
+def form(site: Site, request: Request, campaign: CampaignDetails, status: int = 200, **context: object) -> Response:
+    context.setdefault("values", {})
+    context.setdefault("errors", [])
+    return site.render_form(
+        request, "apply.html", status, campaign=campaign, prefer_not=PREFER_NOT, describe=DESCRIBE,
+        notice=notice_blocks(campaign.notice_lines), **context,
+    )  # fmt: skip
+
+
+async def page(request: Request) -> Response:
+    site = site_of(request)
+    campaign = await campaign_or_404(site, request.path_params["slug"])
+    state = campaign.state_on(site.clock().date())
+    token = request.query_params.get("preview", "")
+    preview = state != "open" and bool(token) and Campaigns(site.app).is_preview(campaign.slug, token, site.clock())
+    if state != "open" and not preview:
+        return site.render(request, "closed.html", campaign=campaign, state=state)
+    return form(site, request, campaign, preview=preview)
+
+
+async def send(request: Request) -> Response:
+    site = site_of(request)
+    campaign = await campaign_or_404(site, request.path_params["slug"])
+    fields, problem = await site.posted(request)
+    if problem:
+        status = 403 if problem == "csrf" else 400
+        return site.render(request, "problem.html", status, reason=problem, campaign=campaign)
+    state = campaign.state_on(site.clock().date())
+    if state != "open":
+        return site.render(request, "closed.html", 409, campaign=campaign, state=state)
+    try:
+        if fields.get("website", [""]) != [""]:  # the honeypot: people never see this field
+            raise BadFormError("the hidden field was filled in")
+        posted = read_form(campaign, fields)
+    except BadFormError:
+        return site.render(request, "problem.html", 400, reason="unreadable", campaign=campaign)
+    return await register(site, request, campaign, posted)
+
+
+async def register(site: Site, request: Request, campaign: CampaignDetails, posted: Posted) -> Response:
+    """Check the whole application, then register it and send the email; or show the form with its errors."""
+    campaigns, moment = Campaigns(site.app), site.clock()
+    errors = posted.errors + await run_in_threadpool(campaigns.check, campaign, posted.answers, at=moment)
+    if not errors:
+        try:
+            pid = await run_in_threadpool(campaigns.apply, campaign, posted.answers, at=moment)
+        except InvalidSignUpError as exc:  # the store changed between the check and the write
+            errors = exc.errors
+        except AlreadyRegisteredError:  # a fresh random reference collided: vanishingly rare
+            return site.render(request, "problem.html", 409, reason="retry", campaign=campaign)
+        else:
+            await run_in_threadpool(send_confirmation, site, request, campaign, posted.answers, pid)
+            return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
+    plain = site.copy.get("field_errors", {})
+    shown = errors_in_page_order(campaign, [FieldError(e.field, plain.get(e.field, e.message)) for e in errors])
+    by_id: dict[str, str] = {}
+    for e in shown:
+        by_id.setdefault(e["id"], e["message"])
+    return form(site, request, campaign, 400, values=posted.values, consents=posted.consents, errors=shown,
+                error_for=by_id)  # fmt: skip
+
+
+async def done(request: Request) -> Response:
+    site = site_of(request)
+    campaign = await campaign_or_404(site, request.path_params["slug"])
+    return site.render(request, "done.html", campaign=campaign)
+
+
+def send_confirmation(site: Site, request: Request, campaign: CampaignDetails, answers: Answers, pid: UUID) -> None:
+    """Email the confirmation link and the personal /me link, when the applicant gave an email address."""
+    email = answers.personal.get("email", "").strip()
+    if not email:
+        return
+    now, key, words = site.clock(), site.settings.signing_key, site.copy["email"]
+    base = site.base_url(request)
+    confirm = make_token(key, "confirm", pid, now + timedelta(days=site.settings.confirm_days))
+    me = make_token(key, "me", pid, now + timedelta(days=site.settings.me_days))
+    body = words["confirm_body"].format(
+        engagement=campaign.engagement_name, confirm=f"{base}/confirm/{confirm}", me=f"{base}/me/{me}",
+        confirm_days=site.settings.confirm_days, me_days=site.settings.me_days,
+    )  # fmt: skip
+    site.outbox.send(Message(to=email, subject=words["confirm_subject"], body=body, kind="confirm"))
+
+
+ROUTES = [
+    Route("/apply/{slug}", page, methods=["GET"]),
+    Route("/apply/{slug}", send, methods=["POST"]),
+    Route("/apply/{slug}/done", done, methods=["GET"]),
+]

@@ -1,0 +1,45 @@
+"""The web service's settings: keys from the store (made by `panel init`), the rest from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from panel.application import PanelApp
+from panel.domain.errors import ValidationError
+from panel.links import store_secret
+
+MAX_BODY = 64 * 1024  # bytes; the application form is a few kilobytes at most
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """``signing_key`` signs CSRF tokens (and later links); ``secure_cookies`` marks cookies Secure (HTTPS)."""
+
+    signing_key: bytes
+    session_key: bytes
+    secure_cookies: bool = True
+    max_body: int = MAX_BODY
+    base_url: str = ""  # the public address links in emails start with; empty: the address the request came to
+    confirm_days: int = 7  # how long an email confirmation link works
+    me_days: int = 30  # how long a personal /me link works
+
+    @classmethod
+    def from_store(cls, app: PanelApp, environ: Mapping[str, str] | None = None) -> WebSettings:
+        """The store's web keys (one line to run `panel init` if the store predates them) and the environment's
+        PANEL_WEB_SECURE_COOKIES (true/false, default true), PANEL_WEB_MAX_BODY (bytes) and PANEL_WEB_BASE_URL."""
+        env = os.environ if environ is None else environ
+        signing, session = store_secret(app.keys, "web_signing"), store_secret(app.keys, "web_session")
+        secure = env.get("PANEL_WEB_SECURE_COOKIES", "true").strip().lower()
+        if secure not in ("true", "false", "1", "0", "yes", "no"):
+            raise ValidationError(f"PANEL_WEB_SECURE_COOKIES {secure!r} is not true or false: set true behind HTTPS")
+        raw_max = env.get("PANEL_WEB_MAX_BODY", str(MAX_BODY)).strip()
+        if not raw_max.isdigit() or not 1024 <= int(raw_max) <= 10 * 1024 * 1024:
+            raise ValidationError(f"PANEL_WEB_MAX_BODY {raw_max!r} is not a size in bytes from 1024 to 10485760")
+        base = env.get("PANEL_WEB_BASE_URL", "").strip().rstrip("/")
+        if base and not base.startswith(("https://", "http://")):
+            raise ValidationError(
+                f"PANEL_WEB_BASE_URL {base!r} is not a web address: write e.g. https://apply.example.org"
+            )
+        return cls(signing, session, secure in ("true", "1", "yes"), int(raw_max), base)

@@ -1,0 +1,98 @@
+"""What every page handler shares: templates and their words, the clock, the keys, CSRF and the body limit."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from panel.application import PanelApp
+from panel.outbox import Outbox
+from web.forms import BadFormError, parse_body
+from web.security import csrf_cookie_name, csrf_field, csrf_ok, new_csrf_cookie
+from web.settings import WebSettings
+
+HERE = Path(__file__).parent
+
+
+def load_copy(language: str = "en") -> dict[str, Any]:
+    """The words of every page, from web/copy/LANG.toml (one file per language or Easy Read variant)."""
+    with (HERE / "copy" / f"{language}.toml").open("rb") as file:
+        return tomllib.load(file)
+
+
+class Site:
+    def __init__(self, app: PanelApp, settings: WebSettings, clock: Callable[[], datetime], outbox: Outbox) -> None:
+        self.app = app
+        self.settings = settings
+        self.clock = clock
+        self.outbox = outbox
+        self.copy = load_copy()
+        self.templates = Environment(
+            loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]), trim_blocks=True
+        )
+        self.cookie_name = csrf_cookie_name(settings.secure_cookies)
+
+    def render(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        page = self.templates.get_template(name).render(copy=self.copy, request=request, **context)
+        return HTMLResponse(page, status_code=status)
+
+    def render_form(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        """A page with a form: its CSRF field, and the cookie it pairs with when the visitor has none yet."""
+        cookie = request.cookies.get(self.cookie_name)
+        fresh = cookie is None or len(cookie) > 100
+        if fresh:
+            cookie = new_csrf_cookie()
+        response = self.render(request, name, status, csrf=csrf_field(self.settings.signing_key, cookie), **context)
+        if fresh:
+            response.set_cookie(
+                self.cookie_name,
+                cookie,
+                httponly=True,
+                secure=self.settings.secure_cookies,
+                samesite="strict",
+                path="/",
+            )
+        return response
+
+    async def posted(self, request: Request) -> tuple[dict[str, list[str]], str | None]:
+        """The posted fields and None, or ({}, "unreadable") / ({}, "csrf") when the body cannot be read or its
+        CSRF token does not match its cookie. Raises 413 for a body over the limit."""
+        body = await _read_limited(request, self.settings.max_body)
+        try:
+            fields = parse_body(body)
+        except BadFormError:
+            return {}, "unreadable"
+        token = fields.get("csrf_token", [""])
+        if len(token) != 1 or not csrf_ok(self.settings.signing_key, request.cookies.get(self.cookie_name), token[0]):
+            return {}, "csrf"
+        return fields, None
+
+    def base_url(self, request: Request) -> str:
+        return self.settings.base_url or str(request.base_url).rstrip("/")
+
+
+def site_of(request: Request) -> Site:
+    """The Site the application was built with (kept in the Starlette app's state)."""
+    return request.app.state.site  # type: ignore[no-any-return]
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """The request body, or 413 when it is larger than ``limit`` bytes (declared or actually sent)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413)
+        chunks.append(chunk)
+    return b"".join(chunks)
