@@ -85,6 +85,7 @@ class PanelApp(Application[UUID]):
         super().__init__(env)
         self.dialect = "sqlite" if "sqlite" in type(self.factory).__module__ else "postgres"
         self.keys = KeyStore(self.recorder.datastore, self.dialect, getattr(self.recorder.datastore, "schema", ""))
+        self.chained_at_upgrade = 0  # events of an older store's log chained by this opening (`panel init`)
         create = getattr(self.factory, "env_create_table", lambda: True)
         self.creates_tables = bool(create())
         if self.creates_tables:
@@ -92,6 +93,7 @@ class PanelApp(Application[UUID]):
             if self.schema_version() < SCHEMA_VERSION:
                 if self.schema_version() < CHAINED_SINCE:  # chain the log written before the chain, once
                     chained, last = self.recorder.extend_chain()  # type: ignore[attr-defined]
+                    self.chained_at_upgrade = chained
                     if chained:
                         when = datetime.now(UTC).isoformat(timespec="seconds")
                         self.keys.put_setting(UPGRADE_SETTING, f"{chained} {last} {when}".encode())

@@ -153,7 +153,8 @@ def test_init_chains_the_log_of_an_older_store_once(app: PanelApp, location: Sto
     refused = panel("audit", "verify", code=1)
     assert "has schema version 1; this panel needs 2: run `panel init` to upgrade it" in refused.err
 
-    panel("init")
+    upgraded = panel("init")
+    assert f"Chained the {last} events already stored (done once)" in upgraded.out, upgraded.out
     report = verify_json(panel)
     assert (report["ok"], report["checked"], report["head_position"], report["head_hash"]) == (
         True,
@@ -163,7 +164,7 @@ def test_init_chains_the_log_of_an_older_store_once(app: PanelApp, location: Sto
     chained, up_to, when = report["upgraded"].split(" ")
     assert (chained, up_to) == (str(last), str(last)) and datetime.fromisoformat(when).tzinfo is not None
     assert "positions up to" in panel("audit", "verify").out
-    panel("init")  # again: nothing is chained twice, the upgrade's record stays
+    assert "Chained" not in panel("init").out  # again: nothing is chained twice, the upgrade's record stays
     assert verify_json(panel)["upgraded"] == report["upgraded"]
     Registration(app).register(signup("N-1"))  # and new events follow on from the upgraded chain
     now_last = app.recorder.max_notification_id()
