@@ -102,7 +102,10 @@ class _Walk:
                 return row.position, "missing", "the chain records an event here that is no longer stored (deleted)"
             if event is None or row is None:  # unreachable: both are set here (for the type checker)
                 break
-            found = digest(*event[1:])
+            try:
+                found = digest(*event[1:])
+            except (TypeError, AttributeError, OverflowError):  # a version or topic of the wrong type: edited by hand
+                return event[0], "changed", "the stored row does not even have the types the store writes"
             if found != row.digest:
                 return self._moved_or_changed(event[0], found)
             if link(self.previous, row.position, row.digest) != row.hash:

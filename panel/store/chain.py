@@ -45,6 +45,8 @@ def id_bytes(originator_id: UUID | str) -> bytes:
     if isinstance(originator_id, UUID):
         return originator_id.bytes
     try:
+        if len(originator_id) == 32:
+            return bytes.fromhex(originator_id)  # SQLite's 32 hex digits: the same 16 bytes, without making a UUID
         return UUID(originator_id).bytes
     except (ValueError, TypeError, AttributeError):  # not an id at all (edited by hand): its text, which digests apart
         return str(originator_id).encode()
