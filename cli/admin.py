@@ -30,6 +30,8 @@ def init(ctx: click.Context) -> None:
     app: PanelApp = setup.app
     for path in setup.tightened:
         say(f"Made {path} readable by its owner only (mode 0600)")
+    if app.chained_at_upgrade:
+        say(f"Chained the {app.chained_at_upgrade} events already stored (done once): check with `panel audit verify`")
     if setup.erasures:
         say(f"Finished {len(setup.erasures)} interrupted erasure(s): their data keys are destroyed")
     listed = AttributeNames(app).build_from_history()  # once, for a store older than the list of names

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TypeVar
 from uuid import UUID
 
@@ -17,13 +17,14 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoding
 
-from panel.config import SCHEMA_VERSION, SCHEMA_VERSION_SETTING, StoreVersionError
+from panel.config import CHAINED_SINCE, SCHEMA_VERSION, SCHEMA_VERSION_SETTING, StoreVersionError
 from panel.domain.engagement import Engagement, engagement_id
 from panel.domain.errors import EngagementNotFoundError, PanelError, ParticipantNotFoundError, ValidationError
 from panel.domain.participant import Participant
 from panel.domain.text import check_event_text
 from panel.payments.domain import register_moved_topics
 from panel.records import PersonalData
+from panel.store.chain import UPGRADE_SETTING
 from panel.store.conflicts import retrying
 from panel.store.keys import KeyStore, keyed_id
 from panel.store.recorders import sql_recorder
@@ -86,11 +87,18 @@ class PanelApp(Application[UUID]):
         self.dialect = "sqlite" if "sqlite" in type(self.factory).__module__ else "postgres"
         datastore = sql_recorder(self.recorder).datastore
         self.keys = KeyStore(datastore, self.dialect, getattr(datastore, "schema", ""))
+        self.chained_at_upgrade = 0  # events of an older store's log chained by this opening (`panel init`)
         create = getattr(self.factory, "env_create_table", lambda: True)
         self.creates_tables = bool(create())
         if self.creates_tables:
             self.keys.create_tables()
             if self.schema_version() < SCHEMA_VERSION:
+                if self.schema_version() < CHAINED_SINCE:  # chain the log written before the chain, once
+                    chained, last = self.recorder.extend_chain()  # type: ignore[attr-defined]
+                    self.chained_at_upgrade = chained
+                    if chained:
+                        when = datetime.now(UTC).isoformat(timespec="seconds")
+                        self.keys.put_setting(UPGRADE_SETTING, f"{chained} {last} {when}".encode())
                 self.keys.put_setting(SCHEMA_VERSION_SETTING, str(SCHEMA_VERSION).encode())
         secret = self.keys.secret("participant_id", create=self.creates_tables)
         if secret is None:

@@ -12,7 +12,8 @@ from panel.domain.errors import PanelError, ValidationError
 DEFAULT_SQLITE_PATH = "panel.db"
 # The version of the store's schema this code needs; `panel init` creates or upgrades a store to it,
 # and every other command refuses a store whose recorded version differs.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+CHAINED_SINCE = 2  # version 2 added the events' hash chain (panel.store.chain): init computes it over an older log
 SCHEMA_VERSION_SETTING = "schema_version"
 MAKE_KEY = "python -c 'from eventsourcing.cryptography import AESCipher; print(AESCipher.create_key(32))'"
 

@@ -60,6 +60,7 @@ def _certificate(s: Store) -> str:
 
 # The arguments of each `--json` command on the prepared store (before `--json`).
 ARGS: dict[str, Callable[[Store], list[str]]] = {
+    "audit verify": lambda s: [],
     "consent history": lambda s: ["DEMO-00001"],
     "consent report": lambda s: [],
     "draw check-certificate": lambda s: [_certificate(s)],

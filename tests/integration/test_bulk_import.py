@@ -68,6 +68,7 @@ def wipe(app: PanelApp) -> None:
         events = f'"{app.recorder.datastore.schema}"."{events}"'  # type: ignore[attr-defined]
     with app.recorder.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
         c.execute(f"DELETE FROM {events}")
+        c.execute(f"DELETE FROM {app.recorder.chain_ref}")  # type: ignore[attr-defined]  # a fresh store's chain too
         c.execute(f"DELETE FROM {keys}")
 
 

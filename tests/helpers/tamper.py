@@ -1,0 +1,63 @@
+"""Edit the stored events by position from outside the application, as someone with database access could.
+
+Positions are SQLite's ``rowid`` and PostgreSQL's ``notification_id``; the chain table is left alone.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import uuid4
+
+from panel.config import StoreLocation
+
+
+@contextmanager
+def _db(location: StoreLocation) -> Iterator[tuple[Any, str, str, str]]:
+    """(connection, events table, position column, parameter mark); committed on leaving."""
+    if location.dialect == "sqlite":
+        conn = sqlite3.connect(location.target)
+        try:
+            yield conn, "stored_events", "rowid", "?"
+            conn.commit()
+        finally:
+            conn.close()
+        return
+    import psycopg
+
+    with psycopg.connect(location.target, autocommit=True) as pg:
+        yield pg, f'"{location.schema}".panel_events', "notification_id", "%s"
+
+
+def flip_byte(location: StoreLocation, position: int, index: int = -1) -> None:
+    """Change one byte of the stored state of the event at ``position``."""
+    with _db(location) as (conn, table, pos, p):
+        state = bytearray(conn.execute(f"SELECT state FROM {table} WHERE {pos} = {p}", (position,)).fetchone()[0])
+        state[index] ^= 0x01
+        conn.execute(f"UPDATE {table} SET state = {p} WHERE {pos} = {p}", (bytes(state), position))
+
+
+def delete(location: StoreLocation, position: int) -> None:
+    with _db(location) as (conn, table, pos, p):
+        conn.execute(f"DELETE FROM {table} WHERE {pos} = {p}", (position,))
+
+
+def insert_forged(location: StoreLocation, like: int) -> int:
+    """Insert a new aggregate's first event, a copy of the one at ``like``'s topic and state; its position."""
+    with _db(location) as (conn, table, pos, p):
+        topic, state = conn.execute(f"SELECT topic, state FROM {table} WHERE {pos} = {p}", (like,)).fetchone()
+        new = uuid4()
+        conn.execute(
+            f"INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES ({p}, 1, {p}, {p})",
+            (new.hex if location.dialect == "sqlite" else new, topic, state),
+        )
+        return int(conn.execute(f"SELECT MAX({pos}) FROM {table}").fetchone()[0])
+
+
+def swap(location: StoreLocation, first: int, second: int) -> None:
+    """Exchange the positions of two events."""
+    with _db(location) as (conn, table, pos, p):
+        for old, new in ((first, -1), (second, first), (-1, second)):
+            conn.execute(f"UPDATE {table} SET {pos} = {p} WHERE {pos} = {p}", (new, old))
