@@ -6,7 +6,6 @@ import statistics
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -139,20 +138,15 @@ def run(
 
     if seed is not None and seed_from:
         raise click.UsageError("give --seed or --seed-from, not both")
-    from cli.wiring import projector
-    from projections.consent_report import pool_candidates
+    from cli.wiring import draw_service
 
     quotas = selection.load_quotas_csv(quotas_file) if quotas_file else []
     chosen = algorithm or ("leximin" if quotas else "uniform")
     eid = app.resolve_engagement(engagement_ref)
 
-    def consenting(moment: datetime) -> set[UUID]:
-        # the consent view narrows who is loaded; every rule is re-checked on each person's history
-        return pool_candidates(projector(click.get_current_context(), catch_up=False), moment)
-
     bar, report = _progress()
     with bar:
-        outcome = Draws(app).draw(
+        outcome = draw_service(click.get_current_context()).draw(
             eid,
             size,
             quotas,
@@ -165,7 +159,6 @@ def run(
             at=at,
             drawn_by=drawn_by,
             progress=report,
-            prefilter=consenting,
             new_round=new_round,
             dry_run=dry_run,
         )
@@ -254,8 +247,8 @@ def certificate(app: PanelApp, draw_id: str) -> None:
 
         panel draw certificate 3f2a9c1e > cert.json
     """
-    from panel.draw_certificate import draw_certificate
     from panel.draws import Draws
+    from panel.draws.certificate import draw_certificate
 
     draws = Draws(app)
     echo_json(draw_certificate(draws, draws.get(draws.resolve(draw_id))))
@@ -276,7 +269,7 @@ def check_certificate(path: Path, as_json: bool) -> None:
     import json
 
     from panel.domain.errors import ValidationError
-    from panel.draw_certificate import check_certificate as run_check
+    from panel.draws.certificate import check_certificate as run_check
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -334,9 +327,9 @@ def replace(
 
         panel draw replace 3f2a9c1e VES-014 --reason "started a job"
     """
-    from panel.draw_replace import describe
-    from panel.draw_verify import RefBook
     from panel.draws import Draws
+    from panel.draws.replace import describe
+    from panel.draws.results import RefBook
 
     draws = Draws(app)
     did = draws.resolve(draw_id)
@@ -357,7 +350,7 @@ def list_(app: PanelApp, as_json: bool) -> None:
     from panel.draws import Draws
 
     draws = Draws(app).recorded()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": d.id,
             "engagement": Queries(app).engagement(d.engagement_id).ref,

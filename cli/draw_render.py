@@ -32,8 +32,8 @@ def rounding_line(lot: dict[str, Any]) -> str:
 
 
 def draw_json(app: PanelApp, d: Any, *, per_person: bool) -> dict[str, Any]:
-    from panel.draw_verify import RefBook
     from panel.draws import Draws
+    from panel.draws.results import RefBook
 
     draws = Draws(app)
     ref = RefBook(draws)

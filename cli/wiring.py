@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -16,6 +17,7 @@ from panel.config import DEFAULT_SQLITE_PATH, StoreLocation
 from panel.participation import Participation
 
 if TYPE_CHECKING:
+    from panel.draws import Draws
     from projections import Projector
 
 
@@ -103,3 +105,14 @@ class Setup:
     app: PanelApp
     tightened: list[str]
     erasures: list[UUID]
+
+
+def draw_service(ctx: click.Context) -> Draws:
+    """The draw service, its pool narrowed by the consent read model (every rule is still re-checked)."""
+    from panel.draws import Draws
+    from projections.consent_report import pool_candidates
+
+    def consenting(moment: datetime) -> set[UUID]:
+        return pool_candidates(projector(ctx, catch_up=False), moment)
+
+    return Draws(ctx.find_root().obj.app, consenting=consenting)

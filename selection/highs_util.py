@@ -51,7 +51,7 @@ def _stdout_silenced() -> Iterator[None]:
 def quiet_highs() -> highspy.Highs:
     """Return a ``Highs`` object created with stdout silenced and its output turned off."""
     with _stdout_silenced():
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
+        h = highspy.Highs()
         h.setOptionValue("output_flag", False)
     return h
 

@@ -46,10 +46,9 @@ class Site:
 
     def render_form(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         """A page with a form: its CSRF field, and the cookie it pairs with when the visitor has none yet."""
-        cookie = request.cookies.get(self.cookie_name)
-        fresh = cookie is None or len(cookie) > 100
-        if fresh:
-            cookie = new_csrf_cookie()
+        given = request.cookies.get(self.cookie_name)
+        fresh = given is None or len(given) > 100
+        cookie = new_csrf_cookie() if given is None or fresh else given
         response = self.render(request, name, status, csrf=csrf_field(self.settings.signing_key, cookie), **context)
         if fresh:
             response.set_cookie(
@@ -81,7 +80,8 @@ class Site:
 
 def site_of(request: Request) -> Site:
     """The Site the application was built with (kept in the Starlette app's state)."""
-    return request.app.state.site  # type: ignore[no-any-return]
+    site: Site = request.app.state.site
+    return site
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:

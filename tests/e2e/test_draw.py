@@ -11,9 +11,9 @@ import pytest
 from panel.application import PanelApp
 from panel.domain.engagement import Engagement
 from panel.draws import Draws, NoEligiblePeopleError
+from panel.draws.pool_builder import derive_features
 from panel.engagements import Engagements
 from panel.participation import Participation
-from panel.pool import derive_features
 from panel.queries import Queries
 from tests.helpers.draw_case import DRAW_AT, T0, populate, quotas
 from tests.helpers.paths import ROOT
@@ -138,7 +138,7 @@ def test_draw_cli_end_to_end(app: PanelApp, panel) -> None:  # type: ignore[no-u
 
 
 def test_the_consent_view_prefilter_gives_the_same_pool(app: PanelApp, location) -> None:  # type: ignore[no-untyped-def]
-    from panel.pool import build_pool
+    from panel.draws.pool_builder import build_pool
     from projections import Projector, make_engine
     from projections.consent_report import pool_candidates
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-import panel.draw_compose as compose_module
+import panel.draws.compose as compose_module
 from panel.application import PanelApp
 from panel.draws import Draws
 from tests.helpers.draw_case import DRAW_AT, loose_quotas, populate

@@ -22,11 +22,11 @@ from panel.application import PanelApp
 from panel.config import StoreLocation
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
-from panel.draw_compose import DrawPlan, compose, pool_digest, quota_dicts, run_selection
-from panel.draw_history import current_position
 from panel.draws import Draws
+from panel.draws.compose import DrawPlan, compose, pool_digest, quota_dicts, run_selection
+from panel.draws.history import current_position
+from panel.draws.pool_builder import build_pool, member_hash
 from panel.participation import Participation
-from panel.pool import build_pool, member_hash
 from panel.queries import Queries
 from panel.registration import Registration
 from panel.store.sealing import seal, unseal
@@ -283,8 +283,8 @@ def test_a_sign_up_while_the_draw_runs_is_outside_its_snapshot(app: PanelApp, tm
         )
         return Queries(app).participant_ids()
 
-    draws = Draws(app)
-    did = draws.draw(eid, 6, loose_quotas(tmp_path), seed=4, at=DRAW_AT, prefilter=view_then_a_sign_up).draw_id
+    draws = Draws(app, consenting=view_then_a_sign_up)
+    did = draws.draw(eid, 6, loose_quotas(tmp_path), seed=4, at=DRAW_AT).draw_id
     late = app.participant_id_for("V-LATE")
     assert late.hex not in {r[0] for r in draws.get(did).pool}
     assert draws.verify(did).differences == []

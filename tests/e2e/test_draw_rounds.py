@@ -203,7 +203,7 @@ def test_a_draw_recorded_while_another_runs_makes_that_one_record_nothing(
 
     try:
         with pytest.raises(DrawConflictError, match="was recorded while this one ran: this one recorded nothing"):
-            Draws(app).draw(eid, 6, quotas(), seed=2, at=DRAW_AT, prefilter=meanwhile)
+            Draws(app, consenting=meanwhile).draw(eid, 6, quotas(), seed=2, at=DRAW_AT)
     finally:
         other.close()
     assert len(Draws(app).recorded()) == 1

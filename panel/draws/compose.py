@@ -20,8 +20,8 @@ import numpy as np
 import selection
 from panel.domain.draw import Draw, draw_id
 from panel.domain.errors import ValidationError
-from panel.draw_record import build_slots, seal_slot, slot_candidates, slot_rows
-from panel.pool import PoolSnapshot, member_hash
+from panel.draws.pool_builder import PoolSnapshot, member_hash
+from panel.draws.record import build_slots, seal_slot, slot_candidates, slot_rows
 
 MAX_SEED = 2**63 - 1
 MAX_LOTTERY_SIZE = 100_000

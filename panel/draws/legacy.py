@@ -12,16 +12,17 @@ from uuid import UUID
 
 import selection
 from panel.domain.draw import Draw
-from panel.draw_compose import recorded_quotas, run_selection
-from panel.pool import NOT_STATED, derive_features, household_key, member_hash, read_personal
+from panel.domain.participant import Participant
+from panel.draws.compose import recorded_quotas, run_selection
+from panel.draws.pool_builder import NOT_STATED, derive_features, household_key, member_hash, read_personal
 
 if TYPE_CHECKING:
-    from panel.draw_verify import RefBook, Verification
-    from panel.draws import Draws
+    from panel.draws.protocols import DrawService
+    from panel.draws.results import RefBook, Verification
 
 
 def legacy_members(
-    draws: Draws, draw: Draw, refs: Any
+    draws: DrawService, draw: Draw, refs: Any
 ) -> tuple[dict[UUID, selection.Candidate], list[str], list[UUID]]:
     """Every readable member as a candidate (their own id, features from the history at the recorded
     version); the differences found; and the members erased since."""
@@ -36,11 +37,11 @@ def legacy_members(
             erased.append(pid)
             continue
         try:
-            person = draws.app.repository.get(pid, version=int(version))
+            person: Participant = draws.app.repository.get(pid, version=int(version))
         except Exception:  # noqa: BLE001 - a corrupted record is a difference, never a traceback
             problems.append(f"{refs(pid)}: their history at version {version} cannot be read (corrupted)")
             continue
-        personal = read_personal(key, person)  # type: ignore[arg-type]
+        personal = read_personal(key, person)
         if personal is None:
             problems.append(f"{refs(pid)}: their record at version {version} cannot be decrypted (corrupted)")
             continue
@@ -53,7 +54,7 @@ def legacy_members(
     return candidates, problems, erased
 
 
-def rerun_legacy(draws: Draws, draw: Draw, refs: RefBook, found: Verification) -> None:
+def rerun_legacy(draws: DrawService, draw: Draw, refs: RefBook, found: Verification) -> None:
     """Re-run a version 1 draw on its members' ids, when every member can still be read."""
     candidates, problems, erased = legacy_members(draws, draw, refs)
     found.differences.extend(problems)

@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 import selection
-from panel.pool import PoolMember
+from panel.draws.pool_builder import PoolMember
 from panel.store.sealing import seal, unseal
 
 TypeRow = tuple[tuple[str, ...], str | None]  # the feature values (in the draw's feature order), household group

@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidTag
 from panel.domain.attributes import derive_features
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
-from panel.draw_history import versions_as_of
+from panel.draws.history import versions_as_of
 from panel.fatigue import Fatigue
 from panel.queries import Queries
 from panel.records import PersonalData
@@ -243,7 +243,7 @@ def _load(app: PanelApp, ids: Sequence[UUID], versions: dict[UUID, int] | None) 
     unreadable: list[UUID] = []
     for pid in ids:
         try:
-            person = app.repository.get(pid, version=None if versions is None else versions[pid])
+            person: Participant = app.repository.get(pid, version=None if versions is None else versions[pid])
         except Exception:  # noqa: BLE001 - a corrupted stored event is reported as such, never raised
             unreadable.append(pid)
             continue

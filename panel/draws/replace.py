@@ -5,7 +5,7 @@ or is already invited is skipped, and so is one whose swap would break a quota o
 rule; every skip is recorded with its reason. When no reserve keeps the quotas nothing is recorded,
 unless the recruiter allows the break explicitly (the reason is recorded on the draw).
 
-Members' types come from their sealed slots (``panel.draw_record``); erased panel members are known
+Members' types come from their sealed slots (``panel.draws.record``); erased panel members are known
 only through the panel's composition by type, which is exact as long as the drop-out's type can be
 told apart from the other erased members'.
 """
@@ -25,14 +25,14 @@ import selection
 from panel.domain.draw import Draw, QuotaBreakError
 from panel.domain.errors import ParticipationStateError
 from panel.domain.participant import Participant
-from panel.draw_compose import recorded_quotas
-from panel.draw_legacy import legacy_members
-from panel.draw_record import claim_slots, slot_ids, slot_rows, table_from_record
-from panel.draw_verify import RefBook
-from panel.draws import DrawConflictError
+from panel.draws.compose import recorded_quotas
+from panel.draws.errors import DrawConflictError
+from panel.draws.legacy import legacy_members
+from panel.draws.record import claim_slots, slot_ids, slot_rows, table_from_record
+from panel.draws.results import RefBook
 
 if TYPE_CHECKING:
-    from panel.draws import Draws
+    from panel.draws.protocols import DrawService
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,11 @@ class Panel:
 
     known: dict[UUID, selection.Candidate]
     hidden: list[list[selection.Candidate]]  # one list per possibility; [] when the types are unknown
-    after: list[list[int] | None]  # the panel's composition after removing the drop-out, per possibility
+    after: Sequence[list[int] | None]  # the panel's composition after removing the drop-out, per possibility
     row_of: dict[UUID, int]
 
 
-def _profiles(draws: Draws, draw: Draw) -> tuple[dict[UUID, selection.Candidate], dict[UUID, int], list[Any]]:
+def _profiles(draws: DrawService, draw: Draw) -> tuple[dict[UUID, selection.Candidate], dict[UUID, int], list[Any]]:
     """Readable members' profiles (features, household) and type rows; and the type table's rows."""
     if not draw.keeps_types:
         candidates, _, _ = legacy_members(draws, draw, RefBook(draws))
@@ -121,7 +121,7 @@ def _broken(
     return broken
 
 
-def _skip_reason(draws: Draws, draw: Draw, pid: UUID, moment: datetime, known: bool) -> str | None:
+def _skip_reason(draws: DrawService, draw: Draw, pid: UUID, moment: datetime, known: bool) -> str | None:
     person = draws.app.load(pid, Participant)
     if person.is_erased:
         return "was erased since the draw"
@@ -136,7 +136,9 @@ def _skip_reason(draws: Draws, draw: Draw, pid: UUID, moment: datetime, known: b
     return None
 
 
-def replace(draws: Draws, draw: Draw, dropout: UUID, reason: str, moment: datetime, allow: bool) -> ReplaceOutcome:
+def replace(
+    draws: DrawService, draw: Draw, dropout: UUID, reason: str, moment: datetime, allow: bool
+) -> ReplaceOutcome:
     refs = RefBook(draws)
     if dropout.hex not in draw.panel:
         raise ParticipationStateError(f"{refs(dropout)} is not on the current panel of draw {str(draw.id)[:8]}")
@@ -185,10 +187,10 @@ def replace(draws: Draws, draw: Draw, dropout: UUID, reason: str, moment: dateti
 
 
 def _composition_after(panel: Panel, row_of: dict[UUID, int], chosen: UUID | None) -> list[int] | None:
-    afters = {tuple(a) if a is not None else None for a in panel.after}
-    if len(afters) != 1 or None in afters:
+    afters = {tuple(a) for a in panel.after if a is not None}
+    if len(afters) != 1 or any(a is None for a in panel.after):
         return None
-    rows = list(next(iter(afters)) or ())
+    rows = list(next(iter(afters)))
     if chosen is not None:
         if chosen not in row_of:
             return None
@@ -196,7 +198,7 @@ def _composition_after(panel: Panel, row_of: dict[UUID, int], chosen: UUID | Non
     return sorted(rows)
 
 
-def _save(draws: Draws, draw: Draw, dropout: UUID, chosen: UUID | None, reason: str, moment: datetime) -> None:
+def _save(draws: DrawService, draw: Draw, dropout: UUID, chosen: UUID | None, reason: str, moment: datetime) -> None:
     changed: list[Any] = [draw]
     leaving = draws.app.load(dropout, Participant)
     if leaving.participation_status(draw.engagement_id) in ("invited", "accepted"):

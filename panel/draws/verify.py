@@ -2,7 +2,7 @@
 
 Three independent checks, every difference listed (named by reference), nothing raised:
 
-1. **The re-run**: the selection runs again on the recorded type table (``panel.draw_record``);
+1. **The re-run**: the selection runs again on the recorded type table (``panel.draws.record``);
    each member whose key still exists must hold the slot the re-run gives them, with the type their
    history gives them. Erased members are checked only as the slots nobody else claims.
 2. **The pool**: the pool is rebuilt from everyone's history as it stood at the draw's snapshot
@@ -17,56 +17,25 @@ stated in the notes, never silently skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import selection
 from panel.domain.draw import Draw
 from panel.domain.engagement import Engagement
-from panel.draw_compose import pool_digest, recorded_quotas, run_selection
-from panel.draw_history import invitations_of, position_of
-from panel.draw_legacy import rerun_legacy
-from panel.draw_record import claim_slots, slot_candidates, slot_ids, slot_rows, table_from_record
-from panel.pool import NOT_STATED, build_pool, derive_features, household_key, member_hash, read_personal
+from panel.domain.participant import Participant
+from panel.draws.compose import pool_digest, recorded_quotas, run_selection
+from panel.draws.history import invitations_of, position_of
+from panel.draws.legacy import rerun_legacy
+from panel.draws.pool_builder import NOT_STATED, build_pool, derive_features, household_key, member_hash, read_personal
+from panel.draws.record import claim_slots, slot_candidates, slot_ids, slot_rows, table_from_record
+from panel.draws.results import RefBook, Verification
 
 if TYPE_CHECKING:
-    from panel.draws import Draws
+    from panel.draws.protocols import DrawService
 
 
-@dataclass
-class Verification:
-    """What a verification found: differences (none = verified) and what it could not re-check."""
-
-    differences: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def verified(self) -> bool:
-        return not self.differences
-
-
-class RefBook:
-    """People's references for messages (never their hex ids), read once each."""
-
-    def __init__(self, draws: Draws) -> None:
-        self.app = draws.app
-        self._refs: dict[UUID, str] = {}
-
-    def __call__(self, pid: UUID) -> str:
-        if pid not in self._refs:
-            try:
-                self._refs[pid] = str(self.app.repository.get(pid).external_ref)  # type: ignore[attr-defined]
-            except Exception:  # noqa: BLE001 - a record that cannot be read is named as such
-                self._refs[pid] = f"an unreadable record ({pid.hex[:8]})"
-        return self._refs[pid]
-
-    def many(self, ids: Iterable[UUID]) -> str:
-        return ", ".join(sorted(self(pid) for pid in ids))
-
-
-def verify(draws: Draws, draw: Draw) -> Verification:
+def verify(draws: DrawService, draw: Draw) -> Verification:
     found = Verification()
     refs = RefBook(draws)
     checks = [
@@ -83,25 +52,25 @@ def verify(draws: Draws, draw: Draw) -> Verification:
     return found
 
 
-def _check_digest(draws: Draws, draw: Draw, refs: RefBook, found: Verification) -> None:
+def _check_digest(draws: DrawService, draw: Draw, refs: RefBook, found: Verification) -> None:
     if pool_digest(draw.pool) != draw.pool_sha256:
         found.differences.append("the recorded pool does not match its recorded pool hash")
 
 
-def _history_features(draws: Draws, draw: Draw, pid: UUID, version: int, key: bytes) -> tuple[Any, str | None]:
+def _history_features(draws: DrawService, draw: Draw, pid: UUID, version: int, key: bytes) -> tuple[Any, str | None]:
     """A member's (features, household) as their history held them at ``version``, or None if unreadable."""
     try:
-        person = draws.app.repository.get(pid, version=version)
+        person: Participant = draws.app.repository.get(pid, version=version)
     except Exception:  # noqa: BLE001 - reported by the caller
         return None, None
-    personal = read_personal(key, person)  # type: ignore[arg-type]
+    personal = read_personal(key, person)
     if personal is None:
         return None, None
     attributes = derive_features(personal.attributes)
     return {f: attributes.get(f, NOT_STATED) for f in draw.features}, household_key(personal, draw.household_by)
 
 
-def rerun_types(draws: Draws, draw: Draw, refs: RefBook, found: Verification) -> None:
+def rerun_types(draws: DrawService, draw: Draw, refs: RefBook, found: Verification) -> None:
     """Re-run a draw recorded with its type table, and check every member who can still be read."""
     rows, counts = table_from_record(draw.types or [])
     slots = slot_ids(counts)
@@ -146,7 +115,7 @@ def rerun_types(draws: Draws, draw: Draw, refs: RefBook, found: Verification) ->
 
 
 def _check_types(
-    draws: Draws,
+    draws: DrawService,
     draw: Draw,
     refs: RefBook,
     found: Verification,
@@ -223,7 +192,7 @@ def _compare(
         found.differences.append("the panel's recorded composition by type differs from the re-run")
 
 
-def check_pool(draws: Draws, draw: Draw, refs: RefBook, found: Verification) -> None:
+def check_pool(draws: DrawService, draw: Draw, refs: RefBook, found: Verification) -> None:
     """Rebuild the pool from the history as of the draw's snapshot and compare it with the record."""
     app = draws.app
     own = position_of(app, draw.id)
@@ -281,7 +250,7 @@ def check_pool(draws: Draws, draw: Draw, refs: RefBook, found: Verification) -> 
         )
 
 
-def check_invitations(draws: Draws, draw: Draw, refs: RefBook, found: Verification) -> None:
+def check_invitations(draws: DrawService, draw: Draw, refs: RefBook, found: Verification) -> None:
     """The Invited events naming this draw must be the drawn panel plus the reserves brought in."""
     invited, unreadable = invitations_of(draws.app, draw.id)
     expected = {UUID(p) for p in draw.selected}

@@ -1,7 +1,7 @@
 """Draws: build the pool from the event history, run the selection, record it, verify and replace.
 
 The application adapts pool members into ``selection.Candidate`` values, one per slot of the
-draw's type table (``panel.draw_record``); the selection library never sees the store or a
+draw's type table (``panel.draws.record``); the selection library never sees the store or a
 person's id. A draw's members are invited in the same transaction that records it, and a draw's
 id comes from its engagement and round, so two draws of one round can never both be recorded.
 """
@@ -24,32 +24,19 @@ from panel.application import PanelApp
 from panel.clock import now
 from panel.domain.draw import Draw
 from panel.domain.engagement import Engagement
-from panel.domain.errors import PanelError
-from panel.draw_compose import DrawPlan, Progress, compose
-from panel.draw_history import changed_since, current_position, position_of
-from panel.pool import PoolMember, build_pool
+from panel.domain.participant import Participant
+from panel.draws.compose import DrawPlan, Progress, compose
+from panel.draws.errors import (
+    DrawConflictError,
+    DrawExistsError,
+    DrawNotFoundError,
+    DrawUnreadableError,
+    NoEligiblePeopleError,
+)
+from panel.draws.history import changed_since, current_position, position_of
+from panel.draws.pool_builder import PoolMember, build_pool
 
 DRAW_TOPIC = get_topic(Draw.Completed)
-
-
-class NoEligiblePeopleError(PanelError):
-    """Raised when nobody can be drawn for an engagement at that time."""
-
-
-class DrawNotFoundError(PanelError):
-    """Raised when no draw has the given id."""
-
-
-class DrawUnreadableError(PanelError):
-    """Raised when a draw's stored record cannot be read (a corrupted event)."""
-
-
-class DrawExistsError(PanelError):
-    """Raised when an engagement already has a draw and a new round was not asked for."""
-
-
-class DrawConflictError(PanelError):
-    """Raised when another writer recorded the same draw, or changed its panel, while it ran."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +49,21 @@ class DrawOutcome:
     draw: Draw | None = None  # the composed draw (a dry run's, never saved)
 
 
-class Draws:
-    """Draw, show, verify and replace: the recruiter's main job."""
+Consenting = Callable[[datetime], Iterable[UUID]]
 
-    def __init__(self, app: PanelApp) -> None:
+
+class Draws:
+    """Draw, show, verify and replace: the recruiter's main job.
+
+    ``consenting(at)``, when the wiring gives one, names who held the consents a pool needs at
+    ``at`` (the consent read model answers it in one query): only they, and anyone changed since
+    the draw's snapshot, are loaded, and every rule is still re-checked on each person's history.
+    Without it every participant is loaded; the pool is the same either way.
+    """
+
+    def __init__(self, app: PanelApp, consenting: Consenting | None = None) -> None:
         self.app = app
+        self.consenting = consenting
 
     def draw(
         self,
@@ -83,11 +80,10 @@ class Draws:
         at: datetime | None = None,
         drawn_by: str | None = None,
         progress: Progress | None = None,
-        prefilter: Callable[[datetime], Iterable[UUID]] | None = None,
         new_round: bool = False,
         dry_run: bool = False,
     ) -> DrawOutcome:
-        """Draw, record and invite a panel; ``prefilter(at)`` may narrow who is loaded (e.g. the consent view).
+        """Draw, record and invite a panel; the service's ``consenting`` narrows who is loaded.
 
         ``dry_run`` does everything but save: the pool, the quota check, the lottery and the panel
         are computed and returned (``DrawOutcome.draw``), nothing is recorded and nobody invited.
@@ -103,8 +99,8 @@ class Draws:
             plan = replace(plan, seed=secrets.randbelow(2**63))  # recorded, so the draw can be re-run
         position = current_position(self.app)  # the pool snapshot: verification rebuilds it as of here
         candidate_ids = None
-        if prefilter is not None:  # anyone changed since the snapshot is loaded too, whatever the view says
-            candidate_ids = set(prefilter(moment)) | changed_since(self.app, position)
+        if self.consenting is not None:  # anyone changed since the snapshot is loaded too, whatever the view says
+            candidate_ids = set(self.consenting(moment)) | changed_since(self.app, position)
         snapshot = build_pool(
             self.app,
             aggregate,
@@ -124,7 +120,7 @@ class Draws:
         if dry_run:
             return DrawOutcome(composed.draw.id, composed.result, snapshot.members, snapshot.excluded, 0, composed.draw)
         versions = {m.id: m.version for m in snapshot.members}
-        invited = [self.app.repository.get(pid, version=versions[pid]) for pid in composed.panel]
+        invited: list[Participant] = [self.app.repository.get(pid, version=versions[pid]) for pid in composed.panel]
         for person in invited:  # as of the snapshot: anyone changed since makes the save fail, not go stale
             person.invite(engagement_id=eid, at=moment, draw_id=composed.draw.id)
         self._save_new(composed.draw, invited, aggregate.ref, round_number)
@@ -159,7 +155,7 @@ class Draws:
 
     def get(self, draw_id: UUID) -> Draw:
         try:
-            draw = self.app.repository.get(draw_id)
+            draw: Draw = self.app.repository.get(draw_id)
         except AggregateNotFoundError:
             raise DrawNotFoundError(f"no draw has id {draw_id}: list draws with `panel draw list`") from None
         except Exception as exc:  # noqa: BLE001 - a corrupted stored event: one line, never a traceback
@@ -188,7 +184,7 @@ class Draws:
 
     def verify(self, draw_id: UUID) -> Any:
         """Re-run a draw and check it against the history: a ``Verification`` (no differences = verified)."""
-        from panel.draw_verify import verify
+        from panel.draws.verify import verify
 
         return verify(self, self.get(draw_id))
 
@@ -204,7 +200,7 @@ class Draws:
         """Replace a panel member who dropped out by the first reserve that keeps every quota; a
         ``ReplaceOutcome``. A replacement that breaks a quota is refused unless ``allow_quota_break``
         (``reason`` is then recorded as the reason the break was accepted)."""
-        from panel.draw_replace import replace
+        from panel.draws.replace import replace
 
         return replace(self, self.get(draw_id), dropout, reason, at or now(), allow_quota_break)
 
@@ -212,7 +208,7 @@ class Draws:
         """Each readable pool member's selection probability (a draw with a type table records them by slot)."""
         if not draw.keeps_types:
             return {UUID(pid): p for pid, p in draw.probabilities.items()}
-        from panel.draw_record import claim_slots
+        from panel.draws.record import claim_slots
 
         ids = [UUID(str(r[0])) for r in draw.pool]
         claims = claim_slots(draw.id, draw.pool, self.app.keys.get_keys(ids))

@@ -10,18 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 from panel.domain.draw import Draw
 from panel.domain.errors import PanelError
-from panel.draw_compose import recorded_quotas, run_selection
-from panel.draw_record import slot_candidates, table_from_record
+from panel.draws.compose import recorded_quotas, run_selection
+from panel.draws.record import slot_candidates, table_from_record
 
 if TYPE_CHECKING:
-    from panel.draws import Draws
+    from panel.draws.protocols import DrawService
 
 
 class NoCertificateError(PanelError):
     """Raised when a draw has no fairness certificate (not leximin, or recorded before certificates)."""
 
 
-def draw_certificate(draws: Draws, draw: Draw) -> dict[str, Any]:
+def draw_certificate(draws: DrawService, draw: Draw) -> dict[str, Any]:
     """Re-run ``draw`` from its record and return its certificate (plain JSON data)."""
     if draw.algorithm != "leximin" or not draw.keeps_types or draw.algorithm_version < 2:
         raise NoCertificateError(
