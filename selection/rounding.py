@@ -19,7 +19,7 @@ what the report states: the 1/L target, or (1 + D)/L when some member misses it 
 This is a deterministic heuristic for a discrepancy problem, not a theorem: with three or more
 quota features a lottery meeting 1/L need not exist for a given L. "Nobody at zero" is enforced:
 a lottery leaving someone with a positive chance out of every panel is never returned.
-With ``size=None`` (auto) L starts at max(support, ceil(1 / smallest positive pi)); a few larger
+With ``size=None`` (auto) L starts at max(support, ceil(1 / smallest positive pi), 1,000); a few larger
 sizes are tried until the 1/L target is met, and the best of them is kept otherwise.
 """
 
@@ -37,6 +37,7 @@ from selection.lottery import balanced_counts
 TOL = 1e-9
 GROWTH = (1.0, 2.0)
 MAX_AUTO = 50_000
+MIN_AUTO = 1_000  # a small draw keeps a fine lottery: every probability within 0.1% of its optimum
 REPAIR_STEPS = 80
 REPAIR_CHOICES = 6
 
@@ -60,10 +61,11 @@ def needs(type_probabilities: np.ndarray, size: int) -> np.ndarray:
 
 
 def auto_start(support: int, type_probabilities: np.ndarray) -> int:
-    """The smallest lottery size worth trying: the support, and enough for everyone positive to reach 1."""
+    """The smallest lottery size worth trying: the support, enough for everyone positive to reach 1, and
+    at least MIN_AUTO panels, so the 1/L bound is tight on the small draws most engagements make."""
     positive = np.asarray(type_probabilities)[np.asarray(type_probabilities) > TOL]
     reach = math.ceil(1.0 / float(positive.min()) - TOL) if positive.size else 1
-    return max(support, reach, 1)
+    return max(support, reach, MIN_AUTO)
 
 
 class _State:

@@ -11,7 +11,7 @@ import re
 from panel.application import PanelApp
 from panel.config import StoreLocation
 from tests.helpers.draw_case import populate
-from tests.helpers.paths import ROOT
+from tests.helpers.paths import FIXTURES, ROOT
 from tests.helpers.proc import run_panel
 from tests.helpers.store import table_rows
 
@@ -48,8 +48,8 @@ def test_a_lottery_size_that_leaves_someone_at_zero_is_refused_and_writes_nothin
 
 
 def test_select_states_the_lottery_in_text_and_json() -> None:
-    people = str(ROOT / "tests" / "selection" / "data" / "people.csv")
-    quotas = str(ROOT / "tests" / "selection" / "data" / "quotas.csv")
+    people = str(FIXTURES / "selection" / "people.csv")
+    quotas = str(FIXTURES / "selection" / "quotas.csv")
     args = ["select", "--people", people, "--quotas", quotas, "--size", "4", "--household-by", "household"]
     text = run_panel(*args)
     assert text.code == 0 and LINE.search(text.out), text.out + text.err
