@@ -11,12 +11,20 @@ import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli.draw_render import draw_json, render_draw, rounding_line
-from cli.options import at_option, json_option, pass_app
+from cli.options import LazyChoice, at_option, json_option, pass_app
 from cli.render import echo_json, say, stderr_is_terminal, table
 from panel.application import PanelApp
+from panel.domain.values import HOUSEHOLD_BY
 from panel.queries import Queries
 
-ALGORITHMS = click.Choice(["leximin", "uniform", "legacy"])
+
+def _algorithms() -> tuple[str, ...]:
+    import selection
+
+    return tuple(selection.ALGORITHMS)
+
+
+ALGORITHMS = LazyChoice(_algorithms)
 
 
 class LotterySize(click.ParamType):
@@ -85,9 +93,7 @@ def draw() -> None:
     default=None,
     help="Quotas CSV: feature,value,min,max (Sortition Foundation features.csv works too).",
 )
-@click.option(
-    "--household-by", type=click.Choice(["postcode", "address"]), default=None, help="At most one person per household."
-)
+@click.option("--household-by", type=click.Choice(HOUSEHOLD_BY), default=None, help="At most one person per household.")
 @click.option("--algorithm", type=ALGORITHMS, default=None, help="Default leximin with quotas, uniform without.")
 @click.option("--seed", type=int, default=None, help="Seed for the random draw, 0 to 2**63-1 (recorded).")
 @click.option("--seed-from", default=None, help="Public randomness, e.g. announced lottery numbers (SHA-256 hashed).")

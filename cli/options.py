@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -78,3 +78,20 @@ def by_option(help_text: str = "Staff member doing this (recorded on the event).
 
 def engagement_option(f: F) -> F:
     return click.option("--engagement", "engagement_ref", required=True, help="Engagement id or reference.")(f)
+
+
+class LazyChoice(click.Choice):
+    """A ``click.Choice`` whose values come from the package that defines them, imported only when
+    the option is parsed or its help shown (so `panel consent grant` never loads the read models)."""
+
+    def __init__(self, source: Callable[[], Sequence[str]]) -> None:
+        self._source = source
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> Sequence[str]:
+        return tuple(self._source())
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:
+        """click sets the choices in its constructor; ours are always read from the source."""

@@ -13,7 +13,7 @@ from cli.render import echo_json, say, table
 from panel.clock import now
 from panel.domain.money import MAX_LINE_PENCE, MAX_RATE_PENCE, MAX_TOTAL_PENCE, format_pence, pence_from_text
 from panel.payments import Payments
-from panel.payments.domain.payment import UNITS
+from panel.payments.domain.payment import UNITS, VOUCHER_OUTCOMES
 
 
 @click.group("rate-card")
@@ -193,7 +193,7 @@ def voucher_add(
 
 @voucher.command("status")
 @click.argument("payment_ref")
-@click.argument("state", type=click.Choice(["redeemed", "expired", "cancelled"]))
+@click.argument("state", type=click.Choice(VOUCHER_OUTCOMES))
 @click.option("--reason", default=None, help="Why it is cancelled (needed for cancelled).")
 @click.option("--by", default=None, help="Staff member cancelling (needed for cancelled).")
 @at_option

@@ -7,10 +7,16 @@ from typing import Any
 
 import click
 
-from cli.options import WHEN, at_or_now, json_option
+from cli.options import WHEN, LazyChoice, at_or_now, json_option
 from cli.render import echo_json, err, print_csv, run_with_progress, say, table
 from cli.wiring import projector
 from panel.queries import Queries
+
+
+def _stages() -> tuple[str, ...]:
+    from projections.reach import STAGES
+
+    return STAGES
 
 
 def clean_views(ctx: click.Context) -> None:
@@ -147,7 +153,7 @@ def rebuild(ctx: click.Context, view: str | None, batch: int, workers: int | Non
 @click.option("--to", "until", type=WHEN, default=None, help="End of the window; default now.")
 @click.option(
     "--stage",
-    type=click.Choice(["registered", "pool", "invited", "selected", "attended"]),
+    type=LazyChoice(_stages),
     default=None,
     help="Stage compared with the targets (default attended per engagement, else registered).",
 )

@@ -138,3 +138,6 @@ class EligibilityRule:
         except ValueError:
             return False
         return {">=": number >= bound, "<=": number <= bound, ">": number > bound, "<": number < bound}[self.op]
+
+
+HOUSEHOLD_BY = ("postcode", "address")  # what makes two people one household (a draw's --household-by)

@@ -60,6 +60,9 @@ def require_text(value: str | None, what: str) -> str:
     return value.strip()
 
 
+VOUCHER_OUTCOMES = ("redeemed", "expired", "cancelled")  # what can happen to an issued voucher
+
+
 class Payment(Aggregate):
     """One payment line for one participant in one engagement: a session's fee, an expense or a voucher."""
 
