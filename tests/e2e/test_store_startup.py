@@ -95,9 +95,8 @@ def test_commands_refuse_a_store_that_was_never_initialised(location: StoreLocat
     assert table_rows(location) == {}, "a command other than init created tables"
 
 
+@pytest.mark.parametrize("location", ["postgres"], indirect=True)  # schemas are PostgreSQL's
 def test_a_mistyped_postgres_schema_is_not_created(location: StoreLocation) -> None:
-    if location.dialect != "postgres":
-        pytest.skip("PostgreSQL schemas only")
     typo = replace(location, schema=location.schema + "_typo")
     ran = run_panel("projections", "status", env=store_env(typo))
     assert ran.code == 1 and "no panel store at" in one_error_line(ran)
@@ -197,9 +196,8 @@ def worker_role(location: StoreLocation) -> Iterator[str]:
             conn.execute(f'DROP ROLE "{role}"')
 
 
+@pytest.mark.parametrize("location", ["postgres"], indirect=True)  # roles are PostgreSQL's (SQLite: file modes)
 def test_commands_run_as_a_role_that_cannot_create_tables(location: StoreLocation, panel) -> None:  # type: ignore[no-untyped-def]
-    if location.dialect != "postgres":
-        pytest.skip("database roles are PostgreSQL's (SQLite: see test_init_creates_everything_...)")
     panel("init")
     with worker_role(location) as role:
         env = {"PANEL_DATABASE_URL": _with_user(location.target, role)}  # the same database, another user
@@ -221,9 +219,8 @@ def _with_user(url: str, user: str) -> str:
 
 
 # -- file permissions (SQLite) -----------------------------------------------------------------------
+@pytest.mark.parametrize("location", ["sqlite"], indirect=True)  # file modes are SQLite's (PostgreSQL: docs/store.md)
 def test_the_sqlite_store_and_its_logs_are_private(location: StoreLocation, panel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    if location.dialect != "sqlite":
-        pytest.skip("file modes are SQLite's; PostgreSQL's keys: see docs/store.md")
     old = os.umask(0o022)
     try:
         panel("init")
