@@ -7,6 +7,7 @@ import json
 
 from panel.application import PanelApp
 from panel.config import StoreLocation
+from panel.queries import Queries
 from tests.helpers.draw_case import populate
 from tests.helpers.paths import ROOT
 from tests.helpers.store import table_rows
@@ -27,7 +28,7 @@ def test_a_dry_run_prints_the_draw_and_writes_nothing(app: PanelApp, location: S
     assert preview["dry_run"] is True and len(preview["selected"]) == 6 and preview["lottery"]["at_zero"] == 0
     assert table_rows(location) == before
     assert json.loads(panel("draw", "list", "--json").out) == []
-    assert not any(p.participations for p in app.participants())  # nobody invited
+    assert not any(p.participations for p in Queries(app).participants())  # nobody invited
     real = json.loads(panel(*DRAW, "--json").out)
     assert real["selected"] == preview["selected"] and real["reserves"] == preview["reserves"]
     assert real["lottery_index"] == preview["lottery_index"] and real["id"] == preview["id"]
