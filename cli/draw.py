@@ -1,53 +1,24 @@
-"""`panel draw ...` and `panel select`: fair, provable stratified random selection."""
+"""`panel draw ...`: draw a fair panel for an engagement, then show, verify, replace or list draws.
+
+The certificate commands are in `cli/draw_certificate.py`, `panel select` in `cli/select.py`.
+"""
 
 from __future__ import annotations
 
-import statistics
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cli.draw_render import draw_json, render_draw, rounding_line
-from cli.options import LazyChoice, at_option, json_option, pass_app
-from cli.render import echo_json, say, stderr_is_terminal, table
+from cli.draw_certificate import certificate, check_certificate
+from cli.draw_options import ALGORITHMS, LOTTERY_HELP, LotterySize, selection_progress
+from cli.draw_render import draw_json, render_draw
+from cli.options import at_option, json_option, pass_app
+from cli.render import echo_json, say, table
 from panel.application import PanelApp
 from panel.domain.values import HOUSEHOLD_BY
 from panel.queries import Queries
-
-
-def _algorithms() -> tuple[str, ...]:
-    import selection
-
-    return tuple(selection.ALGORITHMS)
-
-
-ALGORITHMS = LazyChoice(_algorithms)
-
-
-class LotterySize(click.ParamType):
-    """``auto`` (None: chosen from the instance) or a whole number of panels, 1 or more."""
-
-    name = "auto|N"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | None:
-        if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
-            return None
-        try:
-            size = int(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a lottery size: use auto or a whole number of 1 or more", param, ctx)
-        if size < 1:
-            self.fail(f"{size} is not a lottery size: use auto or a whole number of 1 or more", param, ctx)
-        return size
-
-
-LOTTERY_HELP = (
-    "Panels in the transparent uniform lottery: auto (default) chooses at least the number of distinct "
-    "panels of the optimal lottery and enough that nobody with a chance ends at zero."
-)
 
 
 class DefaultToRun(click.Group):
@@ -57,22 +28,6 @@ class DefaultToRun(click.Group):
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["run", *args]
         return super().parse_args(ctx, args)
-
-
-def _progress() -> tuple[Progress, Any]:
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        transient=True,
-        disable=not stderr_is_terminal(),
-    )
-    task = bar.add_task("Selecting", total=None)
-
-    def report(stage: str, done: int, total: int) -> None:
-        bar.update(task, description=stage, completed=done, total=total or None)
-
-    return bar, report
 
 
 @click.group(cls=DefaultToRun)
@@ -150,7 +105,7 @@ def run(
     chosen = algorithm or ("leximin" if quotas else "uniform")
     eid = app.resolve_engagement(engagement_ref)
 
-    bar, report = _progress()
+    bar, report = selection_progress()
     with bar:
         outcome = draw_service(click.get_current_context()).draw(
             eid,
@@ -236,73 +191,6 @@ def verify(app: PanelApp, draw_id: str) -> None:
         f"{recorded.pool_sha256[:12]}), same panel, reserves and probabilities ({recorded.algorithm} "
         f"v{recorded.algorithm_version}, {recorded.solver} {recorded.solver_version}), invitations as recorded"
     )
-
-
-@draw.command("certificate")
-@click.argument("draw_id")
-@pass_app
-def certificate(app: PanelApp, draw_id: str) -> None:
-    """Print a leximin draw's fairness certificate (JSON) for anyone to check.
-
-    The selection is re-run from the draw's record; the certificate holds the type table, quotas,
-    the lottery with its probabilities and, level by level, the dual proof that no lottery gives
-    the worst-off a higher chance. Members are named by slot only. Check it with
-    `panel draw check-certificate` or the standalone scripts/check_certificate.py (numpy only).
-
-    Example:
-
-        panel draw certificate 3f2a9c1e > cert.json
-    """
-    from panel.draws import Draws
-    from panel.draws.certificate import draw_certificate
-
-    draws = Draws(app)
-    echo_json(draw_certificate(draws, draws.get(draws.resolve(draw_id))))
-
-
-@click.command("check-certificate")
-@click.argument("path", type=click.Path(path_type=Path))
-@json_option
-def check_certificate(path: Path, as_json: bool) -> None:
-    """Check a fairness certificate without the solver: lottery feasibility, probabilities, dual bounds.
-
-    Exit 0 when every check passes, 1 when one fails (each failure listed). Needs no store.
-
-    Example:
-
-        panel draw check-certificate cert.json
-    """
-    import json
-
-    from panel.domain.errors import ValidationError
-    from panel.draws.certificate import check_certificate as run_check
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ValidationError(
-            f"{path}: cannot read the certificate ({type(exc).__name__}); give the JSON file "
-            "`panel draw certificate` wrote"
-        ) from None
-    result = run_check(data)
-    if as_json:
-        echo_json(result)
-    else:
-        for line in result["failures"]:
-            click.echo(f"FAILED: {line}", err=True)
-        for line in result["notes"]:
-            say(f"Note: {line}")
-        if result["valid"]:
-            say(
-                f"Certificate valid: {result['people']} people, a lottery of {result['lottery_size']} feasible "
-                f"panels with the stated probabilities; {result['levels']} leximin levels proven optimal "
-                f"(lowest {result['minimum_probability']:.4%}); worst shortfall {result['worst_shortfall']:.4%}"
-            )
-    if not result["valid"]:
-        raise SystemExit(1)
-
-
-draw.add_command(check_certificate)
 
 
 @draw.command("replace")
@@ -391,112 +279,7 @@ def list_(app: PanelApp, as_json: bool) -> None:
     )
 
 
-@click.command("select")
-@click.option(
-    "--people",
-    "people_file",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="People CSV: an id column and one column per feature (Sortition Foundation people.csv works).",
-)
-@click.option(
-    "--quotas",
-    "quotas_file",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Quotas CSV: feature,value,min,max[,min_flex,max_flex].",
-)
-@click.option("--size", type=click.IntRange(min=1), required=True, help="Panel size k.")
-@click.option("--id-column", default=None, help="Column holding each person's id (default: detected).")
-@click.option("--household-by", default=None, help="Column(s), comma-separated, that identify a household.")
-@click.option("--algorithm", type=ALGORITHMS, default="leximin", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the random draw.")
-@click.option("--seed-from", default=None, help="Public randomness text instead of a seed.")
-@click.option("--reserves", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--lottery-size", type=LotterySize(), default="auto", show_default=True, help=LOTTERY_HELP)
-@json_option
-def select_(
-    people_file: Path,
-    quotas_file: Path,
-    size: int,
-    id_column: str | None,
-    household_by: str | None,
-    algorithm: str,
-    seed: int,
-    seed_from: str | None,
-    reserves: int,
-    lottery_size: int | None,
-    as_json: bool,
-) -> None:
-    """Run the selection on files alone; nothing is recorded (a trial run before the real draw).
-
-    Example:
-
-        panel select --people people.csv --quotas features.csv --size 30 --household-by address,postcode --json
-    """
-    import numpy as np
-
-    import selection
-
-    quotas = selection.load_quotas_csv(quotas_file)
-    columns = [c.strip() for c in household_by.split(",")] if household_by else None
-    people = selection.load_people_csv(
-        people_file, id_column=id_column, features=[q.feature for q in quotas], household_by=columns
-    )
-    bar, report = _progress()
-    with bar:
-        result = selection.select(
-            people,
-            quotas,
-            size,
-            rng=np.random.default_rng(seed),
-            algorithm=algorithm,
-            reserves=reserves,
-            lottery_size=lottery_size,
-            seed_from=seed_from,
-            progress=report,
-        )
-    if as_json:
-        echo_json(
-            {
-                "selected": list(result.selected),
-                "reserves": list(result.reserves),
-                "probabilities": result.probabilities,
-                "lottery_index": result.lottery_index,
-                "lottery_size": len(result.lottery),
-                "algorithm": result.algorithm,
-                "algorithm_version": result.algorithm_version,
-                "solver": result.solver,
-                "solver_version": result.solver_version,
-                "report": result.report,
-            }
-        )
-        return
-    probs = list(result.probabilities.values())
-    say(
-        f"Selected {size} of {len(people)} people with {result.algorithm} "
-        f"(panel {result.lottery_index + 1} of a {len(result.lottery)}-panel lottery); selection probability "
-        f"min {min(probs):.1%}, median {statistics.median(probs):.1%}, max {max(probs):.1%}"
-    )
-    if result.report.get("lottery"):
-        say(rounding_line(result.report["lottery"]))
-    if result.report.get("unused_quotas"):
-        say("Note: quotas on values nobody in the pool has: " + "; ".join(result.report["unused_quotas"]))
-    quota_rows = result.report.get("quotas") or []
-    if quota_rows:
-        table(
-            "Target vs pool vs selected",
-            ["feature", "value", "min", "max", "pool", "selected"],
-            [
-                (q.get("feature"), q.get("value"), q.get("min"), q.get("max"), q.get("pool"), q.get("selected"))
-                for q in quota_rows
-            ],
-        )
-    say("Selected: " + ", ".join(result.selected))
-    if result.reserves:
-        say("Reserves in order: " + ", ".join(result.reserves))
-
-
 def register(group: click.Group) -> None:
+    draw.add_command(certificate)
+    draw.add_command(check_certificate)
     group.add_command(draw)
-    group.add_command(select_)

@@ -26,7 +26,7 @@ COMMANDS = {
     "no-show": "cli.participation",
     "withdraw": "cli.participation",
     "draw": "cli.draw",
-    "select": "cli.draw",
+    "select": "cli.select",
     "projections": "cli.views",
     "reach": "cli.views",
     "fatigue": "cli.views",
