@@ -34,7 +34,7 @@ from panel.application import PanelApp  # noqa: E402
 from panel.audit import Audit  # noqa: E402
 from panel.config import StoreLocation  # noqa: E402
 from panel.registration import Registration  # noqa: E402
-from panel.store.recorders import ChainedRecorder  # noqa: E402
+from panel.store.chained import ChainedRecorder  # noqa: E402
 from panel.validation import ConsentSpec, SignUp  # noqa: E402
 
 PG_URL = os.environ.get("PANEL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -17,7 +17,7 @@ from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant
-from panel.store.recorders import partition_bounds
+from panel.store.partitions import partition_bounds
 from panel.store.sealing import unseal
 from projections.bulk.rows import Pending
 from projections.people import TS, PeopleView, people_table, touched

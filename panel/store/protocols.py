@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from panel.store.recorders import Row
+from panel.store.partitions import Row
 
 if TYPE_CHECKING:
     from panel.application import PanelApp

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NamedTuple, Protocol, runtime_checkable
-from uuid import UUID, SafeUUID
+from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -23,9 +23,10 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from panel.store.chain import GENESIS, Link, chain_table, digest, id_bytes, link, links
+from panel.store.chain import Link, chain_table
+from panel.store.chained import ChainedRecorder
+from panel.store.partitions import HexUUID, Row, partition_bounds
 
-CHAIN_PAGE = 5000  # events chained per read when a chain is computed over an existing log
 WITH_STATEMENTS = "with_statements"  # a save() keyword: a callable run on the insert's cursor, in its transaction
 
 
@@ -43,147 +44,6 @@ def sql_recorder(recorder: object) -> SQLRecorder:
     if not isinstance(recorder, SQLRecorder):
         raise TypeError(f"{type(recorder).__name__} keeps no SQL datastore: use SQLite or PostgreSQL persistence")
     return recorder
-
-
-def partition_bounds(part: int, parts: int) -> tuple[int, int]:
-    """The first bytes of the originator ids in ``part`` of ``parts``: the half-open range [low, high) of 0..256.
-
-    Every event of one aggregate falls in the same part, so the parts can be projected apart.
-    """
-    if not 0 <= part < parts <= 256:
-        raise ValueError(f"part {part} of {parts}: use 0 <= part < parts <= 256")
-    return part * 256 // parts, (part + 1) * 256 // parts
-
-
-class Row(NamedTuple):
-    """A notification as ``select_partition`` returns it: the fields of the library's ``Notification``
-    (which the mapper decodes alike) in a tuple, much cheaper to make than that frozen dataclass."""
-
-    id: int
-    originator_id: UUID
-    originator_version: int
-    topic: str
-    state: bytes
-
-
-class HexUUID(UUID):
-    """A UUID that keeps its hex text: projections ask every event's originator id for ``.hex``, often many
-    times, and the read path already has (SQLite) or can make it once. ``hex`` is a slot here, which
-    shadows ``UUID.hex`` (a property that formats the number again on every call)."""
-
-    __slots__ = ("hex",)
-
-    def __init__(self, hex: str | None = None, *, int: int | None = None) -> None:  # UUID's own argument names
-        super().__init__(hex, int=int)
-        object.__setattr__(self, "hex", f"{self.int:032x}")
-
-    @classmethod
-    def from_hex(cls, text: str) -> HexUUID:
-        """From 32 lower-case hex digits, as the stores keep them (the checks of ``UUID()`` skipped)."""
-        made = object.__new__(cls)
-        object.__setattr__(made, "int", int(text, 16))
-        object.__setattr__(made, "is_safe", SafeUUID.unknown)
-        object.__setattr__(made, "hex", text)
-        return made
-
-    def __reduce__(self) -> tuple[type, tuple[str]]:
-        return UUID, (self.hex,)  # travels as a plain UUID
-
-
-class ChainedRecorder:
-    """The hash chain's writes and reads, shared by both recorders (cursors of either database).
-
-    A subclass sets ``mark`` (its parameter marker), ``position`` (the events' position column) and
-    ``events_ref`` / ``chain_ref`` (quoted table names), and provides ``reading()`` and ``insert_links()``.
-    """
-
-    mark = "?"
-    position = "rowid"
-    events_ref = ""
-    chain_ref = ""
-
-    def reading(self) -> Any:
-        raise NotImplementedError
-
-    def insert_links(self, c: Any, rows: list[Link]) -> None:
-        raise NotImplementedError
-
-    def chain_rows(self, c: Any, positions: Sequence[int], stored_events: Sequence[StoredEvent]) -> None:
-        """Chain the events just inserted at ``positions``, in the insert's transaction (after its lock)."""
-        c.execute(f"SELECT hash FROM {self.chain_ref} ORDER BY position DESC LIMIT 1")
-        row = c.fetchone()
-        self.insert_links(c, links(GENESIS if row is None else bytes(row["hash"]), positions, stored_events))
-
-    def _select_stored(self, c: Any, after: int, limit: int) -> list[tuple[int, bytes, int, str, bytes]]:
-        c.execute(
-            f"SELECT {self.position} AS position, originator_id, originator_version, topic, state "
-            f"FROM {self.events_ref} WHERE {self.position} > {self.mark} ORDER BY {self.position} LIMIT {self.mark}",
-            (after, limit),
-        )
-        return [
-            (r["position"], id_bytes(r["originator_id"]), r["originator_version"], r["topic"], _blob(r["state"]))
-            for r in c.fetchall()
-        ]
-
-    def select_stored(self, after: int, limit: int) -> list[tuple[int, bytes, int, str, bytes]]:
-        """Up to ``limit`` stored events after position ``after``: (position, id bytes, version, topic, state)."""
-        with self.reading() as c:
-            return self._select_stored(c, after, limit)
-
-    def select_links(self, after: int, limit: int) -> list[Link]:
-        """Up to ``limit`` chain rows after position ``after``, in order."""
-        with self.reading() as c:
-            c.execute(
-                f"SELECT position, digest, hash FROM {self.chain_ref} WHERE position > {self.mark} "
-                f"ORDER BY position LIMIT {self.mark}",
-                (after, limit),
-            )
-            return [Link(r["position"], bytes(r["digest"]), bytes(r["hash"])) for r in c.fetchall()]
-
-    def link_before(self, position: int | None = None) -> Link | None:
-        """The last chain row before ``position`` (None: the chain's head); None if there is none."""
-        where = "" if position is None else f" WHERE position < {self.mark}"
-        with self.reading() as c:
-            c.execute(
-                f"SELECT position, digest, hash FROM {self.chain_ref}{where} ORDER BY position DESC LIMIT 1",
-                () if position is None else (position,),
-            )
-            r = c.fetchone()
-            return None if r is None else Link(r["position"], bytes(r["digest"]), bytes(r["hash"]))
-
-    def positions_of_digest(self, event_digest: bytes) -> list[int]:
-        """The chain positions whose event had this digest (a scan: only used once a break is found)."""
-        with self.reading() as c:
-            c.execute(f"SELECT position FROM {self.chain_ref} WHERE digest = {self.mark}", (event_digest,))
-            return sorted(r["position"] for r in c.fetchall())
-
-    def max_position(self) -> int:
-        """The last position in either the events or the chain (0 when both are empty)."""
-        with self.reading() as c:
-            c.execute(
-                f"SELECT (SELECT MAX({self.position}) FROM {self.events_ref}) AS e, "
-                f"(SELECT MAX(position) FROM {self.chain_ref}) AS h"
-            )
-            r = c.fetchone()
-            return max(r["e"] or 0, r["h"] or 0)
-
-    def extend_links(self, c: Any) -> tuple[int, int]:
-        """Chain the events after the chain's head, in pages, on cursor ``c`` (in a write transaction, locked).
-
-        Returns how many events were chained and the last position chained (0, 0 when none).
-        """
-        c.execute(f"SELECT position, hash FROM {self.chain_ref} ORDER BY position DESC LIMIT 1")
-        head = c.fetchone()
-        after, previous = (0, GENESIS) if head is None else (head["position"], bytes(head["hash"]))
-        count = 0
-        while page := self._select_stored(c, after, CHAIN_PAGE):
-            rows = []
-            for position, uid, version, topic, state in page:
-                previous = link(previous, position, digest(uid, version, topic, state))
-                rows.append(Link(position, digest(uid, version, topic, state), previous))
-            self.insert_links(c, rows)
-            count, after = count + len(rows), page[-1][0]
-        return count, (after if count else 0)
 
 
 class BatchingSQLiteApplicationRecorder(ChainedRecorder, SQLiteApplicationRecorder):
@@ -373,8 +233,3 @@ class ColumnarPostgresApplicationRecorder(ChainedRecorder, PostgresApplicationRe
 def _pg_reading(datastore: PostgresDatastore) -> Iterator[Cursor[DictRow]]:
     with datastore.get_connection() as conn, conn.cursor() as curs:
         yield curs
-
-
-def _blob(value: Any) -> bytes:
-    """A stored state's bytes; SQLite keeps whatever type was written (text, if someone edited it as text)."""
-    return value.encode() if isinstance(value, str) else bytes(value)

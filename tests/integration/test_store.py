@@ -320,7 +320,7 @@ def test_hex_uuids_of_the_bulk_read_path_behave_as_uuids() -> None:
     import pickle
     from uuid import UUID, uuid4
 
-    from panel.store.recorders import HexUUID, partition_bounds
+    from panel.store.partitions import HexUUID, partition_bounds
 
     plain = uuid4()
     for made in (HexUUID(plain.hex), HexUUID.from_hex(plain.hex), HexUUID(int=plain.int)):

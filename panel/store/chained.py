@@ -1,0 +1,113 @@
+"""The hash chain's writes and reads (``panel.store.chain``), shared by both recorders of ``panel.store.recorders``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+
+from panel.store.chain import GENESIS, Link, digest, id_bytes, link, links
+
+CHAIN_PAGE = 5000  # events chained per read when a chain is computed over an existing log
+
+
+class ChainedRecorder:
+    """The hash chain's writes and reads, shared by both recorders (cursors of either database).
+
+    A subclass sets ``mark`` (its parameter marker), ``position`` (the events' position column) and
+    ``events_ref`` / ``chain_ref`` (quoted table names), and provides ``reading()`` and ``insert_links()``.
+    """
+
+    mark = "?"
+    position = "rowid"
+    events_ref = ""
+    chain_ref = ""
+
+    def reading(self) -> Any:
+        raise NotImplementedError
+
+    def insert_links(self, c: Any, rows: list[Link]) -> None:
+        raise NotImplementedError
+
+    def chain_rows(self, c: Any, positions: Sequence[int], stored_events: Sequence[StoredEvent]) -> None:
+        """Chain the events just inserted at ``positions``, in the insert's transaction (after its lock)."""
+        c.execute(f"SELECT hash FROM {self.chain_ref} ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        self.insert_links(c, links(GENESIS if row is None else bytes(row["hash"]), positions, stored_events))
+
+    def _select_stored(self, c: Any, after: int, limit: int) -> list[tuple[int, bytes, int, str, bytes]]:
+        c.execute(
+            f"SELECT {self.position} AS position, originator_id, originator_version, topic, state "
+            f"FROM {self.events_ref} WHERE {self.position} > {self.mark} ORDER BY {self.position} LIMIT {self.mark}",
+            (after, limit),
+        )
+        return [
+            (r["position"], id_bytes(r["originator_id"]), r["originator_version"], r["topic"], blob(r["state"]))
+            for r in c.fetchall()
+        ]
+
+    def select_stored(self, after: int, limit: int) -> list[tuple[int, bytes, int, str, bytes]]:
+        """Up to ``limit`` stored events after position ``after``: (position, id bytes, version, topic, state)."""
+        with self.reading() as c:
+            return self._select_stored(c, after, limit)
+
+    def select_links(self, after: int, limit: int) -> list[Link]:
+        """Up to ``limit`` chain rows after position ``after``, in order."""
+        with self.reading() as c:
+            c.execute(
+                f"SELECT position, digest, hash FROM {self.chain_ref} WHERE position > {self.mark} "
+                f"ORDER BY position LIMIT {self.mark}",
+                (after, limit),
+            )
+            return [Link(r["position"], bytes(r["digest"]), bytes(r["hash"])) for r in c.fetchall()]
+
+    def link_before(self, position: int | None = None) -> Link | None:
+        """The last chain row before ``position`` (None: the chain's head); None if there is none."""
+        where = "" if position is None else f" WHERE position < {self.mark}"
+        with self.reading() as c:
+            c.execute(
+                f"SELECT position, digest, hash FROM {self.chain_ref}{where} ORDER BY position DESC LIMIT 1",
+                () if position is None else (position,),
+            )
+            r = c.fetchone()
+            return None if r is None else Link(r["position"], bytes(r["digest"]), bytes(r["hash"]))
+
+    def positions_of_digest(self, event_digest: bytes) -> list[int]:
+        """The chain positions whose event had this digest (a scan: only used once a break is found)."""
+        with self.reading() as c:
+            c.execute(f"SELECT position FROM {self.chain_ref} WHERE digest = {self.mark}", (event_digest,))
+            return sorted(r["position"] for r in c.fetchall())
+
+    def max_position(self) -> int:
+        """The last position in either the events or the chain (0 when both are empty)."""
+        with self.reading() as c:
+            c.execute(
+                f"SELECT (SELECT MAX({self.position}) FROM {self.events_ref}) AS e, "
+                f"(SELECT MAX(position) FROM {self.chain_ref}) AS h"
+            )
+            r = c.fetchone()
+            return max(r["e"] or 0, r["h"] or 0)
+
+    def extend_links(self, c: Any) -> tuple[int, int]:
+        """Chain the events after the chain's head, in pages, on cursor ``c`` (in a write transaction, locked).
+
+        Returns how many events were chained and the last position chained (0, 0 when none).
+        """
+        c.execute(f"SELECT position, hash FROM {self.chain_ref} ORDER BY position DESC LIMIT 1")
+        head = c.fetchone()
+        after, previous = (0, GENESIS) if head is None else (head["position"], bytes(head["hash"]))
+        count = 0
+        while page := self._select_stored(c, after, CHAIN_PAGE):
+            rows = []
+            for position, uid, version, topic, state in page:
+                previous = link(previous, position, digest(uid, version, topic, state))
+                rows.append(Link(position, digest(uid, version, topic, state), previous))
+            self.insert_links(c, rows)
+            count, after = count + len(rows), page[-1][0]
+        return count, (after if count else 0)
+
+
+def blob(value: Any) -> bytes:
+    """A stored state's bytes; SQLite keeps whatever type was written (text, if someone edited it as text)."""
+    return value.encode() if isinstance(value, str) else bytes(value)
