@@ -4,49 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from selection import baselines, lottery, rounding
-from selection.certificate import build_certificate
-from selection.checks import check_pool_size, ensure_feasible
+from selection.algorithms import Problem, Progress, run_legacy, run_leximin, run_uniform
 from selection.errors import InfeasibleQuotasError, PoolTooSmallError, SelectionError, UnsupportedOptionError
 from selection.highs_util import solver_version
-from selection.leximin import leximin
 from selection.model import ALGORITHM_VERSION, Candidate, Quota, SelectionResult
-from selection.pool import build_pool, check_ids, household_key, shift_quotas, unused_quotas, validate_quotas
+from selection.pool import check_ids, household_key, shift_quotas, unused_quotas, validate_quotas
 from selection.report import build_report
 from selection.reserves import draw_reserves
 
 ALGORITHMS = ("leximin", "uniform", "legacy")
-Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class _Problem:
-    candidates: tuple[Candidate, ...]  # everyone, sorted by id
-    quotas: tuple[Quota, ...]  # validated, sorted
-    k: int
-    fixed: tuple[Candidate, ...]  # must_include
-    rest: tuple[Candidate, ...]  # still drawable
-    rest_quotas: tuple[Quota, ...]  # quotas for the k - len(fixed) remaining seats
-    excluded: tuple[str, ...]  # must_exclude
-
-
-@dataclass(frozen=True)
-class _Draw:
-    selected: tuple[str, ...]
-    probabilities: dict[str, float]
-    optimal: dict[str, float]
-    panels: tuple[tuple[str, ...], ...]
-    index: int
-    distribution: tuple[Any, ...] = ()
-    types: tuple[Any, ...] = ()
-    extra: dict[str, Any] | None = None
-    certificate: dict[str, Any] | None = None
 
 
 def select(
@@ -94,11 +65,11 @@ def select(
     problem = _prepare(list(candidates), quota_list, k, options)
     report = progress or (lambda stage, done, total: None)
     if algorithm == "uniform":
-        draw = _uniform(problem, rng, seed_from)
+        draw = run_uniform(problem, rng, seed_from)
     elif algorithm == "legacy":
-        draw = _legacy(problem, rng, seed_from, monte_carlo_draws)
+        draw = run_legacy(problem, rng, seed_from, monte_carlo_draws)
     else:
-        draw = _leximin(problem, rng, seed_from, lottery_size, report, algorithm_version)
+        draw = run_leximin(problem, rng, seed_from, lottery_size, report, algorithm_version)
     if algorithm_version >= 2:  # the realised size determines the result; how it was chosen is in the report
         options["lottery_size"] = len(draw.panels)
     report("reserves", 0, reserves)
@@ -156,7 +127,7 @@ def inputs_digest(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _prepare(candidates: list[Candidate], quotas: list[Quota], k: int, options: dict[str, Any]) -> _Problem:
+def _prepare(candidates: list[Candidate], quotas: list[Quota], k: int, options: dict[str, Any]) -> Problem:
     everyone = tuple(sorted(candidates, key=lambda c: c.id))
     if len({c.id for c in everyone}) != len(everyone):
         raise SelectionError("two candidates share an id; ids must be unique.", code="duplicate_id")
@@ -187,130 +158,4 @@ def _prepare(candidates: list[Candidate], quotas: list[Quota], k: int, options: 
         raise InfeasibleQuotasError(
             f"the must_include people alone exceed the max of {over[0].label}; raise it or shorten must_include."
         )
-    return _Problem(everyone, checked, k, fixed, rest, shifted, tuple(sorted(exclude)))
-
-
-def _generator(rng: np.random.Generator, seed_from: str | None) -> np.random.Generator:
-    if seed_from is None:
-        return rng
-    digest = hashlib.sha256(seed_from.encode("utf-8")).digest()
-    return np.random.default_rng(int.from_bytes(digest, "big"))
-
-
-def _with_fixed(problem: _Problem, panel: Sequence[str]) -> tuple[str, ...]:
-    return tuple(sorted([*panel, *(c.id for c in problem.fixed)]))
-
-
-def _person_probabilities(problem: _Problem, drawn: dict[str, float]) -> dict[str, float]:
-    fixed = {c.id for c in problem.fixed}
-    return {c.id: 1.0 if c.id in fixed else drawn.get(c.id, 0.0) for c in problem.candidates}
-
-
-def _uniform(problem: _Problem, rng: np.random.Generator, seed_from: str | None) -> _Draw:
-    if problem.quotas:
-        raise UnsupportedOptionError("algorithm uniform ignores quotas; remove the quotas or use algorithm leximin.")
-    groups = baselines.household_groups(problem.rest)
-    seats = problem.k - len(problem.fixed)
-    if seats > len(groups):
-        raise PoolTooSmallError(
-            f"panel size {problem.k} needs {seats} more people but the pool "
-            f"has only {len(groups)} households left; lower the panel size."
-        )
-    probs = _person_probabilities(problem, baselines.uniform_probabilities(groups, seats))
-    panel = _with_fixed(problem, baselines.uniform_draw(groups, seats, _generator(rng, seed_from)))
-    return _Draw(panel, probs, dict(probs), (panel,), 0, extra={"draw": "direct uniform draw"})
-
-
-def _legacy(problem: _Problem, rng: np.random.Generator, seed_from: str | None, draws: int) -> _Draw:
-    seats = problem.k - len(problem.fixed)
-    pool = build_pool(problem.rest, problem.rest_quotas)
-    check_pool_size(pool, seats)
-    ensure_feasible(pool, seats)
-    greedy = baselines.Legacy(problem.rest, problem.rest_quotas, seats)
-    panel = _with_fixed(problem, greedy.draw(_generator(rng, seed_from)))
-    counts: dict[str, int] = {}
-    for _ in range(draws):
-        for person in greedy.draw(rng):
-            counts[person] = counts.get(person, 0) + 1
-    estimate = {person: count / max(draws, 1) for person, count in counts.items()}
-    probs = _person_probabilities(problem, estimate)
-    return _Draw(
-        panel,
-        probs,
-        dict(probs),
-        (panel,),
-        0,
-        extra={"draw": "direct greedy draw", "probability_estimate": f"Monte Carlo over {draws} draws"},
-    )
-
-
-def _leximin(
-    problem: _Problem,
-    rng: np.random.Generator,
-    seed_from: str | None,
-    size: int | None,
-    progress: Progress,
-    version: int,
-) -> _Draw:
-    seats = problem.k - len(problem.fixed)
-    progress("checking", 0, 1)
-    pool = build_pool(problem.rest, problem.rest_quotas)
-    check_pool_size(pool, seats)
-    ensure_feasible(pool, seats)
-    progress("checking", 1, 1)
-    outcome = leximin(pool, seats, progress)
-    order = sorted(range(len(outcome.columns)), key=lambda i: tuple(-outcome.columns[i]))
-    columns = [outcome.columns[i] for i in order]
-    weights = outcome.weights[order]
-    progress("lottery", 0, 1)
-    if version == 1:
-        if size is None:
-            raise SelectionError("internal: the lottery size was not chosen", code="internal")
-        counts, rule = lottery.balanced_counts(columns, weights, pool.sizes, size), "given"
-    else:
-        rounded = rounding.round_lottery(columns, weights, pool.sizes, outcome.type_probabilities, size)
-        counts, size, rule = rounded.counts, rounded.size, rounded.rule
-    panels = tuple(_with_fixed(problem, p) for p in lottery.expand(columns, counts, pool.types, rng))
-    progress("lottery", 1, 1)
-    ids = [c.id for c in problem.candidates]
-    optimal = _person_probabilities(
-        problem,
-        {person: float(outcome.type_probabilities[t]) for t, kind in enumerate(pool.types) for person in kind.members},
-    )
-    index = lottery.draw_index(size, rng, seed_from)
-    distribution = tuple(
-        (tuple((pool.types[t].key, int(c[t])) for t in np.flatnonzero(c)), float(w))
-        for c, w in zip(columns, weights, strict=True)
-    )
-    probabilities = lottery.marginals(panels, ids)
-    extra: dict[str, Any] = {key: outcome.stats[key] for key in ("columns", "rounds", "levels", "cuts", "ilp_calls")}
-    extra.update(
-        {
-            "solve_seconds": outcome.stats["seconds"],
-            "types": len(pool.types),
-            "support": len(columns),
-            "draw": "uniform index into the lottery",
-        }
-    )
-    certificate = None
-    if version >= 2:
-        extra["lottery"] = {
-            **rounding.deviation(probabilities, optimal, size),
-            "size_rule": rule,
-            "rounding": "floor/ceil of L x weight per composition, deficit-balanced, swap-repaired, checked exactly",
-        }
-        if not problem.fixed:
-            certificate = build_certificate(
-                pool,
-                seats,
-                columns,
-                weights,
-                outcome.type_probabilities,
-                outcome.levels,
-                outcome.cuts,
-                panels,
-                probabilities,
-                index,
-                extra["lottery"],
-            )
-    return _Draw(panels[index], probabilities, optimal, panels, index, distribution, pool.types, extra, certificate)
+    return Problem(everyone, checked, k, fixed, rest, shifted, tuple(sorted(exclude)))
