@@ -8,13 +8,13 @@ import click
 
 from cli.options import F, at_option, json_option, pass_app
 from cli.participant_import import import_command
-from cli.render import echo_json, say, table, when
+from cli.participant_render import render_participant, status
+from cli.render import echo_json, say, table
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES
 from panel.participation import Participation
 from panel.queries import Queries
-from panel.records import ParticipantDetails
 from panel.registration import Registration
 from panel.validation import ConsentSpec, SignUp, default_consent_method
 
@@ -163,7 +163,7 @@ def list_(app: PanelApp, limit: int, as_json: bool) -> None:
                 p.channel,
                 p.personal.name or ("«erased»" if p.personal.erased else "-"),
                 ",".join(p.active_consents(moment)) or "-",
-                _status(p),
+                status(p),
             )
             for p in people
         ],
@@ -246,60 +246,6 @@ def erase(ctx: click.Context, participant_ref: str, reason: str, erased_by: str 
     from cli.views import clean_views
 
     clean_views(ctx)
-
-
-def _status(p: ParticipantDetails) -> str:
-    if p.erased_at:
-        return "erased"
-    if p.left_panel_at:
-        return "left"
-    return "active"
-
-
-def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
-    erased = "«erased»"
-    personal = p.personal
-    rows = [
-        ("id", str(p.id)),
-        ("reference", f"{p.ref} (source {p.source})"),
-        ("channel", p.channel),
-        ("captured by", p.captured_by or "-"),
-        ("registered", when(p.registered_at)),
-        ("status", _status(p)),
-    ]
-    for field in ("name", "email", "phone", "address", "postcode"):
-        value = getattr(personal, field)
-        rows.append((field, erased if personal.erased else (value or "-")))
-    for key, value in sorted(personal.attributes.items()):
-        rows.append((key, value))
-    table(f"Participant {p.ref}", ["field", "value"], rows)
-    if p.consents:
-        table(
-            "Consents",
-            ["purpose", "notice", "method", "captured by", "granted", "ended", "state"],
-            [
-                (c.purpose, c.notice_version, c.method, c.captured_by, when(c.granted_at), when(c.ended_at), c.state)
-                for c in p.consents
-            ],
-        )
-    if p.participations:
-        refs = {}
-        for r in p.participations:
-            refs[r.engagement_id] = Queries(app).engagement(r.engagement_id).ref
-        table(
-            "Participation",
-            ["engagement", "status", "invited", "attended", "no-shows"],
-            [
-                (
-                    refs[r.engagement_id],
-                    r.status,
-                    r.invited_at.date().isoformat(),
-                    ", ".join(f"{d}{' (half)' if half else ''}" for d, half in r.attended) or "-",
-                    ", ".join(r.no_shows) or "-",
-                )
-                for r in p.participations
-            ],
-        )
 
 
 def register(group: click.Group) -> None:

@@ -90,6 +90,7 @@ def test_a_store_made_before_the_web_service_gets_its_keys_from_init(panel, loca
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(base + "/apply/none")  # noqa: S310 - our own server
         assert missing.value.code == 404
+        missing.value.close()
 
 
 def _delete_web_secrets(location: StoreLocation) -> None:
