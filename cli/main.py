@@ -33,6 +33,7 @@ COMMANDS = {
     "pay": "cli.pay",
     "campaign": "cli.campaign",
     "serve": "cli.serve",
+    "outbox": "cli.outbox",
 }
 ALSO = {"consent": ("cli.views",)}  # the views module adds `panel consent report`
 

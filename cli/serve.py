@@ -13,23 +13,21 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the public application pages (/apply/SLUG) over HTTP.
 
     Opens the same store as every other command (PANEL_DB or PANEL_DATABASE_URL) and refuses a
-    missing one. Emails (confirmation links) are written to PANEL_OUTBOX_DIR (default ./outbox);
-    no mail is sent. Put it behind a TLS-terminating proxy in production; see docs/web.md.
+    missing one. Emails (confirmation links) are kept in PANEL_OUTBOX_DIR (default ./outbox) and,
+    when PANEL_SMTP_URL names a mail server, sent through it (`panel outbox` lists them). Put it
+    behind a TLS-terminating proxy in production; see docs/web.md.
 
     Example:
 
         panel serve --host 127.0.0.1 --port 8000
     """
-    import os
-
     import uvicorn
 
-    from panel.outbox import outbox_from_env
     from web.app import create_app
     from web.settings import WebSettings
 
     app = ctx.obj.app  # opens the store now: a missing store is one line, before the server starts
-    web = create_app(app, WebSettings.from_store(app), outbox=outbox_from_env(os.environ))
+    web = create_app(app, WebSettings.from_store(app), outbox=ctx.obj.outbox)
     click.echo(f"Serving {ctx.obj.location.describe()} at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False, server_header=False)
 

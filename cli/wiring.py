@@ -18,6 +18,7 @@ from panel.participation import Participation
 
 if TYPE_CHECKING:
     from panel.draws import Draws
+    from panel.outbox import FolderOutbox
     from projections import Projector
 
 
@@ -92,6 +93,13 @@ class Wiring:
             engine.dispose()
         tightened = sorted({*tightened, *private_files(self.location)})
         return Setup(app, tightened, Participation(app).finish_erasures())
+
+    @cached_property
+    def outbox(self) -> FolderOutbox:
+        """Where emails go: PANEL_OUTBOX_DIR, PANEL_MAIL_FROM and PANEL_SMTP_URL (one line when one is wrong)."""
+        from panel.outbox import outbox_from_env
+
+        return outbox_from_env(os.environ)
 
     def close(self) -> None:
         if "app" in self.__dict__:

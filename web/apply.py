@@ -31,6 +31,7 @@ async def campaign_or_404(site: Site, slug: str) -> CampaignDetails:
 def form(site: Site, request: Request, campaign: CampaignDetails, status: int = 200, **context: object) -> Response:
     context.setdefault("values", {})
     context.setdefault("errors", [])
+    context.setdefault("started", site.limits.started_field(site.clock()))
     return site.render_form(
         request, "apply.html", status, campaign=campaign, prefer_not=PREFER_NOT, describe=DESCRIBE,
         notice=notice_blocks(campaign.notice_lines), **context,
@@ -58,19 +59,49 @@ async def send(request: Request) -> Response:
     state = campaign.state_on(site.clock().date())
     if state != "open":
         return site.render(request, "closed.html", 409, campaign=campaign, state=state)
+    moment, address = site.clock(), request.client.host if request.client else "-"
+    wait = site.limits.addresses.wait(address, moment)
+    if wait is not None:
+        return too_many(site, request, campaign, wait)
+    site.limits.addresses.record(address, moment)
+    started = fields.get("started", [""])
+    quick = site.limits.too_fast(started[0], moment) if len(started) == 1 else None
     try:
         if fields.get("website", [""]) != [""]:  # the honeypot: people never see this field
             raise BadFormError("the hidden field was filled in")
+        if quick is None:
+            raise BadFormError("the form's start time is missing or was changed")
         posted = read_form(campaign, fields)
     except BadFormError:
         return site.render(request, "problem.html", 400, reason="unreadable", campaign=campaign)
-    return await register(site, request, campaign, posted)
+    return await register(site, request, campaign, posted, started[0], too_fast=quick)
 
 
-async def register(site: Site, request: Request, campaign: CampaignDetails, posted: Posted) -> Response:
-    """Check the whole application, then register it and send the email; or show the form with its errors."""
+def too_many(site: Site, request: Request, campaign: CampaignDetails, wait: timedelta) -> Response:
+    """429 with Retry-After, and the campaign's phone number or address for anyone who is stuck."""
+    page = site.render(request, "problem.html", 429, reason="too_many", campaign=campaign)
+    page.headers["Retry-After"] = str(max(1, int(wait.total_seconds()) + 1))
+    return page
+
+
+async def register(
+    site: Site, request: Request, campaign: CampaignDetails, posted: Posted, started: str = "", too_fast: bool = False
+) -> Response:
+    """Check the whole application, then register it and send the email; or show the form with its errors.
+
+    A form with errors is shown again whatever the time; a complete one sent back sooner than a person
+    could fill it in is refused (a script's, most likely), with nothing written."""
     campaigns, moment = Campaigns(site.app), site.clock()
     errors = posted.errors + await run_in_threadpool(campaigns.check, campaign, posted.answers, at=moment)
+    email = (
+        site.limits.email_key(posted.answers.personal.get("email", "")) if posted.answers.personal.get("email") else ""
+    )
+    if not errors and too_fast:
+        return site.render(request, "problem.html", 400, reason="too_fast", campaign=campaign)
+    if not errors and email:
+        wait = site.limits.emails.wait(email, moment)
+        if wait is not None:
+            return too_many(site, request, campaign, wait)
     if not errors:
         try:
             pid = await run_in_threadpool(campaigns.apply, campaign, posted.answers, at=moment)
@@ -79,6 +110,8 @@ async def register(site: Site, request: Request, campaign: CampaignDetails, post
         except AlreadyRegisteredError:  # a fresh random reference collided: vanishingly rare
             return site.render(request, "problem.html", 409, reason="retry", campaign=campaign)
         else:
+            if email:
+                site.limits.emails.record(email, moment)
             await run_in_threadpool(send_confirmation, site, request, campaign, posted.answers, pid)
             return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
     plain = site.copy.get("field_errors", {})
@@ -87,7 +120,7 @@ async def register(site: Site, request: Request, campaign: CampaignDetails, post
     for e in shown:
         by_id.setdefault(e["id"], e["message"])
     return form(site, request, campaign, 400, values=posted.values, consents=posted.consents, errors=shown,
-                error_for=by_id)  # fmt: skip
+                error_for=by_id, **({"started": started} if started else {}))  # fmt: skip
 
 
 async def done(request: Request) -> Response:

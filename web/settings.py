@@ -24,11 +24,16 @@ class WebSettings:
     base_url: str = ""  # the public address links in emails start with; empty: the address the request came to
     confirm_days: int = 7  # how long an email confirmation link works
     me_days: int = 30  # how long a personal /me link works
+    limit_per_address: int = 30  # applications sent from one client address per hour (0: no limit)
+    limit_per_email: int = 5  # applications with one email address per day (0: no limit)
+    min_fill_seconds: int = 3  # a form sent back sooner than this after it was shown is refused (0: no check)
 
     @classmethod
     def from_store(cls, app: PanelApp, environ: Mapping[str, str] | None = None) -> WebSettings:
         """The store's web keys (one line to run `panel init` if the store predates them) and the environment's
-        PANEL_WEB_SECURE_COOKIES (true/false, default true), PANEL_WEB_MAX_BODY (bytes) and PANEL_WEB_BASE_URL."""
+        PANEL_WEB_SECURE_COOKIES (true/false, default true), PANEL_WEB_MAX_BODY (bytes), PANEL_WEB_BASE_URL and the
+        abuse limits PANEL_WEB_LIMIT_PER_ADDRESS (per hour), PANEL_WEB_LIMIT_PER_EMAIL (per day) and
+        PANEL_WEB_MIN_FILL_SECONDS (0 turns each off)."""
         env = os.environ if environ is None else environ
         signing, session = store_secret(app.keys, "web_signing"), store_secret(app.keys, "web_session")
         secure = env.get("PANEL_WEB_SECURE_COOKIES", "true").strip().lower()
@@ -42,4 +47,19 @@ class WebSettings:
             raise ValidationError(
                 f"PANEL_WEB_BASE_URL {base!r} is not a web address: write e.g. https://apply.example.org"
             )
-        return cls(signing, session, secure in ("true", "1", "yes"), int(raw_max), base)
+        limits = {
+            name: _count(env, variable, default)
+            for name, variable, default in (
+                ("limit_per_address", "PANEL_WEB_LIMIT_PER_ADDRESS", cls.limit_per_address),
+                ("limit_per_email", "PANEL_WEB_LIMIT_PER_EMAIL", cls.limit_per_email),
+                ("min_fill_seconds", "PANEL_WEB_MIN_FILL_SECONDS", cls.min_fill_seconds),
+            )
+        }
+        return cls(signing, session, secure in ("true", "1", "yes"), int(raw_max), base, **limits)
+
+
+def _count(env: Mapping[str, str], variable: str, default: int) -> int:
+    raw = env.get(variable, "").strip() or str(default)
+    if not raw.isdigit() or int(raw) > 1_000_000:
+        raise ValidationError(f"{variable} {raw!r} is not a whole number from 0 to 1000000: 0 turns it off")
+    return int(raw)

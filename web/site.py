@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse
 from panel.application import PanelApp
 from panel.outbox import Outbox
 from web.forms import BadFormError, parse_body
+from web.limits import ApplyLimits
 from web.security import csrf_cookie_name, csrf_field, csrf_ok, new_csrf_cookie
 from web.settings import WebSettings
 
@@ -39,6 +40,9 @@ class Site:
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]), trim_blocks=True
         )
         self.cookie_name = csrf_cookie_name(settings.secure_cookies)
+        self.limits = ApplyLimits(
+            settings.signing_key, settings.limit_per_address, settings.limit_per_email, settings.min_fill_seconds
+        )
 
     def render(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         page = self.templates.get_template(name).render(copy=self.copy, request=request, **context)

@@ -53,8 +53,13 @@ def client_at(campaign_app: PanelApp, outbox: MemoryOutbox) -> Iterator[Callable
 
     clients = []
 
-    def make(moment: datetime = DURING) -> TestClient:
-        web = create_app(campaign_app, WebSettings.from_store(campaign_app, {}), clock=lambda: moment, outbox=outbox)
+    def make(
+        moment: datetime = DURING, env: dict[str, str] | None = None, clock: Callable[[], datetime] | None = None
+    ) -> TestClient:
+        """``env`` overrides the web settings; by default the minimum fill time is off, because these tests post
+        hand-built forms at one instant of a fixed clock (test_abuse_limits.py tests it, with a clock that moves)."""
+        settings = WebSettings.from_store(campaign_app, env if env is not None else {"PANEL_WEB_MIN_FILL_SECONDS": "0"})
+        web = create_app(campaign_app, settings, clock=clock or (lambda: moment), outbox=outbox)
         client = TestClient(web, base_url="https://testserver", follow_redirects=False)
         clients.append(client)
         return client
