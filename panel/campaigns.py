@@ -22,6 +22,7 @@ from panel.campaign_files import read_notice, read_questions
 from panel.clock import now
 from panel.domain import text
 from panel.domain.campaign import Campaign, campaign_id, check_slug
+from panel.domain.confirmation import campaign_source
 from panel.domain.errors import PanelError, ValidationError
 from panel.domain.values import PURPOSES
 from panel.engagements import Engagements
@@ -196,7 +197,7 @@ class Campaigns:
         )
         personal = {k: v for k, v in answers.personal.items() if v and v.strip()}
         return SignUp(ref=ref, channel="online", personal=personal, attributes=dict(answers.attributes),
-                      consents=consents, at=at)  # fmt: skip
+                      consents=consents, at=at, source=campaign_source(campaign.slug))  # fmt: skip
 
     def missing(self, campaign: CampaignDetails, answers: Answers) -> list[FieldError]:
         """What an application must have: a name, an email or phone, and the consents that applying needs."""

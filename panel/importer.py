@@ -22,6 +22,7 @@ from pathlib import Path
 
 from panel.application import PanelApp
 from panel.csv_out import write_csv
+from panel.domain.confirmation import CAMPAIGN_SOURCE
 from panel.domain.errors import PanelError, ValidationError
 from panel.domain.text import PERSONAL_LIMITS
 from panel.domain.values import CHANNELS, PERSONAL_FIELDS, PURPOSES, parse_when
@@ -189,6 +190,10 @@ def import_csv(
 ) -> ImportReport:
     """Validate every row, then import. Without ``skip_invalid`` one bad row means nothing is written."""
     channel = choice(channel, CHANNELS, "--channel")
+    if source.startswith(CAMPAIGN_SOURCE):
+        raise ValidationError(
+            f"--source {source!r} is kept for applications through a campaign: choose another, e.g. --source partner-x"
+        )
     _, rows = read_rows(path)
     numeric = Engagements(app).numeric_attributes()
     good: list[SignUp] = []

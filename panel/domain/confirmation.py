@@ -15,6 +15,18 @@ from eventsourcing.domain import Aggregate, event
 from panel.domain.values import require_utc
 
 CONFIRMATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://participant-panel.org/email-confirmation")
+CAMPAIGN_SOURCE = "campaign."  # an application through campaign SLUG has source "campaign.SLUG"
+
+
+def campaign_source(slug: str) -> str:
+    """The source an application through campaign ``slug`` is registered with (which campaign it came through)."""
+    return CAMPAIGN_SOURCE + slug
+
+
+def awaits_confirmation(source: str, channel: str, email: str | None) -> bool:
+    """Double opt-in: an online application through a campaign that gave an email address stays out of every
+    pool until that address is confirmed (EmailConfirmed). Phone-only applicants and staff entries do not."""
+    return source.startswith(CAMPAIGN_SOURCE) and channel == "online" and bool(email and email.strip())
 
 
 def confirmation_id(participant_id: UUID) -> UUID:

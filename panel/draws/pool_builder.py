@@ -25,6 +25,7 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 
 from panel.domain.attributes import derive_features
+from panel.domain.confirmation import EmailConfirmation, awaits_confirmation, confirmation_id
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
 from panel.draws.history import versions_as_of
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 NOT_STATED = "not_stated"
 UNREADABLE = "personal data cannot be decrypted (corrupted record)"
 UNREADABLE_HISTORY = "history cannot be read (corrupted record)"
+UNCONFIRMED = "email address not confirmed (online application)"
 Rule = Callable[[Participant, Engagement, datetime], "str | None"]
 
 
@@ -137,8 +139,10 @@ def assess(
     *,
     features: Sequence[str] | None,
     household_by: str | None,
+    confirmed: Callable[[UUID], bool] = lambda pid: True,
 ) -> Standing:
-    """Apply every rule to one person as ``person`` holds their history (now, or as of a past position)."""
+    """Apply every rule to one person as ``person`` holds their history (now, or as of a past position);
+    ``confirmed`` says whether a participant's email address was confirmed by then (double opt-in)."""
     reason = next((r for rule in rules if (r := rule(person, engagement, at)) is not None), None)
     if reason is not None:
         return Standing(reason)
@@ -147,6 +151,8 @@ def assess(
     personal = read_personal(key, person)
     if personal is None:
         return Standing(UNREADABLE)
+    if awaits_confirmation(person.source, person.channel, personal.email) and not confirmed(person.id):
+        return Standing(UNCONFIRMED)
     attributes = derive_features(personal.attributes)
     if not engagement.is_eligible(attributes):
         return Standing("not eligible: " + "; ".join(engagement.eligibility))
@@ -168,6 +174,7 @@ def evaluate(
     household_by: str | None,
     considered: int,
     unknown_reason: str | None = "erased",
+    confirmed: Callable[[UUID], bool] = lambda pid: True,
 ) -> PoolSnapshot:
     """Assess everyone in ``people``; those whose data cannot be read count as ``unknown_reason``
     (a draw leaves them out) or stay unknown (``unknown_reason`` None: a verification lists them)."""
@@ -176,7 +183,14 @@ def evaluate(
     standings: dict[UUID, Standing] = {}
     for person in people:
         standing = assess(
-            person, engagement, at, rules, keys.get(person.id), features=features, household_by=household_by
+            person,
+            engagement,
+            at,
+            rules,
+            keys.get(person.id),
+            features=features,
+            household_by=household_by,
+            confirmed=confirmed,
         )
         if standing.unknown and unknown_reason is not None:
             standing = Standing(unknown_reason)
@@ -226,6 +240,7 @@ def build_pool(
         household_by=household_by,
         considered=len(everyone),
         unknown_reason=unknown_reason,
+        confirmed=confirmations(app, at, versions),
     )
     for pid in unreadable:
         snapshot.standings[pid] = Standing(UNREADABLE_HISTORY)
@@ -235,6 +250,21 @@ def build_pool(
             everyone
         ) - len(wanted)
     return snapshot
+
+
+def confirmations(app: PanelApp, at: datetime, versions: dict[UUID, int] | None) -> Callable[[UUID], bool]:
+    """Whether a participant's email was confirmed by ``at``, as the store stands (or as of ``versions``)."""
+
+    def confirmed(pid: UUID) -> bool:
+        cid = confirmation_id(pid)
+        if (versions is not None and cid not in versions) or (versions is None and not app.exists(cid)):
+            return False
+        confirmation = (
+            app.load(cid, EmailConfirmation) if versions is None else app.repository.get(cid, version=versions[cid])
+        )
+        return bool(confirmation.confirmed_at <= at)
+
+    return confirmed
 
 
 def _load(app: PanelApp, ids: Sequence[UUID], versions: dict[UUID, int] | None) -> tuple[list[Participant], list[UUID]]:

@@ -76,6 +76,8 @@ def test_an_application_writes_the_same_events_as_the_cli(client_at, campaign_ap
     cli_id = campaign_app.resolve_participant("CLI-001")
     from_web = [(t, kept(s)) for _, t, s in events_of(location, web[0].id)]
     from_cli = [(t, kept(s)) for _, t, s in events_of(location, cli_id)]
+    assert from_web[0][1].pop("source") == "campaign.youth-2026"  # which campaign it came through
+    assert from_cli[0][1].pop("source") == "panel"
     assert from_web == from_cli
     assert [t.rsplit(".", 1)[-1] for t, _ in from_web] == ["Registered", "ConsentGranted", "ConsentGranted"]
     details = Queries(campaign_app).participant(web[0].id)
