@@ -22,7 +22,7 @@ from sqlalchemy.schema import CreateTable
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
 from panel.store.protocols import partitioned
-from projections import db, failures
+from projections import connection, db, failures
 from projections.bulk import rebuild as bulk
 from projections.generation import Progress, Target
 from projections.registry import ALL_VIEWS
@@ -112,7 +112,7 @@ class Projector:
             conn.rollback()
         if missing:
             raise db.ViewsNotReadyError(
-                f"the read models in {db.describe(self.engine)} are not set up ({', '.join(missing)} missing): "
+                f"the read models in {connection.describe(self.engine)} are not set up ({', '.join(missing)} missing): "
                 "run `panel init`"
             )
         self._ready = True
@@ -128,7 +128,7 @@ class Projector:
         and rebuilds only."""
         if self._ready:
             return
-        with db.writing(self.engine) as conn:
+        with connection.writing(self.engine) as conn:
             db.lock_schema(conn)
             db.BOOK.create_all(conn)
             for name in self.views:
@@ -140,7 +140,7 @@ class Projector:
         """Bring views up to the head of the log; returns the number of notifications read."""
         self.ready()
         targets = []
-        with db.writing(self.engine) as conn:
+        with connection.writing(self.engine) as conn:
             for name in names or list(self.views):
                 current, _ = db.generations(conn, self.view(name).name)
                 targets.append(Target(self.views[name], self.define(name, current), db.tracking_key(name, current)))
@@ -157,7 +157,7 @@ class Projector:
         self.setup()
         chosen = [self.view(n).name for n in (names or list(self.views))]
         targets = []
-        with db.writing(self.engine) as conn:
+        with connection.writing(self.engine) as conn:
             db.lock_schema(conn)
             for name in chosen:
                 current, building = db.generations(conn, name)
@@ -178,7 +178,7 @@ class Projector:
             count = min(db.positions(conn, [t.key for t in targets]).values(), default=0)
             conn.rollback()
         retired = []
-        with db.writing(self.engine) as conn:  # one switch for all the rebuilt views
+        with connection.writing(self.engine) as conn:  # one switch for all the rebuilt views
             db.lock_schema(conn)
             for name in chosen:
                 current, building = db.generations(conn, name)
@@ -188,7 +188,7 @@ class Projector:
                             index.create(conn, checkfirst=True)
                     db.set_generations(conn, name, building, None)
                     retired.append((name, current))
-        with db.writing(self.engine) as conn:
+        with connection.writing(self.engine) as conn:
             for name, old in retired:
                 self._drop(conn, name, old)
                 db.forget_position(conn, db.tracking_key(name, old))
@@ -233,7 +233,7 @@ class Projector:
             if not active:
                 break
             try:
-                with db.writing(self.engine) as conn:
+                with connection.writing(self.engine) as conn:
                     self._apply(conn, active, events, last)
                     for key in [t.key for t in active if failed.get(t.key, last + 1) <= last]:
                         db.clear_failure(conn, key)  # the event it stopped at went through this time
@@ -256,14 +256,14 @@ class Projector:
 
     def _applier(self, target: Target) -> Callable[[Batch, int], None]:
         def apply_alone(events: Batch, last: int) -> None:
-            with db.writing(self.engine) as conn:
+            with connection.writing(self.engine) as conn:
                 self._apply(conn, [target], events, last)
 
         return apply_alone
 
     def _recorder(self, target: Target) -> Callable[[failures.Failure], None]:
         def record(failure: failures.Failure) -> None:
-            with db.writing(self.engine) as conn:
+            with connection.writing(self.engine) as conn:
                 db.record_failure(conn, target.key, failure.position, failure.topic, failure.cause)
 
         return record

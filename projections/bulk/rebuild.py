@@ -33,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from panel.domain.errors import PanelError
-from projections import db
+from projections import connection, db
 from projections.bulk.rows import Pending
 from projections.generation import Progress, Target
 from projections.view_base import Batch
@@ -80,14 +80,14 @@ def load(projector: Source, targets: list[Target], progress: Progress | None, wo
     if not fresh or not head:
         return 0
     parts = min(workers, head // MIN_EVENTS_PER_WORKER) if MIN_EVENTS_PER_WORKER else workers
-    recipe = db.recipe(projector.engine)
+    recipe = connection.recipe(projector.engine)
     if recipe is None:
         parts = 1
     token = claim(projector, fresh, partitioned=parts > 1)
     if parts < 2 or recipe is None:
         return load_here(projector, fresh, progress, head)
     load_in_workers(projector, fresh, recipe, progress, head, parts, token)
-    with db.writing(projector.engine) as conn:
+    with connection.writing(projector.engine) as conn:
         now = _marks(conn, fresh, parts)
         for t in fresh:
             if now[t.key] != 0 or now[_token_key(t)] != token:
@@ -150,7 +150,7 @@ def _write_whole(projector: Source, fresh: list[Target], head: int) -> None:
     pending = {t.key: Pending(projector.engine.dialect.name, times) for t in fresh}
     for t in fresh:  # fold and convert before the write transaction
         t.view.finish_bulk(pending[t.key])
-    with db.writing(projector.engine) as conn:
+    with connection.writing(projector.engine) as conn:
         now = db.positions(conn, [t.key for t in fresh], lock=True)
         for t in fresh:
             if now[t.key] != 0:
@@ -172,10 +172,10 @@ def _write_part(projector: Source, fresh: list[Target], head: int, part: tuple[i
     for t in fresh:
         pending = Pending(projector.engine.dialect.name, times)
         t.view.finish_bulk(pending)
-        with db.writing(projector.engine) as conn:
+        with connection.writing(projector.engine) as conn:
             _check_claim(conn, fresh, part)
             pending.write(conn)
-    with db.writing(projector.engine) as conn:
+    with connection.writing(projector.engine) as conn:
         _check_claim(conn, fresh, part)
         for t in fresh:
             db.set_position(conn, _part_key(t, part[0]), head)
@@ -222,7 +222,7 @@ def claim(projector: Source, fresh: list[Target], partitioned: bool) -> int:
     Returns the claim token the workers must still find when they commit (0 when not partitioned).
     """
     token = secrets.randbelow(2**31 - 1) + 1 if partitioned else 0
-    with db.writing(projector.engine) as conn:
+    with connection.writing(projector.engine) as conn:
         db.positions(conn, [], lock=True)
         for t in fresh:
             left = conn.execute(db.TRACKING.select().where(db.TRACKING.c.view_name.like(f"{t.key}#%"))).first()

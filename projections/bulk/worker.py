@@ -10,8 +10,8 @@ import os
 import pickle
 import sys
 
-from projections import db
 from projections.bulk.rebuild import load_here
+from projections.connection import engine_from
 from projections.engine import Projector
 from projections.generation import Target
 
@@ -25,7 +25,7 @@ def worker() -> None:
     url, args = recipe
     if url.startswith("sqlite"):  # the other workers may hold the write lock for a whole bulk write
         args = {**args, "timeout": 3600}
-    engine = db.engine_from(url, args)
+    engine = engine_from(url, args)
     projector = Projector(app, engine, views=[cls for cls, _ in views], batch_size=batch_size)
     targets = [
         Target(projector.views[cls.name], projector.define(cls.name, int(key.rsplit("@", 1)[1])), key)
