@@ -19,55 +19,23 @@ generation instead of adding to it.
 from __future__ import annotations
 
 import gc
-import os
-import pickle
-import queue
 import secrets
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from panel.domain.errors import PanelError
 from projections import connection, db
+from projections.bulk.processes import load_in_workers
 from projections.bulk.rows import Pending
-from projections.generation import Progress, Target
-from projections.view_base import Batch
+from projections.generation import Progress, Source, Target
 
 MIN_EVENTS_PER_WORKER = 50_000  # below this a worker process costs more to start than it saves
 
 
-def default_workers() -> int:
-    """Worker processes for a bulk rebuild: one per CPU this process may run on, at most four."""
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(4, usable or 1))
-
-
 class SupersededError(PanelError):
     """Raised when another rebuild claimed the generation while this one was loading it (run the rebuild again)."""
-
-
-class Source(Protocol):
-    """What a bulk load reads through: the projector (``projections.engine.Projector``) provides it."""
-
-    app: Any
-    engine: Engine
-    batch_size: int
-
-    def head(self) -> int: ...
-
-    def pages(
-        self,
-        start: int,
-        topics: set[str],
-        query_topics: Sequence[str] = (),
-        stop: int = 0,
-        part: tuple[int, int] | None = None,
-    ) -> Iterator[tuple[int, int, Batch]]: ...
 
 
 def load(projector: Source, targets: list[Target], progress: Progress | None, workers: int) -> int:
@@ -239,67 +207,3 @@ def _index(conn: Connection, t: Target) -> None:
     for table in t.tables.values():
         for index in table.indexes:
             index.create(conn, checkfirst=True)
-
-
-# -- worker processes --------------------------------------------------------------------------------
-def load_in_workers(
-    projector: Source,
-    fresh: list[Target],
-    recipe: tuple[str, dict[str, Any]],
-    progress: Progress | None,
-    head: int,
-    parts: int,
-    token: int,
-) -> None:
-    """Run each part in a ``python -m projections.bulk.worker`` child; each prints the positions it reaches."""
-    app = projector.app
-    children = []
-    for part in range(parts):
-        job = (
-            type(app),
-            dict(app.env),
-            recipe,
-            [(type(t.view), t.key) for t in fresh],
-            projector.batch_size,
-            head,
-            (part, parts, token),
-        )
-        child = subprocess.Popen(
-            [sys.executable, "-m", "projections.bulk.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-        )
-        stdin = child.stdin
-        if stdin is None:  # never: Popen was asked for a pipe
-            raise RuntimeError("the worker process has no stdin pipe")
-        stdin.write(pickle.dumps(job))
-        stdin.close()
-        children.append(child)
-    reached = [0] * len(children)
-    lines: queue.Queue[tuple[int, bytes]] = queue.Queue()
-
-    def relay(index: int, stream: Any) -> None:
-        for line in stream:
-            lines.put((index, line))
-        lines.put((index, b""))
-
-    for index, child in enumerate(children):
-        threading.Thread(target=relay, args=(index, child.stdout), daemon=True).start()
-    try:
-        running = len(children)
-        while running:
-            index, line = lines.get()
-            if not line:
-                running -= 1
-                continue
-            if not line.strip().isdigit():
-                continue  # not a position (something a library printed)
-            reached[index] = int(line)
-            if progress:
-                progress(min(min(reached), head), head)
-        failed = [c.args for c in children if c.wait() != 0]
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-    if failed:
-        raise RuntimeError("a bulk rebuild worker failed (its error is above)")

@@ -1,6 +1,6 @@
 """``python -m projections.bulk.worker``: one worker process of a bulk rebuild (see ``projections.bulk.rebuild``).
 
-The parent (``rebuild.load_in_workers``) writes the job to this process's stdin; the worker loads its part
+The parent (``processes.load_in_workers``) writes the job to this process's stdin; the worker loads its part
 of the participants into every view and prints each position it reaches, one per line.
 """
 
@@ -18,7 +18,7 @@ from projections.generation import Target
 
 def worker() -> None:
     """The child's side: read the job from stdin, bulk-load its part of the views, print each position reached."""
-    job = sys.stdin.buffer.read()  # written by our own parent process (rebuild.load_in_workers)
+    job = sys.stdin.buffer.read()  # written by our own parent process (processes.load_in_workers)
     app_class, env, recipe, views, batch_size, head, part = pickle.loads(job)  # noqa: S301 - our own parent's job
     # the parent made every table; concurrent DDL from two workers races on PostgreSQL's catalog
     app = app_class(env={**env, "CREATE_TABLE": "no"})
