@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from projections import db, failures
 from projections.connection import writing
 from projections.generation import Progress, Source, Target
+from projections.reader import read_pages
 from projections.view_base import Batch
 
 
@@ -34,7 +35,7 @@ def run(source: Source, targets: list[Target], progress: Progress | None) -> int
     head = source.head()
     begun, read = start, 0
     stopped: dict[str, failures.Failure] = {}
-    for size, last, events in source.pages(start, topics):
+    for size, last, events in read_pages(source.app, source.batch_size, start, topics):
         active = [t for t in targets if t.key not in stopped]
         if not active:
             break

@@ -10,7 +10,7 @@ position in ONE transaction, so a crash loses nothing and two concurrent catch-u
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import MetaData, Table
@@ -23,9 +23,8 @@ from projections import catchup, connection, db, failures
 from projections.bulk import rebuild as bulk
 from projections.bulk.processes import default_workers
 from projections.generation import Progress, Target
-from projections.reader import read_pages
 from projections.registry import ALL_VIEWS
-from projections.view_base import Batch, View
+from projections.view_base import View
 
 
 @dataclass(frozen=True)
@@ -212,18 +211,6 @@ class Projector:
                 return
             for name in tables:
                 conn.exec_driver_sql(f'VACUUM "{name}"')
-
-    # -- reading the log ------------------------------------------------------------------
-    def pages(
-        self,
-        start: int,
-        topics: set[str],
-        query_topics: Sequence[str] = (),
-        stop: int = 0,
-        part: tuple[int, int] | None = None,
-    ) -> Iterator[tuple[int, int, Batch]]:
-        """Decoded pages after ``start`` (``projections.reader.read_pages``), ``batch_size`` notifications each."""
-        return read_pages(self.app, self.batch_size, start, topics, query_topics, stop, part)
 
     # -- tables ----------------------------------------------------------------------------
     def define(self, name: str, generation: int) -> dict[str, Table]:

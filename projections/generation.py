@@ -1,16 +1,17 @@
-"""A view generation being written (``Target``), what catch-ups and rebuilds read through (``Source``) and the
+"""A view generation being written (``Target``), what catch-ups and rebuilds work with (``Source``) and the
 progress callback they report to."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Engine
 
-from projections.view_base import Batch, View
+from panel.application import PanelApp
+from projections.view_base import View
 
 Progress = Callable[[int, int], None]  # (done, total) notifications
 
@@ -25,19 +26,13 @@ class Target:
 
 
 class Source(Protocol):
-    """What a catch-up or a bulk load reads through: the projector (``projections.engine.Projector``) provides it."""
+    """What a catch-up or a bulk load works with: the projector (``projections.engine.Projector``) is one.
 
-    app: Any
+    They read the log through ``projections.reader.read_pages`` with its app and batch size.
+    """
+
+    app: PanelApp
     engine: Engine
     batch_size: int
 
     def head(self) -> int: ...
-
-    def pages(
-        self,
-        start: int,
-        topics: set[str],
-        query_topics: Sequence[str] = (),
-        stop: int = 0,
-        part: tuple[int, int] | None = None,
-    ) -> Iterator[tuple[int, int, Batch]]: ...

@@ -30,6 +30,7 @@ from projections import connection, db
 from projections.bulk.processes import load_in_workers
 from projections.bulk.rows import Pending
 from projections.generation import Progress, Source, Target
+from projections.reader import read_pages
 
 MIN_EVENTS_PER_WORKER = 50_000  # below this a worker process costs more to start than it saves
 
@@ -91,7 +92,7 @@ def load_here(
         part_read = part[:2] if part else (0, 1)  # (0, 1): the whole log, in id windows too
         for t in fresh:
             t.view.start_bulk(t.tables, part_read)
-        pages = projector.pages(0, set(topics), query_topics=topics, stop=head, part=part_read)
+        pages = read_pages(projector.app, projector.batch_size, 0, set(topics), topics, stop=head, part=part_read)
         for _, last, events in pages:
             for t in fresh:
                 t.view.bulk_apply(events)
