@@ -157,15 +157,16 @@ def new_grants(consents: Sequence[tuple[str, str, str, str, datetime]]) -> list[
         check_grant(purpose, notice_version, method, by)
         when = require_utc(when)
         earlier = any(item["purpose"] == purpose for item in log)  # only then can a grant be repeated
-        if repeats(consent_at(log, purpose, when) if earlier else None, notice_version, method):
+        if earlier and repeats(consent_at(log, purpose, when), notice_version, method):
             continue
-        log.append(granted_item(purpose, notice_version.strip(), method, by.strip(), when))
+        item = granted_item(purpose, notice_version.strip(), method, by.strip(), when)
+        log.append(item)
         grants.append(
             {
                 "purpose": purpose,
-                "notice_version": notice_version.strip(),
+                "notice_version": item["notice_version"],
                 "method": method,
-                "captured_by": by.strip(),
+                "captured_by": item["by"],
                 "at": when,
             }
         )
