@@ -9,6 +9,9 @@ one ``ConsentEntry`` per grant. A grant ends in one of two ways, which the recor
 - **superseded**: the participant granted the same purpose again on another notice version or by
   another method; the earlier grant stops being the one in force at that moment
   (``superseded_at``, and who captured the new grant in ``superseded_by``). It is never a withdrawal.
+
+The rules of granting and withdrawing are here too (``check_grant``, ``repeats``, ``require_held``),
+so ``Participant`` and a bulk sign-up (``new_grants``) apply the same ones.
 """
 
 from __future__ import annotations
