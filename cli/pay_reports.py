@@ -17,7 +17,7 @@ from panel.payments.domain.payment import ROUTES
 from panel.payments.ledger import LedgerLine, Totals, totals
 from panel.payments.rules import load_thresholds, tax_year_label
 from panel.payments.totals import person_totals
-from projections.db import make_engine
+from projections.connection import make_engine
 from projections.ledger import ledger_lines, tax_year_of
 
 LEDGER_COLUMNS = (

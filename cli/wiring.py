@@ -80,7 +80,7 @@ class Wiring:
         """Create or upgrade the store and its read models' tables (`panel init`, `panel demo`)."""
         from panel.store.opening import create_store, private_files
         from projections import Projector, make_engine
-        from projections.db import private_sqlite_file
+        from projections.connection import private_sqlite_file
         from projections.registry import every_view
 
         app = create_store(self.location)

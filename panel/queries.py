@@ -13,9 +13,11 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from panel.domain.consent import ConsentEntry, fold_consents
 from panel.domain.engagement import Engagement
 from panel.domain.errors import ParticipantNotFoundError
-from panel.domain.participant import ConsentEntry, Participant, consent_item, erasure_item, fold_consents
+from panel.domain.participant import Participant
+from panel.domain.participant_events import consent_item, erasure_item
 from panel.domain.values import EligibilityRule
 from panel.records import ConsentRecord, EngagementDetails, ParticipantDetails, ParticipationRecord
 

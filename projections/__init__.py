@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from projections.db import make_engine
+from projections.connection import make_engine
 from projections.engine import Projector, ViewStatus
 
 __all__ = ["Projector", "ViewStatus", "make_engine"]

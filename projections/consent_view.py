@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, and_, func, or_, select
 from sqlalchemy.engine import Connection
 
-from panel.domain.participant import Participant, consent_item, fold_consents
+from panel.domain.consent import fold_consents
+from panel.domain.participant import Participant
+from panel.domain.participant_events import consent_item
 from projections.bulk.rows import Pending
 from projections.people import TS, PeopleView, people_table, touched
 from projections.view_base import Rows, handles

@@ -1,19 +1,17 @@
-"""Batched catch-up of views from the notification log, exactly once.
+"""The projector: runs the views of one application into one database, exactly once.
 
+It sets up each view's tables, catches views up (the batch loop is ``projections.catchup``; the
+log is read through ``projections.reader``), rebuilds them as new generations beside the old ones
+and switches readers over in one transaction, and reports where each view stands (``status``).
 Each batch reads up to ``batch_size`` notifications, decodes them once, lets every view apply the
 events after its own position, and commits every view's rows together with its new tracking
-position in ONE transaction. The positions are re-read under a lock inside that transaction, so
-a crash loses nothing (the batch is redone) and two concurrent catch-ups never count twice.
+position in ONE transaction, so a crash loses nothing and two concurrent catch-ups never count twice.
 """
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import MetaData, Table
 from sqlalchemy.engine import Connection, Engine
@@ -21,12 +19,12 @@ from sqlalchemy.schema import CreateTable
 
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
-from panel.store.protocols import partitioned
-from projections import db, failures
+from projections import catchup, connection, db, failures
 from projections.bulk import rebuild as bulk
+from projections.bulk.processes import default_workers
 from projections.generation import Progress, Target
 from projections.registry import ALL_VIEWS
-from projections.view_base import Batch, View
+from projections.view_base import View
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ class Projector:
         self.views = {cls.name: cls(app) for cls in (views or ALL_VIEWS)}
         self.batch_size = batch_size
         # processes for a bulk rebuild (1: in this process); used only when the log is long enough
-        self.bulk_workers = bulk.default_workers() if bulk_workers is None else bulk_workers
+        self.bulk_workers = default_workers() if bulk_workers is None else bulk_workers
         self._ready = False
 
     # -- readers ---------------------------------------------------------------------------
@@ -112,7 +110,7 @@ class Projector:
             conn.rollback()
         if missing:
             raise db.ViewsNotReadyError(
-                f"the read models in {db.describe(self.engine)} are not set up ({', '.join(missing)} missing): "
+                f"the read models in {connection.describe(self.engine)} are not set up ({', '.join(missing)} missing): "
                 "run `panel init`"
             )
         self._ready = True
@@ -128,7 +126,7 @@ class Projector:
         and rebuilds only."""
         if self._ready:
             return
-        with db.writing(self.engine) as conn:
+        with connection.writing(self.engine) as conn:
             db.lock_schema(conn)
             db.BOOK.create_all(conn)
             for name in self.views:
@@ -140,11 +138,11 @@ class Projector:
         """Bring views up to the head of the log; returns the number of notifications read."""
         self.ready()
         targets = []
-        with db.writing(self.engine) as conn:
+        with connection.writing(self.engine) as conn:
             for name in names or list(self.views):
                 current, _ = db.generations(conn, self.view(name).name)
                 targets.append(Target(self.views[name], self.define(name, current), db.tracking_key(name, current)))
-        return self._run(targets, progress)
+        return catchup.run(self, targets, progress)
 
     def rebuild(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
         """Build fresh generations from zero, then switch readers over and drop the old tables.
@@ -157,7 +155,7 @@ class Projector:
         self.setup()
         chosen = [self.view(n).name for n in (names or list(self.views))]
         targets = []
-        with db.writing(self.engine) as conn:
+        with connection.writing(self.engine) as conn:
             db.lock_schema(conn)
             for name in chosen:
                 current, building = db.generations(conn, name)
@@ -173,12 +171,12 @@ class Projector:
         except Exception as exc:  # an event a view cannot apply: the catch-up below finds it, one view at a time
             if not failures.is_event_problem(exc):
                 raise
-        self._run(targets, progress)  # an interrupted rebuild, or the events appended meanwhile
+        catchup.run(self, targets, progress)  # an interrupted rebuild, or the events appended meanwhile
         with self.engine.connect() as conn:
             count = min(db.positions(conn, [t.key for t in targets]).values(), default=0)
             conn.rollback()
         retired = []
-        with db.writing(self.engine) as conn:  # one switch for all the rebuilt views
+        with connection.writing(self.engine) as conn:  # one switch for all the rebuilt views
             db.lock_schema(conn)
             for name in chosen:
                 current, building = db.generations(conn, name)
@@ -188,7 +186,7 @@ class Projector:
                             index.create(conn, checkfirst=True)
                     db.set_generations(conn, name, building, None)
                     retired.append((name, current))
-        with db.writing(self.engine) as conn:
+        with connection.writing(self.engine) as conn:
             for name, old in retired:
                 self._drop(conn, name, old)
                 db.forget_position(conn, db.tracking_key(name, old))
@@ -213,129 +211,6 @@ class Projector:
                 return
             for name in tables:
                 conn.exec_driver_sql(f'VACUUM "{name}"')
-
-    # -- the batch loop --------------------------------------------------------------------
-    def _run(self, targets: list[Target], progress: Progress | None) -> int:
-        """Apply the log to ``targets``; a view that cannot apply an event stops there and the others carry on
-        (``projections.failures``); ViewStoppedError then names each stopped view's event and cause."""
-        if not targets:
-            return 0
-        topics = set().union(*(t.view.topics() for t in targets))
-        with self.engine.connect() as conn:
-            start = min(db.positions(conn, [t.key for t in targets]).values())
-            failed = {key: found[0] for key, found in db.failures(conn, [t.key for t in targets]).items()}
-            conn.rollback()
-        head = self.head()
-        begun, read = start, 0
-        stopped: dict[str, failures.Failure] = {}
-        for size, last, events in self.pages(start, topics):
-            active = [t for t in targets if t.key not in stopped]
-            if not active:
-                break
-            try:
-                with db.writing(self.engine) as conn:
-                    self._apply(conn, active, events, last)
-                    for key in [t.key for t in active if failed.get(t.key, last + 1) <= last]:
-                        db.clear_failure(conn, key)  # the event it stopped at went through this time
-                        del failed[key]
-            except Exception as exc:
-                if not failures.is_event_problem(exc):
-                    raise
-                for target in active:
-                    found = failures.isolate(
-                        self._applier(target), self._recorder(target), target.view.name, events, last
-                    )
-                    if found is not None:
-                        stopped[target.key] = found
-            read += size
-            if progress:
-                progress(min(last, head) - begun, max(head, last) - begun)
-        if stopped:
-            raise failures.stopped_error(list(stopped.values()))
-        return read
-
-    def _applier(self, target: Target) -> Callable[[Batch, int], None]:
-        def apply_alone(events: Batch, last: int) -> None:
-            with db.writing(self.engine) as conn:
-                self._apply(conn, [target], events, last)
-
-        return apply_alone
-
-    def _recorder(self, target: Target) -> Callable[[failures.Failure], None]:
-        def record(failure: failures.Failure) -> None:
-            with db.writing(self.engine) as conn:
-                db.record_failure(conn, target.key, failure.position, failure.topic, failure.cause)
-
-        return record
-
-    def pages(
-        self,
-        start: int,
-        topics: set[str],
-        query_topics: Sequence[str] = (),
-        stop: int = 0,
-        part: tuple[int, int] | None = None,
-    ) -> Iterator[tuple[int, int, Batch]]:
-        """Decoded pages after ``start``, read one page ahead in a thread while the last is written.
-
-        ``query_topics`` filters in the query itself. With ``part`` (index, count) only that part of
-        the aggregates is read (``select_partition``), up to ``stop``, in windows of notification ids
-        (a window, not a LIMIT: with one, PostgreSQL may plan a scan of the whole rest of the log
-        for every page); without, pages of ``batch_size`` notifications up to the head.
-        """
-        recorder = self.app.recorder
-        decode: Callable[[Any], Any] = self.app.mapper.to_domain_event  # a Row has the StoredEvent fields it reads
-        by_part = partitioned(recorder) if part is not None else None
-        pages: queue.Queue[Any] = queue.Queue(maxsize=2)
-        halt = threading.Event()
-
-        def produce() -> None:
-            position = start
-            page: Sequence[Any]  # recorder rows: Notification, or our recorders' Row for a partition
-            try:
-                while not halt.is_set():
-                    if part is not None and by_part is not None:  # a window of ids holding about one page of it
-                        if position >= stop:
-                            break
-                        upto = min(stop, position + self.batch_size * part[1])
-                        page = by_part.select_partition(position, upto, query_topics, *part)
-                    else:
-                        page = recorder.select_notifications(
-                            position, limit=self.batch_size, topics=query_topics, inclusive_of_start=False
-                        )
-                        if not page:
-                            break
-                        upto = page[-1].id
-                    events = Batch((n.id, decode(n)) for n in page if n.topic in topics)
-                    position = upto
-                    pages.put((len(page), position, events))
-                pages.put(None)
-            except BaseException as exc:  # handed to the consumer
-                pages.put(exc)
-
-        reader = threading.Thread(target=produce, name="projection-reader", daemon=True)
-        reader.start()
-        try:
-            while (item := pages.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            halt.set()
-            while reader.is_alive():
-                with contextlib.suppress(queue.Empty):
-                    pages.get(timeout=0.05)
-
-    @staticmethod
-    def _apply(conn: Connection, targets: list[Target], events: Batch, last: int) -> None:
-        now = db.positions(conn, [t.key for t in targets], lock=True)
-        for target in targets:
-            done = now[target.key]
-            if last <= done:
-                continue  # another catch-up already committed this batch
-            fresh = events if not events or events[0][0] > done else Batch((p, e) for p, e in events if p > done)
-            target.view.apply(conn, target.tables, fresh)
-            db.set_position(conn, target.key, last)
 
     # -- tables ----------------------------------------------------------------------------
     def define(self, name: str, generation: int) -> dict[str, Table]:

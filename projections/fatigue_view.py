@@ -14,9 +14,9 @@ from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table,
 from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant
-from projections import db
 from projections.bulk.rows import Pending
 from projections.people import TS, PeopleView, people_table
+from projections.upsert import upsert
 from projections.view_base import handles
 
 
@@ -52,7 +52,7 @@ class FatigueView(PeopleView):
             if isinstance(conn, Pending):  # a bulk load
                 conn.add(self.activity_table, self.activity)
             else:
-                db.upsert(conn, self.activity_table, self.activity)
+                upsert(conn, self.activity_table, self.activity)
 
     def person_row(self, position: int, e: Participant.Registered) -> dict[str, Any]:
         return {**super().person_row(position, e), "ref": e.external_ref}

@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection
 
 from panel.payments import ledger
 from panel.payments.ledger import FIELDS, PAYMENT_TOPICS
-from projections import db
 from projections.people import TS, utc
+from projections.upsert import upsert
 from projections.view_base import CHUNK, View
 
 UUID_FIELDS = ("id", "engagement_id", "participant_id")
@@ -65,7 +65,7 @@ class LedgerView(View):
                 row = from_db(found)
                 rows[row["id"]] = row
         changed = {changed_id for _, e in events if (changed_id := ledger.apply(rows, e)) is not None}
-        db.upsert(conn, table, [to_db(rows[i]) for i in changed], ["id"])
+        upsert(conn, table, [to_db(rows[i]) for i in changed], ["id"])
 
 
 def to_db(row: dict[str, Any]) -> dict[str, Any]:

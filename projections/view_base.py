@@ -12,8 +12,8 @@ from sqlalchemy import MetaData, Table, bindparam, select
 from sqlalchemy.engine import Connection
 
 from panel.application import PanelApp
-from projections import db
 from projections.bulk.rows import Pending
+from projections.upsert import upsert
 
 Handler = Callable[[Any, int, Any], None]
 CHUNK = 500
@@ -179,7 +179,7 @@ class Rows:
             column = self.table.c[self.keys[0]]
             conn.execute(self.table.delete().where(column == bindparam("k")), [{"k": k} for k in self.purged])
         self.purged = set()
-        db.upsert(conn, self.table, [self.data[k] for k in self.dirty], self.keys)
+        upsert(conn, self.table, [self.data[k] for k in self.dirty], self.keys)
 
 
 def _utc(value: Any) -> Any:

@@ -1,20 +1,28 @@
 """Consent as the auditor replays it: grants folded into intervals, each ended by a withdrawal or a re-grant.
 
-A consent log item is a plain dict made from a stored ``ConsentGranted`` or ``ConsentWithdrawn``
-event (``panel.domain.participant.consent_item``). Folding the items in effective-time order gives
+A consent log item is a plain dict (``granted_item``, ``withdrawn_item``) made from a
+``ConsentGranted`` or ``ConsentWithdrawn`` event (the aggregate's own, or a stored one through
+``panel.domain.participant_events.consent_item``). Folding the items in effective-time order gives
 one ``ConsentEntry`` per grant. A grant ends in one of two ways, which the record keeps apart:
 
 - **withdrawn**: the participant withdrew that consent (``withdrawn_at``, ``withdrawn_by``);
 - **superseded**: the participant granted the same purpose again on another notice version or by
   another method; the earlier grant stops being the one in force at that moment
   (``superseded_at``, and who captured the new grant in ``superseded_by``). It is never a withdrawal.
+
+The rules of granting and withdrawing are here too (``check_grant``, ``repeats``, ``require_held``),
+so ``Participant`` and a bulk sign-up (``new_grants``) apply the same ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+
+from panel.domain.errors import ConsentStateError, ValidationError
+from panel.domain.values import CONSENT_METHODS, PURPOSES, require_choice, require_utc
 
 ACTIVE, WITHDRAWN, SUPERSEDED = "active", "withdrawn", "superseded"
 
@@ -103,3 +111,78 @@ def consent_at(items: list[dict[str, Any]], purpose: str, moment: datetime) -> C
         if entry.purpose == purpose and entry.active_at(moment):
             return entry
     return None
+
+
+def granted_item(
+    purpose: str, notice_version: str, method: str, by: str, at: datetime, recorded_at: datetime | None = None
+) -> dict[str, Any]:
+    """The consent-log item of a grant (``recorded_at``: when its event was stored, if known)."""
+    return {
+        "kind": "granted",
+        "purpose": purpose,
+        "notice_version": notice_version,
+        "method": method,
+        "by": by,
+        "at": at,
+        "recorded_at": recorded_at,
+    }
+
+
+def withdrawn_item(purpose: str, by: str | None, at: datetime, recorded_at: datetime | None = None) -> dict[str, Any]:
+    """The consent-log item of a withdrawal (``recorded_at``: when its event was stored, if known)."""
+    return {"kind": "withdrawn", "purpose": purpose, "by": by, "at": at, "recorded_at": recorded_at}
+
+
+def check_grant(purpose: str, notice_version: str, method: str, captured_by: str) -> None:
+    """Raise a ValidationError unless a grant names a known purpose and method, a notice and who captured it."""
+    require_choice(purpose, PURPOSES, "consent purpose")
+    require_choice(method, CONSENT_METHODS, "consent method")
+    if not notice_version.strip():
+        raise ValidationError("--notice-version is empty: name the privacy notice version shown, e.g. v3")
+    if not captured_by.strip():
+        raise ValidationError("--captured-by is empty: name who captured the consent (or 'self' for online)")
+
+
+def repeats(current: ConsentEntry | None, notice_version: str, method: str) -> bool:
+    """True when the grant in force (``current``) is already this one: granting it again records nothing."""
+    return current is not None and current.notice_version == notice_version and current.method == method
+
+
+def new_grants(consents: Sequence[tuple[str, str, str, str, datetime]]) -> list[dict[str, Any]]:
+    """The fields of a new sign-up's ConsentGranted events, each checked and kept as ``grant_consent`` would.
+
+    Each consent is (purpose, notice_version, method, captured_by, effective time); a grant that
+    repeats the one then in force is left out.
+    """
+    log: list[dict[str, Any]] = []
+    grants: list[dict[str, Any]] = []
+    for purpose, notice_version, method, by, when in consents:
+        check_grant(purpose, notice_version, method, by)
+        when = require_utc(when)
+        earlier = any(item["purpose"] == purpose for item in log)  # only then can a grant be repeated
+        if earlier and repeats(consent_at(log, purpose, when), notice_version, method):
+            continue
+        item = granted_item(purpose, notice_version.strip(), method, by.strip(), when)
+        log.append(item)
+        grants.append(
+            {
+                "purpose": purpose,
+                "notice_version": item["notice_version"],
+                "method": method,
+                "captured_by": item["by"],
+                "at": when,
+            }
+        )
+    return grants
+
+
+def require_held(items: list[dict[str, Any]], who: str, purpose: str, at: datetime) -> datetime:
+    """``at`` in UTC, if a grant of ``purpose`` is in force then (only that can be withdrawn); else an error."""
+    require_choice(purpose, PURPOSES, "consent purpose")
+    at = require_utc(at)
+    if consent_at(items, purpose, at) is None:
+        raise ConsentStateError(
+            f"participant {who} holds no active {purpose!r} consent at {at.isoformat()}: "
+            "check `panel consent history` for what was granted and when"
+        )
+    return at

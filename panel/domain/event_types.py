@@ -1,4 +1,4 @@
-"""The base classes our aggregates' events derive from, typed so mypy sees each event's fields.
+"""The base classes our aggregates' events derive from, typed so mypy sees each event's fields, and ``new_history``.
 
 At run time ``Event`` and ``Created`` are eventsourcing's ``Aggregate.Event`` and ``Aggregate.Created``
 themselves: its metaclass makes every event class a frozen dataclass. mypy cannot see what a
@@ -9,7 +9,9 @@ missing field is an error, and nothing changes when the code runs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, dataclass_transform
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, dataclass_transform
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -26,4 +28,26 @@ else:
     Event = Aggregate.Event
     Created = Aggregate.Created
 
-__all__ = ["Created", "Event"]
+__all__ = ["Created", "Event", "new_history"]
+
+
+def new_history(
+    aggregate: type[Aggregate],
+    id: UUID,
+    created: tuple[type[Aggregate.Created], dict[str, Any]],
+    later: Iterable[tuple[type[Aggregate.Event], dict[str, Any]]] = (),
+) -> list[Aggregate.Event]:
+    """The events of a new aggregate built directly, not by calling its methods one at a time (a bulk import).
+
+    ``created`` is the created event's class and fields; ``later`` the class and fields of each event
+    after it, in order. They share one timestamp and number on from version 1.
+    """
+    created_class, fields = created
+    timestamp = created_class.create_timestamp()
+    topic = f"{aggregate.__module__}:{aggregate.__qualname__}"
+    events: list[Aggregate.Event] = [
+        created_class(originator_topic=topic, originator_id=id, originator_version=1, timestamp=timestamp, **fields)
+    ]
+    for event_class, more in later:
+        events.append(event_class(originator_id=id, originator_version=len(events) + 1, timestamp=timestamp, **more))
+    return events

@@ -13,21 +13,14 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, DomainEventProtocol, event
+from eventsourcing.domain import Aggregate, event
 
-from panel.domain.consent import ConsentEntry, ErasureEntry, fold_consents
-from panel.domain.consent import consent_at as grant_in_force
-from panel.domain.errors import (
-    ConsentRequiredError,
-    ConsentStateError,
-    ErasedParticipantError,
-    ParticipationStateError,
-    ValidationError,
-)
-from panel.domain.event_types import Created, Event
-from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES, require_choice, require_utc
-
-INVITED, ACCEPTED, DECLINED, WITHDREW = "invited", "accepted", "declined", "withdrew"
+from panel.domain import consent
+from panel.domain import participation_record as record
+from panel.domain.errors import ErasedParticipantError, ParticipationStateError
+from panel.domain.event_types import Created, Event, new_history
+from panel.domain.participant_checks import erasure_record, registration, withdrawal_reason
+from panel.domain.values import require_utc
 
 
 class Participant(Aggregate):
@@ -131,16 +124,8 @@ class Participant(Aggregate):
         at: datetime,
         sealed: str,
     ) -> Participant:
-        _check_registration(external_ref, channel, captured_by)
         return cls._create(
-            cls.Registered,
-            id=id,
-            source=source,
-            external_ref=external_ref.strip(),
-            channel=channel,
-            captured_by=captured_by,
-            at=require_utc(at),
-            sealed=sealed,
+            cls.Registered, id=id, **registration(source, external_ref, channel, captured_by, at, sealed)
         )
 
     @classmethod
@@ -162,54 +147,9 @@ class Participant(Aggregate):
         aggregate one method call at a time; a test proves both ways give the same history.
         Each consent is (purpose, notice_version, method, captured_by, effective time).
         """
-        _check_registration(external_ref, channel, captured_by)
-        timestamp = cls.Registered.create_timestamp()
-        events: list[Aggregate.Event] = [
-            cls.Registered(
-                originator_topic=f"{cls.__module__}:{cls.__qualname__}",
-                originator_id=id,
-                originator_version=1,
-                timestamp=timestamp,
-                source=source,
-                external_ref=external_ref.strip(),
-                channel=channel,
-                captured_by=captured_by,
-                at=require_utc(at),
-                sealed=sealed,
-            )
-        ]
-        log: list[dict[str, Any]] = []
-        for purpose, notice_version, method, by, when in consents:
-            _check_grant(purpose, notice_version, method, by)
-            when = require_utc(when)
-            earlier = any(item["purpose"] == purpose for item in log)  # only then can a grant be repeated
-            current = grant_in_force(log, purpose, when) if earlier else None
-            if current is not None and current.notice_version == notice_version and current.method == method:
-                continue
-            log.append(
-                {
-                    "kind": "granted",
-                    "purpose": purpose,
-                    "notice_version": notice_version.strip(),
-                    "method": method,
-                    "by": by.strip(),
-                    "at": when,
-                    "recorded_at": None,
-                }
-            )
-            events.append(
-                cls.ConsentGranted(
-                    originator_id=id,
-                    originator_version=len(events) + 1,
-                    timestamp=timestamp,
-                    purpose=purpose,
-                    notice_version=notice_version.strip(),
-                    method=method,
-                    captured_by=by.strip(),
-                    at=when,
-                )
-            )
-        return events
+        registered = registration(source, external_ref, channel, captured_by, at, sealed)
+        grants = [(cls.ConsentGranted, fields) for fields in consent.new_grants(consents)]
+        return new_history(cls, id, (cls.Registered, registered), grants)
 
     # -- personal data ---------------------------------------------------------------------
     def update_attributes(self, *, sealed: str, captured_by: str | None, at: datetime) -> None:
@@ -224,10 +164,9 @@ class Participant(Aggregate):
     def grant_consent(self, *, purpose: str, notice_version: str, method: str, captured_by: str, at: datetime) -> bool:
         """Record a grant; returns False (and records nothing) if the same grant is already active."""
         self.require_not_erased()
-        _check_grant(purpose, notice_version, method, captured_by)
+        consent.check_grant(purpose, notice_version, method, captured_by)
         at = require_utc(at)
-        current = self.consent_at(purpose, at)
-        if current is not None and current.notice_version == notice_version and current.method == method:
+        if consent.repeats(self.consent_at(purpose, at), notice_version, method):
             return False
         self._grant_consent(
             purpose=purpose,
@@ -240,41 +179,23 @@ class Participant(Aggregate):
 
     @event(ConsentGranted)
     def _grant_consent(self, purpose: str, notice_version: str, method: str, captured_by: str, at: datetime) -> None:
-        self.consent_log.append(
-            {
-                "kind": "granted",
-                "purpose": purpose,
-                "notice_version": notice_version,
-                "method": method,
-                "by": captured_by,
-                "at": at,
-                "recorded_at": None,
-            }
-        )
+        self.consent_log.append(consent.granted_item(purpose, notice_version, method, captured_by, at))
 
     def withdraw_consent(self, *, purpose: str, captured_by: str | None, at: datetime) -> None:
-        require_choice(purpose, PURPOSES, "consent purpose")
-        at = require_utc(at)
-        if self.consent_at(purpose, at) is None:
-            raise ConsentStateError(
-                f"participant {self.external_ref} holds no active {purpose!r} consent at {at.isoformat()}: "
-                "check `panel consent history` for what was granted and when"
-            )
+        at = consent.require_held(self.consent_log, self.external_ref, purpose, at)
         self._withdraw_consent(purpose=purpose, captured_by=captured_by, at=at)
 
     @event(ConsentWithdrawn)
     def _withdraw_consent(self, purpose: str, captured_by: str | None, at: datetime) -> None:
-        self.consent_log.append(
-            {"kind": "withdrawn", "purpose": purpose, "by": captured_by, "at": at, "recorded_at": None}
-        )
+        self.consent_log.append(consent.withdrawn_item(purpose, captured_by, at))
 
-    def consent_history(self, as_of: datetime | None = None) -> list[ConsentEntry]:
+    def consent_history(self, as_of: datetime | None = None) -> list[consent.ConsentEntry]:
         """Consent grants as they stood at ``as_of`` (effective time), oldest first."""
-        return fold_consents(self.consent_log, as_of)
+        return consent.fold_consents(self.consent_log, as_of)
 
-    def consent_at(self, purpose: str, moment: datetime) -> ConsentEntry | None:
+    def consent_at(self, purpose: str, moment: datetime) -> consent.ConsentEntry | None:
         """The grant of ``purpose`` in force at ``moment``, or None."""
-        return grant_in_force(self.consent_log, purpose, moment)
+        return consent.consent_at(self.consent_log, purpose, moment)
 
     # -- participation ---------------------------------------------------------------------
     def invite(
@@ -282,35 +203,17 @@ class Participant(Aggregate):
     ) -> None:
         self.require_not_erased()
         at = require_utc(at)
-        if self.left_panel_at is not None and self.left_panel_at <= at:
-            raise ParticipationStateError(
-                f"participant {self.external_ref} left the panel on {self.left_panel_at.date()}: they cannot be invited"
-            )
-        if self.consent_at("contact", at) is None:
-            raise ConsentRequiredError(
-                f"participant {self.external_ref} has no active 'contact' consent at {at.isoformat()}: "
-                "record one with `panel consent grant ... --purpose contact` before inviting"
-            )
-        status = self.participation_status(engagement_id)
-        if status in (INVITED, ACCEPTED):
-            raise ParticipationStateError(f"participant {self.external_ref} is already {status} for this engagement")
+        contact, status = self.consent_at("contact", at), self.participation_status(engagement_id)
+        record.check_invitable(self.external_ref, at, self.left_panel_at, contact, status)
         self._invite(engagement_id=engagement_id, draw_id=draw_id, override_reason=override_reason, at=at)
 
     @event(Invited)
     def _invite(self, engagement_id: UUID, draw_id: UUID | None, override_reason: str | None, at: datetime) -> None:
-        self.participations[engagement_id.hex] = {
-            "status": INVITED,
-            "invited_at": at,
-            "draw_id": draw_id,
-            "responded_at": None,
-            "attended": [],
-            "no_shows": [],
-            "reason": None,
-        }
+        self.participations[engagement_id.hex] = record.invitation(at, draw_id)
 
     def respond(self, *, engagement_id: UUID, accept: bool, at: datetime) -> None:
         self.require_not_erased()
-        self._require_status(engagement_id, (INVITED,), "accept or decline" if accept else "decline")
+        self._require_status(engagement_id, (record.INVITED,), "accept or decline" if accept else "decline")
         if accept:
             self._accept(engagement_id=engagement_id, at=require_utc(at))
         else:
@@ -318,20 +221,15 @@ class Participant(Aggregate):
 
     @event(InvitationAccepted)
     def _accept(self, engagement_id: UUID, at: datetime) -> None:
-        self.participations[engagement_id.hex].update(status=ACCEPTED, responded_at=at)
+        self.participations[engagement_id.hex].update(status=record.ACCEPTED, responded_at=at)
 
     @event(InvitationDeclined)
     def _decline(self, engagement_id: UUID, at: datetime) -> None:
-        self.participations[engagement_id.hex].update(status=DECLINED, responded_at=at)
+        self.participations[engagement_id.hex].update(status=record.DECLINED, responded_at=at)
 
     def attend(self, *, engagement_id: UUID, session_date: date, half_day: bool, at: datetime) -> None:
-        self._require_status(engagement_id, (ACCEPTED,), "attend")
-        already = self.recorded_on(engagement_id, session_date)
-        if already is not None:
-            raise ParticipationStateError(
-                f"{session_date} is already recorded as a {already} for {self.external_ref}: "
-                "a recorded session is not changed"
-            )
+        entry = self._require_status(engagement_id, (record.ACCEPTED,), "attend")
+        record.require_unrecorded(entry, session_date, self.external_ref)
         self._attend(engagement_id=engagement_id, session_date=session_date, half_day=half_day, at=require_utc(at))
 
     @event(Attended)
@@ -339,13 +237,8 @@ class Participant(Aggregate):
         self.participations[engagement_id.hex]["attended"].append([session_date.isoformat(), half_day])
 
     def record_no_show(self, *, engagement_id: UUID, session_date: date, at: datetime) -> None:
-        self._require_status(engagement_id, (ACCEPTED,), "be marked as a no-show")
-        already = self.recorded_on(engagement_id, session_date)
-        if already is not None:
-            raise ParticipationStateError(
-                f"{session_date} is already recorded as a {already} for {self.external_ref}: "
-                "a recorded session is not changed"
-            )
+        entry = self._require_status(engagement_id, (record.ACCEPTED,), "be marked as a no-show")
+        record.require_unrecorded(entry, session_date, self.external_ref)
         self._no_show(engagement_id=engagement_id, session_date=session_date, at=require_utc(at))
 
     @event(NoShow)
@@ -354,28 +247,19 @@ class Participant(Aggregate):
 
     def recorded_on(self, engagement_id: UUID, session_date: date) -> str | None:
         """What is recorded for a session: 'full day', 'half day', 'no-show', or None."""
-        record = self.participations.get(engagement_id.hex)
-        if record is None:
-            return None
-        day = session_date.isoformat()
-        for attended, half_day in record["attended"]:
-            if attended == day:
-                return "half day" if half_day else "full day"
-        return "no-show" if day in record["no_shows"] else None
+        return record.recorded_on(self.participations.get(engagement_id.hex), session_date)
 
     def withdraw_from(self, *, engagement_id: UUID, reason: str, at: datetime) -> None:
-        self._require_status(engagement_id, (INVITED, ACCEPTED), "withdraw")
-        if not reason.strip():
-            raise ValidationError("--reason is empty: say why the participant withdrew")
-        self._withdraw_from(engagement_id=engagement_id, reason=reason.strip(), at=require_utc(at))
+        self._require_status(engagement_id, (record.INVITED, record.ACCEPTED), "withdraw")
+        self._withdraw_from(engagement_id=engagement_id, reason=withdrawal_reason(reason), at=require_utc(at))
 
     @event(WithdrewFromEngagement)
     def _withdraw_from(self, engagement_id: UUID, reason: str, at: datetime) -> None:
-        self.participations[engagement_id.hex].update(status=WITHDREW, reason=reason, responded_at=at)
+        self.participations[engagement_id.hex].update(status=record.WITHDREW, reason=reason, responded_at=at)
 
     def participation_status(self, engagement_id: UUID) -> str | None:
-        record = self.participations.get(engagement_id.hex)
-        return None if record is None else str(record["status"])
+        entry = self.participations.get(engagement_id.hex)
+        return None if entry is None else str(entry["status"])
 
     # -- leaving and erasure ---------------------------------------------------------------
     def leave_panel(self, *, reason: str, at: datetime) -> None:
@@ -390,11 +274,8 @@ class Participant(Aggregate):
 
     def erase(self, *, reason: str, at: datetime, erased_by: str | None = None) -> None:
         self.require_not_erased()
-        if not reason.strip():
-            raise ValidationError("--reason is empty: record why the data is erased, e.g. 'erasure request 2026-11-02'")
-        if erased_by is not None and not erased_by.strip():
-            raise ValidationError("--by is empty: name the staff member who carried out the erasure")
-        self._erase(reason=reason.strip(), at=require_utc(at), erased_by=erased_by.strip() if erased_by else None)
+        reason, erased_by = erasure_record(reason, erased_by)
+        self._erase(reason=reason, at=require_utc(at), erased_by=erased_by)
 
     @event(Erased)
     def _erase(self, reason: str, at: datetime, erased_by: str | None) -> None:
@@ -409,58 +290,4 @@ class Participant(Aggregate):
             raise ErasedParticipantError(f"participant {self.external_ref} was erased on {self.erased_at.date()}")
 
     def _require_status(self, engagement_id: UUID, allowed: tuple[str, ...], action: str) -> dict[str, Any]:
-        record = self.participations.get(engagement_id.hex)
-        status = None if record is None else record["status"]
-        if record is None or status not in allowed:
-            raise ParticipationStateError(
-                f"participant {self.external_ref} cannot {action}: their status for this engagement is "
-                f"{status or 'not invited'} (needs {' or '.join(allowed)})"
-            )
-        return record
-
-
-def _check_registration(external_ref: str, channel: str, captured_by: str | None) -> None:
-    require_choice(channel, CHANNELS, "channel")
-    if not external_ref.strip():
-        raise ValidationError("external reference is empty: give the application's reference, e.g. --ref VES-001")
-    if channel != "online" and not captured_by:
-        raise ValidationError(f"a {channel} sign-up needs --captured-by: name the staff member who took it")
-
-
-def _check_grant(purpose: str, notice_version: str, method: str, captured_by: str) -> None:
-    require_choice(purpose, PURPOSES, "consent purpose")
-    require_choice(method, CONSENT_METHODS, "consent method")
-    if not notice_version.strip():
-        raise ValidationError("--notice-version is empty: name the privacy notice version shown, e.g. v3")
-    if not captured_by.strip():
-        raise ValidationError("--captured-by is empty: name who captured the consent (or 'self' for online)")
-
-
-def erasure_item(domain_event: DomainEventProtocol[UUID]) -> ErasureEntry | None:
-    """The erasure row of a stored Erased event (who, when, why), for the consent history."""
-    if isinstance(domain_event, Participant.Erased):
-        return ErasureEntry(domain_event.at, domain_event.erased_by, domain_event.reason, domain_event.timestamp)
-    return None
-
-
-def consent_item(domain_event: DomainEventProtocol[UUID]) -> dict[str, Any] | None:
-    """The consent-log item of a stored ConsentGranted/ConsentWithdrawn event, with its record time."""
-    if isinstance(domain_event, Participant.ConsentGranted):
-        return {
-            "kind": "granted",
-            "purpose": domain_event.purpose,
-            "notice_version": domain_event.notice_version,
-            "method": domain_event.method,
-            "by": domain_event.captured_by,
-            "at": domain_event.at,
-            "recorded_at": domain_event.timestamp,
-        }
-    if isinstance(domain_event, Participant.ConsentWithdrawn):
-        return {
-            "kind": "withdrawn",
-            "purpose": domain_event.purpose,
-            "by": domain_event.captured_by,
-            "at": domain_event.at,
-            "recorded_at": domain_event.timestamp,
-        }
-    return None
+        return record.require_status(self.participations.get(engagement_id.hex), allowed, self.external_ref, action)

@@ -19,55 +19,24 @@ generation instead of adding to it.
 from __future__ import annotations
 
 import gc
-import os
-import pickle
-import queue
 import secrets
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from panel.domain.errors import PanelError
-from projections import db
+from projections import connection, db
+from projections.bulk.processes import load_in_workers
 from projections.bulk.rows import Pending
-from projections.generation import Progress, Target
-from projections.view_base import Batch
+from projections.generation import Progress, Source, Target
+from projections.reader import read_pages
 
 MIN_EVENTS_PER_WORKER = 50_000  # below this a worker process costs more to start than it saves
 
 
-def default_workers() -> int:
-    """Worker processes for a bulk rebuild: one per CPU this process may run on, at most four."""
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(4, usable or 1))
-
-
 class SupersededError(PanelError):
     """Raised when another rebuild claimed the generation while this one was loading it (run the rebuild again)."""
-
-
-class Source(Protocol):
-    """What a bulk load reads through: the projector (``projections.engine.Projector``) provides it."""
-
-    app: Any
-    engine: Engine
-    batch_size: int
-
-    def head(self) -> int: ...
-
-    def pages(
-        self,
-        start: int,
-        topics: set[str],
-        query_topics: Sequence[str] = (),
-        stop: int = 0,
-        part: tuple[int, int] | None = None,
-    ) -> Iterator[tuple[int, int, Batch]]: ...
 
 
 def load(projector: Source, targets: list[Target], progress: Progress | None, workers: int) -> int:
@@ -80,14 +49,14 @@ def load(projector: Source, targets: list[Target], progress: Progress | None, wo
     if not fresh or not head:
         return 0
     parts = min(workers, head // MIN_EVENTS_PER_WORKER) if MIN_EVENTS_PER_WORKER else workers
-    recipe = db.recipe(projector.engine)
+    recipe = connection.recipe(projector.engine)
     if recipe is None:
         parts = 1
     token = claim(projector, fresh, partitioned=parts > 1)
     if parts < 2 or recipe is None:
         return load_here(projector, fresh, progress, head)
     load_in_workers(projector, fresh, recipe, progress, head, parts, token)
-    with db.writing(projector.engine) as conn:
+    with connection.writing(projector.engine) as conn:
         now = _marks(conn, fresh, parts)
         for t in fresh:
             if now[t.key] != 0 or now[_token_key(t)] != token:
@@ -123,7 +92,7 @@ def load_here(
         part_read = part[:2] if part else (0, 1)  # (0, 1): the whole log, in id windows too
         for t in fresh:
             t.view.start_bulk(t.tables, part_read)
-        pages = projector.pages(0, set(topics), query_topics=topics, stop=head, part=part_read)
+        pages = read_pages(projector.app, projector.batch_size, 0, set(topics), topics, stop=head, part=part_read)
         for _, last, events in pages:
             for t in fresh:
                 t.view.bulk_apply(events)
@@ -150,7 +119,7 @@ def _write_whole(projector: Source, fresh: list[Target], head: int) -> None:
     pending = {t.key: Pending(projector.engine.dialect.name, times) for t in fresh}
     for t in fresh:  # fold and convert before the write transaction
         t.view.finish_bulk(pending[t.key])
-    with db.writing(projector.engine) as conn:
+    with connection.writing(projector.engine) as conn:
         now = db.positions(conn, [t.key for t in fresh], lock=True)
         for t in fresh:
             if now[t.key] != 0:
@@ -172,10 +141,10 @@ def _write_part(projector: Source, fresh: list[Target], head: int, part: tuple[i
     for t in fresh:
         pending = Pending(projector.engine.dialect.name, times)
         t.view.finish_bulk(pending)
-        with db.writing(projector.engine) as conn:
+        with connection.writing(projector.engine) as conn:
             _check_claim(conn, fresh, part)
             pending.write(conn)
-    with db.writing(projector.engine) as conn:
+    with connection.writing(projector.engine) as conn:
         _check_claim(conn, fresh, part)
         for t in fresh:
             db.set_position(conn, _part_key(t, part[0]), head)
@@ -222,7 +191,7 @@ def claim(projector: Source, fresh: list[Target], partitioned: bool) -> int:
     Returns the claim token the workers must still find when they commit (0 when not partitioned).
     """
     token = secrets.randbelow(2**31 - 1) + 1 if partitioned else 0
-    with db.writing(projector.engine) as conn:
+    with connection.writing(projector.engine) as conn:
         db.positions(conn, [], lock=True)
         for t in fresh:
             left = conn.execute(db.TRACKING.select().where(db.TRACKING.c.view_name.like(f"{t.key}#%"))).first()
@@ -239,67 +208,3 @@ def _index(conn: Connection, t: Target) -> None:
     for table in t.tables.values():
         for index in table.indexes:
             index.create(conn, checkfirst=True)
-
-
-# -- worker processes --------------------------------------------------------------------------------
-def load_in_workers(
-    projector: Source,
-    fresh: list[Target],
-    recipe: tuple[str, dict[str, Any]],
-    progress: Progress | None,
-    head: int,
-    parts: int,
-    token: int,
-) -> None:
-    """Run each part in a ``python -m projections.bulk.worker`` child; each prints the positions it reaches."""
-    app = projector.app
-    children = []
-    for part in range(parts):
-        job = (
-            type(app),
-            dict(app.env),
-            recipe,
-            [(type(t.view), t.key) for t in fresh],
-            projector.batch_size,
-            head,
-            (part, parts, token),
-        )
-        child = subprocess.Popen(
-            [sys.executable, "-m", "projections.bulk.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-        )
-        stdin = child.stdin
-        if stdin is None:  # never: Popen was asked for a pipe
-            raise RuntimeError("the worker process has no stdin pipe")
-        stdin.write(pickle.dumps(job))
-        stdin.close()
-        children.append(child)
-    reached = [0] * len(children)
-    lines: queue.Queue[tuple[int, bytes]] = queue.Queue()
-
-    def relay(index: int, stream: Any) -> None:
-        for line in stream:
-            lines.put((index, line))
-        lines.put((index, b""))
-
-    for index, child in enumerate(children):
-        threading.Thread(target=relay, args=(index, child.stdout), daemon=True).start()
-    try:
-        running = len(children)
-        while running:
-            index, line = lines.get()
-            if not line:
-                running -= 1
-                continue
-            if not line.strip().isdigit():
-                continue  # not a position (something a library printed)
-            reached[index] = int(line)
-            if progress:
-                progress(min(min(reached), head), head)
-        failed = [c.args for c in children if c.wait() != 0]
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-    if failed:
-        raise RuntimeError("a bulk rebuild worker failed (its error is above)")

@@ -1,7 +1,7 @@
 """The rows a bulk load writes in one go, converted before its write transaction begins.
 
 PostgreSQL receives them by binary COPY; SQLite by ``executemany`` of plain inserts, in key order.
-The conversions are the ones the incremental path (``projections.db.upsert``) uses.
+The conversions are the ones the incremental path (``projections.upsert.upsert``) uses.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import DateTime, Table
 from sqlalchemy.engine import Connection
 
-from projections import db
+from projections.upsert import converter, pg_type, sqlite_datetime, statement
 
 if TYPE_CHECKING:
     import psycopg
@@ -56,7 +56,7 @@ class Pending:
             return None
         text = self._times.get(value)
         if text is None:
-            text = self._times[value] = db.sqlite_datetime(value)
+            text = self._times[value] = sqlite_datetime(value)
         return text
 
     def write(self, conn: Connection) -> None:
@@ -66,11 +66,11 @@ class Pending:
                 raw = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)  # the psycopg dialect's
                 cursor = raw.cursor()
                 with cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
-                    copy.set_types([db.pg_type(c.type) for c in table.columns])
+                    copy.set_types([pg_type(c.type) for c in table.columns])
                     for values in rows:
                         copy.write_row(values)
             else:
-                sql, _, _ = db.statement("sqlite", table, ())
+                sql, _, _ = statement("sqlite", table, ())
                 for start in range(0, len(rows), 50_000):
                     conn.exec_driver_sql(sql, rows[start : start + 50_000])
         self.loads = []
@@ -81,7 +81,7 @@ def sqlite_row(table: Table, time_text: Any) -> Any:
     scope: dict[str, Any] = {}
     parts = []
     for i, column in enumerate(table.columns):
-        convert = time_text if isinstance(column.type, DateTime) else db.converter("sqlite", column.type)
+        convert = time_text if isinstance(column.type, DateTime) else converter("sqlite", column.type)
         if convert is None:
             parts.append(f"row[{column.name!r}]")
         else:  # most optional times are empty: test for None here rather than in a call

@@ -1,6 +1,6 @@
 """``python -m projections.bulk.worker``: one worker process of a bulk rebuild (see ``projections.bulk.rebuild``).
 
-The parent (``rebuild.load_in_workers``) writes the job to this process's stdin; the worker loads its part
+The parent (``processes.load_in_workers``) writes the job to this process's stdin; the worker loads its part
 of the participants into every view and prints each position it reaches, one per line.
 """
 
@@ -10,22 +10,22 @@ import os
 import pickle
 import sys
 
-from projections import db
 from projections.bulk.rebuild import load_here
+from projections.connection import engine_from
 from projections.engine import Projector
 from projections.generation import Target
 
 
 def worker() -> None:
     """The child's side: read the job from stdin, bulk-load its part of the views, print each position reached."""
-    job = sys.stdin.buffer.read()  # written by our own parent process (rebuild.load_in_workers)
+    job = sys.stdin.buffer.read()  # written by our own parent process (processes.load_in_workers)
     app_class, env, recipe, views, batch_size, head, part = pickle.loads(job)  # noqa: S301 - our own parent's job
     # the parent made every table; concurrent DDL from two workers races on PostgreSQL's catalog
     app = app_class(env={**env, "CREATE_TABLE": "no"})
     url, args = recipe
     if url.startswith("sqlite"):  # the other workers may hold the write lock for a whole bulk write
         args = {**args, "timeout": 3600}
-    engine = db.engine_from(url, args)
+    engine = engine_from(url, args)
     projector = Projector(app, engine, views=[cls for cls, _ in views], batch_size=batch_size)
     targets = [
         Target(projector.views[cls.name], projector.define(cls.name, int(key.rsplit("@", 1)[1])), key)

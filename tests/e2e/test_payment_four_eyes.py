@@ -12,7 +12,7 @@ from panel.application import PanelApp
 from panel.config import StoreLocation
 from panel.payments import Payments
 from panel.payments.domain.payment import FourEyesError
-from projections.db import make_engine
+from projections.connection import make_engine
 from projections.ledger import ledger_lines
 from tests.helpers.vested_case import DAYS, at, open_vested
 

@@ -19,7 +19,7 @@ from panel.payments import Payments
 from panel.payments.ledger import totals
 from panel.registration import Registration
 from panel.validation import ConsentSpec, SignUp
-from projections.db import make_engine
+from projections.connection import make_engine
 from projections.ledger import ledger_lines
 
 DAYS = [date(2026, 3, 2), date(2026, 3, 3), date(2026, 4, 7)]  # the last one is in the next tax year

@@ -15,7 +15,7 @@ from panel.payments import Payments
 from panel.payments.domain.payment import BudgetExceededError, FourEyesError, StatementFormatError
 from panel.payments.ledger import totals
 from panel.queries import Queries
-from projections.db import make_engine
+from projections.connection import make_engine
 from projections.engine import Projector
 from projections.ledger import LedgerView, ledger_lines
 from tests.helpers.vested_case import DAYS, at, open_vested
