@@ -34,6 +34,7 @@ COMMANDS = {
     "campaign": "cli.campaign",
     "serve": "cli.serve",
     "outbox": "cli.outbox",
+    "staff": "cli.staff",
 }
 ALSO = {"consent": ("cli.views",)}  # the views module adds `panel consent report`
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from panel.application import PanelApp
 from panel.campaign_files import read_notice, read_questions
@@ -87,6 +88,19 @@ class Answers:
     personal: dict[str, str] = field(default_factory=dict)
     attributes: dict[str, str] = field(default_factory=dict)
     consents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AssistedEntry:
+    """An application a member of staff entered for someone: how it came in, who took it, how consent was given."""
+
+    channel: str  # one of ASSISTED_CHANNELS
+    captured_by: str
+    method: str  # one of ASSISTED_METHODS
+
+
+ASSISTED_CHANNELS = ("phone", "paper", "in_person")
+ASSISTED_METHODS = ("verbal", "written")
 
 
 def new_reference() -> str:
@@ -175,6 +189,11 @@ class Campaigns:
             address_lines=tuple(campaign.address_lines),
         )
 
+    def all(self) -> list[CampaignDetails]:
+        """Every campaign, in the order they were opened."""
+        ids = dict.fromkeys(self.app.originators(get_topic(Campaign.Opened)))
+        return [self.get(self.app.load(i, Campaign).slug) for i in ids]
+
     def preview_link(self, slug: str, base_url: str, valid_for: timedelta) -> str:
         """A signed link to the campaign's form that works before it opens (staff preview)."""
         self.get(slug)
@@ -188,16 +207,23 @@ class Campaigns:
         except (BadLinkError, ExpiredLinkError):
             return False
 
-    def signup(self, campaign: CampaignDetails, answers: Answers, *, at: datetime, ref: str) -> SignUp:
-        """The sign-up an online application makes: channel online, consents online with the campaign's notice."""
+    def signup(
+        self, campaign: CampaignDetails, answers: Answers, *, at: datetime, ref: str, entry: AssistedEntry | None = None
+    ) -> SignUp:
+        """The sign-up an application makes: online (consents online, captured by ``self``), or as ``entry`` says
+        when staff entered it; with the campaign's notice, and the campaign as its source."""
+        channel, captured_by, method = (
+            ("online", "self", "online") if entry is None else (entry.channel, entry.captured_by, entry.method)
+        )
         consents = tuple(
-            ConsentSpec(purpose, campaign.notice_version, "online", "self", at)
+            ConsentSpec(purpose, campaign.notice_version, method, captured_by, at)
             for purpose in campaign.purposes
             if purpose in answers.consents
         )
         personal = {k: v for k, v in answers.personal.items() if v and v.strip()}
-        return SignUp(ref=ref, channel="online", personal=personal, attributes=dict(answers.attributes),
-                      consents=consents, at=at, source=campaign_source(campaign.slug))  # fmt: skip
+        return SignUp(ref=ref, channel=channel, personal=personal, attributes=dict(answers.attributes),
+                      consents=consents, at=at, source=campaign_source(campaign.slug),
+                      captured_by=None if entry is None else captured_by)  # fmt: skip
 
     def missing(self, campaign: CampaignDetails, answers: Answers) -> list[FieldError]:
         """What an application must have: a name, an email or phone, and the consents that applying needs."""
@@ -211,9 +237,16 @@ class Campaigns:
                 errors.append(FieldError(f"consents.{purpose}", f"Tick the box to agree to {_PURPOSE_TEXT[purpose]}"))
         return errors
 
-    def check(self, campaign: CampaignDetails, answers: Answers, *, at: datetime | None = None) -> list[FieldError]:
+    def check(
+        self,
+        campaign: CampaignDetails,
+        answers: Answers,
+        *,
+        at: datetime | None = None,
+        entry: AssistedEntry | None = None,
+    ) -> list[FieldError]:
         """Every field an application must fix (the campaign's needs, then ``validate_signup``); writes nothing."""
-        signup = self.signup(campaign, answers, at=at or now(), ref=new_reference())
+        signup = self.signup(campaign, answers, at=at or now(), ref=new_reference(), entry=entry)
         errors = self.missing(campaign, answers)
         try:
             validate_signup(signup, Engagements(self.app).numeric_attributes())
@@ -221,13 +254,22 @@ class Campaigns:
             errors.extend(exc.errors)
         return errors
 
-    def apply(self, campaign: CampaignDetails, answers: Answers, *, at: datetime | None = None) -> UUID:
-        """Register an online application; InvalidSignUpError names every field to fix, and nothing is written."""
+    def apply(
+        self,
+        campaign: CampaignDetails,
+        answers: Answers,
+        *,
+        at: datetime | None = None,
+        entry: AssistedEntry | None = None,
+    ) -> UUID:
+        """Register an application (online, or entered by staff as ``entry`` says); InvalidSignUpError names every
+        field to fix, and nothing is written."""
         moment = at or now()
-        errors = self.check(campaign, answers, at=moment)
+        errors = self.check(campaign, answers, at=moment, entry=entry)
         if errors:
             raise InvalidSignUpError(errors)
-        return Registration(self.app).register(self.signup(campaign, answers, at=moment, ref=new_reference()))
+        signup = self.signup(campaign, answers, at=moment, ref=new_reference(), entry=entry)
+        return Registration(self.app).register(signup)
 
 
 _PURPOSE_TEXT = {

@@ -18,7 +18,7 @@ from uuid import UUID
 from panel.config import StoreVersionError
 from panel.domain.errors import PanelError
 
-KINDS = ("confirm", "me", "preview")
+KINDS = ("confirm", "me", "preview", "staff")  # staff: a signed-in session, under the web_session key
 MAX_TOKEN = 200
 
 

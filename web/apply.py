@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from panel.campaigns import Answers, CampaignDetails, CampaignNotFoundError, Campaigns
+from panel.campaigns import Answers, AssistedEntry, CampaignDetails, CampaignNotFoundError, Campaigns
 from panel.domain.errors import AlreadyRegisteredError
 from panel.links import make_token
 from panel.outbox import Message
+from panel.queries import Queries
 from panel.validation import FieldError, InvalidSignUpError
 from web.forms import DESCRIBE, PREFER_NOT, BadFormError, Posted, errors_in_page_order, read_form
 from web.notice import notice_blocks
@@ -85,34 +86,46 @@ def too_many(site: Site, request: Request, campaign: CampaignDetails, wait: time
 
 
 async def register(
-    site: Site, request: Request, campaign: CampaignDetails, posted: Posted, started: str = "", too_fast: bool = False
+    site: Site,
+    request: Request,
+    campaign: CampaignDetails,
+    posted: Posted,
+    started: str = "",
+    too_fast: bool = False,
+    *,
+    entry: AssistedEntry | None = None,
+    form_extra: dict[str, object] | None = None,
+    done: str = "",
 ) -> Response:
     """Check the whole application, then register it and send the email; or show the form with its errors.
 
     A form with errors is shown again whatever the time; a complete one sent back sooner than a person
     could fill it in is refused (a script's, most likely), with nothing written."""
     campaigns, moment = Campaigns(site.app), site.clock()
-    errors = posted.errors + await run_in_threadpool(campaigns.check, campaign, posted.answers, at=moment)
+    errors = posted.errors + await run_in_threadpool(campaigns.check, campaign, posted.answers, at=moment, entry=entry)
     email = (
         site.limits.email_key(posted.answers.personal.get("email", "")) if posted.answers.personal.get("email") else ""
     )
     if not errors and too_fast:
         return site.render(request, "problem.html", 400, reason="too_fast", campaign=campaign)
-    if not errors and email:
+    if not errors and email and entry is None:
         wait = site.limits.emails.wait(email, moment)
         if wait is not None:
             return too_many(site, request, campaign, wait)
     if not errors:
         try:
-            pid = await run_in_threadpool(campaigns.apply, campaign, posted.answers, at=moment)
+            pid = await run_in_threadpool(campaigns.apply, campaign, posted.answers, at=moment, entry=entry)
         except InvalidSignUpError as exc:  # the store changed between the check and the write
             errors = exc.errors
         except AlreadyRegisteredError:  # a fresh random reference collided: vanishingly rare
             return site.render(request, "problem.html", 409, reason="retry", campaign=campaign)
         else:
-            if email:
+            if email and entry is None:
                 site.limits.emails.record(email, moment)
             await run_in_threadpool(send_confirmation, site, request, campaign, posted.answers, pid)
+            if done:
+                ref = await run_in_threadpool(Queries(site.app).participant_ref, pid)
+                return RedirectResponse(done.format(ref=ref), status_code=303)
             return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
     plain = site.copy.get("field_errors", {})
     shown = errors_in_page_order(campaign, [FieldError(e.field, plain.get(e.field, e.message)) for e in errors])
@@ -120,7 +133,7 @@ async def register(
     for e in shown:
         by_id.setdefault(e["id"], e["message"])
     return form(site, request, campaign, 400, values=posted.values, consents=posted.consents, errors=shown,
-                error_for=by_id, **({"started": started} if started else {}))  # fmt: skip
+                error_for=by_id, **({"started": started} if started else {}), **(form_extra or {}))  # fmt: skip
 
 
 async def done(request: Request) -> Response:

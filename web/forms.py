@@ -16,6 +16,7 @@ from panel.validation import FieldError
 PREFER_NOT = "prefer_not_to_say"
 DESCRIBE = "describe"
 MAX_FIELDS = 200
+ASSISTED_FIELDS = ("channel", "method")  # the staff's version of the form: how it came in, how consent was given
 
 
 class BadFormError(Exception):
@@ -83,7 +84,7 @@ def read_form(campaign: CampaignDetails, fields: dict[str, list[str]]) -> Posted
 
 def field_id(campaign: CampaignDetails, error_field: str) -> str:
     """The id of the input an error belongs to (the error summary links to it)."""
-    if error_field in CONTACT_FIELDS:
+    if error_field in (*CONTACT_FIELDS, *ASSISTED_FIELDS):
         return error_field
     parts = error_field.split(".")
     if parts[0] == "attributes" and len(parts) >= 2:
@@ -97,10 +98,10 @@ def field_id(campaign: CampaignDetails, error_field: str) -> str:
 
 def errors_in_page_order(campaign: CampaignDetails, errors: list[FieldError]) -> list[dict[str, str]]:
     """Each error with the id of its field, in the order the fields appear on the page (one per message)."""
-    order = [*CONTACT_FIELDS]
+    order = ["channel", *CONTACT_FIELDS]
     for q in campaign.questions:
         order += [f"attr-{q.attribute}", f"attr-{q.attribute}-describe"]
-    order += [f"consent-{p}" for p in campaign.purposes]
+    order += ["method", *(f"consent-{p}" for p in campaign.purposes)]
     shown, seen = [], set()
     for e in errors:
         item = {"id": field_id(campaign, e.field), "field": e.field, "message": e.message}

@@ -51,13 +51,15 @@ class SlidingWindow:
 
 
 class ApplyLimits:
-    """The limits on /apply: per client address per hour, per email address per day, and the minimum fill time."""
+    """The limits on /apply (per client address per hour, per email address per day, the minimum fill time) and
+    on staff sign-in attempts (10 per client address in 15 minutes)."""
 
     def __init__(self, key: bytes, per_address: int, per_email: int, min_fill: int) -> None:
         self.key = key
         self.addresses = SlidingWindow(per_address, HOUR)
         self.emails = SlidingWindow(per_email, DAY)
         self.min_fill = timedelta(seconds=min_fill)
+        self.sign_ins = SlidingWindow(10, timedelta(minutes=15))  # staff sign-in attempts per client address
 
     def email_key(self, email: str) -> str:
         return hmac.new(self.key, b"email\x1f" + email.strip().lower().encode(), hashlib.sha256).hexdigest()

@@ -65,11 +65,19 @@ class KeyStore:
     def put_setting(self, name: str, value: bytes) -> None:
         """Set a named value of this store (replacing any earlier one)."""
         with self.datastore.transaction(commit=True) as c:
-            c.execute(
+            self.putting(name, value)(c)
+
+    def putting(self, name: str, value: bytes) -> Callable[[Any], None]:
+        """The statement that sets a named value, to run inside another transaction (e.g. a save's)."""
+
+        def run(cursor: Any) -> None:
+            cursor.execute(
                 f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) "
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 (name, value),
             )
+
+        return run
 
     def note_sources(self, sources: Iterable[str]) -> None:
         """Remember the reference sources in use, so a bare reference can be looked up in each."""

@@ -142,3 +142,52 @@ def test_axe_finds_violations_where_there_are_some(browser) -> None:  # type: ig
     browser.get("data:text/html,<html><body><input type=text><img src=x></body></html>")
     found = {v["id"] for v in axe_violations(browser)}
     assert {"html-has-lang", "document-title", "label", "image-alt"} <= found
+
+
+def test_staff_enter_a_phone_application_in_a_browser(
+    browser, artefacts, store, panel, location: StoreLocation
+) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    from panel.queries import Queries
+    from panel.store.opening import open_store
+
+    panel("staff", "add", "amy.khan", "--role", "recruiter", "--by", "sam.lee", "--password-stdin",
+          stdin="correct horse battery staple\n")  # fmt: skip
+    with serving(store_env(location)) as base:
+        browser.get(base + "/staff")  # not signed in: the sign-in page
+        assert browser.title.startswith("Sign in as staff"), browser.title
+        check_page(browser, artefacts, "staff-sign-in", location)
+        browser.find_element(By.ID, "name").send_keys("amy.khan")
+        browser.find_element(By.ID, "password").send_keys("not the password")
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert browser.title.startswith("Error: Sign in as staff")
+        check_page(browser, artefacts, "staff-sign-in-error", location)
+        browser.find_element(By.ID, "password").send_keys("correct horse battery staple")
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert browser.title.startswith("Staff"), browser.title
+        check_page(browser, artefacts, "staff-home", location)
+        browser.find_element(By.PARTIAL_LINK_TEXT, "Enter an application for").click()
+        assert browser.title.startswith("Apply to take part: Vested youth panel"), browser.title
+        check_page(browser, artefacts, "staff-entry", location)
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        summary = browser.find_element(By.CLASS_NAME, "error-summary")
+        links = [a.get_attribute("href").split("#")[1] for a in summary.find_elements(By.TAG_NAME, "a")]
+        assert links[0] == "channel" and "method" in links
+        check_page(browser, artefacts, "staff-entry-errors", location)
+        browser.find_element(By.CSS_SELECTOR, "label[for=channel]").click()  # by phone
+        browser.find_element(By.ID, "name").send_keys("Bo Chen")
+        browser.find_element(By.ID, "phone").send_keys("07700 900123")
+        for purpose in ("contact", "panel_membership"):
+            browser.find_element(By.CSS_SELECTOR, f"label[for=consent-{purpose}]").click()
+        browser.find_element(By.CSS_SELECTOR, "label[for=method]").click()  # verbally
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert "Application entered" in browser.page_source, browser.title
+        check_page(browser, artefacts, "staff-entered", location)
+    app = open_store(location)
+    try:
+        (person,) = Queries(app).participants()
+        details = Queries(app).participant(person.id)
+        assert (details.channel, details.captured_by, details.personal.name) == ("phone", "amy.khan", "Bo Chen")
+    finally:
+        app.close()

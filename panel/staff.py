@@ -1,0 +1,117 @@
+"""Staff accounts for the web service: add, remove, change a password, sign in (argon2id hashes).
+
+An account is a StaffAccount aggregate (who, which role, added and removed by whom). Its password
+hash lives in the store's settings (``staff_password:<id>``), written in the same transaction as the
+account's first event, so an account never exists without one; a hash is never put in an event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from eventsourcing.utils import get_topic
+
+from panel.application import PanelApp
+from panel.clock import now
+from panel.domain.errors import ValidationError
+from panel.domain.staff import ROLES, StaffAccount, check_name, staff_id
+from panel.store.recorders import WITH_STATEMENTS
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1000
+ENTRY_ROLES = ("recruiter", "admin")  # who may enter an application on someone's behalf
+_HASHER = PasswordHasher()  # argon2id with the library's current defaults
+_DUMMY = _HASHER.hash("not a password anyone has")  # checked when the name is unknown, so both take as long
+
+
+@dataclass(frozen=True)
+class StaffDetails:
+    id: UUID
+    name: str
+    role: str
+    added_by: str
+    added_at: datetime
+    removed_at: datetime | None
+
+    @property
+    def may_enter_applications(self) -> bool:
+        return self.role in ENTRY_ROLES and self.removed_at is None
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(
+            f"the password is shorter than {MIN_PASSWORD} characters: choose a longer one (a few words are easiest)"
+        )
+    if len(password) > MAX_PASSWORD:
+        raise ValidationError(f"the password is longer than {MAX_PASSWORD} characters: choose a shorter one")
+    return password
+
+
+class Staff:
+    def __init__(self, app: PanelApp) -> None:
+        self.app = app
+
+    def add(self, name: str, role: str, password: str, *, by: str, at: datetime | None = None) -> StaffDetails:
+        """Add an account with its password (ValidationError if the name is taken, even by a removed account)."""
+        account = StaffAccount.add(name, role, by, at or now())
+        if self.app.exists(account.id):
+            raise ValidationError(f"staff member {account.name} already exists: choose another user name")
+        hashed = _HASHER.hash(check_password(password)).encode()
+        self.app.save(account, **{WITH_STATEMENTS: self.app.keys.putting(_setting(account.id), hashed)})
+        return _details(account)
+
+    def set_password(self, name: str, password: str) -> None:
+        account = self._account(name)
+        self.app.keys.put_setting(_setting(account.id), _HASHER.hash(check_password(password)).encode())
+
+    def remove(self, name: str, *, by: str, at: datetime | None = None) -> StaffDetails:
+        account = self._account(name)
+        account.remove(by, at or now())
+        self.app.save(account)
+        return _details(account)
+
+    def members(self) -> list[StaffDetails]:
+        ids = dict.fromkeys(self.app.originators(get_topic(StaffAccount.Added)))
+        return sorted((_details(self.app.load(i, StaffAccount)) for i in ids), key=lambda d: d.name)
+
+    def get(self, account_id: UUID) -> StaffDetails | None:
+        """The account, or None if there is none or it was removed (a signed-in session ends with it)."""
+        if not self.app.exists(account_id):
+            return None
+        account = self.app.load(account_id, StaffAccount)
+        return None if account.removed_at is not None else _details(account)
+
+    def authenticate(self, name: str, password: str) -> StaffDetails | None:
+        """The account these credentials open, or None (wrong name, wrong password, or removed)."""
+        try:
+            account_id = staff_id(check_name(name))
+        except ValidationError:
+            account_id = None
+        stored = self.app.keys.setting(_setting(account_id)) if account_id and self.app.exists(account_id) else None
+        try:
+            _HASHER.verify(stored.decode() if stored else _DUMMY, password[:MAX_PASSWORD])
+        except (VerificationError, InvalidHashError):
+            return None
+        return None if stored is None or account_id is None else self.get(account_id)
+
+    def _account(self, name: str) -> StaffAccount:
+        account_id = staff_id(check_name(name))
+        if not self.app.exists(account_id):
+            raise ValidationError(f"no staff member is called {name.strip().lower()}: check `panel staff list`")
+        return self.app.load(account_id, StaffAccount)
+
+
+def _setting(account_id: UUID) -> str:
+    return f"staff_password:{account_id.hex}"
+
+
+def _details(account: StaffAccount) -> StaffDetails:
+    return StaffDetails(account.id, account.name, account.role, account.added_by, account.added_at, account.removed_at)
+
+
+__all__ = ["ENTRY_ROLES", "ROLES", "Staff", "StaffDetails"]

@@ -1,0 +1,159 @@
+"""Staff pages: sign in and out (/staff/sign-in), the staff home (/staff), and assisted entry
+(/staff/apply/SLUG): the same application form, filled in for someone who applied by phone, on paper
+or in person, recorded with that channel, the staff member as ``captured_by`` and consent given
+verbally or in writing. See docs/web.md."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from panel.campaigns import ASSISTED_CHANNELS, ASSISTED_METHODS, AssistedEntry, Campaigns
+from panel.links import BadLinkError, ExpiredLinkError, make_token, read_token
+from panel.staff import Staff, StaffDetails
+from panel.validation import FieldError
+from web.apply import campaign_or_404, form, register
+from web.forms import BadFormError, read_form
+from web.site import Site, site_of
+
+SESSION = timedelta(hours=8)
+
+
+def cookie_name(site: Site) -> str:
+    return "__Host-panel_staff" if site.settings.secure_cookies else "panel_staff"
+
+
+async def signed_in(site: Site, request: Request) -> StaffDetails | None:
+    """The staff member this request's session names, while the session and the account last."""
+    token = request.cookies.get(cookie_name(site), "")
+    try:
+        account_id = read_token(site.settings.session_key, "staff", token, site.clock())
+    except (BadLinkError, ExpiredLinkError):
+        return None
+    return await run_in_threadpool(Staff(site.app).get, account_id)
+
+
+def to_sign_in(request: Request) -> Response:
+    return RedirectResponse(f"/staff/sign-in?next={quote(request.url.path)}", status_code=303)
+
+
+async def sign_in_page(request: Request) -> Response:
+    site = site_of(request)
+    return site.render_form(request, "staff_sign_in.html", values={}, errors=[], next=_next(request))
+
+
+async def sign_in(request: Request) -> Response:
+    site = site_of(request)
+    fields, problem = await site.posted(request)
+    if problem:
+        return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+    moment, address = site.clock(), request.client.host if request.client else "-"
+    if site.limits.sign_ins.wait(address, moment) is not None:
+        return site.render(request, "problem.html", 429, reason="too_many_sign_ins")
+    site.limits.sign_ins.record(address, moment)
+    name, password = (fields.get(k, [""])[0] for k in ("name", "password"))
+    account = await run_in_threadpool(Staff(site.app).authenticate, name, password)
+    if account is None:
+        errors = [{"id": "name", "message": site.copy["staff"]["wrong"]}]
+        return site.render_form(request, "staff_sign_in.html", 400, values={"name": name}, errors=errors,
+                                next=_next(request))  # fmt: skip
+    response = RedirectResponse(_next(request) or "/staff", status_code=303)
+    token = make_token(site.settings.session_key, "staff", account.id, moment + SESSION)
+    response.set_cookie(cookie_name(site), token, max_age=int(SESSION.total_seconds()), httponly=True,
+                        secure=site.settings.secure_cookies, samesite="strict", path="/")  # fmt: skip
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    site = site_of(request)
+    _, problem = await site.posted(request)
+    if problem:
+        return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+    response = RedirectResponse("/staff/sign-in", status_code=303)
+    response.delete_cookie(cookie_name(site), path="/", secure=site.settings.secure_cookies, httponly=True)
+    return response
+
+
+async def home(request: Request) -> Response:
+    site = site_of(request)
+    account = await signed_in(site, request)
+    if account is None:
+        return to_sign_in(request)
+    today = site.clock().date()
+    campaigns = [c for c in await run_in_threadpool(Campaigns(site.app).all) if c.state_on(today) == "open"]
+    return site.render_form(request, "staff_home.html", account=account, campaigns=campaigns,
+                            entered=request.query_params.get("entered", "")[:20])  # fmt: skip
+
+
+async def entry_page(request: Request) -> Response:
+    site = site_of(request)
+    account = await signed_in(site, request)
+    if account is None:
+        return to_sign_in(request)
+    if not account.may_enter_applications:
+        return site.render(request, "problem.html", 403, reason="not_allowed")
+    campaign = await campaign_or_404(site, request.path_params["slug"])
+    if campaign.state_on(site.clock().date()) != "open":
+        return site.render(request, "closed.html", campaign=campaign, state=campaign.state_on(site.clock().date()))
+    return form(site, request, campaign, 200, **assisted(campaign.slug, {}))
+
+
+async def enter(request: Request) -> Response:
+    site = site_of(request)
+    account = await signed_in(site, request)
+    if account is None:
+        return to_sign_in(request)
+    if not account.may_enter_applications:
+        return site.render(request, "problem.html", 403, reason="not_allowed")
+    campaign = await campaign_or_404(site, request.path_params["slug"])
+    fields, problem = await site.posted(request)
+    if problem:
+        return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+    if campaign.state_on(site.clock().date()) != "open":
+        return site.render(request, "closed.html", 409, campaign=campaign, state=campaign.state_on(site.clock().date()))
+    try:
+        posted = read_form(campaign, fields)
+        channel, method = (_one(fields, k) for k in ("channel", "method"))
+    except BadFormError:
+        return site.render(request, "problem.html", 400, reason="unreadable", campaign=campaign)
+    if channel not in ASSISTED_CHANNELS:
+        posted.errors.append(FieldError("channel", site.copy["staff"]["choose_channel"]))
+    if method not in ASSISTED_METHODS:
+        posted.errors.append(FieldError("method", site.copy["staff"]["choose_method"]))
+    entry = AssistedEntry(channel or "phone", account.name, method or "verbal")
+    extra = assisted(campaign.slug, {"channel": channel, "method": method})
+    return await register(site, request, campaign, posted, entry=entry, form_extra=extra, done="/staff?entered={ref}")
+
+
+def assisted(slug: str, chosen: dict[str, str]) -> dict[str, object]:
+    """What the application form needs to be the staff's version of itself."""
+    return {"assisted": True, "action": f"/staff/apply/{slug}", "channels": ASSISTED_CHANNELS,
+            "methods": ASSISTED_METHODS, "entry_values": chosen}  # fmt: skip
+
+
+def _one(fields: dict[str, list[str]], name: str) -> str:
+    values = fields.get(name, [])
+    if len(values) > 1:
+        raise BadFormError(f"the field {name} was sent more than once")
+    return values[0] if values else ""
+
+
+def _next(request: Request) -> str:
+    """Where to go after signing in: only a staff path of ours, never another site."""
+    target = request.query_params.get("next", "")
+    return target if target.startswith("/staff/") and "//" not in target and len(target) < 200 else ""
+
+
+ROUTES = [
+    Route("/staff/sign-in", sign_in_page, methods=["GET"]),
+    Route("/staff/sign-in", sign_in, methods=["POST"]),
+    Route("/staff/sign-out", sign_out, methods=["POST"]),
+    Route("/staff", home, methods=["GET"]),
+    Route("/staff/apply/{slug}", entry_page, methods=["GET"]),
+    Route("/staff/apply/{slug}", enter, methods=["POST"]),
+]
