@@ -1,6 +1,7 @@
 """`panel draw ...`: draw a fair panel for an engagement, then show, verify, replace or list draws.
 
-The certificate commands are in `cli/draw_certificate.py`, `panel select` in `cli/select.py`.
+Also registered here: the certificate commands (`cli/draw_certificate.py`) and the announced draws
+(`cli/draw_announce.py`, `cli/draw_commitment.py`); `panel select` is in `cli/select.py`.
 """
 
 from __future__ import annotations
@@ -280,6 +281,8 @@ def list_(app: PanelApp, as_json: bool) -> None:
 
 
 def register(group: click.Group) -> None:
-    draw.add_command(certificate)
-    draw.add_command(check_certificate)
+    from cli import draw_announce, draw_commitment
+
+    for command in (certificate, check_certificate, *draw_announce.COMMANDS, *draw_commitment.COMMANDS):
+        draw.add_command(command)
     group.add_command(draw)
