@@ -68,6 +68,7 @@ def test_announce_then_reveal_gives_the_predicted_panel_and_a_draw_that_verifies
     assert invited == set(revealed["selected"])
     verified = panel("draw", "verify", revealed["id"][:8])
     assert verified.out.startswith(f"Verified draw {revealed['id']}")
+    assert f"revealed from announcement {document['announcement'][:8]} by its published rule" in verified.out
 
 
 def test_the_same_numbers_always_give_the_same_panel(app: PanelApp, panel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
