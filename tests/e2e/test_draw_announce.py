@@ -23,6 +23,7 @@ from panel.queries import Queries
 from tests.helpers.draw_case import populate
 from tests.helpers.paths import ROOT
 from tests.helpers.store import table_rows
+from tests.helpers.tamper import edit_state
 
 QUOTAS = str(ROOT / "examples" / "vested-quotas.csv")
 RANDOMNESS = "the numbers of the UK Lotto on 2026-02-04"
@@ -179,3 +180,19 @@ def test_a_member_who_withdrew_consent_before_the_reveal_is_not_invited_but_repl
     invited = {p.ref for p in Queries(app).participants() if p.participations}
     assert leaving not in invited and invited == set(current)
     assert panel("draw", "verify", revealed["id"]).out.startswith("Verified draw")
+
+
+def test_a_revealed_draw_whose_stored_announcement_was_changed_does_not_verify(  # type: ignore[no-untyped-def]
+    app: PanelApp, location: StoreLocation, panel
+) -> None:
+    populate(app)
+    aid = announce(panel)["announcement"]
+    did = json.loads(panel("draw", "reveal", aid, "--seed-from", NUMBERS, "--json").out)["id"]
+    panel("draw", "verify", did)
+
+    def another_randomness(state: dict[str, Any]) -> None:
+        state["document"]["randomness"] = "the numbers of a lottery chosen afterwards"
+
+    edit_state(location, "panel.domain.announcement:Announcement.Published", another_randomness)
+    ran = panel("draw", "verify", did, code=1)
+    assert "the announcement no longer matches its published hash" in ran.err and not ran.traceback
