@@ -109,6 +109,11 @@ class Announcements:
                 f"--randomness must be printable text of 1 to {MAX_TEXT} characters naming a public lottery and "
                 'its date, e.g. "the numbers of the UK National Lottery on 2026-02-04"'
             )
+        if algorithm != "leximin":
+            raise ValidationError(
+                f"--algorithm {algorithm} draws one panel directly, with no lottery for public numbers to index: "
+                "announce a leximin draw"
+            )
         if reserves < 0:
             raise ValidationError(f"--reserves {reserves} is negative: use 0 or more")
         outcome = self.draws.draw(

@@ -13,8 +13,10 @@ checks a published announcement with no store at all (``panel draw check-announc
   order, joined by single spaces ("04, 49 11" -> "4 11 49");
 - **h0** = SHA-256 of ``"<announcement hash>:<numbers>"``; **index** = h0 (big-endian) mod L;
   the panel is lottery panel ``index`` (0-based);
-- **reserves**: h_i = SHA-256(h_{i-1}); reserve i is the slot at position h_i mod m of the m slots
-  still available, in slot order: not on the panel, not a household-mate of it, not already a reserve.
+- **reserves**: h_i = SHA-256(h_{i-1}); reserve i stands in for panel member (i-1) mod k, the panel
+  ordered by SHA-256 of "<h0 hex>:<slot>"; it is the slot at position h_i mod m among the m slots
+  (in slot order) nearest that member's type (fewest differing feature values) and still available:
+  not on the panel, not a household-mate of it, not already a reserve.
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ RULE = {
     "h0": 'SHA-256 of "<announcement_sha256>:<numbers>" (UTF-8)',
     "index": "h0 as a big-endian unsigned integer, modulo the lottery size; the panel is lottery.panels[index]",
     "reserves": (
-        "h_i = SHA-256(h_(i-1)); reserve i is the slot at position h_i mod m among the m slots, in slot order, "
-        "not on the panel, not in a household group of the panel and not already a reserve"
+        "h_i = SHA-256(h_(i-1)); reserve i stands in for panel member (i-1) mod k, the panel ordered by SHA-256 of "
+        '"<h0 hex>:<slot>"; it is the slot at position h_i mod m among the m slots (in slot order) whose type '
+        "differs from that member's in the fewest feature values, not on the panel, not in a household group "
+        "of the panel and not already a reserve"
     ),
 }
 
@@ -96,16 +100,28 @@ def lottery_index(head: bytes, size: int) -> int:
 
 
 def chain_reserves(head: bytes, types: Sequence[Sequence[Any]], panel: Sequence[str], count: int) -> list[str]:
-    """The reserves' slots, in order, from the hash chain after ``head`` (see the module's rule)."""
+    """The reserves' slots, in order, from the hash chain after ``head`` (see the module's rule).
+
+    Reserve i stands in for one panel member (the panel in the order of SHA-256 of "<h0 hex>:<slot>",
+    taken in turn) and is the chain's pick among the available slots whose type is nearest to that
+    member's (fewest feature values differing), so a drop-out usually has a reserve of their own type.
+    """
     counts = [int(row[2]) for row in types]
-    group = {s: types[r][1] for s, r in zip(slot_ids(counts), slot_rows(counts), strict=True)}
+    row_of = dict(zip(slot_ids(counts), slot_rows(counts), strict=True))
+    group = {s: types[r][1] for s, r in row_of.items()}
     taken = {group[s] for s in panel if group.get(s) is not None}
     available = sorted(s for s, g in group.items() if s not in set(panel) and (g is None or g not in taken))
+    order = sorted(panel, key=lambda s: hashlib.sha256(f"{head.hex()}:{s}".encode()).digest())
     reserves: list[str] = []
     link = head
-    while len(reserves) < count and available:
+    while len(reserves) < count and available and order:
         link = hashlib.sha256(link).digest()
-        reserves.append(available.pop(int.from_bytes(link, "big") % len(available)))
+        target = types[row_of[order[len(reserves) % len(order)]]][0]
+        distance = {s: sum(a != b for a, b in zip(types[row_of[s]][0], target, strict=True)) for s in available}
+        nearest = [s for s in available if distance[s] == min(distance.values())]
+        pick = nearest[int.from_bytes(link, "big") % len(nearest)]
+        reserves.append(pick)
+        available.remove(pick)
     return reserves
 
 

@@ -149,8 +149,10 @@ def test_a_second_reveal_and_bad_numbers_are_refused_with_nothing_written(  # ty
     ran = panel("draw", "reveal", aid, "--seed-from", "01 02 03 04 05 06", code=1)
     assert "revealed once" in ran.err and len(ran.err.strip().splitlines()) == 1 and not ran.traceback
     assert table_rows(location) == after
-    ran = panel(*ANNOUNCE, code=1)  # the round is drawn now: announcing it again is refused
-    assert ran.err.startswith("Error: ") and not ran.traceback
+    for again in (ANNOUNCE, [*ANNOUNCE, "--new-round", "--algorithm", "uniform"]):
+        ran = panel(*again, code=1)  # the round is drawn now; a lottery-less algorithm has nothing to announce
+        assert ran.err.startswith("Error: ") and len(ran.err.strip().splitlines()) == 1 and not ran.traceback
+    assert "announce a leximin draw" in ran.err
 
 
 def _holders(app: PanelApp, aid: str) -> tuple[dict[str, UUID], dict[str, Any]]:
@@ -164,7 +166,7 @@ def test_a_member_who_withdrew_consent_before_the_reveal_is_not_invited_but_repl
     app: PanelApp, panel
 ) -> None:
     populate(app)
-    aid = announce(panel)["announcement"]
+    aid = json.loads(panel(*ANNOUNCE, "--reserves", "6", "--json").out)["announcement"]  # one per panel member
     holder, document = _holders(app, aid)
     predicted = check_document(document, NUMBERS)
     leaving = Queries(app).participant(holder[predicted["panel_slots"][0]]).ref

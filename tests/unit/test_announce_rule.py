@@ -115,3 +115,10 @@ def test_a_member_with_their_salt_finds_their_commitment_and_nobody_else_does() 
     assert check_document(doc, "1", salt, PEOPLE[3])["in_pool"] is True
     assert check_document(doc, "1", salt, PEOPLE[2])["in_pool"] is False
     assert check_document(doc, "1", member_salt(KEY, UUID(int=98)), PEOPLE[0])["valid"] is False
+
+
+def test_each_reserve_has_the_type_of_the_panel_member_it_stands_in_for() -> None:
+    doc = document()
+    for n in range(20):
+        head = chain_head(doc["announcement_sha256"], str(n))
+        assert sorted(chain_reserves(head, doc["types"], ["0000", "0004"], 2)) == ["0001", "0005"]
