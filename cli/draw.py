@@ -1,6 +1,6 @@
 """`panel draw ...`: draw a fair panel for an engagement, then show, verify, replace or list draws.
 
-The certificate commands are in `cli/draw_certificate.py`, `panel select` in `cli/select.py`.
+Registered here too: cli/draw_certificate.py, draw_announce.py and draw_commitment.py (not `select`).
 """
 
 from __future__ import annotations
@@ -186,6 +186,8 @@ def verify(app: PanelApp, draw_id: str) -> None:
             click.echo(f"- {line}", err=True)
         raise PanelError(f"draw {did} does not verify: {len(found.differences)} difference(s) listed above")
     partly = " as far as it can be re-checked (see the notes on stderr)" if found.notes else ""
+    if "announcement" in recorded.report:
+        partly += f", revealed from announcement {recorded.report['announcement']['id'][:8]} by its published rule"
     say(
         f"Verified draw {did}{partly}: same pool as the history gives ({len(recorded.pool)} people, hash "
         f"{recorded.pool_sha256[:12]}), same panel, reserves and probabilities ({recorded.algorithm} "
@@ -260,26 +262,14 @@ def list_(app: PanelApp, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
-    table(
-        "Draws",
-        ["id", "engagement", "round", "drawn at", "size", "pool", "algorithm", "replacements"],
-        [
-            (
-                str(r["id"]),
-                r["engagement"],
-                r["round"],
-                r["at"].isoformat(timespec="minutes"),
-                r["size"],
-                r["pool"],
-                r["algorithm"],
-                r["replacements"],
-            )
-            for r in rows
-        ],
-    )
+    keys = ("engagement", "round", "at", "size", "pool", "algorithm", "replacements")
+    cells = [[str(r["id"]), *(r[k].isoformat(timespec="minutes") if k == "at" else r[k] for k in keys)] for r in rows]
+    table("Draws", ["id", "engagement", "round", "drawn at", "size", "pool", "algorithm", "replacements"], cells)
 
 
 def register(group: click.Group) -> None:
-    draw.add_command(certificate)
-    draw.add_command(check_certificate)
+    from cli import draw_announce, draw_commitment
+
+    for command in (certificate, check_certificate, *draw_announce.COMMANDS, *draw_commitment.COMMANDS):
+        draw.add_command(command)
     group.add_command(draw)

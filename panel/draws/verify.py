@@ -24,6 +24,7 @@ import selection
 from panel.domain.draw import Draw
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
+from panel.draws.announce_verify import NOT_INVITED, announcement_of, expected_from_announcement
 from panel.draws.compose import pool_digest, recorded_quotas, run_selection
 from panel.draws.history import invitations_of, position_of
 from panel.draws.legacy import rerun_legacy
@@ -96,6 +97,7 @@ def rerun_types(draws: DrawService, draw: Draw, refs: RefBook, found: Verificati
             f"{len(erased)} pool member(s) erased since the draw ({refs.many(erased)}): their recorded feature "
             "hashes and slots can no longer be re-derived; they were checked only as the slots nobody else holds"
         )
+    announced = announcement_of(draws, draw)  # a revealed draw re-runs as announced, then follows its rule
     try:
         result = run_selection(
             slot_candidates(rows, counts, draw.features),
@@ -103,14 +105,16 @@ def rerun_types(draws: DrawService, draw: Draw, refs: RefBook, found: Verificati
             draw.size,
             algorithm=draw.algorithm,
             seed=draw.seed,
-            seed_from=draw.seed_from,
-            reserves=len(draw.drawn_reserves),
+            seed_from=None if announced else draw.seed_from,
+            reserves=0 if announced else len(draw.drawn_reserves),
             lottery_size=draw.lottery_size,
             algorithm_version=draw.algorithm_version,
         )
     except selection.SelectionError as exc:
         found.differences.append(f"the re-run from the recorded type table fails: {exc}")
         return
+    if announced is not None:
+        result = expected_from_announcement(draws, draw, announced, result, found)
     _compare(draw, result, holder, set(unclaimed), refs, found, row_of)
 
 
@@ -255,7 +259,8 @@ def check_invitations(draws: DrawService, draw: Draw, refs: RefBook, found: Veri
     invited, unreadable = invitations_of(draws.app, draw.id)
     expected = {UUID(p) for p in draw.selected}
     expected |= {UUID(r["replacement"]) for r in draw.replacements if r["replacement"] is not None}
-    for pid in sorted(expected - set(invited), key=lambda u: u.hex):
+    never = {UUID(r["dropout"]) for r in draw.replacements if r["reason"].startswith(NOT_INVITED)}  # announced draws
+    for pid in sorted(expected - set(invited) - never, key=lambda u: u.hex):
         found.differences.append(f"{refs(pid)} is on the draw's panel but no invitation by this draw is recorded")
     for pid in sorted(set(invited) - expected, key=lambda u: u.hex):
         found.differences.append(f"{refs(pid)} was invited by this draw but is neither on its panel nor a replacement")

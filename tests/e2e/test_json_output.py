@@ -58,12 +58,33 @@ def _certificate(s: Store) -> str:
     return str(path)
 
 
+def _announced(s: Store) -> str:
+    """An announced draw of the demo's diabetes panel (announced once per store); its id."""
+    if not (s.folder / "announcement.json").exists():
+        args = ["draw", "announce", "diabetes-prevention-panel", "--size", "6", "--quotas", QUOTAS, "--seed", "5"]
+        (s.folder / "announcement.json").write_text(s.panel(*args, "--randomness", "Lotto 2026-02-04", "--json"))
+    return str(json.loads((s.folder / "announcement.json").read_text())["announcement"])
+
+
 # The arguments of each `--json` command on the prepared store (before `--json`).
 ARGS: dict[str, Callable[[Store], list[str]]] = {
     "audit verify": lambda s: [],
     "consent history": lambda s: ["DEMO-00001"],
     "consent report": lambda s: [],
+    "draw announce": lambda s: [
+        "gp-access-2025",
+        "--size",
+        "6",
+        "--quotas",
+        QUOTAS,
+        "--randomness",
+        "Lotto on 2026-02-04",
+    ],
+    "draw announcement": lambda s: [_announced(s)],
+    "draw check-announcement": lambda s: [_announced(s) and "announcement.json", "--numbers", "1 2 3 4 5 6"],
     "draw check-certificate": lambda s: [_certificate(s)],
+    "draw commitment": lambda s: [_announced(s), "--participant", "DEMO-00001"],
+    "draw reveal": lambda s: [_announced(s), "--seed-from", "1 2 3 4 5 6"],
     "draw list": lambda s: [],
     "draw run": lambda s: ["mental-health-coproduction", "--size", "6", "--quotas", QUOTAS, "--seed", "3"],
     "draw show": lambda s: [s.json("draw", "list")[0]["id"]],  # type: ignore[index]

@@ -61,3 +61,16 @@ def swap(location: StoreLocation, first: int, second: int) -> None:
     with _db(location) as (conn, table, pos, p):
         for old, new in ((first, -1), (second, first), (-1, second)):
             conn.execute(f"UPDATE {table} SET {pos} = {p} WHERE {pos} = {p}", (new, old))
+
+
+def edit_state(location: StoreLocation, topic: str, edit: Any) -> None:
+    """Rewrite the (JSON) state of the first stored event of ``topic`` through ``edit(dict)``, consistently."""
+    import json
+
+    with _db(location) as (conn, table, pos, p):
+        position, state = conn.execute(
+            f"SELECT {pos}, state FROM {table} WHERE topic = {p} ORDER BY {pos} LIMIT 1", (topic,)
+        ).fetchone()
+        data = json.loads(bytes(state))
+        edit(data)
+        conn.execute(f"UPDATE {table} SET state = {p} WHERE {pos} = {p}", (json.dumps(data).encode(), position))
