@@ -35,6 +35,7 @@ COMMANDS = {
     "serve": "cli.serve",
     "outbox": "cli.outbox",
     "staff": "cli.staff",
+    "partner": "cli.partner",
 }
 ALSO = {"consent": ("cli.views",)}  # the views module adds `panel consent report`
 

@@ -24,6 +24,7 @@ from panel.application import PanelApp
 from panel.csv_out import write_csv
 from panel.domain.confirmation import CAMPAIGN_SOURCE
 from panel.domain.errors import PanelError, ValidationError
+from panel.domain.partner import PARTNER_SOURCE
 from panel.domain.text import PERSONAL_LIMITS
 from panel.domain.values import CHANNELS, PERSONAL_FIELDS, PURPOSES, parse_when
 from panel.engagements import Engagements
@@ -190,9 +191,10 @@ def import_csv(
 ) -> ImportReport:
     """Validate every row, then import. Without ``skip_invalid`` one bad row means nothing is written."""
     channel = choice(channel, CHANNELS, "--channel")
-    if source.startswith(CAMPAIGN_SOURCE):
+    if source.startswith((CAMPAIGN_SOURCE, PARTNER_SOURCE)):
         raise ValidationError(
-            f"--source {source!r} is kept for applications through a campaign: choose another, e.g. --source partner-x"
+            f"--source {source!r} is kept for applications through a campaign or the partner API: choose another, "
+            "e.g. --source referrals-2026"
         )
     _, rows = read_rows(path)
     numeric = Engagements(app).numeric_attributes()

@@ -68,7 +68,7 @@ class Site:
     async def posted(self, request: Request) -> tuple[dict[str, list[str]], str | None]:
         """The posted fields and None, or ({}, "unreadable") / ({}, "csrf") when the body cannot be read or its
         CSRF token does not match its cookie. Raises 413 for a body over the limit."""
-        body = await _read_limited(request, self.settings.max_body)
+        body = await read_limited(request, self.settings.max_body)
         try:
             fields = parse_body(body)
         except BadFormError:
@@ -88,7 +88,7 @@ def site_of(request: Request) -> Site:
     return site
 
 
-async def _read_limited(request: Request, limit: int) -> bytes:
+async def read_limited(request: Request, limit: int) -> bytes:
     """The request body, or 413 when it is larger than ``limit`` bytes (declared or actually sent)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:

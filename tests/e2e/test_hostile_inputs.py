@@ -170,7 +170,9 @@ CASES: list[tuple[Any, ...]] = [
     (("participant", "import", "{tmp}/semicolons.csv"), 1, "separates its columns with semicolons (;), not commas"),
     (("participant", "import", "{tmp}/nul.csv"), 1, "contains U+0000 (NUL)"),
     (("participant", "import", "{tmp}/not-a-number.csv", "--source", "campaign.youth"), 1,
-     "--source 'campaign.youth' is kept for applications through a campaign"),
+     "--source 'campaign.youth' is kept for applications through a campaign or the partner API"),
+    (("participant", "import", "{tmp}/not-a-number.csv", "--source", "partner.youth-link"), 1,
+     "--source 'partner.youth-link' is kept for applications through a campaign or the partner API"),
     (("participant", "import", "{tmp}/not-a-number.csv"), 1, "attribute age 'eighteen' is not a number"),
     (("participant", "import", "{tmp}/long-version.csv"), 1, "notice version is too long"),
     # Money: one parser for every amount, with a ceiling per line, per rate and per total (issues 9.1, 10.2).

@@ -105,6 +105,7 @@ ARGS: dict[str, Callable[[Store], list[str]]] = {
     "pay totals": lambda s: [],
     "projections status": lambda s: [],
     "reach": lambda s: ["--by", "age_band"],
+    "partner list": lambda s: [],
     "staff list": lambda s: [],
     "select": lambda s: ["--people", _people_csv(s.folder), "--quotas", QUOTAS, "--size", "6", "--seed", "1"],
 }

@@ -66,6 +66,7 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
         for name, path, title in (("home", "/", "Take part in health and care decisions"),
                                   ("accessibility", "/accessibility", "Accessibility statement"),
                                   ("closed", "/apply/last-year", "Applications have closed"),
+                                  ("api-docs", "/api/docs", "Partner API"),
                                   ("not-found", "/apply/nope", "Page not found")):  # fmt: skip
             browser.get(base + path)
             assert browser.title.startswith(title), browser.title
