@@ -13,7 +13,7 @@ from cli.render import echo_json, say, table
 from cli.wiring import views_url
 from panel.csv_out import csv_text
 from panel.domain.values import format_pence, parse_day
-from panel.payments.domain.payment import ROUTES
+from panel.payments.domain.values import ROUTES
 from panel.payments.ledger import LedgerLine, Totals, totals
 from panel.payments.rules import load_thresholds, tax_year_label
 from panel.payments.totals import person_totals

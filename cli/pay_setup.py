@@ -13,7 +13,7 @@ from cli.render import echo_json, say, table
 from panel.clock import now
 from panel.domain.money import MAX_LINE_PENCE, MAX_RATE_PENCE, MAX_TOTAL_PENCE, format_pence, pence_from_text
 from panel.payments import Payments
-from panel.payments.domain.payment import UNITS, VOUCHER_OUTCOMES
+from panel.payments.domain.values import UNITS, VOUCHER_OUTCOMES
 
 
 @click.group("rate-card")

@@ -18,21 +18,13 @@ from eventsourcing.utils import get_topic
 
 from panel.clock import now
 from panel.domain.engagement import Engagement
-from panel.domain.errors import ValidationError
+from panel.domain.errors import PanelError, ValidationError
 from panel.domain.participant import Participant
 from panel.domain.values import format_pence
 from panel.payments import ledger
-from panel.payments.domain.payment import (
-    ACCRUED,
-    APPROVED,
-    ISSUED,
-    RECONCILED,
-    BudgetExceededError,
-    Payment,
-    PaymentStateError,
-    payment_id,
-)
+from panel.payments.domain.payment import Payment
 from panel.payments.domain.terms import PaymentTerms, RateCard, rate_card_id, terms_id
+from panel.payments.domain.values import ACCRUED, APPROVED, ISSUED, RECONCILED, PaymentStateError, payment_id
 from panel.payments.ledger import PAYMENT_TOPICS, LedgerLine
 from panel.payments.reconcile import Report, match_statement, parse_statement
 from panel.payments.rules import allocate_cap, session_fee
@@ -51,6 +43,10 @@ class Outcome:
     unchanged: int = 0
     warnings: list[str] = field(default_factory=list)
     first_approved: list[UUID] = field(default_factory=list)  # approved once; each needs a second approver
+
+
+class BudgetExceededError(PanelError):
+    """Raised when an approval would take an engagement over its budget and that was not allowed."""
 
 
 if TYPE_CHECKING:

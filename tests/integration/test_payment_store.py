@@ -12,8 +12,10 @@ from panel.application import PanelApp
 from panel.config import StoreLocation
 from panel.participation import Participation
 from panel.payments import Payments
-from panel.payments.domain.payment import BudgetExceededError, FourEyesError, StatementFormatError
+from panel.payments.domain.payment import FourEyesError
 from panel.payments.ledger import totals
+from panel.payments.reconcile import StatementFormatError
+from panel.payments.service import BudgetExceededError
 from panel.queries import Queries
 from projections.db import make_engine
 from projections.engine import Projector
