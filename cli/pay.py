@@ -16,8 +16,8 @@ from panel.clock import now
 from panel.domain.money import MAX_LINE_PENCE, MAX_TOTAL_PENCE, format_pence, pence_from_text
 from panel.domain.values import parse_day
 from panel.payments import Payments
+from panel.payments.base import Outcome
 from panel.payments.domain.values import ACCRUED, APPROVED, EXPENSE_CATEGORIES, ROUTES
-from panel.payments.service import Outcome
 
 
 @click.group()

@@ -14,8 +14,8 @@ from panel.participation import Participation
 from panel.payments import Payments
 from panel.payments.domain.payment import FourEyesError
 from panel.payments.ledger import totals
+from panel.payments.lifecycle import BudgetExceededError
 from panel.payments.reconcile import StatementFormatError
-from panel.payments.service import BudgetExceededError
 from panel.queries import Queries
 from projections.db import make_engine
 from projections.engine import Projector
