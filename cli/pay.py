@@ -12,7 +12,6 @@ import click
 
 from cli.options import at_option, by_option, engagement_option, json_option, pass_payments
 from cli.render import echo_json, err, say, table
-from panel.clock import now
 from panel.domain.money import MAX_LINE_PENCE, MAX_TOTAL_PENCE, format_pence, pence_from_text
 from panel.domain.values import parse_day
 from panel.payments import Payments
@@ -262,7 +261,7 @@ def reverse(payments: Payments, payment_ref: str, reason: str, by: str, at: date
         panel pay reverse PP-1A2B3C4D --reason "wrong session date" --by finance.lee
     """
     pid = payments.resolve(payment_ref)
-    payments.change(pid, lambda p: p.reverse(reason=reason, by=by, at=at or now()))
+    payments.reverse(pid, reason=reason, by=by, at=at)
     say(f"Reversed payment {pid}")
 
 

@@ -25,7 +25,7 @@ class BudgetExceededError(PanelError):
 
 
 class Lifecycle(PaymentService):
-    """Approve, issue and reconcile payments; change one (reverse it, or record what became of a voucher)."""
+    """Approve, issue, reverse and reconcile payments; record what became of a voucher."""
 
     def approve(
         self, ids: Sequence[UUID], *, by: str, allow_over_budget: bool = False, at: datetime | None = None
@@ -118,9 +118,23 @@ class Lifecycle(PaymentService):
 
         return self._save(attempt)
 
-    def change(self, pid: UUID, action: Callable[[Payment], None]) -> None:
-        """Load one payment, apply one command (reverse, voucher redeemed/expired/cancelled), save."""
+    def reverse(self, pid: UUID, *, reason: str, by: str, at: datetime | None = None) -> None:
+        """Reverse a payment: the correction for a mistake (nothing is ever edited)."""
+        self._change(pid, lambda p: p.reverse(reason=reason, by=by, at=at or now()))
 
+    def settle_voucher(
+        self, pid: UUID, state: str, *, reason: str | None = None, by: str | None = None, at: datetime | None = None
+    ) -> None:
+        """Record a voucher redeemed, expired or cancelled (a cancellation needs a reason and who did it)."""
+        moment = at or now()
+        actions: dict[str, Callable[[Payment], None]] = {
+            "redeemed": lambda p: p.mark_redeemed(at=moment),
+            "expired": lambda p: p.mark_expired(at=moment),
+            "cancelled": lambda p: p.cancel_voucher(reason=reason or "", by=by or "", at=moment),
+        }
+        self._change(pid, actions[state])
+
+    def _change(self, pid: UUID, action: Callable[[Payment], None]) -> None:
         def attempt() -> tuple[list[Any], None]:
             p = self._payment(pid)
             action(p)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -10,6 +11,26 @@ from panel.clock import now
 from panel.domain.errors import ValidationError
 from panel.payments.base import PaymentService
 from panel.payments.domain.terms import RateCard, rate_card_id
+
+
+@dataclass(frozen=True)
+class RateVersion:
+    """One version of a rate card (amounts in pence)."""
+
+    unit: str
+    amount_pence: int
+    hours_per_day: int
+    by: str
+    at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class RateCardRecord:
+    """A rate card and every version of it, oldest first."""
+
+    name: str
+    versions: tuple[RateVersion, ...]
 
 
 class PaymentSetup(PaymentService):
@@ -32,18 +53,23 @@ class PaymentSetup(PaymentService):
 
         return self._save(attempt)
 
-    def rate_card(self, name: str) -> RateCard:
+    def _card(self, name: str) -> RateCard:
         card = self._get(rate_card_id(name.strip()), RateCard)
         if card is None:
             raise ValidationError(f"no rate card is named {name!r}: publish it with `panel pay rate-card set`")
         return card
+
+    def rate_card(self, name: str) -> RateCardRecord:
+        card = self._card(name)
+        versions = (card.rate(v) for v in range(1, len(card.rates) + 1))
+        return RateCardRecord(card.name, tuple(RateVersion(**v) for v in versions))
 
     def assign_rate_card(
         self, eid: UUID, *, name: str, version: int | None, by: str, at: datetime | None = None
     ) -> dict[str, Any]:
         def attempt() -> tuple[list[Any], dict[str, Any]]:
             terms = self._terms(eid)
-            terms.assign_rate_card(card=self.rate_card(name), version=version, by=by, at=at or now())
+            terms.assign_rate_card(card=self._card(name), version=version, by=by, at=at or now())
             return [terms], dict(terms.rate or {})
 
         return self._save(attempt)
