@@ -174,7 +174,8 @@ def show(payments: Payments, payment_ref: str, as_json: bool) -> None:
 
         panel pay show PP-1A2B3C4D
     """
-    p = payments.payment(payments.resolve(payment_ref))
+    record = payments.payment(payments.resolve(payment_ref))
+    p = record.line
     if as_json:
         echo_json(
             {
@@ -188,7 +189,7 @@ def show(payments: Payments, payment_ref: str, as_json: bool) -> None:
                 "amount_pence": p.amount_pence,
                 "status": p.status,
                 "reference": p.reference,
-                "history": p.history,
+                "history": record.history,
             }
         )
         return
@@ -206,7 +207,7 @@ def show(payments: Payments, payment_ref: str, as_json: bool) -> None:
                 h["at"].isoformat(),
                 ", ".join(f"{k}={v}" for k, v in h.items() if k not in ("status", "by", "at")),
             )
-            for h in p.history
+            for h in record.history
         ],
     )
 

@@ -1,36 +1,26 @@
-"""Reading payments: one payment and its history as a plain record, and finding a payment from what people type."""
+"""Reading payments: one payment line and its history as a plain record, and finding a payment from what people type."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 from uuid import UUID
 
+from panel.payments import ledger
 from panel.payments.base import PaymentService
 from panel.payments.domain.values import PaymentStateError
+from panel.payments.ledger import LedgerLine
 
 
 @dataclass(frozen=True)
 class PaymentRecord:
-    """One payment line and its history, as `panel pay show` shows it (plain values; amounts in pence).
+    """One payment line as the ledger shows it, and its history (what `panel pay show` shows).
 
     Each history entry has the ``status`` it reached, ``by`` whom and ``at`` what time, and the
     details of that step (a reason, the route and reference, the four-eyes amount ...).
     """
 
-    id: UUID
-    engagement_id: UUID
-    engagement_ref: str
-    participant_id: UUID
-    participant_ref: str
-    kind: str
-    category: str
-    earned_on: date
-    gross_pence: int
-    amount_pence: int
-    status: str
-    reference: str | None
+    line: LedgerLine
     history: tuple[dict[str, Any], ...]
 
 
@@ -38,22 +28,11 @@ class PaymentQueries(PaymentService):
     """One payment as a record; a payment from its id, an id prefix or our reference."""
 
     def payment(self, pid: UUID) -> PaymentRecord:
-        p = self._payment(pid)
-        return PaymentRecord(
-            id=p.id,
-            engagement_id=p.engagement_id,
-            engagement_ref=p.engagement_ref,
-            participant_id=p.participant_id,
-            participant_ref=p.participant_ref,
-            kind=p.kind,
-            category=p.category,
-            earned_on=p.earned_on,
-            gross_pence=p.gross_pence,
-            amount_pence=p.amount_pence,
-            status=p.status,
-            reference=p.reference,
-            history=tuple(dict(entry) for entry in p.history),
-        )
+        history = tuple(dict(entry) for entry in self._payment(pid).history)
+        rows: dict[UUID, dict[str, Any]] = {}
+        for e in self.app.events.get(pid):  # the same fold as the ledger's, over this payment's events
+            ledger.apply(rows, e)
+        return PaymentRecord(ledger.to_line(rows[pid]), history)
 
     def resolve(self, text: str) -> UUID:
         """A payment from its id, an id prefix of at least 8 characters, or our payment reference."""
