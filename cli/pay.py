@@ -1,23 +1,23 @@
-"""`panel pay ...`: accrual, claims, decline/reduce, approve, issue, reverse, show.
+"""`panel pay ...`: accrual, claims, decline/reduce and show.
 
-Setup (`cli/pay_setup.py`), reports and reconciliation live beside it.
+Beside it: set-up (`cli/pay_setup.py`), approve, issue and reverse (`cli/pay_lifecycle.py`),
+reconciliation (`cli/pay_reconcile.py`), the ledger and exports (`cli/pay_reports.py`), and
+outstanding payments and income totals per person (`cli/pay_people.py`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import click
 
 from cli.options import at_option, by_option, engagement_option, json_option, pass_payments
-from cli.render import echo_json, err, say, table
-from panel.clock import now
+from cli.render import echo_json, say, table
 from panel.domain.money import MAX_LINE_PENCE, MAX_TOTAL_PENCE, format_pence, pence_from_text
 from panel.domain.values import parse_day
 from panel.payments import Payments
-from panel.payments.domain.payment import ACCRUED, APPROVED, EXPENSE_CATEGORIES, ROUTES
-from panel.payments.service import Outcome
+from panel.payments.base import Outcome
+from panel.payments.domain.values import EXPENSE_CATEGORIES
 
 
 @click.group()
@@ -163,109 +163,6 @@ def reduce(
     )
 
 
-def _selected(payments: Payments, ids: tuple[str, ...], engagement_ref: str | None, status: str) -> list[Any]:
-    chosen = [payments.resolve(text) for text in ids]
-    if engagement_ref:
-        eid = payments.app.resolve_engagement(engagement_ref)
-        chosen += [line.id for line in payments.lines(engagement=eid) if line.status == status]
-    if not chosen:
-        raise click.UsageError(f"name payments, or pass --engagement E to take every {status} payment of E")
-    return chosen
-
-
-@pay.command()
-@click.argument("payment_ids", nargs=-1)
-@click.option("--engagement", "engagement_ref", default=None, help="Also approve every accrued payment of it.")
-@click.option("--allow-over-budget", is_flag=True, help="Approve even if the budget is exceeded (recorded).")
-@by_option("Approver: a named person other than whoever created the payment.")
-@at_option
-@pass_payments
-def approve(
-    payments: Payments,
-    payment_ids: tuple[str, ...],
-    engagement_ref: str | None,
-    allow_over_budget: bool,
-    by: str,
-    at: datetime | None,
-) -> None:
-    """Approve payments, all or none; the budget is checked first.
-
-    Four-eyes: above the engagement's four-eyes amount (`panel pay budget set --four-eyes-above`) a
-    payment needs two approvals by two different people, neither of them its creator; whoever
-    approves a payment cannot also issue it.
-
-    Example:
-
-        panel pay approve --engagement vested --by finance.lee
-    """
-    outcome = payments.approve(
-        _selected(payments, payment_ids, engagement_ref, ACCRUED), by=by, allow_over_budget=allow_over_budget, at=at
-    )
-    for warning in outcome.warnings:
-        err(warning)
-    if outcome.changed or not outcome.first_approved:
-        say(f"Approved {len(outcome.changed)} payments by {by}")
-    if outcome.first_approved:
-        say(
-            f"Approved once {len(outcome.first_approved)} payments by {by}: above the four-eyes amount each "
-            "needs a second approval by another person"
-        )
-
-
-@pay.command()
-@click.argument("payment_ids", nargs=-1)
-@click.option("--engagement", "engagement_ref", default=None, help="Also issue every approved payment of it.")
-@click.option("--route", type=click.Choice(ROUTES), required=True, help="How the money goes.")
-@click.option("--batch-ref", default=None, help="Our reference for the payment run.")
-@click.option("--reference", default=None, help="Payment reference for a single payment; default PP-<id>.")
-@by_option()
-@at_option
-@pass_payments
-def issue(
-    payments: Payments,
-    payment_ids: tuple[str, ...],
-    engagement_ref: str | None,
-    route: str,
-    batch_ref: str | None,
-    reference: str | None,
-    by: str,
-    at: datetime | None,
-) -> None:
-    """Issue approved payments by a route, each with our payment reference.
-
-    Example:
-
-        panel pay issue --engagement vested --route bank_transfer --batch-ref BACS-2026-03 --by finance.kim
-    """
-    outcome = payments.issue(
-        _selected(payments, payment_ids, engagement_ref, APPROVED),
-        route=route,
-        by=by,
-        batch_ref=batch_ref,
-        reference=reference,
-        at=at,
-    )
-    say(f"Issued {len(outcome.changed)} payments by {route}" + (f" in batch {batch_ref}" if batch_ref else ""))
-
-
-@pay.command()
-@click.argument("payment_ref")
-@click.option("--reason", required=True, help="Why the payment is reversed.")
-@by_option()
-@at_option
-@pass_payments
-def reverse(payments: Payments, payment_ref: str, reason: str, by: str, at: datetime | None) -> None:
-    """Reverse a payment (the correction for a mistake; nothing is ever edited).
-
-    Example:
-
-        panel pay reverse PP-1A2B3C4D --reason "wrong session date" --by finance.lee
-    """
-    pid = payments.resolve(payment_ref)
-    payments.change(pid, lambda p: p.reverse(reason=reason, by=by, at=at or now()))
-    say(f"Reversed payment {pid}")
-
-
 @pay.command()
 @click.argument("payment_ref")
 @json_option
@@ -277,7 +174,8 @@ def show(payments: Payments, payment_ref: str, as_json: bool) -> None:
 
         panel pay show PP-1A2B3C4D
     """
-    p = payments.payment(payments.resolve(payment_ref))
+    record = payments.payment(payments.resolve(payment_ref))
+    p = record.line
     if as_json:
         echo_json(
             {
@@ -291,7 +189,7 @@ def show(payments: Payments, payment_ref: str, as_json: bool) -> None:
                 "amount_pence": p.amount_pence,
                 "status": p.status,
                 "reference": p.reference,
-                "history": p.history,
+                "history": record.history,
             }
         )
         return
@@ -309,15 +207,14 @@ def show(payments: Payments, payment_ref: str, as_json: bool) -> None:
                 h["at"].isoformat(),
                 ", ".join(f"{k}={v}" for k, v in h.items() if k not in ("status", "by", "at")),
             )
-            for h in p.history
+            for h in record.history
         ],
     )
 
 
 def register(cli: click.Group) -> None:
-    from cli import pay_reconcile, pay_reports, pay_setup
+    from cli import pay_lifecycle, pay_people, pay_reconcile, pay_reports, pay_setup
 
-    pay_setup.register(pay)
-    pay_reports.register(pay)
-    pay_reconcile.register(pay)
+    for module in (pay_setup, pay_lifecycle, pay_reports, pay_people, pay_reconcile):
+        module.register(pay)
     cli.add_command(pay)

@@ -1,22 +1,22 @@
-"""`panel pay ...` reports: the ledger, outstanding payments, totals and exports (reconcile is beside it)."""
+"""`panel pay ledger|export`: the ledger and finance's CSV exports, and the helpers the other reports share.
+
+Outstanding payments and income totals per person are in `cli/pay_people.py`; reconciliation in
+`cli/pay_reconcile.py`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date
 from typing import Any
 
 import click
 
 from cli.options import json_option
-from cli.render import echo_json, say, table
+from cli.render import echo_json, print_csv, say, table
 from cli.wiring import views_url
-from panel.csv_out import csv_text
-from panel.domain.values import format_pence, parse_day
-from panel.payments.domain.payment import ROUTES
+from panel.domain.values import format_pence
+from panel.payments.domain.values import ROUTES
 from panel.payments.ledger import LedgerLine, Totals, totals
-from panel.payments.rules import load_thresholds, tax_year_label
-from panel.payments.totals import person_totals
+from panel.payments.rules import tax_year_label
 from projections.connection import make_engine
 from projections.ledger import ledger_lines, tax_year_of
 
@@ -106,10 +106,6 @@ def ledger_row(line: LedgerLine) -> list[Any]:
     ]
 
 
-def write_csv(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
-    click.echo(csv_text(header, rows), nl=False)
-
-
 @click.command()
 @click.option("--engagement", "engagement_ref", default=None, help="Only this engagement (id or reference).")
 @click.option("--participant", "participant_ref", default=None, help="Only this participant (id or reference).")
@@ -145,7 +141,7 @@ def ledger(
         budget_code=budget_code,
     )
     if as_csv:
-        write_csv(LEDGER_COLUMNS, (ledger_row(line) for line in lines))
+        print_csv(LEDGER_COLUMNS, (ledger_row(line) for line in lines))
         return
     if as_json:
         echo_json({"lines": lines, "totals": totals_dict(totals(lines))})
@@ -175,118 +171,6 @@ def ledger(
 
 
 @click.command()
-@click.option("--engagement", "engagement_ref", default=None, help="Only this engagement.")
-@click.option("--as-of", default=None, help="Age payments at this date (YYYY-MM-DD); default today.")
-@json_option
-@click.pass_context
-def outstanding(ctx: click.Context, engagement_ref: str | None, as_of: str | None, as_json: bool) -> None:
-    """Payments not yet finished, per person and stage: awaiting (second) approval or issue, or not cleared.
-
-    Ages count from when the payments reached their stage (the oldest in each group).
-
-    Example:
-
-        panel pay outstanding --engagement vested --as-of 2026-04-01
-    """
-    app = ctx.obj.app
-    day = parse_day(as_of, "--as-of") if as_of else date.today()
-    lines = view_lines(ctx, engagement=app.resolve_engagement(engagement_ref) if engagement_ref else None)
-    waiting = {"accrued": "awaiting approval", "approved": "awaiting issue", "issued": "issued, not cleared"}
-    groups: dict[tuple[str, str, str, str], list[LedgerLine]] = {}
-    for line in lines:
-        if line.status in waiting:
-            stage = "awaiting second approval" if line.awaiting_second_approval else waiting[line.status]
-            key = (line.engagement_ref, line.participant_ref, stage, line.reference or "")
-            groups.setdefault(key, []).append(line)
-    items: list[dict[str, Any]] = []
-    for (engagement, participant, stage, reference), group in groups.items():
-        since = min(_since(line) for line in group)
-        items.append(
-            {
-                "engagement": engagement,
-                "participant": participant,
-                "stage": stage,
-                "reference": reference or None,
-                "lines": len(group),
-                "amount_pence": sum(line.amount_pence for line in group),
-                "age_days": (day - since).days,
-                "payments": [line.id for line in group],
-            }
-        )
-    if as_json:
-        echo_json(items)
-        return
-    table(
-        "Outstanding payments",
-        ["engagement", "participant", "stage", "reference", "lines", "amount", "age (days)"],
-        [
-            (
-                i["engagement"],
-                i["participant"],
-                i["stage"],
-                i["reference"] or "",
-                i["lines"],
-                format_pence(i["amount_pence"]),
-                i["age_days"],
-            )
-            for i in items
-        ],
-    )
-    say(f"{len(items)} groups, {format_pence(sum(i['amount_pence'] for i in items))} outstanding")
-
-
-def _since(line: LedgerLine) -> date:
-    """When a line reached its current stage."""
-    moment = {"accrued": line.accrued_at, "approved": line.approved_at, "issued": line.issued_at}[line.status]
-    if line.awaiting_second_approval:
-        moment = line.approved_at
-    return moment.date() if moment else line.earned_on
-
-
-@click.command("totals")
-@click.option("--participant", "participant_ref", default=None, help="Only this participant.")
-@click.option("--tax-year", type=TaxYear(), default=None, help="Only this UK tax year, e.g. 2026.")
-@click.option(
-    "--thresholds",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="Thresholds JSON to use instead of the shipped one (dated limits).",
-)
-@click.option("--over-only", is_flag=True, help="Only periods over a threshold.")
-@json_option
-@click.pass_context
-def totals_(
-    ctx: click.Context,
-    participant_ref: str | None,
-    tax_year: int | None,
-    thresholds: str | None,
-    over_only: bool,
-    as_json: bool,
-) -> None:
-    """Per-person income per UK tax year and per benefit week, against dated thresholds.
-
-    Income is fees and vouchers (not expenses), counted when issued, or when earned if not yet issued.
-
-    Example:
-
-        panel pay totals --tax-year 2025 --over-only
-    """
-    app = ctx.obj.app
-    pid = app.resolve_participant(participant_ref) if participant_ref else None
-    limits = load_thresholds(thresholds)  # a bad file is refused before the views catch up
-    items = person_totals(view_lines(ctx, participant=pid), limits, tax_year=tax_year)
-    items = [i for i in items if i.over or not over_only]
-    if as_json:
-        echo_json(items)
-        return
-    table(
-        "Income per person",
-        ["participant", "period", "income", "lines", "over"],
-        [(i.participant_ref, i.label, format_pence(i.income_pence), i.lines, ", ".join(i.over) or "-") for i in items],
-    )
-
-
-@click.command()
 @click.option("--by", "key", type=click.Choice(sorted(EXPORT_KEYS)), required=True, help="How to group.")
 @click.option("--tax-year", type=TaxYear(), default=None, help="Only this UK tax year.")
 @click.option("--lines", "with_lines", is_flag=True, help="Export the ledger lines with the group column instead.")
@@ -301,12 +185,12 @@ def export(ctx: click.Context, key: str, tax_year: int | None, with_lines: bool)
     lines = view_lines(ctx, tax_year=tax_year)
     group = EXPORT_KEYS[key]
     if with_lines:
-        write_csv((key, *LEDGER_COLUMNS), ([group(line), *ledger_row(line)] for line in sorted(lines, key=group)))
+        print_csv((key, *LEDGER_COLUMNS), ([group(line), *ledger_row(line)] for line in sorted(lines, key=group)))
         return
     groups: dict[str, list[LedgerLine]] = {}
     for line in lines:
         groups.setdefault(group(line), []).append(line)
-    write_csv(
+    print_csv(
         (key, *TOTAL_FIELDS),
         (
             [name, *(v if f == "lines" else pounds(v) for f, v in totals_dict(totals(items)).items())]
@@ -316,5 +200,5 @@ def export(ctx: click.Context, key: str, tax_year: int | None, with_lines: bool)
 
 
 def register(group: click.Group) -> None:
-    for command in (ledger, outstanding, totals_, export):
+    for command in (ledger, export):
         group.add_command(command)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import click
 
 from cli.options import at_option, by_option, engagement_option, json_option, pass_payments
 from cli.render import echo_json, say, table
-from panel.clock import now
 from panel.domain.money import MAX_LINE_PENCE, MAX_RATE_PENCE, MAX_TOTAL_PENCE, format_pence, pence_from_text
 from panel.payments import Payments
-from panel.payments.domain.payment import UNITS, VOUCHER_OUTCOMES
+from panel.payments.domain.values import UNITS, VOUCHER_OUTCOMES
 
 
 @click.group("rate-card")
@@ -68,16 +65,15 @@ def rate_card_show(payments: Payments, name: str, as_json: bool) -> None:
         panel pay rate-card show involve-day --json
     """
     card = payments.rate_card(name)
-    versions = [card.rate(v) for v in range(1, len(card.rates) + 1)]
     if as_json:
-        echo_json({"name": card.name, "versions": versions})
+        echo_json({"name": card.name, "versions": list(card.versions)})
         return
     table(
         f"Rate card {card.name}",
         ["version", "unit", "amount", "hours/day", "by", "at"],
         [
-            (v["version"], v["unit"], format_pence(v["amount_pence"]), v["hours_per_day"], v["by"], v["at"].isoformat())
-            for v in versions
+            (v.version, v.unit, format_pence(v.amount_pence), v.hours_per_day, v.by, v.at.isoformat())
+            for v in card.versions
         ],
     )
 
@@ -207,14 +203,8 @@ def voucher_status(
 
         panel pay voucher status PP-1A2B3C4D redeemed
     """
-    moment = at or now()
-    actions: dict[str, Callable[[Any], None]] = {
-        "redeemed": lambda p: p.mark_redeemed(at=moment),
-        "expired": lambda p: p.mark_expired(at=moment),
-        "cancelled": lambda p: p.cancel_voucher(reason=reason or "", by=by or "", at=moment),
-    }
     pid = payments.resolve(payment_ref)
-    payments.change(pid, actions[state])
+    payments.settle_voucher(pid, state, reason=reason, by=by, at=at)
     say(f"Voucher payment {pid} {state}")
 
 

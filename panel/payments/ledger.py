@@ -15,7 +15,8 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 
-from panel.payments.domain.payment import (
+from panel.payments.domain.payment import Payment
+from panel.payments.domain.values import (
     ACCRUED,
     APPROVED,
     CANCELLED,
@@ -23,7 +24,6 @@ from panel.payments.domain.payment import (
     ISSUED,
     RECONCILED,
     REVERSED,
-    Payment,
 )
 from panel.payments.rules import tax_year_start
 

@@ -17,13 +17,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from panel.domain.errors import ValidationError
+from panel.domain.errors import PanelError, ValidationError
 from panel.domain.money import MAX_TOTAL_PENCE, pence_from_text
-from panel.payments.domain.payment import ISSUED, RECONCILED, StatementFormatError
+from panel.payments.domain.values import ISSUED, RECONCILED
 from panel.payments.ledger import LedgerLine
 
 COLUMNS = ("date", "amount", "reference", "payee")
 MAX_REPORTED = 5
+
+
+class StatementFormatError(PanelError):
+    """Raised when a bank statement file is malformed; nothing is recorded."""
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,7 @@ def step(pay: Payments, eid: Any, pids: list[Any], op: str, k: int) -> None:
     elif op == "issue":
         pay.issue([pick], route="bank_transfer", by="kim", at=at)
     elif op == "reverse":
-        pay.change(pick, lambda p: p.reverse(reason="correction", by="lee", at=at))
+        pay.reverse(pick, reason="correction", by="lee", at=at)
     elif op == "reconcile":
         issued = [x for x in lines if x.status == "issued"]
         if issued:

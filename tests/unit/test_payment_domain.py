@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from panel.domain.errors import PanelError, ValidationError
 from panel.payments import ledger
-from panel.payments.domain.payment import FourEyesError, Payment, PaymentStateError
+from panel.payments.domain.payment import FourEyesError, Payment
+from panel.payments.domain.values import PaymentStateError
 from panel.payments.rules import load_thresholds
 from panel.payments.totals import person_totals
 

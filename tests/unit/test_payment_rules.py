@@ -10,9 +10,8 @@ from uuid import uuid4
 import pytest
 
 from panel.domain.errors import ValidationError
-from panel.payments.domain.payment import StatementFormatError
 from panel.payments.ledger import LedgerLine
-from panel.payments.reconcile import match_statement, parse_statement
+from panel.payments.reconcile import StatementFormatError, match_statement, parse_statement
 from panel.payments.rules import (
     allocate_cap,
     benefit_week_start,

@@ -9,58 +9,33 @@ first, then trigger one private ``@event`` method whose body only records the fa
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from typing import Any, Unpack
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from panel.domain.errors import PanelError, ValidationError
 from panel.domain.event_types import Created, Event
-from panel.domain.money import MAX_LINE_PENCE, require_amount
 from panel.domain.values import require_choice, require_utc
 from panel.payments.domain.four_eyes import FourEyesError as FourEyesError  # re-exported: raised by approve and issue
 from panel.payments.domain.four_eyes import check_approver, check_issuer, needs_two_approvals
-
-PAYMENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://participant-panel.org/payment")
-UNITS = ("hour", "half_day", "day", "session", "task")
-KINDS = ("involvement_fee", "expense", "voucher")
-EXPENSE_CATEGORIES = ("travel", "childcare", "carer", "subsistence", "accessibility")
-ROUTES = ("bank_transfer", "payroll", "voucher", "cash")
-ACCRUED, DECLINED, APPROVED, ISSUED, RECONCILED, REVERSED, CANCELLED = (
-    "accrued",
-    "declined",
-    "approved",
-    "issued",
-    "reconciled",
-    "reversed",
-    "cancelled",
+from panel.payments.domain.values import (
+    ACCRUED,
+    APPROVED,
+    CANCELLED,
+    DECLINED,
+    ISSUED,
+    RECONCILED,
+    REVERSED,
+    ROUTES,
+    NewLine,
+    check_reconciled_amount,
+    check_reduced,
+    check_voucher,
+    check_voucher_route,
+    checked_line,
+    require_status,
+    require_text,
 )
-
-
-class PaymentStateError(PanelError):
-    """Raised when a payment command does not follow from the payment's history."""
-
-
-class BudgetExceededError(PanelError):
-    """Raised when an approval would take an engagement over its budget and that was not allowed."""
-
-
-class StatementFormatError(PanelError):
-    """Raised when a bank statement file is malformed; nothing is recorded."""
-
-
-def payment_id(engagement_id: UUID, participant_id: UUID, kind: str, key: str) -> UUID:
-    """Deterministic line id, so accruing or claiming the same thing twice is a no-op."""
-    return uuid5(PAYMENT_NAMESPACE, f"{engagement_id.hex}/{participant_id.hex}/{kind}/{key}")
-
-
-def require_text(value: str | None, what: str) -> str:
-    if value is None or not value.strip():
-        raise ValidationError(f"{what} is empty: {'name who does it' if what == '--by' else 'give a value'}")
-    return value.strip()
-
-
-VOUCHER_OUTCOMES = ("redeemed", "expired", "cancelled")  # what can happen to an issued voucher
 
 
 class Payment(Aggregate):
@@ -163,12 +138,8 @@ class Payment(Aggregate):
         self.participant_id, self.participant_ref = participant_id, participant_ref
         self.kind, self.category, self.earned_on, self.quantity = kind, category, earned_on, quantity
         self.gross_pence = self.amount_pence = gross_pence
-        self.receipt, self.voucher_code, self.rate_card, self.budget_code = (
-            receipt,
-            voucher_code,
-            rate_card,
-            budget_code,
-        )
+        self.receipt, self.voucher_code = receipt, voucher_code
+        self.rate_card, self.budget_code = rate_card, budget_code
         self.created_by = created_by
         self.status = ACCRUED
         self.history: list[dict[str, Any]] = [{"status": ACCRUED, "by": created_by, "at": at}]
@@ -180,64 +151,16 @@ class Payment(Aggregate):
         self.approved_by: str | None = None
 
     @classmethod
-    def accrue(
-        cls,
-        *,
-        id: UUID,
-        engagement_id: UUID,
-        engagement_ref: str,
-        participant_id: UUID,
-        participant_ref: str,
-        kind: str,
-        category: str,
-        earned_on: date,
-        quantity: str,
-        gross_pence: int,
-        created_by: str,
-        at: datetime,
-        receipt: str | None = None,
-        voucher_code: str | None = None,
-        rate_card: str | None = None,
-        budget_code: str | None = None,
-    ) -> Payment:
-        require_choice(kind, KINDS, "payment kind")
-        if kind == "expense":
-            require_choice(category, EXPENSE_CATEGORIES, "expense category (--category)")
-            receipt = require_text(receipt, "--receipt")
-        if kind == "voucher":
-            voucher_code = require_text(voucher_code, "--code")
-        if require_amount(gross_pence, "amount", ceiling=MAX_LINE_PENCE) == 0:
-            raise ValidationError("amount £0.00 must be more than zero: give it in pounds, e.g. 12.40")
-        return cls._create(
-            cls.Accrued,
-            id=id,
-            engagement_id=engagement_id,
-            engagement_ref=engagement_ref,
-            participant_id=participant_id,
-            participant_ref=participant_ref,
-            kind=kind,
-            category=category,
-            earned_on=earned_on,
-            quantity=quantity,
-            gross_pence=gross_pence,
-            receipt=receipt,
-            voucher_code=voucher_code,
-            rate_card=rate_card,
-            budget_code=budget_code,
-            created_by=require_text(created_by, "--by"),
-            at=require_utc(at),
-        )
+    def accrue(cls, *, id: UUID, **line: Unpack[NewLine]) -> Payment:
+        """A new line, accrued: its kind, category, amount and who created it are checked first."""
+        return cls._create(cls.Accrued, id=id, **checked_line(line))
 
     @property
     def label(self) -> str:
         return f"payment {str(self.id)[:8]} ({self.kind} {self.participant_ref} {self.earned_on})"
 
     def _require(self, allowed: tuple[str, ...], action: str) -> None:
-        if self.status not in allowed:
-            raise PaymentStateError(
-                f"{self.label} cannot be {action}: it is {self.status} "
-                f"(needs {' or '.join(allowed)}); see `panel pay show {self.id}`"
-            )
+        require_status(self.label, self.status, allowed, action, str(self.id))
 
     # -- the participant's choice -----------------------------------------------------------
     def decline(self, *, reason: str, by: str, at: datetime) -> None:
@@ -251,17 +174,8 @@ class Payment(Aggregate):
 
     def reduce(self, *, amount_pence: int, reason: str, by: str, at: datetime) -> None:
         self._require((ACCRUED, APPROVED), "reduced")
-        if not 0 < amount_pence < self.amount_pence:
-            raise ValidationError(
-                f"{self.label}: a reduced amount must be above 0 and below {self.amount_pence}p "
-                f"(got {amount_pence}p); to take nothing use `panel pay decline`"
-            )
-        self._reduce(
-            amount_pence=amount_pence,
-            reason=require_text(reason, "--reason"),
-            by=require_text(by, "--by"),
-            at=require_utc(at),
-        )
+        check_reduced(self.label, self.amount_pence, amount_pence)
+        self._reduce(amount_pence, require_text(reason, "--reason"), require_text(by, "--by"), require_utc(at))
 
     @event(Reduced)
     def _reduce(self, amount_pence: int, reason: str, by: str, at: datetime) -> None:
@@ -288,13 +202,9 @@ class Payment(Aggregate):
             four_eyes_above_pence=four_eyes_above_pence,
         )
         if not self.approval_completes(four_eyes_above_pence):
-            self._first_approve(
-                by=by, amount_pence=self.amount_pence, four_eyes_above_pence=four_eyes_above_pence, at=require_utc(at)
-            )
+            self._first_approve(by, self.amount_pence, four_eyes_above_pence, require_utc(at))
             return False
-        self._approve(
-            by=by, amount_pence=self.amount_pence, budget_code=budget_code, over_budget=over_budget, at=require_utc(at)
-        )
+        self._approve(by, self.amount_pence, budget_code, over_budget, require_utc(at))
         return True
 
     @event(FirstApproved)
@@ -311,15 +221,9 @@ class Payment(Aggregate):
         self._require((APPROVED,), "issued")
         require_choice(route, ROUTES, "payment route (--route)")
         check_issuer(self.label, by=require_text(by, "--by"), approvers=(self.first_approved_by, self.approved_by))
-        if (self.kind == "voucher") != (route == "voucher"):
-            raise ValidationError(f"{self.label}: vouchers go by --route voucher and only vouchers do")
-        self._issue(
-            route=route,
-            reference=require_text(reference, "--reference"),
-            batch_ref=batch_ref,
-            by=require_text(by, "--by"),
-            at=require_utc(at),
-        )
+        check_voucher_route(self.label, self.kind, route)
+        reference, by = require_text(reference, "--reference"), require_text(by, "--by")
+        self._issue(route, reference, batch_ref, by, require_utc(at))
 
     @event(Issued)
     def _issue(self, route: str, reference: str, batch_ref: str | None, by: str, at: datetime) -> None:
@@ -339,19 +243,8 @@ class Payment(Aggregate):
         at: datetime,
     ) -> None:
         self._require((ISSUED,), "reconciled")
-        if amount_pence != self.amount_pence:
-            raise PaymentStateError(
-                f"{self.label} is for {self.amount_pence}p, the statement line for "
-                f"{amount_pence}p: resolve the mismatch before reconciling"
-            )
-        self._reconcile(
-            account=account,
-            statement_line=statement_line,
-            statement_date=statement_date,
-            amount_pence=amount_pence,
-            matched_by=matched_by,
-            at=require_utc(at),
-        )
+        check_reconciled_amount(self.label, self.amount_pence, amount_pence)
+        self._reconcile(account, statement_line, statement_date, amount_pence, matched_by, require_utc(at))
 
     @event(Reconciled)
     def _reconcile(
@@ -372,15 +265,12 @@ class Payment(Aggregate):
         self.history.append({"status": REVERSED, "by": by, "at": at, "reason": reason})
 
     # -- vouchers -----------------------------------------------------------------------------
-    def _require_voucher(self, action: str) -> None:
-        if self.kind != "voucher":
-            raise PaymentStateError(f"{self.label} is not a voucher: it cannot be {action}")
-        if self.voucher_state is not None:
-            raise PaymentStateError(f"voucher {self.voucher_code} was already {self.voucher_state}")
+    def _require_voucher(self, allowed: tuple[str, ...], action: str) -> None:
+        check_voucher(self.label, self.kind, self.voucher_code, self.voucher_state, action)
+        self._require(allowed, action)
 
     def mark_redeemed(self, *, at: datetime) -> None:
-        self._require_voucher("redeemed")
-        self._require((ISSUED, RECONCILED), "redeemed")
+        self._require_voucher((ISSUED, RECONCILED), "redeemed")
         self._redeemed(at=require_utc(at))
 
     @event(Redeemed)
@@ -388,8 +278,7 @@ class Payment(Aggregate):
         self.voucher_state = "redeemed"
 
     def mark_expired(self, *, at: datetime) -> None:
-        self._require_voucher("expired")
-        self._require((ISSUED, RECONCILED), "expired")
+        self._require_voucher((ISSUED, RECONCILED), "expired")
         self._expired(at=require_utc(at))
 
     @event(Expired)
@@ -398,8 +287,7 @@ class Payment(Aggregate):
 
     def cancel_voucher(self, *, reason: str, by: str, at: datetime) -> None:
         """Cancel an unredeemed voucher: it no longer counts as paid."""
-        self._require_voucher("cancelled")
-        self._require((ACCRUED, APPROVED, ISSUED, RECONCILED), "cancelled")
+        self._require_voucher((ACCRUED, APPROVED, ISSUED, RECONCILED), "cancelled")
         self._cancel(reason=require_text(reason, "--reason"), by=require_text(by, "--by"), at=require_utc(at))
 
     @event(Cancelled)

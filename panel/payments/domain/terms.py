@@ -12,8 +12,7 @@ from panel.domain.errors import ValidationError
 from panel.domain.event_types import Created, Event
 from panel.domain.money import MAX_LINE_PENCE, MAX_RATE_PENCE, MAX_TOTAL_PENCE, format_pence, require_amount
 from panel.domain.values import require_choice, require_utc
-from panel.payments.domain.payment import PAYMENT_NAMESPACE, UNITS
-from panel.payments.domain.payment import require_text as _require_text
+from panel.payments.domain.values import PAYMENT_NAMESPACE, UNITS, require_text
 
 
 def terms_id(engagement_id: UUID) -> UUID:
@@ -67,7 +66,7 @@ class RateCard(Aggregate):
         cls, *, name: str, unit: str, amount_pence: int, by: str, at: datetime, hours_per_day: int = 6
     ) -> RateCard:
         cls._check(unit, amount_pence, hours_per_day)
-        name = _require_text(name, "rate card name")
+        name = require_text(name, "rate card name")
         return cls._create(
             cls.Published,
             id=rate_card_id(name),
@@ -75,7 +74,7 @@ class RateCard(Aggregate):
             unit=unit,
             amount_pence=amount_pence,
             hours_per_day=hours_per_day,
-            by=_require_text(by, "--by"),
+            by=require_text(by, "--by"),
             at=require_utc(at),
         )
 
@@ -85,7 +84,7 @@ class RateCard(Aggregate):
             unit=unit,
             amount_pence=amount_pence,
             hours_per_day=hours_per_day,
-            by=_require_text(by, "--by"),
+            by=require_text(by, "--by"),
             at=require_utc(at),
         )
 
@@ -175,7 +174,7 @@ class PaymentTerms(Aggregate):
             unit=rate["unit"],
             amount_pence=rate["amount_pence"],
             hours_per_day=rate["hours_per_day"],
-            by=_require_text(by, "--by"),
+            by=require_text(by, "--by"),
             at=require_utc(at),
         )
 
@@ -204,10 +203,10 @@ class PaymentTerms(Aggregate):
         require_amount(amount_pence, "--amount", ceiling=MAX_TOTAL_PENCE)
         require_amount(four_eyes_above_pence, "--four-eyes-above", ceiling=MAX_TOTAL_PENCE)
         self._set_budget(
-            code=_require_text(code, "--code"),
+            code=require_text(code, "--code"),
             amount_pence=amount_pence,
             four_eyes_above_pence=four_eyes_above_pence,
-            by=_require_text(by, "--by"),
+            by=require_text(by, "--by"),
             at=require_utc(at),
         )
 
@@ -228,7 +227,7 @@ class PaymentTerms(Aggregate):
             amount_pence=amount_pence,
             approved_before_pence=approved_before_pence,
             over_budget=over_budget,
-            by=_require_text(by, "--by"),
+            by=require_text(by, "--by"),
             at=require_utc(at),
         )
 
@@ -241,8 +240,8 @@ class PaymentTerms(Aggregate):
     def decline_fee(self, *, participant_id: UUID, reason: str, by: str, at: datetime) -> None:
         self._decline_fee(
             participant_id=participant_id,
-            reason=_require_text(reason, "--reason"),
-            by=_require_text(by, "--by"),
+            reason=require_text(reason, "--reason"),
+            by=require_text(by, "--by"),
             at=require_utc(at),
         )
 
@@ -255,8 +254,8 @@ class PaymentTerms(Aggregate):
         self._reduce_fee(
             participant_id=participant_id,
             cap_pence=cap_pence,
-            reason=_require_text(reason, "--reason"),
-            by=_require_text(by, "--by"),
+            reason=require_text(reason, "--reason"),
+            by=require_text(by, "--by"),
             at=require_utc(at),
         )
 
