@@ -5,21 +5,16 @@ Usage:  python check_certificate.py cert.json [--json]
 Needs Python 3.9+ and numpy only; imports nothing else from the project. Exit 0: every check
 passed; exit 1: a check failed (each failure is listed); exit 2: the file cannot be read.
 
-What is checked (the format is described in docs/draws-provable.md):
-
-1. The lottery: every one of the L panels has panel_size distinct known members, meets every
-   quota (min <= count <= max) and the household rule (at most one member of each household
-   group); each member's stated probability is exactly (panels containing them) / L; nobody
-   with a positive optimal probability is at zero; nobody falls further below their optimal
-   probability than the stated worst shortfall.
-2. The optimal distribution: every composition is a feasible panel (size, quotas, households,
-   no type used more than it has members), the weights are >= 0 and sum to 1, and they give each
-   type its stated optimal probability.
+What is checked (the format is in docs/draws-provable.md):
+1. The lottery: each of the L panels has panel_size distinct known members, meets every quota and
+   the household rule; each stated probability is exactly (panels containing them) / L; nobody with
+   a positive optimal probability is at zero, nor further below it than the stated worst shortfall.
+2. The optimal distribution: every composition is a feasible panel, the weights are >= 0, sum to 1
+   and give each type its stated optimal probability.
 3. The dual bound, level by level: the stated multipliers combine the rows of the level's linear
-   programme (quotas, size, households, the floors of earlier levels, any cuts) into an upper
-   bound on the level's minimum, evaluated here in a way that stays valid for inexact
-   multipliers; that bound must not exceed the stated level, and the distribution must reach it.
-   Together: no lottery over feasible panels gives the worst-off a higher chance, then the next.
+   programme into an upper bound on its minimum (valid for inexact multipliers too), which must not
+   exceed the stated level, and the distribution must reach it. Together: no lottery over feasible
+   panels gives the worst-off a higher chance, then the next.
 
 Cuts (inequalities the solver proved valid for every integral panel) cannot be re-proved with
 numpy alone; when a level relies on one, this is said in the output.
