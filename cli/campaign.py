@@ -116,4 +116,7 @@ def preview(app: PanelApp, slug: str, base_url: str, days: int) -> None:
 
 
 def register(group: click.Group) -> None:
+    from cli.campaign_status import status
+
+    campaign.add_command(status)
     group.add_command(campaign)

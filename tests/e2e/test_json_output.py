@@ -69,6 +69,7 @@ def _announced(s: Store) -> str:
 # The arguments of each `--json` command on the prepared store (before `--json`).
 ARGS: dict[str, Callable[[Store], list[str]]] = {
     "audit verify": lambda s: [],
+    "campaign status": lambda s: ["demo-2026", "--quotas", QUOTAS],
     "consent history": lambda s: ["DEMO-00001"],
     "consent report": lambda s: [],
     "draw announce": lambda s: [
@@ -151,6 +152,10 @@ def prepared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     store.panel("pay", "rate-card", "set", "consult-day", "--unit", "day", "--amount", "50.00", "--by", "fin")
     store.panel("pay", "rate-card", "assign", "consult-day", "--engagement", "gp-access-2025", "--by", "fin")
     store.panel("pay", "accrue", "gp-access-2025", "--by", "sam", "--at", "2025-07-01")
+    examples = ROOT / "examples" / "campaign"
+    store.panel("campaign", "open", "demo-2026", "--engagement", "vested-youth-panel", "--opens", "2026-03-01",
+                "--closes", "2026-03-14", "--questions", str(examples / "questions.csv"),
+                "--notice", str(examples / "notice-v3.md"), "--phone", "0113 496 0000")  # fmt: skip
     yield store
     if schema is not None:
         with _pg_connect() as conn:
