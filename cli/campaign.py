@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import click
 
@@ -11,6 +12,7 @@ from cli.render import say, table
 from panel.application import PanelApp
 from panel.campaigns import Campaigns
 from panel.domain.values import PURPOSES, parse_day
+from panel.links import check_base_url
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str) -> object:
@@ -112,7 +114,32 @@ def preview(app: PanelApp, slug: str, base_url: str, days: int) -> None:
 
         panel campaign preview youth-2026 --base-url https://apply.example.org
     """
-    say(Campaigns(app).preview_link(slug, base_url.rstrip("/"), timedelta(days=days)))
+    say(Campaigns(app).preview_link(slug, check_base_url(base_url, "--base-url"), timedelta(days=days)))
+
+
+@campaign.command("qr")
+@click.argument("slug")
+@click.option("--base-url", required=True, help="The public address of `panel serve`, e.g. https://apply.example.org.")
+@click.option("--output", required=True, help="The file to write: .png or .svg.")
+@click.option("--scale", default=10, show_default=True, type=click.IntRange(1, 50), help="Pixels per module.")
+@pass_app
+def qr(app: PanelApp, slug: str, base_url: str, output: str, scale: int) -> None:
+    """Write the campaign's link (BASE/apply/SLUG) as a QR code for posters and leaflets.
+
+    Example:
+
+        panel campaign qr youth-2026 --base-url https://apply.example.org --output youth-2026.png
+    """
+    import segno
+
+    url = f"{check_base_url(base_url, '--base-url')}/apply/{Campaigns(app).get(slug).slug}"
+    target = Path(output)
+    if target.suffix.lower() not in (".png", ".svg"):
+        raise click.ClickException(f"--output {output!r} must end .png or .svg")
+    if not target.parent.is_dir():
+        raise click.ClickException(f"--output {output!r}: the folder {str(target.parent)!r} does not exist")
+    segno.make(url, error="m").save(str(target), scale=scale, border=4)
+    say(f"Wrote {target} (a QR code of {url})")
 
 
 def register(group: click.Group) -> None:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from panel.config import StoreVersionError
-from panel.domain.errors import PanelError
+from panel.domain.errors import PanelError, ValidationError
 
 KINDS = ("confirm", "me", "preview", "staff")  # staff: a signed-in session, under the web_session key
 MAX_TOKEN = 200
@@ -28,6 +28,14 @@ class BadLinkError(PanelError):
 
 class ExpiredLinkError(PanelError):
     """Raised when a link's token was genuine but has expired."""
+
+
+def check_base_url(url: str, where: str) -> str:
+    """A public web address links start with (no trailing slash), or a ValidationError naming ``where``."""
+    base = url.strip().rstrip("/")
+    if not base.startswith(("https://", "http://")) or len(base) < 10 or any(c in base for c in " \t\r\n\"'<>"):
+        raise ValidationError(f"{where} {url!r} is not a web address: write e.g. https://apply.example.org")
+    return base
 
 
 def store_secret(keys: object, name: str = "web_signing") -> bytes:

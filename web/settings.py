@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
-from panel.links import store_secret
+from panel.links import check_base_url, store_secret
 
 MAX_BODY = 64 * 1024  # bytes; the application form is a few kilobytes at most
 
@@ -42,11 +42,8 @@ class WebSettings:
         raw_max = env.get("PANEL_WEB_MAX_BODY", str(MAX_BODY)).strip()
         if not raw_max.isdigit() or not 1024 <= int(raw_max) <= 10 * 1024 * 1024:
             raise ValidationError(f"PANEL_WEB_MAX_BODY {raw_max!r} is not a size in bytes from 1024 to 10485760")
-        base = env.get("PANEL_WEB_BASE_URL", "").strip().rstrip("/")
-        if base and not base.startswith(("https://", "http://")):
-            raise ValidationError(
-                f"PANEL_WEB_BASE_URL {base!r} is not a web address: write e.g. https://apply.example.org"
-            )
+        raw_base = env.get("PANEL_WEB_BASE_URL", "").strip()
+        base = check_base_url(raw_base, "PANEL_WEB_BASE_URL") if raw_base else ""
         limits = {
             name: _count(env, variable, default)
             for name, variable, default in (

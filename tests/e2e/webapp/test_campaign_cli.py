@@ -103,3 +103,32 @@ def _delete_web_secrets(location: StoreLocation) -> None:
     with psycopg.connect(location.target, autocommit=True) as conn:
         done = conn.execute(f"DELETE FROM \"{location.schema}\".panel_settings WHERE name LIKE 'web_%'").rowcount
         assert done == 2
+
+
+def test_the_campaign_link_as_a_qr_code(panel, with_engagement, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import segno
+
+    panel(*OPEN)
+    tmp_path = tmp_path / "posters"
+    tmp_path.mkdir()
+    png = tmp_path / "youth.png"
+    ran = panel("campaign", "qr", "youth-2026", "--base-url", "https://apply.example.org/", "--output", str(png))
+    assert ran.out.strip() == f"Wrote {png} (a QR code of https://apply.example.org/apply/youth-2026)"
+    expected = tmp_path / "expected.png"  # the same code made directly from the URL the poster must carry
+    segno.make("https://apply.example.org/apply/youth-2026", error="m").save(str(expected), scale=10, border=4)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.read_bytes() == expected.read_bytes()
+    svg = tmp_path / "youth.svg"
+    panel("campaign", "qr", "youth-2026", "--base-url", "https://apply.example.org", "--output", str(svg))
+    assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml") and "<svg" in svg.read_text(encoding="utf-8")
+    for args, message in (
+        (("--base-url", "apply.example.org", "--output", str(tmp_path / "a.png")),
+         "Error: --base-url 'apply.example.org' is not a web address: write e.g. https://apply.example.org"),
+        (("--base-url", "https://apply.example.org", "--output", str(tmp_path / "a.gif")),
+         "Error: --output '" + str(tmp_path / "a.gif") + "' must end .png or .svg"),
+        (("--base-url", "https://apply.example.org", "--output", str(tmp_path / "nope" / "a.png")),
+         "Error: --output '" + str(tmp_path / "nope" / "a.png") + "': the folder '" + str(tmp_path / "nope")
+         + "' does not exist"),
+    ):  # fmt: skip
+        refused = panel("campaign", "qr", "youth-2026", *args, code=1)
+        assert refused.err.strip() == message and "Traceback" not in refused.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["expected.png", "youth.png", "youth.svg"]
