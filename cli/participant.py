@@ -9,7 +9,7 @@ import click
 from cli.options import F, at_option, json_option, pass_app
 from cli.participant_import import import_command
 from cli.participant_render import render_participant, status
-from cli.render import echo_json, say, table
+from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES
@@ -246,6 +246,33 @@ def erase(ctx: click.Context, participant_ref: str, reason: str, erased_by: str 
     from cli.views import clean_views
 
     clean_views(ctx)
+
+
+@participant.command("erasure-requests")
+@json_option
+@pass_app
+def erasure_requests(app: PanelApp, as_json: bool) -> None:
+    """List people who asked (at /me) for their data to be erased and are not erased yet, with what holds it back.
+
+    A request with nothing holding it back is carried out at once; one held back by a payment still
+    open waits here until the payment is settled, then: panel participant erase REF --reason ... --by ...
+
+    Example:
+
+        panel participant erasure-requests
+    """
+    from panel.erasure_requests import ErasureRequests
+
+    pending = ErasureRequests(app).pending()
+    if as_json:
+        echo_json([{"participant": p.reference, "id": str(p.participant_id), "requested_at": p.requested_at.isoformat(),
+                    "blocked_by": list(p.blocked_by)} for p in pending])  # fmt: skip
+        return
+    if not pending:
+        say("No erasure requests are waiting")
+        return
+    table("Erasure requests waiting", ["participant", "asked", "held back by"],
+          [(p.reference, when(p.requested_at), "; ".join(p.blocked_by) or "-") for p in pending])  # fmt: skip
 
 
 def register(group: click.Group) -> None:

@@ -16,9 +16,12 @@ from starlette.routing import Route
 from panel.confirmations import Confirmations
 from panel.domain.errors import ConsentStateError, ErasedParticipantError, ParticipantNotFoundError
 from panel.domain.values import PURPOSES
+from panel.erasure_requests import ErasureRequests
 from panel.links import BadLinkError, ExpiredLinkError, read_token
 from panel.participation import Participation
 from panel.queries import Queries
+from panel.registration import Registration
+from panel.validation import InvalidSignUpError
 from web.site import Site, site_of
 
 NO_STORE = {"cache-control": "no-store"}
@@ -98,9 +101,96 @@ async def withdraw(request: Request) -> Response:
     return RedirectResponse(f"/me/{request.path_params['token']}", status_code=303)
 
 
+CONTACT = ("name", "email", "phone", "postcode")
+
+
+async def details_page(request: Request) -> Response:
+    site = site_of(request)
+    pid = subject(site, "me", request)
+    if isinstance(pid, Response):
+        return pid
+    person = await run_in_threadpool(Queries(site.app).participant, pid)
+    if person.personal.erased:
+        return site.render(request, "problem.html", 409, reason="not_active")
+    values = {k: getattr(person.personal, k) or "" for k in CONTACT}
+    return private(site.render_form(request, "me_details.html", token=request.path_params["token"], values=values,
+                                    errors=[]))  # fmt: skip
+
+
+async def change_details(request: Request) -> Response:
+    """Record the contact details that changed (AttributesUpdated, captured by ``self_service``)."""
+    site = site_of(request)
+    pid = subject(site, "me", request)
+    if isinstance(pid, Response):
+        return pid
+    fields, problem = await site.posted(request)
+    if problem:
+        return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+    if any(len(fields.get(k, [])) > 1 for k in CONTACT):
+        return site.render(request, "problem.html", 400, reason="unreadable")
+    posted = {k: fields.get(k, [""])[0] for k in CONTACT}
+    person = await run_in_threadpool(Queries(site.app).participant, pid)
+    if person.personal.erased:
+        return site.render(request, "problem.html", 409, reason="not_active")
+    changed = {k: v for k, v in posted.items() if v.strip() and v.strip() != (getattr(person.personal, k) or "")}
+    token = request.path_params["token"]
+    if changed:
+        update = Registration(site.app).update_personal
+        try:
+            await run_in_threadpool(
+                lambda: update(pid, personal=changed, attributes={}, captured_by="self_service", at=site.clock())
+            )
+        except InvalidSignUpError as exc:
+            plain = site.copy.get("field_errors", {})
+            errors = [{"id": e.field, "message": plain.get(e.field, e.message)} for e in exc.errors]
+            error_for = {e["id"]: e["message"] for e in errors}
+            page = site.render_form(request, "me_details.html", 400, token=token, values=posted, errors=errors,
+                                    error_for=error_for)  # fmt: skip
+            return private(page)
+    return RedirectResponse(f"/me/{token}", status_code=303)
+
+
+async def erase_page(request: Request) -> Response:
+    site = site_of(request)
+    pid = subject(site, "me", request)
+    if isinstance(pid, Response):
+        return pid
+    person = await run_in_threadpool(Queries(site.app).participant, pid)
+    if person.personal.erased:
+        return site.render(request, "problem.html", 409, reason="not_active")
+    blocked = await run_in_threadpool(ErasureRequests(site.app).blockers, pid)
+    return private(site.render_form(request, "me_erase.html", token=request.path_params["token"], blocked=blocked,
+                                    errors=[]))  # fmt: skip
+
+
+async def erase(request: Request) -> Response:
+    """Record the request and erase at once, unless a payment still open holds it back."""
+    site = site_of(request)
+    pid = subject(site, "me", request)
+    if isinstance(pid, Response):
+        return pid
+    fields, problem = await site.posted(request)
+    if problem:
+        return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+    token = request.path_params["token"]
+    if fields.get("confirm", []) != ["yes"]:
+        blocked = await run_in_threadpool(ErasureRequests(site.app).blockers, pid)
+        errors = [{"id": "confirm", "message": site.copy["erase"]["tick"]}]
+        return private(site.render_form(request, "me_erase.html", 400, token=token, blocked=blocked, errors=errors))
+    try:
+        outcome = await run_in_threadpool(lambda: ErasureRequests(site.app).request(pid, at=site.clock()))
+    except ErasedParticipantError:
+        return site.render(request, "problem.html", 409, reason="not_active")
+    return private(site.render(request, "me_erased.html", outcome=outcome))
+
+
 ROUTES = [
     Route("/confirm/{token}", confirm_page, methods=["GET"]),
     Route("/confirm/{token}", confirm, methods=["POST"]),
     Route("/me/{token}", me_page, methods=["GET"]),
     Route("/me/{token}/withdraw", withdraw, methods=["POST"]),
+    Route("/me/{token}/details", details_page, methods=["GET"]),
+    Route("/me/{token}/details", change_details, methods=["POST"]),
+    Route("/me/{token}/erase", erase_page, methods=["GET"]),
+    Route("/me/{token}/erase", erase, methods=["POST"]),
 ]

@@ -96,6 +96,7 @@ ARGS: dict[str, Callable[[Store], list[str]]] = {
     "fatigue simulate": lambda s: ["--cooldown-days", "90"],
     "outbox": lambda s: [],
     "outbox send": lambda s: [],
+    "participant erasure-requests": lambda s: [],
     "participant list": lambda s: [],
     "participant show": lambda s: ["DEMO-00001"],
     "pay ledger": lambda s: [],

@@ -121,6 +121,13 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
         assert "You took this back on" in browser.page_source
         assert len(browser.find_elements(By.CSS_SELECTOR, "button[id^=withdraw-]")) == 1
         check_page(browser, artefacts, "me-withdrawn", location)
+        browser.find_element(By.LINK_TEXT, "Change your contact details").click()
+        assert browser.title.startswith("Change your contact details")
+        check_page(browser, artefacts, "me-details", location)
+        browser.get(me + "/erase")
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))  # the box not ticked
+        assert browser.title.startswith("Error: Delete your details"), browser.title
+        check_page(browser, artefacts, "me-erase-error", location)
     from panel.confirmations import Confirmations
     from panel.store.opening import open_store
 
