@@ -1,6 +1,10 @@
-"""Edit the stored events by position from outside the application, as someone with database access could.
+"""Edit the stored events by position from outside the application, as someone with the owner's rights could.
 
-Positions are SQLite's ``rowid`` and PostgreSQL's ``notification_id``; the chain table is left alone.
+The database refuses UPDATE and DELETE on the events and chain tables (panel.store.append_only), so
+each edit first does what such an attacker would: on SQLite drop the triggers (anyone who can write
+the file can), on PostgreSQL set the maintenance switch for the session (``panel.maintenance``).
+Positions are SQLite's ``rowid`` and PostgreSQL's ``notification_id``; the chain table is left alone
+except by ``recompute_chain``.
 """
 
 from __future__ import annotations
@@ -12,14 +16,26 @@ from typing import Any
 from uuid import uuid4
 
 from panel.config import StoreLocation
+from tests.helpers.chain_case import chain_by_formula
+
+
+def disarm(conn: Any, dialect: str) -> None:
+    """Lift the append-only guard on this connection, as an owner (or anyone who can write the SQLite file) can."""
+    if dialect == "sqlite":
+        names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'panel_%'")
+        for (name,) in names.fetchall():
+            conn.execute(f'DROP TRIGGER "{name}"')
+    else:
+        conn.execute("SET panel.maintenance = 'on'")
 
 
 @contextmanager
 def _db(location: StoreLocation) -> Iterator[tuple[Any, str, str, str]]:
-    """(connection, events table, position column, parameter mark); committed on leaving."""
+    """(connection, events table, position column, parameter mark), guard lifted; committed on leaving."""
     if location.dialect == "sqlite":
         conn = sqlite3.connect(location.target)
         try:
+            disarm(conn, "sqlite")
             yield conn, "stored_events", "rowid", "?"
             conn.commit()
         finally:
@@ -28,6 +44,7 @@ def _db(location: StoreLocation) -> Iterator[tuple[Any, str, str, str]]:
     import psycopg
 
     with psycopg.connect(location.target, autocommit=True) as pg:
+        disarm(pg, "postgres")
         yield pg, f'"{location.schema}".panel_events', "notification_id", "%s"
 
 
@@ -61,3 +78,13 @@ def swap(location: StoreLocation, first: int, second: int) -> None:
     with _db(location) as (conn, table, pos, p):
         for old, new in ((first, -1), (second, first), (-1, second)):
             conn.execute(f"UPDATE {table} SET {pos} = {p} WHERE {pos} = {p}", (new, old))
+
+
+def recompute_chain(location: StoreLocation) -> None:
+    """Replace the whole chain with one computed over the events as they are now: a consistent rewrite."""
+    rows = chain_by_formula(location)
+    with _db(location) as (conn, table, _, p):
+        chain = f"{table}_chain"
+        conn.execute(f"DELETE FROM {chain}")
+        for row in rows:
+            conn.execute(f"INSERT INTO {chain} (position, digest, hash) VALUES ({p}, {p}, {p})", row)
