@@ -24,6 +24,7 @@ from panel.config import (
     StoreVersionError,
 )
 from panel.domain.errors import ValidationError
+from panel.store import append_only
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_EVENTS, POSTGRES_EVENTS, SETTINGS = "stored_events", "panel_events", "panel_settings"
@@ -72,6 +73,8 @@ def _build(location: StoreLocation) -> PanelApp:
         _require_readable(app, location)
         for name in INIT_SECRETS:
             app.keys.secret(name)
+        append_only.install(app)  # the triggers that refuse UPDATE and DELETE on the events and the chain
+        append_only.adopt(app)
     except BaseException:
         app.close()
         raise
@@ -245,6 +248,8 @@ def _create_postgres_schema(conn: Any, location: StoreLocation) -> None:
         return
     import psycopg
 
+    if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (location.schema,)).fetchone():
+        return  # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even then: the owner role has none
     try:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{location.schema}"')
     except psycopg.Error as exc:
