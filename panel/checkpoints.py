@@ -156,7 +156,6 @@ def check(
 ) -> CheckpointReport:
     """Check the checkpoint's key and signature, that its position still has its hash, and the chain walk."""
     failures = []
-    store_key = public_key_hex(app)
     if published_key is not None:
         trusted, key_ok = "published key", checkpoint.public_key.lower() == published_key
         if not key_ok:
@@ -165,6 +164,7 @@ def check(
                 f"({published_key[:16]}...)"
             )
     else:
+        store_key = public_key_hex(app)
         trusted, key_ok = "store key", checkpoint.public_key.lower() == store_key
         if not key_ok:
             failures.append(

@@ -85,7 +85,7 @@ def adopt(app: Any) -> None:
     """On PostgreSQL, take the insert's table lock through ``panel_lock_events()`` when the store has it."""
     if app.dialect != "postgres":
         return
-    from psycopg.sql import SQL, Composed, Identifier
+    from psycopg.sql import SQL, Identifier
 
     recorder = app.recorder
     schema = recorder.datastore.schema
@@ -97,12 +97,7 @@ def adopt(app: Any) -> None:
         row = curs.fetchone()
     if row is None or not row["found"]:
         return  # a store without the function (init has not run), or a role not granted it: the library's LOCK
-    recorder.lock_table_statements = [
-        *(s for s in recorder.lock_table_statements if not (isinstance(s, Composed) and _locks(s))),
+    recorder.lock_table_statements = [  # the library's two statements, its LOCK TABLE through the function
+        SQL("SET LOCAL lock_timeout = '{0}s'").format(recorder.datastore.lock_timeout),
         SQL("SELECT {lock}()").format(lock=Identifier(schema, LOCK_FUNCTION)),
     ]
-
-
-def _locks(statement: Any) -> bool:
-    """Whether a composed statement is the library's LOCK TABLE."""
-    return any("LOCK TABLE" in str(getattr(part, "_obj", "")) for part in statement)
