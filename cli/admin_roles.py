@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import click
 
-from cli.options import json_option, pass_app
-from cli.render import echo_json
+from cli.options import pass_app
 from panel.application import PanelApp
 
 
@@ -23,9 +20,8 @@ def admin() -> None:
     show_default=True,
     help="The roles are PREFIX_owner, PREFIX_app and PREFIX_auditor (roles are shared by the whole cluster).",
 )
-@json_option
 @pass_app
-def roles(app: PanelApp, prefix: str, as_json: bool) -> None:
+def roles(app: PanelApp, prefix: str) -> None:
     """Create the PostgreSQL owner, application and auditor roles of this store; safe to run again.
 
     The owner owns the tables (run `panel init` and `panel projections rebuild` as it); the
@@ -41,9 +37,6 @@ def roles(app: PanelApp, prefix: str, as_json: bool) -> None:
     from panel.store.roles import create_roles
 
     made = create_roles(app, prefix)
-    if as_json:
-        echo_json(asdict(made))
-        return
     notes = (
         (made.owner, "owns the tables: `panel init`, `panel projections rebuild`, maintenance"),
         (made.app, "the service and every other command: no UPDATE, DELETE or TRUNCATE on the events"),

@@ -60,6 +60,8 @@ def _certificate(s: Store) -> str:
 
 # The arguments of each `--json` command on the prepared store (before `--json`).
 ARGS: dict[str, Callable[[Store], list[str]]] = {
+    "audit checkpoint": lambda s: [],
+    "audit public-key": lambda s: [],
     "audit verify": lambda s: [],
     "consent history": lambda s: ["DEMO-00001"],
     "consent report": lambda s: [],
