@@ -43,6 +43,14 @@ def test_each_kind_of_tampering_is_found_at_its_first_position(
 ) -> None:  # type: ignore[no-untyped-def]
     last = populate(app)
     bad = last // 2
+    edit = {
+        "changed": lambda: flip_byte(location, bad, guarded=True),
+        "missing": lambda: delete(location, bad, guarded=True),
+    }
+    edit["reordered"] = lambda: swap(location, bad, bad + 7, guarded=True)
+    if kind in edit:  # as anyone but an attacker with the owner's rights: refused outright by the database
+        with pytest.raises(Exception, match="the event history is append-only"):
+            edit[kind]()
     if kind == "changed":
         flip_byte(location, bad)
     elif kind == "missing":

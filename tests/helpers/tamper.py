@@ -3,7 +3,8 @@
 The database refuses UPDATE and DELETE on the events and chain tables (panel.store.append_only), so
 each edit first does what such an attacker would: on SQLite drop the triggers (anyone who can write
 the file can), on PostgreSQL set the maintenance switch for the session (``panel.maintenance``).
-Positions are SQLite's ``rowid`` and PostgreSQL's ``notification_id``; the chain table is left alone
+With ``guarded=True`` an edit goes straight at the guard (and is refused). Positions are SQLite's
+``rowid`` and PostgreSQL's ``notification_id``; the chain table is left alone
 except by ``recompute_chain``.
 """
 
@@ -22,20 +23,21 @@ from tests.helpers.chain_case import chain_by_formula
 def disarm(conn: Any, dialect: str) -> None:
     """Lift the append-only guard on this connection, as an owner (or anyone who can write the SQLite file) can."""
     if dialect == "sqlite":
-        names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'panel_%'")
-        for (name,) in names.fetchall():
+        found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'panel_%'")
+        for (name,) in (found or conn).fetchall():  # a connection's execute returns a cursor, a cursor's may not
             conn.execute(f'DROP TRIGGER "{name}"')
     else:
         conn.execute("SET panel.maintenance = 'on'")
 
 
 @contextmanager
-def _db(location: StoreLocation) -> Iterator[tuple[Any, str, str, str]]:
-    """(connection, events table, position column, parameter mark), guard lifted; committed on leaving."""
+def _db(location: StoreLocation, guarded: bool = False) -> Iterator[tuple[Any, str, str, str]]:
+    """(connection, events table, position column, parameter mark), guard lifted unless ``guarded``; committed."""
     if location.dialect == "sqlite":
         conn = sqlite3.connect(location.target)
         try:
-            disarm(conn, "sqlite")
+            if not guarded:
+                disarm(conn, "sqlite")
             yield conn, "stored_events", "rowid", "?"
             conn.commit()
         finally:
@@ -44,20 +46,21 @@ def _db(location: StoreLocation) -> Iterator[tuple[Any, str, str, str]]:
     import psycopg
 
     with psycopg.connect(location.target, autocommit=True) as pg:
-        disarm(pg, "postgres")
+        if not guarded:
+            disarm(pg, "postgres")
         yield pg, f'"{location.schema}".panel_events', "notification_id", "%s"
 
 
-def flip_byte(location: StoreLocation, position: int, index: int = -1) -> None:
+def flip_byte(location: StoreLocation, position: int, index: int = -1, guarded: bool = False) -> None:
     """Change one byte of the stored state of the event at ``position``."""
-    with _db(location) as (conn, table, pos, p):
+    with _db(location, guarded) as (conn, table, pos, p):
         state = bytearray(conn.execute(f"SELECT state FROM {table} WHERE {pos} = {p}", (position,)).fetchone()[0])
         state[index] ^= 0x01
         conn.execute(f"UPDATE {table} SET state = {p} WHERE {pos} = {p}", (bytes(state), position))
 
 
-def delete(location: StoreLocation, position: int) -> None:
-    with _db(location) as (conn, table, pos, p):
+def delete(location: StoreLocation, position: int, guarded: bool = False) -> None:
+    with _db(location, guarded) as (conn, table, pos, p):
         conn.execute(f"DELETE FROM {table} WHERE {pos} = {p}", (position,))
 
 
@@ -73,9 +76,9 @@ def insert_forged(location: StoreLocation, like: int) -> int:
         return int(conn.execute(f"SELECT MAX({pos}) FROM {table}").fetchone()[0])
 
 
-def swap(location: StoreLocation, first: int, second: int) -> None:
+def swap(location: StoreLocation, first: int, second: int, guarded: bool = False) -> None:
     """Exchange the positions of two events."""
-    with _db(location) as (conn, table, pos, p):
+    with _db(location, guarded) as (conn, table, pos, p):
         for old, new in ((first, -1), (second, first), (-1, second)):
             conn.execute(f"UPDATE {table} SET {pos} = {p} WHERE {pos} = {p}", (new, old))
 
