@@ -14,6 +14,7 @@ from cli.wiring import Wiring
 # command runs (or for --help), so `panel consent history` does not pay for numpy or SQLAlchemy.
 COMMANDS = {
     "init": "cli.admin",
+    "admin": "cli.admin_roles",
     "audit": "cli.audit",
     "demo": "cli.admin",
     "engagement": "cli.engagement",

@@ -24,6 +24,7 @@ from panel.domain.participant import Participant
 from panel.domain.text import check_event_text
 from panel.payments.domain import register_moved_topics
 from panel.records import PersonalData
+from panel.store.append_only import adopt as adopt_lock_function
 from panel.store.chain import UPGRADE_SETTING
 from panel.store.conflicts import retrying
 from panel.store.keys import KeyStore, keyed_id
@@ -104,6 +105,7 @@ class PanelApp(Application[UUID]):
         if secret is None:
             raise StoreVersionError("the store has no participant-id secret: run `panel init` to finish setting it up")
         self.id_secret = secret
+        adopt_lock_function(self)  # PostgreSQL: insert under the owner's lock function (panel.store.append_only)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=TextCheckingMapper)

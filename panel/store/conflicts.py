@@ -103,7 +103,8 @@ def explain(exc: BaseException) -> str | None:
         detail = _first_line(next(e for e in _chain(exc) if getattr(e, "sqlstate", None)))
         return (
             f"the database role may not do this ({detail}): `panel init` and `panel projections rebuild` "
-            "change tables, so run them as the role that owns the tables; others need SELECT, INSERT, UPDATE, DELETE"
+            "change tables, so run them as the role that owns the tables; others run as the application role "
+            "(`panel admin roles`, docs/store.md)"
         )
     if _is_connection_error(exc):
         detail = _first_line(exc)

@@ -24,12 +24,14 @@ from panel.config import (
     StoreVersionError,
 )
 from panel.domain.errors import ValidationError
+from panel.store import append_only
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_EVENTS, POSTGRES_EVENTS, SETTINGS = "stored_events", "panel_events", "panel_settings"
 PRIVATE = 0o600  # the store holds the events and the keys that open them: its owner only
-# Secrets `panel init` makes for the web service (panel_settings); a store made before them gets them on `panel init`.
-WEB_SECRETS = ("web_session", "web_signing")
+# Secrets `panel init` makes (panel_settings): the web service's, and the seed of the Ed25519 key that signs
+# checkpoints (panel.checkpoints); a store made before one gets it on `panel init`.
+INIT_SECRETS = ("web_session", "web_signing", "audit_signing")
 
 
 def open_store(location: StoreLocation) -> PanelApp:
@@ -69,8 +71,10 @@ def _build(location: StoreLocation) -> PanelApp:
     app = PanelApp(env={**location.env(), "CREATE_TABLE": "yes"})
     try:
         _require_readable(app, location)
-        for name in WEB_SECRETS:
+        for name in INIT_SECRETS:
             app.keys.secret(name)
+        append_only.install(app)  # the triggers that refuse UPDATE and DELETE on the events and the chain
+        append_only.adopt(app)
     except BaseException:
         app.close()
         raise
@@ -244,6 +248,8 @@ def _create_postgres_schema(conn: Any, location: StoreLocation) -> None:
         return
     import psycopg
 
+    if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (location.schema,)).fetchone():
+        return  # CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even then: the owner role has none
     try:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{location.schema}"')
     except psycopg.Error as exc:

@@ -8,10 +8,8 @@ first position; an erasure keeps the chain valid; `panel init` chains an older s
 
 from __future__ import annotations
 
-import hashlib
 import json
-import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -20,64 +18,8 @@ from panel.application import PanelApp
 from panel.config import SCHEMA_VERSION_SETTING, StoreLocation
 from panel.participation import Participation
 from panel.registration import Registration
-from panel.store import bulk_import as bulk
-from panel.validation import ConsentSpec, SignUp
+from tests.helpers.chain_case import expected_head, populate, signup
 from tests.helpers.tamper import delete, flip_byte, insert_forged, swap
-
-T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
-
-
-def signup(ref: str, source: str = "web") -> SignUp:
-    at = T0 + timedelta(minutes=len(ref))
-    return SignUp(
-        ref=ref,
-        channel="online",
-        personal={"name": f"Person {ref}", "email": f"{ref.lower()}@example.org"},
-        attributes={"age_band": "18-21"},
-        consents=(ConsentSpec("contact", "v1", "online", "self", at),),
-        at=at,
-        source=source,
-    )
-
-
-def populate(app: PanelApp) -> int:
-    """Four sign-ups one by one, then forty by the bulk import's worker processes; the last position."""
-    registration = Registration(app)
-    for i in range(4):
-        registration.register(signup(f"O-{i}"))
-    assert bulk.worth_it(40, 10)  # the parallel path: its batches are written through write_events
-    assert registration.register_many([signup(f"B-{i}", "bulk") for i in range(40)], batch=10)[0] == 40
-    last = app.recorder.max_notification_id()
-    assert last == len(app.recorder.select_notifications(start=None, limit=10_000))  # no gaps
-    return int(last)
-
-
-def raw_rows(location: StoreLocation) -> list[tuple[Any, ...]]:
-    """(position, originator id bytes, version, topic, state) of every stored event, straight from the database."""
-    if location.dialect == "sqlite":
-        with sqlite3.connect(location.target) as conn:
-            rows = conn.execute(
-                "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
-            ).fetchall()
-        return [(p, bytes.fromhex(i), v, t, bytes(s)) for p, i, v, t, s in rows]
-    import psycopg
-
-    with psycopg.connect(location.target, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT notification_id, originator_id, originator_version, topic, state "
-            f'FROM "{location.schema}".panel_events ORDER BY notification_id'
-        ).fetchall()
-    return [(p, i.bytes, v, t, bytes(s)) for p, i, v, t, s in rows]
-
-
-def expected_head(location: StoreLocation) -> tuple[int, str]:
-    """The chain's head by the formula in docs/audit.md, computed independently of panel.store.chain."""
-    previous, position = bytes(32), 0
-    for position, uid, version, topic, state in raw_rows(location):
-        name = topic.encode()
-        event = hashlib.sha256(uid + version.to_bytes(8, "big") + len(name).to_bytes(4, "big") + name + state)
-        previous = hashlib.sha256(previous + position.to_bytes(8, "big") + event.digest()).digest()
-    return position, previous.hex()
 
 
 def verify_json(panel: Any, *args: str, code: int = 0) -> dict[str, Any]:
@@ -101,6 +43,14 @@ def test_each_kind_of_tampering_is_found_at_its_first_position(
 ) -> None:  # type: ignore[no-untyped-def]
     last = populate(app)
     bad = last // 2
+    edit = {
+        "changed": lambda: flip_byte(location, bad, guarded=True),
+        "missing": lambda: delete(location, bad, guarded=True),
+    }
+    edit["reordered"] = lambda: swap(location, bad, bad + 7, guarded=True)
+    if kind in edit:  # as anyone but an attacker with the owner's rights: refused outright by the database
+        with pytest.raises(Exception, match="the event history is append-only"):
+            edit[kind]()
     if kind == "changed":
         flip_byte(location, bad)
     elif kind == "missing":

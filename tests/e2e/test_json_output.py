@@ -68,6 +68,8 @@ def _announced(s: Store) -> str:
 
 # The arguments of each `--json` command on the prepared store (before `--json`).
 ARGS: dict[str, Callable[[Store], list[str]]] = {
+    "audit checkpoint": lambda s: [],
+    "audit public-key": lambda s: [],
     "audit verify": lambda s: [],
     "campaign status": lambda s: ["demo-2026", "--quotas", QUOTAS],
     "consent history": lambda s: ["DEMO-00001"],

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from panel.config import StoreLocation
+from tests.helpers.tamper import disarm
 
 
 def _pg(location: StoreLocation) -> Any:
@@ -46,12 +47,14 @@ def write_state(location: StoreLocation, originator: UUID, version: int, state: 
     raw = state if isinstance(state, bytes) else json.dumps(state, separators=(",", ":")).encode()
     if location.dialect == "sqlite":
         with sqlite3.connect(location.target) as conn:
+            disarm(conn, "sqlite")  # as an attacker who can write the file would (tests.helpers.tamper)
             done = conn.execute(
                 "UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = ?",
                 (raw, originator.hex, version),
             ).rowcount
     else:
         with _pg(location) as conn:
+            disarm(conn, "postgres")  # the maintenance switch, as an owner would set it
             done = conn.execute(
                 f'UPDATE "{location.schema}".panel_events SET state = %s '
                 "WHERE originator_id = %s AND originator_version = %s",

@@ -18,6 +18,7 @@ from panel.registration import Registration
 from panel.store import bulk_import as bulk
 from panel.store.sealing import unseal
 from panel.validation import ConsentSpec, SignUp
+from tests.helpers.tamper import disarm
 
 T0 = datetime(2026, 2, 1, 9, tzinfo=UTC)
 BATCH = 10
@@ -67,6 +68,10 @@ def wipe(app: PanelApp) -> None:
     if app.dialect == "postgres":
         events = f'"{app.recorder.datastore.schema}"."{events}"'  # type: ignore[attr-defined]
     with app.recorder.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
+        if app.dialect == "postgres":  # a reset, not history: the documented maintenance switch, this transaction only
+            c.execute("SET LOCAL panel.maintenance = 'on'")
+        else:
+            disarm(c, "sqlite")
         c.execute(f"DELETE FROM {events}")
         c.execute(f"DELETE FROM {app.recorder.chain_ref}")  # type: ignore[attr-defined]  # a fresh store's chain too
         c.execute(f"DELETE FROM {keys}")
