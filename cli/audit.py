@@ -178,4 +178,7 @@ def public_key(app: PanelApp, as_json: bool) -> None:
 
 
 def register(group: click.Group) -> None:
+    from cli.audit_access import access
+
+    audit.add_command(access)
     group.add_command(audit)

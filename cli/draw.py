@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import click
 
@@ -139,9 +140,12 @@ def run(
 @draw.command("show")
 @click.argument("draw_id")
 @json_option
-@pass_app
-def show(app: PanelApp, draw_id: str, as_json: bool) -> None:
+@click.pass_context
+def show(ctx: click.Context, draw_id: str, as_json: bool) -> None:
     """Show a draw: the panel, target vs pool vs selected, and the probabilities.
+
+    The panel's names are personal data: showing them is recorded first (`panel audit access`);
+    --json gives references only and records nothing.
 
     Example:
 
@@ -149,11 +153,13 @@ def show(app: PanelApp, draw_id: str, as_json: bool) -> None:
     """
     from panel.draws import Draws
 
+    app: PanelApp = ctx.obj.app
     draws = Draws(app)
     recorded = draws.get(draws.resolve(draw_id))
     if as_json:
         echo_json(draw_json(app, recorded, per_person=True))
         return
+    ctx.obj.record_access("draw show", [UUID(m["id"]) for m in draw_json(app, recorded, per_person=False)["panel"]])
     render_draw(app, recorded)
 
 

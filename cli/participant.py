@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import islice
 
 import click
 
@@ -122,15 +123,21 @@ def register_(
 @participant.command()
 @click.argument("participant_ref")
 @json_option
-@pass_app
-def show(app: PanelApp, participant_ref: str, as_json: bool) -> None:
+@click.pass_context
+def show(ctx: click.Context, participant_ref: str, as_json: bool) -> None:
     """Show a participant: sign-up, personal data, consents and participation.
+
+    Showing personal data is recorded first (who, from PANEL_USER or the system user; see
+    `panel audit access`).
 
     Example:
 
         panel participant show VES-001
     """
-    details = Queries(app).participant(app.resolve_participant(participant_ref))
+    app: PanelApp = ctx.obj.app
+    pid = app.resolve_participant(participant_ref)
+    ctx.obj.record_access("participant show", [pid])
+    details = Queries(app).participant(pid)
     if as_json:
         echo_json(details)
         return
@@ -139,16 +146,21 @@ def show(app: PanelApp, participant_ref: str, as_json: bool) -> None:
 
 @participant.command("list")
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help="0 lists everyone.")
+@click.option("--purpose", default=None, help="Why the list is needed (kept with the access record).")
 @json_option
-@pass_app
-def list_(app: PanelApp, limit: int, as_json: bool) -> None:
-    """List participants (oldest sign-up first).
+@click.pass_context
+def list_(ctx: click.Context, limit: int, purpose: str | None, as_json: bool) -> None:
+    """List participants (oldest sign-up first); showing their names is recorded first (`panel audit access`).
 
     Example:
 
         panel participant list --limit 20
     """
-    people = Queries(app).participants(limit or None)
+    app: PanelApp = ctx.obj.app
+    queries = Queries(app)
+    shown = list(islice(queries.participant_ids(), limit or None))
+    ctx.obj.record_access("participant list", shown, purpose)
+    people = [queries.participant(pid) for pid in shown]
     if as_json:
         echo_json(people)
         return

@@ -95,6 +95,25 @@ class Wiring:
         return Setup(app, tightened, Participation(app).finish_erasures())
 
     @cached_property
+    def actor(self) -> str:
+        """Who is running the command, for access records: PANEL_USER, else the operating-system user."""
+        import getpass
+
+        named = os.environ.get("PANEL_USER", "").strip()
+        if named:
+            return named[:100]
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError):  # no user name in this environment (a container, say)
+            return "unknown"
+
+    def record_access(self, what: str, participant_ids: list[UUID], purpose: str | None = None) -> None:
+        """Record that this command is about to show these participants' personal data (panel.access)."""
+        from panel.access import AccessLog
+
+        AccessLog(self.app).record(self.actor, what, participant_ids, purpose=purpose)
+
+    @cached_property
     def outbox(self) -> FolderOutbox:
         """Where emails go: PANEL_OUTBOX_DIR, PANEL_MAIL_FROM and PANEL_SMTP_URL (one line when one is wrong)."""
         from panel.outbox import outbox_from_env

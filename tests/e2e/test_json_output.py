@@ -70,6 +70,7 @@ def _announced(s: Store) -> str:
 ARGS: dict[str, Callable[[Store], list[str]]] = {
     "audit checkpoint": lambda s: [],
     "audit public-key": lambda s: [],
+    "audit access": lambda s: ["--participant", "DEMO-00001"],
     "audit verify": lambda s: [],
     "campaign status": lambda s: ["demo-2026", "--quotas", QUOTAS],
     "consent history": lambda s: ["DEMO-00001"],

@@ -42,6 +42,20 @@ def events_of(location: StoreLocation, originator: UUID) -> list[tuple[int, str,
     return [(int(v), str(t), json.loads(bytes(s))) for v, t, s in rows]
 
 
+def events_of_topic(location: StoreLocation, topic: str) -> list[dict[str, Any]]:
+    """The decoded JSON state of every stored event of one topic, in log order."""
+    if location.dialect == "sqlite":
+        with sqlite3.connect(location.target) as conn:
+            rows = conn.execute("SELECT state FROM stored_events WHERE topic = ? ORDER BY rowid", (topic,)).fetchall()
+    else:
+        with _pg(location) as conn:
+            rows = conn.execute(
+                f'SELECT state FROM "{location.schema}".panel_events WHERE topic = %s ORDER BY notification_id',
+                (topic,),
+            ).fetchall()
+    return [json.loads(bytes(s)) for (s,) in rows]
+
+
 def write_state(location: StoreLocation, originator: UUID, version: int, state: dict[str, Any] | bytes) -> None:
     """Overwrite one stored event's state in place."""
     raw = state if isinstance(state, bytes) else json.dumps(state, separators=(",", ":")).encode()

@@ -1,0 +1,62 @@
+"""Access records: who was shown whose personal data, when and why (`panel audit access`).
+
+Commands that show personal data in clear record a DataAccess event *before* they show it, so there
+is no showing without its record; the record itself holds no personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from panel.application import PanelApp
+from panel.clock import now
+from panel.domain import text
+from panel.domain.access import DataAccess
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    at: datetime
+    actor: str
+    what: str
+    purpose: str | None
+    channel: str
+    people: int  # how many participants were shown together
+
+
+class AccessLog:
+    def __init__(self, app: PanelApp) -> None:
+        self.app = app
+
+    def record(
+        self,
+        actor: str,
+        what: str,
+        participant_ids: list[UUID],
+        *,
+        purpose: str | None = None,
+        channel: str = "cli",
+        at: datetime | None = None,
+    ) -> None:
+        """Record that ``actor`` was shown these participants' personal data (nothing when the list is empty)."""
+        if not participant_ids:
+            return
+        checked = text.check_optional(purpose, "purpose", text.LABEL) if purpose else None
+        self.app.save(DataAccess.record(actor, what, participant_ids, checked, channel, at or now()))
+
+    def entries(self, participant_id: UUID | None = None, actor: str | None = None) -> list[AccessEntry]:
+        """The showings of one participant's data (or all), by one actor (or any), oldest first."""
+        found = []
+        for aid in self.app.originators(get_topic(DataAccess.Recorded)):
+            access = self.app.load(aid, DataAccess)
+            if participant_id is not None and participant_id not in access.participant_ids:
+                continue
+            if actor is not None and access.actor != actor:
+                continue
+            found.append(AccessEntry(access.at, access.actor, access.what, access.purpose, access.channel,
+                                     len(access.participant_ids)))  # fmt: skip
+        return found
