@@ -74,6 +74,16 @@ class InvitationPage:
     status: str  # the person's status now; "replaced" when they were invited again since this email
 
 
+def due_reminders(sessions: Iterable[date], offsets: Iterable[int], today: date) -> dict[date, int]:
+    """Each session still ahead with a reminder due by ``today``: the nearest one (the smallest N days before)."""
+    due = {}
+    for session in sessions:
+        reached = [n for n in offsets if session > today and session - timedelta(days=n) <= today]
+        if reached:
+            due[session] = min(reached)
+    return due
+
+
 class Invitations:
     def __init__(self, app: PanelApp) -> None:
         self.app = app
@@ -131,26 +141,20 @@ class Invitations:
             email = self._reachable(person, moment, run, entry["status"], (INVITED,), "already answered")
             if email is None:
                 continue
-            if self.app.exists(iid):
-                run.skip("already emailed", ref)
-            elif expires is None:
+            if expires is None:
                 run.skip("every session has begun", ref)
-            elif self._claim(InvitationEmail.send(engagement_id=eid, participant_id=pid, invited_at=entry["invited_at"],
-                                                  expires=expires, at=moment)):  # fmt: skip
-                accept, decline = (make_token(key, kind, iid, expires) for kind in ("accept", "decline"))
-                outbox.send(
-                    letters.invitation(
-                        words,
-                        details,
-                        email,
-                        f"{base_url}/invitation/{accept}",
-                        f"{base_url}/invitation/{decline}",
-                        expires,
-                    )  # fmt: skip
-                )
-                run.sent.append((ref, "invitation"))
-            else:
+                continue
+            claim = InvitationEmail.send(
+                engagement_id=eid, participant_id=pid, invited_at=entry["invited_at"], expires=expires, at=moment
+            )
+            if self.app.exists(iid) or not self._claim(claim):
                 run.skip("already emailed", ref)
+                continue
+            accept, decline = (
+                f"{base_url}/invitation/{make_token(key, k, iid, expires)}" for k in ("accept", "decline")
+            )
+            outbox.send(letters.invitation(words, details, email, accept, decline, expires))
+            run.sent.append((ref, "invitation"))
         return run
 
     def remind(
@@ -165,8 +169,7 @@ class Invitations:
             raise ValidationError("--days must list whole numbers of days of at least 1, e.g. 7,1")
         details = engagement_details(self.app.load(eid, Engagement))
         today, run = moment.date(), MailRun()
-        due = {s: min(n for n in offsets if s - timedelta(days=n) <= today) for s in details.sessions if s > today
-               and any(s - timedelta(days=n) <= today for n in offsets)}  # fmt: skip
+        due = due_reminders(details.sessions, offsets, today)
         if not due:
             return run
         for pid in self.invited_to(eid):
