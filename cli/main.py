@@ -35,6 +35,7 @@ COMMANDS = {
     "campaign": "cli.campaign",
     "serve": "cli.serve",
     "outbox": "cli.outbox",
+    "invitations": "cli.invitations",
     "staff": "cli.staff",
     "partner": "cli.partner",
 }

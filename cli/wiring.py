@@ -120,6 +120,11 @@ class Wiring:
 
         return outbox_from_env(os.environ)
 
+    @cached_property
+    def web_base_url(self) -> str:
+        """PANEL_WEB_BASE_URL: the public address of `panel serve`, which links in emails start with ("" if unset)."""
+        return os.environ.get("PANEL_WEB_BASE_URL", "").strip().rstrip("/")
+
     def close(self) -> None:
         if "app" in self.__dict__:
             self.app.close()

@@ -1,7 +1,9 @@
-"""Signed, expiring links: confirm an email address, see and change what we hold (/me), preview a campaign.
+"""Signed, expiring links: confirm an email address, see and change what we hold (/me), preview a campaign,
+accept or decline an invitation.
 
-A token is ``KIND.SUBJECT.EXPIRES.SIGNATURE``: the kind (``confirm``, ``me`` or ``preview``), the
-participant's id (not personal data: a keyed hash) or the campaign's id, the expiry as Unix
+A token is ``KIND.SUBJECT.EXPIRES.SIGNATURE``: the kind (``confirm``, ``me``, ``preview``, ``accept`` or
+``decline``), the participant's id (not personal data: a keyed hash), the campaign's id or the
+invitation email's id (``panel.domain.mailing``), the expiry as Unix
 seconds, and an HMAC-SHA256 of the rest under the store's ``web_signing`` key (made by `panel
 init`). Nothing is stored for a token; a changed character, another kind or a passed expiry is
 refused.
@@ -18,7 +20,7 @@ from uuid import UUID
 from panel.config import StoreVersionError
 from panel.domain.errors import PanelError, ValidationError
 
-KINDS = ("confirm", "me", "preview", "staff")  # staff: a signed-in session, under the web_session key
+KINDS = ("confirm", "me", "preview", "staff", "accept", "decline")  # staff: a signed-in session (web_session key)
 MAX_TOKEN = 200
 
 

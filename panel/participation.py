@@ -71,9 +71,12 @@ class Participation:
 
         return self.app.retry(attempt)
 
-    def respond(self, eid: UUID, pid: UUID, *, accept: bool, at: datetime | None = None) -> None:
+    def respond(
+        self, eid: UUID, pid: UUID, *, accept: bool, at: datetime | None = None, channel: str = "staff"
+    ) -> None:
+        """Record InvitationAccepted or InvitationDeclined; ``channel``: ``staff`` or the person (``self_service``)."""
         self.app.load(eid, Engagement)
-        self.app.change(pid, lambda p: p.respond(engagement_id=eid, accept=accept, at=at or now()))
+        self.app.change(pid, lambda p: p.respond(engagement_id=eid, accept=accept, at=at or now(), channel=channel))
 
     def attend(self, eid: UUID, pid: UUID, day: date, *, half_day: bool = False, at: datetime | None = None) -> None:
         self.app.load(eid, Engagement).require_session(day)

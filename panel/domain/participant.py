@@ -20,7 +20,7 @@ from panel.domain import participation_record as record
 from panel.domain.errors import ErasedParticipantError, ParticipationStateError
 from panel.domain.event_types import Created, Event, new_history
 from panel.domain.participant_checks import erasure_record, registration, withdrawal_reason
-from panel.domain.values import require_utc
+from panel.domain.values import RESPONSE_CHANNELS, require_choice, require_utc
 
 
 class Participant(Aggregate):
@@ -57,13 +57,19 @@ class Participant(Aggregate):
         override_reason: str | None
         at: datetime
 
-    class InvitationAccepted(Event):
+    class InvitationAccepted(Event):  # version 2 added the channel; version 1 events load with None
+        class_version = 2
         engagement_id: UUID
         at: datetime
+        channel: str | None
+        upcast_v1_v2 = staticmethod(record.no_channel)
 
-    class InvitationDeclined(Event):
+    class InvitationDeclined(Event):  # version 2 added the channel; version 1 events load with None
+        class_version = 2
         engagement_id: UUID
         at: datetime
+        channel: str | None
+        upcast_v1_v2 = staticmethod(record.no_channel)
 
     class Attended(Event):
         engagement_id: UUID
@@ -211,20 +217,21 @@ class Participant(Aggregate):
     def _invite(self, engagement_id: UUID, draw_id: UUID | None, override_reason: str | None, at: datetime) -> None:
         self.participations[engagement_id.hex] = record.invitation(at, draw_id)
 
-    def respond(self, *, engagement_id: UUID, accept: bool, at: datetime) -> None:
+    def respond(self, *, engagement_id: UUID, accept: bool, at: datetime, channel: str = "staff") -> None:
         self.require_not_erased()
+        require_choice(channel, RESPONSE_CHANNELS, "channel")
         self._require_status(engagement_id, (record.INVITED,), "accept or decline" if accept else "decline")
         if accept:
-            self._accept(engagement_id=engagement_id, at=require_utc(at))
+            self._accept(engagement_id=engagement_id, at=require_utc(at), channel=channel)
         else:
-            self._decline(engagement_id=engagement_id, at=require_utc(at))
+            self._decline(engagement_id=engagement_id, at=require_utc(at), channel=channel)
 
     @event(InvitationAccepted)
-    def _accept(self, engagement_id: UUID, at: datetime) -> None:
+    def _accept(self, engagement_id: UUID, at: datetime, channel: str) -> None:
         self.participations[engagement_id.hex].update(status=record.ACCEPTED, responded_at=at)
 
     @event(InvitationDeclined)
-    def _decline(self, engagement_id: UUID, at: datetime) -> None:
+    def _decline(self, engagement_id: UUID, at: datetime, channel: str) -> None:
         self.participations[engagement_id.hex].update(status=record.DECLINED, responded_at=at)
 
     def attend(self, *, engagement_id: UUID, session_date: date, half_day: bool, at: datetime) -> None:

@@ -30,6 +30,11 @@ def invitation(at: datetime, draw_id: UUID | None) -> dict[str, Any]:
     }
 
 
+def no_channel(state: dict[str, Any]) -> None:
+    """Upcast an InvitationAccepted or InvitationDeclined of version 1 (before channels were recorded)."""
+    state["channel"] = None
+
+
 def check_invitable(
     who: str, at: datetime, left_panel_at: datetime | None, contact: ConsentEntry | None, status: str | None
 ) -> None:

@@ -12,6 +12,7 @@ from panel.domain.text import ATTRIBUTE_KEY_PATTERN
 
 CHANNELS = ("online", "phone", "paper", "in_person", "partner_referral")
 PURPOSES = ("contact", "panel_membership", "data_processing")
+RESPONSE_CHANNELS = ("staff", "self_service")  # who recorded an answer to an invitation: staff, or the person
 CONSENT_METHODS = ("online", "written", "verbal")
 ENGAGEMENT_TYPES = ("inform", "consult", "involve", "co_produce", "community_led")
 PREFER_NOT_TO_SAY = "prefer_not_to_say"

@@ -6,6 +6,7 @@ saved as a screenshot.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -199,3 +200,30 @@ def test_staff_enter_a_phone_application_in_a_browser(
         assert (details.channel, details.captured_by, details.personal.name) == ("phone", "amy.khan", "Bo Chen")
     finally:
         app.close()
+
+
+def test_answer_an_invitation_in_a_browser(browser, artefacts, store, panel, location: StoreLocation, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    outbox = tmp_path / "outbox"
+    panel("participant", "register", "--ref", "INV-1", "--channel", "phone", "--captured-by", "amy",
+          "--email", "ann@example.org", "--consent", "contact", "--consent", "panel_membership",
+          "--notice-version", "v3")  # fmt: skip
+    panel("invite", "vested-youth-panel", "INV-1")
+    env = {**store_env(location), "PANEL_OUTBOX_DIR": str(outbox)}
+    with serving(env) as base:
+        panel("invitations", "send", "vested-youth-panel", "--base-url", base, env={"PANEL_OUTBOX_DIR": str(outbox)})
+        (mail,) = outbox.glob("*.eml")
+        text = message_from_bytes(mail.read_bytes(), policy=policy.default).get_content()
+        accept = re.search(rf"{re.escape(base)}/invitation/accept\.\S+", text).group(0)  # type: ignore[union-attr]
+        browser.get(accept)
+        assert browser.title.startswith("You are invited: Vested youth panel"), browser.title
+        check_page(browser, artefacts, "invitation", location)
+        submit(browser, browser.find_element(By.ID, "accept"))
+        assert "You said yes" in browser.page_source
+        check_page(browser, artefacts, "invitation-accepted", location)
+        browser.get(accept.replace("/invitation/accept.", "/invitation/decline."))  # a changed link
+        assert browser.title.startswith("This link does not work"), browser.title
+        check_page(browser, artefacts, "invitation-bad-link", location)
+    status = json.loads(panel("invitations", "status", "vested-youth-panel", "--json").out)
+    assert [p["status"] for p in status["invitations"]] == ["accepted"]
