@@ -55,8 +55,7 @@ async def send(request: Request) -> Response:
     campaign = await campaign_or_404(site, request.path_params["slug"])
     fields, problem = await site.posted(request)
     if problem:
-        status = 403 if problem == "csrf" else 400
-        return site.render(request, "problem.html", status, reason=problem, campaign=campaign)
+        return site.refused(request, problem, campaign=campaign)
     state = campaign.state_on(site.clock().date())
     if state != "open":
         return site.render(request, "closed.html", 409, campaign=campaign, state=state)

@@ -68,7 +68,7 @@ async def answer(request: Request) -> Response:
     _, invitation = found
     fields, problem = await site.posted(request)
     if problem:
-        return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+        return site.refused(request, problem)
     given = fields.get("answer", [])
     if len(given) != 1 or given[0] not in ANSWERS:
         return site.render(request, "problem.html", 400, reason="unreadable")

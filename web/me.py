@@ -20,6 +20,7 @@ from panel.erasure_requests import ErasureRequests
 from panel.links import BadLinkError, ExpiredLinkError, read_token
 from panel.participation import Participation
 from panel.queries import Queries
+from panel.records import ParticipantDetails
 from panel.registration import Registration
 from panel.validation import InvalidSignUpError
 from web.site import Site, site_of
@@ -58,7 +59,7 @@ async def confirm(request: Request) -> Response:
         return pid
     _, problem = await site.posted(request)
     if problem:
-        return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+        return site.refused(request, problem)
     try:
         fresh = await run_in_threadpool(Confirmations(site.app).confirm, pid, site.clock())
     except ParticipantNotFoundError:
@@ -87,7 +88,7 @@ async def withdraw(request: Request) -> Response:
         return pid
     fields, problem = await site.posted(request)
     if problem:
-        return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+        return site.refused(request, problem)
     purpose = fields.get("purpose", [])
     if len(purpose) != 1 or purpose[0] not in PURPOSES:
         return site.render(request, "problem.html", 400, reason="unreadable")
@@ -104,14 +105,23 @@ async def withdraw(request: Request) -> Response:
 CONTACT = ("name", "email", "phone", "postcode")
 
 
-async def details_page(request: Request) -> Response:
-    site = site_of(request)
+async def living(site: Site, request: Request) -> tuple[UUID, ParticipantDetails] | Response:
+    """The participant a /me link names and what we hold, or the page saying why not (a bad link, or erased)."""
     pid = subject(site, "me", request)
     if isinstance(pid, Response):
         return pid
     person = await run_in_threadpool(Queries(site.app).participant, pid)
     if person.personal.erased:
         return site.render(request, "problem.html", 409, reason="not_active")
+    return pid, person
+
+
+async def details_page(request: Request) -> Response:
+    site = site_of(request)
+    found = await living(site, request)
+    if isinstance(found, Response):
+        return found
+    _, person = found
     values = {k: getattr(person.personal, k) or "" for k in CONTACT}
     return private(site.render_form(request, "me_details.html", token=request.path_params["token"], values=values,
                                     errors=[]))  # fmt: skip
@@ -120,18 +130,18 @@ async def details_page(request: Request) -> Response:
 async def change_details(request: Request) -> Response:
     """Record the contact details that changed (AttributesUpdated, captured by ``self_service``)."""
     site = site_of(request)
-    pid = subject(site, "me", request)
-    if isinstance(pid, Response):
+    if isinstance(pid := subject(site, "me", request), Response):
         return pid
     fields, problem = await site.posted(request)
     if problem:
-        return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+        return site.refused(request, problem)
     if any(len(fields.get(k, [])) > 1 for k in CONTACT):
         return site.render(request, "problem.html", 400, reason="unreadable")
     posted = {k: fields.get(k, [""])[0] for k in CONTACT}
-    person = await run_in_threadpool(Queries(site.app).participant, pid)
-    if person.personal.erased:
-        return site.render(request, "problem.html", 409, reason="not_active")
+    found = await living(site, request)
+    if isinstance(found, Response):
+        return found
+    _, person = found
     changed = {k: v for k, v in posted.items() if v.strip() and v.strip() != (getattr(person.personal, k) or "")}
     token = request.path_params["token"]
     if changed:
@@ -152,12 +162,10 @@ async def change_details(request: Request) -> Response:
 
 async def erase_page(request: Request) -> Response:
     site = site_of(request)
-    pid = subject(site, "me", request)
-    if isinstance(pid, Response):
-        return pid
-    person = await run_in_threadpool(Queries(site.app).participant, pid)
-    if person.personal.erased:
-        return site.render(request, "problem.html", 409, reason="not_active")
+    found = await living(site, request)
+    if isinstance(found, Response):
+        return found
+    pid, _ = found
     blocked = await run_in_threadpool(ErasureRequests(site.app).blockers, pid)
     return private(site.render_form(request, "me_erase.html", token=request.path_params["token"], blocked=blocked,
                                     errors=[]))  # fmt: skip
@@ -171,7 +179,7 @@ async def erase(request: Request) -> Response:
         return pid
     fields, problem = await site.posted(request)
     if problem:
-        return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+        return site.refused(request, problem)
     token = request.path_params["token"]
     if fields.get("confirm", []) != ["yes"]:
         blocked = await run_in_threadpool(ErasureRequests(site.app).blockers, pid)

@@ -48,6 +48,10 @@ class Site:
         page = self.templates.get_template(name).render(copy=self.copy, request=request, **context)
         return HTMLResponse(page, status_code=status)
 
+    def refused(self, request: Request, problem: str, **context: Any) -> HTMLResponse:
+        """The page for a post ``posted`` refused: 403 for a CSRF mismatch, 400 for an unreadable body."""
+        return self.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem, **context)
+
     def render_form(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         """A page with a form: its CSRF field, and the cookie it pairs with when the visitor has none yet."""
         given = request.cookies.get(self.cookie_name)

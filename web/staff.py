@@ -51,7 +51,7 @@ async def sign_in(request: Request) -> Response:
     site = site_of(request)
     fields, problem = await site.posted(request)
     if problem:
-        return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+        return site.refused(request, problem)
     moment, address = site.clock(), request.client.host if request.client else "-"
     if site.limits.sign_ins.wait(address, moment) is not None:
         return site.render(request, "problem.html", 429, reason="too_many_sign_ins")
@@ -73,7 +73,7 @@ async def sign_out(request: Request) -> Response:
     site = site_of(request)
     _, problem = await site.posted(request)
     if problem:
-        return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+        return site.refused(request, problem)
     response = RedirectResponse("/staff/sign-in", status_code=303)
     response.delete_cookie(cookie_name(site), path="/", secure=site.settings.secure_cookies, httponly=True)
     return response
@@ -113,7 +113,7 @@ async def enter(request: Request) -> Response:
     campaign = await campaign_or_404(site, request.path_params["slug"])
     fields, problem = await site.posted(request)
     if problem:
-        return site.render(request, "problem.html", 403 if problem == "csrf" else 400, reason=problem)
+        return site.refused(request, problem)
     if campaign.state_on(site.clock().date()) != "open":
         return site.render(request, "closed.html", 409, campaign=campaign, state=campaign.state_on(site.clock().date()))
     try:
