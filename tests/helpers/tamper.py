@@ -51,11 +51,11 @@ def _db(location: StoreLocation, guarded: bool = False) -> Iterator[tuple[Any, s
         yield pg, f'"{location.schema}".panel_events', "notification_id", "%s"
 
 
-def flip_byte(location: StoreLocation, position: int, index: int = -1, guarded: bool = False) -> None:
-    """Change one byte of the stored state of the event at ``position``."""
+def flip_byte(location: StoreLocation, position: int, index: int = -1, guarded: bool = False, mask: int = 0x01) -> None:
+    """Change one byte of the stored state of the event at ``position`` (XOR ``mask``)."""
     with _db(location, guarded) as (conn, table, pos, p):
         state = bytearray(conn.execute(f"SELECT state FROM {table} WHERE {pos} = {p}", (position,)).fetchone()[0])
-        state[index] ^= 0x01
+        state[index] ^= mask
         conn.execute(f"UPDATE {table} SET state = {p} WHERE {pos} = {p}", (bytes(state), position))
 
 
