@@ -4,7 +4,10 @@ Greedy on the simulated objective (see ``selection.dropout_sim``): the list is b
 place at a time; for each place every kind of person still available (same quota
 incidence and same dropout probability) is tried at the end of the list, and the kind
 giving the lowest expected shortfall over ``scenarios`` training scenarios is kept (ties:
-fewer expected empty seats, then the lower dropout probability, then the first kind). A
+fewer expected empty seats, then the lower dropout probability, then the first kind).
+With more than ``shortlist`` kinds, only the ``shortlist`` kinds with the best first-order
+gain are simulated: (chance of being present) x (how often the quotas the kind counts
+towards end short with the list so far). A
 random available person of that kind takes the place. The training scenarios are drawn
 per list place (common random numbers), so kinds are compared on the same dropouts.
 If the plain list (today's ``draw_reserves``) scores better on the same training scenarios,
@@ -77,6 +80,7 @@ def choose_reserves(
     *,
     scenarios: int = 400,
     report_scenarios: int = 2000,
+    shortlist: int = 32,
 ) -> DropoutReserves:
     """Return up to ``count`` reserves minimising the expected quota shortfall after dropouts."""
     if scenarios < 2 or report_scenarios < 2:
@@ -108,6 +112,13 @@ def choose_reserves(
         open_kinds = [k for k in range(len(kinds.members)) if any(left[i] for i in kinds.members[k])]
         if not open_kinds:
             break
+        if len(open_kinds) > shortlist:
+            per_quota, _ = simulate(
+                q, panel, panel_out, pool_incidence[picks], slots[:, : len(picks)] < pool_chance[picks]
+            )
+            short = (per_quota > 0).mean(axis=0)  # how often each quota ends short
+            gain = (kinds.incidence[open_kinds] @ short) * (1 - kinds.chance[open_kinds])
+            open_kinds = [open_kinds[i] for i in np.lexsort((kinds.chance[open_kinds], -gain))[:shortlist]]
         best = min(
             open_kinds,
             key=lambda k: (
@@ -143,6 +154,7 @@ def choose_reserves(
         "method": METHOD,
         "method_version": METHOD_VERSION,
         "training_scenarios": scenarios,
+        "shortlist": shortlist,
         "training": {"dropout-aware": greedy_score[0], "plain": plain_score[0]},
         "kept": "plain" if reserves == plain else "dropout-aware",
         "evaluation": evaluation,

@@ -161,3 +161,26 @@ def test_deterministic_given_the_seed():
     recorded = one.report["evaluation"]["lists"]["dropout-aware"]
     assert again["lists"]["a"] == {k: v for k, v in recorded.items() if k in again["lists"]["a"]}
     assert again["lists"]["a"]["expected_shortfall"] == recorded["expected_shortfall"]
+
+
+def test_the_shortlist_still_finds_the_group_that_drops_out_more():
+    people, quotas, selected, model = _instance()
+    people += [Candidate(f"x{i:02d}", {"age": "middle"}) for i in range(5)]  # counts towards no quota
+    result = choose_reserves(people, quotas, selected, 3, model, RNG(7), scenarios=300, shortlist=1)
+    assert result.report["shortlist"] == 1
+    assert not any(r.startswith("x") for r in result.reserves)
+    rows = result.report["evaluation"]["lists"]
+    assert rows["dropout-aware"]["expected_shortfall"] < rows["plain"]["expected_shortfall"]
+
+
+def test_the_report_records_the_model_and_its_inputs():
+    people, quotas, selected, model = _instance()
+    report = choose_reserves(people, quotas, selected, 2, model, RNG(1), scenarios=50, report_scenarios=50).report
+    assert report["model"]["history"]["by_value"][1] == {
+        "feature": "age",
+        "value": "young",
+        "accepted": 10_000,
+        "dropped": 6_000,
+    }
+    assert report["model"]["prior_strength"] == model.prior_strength
+    assert report["evaluation"]["scenarios"] == 50
