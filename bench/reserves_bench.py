@@ -49,7 +49,7 @@ def truth() -> DropoutModel:
 
 def history(size: int, seed: int) -> DropoutHistory:
     """Past acceptors drawn from the pool's distribution, each dropping out with the true chance."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, 1])  # not make_people's stream: that would tie dropout to gender
     model = truth()
     rows = make_people(size, households=False, seed=seed)
     records = []
