@@ -29,7 +29,7 @@ import numpy as np
 from selection.dropout import DropoutModel
 from selection.dropout_sim import Quotas, expected_shortfall, simulate
 from selection.model import Candidate, Quota
-from selection.pool import household_key
+from selection.pool import check_ids, household_key
 from selection.reserves import draw_reserves
 
 METHOD = "greedy-simulated-shortfall"
@@ -85,6 +85,9 @@ def choose_reserves(
     """Return up to ``count`` reserves minimising the expected quota shortfall after dropouts."""
     if scenarios < 2 or report_scenarios < 2:
         raise ValueError("scenarios and report_scenarios must be at least 2")
+    if count < 0:
+        raise ValueError(f"reserves {count} is negative: use 0 or more")
+    check_ids(candidates, selected, "the panel")
     plain = draw_reserves(candidates, quotas, selected, count, rng)
     by_id = {c.id: c for c in candidates}
     q = Quotas.of(quotas)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from selection import Candidate, Quota
+from selection import Candidate, Quota, UnknownCandidateError, replace
 from selection.dropout import (
     DropoutHistory,
     DropoutHistoryError,
@@ -14,7 +14,7 @@ from selection.dropout import (
     history_from_records,
 )
 from selection.dropout_reserves import choose_reserves
-from selection.dropout_sim import Quotas, expected_shortfall, simulate
+from selection.dropout_sim import Quotas, expected_shortfall, fill_seats, simulate
 from selection.reserves import draw_reserves
 
 RNG = np.random.default_rng
@@ -184,3 +184,35 @@ def test_the_report_records_the_model_and_its_inputs():
     }
     assert report["model"]["prior_strength"] == model.prior_strength
     assert report["evaluation"]["scenarios"] == 50
+
+
+def test_an_unknown_panel_member_is_named():
+    people, quotas, _, model = _instance()
+    with pytest.raises(UnknownCandidateError, match="zz"):
+        choose_reserves(people, quotas, ["zz"], 2, model, RNG(1))
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_one_dropout_is_filled_as_replace_fills_it(seed):
+    rng = RNG(seed)
+    people = [
+        Candidate(f"p{i:02d}", {"g": str(rng.choice(["a", "b"])), "h": str(rng.choice(["x", "y"]))}) for i in range(14)
+    ]
+    panel, reserves = [c.id for c in people[:6]], [c.id for c in people[6:]]
+    values = sorted({(f, people[i].features[f]) for i in range(6) for f in ("g", "h")})
+    quotas = [Quota(f, v, max(sum(people[i].features[f] == v for i in range(6)) - 1, 0), 4) for f, v in values]
+    q = Quotas.of(quotas)
+    checked = 0
+    for gone in range(6):
+        expected = replace(people, quotas, panel, dropout=panel[gone], reserves=reserves)
+        if not expected.quota_ok:
+            continue
+        out = np.zeros((1, 6), dtype=bool)
+        out[0, gone] = True
+        base = (~out).astype(float) @ q.incidence(people[:6])
+        after, empty = fill_seats(q, base, out.sum(axis=1), q.incidence(people[6:]), np.ones((1, 8), dtype=bool))
+        chosen = next(c for c in people if c.id == expected.chosen)
+        assert after[0].tolist() == (base[0] + q.incidence([chosen])[0]).tolist()
+        assert empty.tolist() == [0]
+        checked += 1
+    assert checked
