@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from selection.dropout import DropoutModel
-from selection.dropout_sim import Quotas, expected_shortfall, simulate
+from selection.dropout_sim import Quotas, expected_shortfall, fill_seats
 from selection.model import Candidate, Quota
 from selection.pool import check_ids, household_key
 from selection.reserves import draw_reserves
@@ -103,22 +103,24 @@ def choose_reserves(
     kinds, kind_of = _kinds(pool_incidence, pool_chance)
     train = np.random.default_rng(rng.integers(2**63))
     panel_out = train.random((scenarios, len(selected))) < panel_chance
+    base = (~panel_out).astype(float) @ panel  # the members still present, counted once
+    seats = panel_out.sum(axis=1)
     slots = train.random((scenarios, max(count, len(plain))))
 
     def score(incidence: np.ndarray, chance: np.ndarray) -> tuple[float, float]:
-        per_quota, empty = simulate(q, panel, panel_out, incidence, slots[:, : len(chance)] < chance)
+        counts, empty = fill_seats(q, base, seats, incidence, slots[:, : len(chance)] >= chance)
+        per_quota = np.maximum(q.qmin - counts, 0)
         return float(per_quota.sum(axis=1).mean()), float(empty.mean())
 
     left = np.ones(len(pool), dtype=bool)
     picks: list[int] = []
     for _ in range(min(count, len(pool))):
-        open_kinds = [k for k in range(len(kinds.members)) if any(left[i] for i in kinds.members[k])]
+        open_kinds = [int(k) for k in np.unique(kind_of[left])]
         if not open_kinds:
             break
         if len(open_kinds) > shortlist:
-            per_quota, _ = simulate(
-                q, panel, panel_out, pool_incidence[picks], slots[:, : len(picks)] < pool_chance[picks]
-            )
+            counts, _ = fill_seats(q, base, seats, pool_incidence[picks], slots[:, : len(picks)] >= pool_chance[picks])
+            per_quota = np.maximum(q.qmin - counts, 0)
             short = (per_quota > 0).mean(axis=0)  # how often each quota ends short
             gain = (kinds.incidence[open_kinds] @ short) * (1 - kinds.chance[open_kinds])
             open_kinds = [open_kinds[i] for i in np.lexsort((kinds.chance[open_kinds], -gain))[:shortlist]]
