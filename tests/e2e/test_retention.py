@@ -112,7 +112,9 @@ def in_clear(location: StoreLocation, text: str) -> list[str]:
 
     found = []
     with _pg_connect() as conn:
-        tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (location.schema,))]
+        tables = [
+            r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (location.schema,))
+        ]
         assert tables, "the check cannot see the schema's tables"
         for table in tables:
             rows = conn.execute(f'SELECT t::text FROM "{location.schema}"."{table}" AS t').fetchall()
