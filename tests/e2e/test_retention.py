@@ -193,3 +193,29 @@ def test_a_bad_retention_setting_is_one_line_naming_it(panel) -> None:  # type: 
         assert ran.err.startswith("Error: PANEL_RETENTION_INACTIVE_MONTHS=") and ran.err.count("\n") == 1, ran.err
     ran = panel("retention", "plan", "--json", env={"PANEL_RETENTION_WITHDRAWN_DAYS": "0"})
     assert json.loads(ran.out)["policy"]["withdrawn_days"] == 0
+
+
+def test_a_draw_keeps_its_pool_until_its_record_expires_and_still_verifies_after(app: PanelApp, panel) -> None:  # type: ignore[no-untyped-def]
+    from panel.draws import Draws
+
+    ids = {ref: sign_up(app, ref, "2024-01-10") for ref in ("D-1", "D-2", "D-3", "D-4")}
+    eid = Engagements(app).open_engagement(
+        name="Bus panel", ref="bus", purpose="Bus routes", kind="consult", sessions=[date(2026, 1, 5)],
+        day_rate_pence=0, at=at("2025-11-01"),
+    )  # fmt: skip
+    outcome = Draws(app).draw(eid, 2, [], algorithm="uniform", seed=7, at=at("2025-12-01"))
+    selected = {UUID(str(pid)) for pid in Draws(app).get(outcome.draw_id).selected}
+    drawn = {ref for ref, pid in ids.items() if pid in selected}
+    pool_only = set(ids) - drawn  # invited on 2025-12-01 (activity); the others' last activity is 2024-01-10
+
+    middle = plan(panel, "2026-06-01")
+    assert rules(middle, "erase") == {} and set(rules(middle, "kept")) == pool_only
+    assert all(
+        row["kept_because"] == ["in the pool of draw bus round 1 on 2025-12-01, kept to re-verify until 2026-12-01"]
+        for row in middle["kept"]
+    )
+    assert middle["not_due"] == 2  # the two drawn: invited on 2025-12-01, due 2027-12-01
+    assert set(rules(plan(panel, "2026-12-01"), "erase")) == pool_only
+    assert panel("retention", "apply", "--by", "dpo.lee", "--as-of", "2026-12-01").out.startswith("Erased 2 ")
+    verified = panel("draw", "verify", str(outcome.draw_id))
+    assert verified.out.startswith("Verified draw") and "2 pool member(s) erased since the draw" in verified.err
