@@ -66,7 +66,8 @@ def apply(ctx: click.Context, by: str, as_of: datetime | None) -> None:
     """Erase everyone the plan erases, through the normal erasure, with the rule as its recorded reason.
 
     Running it again erases nobody new; people kept (legal hold, open payment, payment record,
-    draw record) are left as they are. The erasures take effect at --as-of (default now).
+    draw record) are left as they are. --as-of (today or earlier) reads the rules' clocks at that
+    date; the erasures are recorded as done now.
 
     Example:
 

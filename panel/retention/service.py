@@ -73,15 +73,24 @@ class Retention:
         return Plan(moment, self.policy, sorted(erase, key=order), sorted(kept, key=order), not_due, census.erased)
 
     def apply(self, by: str, as_of: datetime | None = None) -> Applied:
-        """Erase everyone the plan erases, through the normal erasure, with the rule as its reason."""
+        """Erase everyone the plan erases, through the normal erasure, with the rule as its reason.
+
+        ``as_of`` (today or earlier) sets the rules' clock; the erasures are recorded as done now.
+        """
         if not by.strip():
             raise ValidationError("--by is empty: name the staff member who carries out the retention erasures")
-        plan = self.plan(as_of)
+        moment = now()
+        if as_of is not None and as_of > moment:
+            raise ValidationError(
+                f"--as-of {as_of.date()} is in the future: apply erases only who is due now; "
+                "see who comes due later with `panel retention plan --as-of`"
+            )
+        plan = self.plan(as_of or moment)
         participation = Participation(self.app)
         erased = skipped = 0
         for decision in plan.erase:
             try:
-                participation.erase(decision.participant_id, decision.reason, at=plan.as_of, erased_by=by.strip())
+                participation.erase(decision.participant_id, decision.reason, erased_by=by.strip())  # effective now
             except ErasedParticipantError:
                 skipped += 1
             else:
