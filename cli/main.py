@@ -38,8 +38,10 @@ COMMANDS = {
     "invitations": "cli.invitations",
     "staff": "cli.staff",
     "partner": "cli.partner",
+    "retention": "cli.retention",
 }
 ALSO = {"consent": ("cli.views",)}  # the views module adds `panel consent report`
+ALSO["participant"] = ("cli.retention",)  # the retention module adds `panel participant hold|release-hold`
 
 
 class PanelGroup(click.Group):

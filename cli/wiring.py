@@ -19,6 +19,7 @@ from panel.participation import Participation
 if TYPE_CHECKING:
     from panel.draws import Draws
     from panel.outbox import FolderOutbox
+    from panel.retention.rules import RetentionPolicy
     from projections import Projector
 
 
@@ -124,6 +125,13 @@ class Wiring:
     def web_base_url(self) -> str:
         """PANEL_WEB_BASE_URL: the public address of `panel serve`, which links in emails start with ("" if unset)."""
         return os.environ.get("PANEL_WEB_BASE_URL", "").strip().rstrip("/")
+
+    @cached_property
+    def retention_policy(self) -> RetentionPolicy:
+        """The retention rules' periods: PANEL_RETENTION_* (one line naming a bad one; unset: the defaults)."""
+        from panel.retention.rules import policy_from
+
+        return policy_from(os.environ)
 
     def close(self) -> None:
         if "app" in self.__dict__:

@@ -309,6 +309,16 @@ CASES: list[tuple[Any, ...]] = [
         1,
         "no 'Paid in' column for the amount",
     ),
+    # Retention and legal holds (issue 13).
+    (("retention", "plan", "--as-of", "2027-13-01"), 2, "--as-of '2027-13-01' is not a date"),
+    (("retention", "apply", "--by", "dpo", "--as-of", "soon"), 2, "--as-of 'soon' is not a date"),
+    (("retention", "apply", "--by", " "), 1, "--by is empty"),
+    (("retention", "apply", "--by", "dpo", "--as-of", "2999-01-01"), 1, "--as-of 2999-01-01 is in the future"),
+    (("retention", "plan"), 1, "PANEL_RETENTION_PAYMENT_YEARS='6y' is not", {"PANEL_RETENTION_PAYMENT_YEARS": "6y"}),
+    (("participant", "hold", "NOPE", "--reason", "claim CL-7"), 1, "no participant has id or reference 'NOPE'"),
+    (("participant", "hold", "H-001", "--reason", "  "), 1, "--reason is empty"),
+    (("participant", "hold", "H-001", "--reason", "x", "--by", ""), 1, "--by is empty"),
+    (("participant", "release-hold", "H-001", "--reason", "done"), 1, "has no legal hold in force"),
 ]  # fmt: skip
 
 FILES: dict[str, str | bytes] = {

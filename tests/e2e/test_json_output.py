@@ -116,6 +116,7 @@ ARGS: dict[str, Callable[[Store], list[str]]] = {
     "partner list": lambda s: [],
     "staff list": lambda s: [],
     "select": lambda s: ["--people", _people_csv(s.folder), "--quotas", QUOTAS, "--size", "6", "--seed", "1"],
+    "retention plan": lambda s: ["--as-of", "2030-01-01"],
 }
 
 

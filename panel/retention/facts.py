@@ -1,0 +1,116 @@
+"""Read what the retention rules need from the store: each person's activity, membership consent,
+payments, the draws whose pools they are in, and the legal holds in force (references, no personal data)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from panel.domain.draw import Draw
+from panel.domain.engagement import Engagement
+from panel.domain.participant import Participant
+from panel.payments import Payments
+from panel.payments.ledger import LedgerLine
+from panel.queries import REGISTERED_TOPIC
+from panel.retention.holds import LegalHolds
+from panel.retention.rules import DrawFact, PaymentFact, PersonFacts
+from panel.validation import DEFAULT_SOURCE
+
+if TYPE_CHECKING:
+    from panel.application import PanelApp
+
+DRAW_TOPIC = get_topic(Draw.Completed)
+MEMBERSHIP = "panel_membership"
+
+
+@dataclass(frozen=True)
+class Census:
+    """Everyone's facts, and the people already erased (not the rules' business any more)."""
+
+    people: list[PersonFacts]
+    erased: int
+
+
+def _payment_times(line: LedgerLine) -> Iterator[datetime]:
+    for moment in (line.accrued_at, line.approved_at, line.issued_at, line.reconciled_at, line.closed_at):
+        if moment is not None:
+            yield moment
+
+
+class RetentionFacts:
+    """Gathers ``PersonFacts`` for every participant, in a few passes over the log."""
+
+    def __init__(self, app: PanelApp) -> None:
+        self.app = app
+
+    def census(self) -> Census:
+        payments = self._payments()
+        draws = self._draws()
+        holds = {pid: tuple(h.reason for h in found) for pid, found in LegalHolds(self.app).in_force().items()}
+        people: list[PersonFacts] = []
+        erased = 0
+        for pid in dict.fromkeys(self.app.originators(REGISTERED_TOPIC)):
+            events = list(self.app.events.get(pid))
+            if any(isinstance(e, Participant.Erased) for e in events):
+                erased += 1
+                continue
+            lines = payments.get(pid, [])
+            times: list[datetime] = [at for e in events if isinstance(at := getattr(e, "at", None), datetime)]
+            times += [t for line in lines for t in _payment_times(line)]
+            people.append(
+                PersonFacts(
+                    participant_id=pid,
+                    ref=self._ref(events),
+                    last_activity=max(times),
+                    membership_withdrawn_at=self._withdrawn(events),
+                    payments=tuple(
+                        PaymentFact(
+                            line.reference or str(line.id)[:8],
+                            line.status,
+                            line.issued_at.date() if line.issued_at else None,
+                        )
+                        for line in lines
+                    ),  # fmt: skip
+                    draws=tuple(draws.get(pid, ())),
+                    holds=holds.get(pid, ()),
+                )
+            )
+        return Census(people, erased)
+
+    @staticmethod
+    def _ref(events: list[Any]) -> str:
+        first = events[0]
+        return str(first.external_ref) if first.source == DEFAULT_SOURCE else f"{first.source}:{first.external_ref}"
+
+    @staticmethod
+    def _withdrawn(events: list[Any]) -> datetime | None:
+        """When panel_membership was withdrawn, if the latest record of it (by effective time) is a withdrawal."""
+        kinds = (Participant.ConsentGranted, Participant.ConsentWithdrawn)
+        records = [e for e in events if isinstance(e, kinds) and e.purpose == MEMBERSHIP]
+        if not records:
+            return None
+        last = max(enumerate(records), key=lambda pair: (pair[1].at, pair[0]))[1]
+        return last.at if isinstance(last, Participant.ConsentWithdrawn) else None
+
+    def _payments(self) -> dict[UUID, list[LedgerLine]]:
+        found: dict[UUID, list[LedgerLine]] = {}
+        for line in Payments(self.app).lines():
+            found.setdefault(line.participant_id, []).append(line)
+        return found
+
+    def _draws(self) -> dict[UUID, list[DrawFact]]:
+        found: dict[UUID, list[DrawFact]] = {}
+        refs: dict[UUID, str] = {}
+        for did in dict.fromkeys(self.app.originators(DRAW_TOPIC)):
+            draw = self.app.load(did, Draw)
+            if draw.engagement_id not in refs:
+                refs[draw.engagement_id] = self.app.load(draw.engagement_id, Engagement).ref
+            fact = DrawFact(f"{refs[draw.engagement_id]} round {draw.round}", draw.drawn_at)
+            for row in draw.pool:
+                found.setdefault(UUID(str(row[0])), []).append(fact)
+        return found
