@@ -239,11 +239,13 @@ STEPS = [
     Step("invitations status", lambda s: ["sam-chat"]),
     Step("outbox", lambda s: []),
     Step("accept", lambda s: ["sam-chat", "SAM-001", "--at", "2026-01-05"]),
+    Step("invitations remind", lambda s: ["sam-chat", "--at", "2026-03-09T08:00Z"]),
     Step("attend", lambda s: ["sam-chat", "SAM-001", "--date", "2026-03-10", "--at", "2026-03-10"]),
     Step("pay accrue", lambda s: ["sam-chat", "--by", "finance.one", "--at", "2026-03-11"]),
     Step("pay ledger", lambda s: []),
     Step("pay export", lambda s: ["--by", "engagement", "--lines"]),
     Step("pay totals", lambda s: []),
+    Step("pay outstanding", lambda s: []),
     Step("consent history", lambda s: ["SAM-001"]),
     Step("draw run", lambda s: [*LOTS, "--dry-run"]),
     Step("draw run", lambda s: LOTS, drawn("lots")),
@@ -254,12 +256,15 @@ STEPS = [
         "draw reveal",
         lambda s: [s.announcement(), "--seed-from", "04 11 23 35 41 49", "--at", "2026-02-05"],
         drawn("announced"),
-    ),  # fmt: skip
+    ),
+    Step("draw commitment", lambda s: [s.announcement(), "--participant", "SAM-001", "--json"]),
+    Step("draw verify", lambda s: [s.draw_id("lots")]),
     Step(
         "draw replace", lambda s: [s.draw_id("lots"), s.first_member("lots"), "--reason", "moved", "--at", "2026-02-06"]
     ),
     Step("participant erase", lambda s: ["ROB-001", "--reason", "asked to be forgotten", "--by", "dpo"]),
     Step("participant erasure-requests", lambda s: []),
+    Step("consent withdraw", lambda s: ["SAM-001", "--purpose", "contact"]),
     Step("audit access", lambda s: ["--participant", "SAM-001"]),
 ]
 
