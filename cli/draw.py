@@ -63,7 +63,8 @@ def draw() -> None:
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Build the pool, check the quotas and the lottery and print it all; record and invite nothing.",
+    help="Build the pool, check the quotas and the lottery and print it all (the panel by reference); record and "
+    "invite nothing.",
 )
 @at_option
 @json_option
