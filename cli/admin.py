@@ -52,7 +52,8 @@ def init(ctx: click.Context) -> None:
 def demo(ctx: click.Context, people: int, seed: int) -> None:
     """Build a realistic demo store (Faker en_GB people, consents, engagements, history).
 
-    Creates the store first if there is none (like `panel init`).
+    Creates the store first if there is none (like `panel init`). Showing the demo panel's names is
+    recorded first (`panel audit access`), as for any draw.
 
     Example:
 
@@ -81,7 +82,7 @@ def demo(ctx: click.Context, people: int, seed: int) -> None:
         )
     table("Engagements", ["ref", "type", "sessions", "first session", "eligibility"], rows)
     import selection
-    from cli.draw_render import render_draw
+    from cli.draw_render import show_draw
     from panel.demo import demo_draw
     from panel.domain.errors import PanelError
     from panel.draws import Draws
@@ -95,7 +96,7 @@ def demo(ctx: click.Context, people: int, seed: int) -> None:
         ("Drew" if fresh else "Already drawn:") + " a fair panel of 6 for vested-youth-panel "
         "(quotas on age band, gender and Core20; leximin; reserves 3)"
     )
-    render_draw(app, Draws(app).get(draw_id))
+    show_draw("demo", app, Draws(app).get(draw_id))
     say(f"Check it any time with: panel draw verify {draw_id}")
 
 

@@ -18,8 +18,9 @@ from panel.application import PanelApp
 def access(app: PanelApp, participant_ref: str | None, actor: str | None, as_json: bool) -> None:
     """List when personal data was shown in clear, to whom, by which command and why.
 
-    Recorded before the data is shown by `panel participant show`, `participant list` and `draw
-    show`; who is PANEL_USER, else the operating-system user. The records hold no personal data.
+    Recorded before the data is shown by `panel participant show`, `participant list`, and the
+    text of `draw show`, `draw run`, `draw reveal` and `demo` (the panel's names); who is
+    PANEL_USER, else the operating-system user. The records hold no personal data.
 
     Example:
 

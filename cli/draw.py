@@ -8,13 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import click
 
 from cli.draw_certificate import certificate, check_certificate
 from cli.draw_options import ALGORITHMS, LOTTERY_HELP, LotterySize, selection_progress
-from cli.draw_render import draw_json, render_draw
+from cli.draw_render import draw_json, render_draw, show_draw
 from cli.options import at_option, json_option, pass_app
 from cli.render import echo_json, say, table
 from panel.application import PanelApp
@@ -64,7 +63,8 @@ def draw() -> None:
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Build the pool, check the quotas and the lottery and print it all; record and invite nothing.",
+    help="Build the pool, check the quotas and the lottery and print it all (the panel by reference); record and "
+    "invite nothing.",
 )
 @at_option
 @json_option
@@ -89,7 +89,9 @@ def run(
     """Draw a panel among the qualified people of an engagement, record it and invite the panel.
 
     An engagement has one draw; drop-outs are replaced from its reserves (`panel draw replace`).
-    A second draw is refused unless it is explicitly a new round (`--new-round`).
+    A second draw is refused unless it is explicitly a new round (`--new-round`). Showing the
+    panel's names is recorded first (`panel audit access`); --json and --dry-run show references
+    only and record no access.
 
     Example:
 
@@ -128,13 +130,16 @@ def run(
         if as_json:
             echo_json({**draw_json(app, outcome.draw, per_person=True), "dry_run": True})
             return
-        say("Dry run: nothing was recorded and nobody was invited; the same options and seed draw this panel.")
-        render_draw(app, outcome.draw)
+        say(
+            "Dry run: nothing was recorded and nobody was invited; the same options and seed draw this panel "
+            "(references only: showing names would be recorded)."
+        )
+        render_draw(app, outcome.draw, names=False)
         return
     if as_json:
         echo_json(draw_json(app, Draws(app).get(outcome.draw_id), per_person=True))
         return
-    render_draw(app, Draws(app).get(outcome.draw_id))
+    show_draw("draw run", app, Draws(app).get(outcome.draw_id))
 
 
 @draw.command("show")
@@ -159,8 +164,7 @@ def show(ctx: click.Context, draw_id: str, as_json: bool) -> None:
     if as_json:
         echo_json(draw_json(app, recorded, per_person=True))
         return
-    ctx.obj.record_access("draw show", [UUID(m["id"]) for m in draw_json(app, recorded, per_person=False)["panel"]])
-    render_draw(app, recorded)
+    show_draw("draw show", app, recorded)
 
 
 @draw.command("verify")

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from cli.draw_options import ALGORITHMS, LOTTERY_HELP, LotterySize, selection_progress
-from cli.draw_render import draw_json, render_draw
+from cli.draw_render import draw_json, show_draw
 from cli.options import at_option, json_option, pass_app
 from cli.render import echo_json, say
 from panel.application import PanelApp
@@ -128,6 +128,7 @@ def reveal(app: PanelApp, announcement_id: str, numbers: str, at: datetime | Non
     Only the announcement is used (its frozen pool, lottery and rule), never today's pool. A panel
     member who since withdrew consent, left or was erased is not invited and is replaced by the
     first reserve of the committed hash chain that keeps the quotas. A draw is revealed once.
+    Showing the panel's names is recorded first (`panel audit access`); --json shows references only.
 
     Example:
 
@@ -160,7 +161,7 @@ def reveal(app: PanelApp, announcement_id: str, numbers: str, at: datetime | Non
         return
     say(f'h0 = SHA-256("{outcome.announcement.announcement_sha256}:{outcome.numbers}") = {outcome.chain_head}')
     say(f"Lottery index = h0 mod {size} = {outcome.lottery_index}")
-    render_draw(app, recorded)
+    show_draw("draw reveal", app, recorded)
     for pid, why in outcome.not_invited:
         say(f"Not invited: {refs(pid)} ({why})")
     for line in computation["replacements"]:

@@ -1,8 +1,10 @@
 """What `panel draw show` and `panel draw run` print: the draw, its panel and its replacements.
 
 People are named by reference; a name is «erased» only for people who were erased, "-" when none
-was given. A draw with a type table records probabilities by slot, so a person's probability is
-shown only while their key exists.
+was given. The panel's names are personal data: `show_draw` records the showing first
+(`panel audit access`); a dry run shows references only and so records nothing. A draw with a
+type table records probabilities by slot, so a person's probability is shown only while their key
+exists.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import statistics
 from typing import Any
 from uuid import UUID
+
+import click
 
 from cli.render import say, table
 from panel.application import PanelApp
@@ -89,7 +93,14 @@ def _name(app: PanelApp, pid: UUID) -> str:
     return person.personal.name or "-"
 
 
-def render_draw(app: PanelApp, d: Any) -> None:
+def show_draw(what: str, app: PanelApp, d: Any) -> None:
+    """Record that the panel's names are about to be shown by command ``what``, then print the draw."""
+    click.get_current_context().obj.record_access(what, [UUID(pid) for pid in d.panel])
+    render_draw(app, d)
+
+
+def render_draw(app: PanelApp, d: Any, *, names: bool = True) -> None:
+    """Print the draw; with ``names`` its panel's names too (call through `show_draw`, which records that)."""
     from panel.draws import Draws
 
     data = draw_json(app, d, per_person=False)
@@ -127,8 +138,8 @@ def render_draw(app: PanelApp, d: Any) -> None:
     for member in data["panel"]:
         pid = UUID(member["id"])
         shown = f"{chance[pid]:.1%}" if pid in chance else "-"
-        panel.append((member["ref"], _name(app, pid), shown))
-    table("Panel", ["ref", "name", "probability"], panel)
+        panel.append((member["ref"], _name(app, pid), shown) if names else (member["ref"], shown))
+    table("Panel", ["ref", "name", "probability"] if names else ["ref", "probability"], panel)
     if d.reserves:
         say("Reserves in order: " + ", ".join(data["reserves"]))
     if data["replacements"]:
