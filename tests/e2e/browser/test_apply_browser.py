@@ -68,6 +68,7 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
                                   ("accessibility", "/accessibility", "Accessibility statement"),
                                   ("closed", "/apply/last-year", "Applications have closed"),
                                   ("api-docs", "/api/docs", "Partner API"),
+                                  ("links", "/links", "Get a new link"),
                                   ("not-found", "/apply/nope", "Page not found")):  # fmt: skip
             browser.get(base + path)
             assert browser.title.startswith(title), browser.title
@@ -129,6 +130,14 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
         submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))  # the box not ticked
         assert browser.title.startswith("Error: Delete your details"), browser.title
         check_page(browser, artefacts, "me-erase-error", location)
+        browser.get(base + "/links")
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))  # no address given
+        assert browser.title.startswith("Error: Get a new link"), browser.title
+        check_page(browser, artefacts, "links-error", location)
+        browser.find_element(By.ID, "email").send_keys("sam@example.org")
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert browser.title.startswith("Check your email"), browser.title
+        check_page(browser, artefacts, "links-sent", location)
     from panel.confirmations import Confirmations
     from panel.store.opening import open_store
 
