@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from panel.application import PanelApp
 from panel.outbox import MemoryOutbox, Outbox
-from web import api, apply, invitation, links, me, staff
+from web import api, apply, invitation, links, me, me_email, staff
 from web.security import SecurityHeaders
 from web.settings import WebSettings
 from web.site import HERE, Site
@@ -50,6 +50,7 @@ def create_app(
         *apply.ROUTES,
         *me.ROUTES,
         *links.ROUTES,
+        *me_email.ROUTES,
         *invitation.ROUTES,
         *staff.ROUTES,
         *api.ROUTES,
