@@ -309,6 +309,9 @@ CASES: list[tuple[Any, ...]] = [
         1,
         "no 'Paid in' column for the amount",
     ),
+    # An outbox folder that cannot keep mail: one line before any email is recorded as sent (issue 12).
+    (("invitations", "send", "hostile-panel", "--base-url", "https://apply.example.org"), 1,
+     "cannot keep mail in the outbox folder", {"PANEL_OUTBOX_DIR": "{tmp}/not-a-database.txt/outbox"}),
 ]  # fmt: skip
 
 FILES: dict[str, str | bytes] = {
