@@ -88,6 +88,7 @@ def send(wiring: Wiring, engagement_ref: str, base_url: str | None, at: datetime
     app = wiring.app
     eid = app.resolve_engagement(engagement_ref)
     key = store_secret(app.keys, "web_signing")
+    wiring.outbox.check()  # an outbox that cannot take mail is one line before any email is recorded as sent
     run = Invitations(app).send(eid, wiring.outbox, email_words(), key=key, base_url=url, at=at)
     report(run, "Sent", Queries(app).engagement(eid).ref, as_json)
 
@@ -112,6 +113,7 @@ def remind(wiring: Wiring, engagement_ref: str, days: str, at: datetime | None, 
     offsets = parse_days(days)
     app = wiring.app
     eid = app.resolve_engagement(engagement_ref)
+    wiring.outbox.check()
     run = Invitations(app).remind(eid, wiring.outbox, email_words(), days=offsets, at=at)
     report(run, "Sent", Queries(app).engagement(eid).ref, as_json)
 

@@ -10,6 +10,7 @@ from eventsourcing.persistence import IntegrityError
 from panel.application import PanelApp
 from panel.clock import now
 from panel.domain.confirmation import EmailConfirmation, confirmation_id
+from panel.email_index import EmailIndex
 from panel.queries import Queries
 
 
@@ -18,14 +19,17 @@ class Confirmations:
         self.app = app
 
     def confirm(self, participant_id: UUID, at: datetime | None = None) -> bool:
-        """Record EmailConfirmed; False (and nothing written) if it was already confirmed (a replayed link)."""
-        Queries(self.app).participant(participant_id)  # ParticipantNotFoundError for a participant that does not exist
+        """Record EmailConfirmed and note the address as this person's (``EmailIndex``); False (and nothing
+        written) if it was already confirmed (a replayed link)."""
+        person = Queries(self.app).participant(participant_id)  # ParticipantNotFoundError if there is none
         if self.confirmed_at(participant_id) is not None:
             return False
         try:
             self.app.save(EmailConfirmation.confirm(participant_id, at or now()))
         except IntegrityError:  # confirmed at the same moment by another request
             return False
+        if person.personal.email:
+            EmailIndex(self.app).note(person.personal.email, participant_id, confirmed=True)
         return True
 
     def confirmed_at(self, participant_id: UUID) -> datetime | None:

@@ -10,6 +10,7 @@ reason beside it (``NAME.error``); `panel outbox send` tries the waiting and fai
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import smtplib
@@ -21,10 +22,14 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
-from panel.domain.errors import ValidationError
+from panel.domain.errors import PanelError, ValidationError
 from panel.smtp import SmtpTransport
 
 STATUSES = ("waiting", "sent", "failed")
+
+
+class OutboxError(PanelError):
+    """Raised when a message cannot be kept in the outbox folder (not writable, not a folder, disk full)."""
 
 
 @dataclass(frozen=True)
@@ -69,10 +74,31 @@ class FolderOutbox:
         self.transport = transport
 
     def send(self, message: Message) -> None:
-        """Keep the message, then hand it to the SMTP server when one is set (a failure is kept, not raised)."""
-        path = self.write(message)
+        """Keep the message, then hand it to the SMTP server when one is set (a failure is kept, not raised).
+        OutboxError when it cannot be kept at all."""
+        try:
+            path = self.write(message)
+        except OSError as exc:
+            raise self.unwritable(exc) from None
         if self.transport is not None:
-            self.deliver(path)
+            with contextlib.suppress(OSError):  # sent/ or failed/ not writable: it waits for `panel outbox send`
+                self.deliver(path)
+
+    def check(self) -> None:
+        """OutboxError now (before anything is recorded) when the folder cannot hold a message."""
+        try:
+            probe = self._folder("") / f".probe-{secrets.token_hex(4)}"
+            _write_private(probe.parent, probe.name, b"")
+            probe.unlink()
+        except OSError as exc:
+            raise self.unwritable(exc) from None
+
+    def unwritable(self, exc: OSError) -> OutboxError:
+        reason = exc.strerror or type(exc).__name__
+        return OutboxError(
+            f"cannot keep mail in the outbox folder {self.folder} ({reason}): make it a writable folder, "
+            "or set PANEL_OUTBOX_DIR to one"
+        )
 
     def write(self, message: Message) -> Path:
         mail = EmailMessage()

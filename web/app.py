@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from panel.application import PanelApp
 from panel.outbox import MemoryOutbox, Outbox
-from web import api, apply, invitation, me, staff
+from web import api, apply, invitation, links, me, me_email, staff
 from web.security import SecurityHeaders
 from web.settings import WebSettings
 from web.site import HERE, Site
@@ -49,6 +49,8 @@ def create_app(
         Route("/accessibility", accessibility),
         *apply.ROUTES,
         *me.ROUTES,
+        *links.ROUTES,
+        *me_email.ROUTES,
         *invitation.ROUTES,
         *staff.ROUTES,
         *api.ROUTES,

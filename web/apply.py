@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from panel.campaigns import Answers, AssistedEntry, CampaignDetails, CampaignNotFoundError, Campaigns
 from panel.domain.errors import AlreadyRegisteredError
+from panel.email_index import EmailIndex
 from panel.links import make_token
 from panel.outbox import Message
 from panel.queries import Queries
@@ -111,6 +112,13 @@ async def register(
         wait = site.limits.emails.wait(email, moment)
         if wait is not None:
             return too_many(site, request, campaign, wait)
+    if not errors and email and entry is None:
+        known = await run_in_threadpool(EmailIndex(site.app).confirmed_owner, posted.answers.personal["email"])
+        if known is not None:  # the same page as a new application; the email tells the owner of the address
+            site.limits.emails.record(email, moment)
+            if not await run_in_threadpool(send_already_applied, site, request, campaign, posted.answers, known):
+                return mail_failed(site, request)
+            return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
     if not errors:
         try:
             pid = await run_in_threadpool(campaigns.apply, campaign, posted.answers, at=moment, entry=entry)
@@ -121,7 +129,9 @@ async def register(
         else:
             if email and entry is None:
                 site.limits.emails.record(email, moment)
-            await run_in_threadpool(send_confirmation, site, request, campaign, posted.answers, pid)
+                await run_in_threadpool(EmailIndex(site.app).note, posted.answers.personal["email"], pid)
+            if not await run_in_threadpool(send_confirmation, site, request, campaign, posted.answers, pid):
+                return mail_failed(site, request)
             if done:
                 ref = await run_in_threadpool(Queries(site.app).participant_ref, pid)
                 return RedirectResponse(done.format(ref=ref), status_code=303)
@@ -141,11 +151,17 @@ async def done(request: Request) -> Response:
     return site.render(request, "done.html", campaign=campaign)
 
 
-def send_confirmation(site: Site, request: Request, campaign: CampaignDetails, answers: Answers, pid: UUID) -> None:
-    """Email the confirmation link and the personal /me link, when the applicant gave an email address."""
+def mail_failed(site: Site, request: Request) -> Response:
+    """The application is kept but its email could not be: say so, and how to get the links later."""
+    return site.render(request, "problem.html", 200, reason="mail_failed")
+
+
+def send_confirmation(site: Site, request: Request, campaign: CampaignDetails, answers: Answers, pid: UUID) -> bool:
+    """Email the confirmation link and the personal /me link, when the applicant gave an email address; False
+    when the email could not be kept in the outbox."""
     email = answers.personal.get("email", "").strip()
     if not email:
-        return
+        return True
     now, key, words = site.clock(), site.settings.signing_key, site.copy["email"]
     base = site.base_url(request)
     confirm = make_token(key, "confirm", pid, now + timedelta(days=site.settings.confirm_days))
@@ -154,7 +170,18 @@ def send_confirmation(site: Site, request: Request, campaign: CampaignDetails, a
         engagement=campaign.engagement_name, confirm=f"{base}/confirm/{confirm}", me=f"{base}/me/{me}",
         confirm_days=site.settings.confirm_days, me_days=site.settings.me_days,
     )  # fmt: skip
-    site.outbox.send(Message(to=email, subject=words["confirm_subject"], body=body, kind="confirm"))
+    return site.mail(Message(to=email, subject=words["confirm_subject"], body=body, kind="confirm"))
+
+
+def send_already_applied(site: Site, request: Request, campaign: CampaignDetails, answers: Answers, pid: UUID) -> bool:
+    """Email the confirmed holder of an address that applied again: a fresh /me link, and no second person."""
+    now, words = site.clock(), site.copy["email"]
+    me = make_token(site.settings.signing_key, "me", pid, now + timedelta(days=site.settings.me_days))
+    body = words["already_body"].format(
+        engagement=campaign.engagement_name, me=f"{site.base_url(request)}/me/{me}", me_days=site.settings.me_days
+    )
+    to = answers.personal["email"].strip()
+    return site.mail(Message(to=to, subject=words["already_subject"], body=body, kind="already_applied"))
 
 
 ROUTES = [

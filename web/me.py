@@ -22,7 +22,8 @@ from panel.participation import Participation
 from panel.queries import Queries
 from panel.records import ParticipantDetails
 from panel.registration import Registration
-from panel.validation import InvalidSignUpError
+from panel.validation import InvalidSignUpError, validate_personal
+from web import me_email
 from web.site import Site, site_of
 
 NO_STORE = {"cache-control": "no-store"}
@@ -128,7 +129,8 @@ async def details_page(request: Request) -> Response:
 
 
 async def change_details(request: Request) -> Response:
-    """Record the contact details that changed (AttributesUpdated, captured by ``self_service``)."""
+    """Record the contact details that changed (AttributesUpdated, captured by ``self_service``); a new email
+    address only once it is confirmed through the link sent to it (``web.me_email``)."""
     site = site_of(request)
     if isinstance(pid := subject(site, "me", request), Response):
         return pid
@@ -144,12 +146,16 @@ async def change_details(request: Request) -> Response:
     _, person = found
     changed = {k: v for k, v in posted.items() if v.strip() and v.strip() != (getattr(person.personal, k) or "")}
     token = request.path_params["token"]
+    new_email = None
     if changed:
         update = Registration(site.app).update_personal
         try:
-            await run_in_threadpool(
-                lambda: update(pid, personal=changed, attributes={}, captured_by="self_service", at=site.clock())
-            )
+            checked = await run_in_threadpool(validate_personal, changed)  # every field, before anything is written
+            new_email = changed.pop("email", None) and checked.get("email")  # waits for its own confirmation
+            if changed:
+                await run_in_threadpool(
+                    lambda: update(pid, personal=changed, attributes={}, captured_by="self_service", at=site.clock())
+                )
         except InvalidSignUpError as exc:
             plain = site.copy.get("field_errors", {})
             errors = [{"id": e.field, "message": plain.get(e.field, e.message)} for e in exc.errors]
@@ -157,6 +163,8 @@ async def change_details(request: Request) -> Response:
             page = site.render_form(request, "me_details.html", 400, token=token, values=posted, errors=errors,
                                     error_for=error_for)  # fmt: skip
             return private(page)
+    if new_email:
+        return await me_email.start(site, request, pid, new_email)
     return RedirectResponse(f"/me/{token}", status_code=303)
 
 

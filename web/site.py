@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from collections.abc import Callable
 from datetime import datetime
@@ -14,13 +15,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from panel.application import PanelApp
-from panel.outbox import Outbox
+from panel.domain.errors import PanelError
+from panel.outbox import Message, Outbox
 from web.forms import BadFormError, parse_body
 from web.limits import ApplyLimits
 from web.security import csrf_cookie_name, csrf_field, csrf_ok, new_csrf_cookie
 from web.settings import WebSettings
 
 HERE = Path(__file__).parent
+LOG = logging.getLogger("panel.web")
 
 
 def load_copy(language: str = "en") -> dict[str, Any]:
@@ -81,6 +84,15 @@ class Site:
         if len(token) != 1 or not csrf_ok(self.settings.signing_key, request.cookies.get(self.cookie_name), token[0]):
             return {}, "csrf"
         return fields, None
+
+    def mail(self, message: Message) -> bool:
+        """Send ``message`` through the outbox; False (and one log line, without the address) when it cannot."""
+        try:
+            self.outbox.send(message)
+        except (OSError, PanelError) as exc:  # FolderOutbox raises OutboxError; another outbox may raise OSError
+            LOG.error("could not keep a %s email in the outbox: %s", message.kind, exc)
+            return False
+        return True
 
     def base_url(self, request: Request) -> str:
         return self.settings.base_url or str(request.base_url).rstrip("/")

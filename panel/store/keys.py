@@ -79,6 +79,10 @@ class KeyStore:
 
         return run
 
+    def drop_setting(self, name: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"DELETE FROM {self.settings_table} WHERE name = {self.p}", (name,))
+
     def note_sources(self, sources: Iterable[str]) -> None:
         """Remember the reference sources in use, so a bare reference can be looked up in each."""
         rows = [(f"source:{name}", b"1") for name in sorted(set(sources))]
@@ -147,12 +151,20 @@ class KeyStore:
 
     def deleting(self, participant_ids: Iterable[UUID]) -> Callable[[Any], None]:
         """Statements that delete these keys inside another transaction (the erasure's own, see the recorders)."""
-        ids = [(pid.hex,) for pid in participant_ids]
+        pids = list(participant_ids)
+        ids = [(pid.hex,) for pid in pids]
 
         def run(cursor: Any) -> None:
             if self.dialect == "sqlite":
                 cursor.execute("PRAGMA secure_delete = ON")  # the freed bytes are overwritten, not just unlinked
             cursor.executemany(f"DELETE FROM {self.keys_table} WHERE participant_id = {self.p}", ids)
+            # the person's rows of the email index and pending email changes (panel.email_index) go with the key
+            any_ = "%" if self.dialect == "sqlite" else "%%"  # psycopg reads a bare % as a placeholder
+            cursor.executemany(
+                f"DELETE FROM {self.settings_table} WHERE (name LIKE 'email:{any_}' OR name LIKE 'email_change:{any_}')"
+                f" AND substr(value, 1, 16) = {self.p}",
+                [(pid.bytes,) for pid in pids],
+            )
 
         return run
 

@@ -31,7 +31,7 @@ SQLITE_EVENTS, POSTGRES_EVENTS, SETTINGS = "stored_events", "panel_events", "pan
 PRIVATE = 0o600  # the store holds the events and the keys that open them: its owner only
 # Secrets `panel init` makes (panel_settings): the web service's, and the seed of the Ed25519 key that signs
 # checkpoints (panel.checkpoints); a store made before one gets it on `panel init`.
-INIT_SECRETS = ("web_session", "web_signing", "audit_signing")
+INIT_SECRETS = ("web_session", "web_signing", "audit_signing", "email_index")
 
 
 def open_store(location: StoreLocation) -> PanelApp:

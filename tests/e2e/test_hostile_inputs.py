@@ -319,6 +319,9 @@ CASES: list[tuple[Any, ...]] = [
     (("participant", "hold", "H-001", "--reason", "  "), 1, "--reason is empty"),
     (("participant", "hold", "H-001", "--reason", "x", "--by", ""), 1, "--by is empty"),
     (("participant", "release-hold", "H-001", "--reason", "done"), 1, "has no legal hold in force"),
+    # An outbox folder that cannot keep mail: one line before any email is recorded as sent (issue 12).
+    (("invitations", "send", "hostile-panel", "--base-url", "https://apply.example.org"), 1,
+     "cannot keep mail in the outbox folder", {"PANEL_OUTBOX_DIR": "{tmp}/not-a-database.txt/outbox"}),
 ]  # fmt: skip
 
 FILES: dict[str, str | bytes] = {

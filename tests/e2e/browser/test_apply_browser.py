@@ -68,6 +68,7 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
                                   ("accessibility", "/accessibility", "Accessibility statement"),
                                   ("closed", "/apply/last-year", "Applications have closed"),
                                   ("api-docs", "/api/docs", "Partner API"),
+                                  ("links", "/links", "Get a new link"),
                                   ("not-found", "/apply/nope", "Page not found")):  # fmt: skip
             browser.get(base + path)
             assert browser.title.startswith(title), browser.title
@@ -125,10 +126,31 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
         browser.find_element(By.LINK_TEXT, "Change your contact details").click()
         assert browser.title.startswith("Change your contact details")
         check_page(browser, artefacts, "me-details", location)
+        email_box = browser.find_element(By.ID, "email")
+        email_box.clear()
+        email_box.send_keys("sam.new@example.org")
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert browser.title.startswith("Check your new email address"), browser.title
+        check_page(browser, artefacts, "new-email-sent", location)
+        (change,) = [m for m in outbox.glob("*new_email*.eml")]
+        text = message_from_bytes(change.read_bytes(), policy=policy.default).get_content()
+        browser.get(re.search(rf"{re.escape(base)}/email/\S+", text).group(0))  # type: ignore[union-attr]
+        check_page(browser, artefacts, "new-email", location)
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert browser.title.startswith("Your email address is changed"), browser.title
+        check_page(browser, artefacts, "new-email-done", location)
         browser.get(me + "/erase")
         submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))  # the box not ticked
         assert browser.title.startswith("Error: Delete your details"), browser.title
         check_page(browser, artefacts, "me-erase-error", location)
+        browser.get(base + "/links")
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))  # no address given
+        assert browser.title.startswith("Error: Get a new link"), browser.title
+        check_page(browser, artefacts, "links-error", location)
+        browser.find_element(By.ID, "email").send_keys("sam.new@example.org")
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert browser.title.startswith("Check your email"), browser.title
+        check_page(browser, artefacts, "links-sent", location)
     from panel.confirmations import Confirmations
     from panel.store.opening import open_store
 
@@ -136,7 +158,7 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
     try:
         (person,) = Queries(app).participants()
         assert person.ref.startswith("APP-") and person.channel == "online"
-        assert person.personal.email == "sam@example.org"
+        assert person.personal.email == "sam.new@example.org"  # changed at /me, and confirmed
         assert person.personal.attributes == {"age_band": "18-21", "gender": "prefer_not_to_say"}
         assert {(c.purpose, c.notice_version, c.withdrawn_by) for c in Queries(app).consent_history(person.id)} == {
             ("contact", "v3", "self_service"), ("panel_membership", "v3", None)

@@ -1,0 +1,64 @@
+"""Find an applicant by their email address without keeping the address in clear.
+
+The index maps a keyed hash of the normalised address (HMAC-SHA256 under the store's ``email_index`` secret)
+to a participant id, in the store's settings table beside the data keys, outside the event log: a row
+``email:HASH`` holds the participant id. An online application notes its address (unless a confirmed
+applicant already holds it); a confirmation (EmailConfirmed) notes it for the person who confirmed, so a
+later application with the same address is recognised as theirs. Erasing a person deletes their rows in the
+same transaction as their key (``KeyStore.deleting``); pending changes of address are ``panel.email_changes``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from panel.domain.confirmation import confirmation_id
+from panel.domain.participant import Participant
+from panel.validation import validate_personal
+
+if TYPE_CHECKING:
+    from panel.application import PanelApp
+
+
+class EmailIndex:
+    def __init__(self, app: PanelApp) -> None:
+        self.app = app
+
+    def digest(self, email: str) -> str:
+        """The keyed hash of an address; InvalidSignUpError (field ``email``) when it is not an email address."""
+        clean = validate_personal({"email": email}).get("email", "")
+        secret = self.app.keys.secret("email_index") or b""
+        return hmac.new(secret, b"email\x1f" + clean.lower().encode(), hashlib.sha256).hexdigest()
+
+    def owner(self, email: str) -> UUID | None:
+        """The participant (not erased) the address was last noted for, or None."""
+        value = self.app.keys.setting(f"email:{self.digest(email)}")
+        if value is None:
+            return None
+        pid = UUID(bytes=bytes(value[:16]))
+        if not self.app.exists(pid) or self.app.load(pid, Participant).is_erased:
+            return None
+        return pid
+
+    def confirmed_owner(self, email: str) -> UUID | None:
+        """The participant who confirmed this address (EmailConfirmed), or None."""
+        pid = self.owner(email)
+        return pid if pid is not None and self.app.exists(confirmation_id(pid)) else None
+
+    def note(self, email: str, pid: UUID, *, confirmed: bool = False) -> None:
+        """Note ``pid`` as the holder of ``email``; an unconfirmed holder never displaces a confirmed one."""
+        if not email.strip():
+            return
+        if not confirmed and self.confirmed_owner(email) not in (None, pid):
+            return
+        self.app.keys.put_setting(f"email:{self.digest(email)}", pid.bytes)
+
+    def forget(self, email: str, pid: UUID) -> None:
+        """Remove the row for ``email`` if it names ``pid`` (after the person changed their address)."""
+        name = f"email:{self.digest(email)}"
+        value = self.app.keys.setting(name)
+        if value is not None and bytes(value[:16]) == pid.bytes:
+            self.app.keys.drop_setting(name)
