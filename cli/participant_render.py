@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cli.render import table, when
 from panel.application import PanelApp
+from panel.clock import now
 from panel.queries import Queries
 from panel.records import ParticipantDetails
 
@@ -36,9 +37,18 @@ def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
     if p.consents:
         table(
             "Consents",
-            ["purpose", "notice", "method", "captured by", "granted", "ended", "state"],
+            ["purpose", "notice", "method", "captured by", "granted", "expires", "ended", "state"],
             [
-                (c.purpose, c.notice_version, c.method, c.captured_by, when(c.granted_at), when(c.ended_at), c.state)
+                (
+                    c.purpose,
+                    c.notice_version,
+                    c.method,
+                    c.captured_by,
+                    when(c.granted_at),
+                    when(c.expires_at),
+                    when(c.ended_at),
+                    c.state_at(now()),
+                )
                 for c in p.consents
             ],
         )
