@@ -13,9 +13,9 @@ from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
 from panel.clock import now
 from panel.domain.consent import ConsentEntry
+from panel.domain.durations import Period
 from panel.domain.errors import ValidationError
 from panel.domain.values import CONSENT_METHODS, PURPOSES
-from panel.durations import Period
 from panel.participation import Participation
 from panel.queries import Queries
 from panel.records import ConsentRecord, jsonable

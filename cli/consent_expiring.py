@@ -11,8 +11,8 @@ from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
 from panel.clock import now
 from panel.consent_expiry import expiring_consents
+from panel.domain.durations import Period
 from panel.domain.values import PURPOSES
-from panel.durations import Period
 
 
 @click.command()

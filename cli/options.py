@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 import click
 
 from panel.clock import now
+from panel.domain.durations import Period, parse_period
 from panel.domain.values import parse_when
-from panel.durations import Period, parse_period
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,7 +33,7 @@ WHEN = WhenType()
 
 
 class PeriodType(click.ParamType):
-    """A period such as 30d, 6w, 6m or 2y (``panel.durations``: the one parser every path shares)."""
+    """A period such as 30d, 6w, 6m or 2y (``panel.domain.durations``: the one parser every path shares)."""
 
     name = "PERIOD"
 

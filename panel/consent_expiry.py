@@ -16,8 +16,8 @@ from uuid import UUID
 
 from panel.application import PanelApp
 from panel.domain.consent import ACTIVE, EXPIRED, ConsentEntry
+from panel.domain.durations import Period
 from panel.domain.participant import Participant
-from panel.durations import Period
 from panel.queries import Queries
 
 EXPIRING = "expiring"

@@ -87,7 +87,7 @@ def missing_columns(conn: Connection, tables: dict[str, dict[str, Table]]) -> li
     """The (nullable) columns a newer version added to an existing view table, which `panel init` adds."""
     found = inspect(conn)
     names = set(found.get_table_names())
-    missing = []
+    missing: list[tuple[Table, Column[Any]]] = []
     for table in (t for view in tables.values() for t in view.values()):
         if table.name in names:
             present = {c["name"] for c in found.get_columns(table.name)}
