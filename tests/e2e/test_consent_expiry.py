@@ -202,3 +202,16 @@ def test_a_campaigns_validity_period_gives_every_grant_through_it_an_expiry(app:
     )  # fmt: skip
     assert "--consent-valid-for panel_membership 'forever' is not a period" in refused.err
     assert [c.slug for c in Campaigns(app).all()] == ["youth-2026"]  # nothing written
+
+
+def test_panel_init_adds_the_expiry_column_to_an_older_consent_view(app: PanelApp, projector: Projector, panel) -> None:  # type: ignore[no-untyped-def]
+    panel("init")
+    register(app, [both("OLD"), both("NEW", EXPIRES)])
+    projector.catch_up()
+    with projector.engine.begin() as conn:  # the consent view as a version before expiry left it
+        conn.exec_driver_sql("ALTER TABLE consent_log_g1_view DROP COLUMN expires_at")
+    refused = panel("consent", "report", code=1)
+    assert "consent_log_g1_view.expires_at missing): run `panel init`" in refused.err, refused.err
+    panel("init")
+    report = json.loads(panel("consent", "report", "--json", "--at", "2026-07-01").out)
+    assert report["pool"] == 1  # NEW's membership expired on 1 June: the interval end was kept in the state table
