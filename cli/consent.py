@@ -128,16 +128,13 @@ def history(app: PanelApp, participant: str, as_of: datetime | None, as_json: bo
                 "-",
                 "-",
                 "-",
-                "-",
                 when(e.recorded_at),
                 when(e.at),
                 e.erased_by or "not recorded",
                 f"erased: {e.reason}",
             )
         )
-    columns = [
-        "purpose", "notice", "method", "captured by", "granted", "expires", "recorded", "ended", "ended by", "state"
-    ]  # fmt: skip
+    columns = ["purpose", "notice", "method", "captured by", "granted", "recorded", "ended", "ended by", "state"]
     table(title, columns, rows)
     if note:
         say(note)
@@ -155,19 +152,26 @@ def _grant_row(e: ConsentEntry, moment: datetime) -> tuple[str, ...]:
     elif e.state == "superseded":
         ended, by, state = e.superseded_at, e.superseded_by or "-", f"superseded by {e.superseded_by_notice}"
     else:
-        ended, by, state = None, "-", e.state_at(moment)  # active, or expired by then
+        ended, by, state = None, "-", expiry_state(e, moment)  # active (until its expiry), or expired by then
     return (
         e.purpose,
         e.notice_version,
         e.method,
         e.captured_by,
         when(e.granted_at),
-        when(e.expires_at),
         when(e.recorded_at),
         when(ended),
         by,
         state,
     )
+
+
+def expiry_state(e: ConsentEntry, moment: datetime) -> str:
+    """'active', 'active until DATE' or 'expired DATE' for a grant neither withdrawn nor superseded."""
+    state = e.state_at(moment)
+    if e.expires_at is None or state not in ("active", "expired"):
+        return state
+    return f"active until {when(e.expires_at)}" if state == "active" else f"expired {when(e.expires_at)}"
 
 
 def _as_json(record: ConsentRecord, note: str | None) -> dict[str, Any]:

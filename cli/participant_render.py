@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cli.consent import expiry_state
 from cli.render import table, when
 from panel.application import PanelApp
 from panel.clock import now
@@ -37,7 +38,7 @@ def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
     if p.consents:
         table(
             "Consents",
-            ["purpose", "notice", "method", "captured by", "granted", "expires", "ended", "state"],
+            ["purpose", "notice", "method", "captured by", "granted", "ended", "state"],
             [
                 (
                     c.purpose,
@@ -45,9 +46,8 @@ def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
                     c.method,
                     c.captured_by,
                     when(c.granted_at),
-                    when(c.expires_at),
                     when(c.ended_at),
-                    c.state_at(now()),
+                    expiry_state(c, now()) if c.state == "active" else c.state,
                 )
                 for c in p.consents
             ],
