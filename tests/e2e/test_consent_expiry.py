@@ -106,7 +106,11 @@ def test_a_draw_made_before_the_expiry_still_verifies_after_it(app: PanelApp, pa
     verified = panel("draw", "verify", str(did))  # the store's clock is now long after the expiry
     assert verified.out.startswith(f"Verified draw {did}"), verified.out + verified.err
 
-    later = build_pool(app, app.repository.get(eid), lapse_at)
+    other = Engagements(app).open_engagement(  # nobody is invited to it yet: only consent can leave them out
+        name="Another panel", purpose="p", kind="consult", sessions=[date(2026, 9, 1)], day_rate_pence=0, at=T0
+    )
+    assert set(expiring) <= {m.id for m in build_pool(app, app.repository.get(other), DRAW_AT).members}
+    later = build_pool(app, app.repository.get(other), lapse_at)
     assert not set(expiring) & {m.id for m in later.members}
     assert {later.standings[pid].reason for pid in expiring} == {"no active panel_membership consent"}
 
