@@ -161,6 +161,11 @@ def granted_item(
     }
 
 
+def no_expiry(state: dict[str, Any]) -> None:
+    """Upcast a version 1 ConsentGranted (stored before grants could expire): it has no expiry."""
+    state["expires_at"] = None
+
+
 def withdrawn_item(purpose: str, by: str | None, at: datetime, recorded_at: datetime | None = None) -> dict[str, Any]:
     """The consent-log item of a withdrawal (``recorded_at``: when its event was stored, if known)."""
     return {"kind": "withdrawn", "purpose": purpose, "by": by, "at": at, "recorded_at": recorded_at}

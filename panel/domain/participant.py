@@ -49,10 +49,7 @@ class Participant(Aggregate):
         captured_by: str
         at: datetime
         expires_at: datetime | None
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["expires_at"] = None
+        upcast_v1_v2 = staticmethod(consent.no_expiry)
 
     class ConsentWithdrawn(Event):
         purpose: str
@@ -176,15 +173,9 @@ class Participant(Aggregate):
 
     # -- consent ---------------------------------------------------------------------------
     def grant_consent(
-        self,
-        *,
-        purpose: str,
-        notice_version: str,
-        method: str,
-        captured_by: str,
-        at: datetime,
+        self, *, purpose: str, notice_version: str, method: str, captured_by: str, at: datetime,
         expires_at: datetime | None = None,
-    ) -> bool:
+    ) -> bool:  # fmt: skip
         """Record a grant (lapsing at ``expires_at``, if given); returns False (and records nothing) if the same
         grant is already active."""
         self.require_not_erased()
@@ -214,7 +205,7 @@ class Participant(Aggregate):
         expires_at: datetime | None,
     ) -> None:
         self.consent_log.append(
-            consent.granted_item(purpose, notice_version, method, captured_by, at, expires_at=expires_at)
+            consent.granted_item(purpose, notice_version, method, captured_by, at, None, expires_at)
         )
 
     def withdraw_consent(self, *, purpose: str, captured_by: str | None, at: datetime) -> None:
