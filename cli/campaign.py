@@ -11,6 +11,7 @@ from cli.options import at_option, pass_app
 from cli.render import say, table
 from panel.application import PanelApp
 from panel.campaigns import Campaigns
+from panel.domain.errors import ValidationError
 from panel.domain.values import PURPOSES, parse_day
 from panel.links import check_base_url
 
@@ -38,6 +39,13 @@ def campaign() -> None:
 @click.option(
     "--purposes", default=",".join(PURPOSES), show_default=True, help="Consent purposes asked for, comma-separated."
 )
+@click.option(
+    "--consent-valid-for",
+    "valid_for",
+    multiple=True,
+    metavar="PURPOSE=PERIOD",
+    help="How long a consent given through the campaign lasts, e.g. panel_membership=2y; repeat per purpose.",
+)
 @click.option("--by", "opened_by", default=None, help="Staff member opening the campaign.")
 @at_option
 @pass_app
@@ -54,6 +62,7 @@ def open_(
     phone: str | None,
     address: str | None,
     purposes: str,
+    valid_for: tuple[str, ...],
     opened_by: str | None,
     at: datetime | None,
 ) -> None:
@@ -62,6 +71,8 @@ def open_(
     The page /apply/SLUG takes applications from --opens to --closes (both days included, UTC);
     before and after, it says the campaign is closed and gives --phone and/or --address instead.
     Every question is optional and offers "Prefer not to say". See docs/web.md for the files.
+    With --consent-valid-for, every consent given through the campaign (online, assisted) expires
+    that long after it was given, as the notice says.
 
     Example:
 
@@ -72,9 +83,20 @@ def open_(
     Campaigns(app).open(
         slug=slug, engagement=engagement, opens=opens, closes=closes, questions=questions, notice=notice,  # type: ignore[arg-type]
         notice_version=notice_version, language=language, phone=phone, address=address, purposes=asked,
-        opened_by=opened_by, at=at,
+        opened_by=opened_by, at=at, consent_valid_for=_valid_for(valid_for),
     )  # fmt: skip
     say(f"Opened campaign {slug}: /apply/{slug} takes applications from {opens} to {closes}")
+
+
+def _valid_for(given: tuple[str, ...]) -> dict[str, str]:
+    """PURPOSE=PERIOD options as a mapping (the campaign checks the purposes and periods)."""
+    periods = {}
+    for item in given:
+        purpose, sep, period = item.partition("=")
+        if not sep:
+            raise ValidationError(f"--consent-valid-for {item!r} needs PURPOSE=PERIOD, e.g. panel_membership=2y")
+        periods[purpose.strip()] = period.strip()
+    return periods
 
 
 @campaign.command("show")
@@ -93,6 +115,7 @@ def show(app: PanelApp, slug: str) -> None:
         ("window", f"{c.opens.isoformat()} to {c.closes.isoformat()}"),
         ("notice", f"{c.notice_version} (sha256 {c.notice_sha256[:12]})"),
         ("consents asked", ", ".join(c.purposes)),
+        ("consent valid for", ", ".join(f"{p} {v}" for p, v in c.consent_valid_for.items()) or "no expiry"),
         ("questions", ", ".join(q.attribute for q in c.questions) or "-"),
         ("instead", "; ".join(filter(None, [c.phone, ", ".join(c.address_lines)]))),
     ]

@@ -7,10 +7,14 @@ from typing import Any
 
 import click
 
-from cli.options import WHEN, at_option, json_option, pass_app
+from cli.consent_expiring import expiring
+from cli.options import PERIOD, WHEN, at_option, json_option, pass_app
 from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
+from panel.clock import now
 from panel.domain.consent import ConsentEntry
+from panel.domain.durations import Period
+from panel.domain.errors import ValidationError
 from panel.domain.values import CONSENT_METHODS, PURPOSES
 from panel.participation import Participation
 from panel.queries import Queries
@@ -31,6 +35,8 @@ def consent() -> None:
 @click.option("--notice-version", required=True, help="Version of the privacy notice or script shown, e.g. v3.")
 @click.option("--method", type=click.Choice(CONSENT_METHODS), required=True, help="How it was given.")
 @click.option("--captured-by", required=True, help="Staff member who captured it, or 'self' online.")
+@click.option("--expires-in", type=PERIOD, default=None, help="Valid for this long from the grant, e.g. 2y, 6m, 30d.")
+@click.option("--expires", type=WHEN, default=None, help="Valid until this moment (ISO 8601); lapses then.")
 @at_option
 @pass_app
 def grant(
@@ -40,21 +46,33 @@ def grant(
     notice_version: str,
     method: str,
     captured_by: str,
+    expires_in: Period | None,
+    expires: datetime | None,
     at: datetime | None,
 ) -> None:
-    """Record that a participant granted consent for a purpose.
+    """Record that a participant granted consent for a purpose, optionally until an expiry.
+
+    A consent with an expiry counts as absent from that moment (pools, invitations) until it is
+    granted again; granting again (a renewal) replaces the expiry.
 
     Example:
 
-        panel consent grant VES-001 --purpose contact --notice-version v3 --method verbal --captured-by amy
+        panel consent grant VES-001 --purpose contact --notice-version v3 --method verbal --captured-by amy \
+            --expires-in 2y
     """
+    if expires_in is not None and expires is not None:
+        raise ValidationError("give --expires or --expires-in, not both")
+    at = at or now()
+    expires_at = expires_in.after(at) if expires_in is not None else expires
     pid = app.resolve_participant(participant)
-    changed = Participation(app).grant_consent(pid, ConsentSpec(purpose, notice_version, method, captured_by, at))
+    spec = ConsentSpec(purpose, notice_version, method, captured_by, at, expires_at)
+    changed = Participation(app).grant_consent(pid, spec)
     ref = Queries(app).participant_ref(pid)
+    until = f", expires {when(expires_at)}" if expires_at else ""
     say(
-        f"Granted {purpose} consent for {ref} (notice {notice_version}, {method})"
+        f"Granted {purpose} consent for {ref} (notice {notice_version}, {method}{until})"
         if changed
-        else f"Unchanged: {ref} already holds {purpose} consent on notice {notice_version} ({method})"
+        else f"Unchanged: {ref} already holds {purpose} consent on notice {notice_version} ({method}{until})"
     )
 
 
@@ -100,7 +118,7 @@ def history(app: PanelApp, participant: str, as_of: datetime | None, as_json: bo
         say(note)
         return
     title = f"Consent history of {record.ref}" + (f" as of {when(as_of)}" if as_of else "")
-    rows = [_grant_row(e) for e in record.consents]
+    rows = [_grant_row(e, as_of or now()) for e in record.consents]
     if record.erasure is not None:
         e = record.erasure
         rows.append(
@@ -128,13 +146,13 @@ def _before_registration(record: ConsentRecord) -> str | None:
     return f"{record.ref} was not registered until {when(record.registered_at)}"
 
 
-def _grant_row(e: ConsentEntry) -> tuple[str, ...]:
+def _grant_row(e: ConsentEntry, moment: datetime) -> tuple[str, ...]:
     if e.state == "withdrawn":
         ended, by, state = e.withdrawn_at, e.withdrawn_by or "not recorded", "withdrawn"
     elif e.state == "superseded":
         ended, by, state = e.superseded_at, e.superseded_by or "-", f"superseded by {e.superseded_by_notice}"
     else:
-        ended, by, state = None, "-", "active"
+        ended, by, state = None, "-", expiry_state(e, moment)  # active (until its expiry), or expired by then
     return (
         e.purpose,
         e.notice_version,
@@ -148,6 +166,14 @@ def _grant_row(e: ConsentEntry) -> tuple[str, ...]:
     )
 
 
+def expiry_state(e: ConsentEntry, moment: datetime) -> str:
+    """'active', 'active until DATE' or 'expired DATE' for a grant neither withdrawn nor superseded."""
+    state = e.state_at(moment)
+    if e.expires_at is None or state not in ("active", "expired"):
+        return state
+    return f"active until {when(e.expires_at)}" if state == "active" else f"expired {when(e.expires_at)}"
+
+
 def _as_json(record: ConsentRecord, note: str | None) -> dict[str, Any]:
     return {
         "participant": record.participant_id,
@@ -156,10 +182,16 @@ def _as_json(record: ConsentRecord, note: str | None) -> dict[str, Any]:
         "as_of": record.as_of,
         "registered": not record.not_yet_registered,
         "note": note,
-        "consents": [{**jsonable(e), "state": e.state, "ended_at": jsonable(e.ended_at)} for e in record.consents],
+        "consents": [
+            {**jsonable(e), "state": e.state_at(record.as_of or now()), "ended_at": jsonable(e.ended_at)}
+            for e in record.consents
+        ],
         "active": record.active(),
         "erasure": record.erasure,
     }
+
+
+consent.add_command(expiring)
 
 
 def register(group: click.Group) -> None:

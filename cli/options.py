@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from panel.clock import now
+from panel.domain.durations import Period, parse_period
 from panel.domain.values import parse_when
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,6 +30,23 @@ class WhenType(click.ParamType):
 
 
 WHEN = WhenType()
+
+
+class PeriodType(click.ParamType):
+    """A period such as 30d, 6w, 6m or 2y (``panel.domain.durations``: the one parser every path shares)."""
+
+    name = "PERIOD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Period:
+        if isinstance(value, Period):
+            return value
+        try:
+            return parse_period(str(value), f"--{param.name.replace('_', '-')}" if param and param.name else "period")
+        except Exception as exc:  # click reports the message as a usage error
+            self.fail(str(exc), param, ctx)
+
+
+PERIOD = PeriodType()
 
 
 def json_option(f: F) -> F:

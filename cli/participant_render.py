@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from cli.consent import expiry_state
 from cli.render import table, when
 from panel.application import PanelApp
+from panel.clock import now
 from panel.queries import Queries
 from panel.records import ParticipantDetails
 
@@ -38,7 +40,15 @@ def render_participant(app: PanelApp, p: ParticipantDetails) -> None:
             "Consents",
             ["purpose", "notice", "method", "captured by", "granted", "ended", "state"],
             [
-                (c.purpose, c.notice_version, c.method, c.captured_by, when(c.granted_at), when(c.ended_at), c.state)
+                (
+                    c.purpose,
+                    c.notice_version,
+                    c.method,
+                    c.captured_by,
+                    when(c.granted_at),
+                    when(c.ended_at),
+                    expiry_state(c, now()) if c.state == "active" else c.state,
+                )
                 for c in p.consents
             ],
         )

@@ -24,6 +24,7 @@ from panel.clock import now
 from panel.domain import text
 from panel.domain.campaign import Campaign, campaign_id, check_slug
 from panel.domain.confirmation import campaign_source
+from panel.domain.durations import parse_period
 from panel.domain.errors import PanelError, ValidationError
 from panel.domain.values import PURPOSES
 from panel.engagements import Engagements
@@ -75,6 +76,14 @@ class CampaignDetails:
     language: str
     phone: str | None
     address_lines: tuple[str, ...]
+    consent_valid_for: dict[str, str] = field(
+        default_factory=dict
+    )  # purpose -> period, e.g. {"panel_membership": "2y"}
+
+    def expiry(self, purpose: str, at: datetime) -> datetime | None:
+        """When a grant of ``purpose`` through this campaign at ``at`` expires (None: it does not)."""
+        period = self.consent_valid_for.get(purpose)
+        return None if period is None else parse_period(period).after(at)
 
     def state_on(self, day: date) -> str:
         """'not_open_yet', 'open' or 'closed' on a calendar day (UTC; the window includes both dates)."""
@@ -130,6 +139,7 @@ class Campaigns:
         purposes: tuple[str, ...] = PURPOSES,
         opened_by: str | None = None,
         at: datetime | None = None,
+        consent_valid_for: dict[str, str] | None = None,
     ) -> UUID:
         """Record CampaignOpened; the engagement must exist and the slug be new. Nothing is written on error."""
         check_slug(slug)
@@ -154,6 +164,7 @@ class Campaigns:
             address_lines=address_lines,
             opened_by=text.check_optional(opened_by, "--by", text.STAFF),
             at=at or now(),
+            consent_valid_for=consent_valid_for or {},
         )
         if self.app.exists(campaign.id):
             raise CampaignExistsError(f"campaign {slug!r} is already open: choose another slug")
@@ -187,6 +198,7 @@ class Campaigns:
             language=campaign.language,
             phone=campaign.phone,
             address_lines=tuple(campaign.address_lines),
+            consent_valid_for=dict(campaign.consent_valid_for),
         )
 
     def all(self) -> list[CampaignDetails]:
@@ -216,7 +228,7 @@ class Campaigns:
             ("online", "self", "online") if entry is None else (entry.channel, entry.captured_by, entry.method)
         )
         consents = tuple(
-            ConsentSpec(purpose, campaign.notice_version, method, captured_by, at)
+            ConsentSpec(purpose, campaign.notice_version, method, captured_by, at, campaign.expiry(purpose, at))
             for purpose in campaign.purposes
             if purpose in answers.consents
         )

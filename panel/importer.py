@@ -5,7 +5,9 @@ columns, then one sign-up per line, comma-separated, UTF-8. ``ref`` (required), 
 (online, phone, paper, in_person, partner_referral; any case), ``captured_by`` (needed for every
 channel but online), ``registered_at`` (ISO 8601), the contact fields (``name``, ``email``,
 ``phone``, ``address``, ``postcode``), consent columns ``consent_<purpose>`` holding the notice
-version shown (e.g. ``v3``; blank = not given) with optional ``consent_method`` and ``consent_at``;
+version shown (e.g. ``v3``; blank = not given) with optional ``consent_method`` and ``consent_at``,
+and optional ``consent_<purpose>_valid_for`` (a period such as ``2y``: the consent expires that long
+after ``consent_at``);
 every other column is a self-described attribute (age_band, gender, ...). Each row is checked by
 ``panel.validation.validate_signup``, the same validation as every other entry path.
 """
@@ -21,8 +23,10 @@ from datetime import datetime
 from pathlib import Path
 
 from panel.application import PanelApp
+from panel.clock import now
 from panel.csv_out import write_csv
 from panel.domain.confirmation import CAMPAIGN_SOURCE
+from panel.domain.durations import parse_period
 from panel.domain.errors import PanelError, ValidationError
 from panel.domain.partner import PARTNER_SOURCE
 from panel.domain.text import PERSONAL_LIMITS
@@ -42,7 +46,10 @@ from panel.validation import (
     validate_signup,
 )
 
-RESERVED = {"ref", "channel", "captured_by", "registered_at", "consent_method", "consent_at", *PERSONAL_FIELDS}
+VALID_FOR = {f"consent_{p}_valid_for": p for p in PURPOSES}
+RESERVED = {
+    "ref", "channel", "captured_by", "registered_at", "consent_method", "consent_at", *PERSONAL_FIELDS, *VALID_FOR
+}  # fmt: skip
 _DELIMITERS = {";": "semicolons (;)", "\t": "tabs", "|": "vertical bars (|)"}
 
 
@@ -127,6 +134,18 @@ def _csv_problem(path: Path, line: int, exc: csv.Error) -> str:
     return f"{path}:{line}: {exc}: fix the quoting on that line"
 
 
+def _expiry(v: dict[str, str], purpose: str, at: datetime | None, errors: list[FieldError]) -> datetime | None:
+    """When a row's consent to ``purpose`` expires: its ``consent_<purpose>_valid_for`` period after ``at``."""
+    column = f"consent_{purpose}_valid_for"
+    if not v.get(column):
+        return None
+    try:
+        return parse_period(v[column], column).after(at or now())
+    except ValidationError as exc:
+        errors.append(FieldError(column, str(exc)))
+        return None
+
+
 def parse_row(row: Row, default_channel: str, source: str, numeric: NumericAttributes | None = None) -> CheckedSignUp:
     """Turn one CSV row into a validated sign-up, or raise ValidationError with every reason."""
     v = {k: (val or "").strip() for k, val in row.values.items()}
@@ -154,7 +173,14 @@ def parse_row(row: Row, default_channel: str, source: str, numeric: NumericAttri
         personal={k: v[k] for k in PERSONAL_FIELDS if v.get(k)},
         attributes={k: val for k, val in v.items() if k not in RESERVED and not k.startswith("consent_")},
         consents=tuple(
-            ConsentSpec(purpose, v[f"consent_{purpose}"], method, captured_by or "self", consent_at)
+            ConsentSpec(
+                purpose,
+                v[f"consent_{purpose}"],
+                method,
+                captured_by or "self",
+                consent_at,
+                _expiry(v, purpose, consent_at, errors),
+            )  # fmt: skip
             for purpose in PURPOSES
             if v.get(f"consent_{purpose}")
         ),

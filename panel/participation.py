@@ -37,6 +37,7 @@ class Participation:
                 method=spec.method,
                 captured_by=spec.captured_by,
                 at=spec.at or now(),
+                expires_at=spec.expires_at,
             ),
         )
 

@@ -21,6 +21,7 @@ from eventsourcing.utils import get_topic
 
 from panel.application import PanelApp
 from panel.clock import now
+from panel.domain.durations import parse_period
 from panel.domain.errors import AlreadyRegisteredError, ValidationError
 from panel.domain.partner import PARTNER_SOURCE, Partner, check_partner_name, partner_id
 from panel.registration import Registration
@@ -115,19 +116,36 @@ def referral_signup(partner: str, body: Any, at: datetime) -> SignUp:
         errors.append(FieldError("attributes", 'must be an object of strings, e.g. {"age_band": "18-21"}'))
     consents = body.get("consents", [])
     shaped = isinstance(consents, list) and all(
-        isinstance(c, dict) and set(c) <= {"purpose", "notice_version"} and all(isinstance(v, str) for v in c.values())
+        isinstance(c, dict)
+        and set(c) <= {"purpose", "notice_version", "valid_for"}
+        and all(isinstance(v, str) for v in c.values())
         for c in consents
     )
     if not shaped:
         errors.append(FieldError("consents", 'must be a list like [{"purpose": "contact", "notice_version": "v1"}]'))
+    expiries = [_expiry(c, at, errors) for c in consents] if shaped else []
     if errors:
         raise InvalidSignUpError(errors)
     method = default_consent_method("partner_referral")
-    given = tuple(ConsentSpec(c.get("purpose", ""), c.get("notice_version", ""), method, partner, at) for c in consents)
+    given = tuple(
+        ConsentSpec(c.get("purpose", ""), c.get("notice_version", ""), method, partner, at, expires)
+        for c, expires in zip(consents, expiries, strict=True)
+    )
     return SignUp(
         ref=str(reference).strip(), channel="partner_referral", captured_by=partner, personal=dict(personal),
         attributes=dict(attributes), at=at, source=PARTNER_SOURCE + partner, consents=given,
     )  # fmt: skip
+
+
+def _expiry(consent: dict[str, str], at: datetime, errors: list[FieldError]) -> datetime | None:
+    """When a referred consent expires: ``valid_for`` (e.g. "2y", as the partner's notice says) after ``at``."""
+    if "valid_for" not in consent:
+        return None
+    try:
+        return parse_period(consent["valid_for"], "valid_for").after(at)
+    except ValidationError as exc:
+        errors.append(FieldError(f"consents.{consent.get('purpose', '')}.valid_for", str(exc)))
+        return None
 
 
 def _digest(token: str) -> str:

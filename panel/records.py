@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from panel.clock import now
 from panel.domain.consent import ConsentEntry, ErasureEntry
 from panel.domain.engagement import Change
 
@@ -114,5 +115,6 @@ class ConsentRecord:
         return self.as_of is not None and self.as_of < self.registered_at
 
     def active(self) -> list[str]:
-        """The purposes with a grant in force at ``as_of`` (or now)."""
-        return sorted({c.purpose for c in self.consents if c.state == "active"})
+        """The purposes with a grant in force at ``as_of`` (or now): not withdrawn, superseded or expired."""
+        moment = self.as_of or now()
+        return sorted({c.purpose for c in self.consents if c.active_at(moment)})

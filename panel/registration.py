@@ -150,6 +150,7 @@ class Registration:
                     method=c.method,
                     captured_by=c.captured_by,
                     at=c.at or at,
+                    expires_at=c.expires_at,
                 )
             history(participant, s)
             pending.extend(participant.collect_events())

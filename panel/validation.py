@@ -52,6 +52,7 @@ class ConsentSpec:
     method: str
     captured_by: str
     at: datetime | None = None
+    expires_at: datetime | None = None  # the grant lapses then unless renewed (None: no expiry)
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,8 @@ def _consents(consents: Sequence[ConsentSpec], errors: list[FieldError]) -> tupl
             errors.extend(exc.errors)
             continue
         at = check(f"consents.{purpose}.at", _utc_or_none, spec.at, "consent time")
-        clean.append(ConsentSpec(purpose, version, method, by, at))
+        expires_at = check(f"consents.{purpose}.expires_at", _utc_or_none, spec.expires_at, "consent expiry")
+        clean.append(ConsentSpec(purpose, version, method, by, at, expires_at))
     return tuple(clean)
 
 

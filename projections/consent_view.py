@@ -2,9 +2,12 @@
 
 Consent events can be recorded late (backdated) or out of order, so each batch re-folds the
 consent log of the participants it touched with the domain's own ``fold_consents``: the
-intervals are always exactly what the event history says. Consent facts are not personal
-content (purpose, notice version, times), so they are kept after erasure for the monthly
-counts; the erased person simply stops being a pool candidate.
+intervals are always exactly what the event history says. A grant's interval ends when it is
+withdrawn, superseded or expires, whichever comes first (``withdrawn_at`` holds that end; the
+log keeps each grant's ``expires_at``): expiry is a stored time compared with the moment asked
+about, so a consent lapses in every query from its expiry on, with no event and no rebuild.
+Consent facts are not personal content (purpose, notice version, times), so they are kept after
+erasure for the monthly counts; the erased person simply stops being a pool candidate.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class ConsentView(PeopleView):
                 Column("notice_version", Text),
                 Column("method", Text),
                 Column("captured_by", Text),
+                Column("expires_at", TS),  # added with ConsentGranted v2; `panel init` adds it to an older table
                 sqlite_with_rowid=False,
             ),
             "state": Table(
@@ -53,7 +57,7 @@ class ConsentView(PeopleView):
                 Column("participant_id", String(32), primary_key=True),
                 Column("purpose", Text, primary_key=True),
                 Column("granted_at", TS, primary_key=True),
-                Column("withdrawn_at", TS),
+                Column("withdrawn_at", TS),  # the end of the interval: withdrawn, superseded or expired
                 Column("notice_version", Text, nullable=False),
                 Column("method", Text, nullable=False),
                 sqlite_with_rowid=False,
@@ -87,7 +91,7 @@ class ConsentView(PeopleView):
                             "participant_id": pid,
                             "purpose": r["purpose"],
                             "granted_at": r["at"],
-                            "withdrawn_at": None,
+                            "withdrawn_at": r.get("expires_at"),  # open, unless it expires
                             "notice_version": r["notice_version"],
                             "method": r["method"],
                         }
@@ -99,7 +103,7 @@ class ConsentView(PeopleView):
                         "participant_id": pid,
                         "purpose": entry.purpose,
                         "granted_at": entry.granted_at,
-                        "withdrawn_at": entry.ended_at,  # the interval ends when withdrawn or superseded
+                        "withdrawn_at": entry.lapses_at,  # the interval ends when withdrawn, superseded or expired
                         "notice_version": entry.notice_version,
                         "method": entry.method,
                     }
@@ -131,6 +135,7 @@ class ConsentView(PeopleView):
                 "notice_version": item.get("notice_version"),
                 "method": item.get("method"),
                 "captured_by": item["by"],
+                "expires_at": item.get("expires_at"),
                 "by": item["by"],
                 "recorded_at": None,
             }

@@ -11,6 +11,7 @@ write transactions are in ``projections.connection``; the driver-level upsert in
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, inspect, select, update
 from sqlalchemy.engine import Connection
@@ -80,6 +81,24 @@ def missing_tables(conn: Connection, tables: dict[str, dict[str, Table]]) -> lis
     names = set(inspect(conn).get_table_names())
     wanted = [*BOOK.tables.values(), *(t for view in tables.values() for t in view.values())]
     return [table.name for table in wanted if table.name not in names]
+
+
+def missing_columns(conn: Connection, tables: dict[str, dict[str, Table]]) -> list[tuple[Table, Column[Any]]]:
+    """The (nullable) columns a newer version added to an existing view table, which `panel init` adds."""
+    found = inspect(conn)
+    names = set(found.get_table_names())
+    missing: list[tuple[Table, Column[Any]]] = []
+    for table in (t for view in tables.values() for t in view.values()):
+        if table.name in names:
+            present = {c["name"] for c in found.get_columns(table.name)}
+            missing.extend((table, c) for c in table.columns if c.name not in present)
+    return missing
+
+
+def add_column(conn: Connection, table: Table, column: Column[Any]) -> None:
+    """Add a nullable column to an existing view table (an upgrade by `panel init`; the old rows hold NULL)."""
+    kind = column.type.compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
 
 
 def set_generations(conn: Connection, view: str, current: int, building: int | None) -> None:

@@ -106,7 +106,9 @@ class Projector:
             self.setup()
             return
         with self.engine.connect() as conn:
-            missing = db.missing_tables(conn, {name: self.define(name, gen) for name, gen in self._current(conn)})
+            tables = {name: self.define(name, gen) for name, gen in self._current(conn)}
+            missing = db.missing_tables(conn, tables)
+            missing += [f"{t.name}.{c.name}" for t, c in db.missing_columns(conn, tables)]
             conn.rollback()
         if missing:
             raise db.ViewsNotReadyError(
@@ -132,6 +134,8 @@ class Projector:
             for name in self.views:
                 current, _ = db.generations(conn, name, create=True)
                 self._create(conn, name, current)
+                for table, column in db.missing_columns(conn, {name: self.define(name, current)}):
+                    db.add_column(conn, table, column)  # an older store's table: upgraded in place
         self._ready = True
 
     def catch_up(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:

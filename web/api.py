@@ -127,7 +127,11 @@ OPENAPI: dict[str, Any] = {
                                         "type": "array",
                                         "items": {
                                             "type": "object",
-                                            "properties": {"purpose": _TEXT, "notice_version": _TEXT},
+                                            "properties": {
+                                                "purpose": _TEXT,
+                                                "notice_version": _TEXT,
+                                                "valid_for": {**_TEXT, "description": "how long it lasts, e.g. 2y"},
+                                            },
                                         },
                                     },
                                 },

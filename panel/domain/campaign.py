@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from panel.domain.durations import parse_period
 from panel.domain.errors import ValidationError
 from panel.domain.values import PURPOSES, require_utc
 
@@ -56,6 +57,13 @@ class Campaign(Aggregate):
         address_lines: list[str]
         opened_by: str | None
         at: datetime
+        consent_valid_for: dict[str, str]  # version 2: purpose -> how long a grant through this campaign lasts
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["consent_valid_for"] = {}  # campaigns opened before: consents without expiry
 
     @event(Opened)
     def __init__(
@@ -74,6 +82,7 @@ class Campaign(Aggregate):
         address_lines: list[str],
         opened_by: str | None,
         at: datetime,
+        consent_valid_for: dict[str, str],
     ) -> None:
         self.slug = slug
         self.engagement_ref = engagement_ref
@@ -89,6 +98,7 @@ class Campaign(Aggregate):
         self.address_lines = list(address_lines)
         self.opened_by = opened_by
         self.opened_at = at
+        self.consent_valid_for = dict(consent_valid_for)
 
     @classmethod
     def open(cls, **fields: Any) -> Campaign:
@@ -110,6 +120,7 @@ class Campaign(Aggregate):
                 "a campaign needs --phone or --address: the closed page tells people how else to reach you"
             )
         require_utc(fields["at"], "campaign opening time")
+        fields["consent_valid_for"] = valid_for(fields.get("consent_valid_for") or {}, fields["purposes"])
         return cls._create(cls.Opened, id=campaign_id(slug), **fields)
 
     def state_on(self, day: date) -> str:
@@ -119,3 +130,16 @@ class Campaign(Aggregate):
         if day > self.closes:
             return "closed"
         return "open"
+
+
+def valid_for(periods: dict[str, str], purposes: list[str]) -> dict[str, str]:
+    """The validity period of each purpose's consent, checked: a purpose the campaign asks for, a period."""
+    checked = {}
+    for purpose, period in periods.items():
+        if purpose not in purposes:
+            raise ValidationError(
+                f"--consent-valid-for {purpose}: the campaign does not ask for {purpose!r} consent: "
+                f"use one of {', '.join(purposes)}"
+            )
+        checked[purpose] = str(parse_period(period, f"--consent-valid-for {purpose}"))
+    return checked

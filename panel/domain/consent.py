@@ -10,6 +10,12 @@ one ``ConsentEntry`` per grant. A grant ends in one of two ways, which the recor
   another method; the earlier grant stops being the one in force at that moment
   (``superseded_at``, and who captured the new grant in ``superseded_by``). It is never a withdrawal.
 
+A grant may also carry an expiry (``expires_at``, e.g. panel membership for two years from the
+notice): from that moment it counts as absent, exactly as if withdrawn, though nobody withdrew it.
+Expiry is a matter of time, not of an event: whether a grant is in force is always asked at a
+moment (``active_at``), so a draw made before the expiry still re-derives the same pool afterwards.
+A renewal is a new grant, which supersedes the old one and its expiry.
+
 The rules of granting and withdrawing are here too (``check_grant``, ``repeats``, ``require_held``),
 so ``Participant`` and a bulk sign-up (``new_grants``) apply the same ones.
 """
@@ -24,7 +30,7 @@ from typing import Any
 from panel.domain.errors import ConsentStateError, ValidationError
 from panel.domain.values import CONSENT_METHODS, PURPOSES, require_choice, require_utc
 
-ACTIVE, WITHDRAWN, SUPERSEDED = "active", "withdrawn", "superseded"
+ACTIVE, WITHDRAWN, SUPERSEDED, EXPIRED = "active", "withdrawn", "superseded", "expired"
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class ConsentEntry:
     superseded_at: datetime | None = None
     superseded_by: str | None = None  # who captured the grant that replaced this one
     superseded_by_notice: str | None = None  # the notice version of that grant
+    expires_at: datetime | None = None  # the grant lapses at this moment unless renewed (None: no expiry)
 
     @property
     def ended_at(self) -> datetime | None:
@@ -50,15 +57,28 @@ class ConsentEntry:
         return self.withdrawn_at or self.superseded_at
 
     @property
+    def lapses_at(self) -> datetime | None:
+        """When this grant stops being in force for any reason: withdrawn, superseded or expired (None: never)."""
+        ends = [t for t in (self.ended_at, self.expires_at) if t is not None]
+        return min(ends) if ends else None
+
+    @property
     def state(self) -> str:
-        """'active', 'withdrawn' or 'superseded'."""
+        """'active', 'withdrawn' or 'superseded' (as recorded; see ``state_at`` for expiry)."""
         if self.withdrawn_at is not None:
             return WITHDRAWN
         return SUPERSEDED if self.superseded_at is not None else ACTIVE
 
+    def state_at(self, moment: datetime) -> str:
+        """The state at ``moment``: an active grant whose expiry has passed by then is 'expired'."""
+        state = self.state
+        if state == ACTIVE and self.expires_at is not None and self.expires_at <= moment:
+            return EXPIRED
+        return state
+
     def active_at(self, moment: datetime) -> bool:
-        ended = self.ended_at
-        return self.granted_at <= moment and (ended is None or ended > moment)
+        lapses = self.lapses_at
+        return self.granted_at <= moment and (lapses is None or lapses > moment)
 
 
 @dataclass(frozen=True)
@@ -90,7 +110,13 @@ def fold_consents(items: list[dict[str, Any]], as_of: datetime | None = None) ->
             open_by_purpose[item["purpose"]] = len(entries)
             entries.append(
                 ConsentEntry(
-                    item["purpose"], item["notice_version"], item["method"], item["by"], item["at"], item["recorded_at"]
+                    item["purpose"],
+                    item["notice_version"],
+                    item["method"],
+                    item["by"],
+                    item["at"],
+                    item["recorded_at"],
+                    expires_at=item.get("expires_at"),
                 )
             )
         else:
@@ -114,7 +140,13 @@ def consent_at(items: list[dict[str, Any]], purpose: str, moment: datetime) -> C
 
 
 def granted_item(
-    purpose: str, notice_version: str, method: str, by: str, at: datetime, recorded_at: datetime | None = None
+    purpose: str,
+    notice_version: str,
+    method: str,
+    by: str,
+    at: datetime,
+    recorded_at: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The consent-log item of a grant (``recorded_at``: when its event was stored, if known)."""
     return {
@@ -125,7 +157,13 @@ def granted_item(
         "by": by,
         "at": at,
         "recorded_at": recorded_at,
+        "expires_at": expires_at,
     }
+
+
+def no_expiry(state: dict[str, Any]) -> None:
+    """Upcast a version 1 ConsentGranted (stored before grants could expire): it has no expiry."""
+    state["expires_at"] = None
 
 
 def withdrawn_item(purpose: str, by: str | None, at: datetime, recorded_at: datetime | None = None) -> dict[str, Any]:
@@ -143,26 +181,51 @@ def check_grant(purpose: str, notice_version: str, method: str, captured_by: str
         raise ValidationError("--captured-by is empty: name who captured the consent (or 'self' for online)")
 
 
-def repeats(current: ConsentEntry | None, notice_version: str, method: str) -> bool:
-    """True when the grant in force (``current``) is already this one: granting it again records nothing."""
-    return current is not None and current.notice_version == notice_version and current.method == method
+def check_expiry(at: datetime, expires_at: datetime | None) -> datetime | None:
+    """``expires_at`` in UTC, if it is after the grant's effective time ``at``; else a ValidationError."""
+    if expires_at is None:
+        return None
+    expires_at = require_utc(expires_at, "expiry")
+    if expires_at <= at:
+        raise ValidationError(
+            f"consent expiry {expires_at.isoformat()} is not after the grant ({at.isoformat()}): "
+            "give a later --expires date or a positive --expires-in period such as 2y"
+        )
+    return expires_at
 
 
-def new_grants(consents: Sequence[tuple[str, str, str, str, datetime]]) -> list[dict[str, Any]]:
+def repeats(current: ConsentEntry | None, notice_version: str, method: str, expires_at: datetime | None = None) -> bool:
+    """True when the grant in force (``current``) is already this one: granting it again records nothing.
+
+    A grant with another expiry is a renewal (or a change of term), never a repeat.
+    """
+    return (
+        current is not None
+        and current.notice_version == notice_version
+        and current.method == method
+        and current.expires_at == expires_at
+    )
+
+
+Grant = tuple[str, str, str, str, datetime] | tuple[str, str, str, str, datetime, datetime | None]
+
+
+def new_grants(consents: Sequence[Grant]) -> list[dict[str, Any]]:
     """The fields of a new sign-up's ConsentGranted events, each checked and kept as ``grant_consent`` would.
 
-    Each consent is (purpose, notice_version, method, captured_by, effective time); a grant that
-    repeats the one then in force is left out.
+    Each consent is (purpose, notice_version, method, captured_by, effective time[, expiry]); a grant
+    that repeats the one then in force is left out.
     """
     log: list[dict[str, Any]] = []
     grants: list[dict[str, Any]] = []
-    for purpose, notice_version, method, by, when in consents:
+    for purpose, notice_version, method, by, when, *rest in consents:
         check_grant(purpose, notice_version, method, by)
         when = require_utc(when)
+        expires_at = check_expiry(when, rest[0] if rest else None)
         earlier = any(item["purpose"] == purpose for item in log)  # only then can a grant be repeated
-        if earlier and repeats(consent_at(log, purpose, when), notice_version, method):
+        if earlier and repeats(consent_at(log, purpose, when), notice_version, method, expires_at):
             continue
-        item = granted_item(purpose, notice_version.strip(), method, by.strip(), when)
+        item = granted_item(purpose, notice_version.strip(), method, by.strip(), when, expires_at=expires_at)
         log.append(item)
         grants.append(
             {
@@ -171,6 +234,7 @@ def new_grants(consents: Sequence[tuple[str, str, str, str, datetime]]) -> list[
                 "method": method,
                 "captured_by": item["by"],
                 "at": when,
+                "expires_at": expires_at,
             }
         )
     return grants

@@ -40,11 +40,16 @@ class Participant(Aggregate):
         at: datetime
 
     class ConsentGranted(Event):
+        """Version 2 added the expiry (``expires_at``); version 1 events load with None (no expiry)."""
+
+        class_version = 2
         purpose: str
         notice_version: str
         method: str
         captured_by: str
         at: datetime
+        expires_at: datetime | None
+        upcast_v1_v2 = staticmethod(consent.no_expiry)
 
     class ConsentWithdrawn(Event):
         purpose: str
@@ -145,13 +150,13 @@ class Participant(Aggregate):
         captured_by: str | None,
         at: datetime,
         sealed: str,
-        consents: Sequence[tuple[str, str, str, str, datetime]] = (),
+        consents: Sequence[consent.Grant] = (),
     ) -> list[Aggregate.Event]:
         """The events of a new sign-up and its consents, checked exactly as ``register`` and ``grant_consent``.
 
         Bulk imports use this: the events are built directly instead of being replayed through the
         aggregate one method call at a time; a test proves both ways give the same history.
-        Each consent is (purpose, notice_version, method, captured_by, effective time).
+        Each consent is (purpose, notice_version, method, captured_by, effective time[, expiry]).
         """
         registered = registration(source, external_ref, channel, captured_by, at, sealed)
         grants = [(cls.ConsentGranted, fields) for fields in consent.new_grants(consents)]
@@ -167,12 +172,17 @@ class Participant(Aggregate):
         self.sealed.append(sealed)
 
     # -- consent ---------------------------------------------------------------------------
-    def grant_consent(self, *, purpose: str, notice_version: str, method: str, captured_by: str, at: datetime) -> bool:
-        """Record a grant; returns False (and records nothing) if the same grant is already active."""
+    def grant_consent(
+        self, *, purpose: str, notice_version: str, method: str, captured_by: str, at: datetime,
+        expires_at: datetime | None = None,
+    ) -> bool:  # fmt: skip
+        """Record a grant (lapsing at ``expires_at``, if given); returns False (and records nothing) if the same
+        grant is already active."""
         self.require_not_erased()
         consent.check_grant(purpose, notice_version, method, captured_by)
         at = require_utc(at)
-        if consent.repeats(self.consent_at(purpose, at), notice_version, method):
+        expires_at = consent.check_expiry(at, expires_at)
+        if consent.repeats(self.consent_at(purpose, at), notice_version, method, expires_at):
             return False
         self._grant_consent(
             purpose=purpose,
@@ -180,12 +190,23 @@ class Participant(Aggregate):
             method=method,
             captured_by=captured_by.strip(),
             at=at,
+            expires_at=expires_at,
         )
         return True
 
     @event(ConsentGranted)
-    def _grant_consent(self, purpose: str, notice_version: str, method: str, captured_by: str, at: datetime) -> None:
-        self.consent_log.append(consent.granted_item(purpose, notice_version, method, captured_by, at))
+    def _grant_consent(
+        self,
+        purpose: str,
+        notice_version: str,
+        method: str,
+        captured_by: str,
+        at: datetime,
+        expires_at: datetime | None,
+    ) -> None:
+        self.consent_log.append(
+            consent.granted_item(purpose, notice_version, method, captured_by, at, None, expires_at)
+        )
 
     def withdraw_consent(self, *, purpose: str, captured_by: str | None, at: datetime) -> None:
         at = consent.require_held(self.consent_log, self.external_ref, purpose, at)

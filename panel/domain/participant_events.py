@@ -26,7 +26,9 @@ def consent_item(domain_event: DomainEventProtocol[UUID]) -> dict[str, Any] | No
     """The consent-log item of a stored ConsentGranted/ConsentWithdrawn event, with its record time."""
     e = domain_event
     if isinstance(e, Participant.ConsentGranted):
-        return granted_item(e.purpose, e.notice_version, e.method, e.captured_by, e.at, e.timestamp)
+        return granted_item(
+            e.purpose, e.notice_version, e.method, e.captured_by, e.at, e.timestamp, expires_at=e.expires_at
+        )
     if isinstance(e, Participant.ConsentWithdrawn):
         return withdrawn_item(e.purpose, e.captured_by, e.at, e.timestamp)
     return None

@@ -71,5 +71,5 @@ def signup_events(pid: UUID, s: SignUp, key: bytes) -> list[Any]:
         captured_by=s.captured_by,
         at=at,
         sealed=sealed_signup(pid, s, key),
-        consents=[(c.purpose, c.notice_version, c.method, c.captured_by, c.at or at) for c in s.consents],
+        consents=[(c.purpose, c.notice_version, c.method, c.captured_by, c.at or at, c.expires_at) for c in s.consents],
     )

@@ -75,6 +75,7 @@ ARGS: dict[str, Callable[[Store], list[str]]] = {
     "campaign status": lambda s: ["demo-2026", "--quotas", QUOTAS],
     "consent history": lambda s: ["DEMO-00001"],
     "consent report": lambda s: [],
+    "consent expiring": lambda s: ["--within", "30d"],
     "draw announce": lambda s: [
         "gp-access-2025",
         "--size",

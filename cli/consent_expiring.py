@@ -1,0 +1,59 @@
+"""`panel consent expiring`: whom to ask again, before (or after) their consent lapses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from cli.options import PERIOD, WHEN, json_option, pass_app
+from cli.render import echo_json, say, table, when
+from panel.application import PanelApp
+from panel.clock import now
+from panel.consent_expiry import expiring_consents
+from panel.domain.durations import Period
+from panel.domain.values import PURPOSES
+
+
+@click.command()
+@click.option("--within", type=PERIOD, required=True, help="Window ahead, e.g. 30d, 6w, 3m.")
+@click.option("--purpose", type=click.Choice(PURPOSES), default=None, help="Only this purpose.")
+@click.option("--expired", "include_expired", is_flag=True, help="Also list consents already expired, not renewed.")
+@click.option("--as-of", type=WHEN, default=None, help="Count the window from this moment (ISO 8601); default now.")
+@json_option
+@pass_app
+def expiring(
+    app: PanelApp,
+    within: Period,
+    purpose: str | None,
+    include_expired: bool,
+    as_of: datetime | None,
+    as_json: bool,
+) -> None:
+    """List consents that expire within a window, so staff know whom to ask again.
+
+    Lists references (no names), the purpose and the expiry. A renewal (`panel consent grant`
+    again, with a new expiry) takes a person off the list. People who left the panel or were
+    erased are not listed.
+
+    Example:
+
+        panel consent expiring --within 30d --purpose panel_membership
+    """
+    moment = as_of or now()
+    found = expiring_consents(app, moment, within, purpose=purpose, include_expired=include_expired)
+    if as_json:
+        echo_json({"as_of": moment, "within": str(within), "until": within.after(moment), "consents": found})
+        return
+    if not found:
+        say(
+            f"No consent expires within {within} of {when(moment)}"
+            + (" (and none has expired)" if include_expired else "")
+        )
+        return
+    rows = [(c.ref, c.purpose, c.notice_version, when(c.granted_at), when(c.expires_at), c.state) for c in found]
+    table(
+        f"Consents expiring within {within} of {when(moment)}",
+        ["ref", "purpose", "notice", "granted", "expires", "state"],
+        rows,
+    )
