@@ -22,13 +22,16 @@ _ADOPTED = "_panel_names_actor"
 def adopt_by_options(command: click.Command) -> None:
     """Make every person-naming ``--by`` option in ``command`` (and its subcommands) name the actor."""
     for param in command.params:
-        if isinstance(param, click.Option) and "--by" in param.opts and not isinstance(param.type, click.Choice):
-            if not getattr(param, _ADOPTED, False):
-                param.callback = _naming(param.callback)
-                setattr(param, _ADOPTED, True)
+        if _names_a_person(param) and not getattr(param, _ADOPTED, False):
+            param.callback = _naming(param.callback)
+            setattr(param, _ADOPTED, True)
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             adopt_by_options(sub)
+
+
+def _names_a_person(param: click.Parameter) -> bool:
+    return isinstance(param, click.Option) and "--by" in param.opts and not isinstance(param.type, click.Choice)
 
 
 def _naming(original: Any) -> Any:
