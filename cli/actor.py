@@ -4,8 +4,8 @@ The root command names the actor once (``Wiring.actor``: PANEL_USER, else the op
 user). A command with a ``--by NAME`` option (the staff member doing it) records NAME instead: when
 a command module is loaded, ``adopt_by_options`` gives each such option a callback that names the
 actor as the option is parsed, so a new command with ``--by`` is covered without a line of its own.
-A ``--by`` that chooses among fixed values (`panel pay export --by budget`) names no one and is left
-alone.
+A ``--by`` that groups instead of naming someone is left alone: one that chooses among fixed values
+(`panel pay export --by budget`) and those of the commands in GROUPING (`panel reach --by age_band`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ import click
 from panel.actor import act_as
 
 _ADOPTED = "_panel_names_actor"
+GROUPING = frozenset({"reach"})  # commands whose free-text --by names attributes, not a person
 
 
 def adopt_by_options(command: click.Command) -> None:
     """Make every person-naming ``--by`` option in ``command`` (and its subcommands) name the actor."""
-    for param in command.params:
+    for param in () if command.name in GROUPING else command.params:
         if _names_a_person(param) and not getattr(param, _ADOPTED, False):
             param.callback = _naming(param.callback)
             setattr(param, _ADOPTED, True)

@@ -309,6 +309,9 @@ CASES: list[tuple[Any, ...]] = [
         1,
         "no 'Paid in' column for the amount",
     ),
+    # panel audit log (issue 13: who did what).
+    (("audit", "log", "--from", "last tuesday"), 1, "--from 'last tuesday' is not a date: use ISO 8601"),
+    (("audit", "log", "--from", "2026-03-02", "--to", "2026-03-01"), 1, "is not after --from"),
 ]  # fmt: skip
 
 FILES: dict[str, str | bytes] = {

@@ -78,6 +78,11 @@ def test_a_person_naming_by_option_names_the_actor() -> None:
     def export(by: str | None) -> None:
         click.echo(f"{by}:{current()}")
 
+    @group.command()
+    @click.option("--by")
+    def reach(by: str | None) -> None:  # groups by attributes: names no one
+        click.echo(f"{by}:{current()}")
+
     adopt_by_options(group)
     adopt_by_options(group)  # idempotent
     with acting_as("os.user"):
@@ -85,4 +90,5 @@ def test_a_person_naming_by_option_names_the_actor() -> None:
         assert current() == "finance.lee"
     with acting_as("os.user"):
         group.main(["export", "--by", "budget"], standalone_mode=False)
+        group.main(["reach", "--by", "age_band"], standalone_mode=False)
         assert current() == "os.user"
