@@ -179,6 +179,8 @@ def public_key(app: PanelApp, as_json: bool) -> None:
 
 def register(group: click.Group) -> None:
     from cli.audit_access import access
+    from cli.audit_log import log
 
     audit.add_command(access)
+    audit.add_command(log)
     group.add_command(audit)

@@ -8,7 +8,9 @@ from typing import Any
 
 import click
 
+from cli.actor import adopt_by_options
 from cli.wiring import Wiring
+from panel.actor import act_as
 
 # Each top-level command and the module that registers it. Modules are imported only when their
 # command runs (or for --help), so `panel consent history` does not pay for numpy or SQLAlchemy.
@@ -62,6 +64,8 @@ class PanelGroup(click.Group):
             if name not in self._loaded:
                 self._loaded.add(name)
                 importlib.import_module(name).register(self)
+                for command in self.commands.values():
+                    adopt_by_options(command)  # `--by NAME` names who did it (cli.actor)
         return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -95,6 +99,7 @@ def cli(ctx: click.Context) -> None:
     """
     wiring = Wiring()
     ctx.obj = wiring
+    act_as(wiring.actor)  # recorded with every event this command writes; a `--by NAME` given names NAME instead
     ctx.call_on_close(wiring.close)
 
 

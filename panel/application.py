@@ -17,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoding
 
+from panel import actor
 from panel.config import CHAINED_SINCE, SCHEMA_VERSION, SCHEMA_VERSION_SETTING, StoreVersionError
 from panel.domain.engagement import Engagement, engagement_id
 from panel.domain.errors import EngagementNotFoundError, PanelError, ParticipantNotFoundError, ValidationError
@@ -53,11 +54,34 @@ class TextCheckingMapper(Mapper[UUID]):
 
     Each entry path validates its input first with field-named messages; this is the last check, so
     no command (today's or a future one) records text a read model cannot hold (a NUL, say).
+
+    It also stores who wrote the event (``panel.actor``): the actor of the running command or request
+    goes into the encoded state under ``ACTOR_KEY`` (so the chain covers it), and comes out again
+    when the event is read, so the domain event is the one that was saved.
     """
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         check_event_text(vars(domain_event))
+        who = actor.current()
+        if who is not None:
+            domain_event = _with_actor(domain_event, who)
         return super().to_stored_event(domain_event)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        return self.with_actor(stored_event)[0]
+
+    def with_actor(self, stored_event: StoredEvent) -> tuple[DomainEventProtocol[UUID], str | None]:
+        """The domain event and who wrote it (None: stored before actors were recorded, or by nobody named)."""
+        domain_event = super().to_domain_event(stored_event)
+        who = vars(domain_event).pop(actor.ACTOR_KEY, None)
+        return domain_event, who if isinstance(who, str) else None
+
+
+def _with_actor(domain_event: DomainEventProtocol[UUID], who: str) -> DomainEventProtocol[UUID]:
+    """A copy of the (frozen) event whose attributes include the actor, for the library's encoding."""
+    copy = object.__new__(type(domain_event))
+    object.__setattr__(copy, "__dict__", {**vars(domain_event), actor.ACTOR_KEY: who})
+    return copy
 
 
 def _not_found(kind: type[Aggregate], aggregate_id: UUID, found: bool) -> PanelError:

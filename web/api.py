@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from panel.actor import act_as
 from panel.partners import Partners
 from panel.validation import InvalidSignUpError
 from web.site import read_limited, site_of
@@ -40,6 +41,7 @@ async def applications(request: Request) -> Response:
     partner = await run_in_threadpool(Partners(site.app).authenticate, token.strip()) if scheme == "Bearer" else None
     if partner is None:
         return problem("unauthenticated")
+    act_as(f"partner:{partner.name}")  # the referral is recorded as this partner's doing (web.actor)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return problem("not_json")
     try:

@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from panel.application import PanelApp
 from panel.outbox import MemoryOutbox, Outbox
 from web import api, apply, invitation, links, me, me_email, staff
+from web.actor import Actors
 from web.security import SecurityHeaders
 from web.settings import WebSettings
 from web.site import HERE, Site
@@ -64,4 +65,4 @@ def create_app(
     }
     web = Starlette(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
     web.state.site = site
-    return SecurityHeaders(web, hsts=settings.secure_cookies)  # type: ignore[return-value]
+    return SecurityHeaders(Actors(web), hsts=settings.secure_cookies)  # type: ignore[return-value]

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from panel.actor import act_as
 from panel.campaigns import ASSISTED_CHANNELS, ASSISTED_METHODS, AssistedEntry, Campaigns
 from panel.links import BadLinkError, ExpiredLinkError, make_token, read_token
 from panel.staff import Staff, StaffDetails
@@ -35,7 +36,10 @@ async def signed_in(site: Site, request: Request) -> StaffDetails | None:
         account_id = read_token(site.settings.session_key, "staff", token, site.clock())
     except (BadLinkError, ExpiredLinkError):
         return None
-    return await run_in_threadpool(Staff(site.app).get, account_id)
+    account = await run_in_threadpool(Staff(site.app).get, account_id)
+    if account is not None:
+        act_as(account.name)  # what this request writes is recorded as this staff member's doing (web.actor)
+    return account
 
 
 def to_sign_in(request: Request) -> Response:

@@ -25,6 +25,7 @@ from uuid import UUID
 from eventsourcing.persistence import InfrastructureFactory, Mapper, StoredEvent
 from eventsourcing.utils import Environment
 
+from panel import actor
 from panel.store.sealing import signup_events
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def register_parallel(
         max_workers=WORKERS,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_start_worker,
-        initargs=(type(app), app.name, dict(app.env)),  # app.name is the name its env was built with
+        initargs=(type(app), app.name, dict(app.env), actor.current()),  # app.name: the name its env was built with
     )
     writer = None if app.dialect == "sqlite" else ThreadPoolExecutor(1, thread_name_prefix="panel-bulk-writer")
     try:
@@ -169,8 +170,9 @@ def _account(
         progress(size)
 
 
-def _start_worker(app_class: type[PanelApp], name: str, env: dict[str, str]) -> None:
+def _start_worker(app_class: type[PanelApp], name: str, env: dict[str, str], who: str | None) -> None:
     global _mapper  # one mapper per worker process
+    actor.act_as(who)  # a context variable does not cross into another process: the parent's actor, given
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which shuts the pool down
     gc.freeze()  # what the fork inherited is never garbage here: keep the cyclic GC (and copy-on-write) off it
     _mapper = build_mapper(app_class, name, env)

@@ -329,6 +329,9 @@ CASES: list[tuple[Any, ...]] = [
     # An outbox folder that cannot keep mail: one line before any email is recorded as sent (issue 12).
     (("invitations", "send", "hostile-panel", "--base-url", "https://apply.example.org"), 1,
      "cannot keep mail in the outbox folder", {"PANEL_OUTBOX_DIR": "{tmp}/not-a-database.txt/outbox"}),
+    # panel audit log (issue 13: who did what).
+    (("audit", "log", "--from", "last tuesday"), 1, "--from 'last tuesday' is not a date: use ISO 8601"),
+    (("audit", "log", "--from", "2026-03-02", "--to", "2026-03-01"), 1, "is not after --from"),
 ]  # fmt: skip
 
 FILES: dict[str, str | bytes] = {

@@ -71,6 +71,7 @@ ARGS: dict[str, Callable[[Store], list[str]]] = {
     "audit checkpoint": lambda s: [],
     "audit public-key": lambda s: [],
     "audit access": lambda s: ["--participant", "DEMO-00001"],
+    "audit log": lambda s: ["--participant", "DEMO-00001"],
     "audit verify": lambda s: [],
     "campaign status": lambda s: ["demo-2026", "--quotas", QUOTAS],
     "consent history": lambda s: ["DEMO-00001"],
