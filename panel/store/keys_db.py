@@ -73,7 +73,7 @@ def open_data_keys(env: Mapping[str, str], store: KeyStore, create: bool) -> tup
     """The data keys of the store whose settings are ``store``; `panel init` (``create``) also sets them up."""
     master, url = master_key(env), _exact(env, "DATA_KEYS_URL")
     marker = store.setting(MARKER)
-    moved = 0
+    moved = 0  # keys moved here from the events' database (`panel init`, once)
     if not url:
         if marker is not None:
             raise StoreUnavailableError(
@@ -86,28 +86,39 @@ def open_data_keys(env: Mapping[str, str], store: KeyStore, create: bool) -> tup
     else:
         location = keys_location(url)
         _refuse_the_store_itself(location, env)
-        schema = location.schema or ("public" if location.dialect == "postgres" else "")
-        where = f"{location.describe()} (PANEL_KEYS_URL)"
-        keys = DataKeys(_datastore(location, create), location.dialect, schema, master, where, separate=True)
-        if create:
-            keys.create_tables()
-            if marker is None:
-                moved = _move_here(store, keys)
-                marker = store.setting(MARKER)
-        elif marker is None:
+        if marker is None and not create:
             raise StoreUnavailableError(
                 "PANEL_KEYS_URL is set but this store keeps its data keys with its events: run `panel init` "
                 "to move them there (docs/store.md), or unset PANEL_KEYS_URL"
             )
-        if not keys.has_table(KEYS):
-            raise StoreNotFoundError(f"no data keys at {keys.where}: fix PANEL_KEYS_URL, or run `panel init`")
-        if keys.setting(LINK) != marker:
-            raise StoreUnavailableError(
-                f"{keys.where} does not hold this store's data keys: set PANEL_KEYS_URL to the keys database "
-                "`panel init` made for this store"
-            )
+        schema = location.schema or ("public" if location.dialect == "postgres" else "")
+        where = f"{location.describe()} (PANEL_KEYS_URL)"
+        fresh = create and marker is None  # a store moving its keys here (or a new store): init makes the tables
+        keys = DataKeys(_datastore(location, fresh), location.dialect, schema, master, where, separate=True)
+        try:
+            moved = _link(store, keys, marker, fresh)
+        except BaseException:
+            keys.datastore.close()
+            raise
     _check_master(keys, master, create)
     return keys, KeyChanges(moved=moved, wrapped=keys.wrap_plain() if create else 0)
+
+
+def _link(store: KeyStore, keys: DataKeys, marker: bytes | None, fresh: bool) -> int:
+    """Set up (``fresh``: `panel init` moving the keys here) or check the link between the store and its keys."""
+    moved = 0
+    if fresh:
+        keys.create_tables()
+        moved = _move_here(store, keys)
+        marker = store.setting(MARKER)
+    if not keys.has_table(KEYS):
+        raise StoreNotFoundError(f"no data keys at {keys.where}: fix PANEL_KEYS_URL, or run `panel init`")
+    if keys.setting(LINK) != marker:
+        raise StoreUnavailableError(
+            f"{keys.where} does not hold this store's data keys: set PANEL_KEYS_URL to the keys database "
+            "`panel init` made for this store"
+        )
+    return moved
 
 
 def _check_master(keys: DataKeys, master: MasterKey | None, create: bool) -> None:
