@@ -87,8 +87,7 @@ class DataKeys:
         """Create keys for the ids that have none (idempotent) and return every id's key."""
         ids = list(participant_ids)
         rows = [(pid.hex, self._stored(pid.hex, AESGCM.generate_key(bit_length=256))) for pid in ids]
-        with self.datastore.transaction(commit=True) as c:
-            self._require_current(c)
+        with self.datastore.transaction(commit=True) as c:  # the insert first: it takes SQLite's write lock
             if self.dialect == "sqlite":
                 c.executemany(
                     f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES (?, ?) "
@@ -101,6 +100,7 @@ class DataKeys:
                     "SELECT * FROM unnest(%b::text[], %b::bytea[]) ON CONFLICT (participant_id) DO NOTHING",
                     ([r[0] for r in rows], [r[1] for r in rows]),
                 )
+            self._require_current(c)  # in the same transaction: a refusal takes the new rows back
         return self.get_keys(ids)
 
     def get_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
