@@ -58,17 +58,23 @@ class DataKeys:
                 f"CREATE TABLE IF NOT EXISTS {self.settings_table} (name TEXT PRIMARY KEY, value {blob} NOT NULL)"
             )
 
-    def has_table(self, name: str) -> bool:
+    def has_table(self, name: str, readable: bool = False) -> bool:
+        """Whether the table exists (and, with ``readable``, this PostgreSQL role may read it)."""
         with self.datastore.transaction(commit=False) as c:
             if self.dialect == "sqlite":
                 c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
             else:
-                c.execute("SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s", (self.schema, name))
+                mine = " AND has_table_privilege(format('%%I.%%I', schemaname, tablename), 'SELECT')"
+                c.execute(
+                    "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s" + (mine if readable else ""),
+                    (self.schema, name),
+                )
             return c.fetchone() is not None
 
     def setting(self, name: str) -> bytes | None:
-        """A value of ``panel_key_settings``; None if absent (or the table is, in a store made before it)."""
-        if not self.has_table(KEY_SETTINGS):
+        """A value of ``panel_key_settings``; None if absent (or the table is, in a store made before it; or this
+        role may not read it: the auditor's, which reads no key either)."""
+        if not self.has_table(KEY_SETTINGS, readable=True):
             return None
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT value FROM {self.settings_table} WHERE name = {self.p}", (name,))
