@@ -32,6 +32,10 @@ def init(ctx: click.Context) -> None:
         say(f"Made {path} readable by its owner only (mode 0600)")
     if app.chained_at_upgrade:
         say(f"Chained the {app.chained_at_upgrade} events already stored (done once): check with `panel audit verify`")
+    if app.key_changes.moved:
+        say(f"Moved {app.key_changes.moved} data keys to PANEL_KEYS_URL (done once): the events' database holds none")
+    if app.key_changes.wrapped:
+        say(f"Wrapped {app.key_changes.wrapped} data keys with the master key (done once)")
     if setup.erasures:
         say(f"Finished {len(setup.erasures)} interrupted erasure(s): their data keys are destroyed")
     listed = AttributeNames(app).build_from_history()  # once, for a store older than the list of names

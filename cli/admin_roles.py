@@ -51,5 +51,37 @@ def roles(app: PanelApp, prefix: str) -> None:
     )
 
 
+@admin.command("rotate-master-key")
+@click.option(
+    "--new-key-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="File holding the new master key (base64 or hex, mode 0600); default: PANEL_NEW_MASTER_KEY.",
+)
+@click.pass_context
+def rotate_master_key(ctx: click.Context, new_key_file: str | None) -> None:
+    """Re-wrap every data key under a new master key, in one transaction; then switch the setting.
+
+    The current master key (PANEL_MASTER_KEY or PANEL_MASTER_KEY_FILE) must open the keys; the
+    new one comes from --new-key-file or PANEL_NEW_MASTER_KEY. When it is done, only the new key
+    opens the store: set it where the service and the CLI read the master key, and restart the
+    service (a process still holding the old key is refused). See docs/store.md.
+
+    Example:
+
+        PANEL_MASTER_KEY_FILE=/etc/panel/master.key panel admin rotate-master-key --new-key-file new.key
+    """
+    from cli.wiring import new_master_key
+
+    new = new_master_key(new_key_file)
+    app: PanelApp = ctx.obj.app  # refuses a wrong or missing current master key, in one line
+    old = app.keys.master_key_id()
+    count = app.keys.rotate_master_key(new)
+    click.echo(
+        f"Re-wrapped {count} data keys under the new master key (id {new.id.hex()}; was {old}). "
+        f"Now set PANEL_MASTER_KEY or PANEL_MASTER_KEY_FILE to the new key: the old one no longer opens the store"
+    )
+
+
 def register(group: click.Group) -> None:
     group.add_command(admin)

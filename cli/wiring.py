@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
@@ -20,19 +21,49 @@ if TYPE_CHECKING:
     from panel.draws import Draws
     from panel.outbox import FolderOutbox
     from panel.retention.rules import RetentionPolicy
+    from panel.store.wrapping import MasterKey
     from projections import Projector
 
 
 def store_location(environ: dict[str, str] | None = None) -> StoreLocation:
     """PostgreSQL when PANEL_DATABASE_URL is set, otherwise SQLite at PANEL_DB (default ./panel.db)."""
-    env = os.environ if environ is None else environ
+    env: Mapping[str, str] = os.environ if environ is None else environ
     url = env.get("PANEL_DATABASE_URL", "").strip()
     cipher_key = env.get("PANEL_CIPHER_KEY", "").strip()
     if url:
         location = StoreLocation.postgres(url, env.get("PANEL_PG_SCHEMA", "").strip())
     else:
         location = StoreLocation.sqlite(env.get("PANEL_DB", "").strip() or DEFAULT_SQLITE_PATH)
-    return replace(location, cipher_key=cipher_key) if cipher_key else location
+    location = replace(location, cipher_key=cipher_key) if cipher_key else location
+    return replace(location, keys_url=env.get("PANEL_KEYS_URL", "").strip(), **master_key_settings(env))
+
+
+def master_key_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """PANEL_MASTER_KEY or PANEL_MASTER_KEY_FILE as the location's master key (base64) and where it came from."""
+    import base64
+
+    from panel.store.wrapping import MasterKeyError, parse_master_key, read_master_key_file
+
+    text, path = env.get("PANEL_MASTER_KEY", "").strip(), env.get("PANEL_MASTER_KEY_FILE", "").strip()
+    if text and path:
+        raise MasterKeyError("both PANEL_MASTER_KEY and PANEL_MASTER_KEY_FILE are set: keep one of them")
+    if not text and not path:
+        return {}
+    key = parse_master_key(text, "PANEL_MASTER_KEY") if text else read_master_key_file(path)
+    source = "PANEL_MASTER_KEY" if text else f"PANEL_MASTER_KEY_FILE {path}"
+    return {"master_key": base64.b64encode(key).decode(), "master_key_from": source}
+
+
+def new_master_key(key_file: str | None) -> MasterKey:
+    """The master key to rotate to: from ``key_file`` (--new-key-file), else PANEL_NEW_MASTER_KEY."""
+    from panel.store.wrapping import MasterKey, MasterKeyError, parse_master_key, read_master_key_file
+
+    if key_file:
+        return MasterKey(read_master_key_file(key_file, "--new-key-file"), f"--new-key-file {key_file}")
+    text = os.environ.get("PANEL_NEW_MASTER_KEY", "").strip()
+    if not text:
+        raise MasterKeyError("no new master key: give --new-key-file FILE or set PANEL_NEW_MASTER_KEY")
+    return MasterKey(parse_master_key(text, "PANEL_NEW_MASTER_KEY"), "PANEL_NEW_MASTER_KEY")
 
 
 def views_url(environ: dict[str, str] | None = None) -> str | None:

@@ -29,6 +29,7 @@ from panel.store.append_only import adopt as adopt_lock_function
 from panel.store.chain import UPGRADE_SETTING
 from panel.store.conflicts import retrying
 from panel.store.keys import KeyStore, keyed_id
+from panel.store.keys_db import KeyChanges, open_data_keys
 from panel.store.recorders import sql_recorder
 from panel.store.sealing import merge_personal
 from panel.validation import DEFAULT_SOURCE
@@ -125,11 +126,22 @@ class PanelApp(Application[UUID]):
                         when = datetime.now(UTC).isoformat(timespec="seconds")
                         self.keys.put_setting(UPGRADE_SETTING, f"{chained} {last} {when}".encode())
                 self.keys.put_setting(SCHEMA_VERSION_SETTING, str(SCHEMA_VERSION).encode())
+        self.key_changes = KeyChanges()  # what `panel init` did to the data keys (moved, wrapped)
+        try:
+            self.keys.data, self.key_changes = open_data_keys(self.env, self.keys, create=self.creates_tables)
+        except BaseException:
+            self.close()
+            raise
         secret = self.keys.secret("participant_id", create=self.creates_tables)
         if secret is None:
             raise StoreVersionError("the store has no participant-id secret: run `panel init` to finish setting it up")
         self.id_secret = secret
         adopt_lock_function(self)  # PostgreSQL: insert under the owner's lock function (panel.store.append_only)
+
+    def close(self) -> None:
+        super().close()
+        if hasattr(self, "keys"):
+            self.keys.close()
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=TextCheckingMapper)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
 
 from panel.domain.errors import PanelError, ValidationError
@@ -38,6 +38,9 @@ class StoreLocation:
     target: str
     schema: str = ""
     cipher_key: str = ""
+    keys_url: str = ""  # PANEL_KEYS_URL: the data keys in a database of their own (panel.store.keys_db)
+    master_key: str = field(default="", repr=False)  # base64 of the key that wraps the data keys
+    master_key_from: str = ""  # the setting it came from, named in errors (PANEL_MASTER_KEY or ..._FILE path)
 
     def __post_init__(self) -> None:
         if self.cipher_key:
@@ -63,6 +66,11 @@ class StoreLocation:
         env = self._store_env()
         if self.cipher_key:  # whole payloads encrypted at rest, with the fast `cryptography` AES-GCM
             env.update(CIPHER_TOPIC="eventsourcing.cryptography:AESCipher", CIPHER_KEY=self.cipher_key)
+        if self.keys_url:
+            env["DATA_KEYS_URL"] = self.keys_url
+        if self.master_key:
+            env["DATA_KEYS_MASTER_KEY"] = self.master_key
+            env["DATA_KEYS_MASTER_FROM"] = self.master_key_from or "PANEL_MASTER_KEY"
         return env
 
     def _store_env(self) -> dict[str, str]:

@@ -1,9 +1,11 @@
 """The store's keys: per-participant data keys (crypto-shredding), the store's secrets, keyed identifiers.
 
 Each participant's personal data is sealed (``panel.store.sealing``) under a random 256-bit key
-of their own. Keys live in the ``participant_keys`` table of the same database, outside the event log;
-erasure deletes the key row (SQLite with ``secure_delete`` and a WAL checkpoint, PostgreSQL
-followed by a VACUUM of the key table), after which the ciphertext in the events is noise.
+of their own. Keys live in the ``participant_keys`` table (``panel.store.data_keys``), outside the
+event log: in the same database, or in one of their own (``PANEL_KEYS_URL``), wrapped by a master
+key when one is set. Erasure deletes the key row (SQLite with ``secure_delete`` and a WAL
+checkpoint, PostgreSQL followed by a VACUUM of the key table), after which the ciphertext in the
+events is noise.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from panel.store.data_keys import DataKeys
+from panel.store.wrapping import MasterKey
 
 
 def keyed_id(secret: bytes, source: str, external_ref: str) -> UUID:
@@ -25,23 +28,22 @@ def keyed_id(secret: bytes, source: str, external_ref: str) -> UUID:
 
 
 class KeyStore:
-    """The participant key table and the store's own secrets, in the event store's database."""
+    """The store's own secrets and settings (``panel_settings``, in the event store's database) and the
+    participants' data keys (``data``: in the same database, or in their own; wrapped or not)."""
 
     def __init__(self, datastore: Any, dialect: str, schema: str = "") -> None:
         self.datastore = datastore
         self.dialect = dialect
+        self.schema = schema
         self.p = "?" if dialect == "sqlite" else "%s"
         prefix = f'"{schema}".' if schema else ""
-        self.keys_table = f"{prefix}participant_keys"
         self.settings_table = f"{prefix}panel_settings"
+        self.data = DataKeys(datastore, dialect, schema)  # until `panel.store.keys_db.open_data_keys` sets it
 
     def create_tables(self) -> None:
+        """The settings table (the data keys' tables are made where they live, by ``open_data_keys``)."""
         blob = "BLOB" if self.dialect == "sqlite" else "BYTEA"
         with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.keys_table} "
-                f"(participant_id TEXT PRIMARY KEY, data_key {blob} NOT NULL)"
-            )
             c.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.settings_table} (name TEXT PRIMARY KEY, value {blob} NOT NULL)"
             )
@@ -98,66 +100,25 @@ class KeyStore:
             c.execute(f"SELECT name FROM {self.settings_table} WHERE name LIKE 'source:%'")
             return sorted(row["name"].removeprefix("source:") for row in c.fetchall())
 
+    # -- the participants' data keys (panel.store.data_keys), wherever they live ----------------------
     def ensure_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         """Create keys for the ids that have none (idempotent) and return every id's key."""
-        ids = list(participant_ids)
-        rows = [(pid.hex, AESGCM.generate_key(bit_length=256)) for pid in ids]
-        with self.datastore.transaction(commit=True) as c:
-            if self.dialect == "sqlite":
-                c.executemany(
-                    f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES (?, ?) "
-                    "ON CONFLICT (participant_id) DO NOTHING",
-                    rows,
-                )
-            else:  # one statement with two binary arrays instead of a round trip per row
-                c.execute(
-                    f"INSERT INTO {self.keys_table} (participant_id, data_key) "
-                    "SELECT * FROM unnest(%b::text[], %b::bytea[]) ON CONFLICT (participant_id) DO NOTHING",
-                    ([r[0] for r in rows], [r[1] for r in rows]),
-                )
-        return self.get_keys(ids)
+        return self.data.ensure_keys(participant_ids)
 
     def get_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
-        ids = [pid.hex for pid in participant_ids]
-        found: dict[UUID, bytes] = {}
-        with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(ids), 500 if self.dialect == "sqlite" else 50_000):
-                chunk = ids[start : start + (500 if self.dialect == "sqlite" else 50_000)]
-                if self.dialect == "sqlite":
-                    marks = ",".join("?" * len(chunk))
-                    c.execute(
-                        f"SELECT participant_id, data_key FROM {self.keys_table} WHERE participant_id IN ({marks})",
-                        chunk,
-                    )
-                else:
-                    c.execute(
-                        f"SELECT participant_id, data_key FROM {self.keys_table} WHERE participant_id = ANY(%b)",
-                        (chunk,),
-                    )
-                for row in c.fetchall():
-                    found[UUID(row["participant_id"])] = bytes(row["data_key"])
-        return found
+        return self.data.get_keys(participant_ids)
 
     def all_keys(self, low: int = 0, high: int = 256) -> dict[UUID, bytes]:
         """Every key whose participant id starts with a byte in [low, high), in one scan (for bulk rebuilds)."""
-        sql = f"SELECT participant_id, data_key FROM {self.keys_table} WHERE substr(participant_id, 1, 2) >= {self.p}"
-        params = [f"{low:02x}"]
-        if high < 256:
-            sql += f" AND substr(participant_id, 1, 2) < {self.p}"
-            params.append(f"{high:02x}")
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(sql, params)
-            return {UUID(row["participant_id"]): bytes(row["data_key"]) for row in c.fetchall()}
+        return self.data.all_keys(low, high)
 
     def deleting(self, participant_ids: Iterable[UUID]) -> Callable[[Any], None]:
         """Statements that delete these keys inside another transaction (the erasure's own, see the recorders)."""
         pids = list(participant_ids)
-        ids = [(pid.hex,) for pid in pids]
+        keys = self.data.deleting(pids)
 
         def run(cursor: Any) -> None:
-            if self.dialect == "sqlite":
-                cursor.execute("PRAGMA secure_delete = ON")  # the freed bytes are overwritten, not just unlinked
-            cursor.executemany(f"DELETE FROM {self.keys_table} WHERE participant_id = {self.p}", ids)
+            keys(cursor)
             # the person's rows of the email index and pending email changes (panel.email_index) go with the key
             any_ = "%" if self.dialect == "sqlite" else "%%"  # psycopg reads a bare % as a placeholder
             cursor.executemany(
@@ -170,20 +131,27 @@ class KeyStore:
 
     def destroy_keys(self, participant_ids: Iterable[UUID]) -> None:
         """Delete the keys so that these participants' sealed data can never be read again."""
-        with self.datastore.transaction(commit=True) as c:
-            self.deleting(participant_ids)(c)
-        self.scrub()
+        self.data.destroy_keys(participant_ids)
 
     def scrub(self) -> None:
         """Remove what deleted keys leave behind: SQLite's write-ahead log, PostgreSQL's dead row versions."""
-        if self.dialect == "sqlite":
-            with self.datastore.get_connection(commit=True) as conn:
-                conn.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        else:
-            with self.datastore.get_connection() as conn:
-                previous = conn.autocommit
-                conn.autocommit = True
-                try:
-                    conn.execute(f"VACUUM {self.keys_table}")
-                finally:
-                    conn.autocommit = previous
+        self.data.scrub()
+
+    def master_key_id(self) -> str:
+        """The id of the master key wrapping the data keys ("" when they are not wrapped): safe to print."""
+        return self.data.master_key_id()
+
+    def rotate_master_key(self, new: MasterKey) -> int:
+        """Re-wrap every data key under ``new`` (one transaction); how many were re-wrapped."""
+        return self.data.rotate(new)
+
+    @property
+    def keys_table(self) -> str:
+        return self.data.keys_table
+
+    def close(self) -> None:
+        """Close the keys' own database, if they have one."""
+        if self.data.separate:
+            close = getattr(self.data.datastore, "close", None)
+            if close is not None:
+                close()

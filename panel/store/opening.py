@@ -25,6 +25,7 @@ from panel.config import (
 )
 from panel.domain.errors import ValidationError
 from panel.store import append_only
+from panel.store.connecting import connect
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_EVENTS, POSTGRES_EVENTS, SETTINGS = "stored_events", "panel_events", "panel_settings"
@@ -58,7 +59,7 @@ def create_store(location: StoreLocation) -> PanelApp:
     if location.dialect == "sqlite":
         _create_sqlite_file(location)
         return _build(location)
-    with _connect(location) as conn:
+    with connect(location) as conn:
         conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"{location.schema or 'public'}:panel-init",))
         _create_postgres_schema(conn, location)
         return _build(location)  # the lock goes with the connection
@@ -179,54 +180,9 @@ def _version_from(tables: set[str], events: str, read: Any) -> int | None:
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------------
-def _connect(location: StoreLocation) -> Any:
-    """A psycopg connection to the store's database, or one line saying why there is none."""
-    import psycopg
-
-    env = location.env()
-    where = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
-    try:
-        return psycopg.connect(
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            dbname=env["POSTGRES_DBNAME"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
-            autocommit=True,
-        )
-    except psycopg.Error as exc:
-        raise StoreUnavailableError(_connect_failure(str(exc), where, env)) from None
-
-
-def _connect_failure(message: str, where: str, env: dict[str, str]) -> str:
-    text = " ".join(message.split())
-    lower = text.lower()
-    database, user = env["POSTGRES_DBNAME"], env["POSTGRES_USER"]
-    if f'database "{database}" does not exist'.lower() in lower:
-        return (
-            f"PostgreSQL at {where} has no database {database!r} (PANEL_DATABASE_URL): fix the URL, "
-            f"or create it (createdb {database}) and run `panel init`"
-        )
-    if "password authentication failed" in lower or f'role "{user}" does not exist'.lower() in lower:
-        return f"PostgreSQL at {where} refused user {user!r} (PANEL_DATABASE_URL): check the user and password"
-    if "connection refused" in lower:
-        return (
-            f"nothing answers at {where} (PANEL_DATABASE_URL): connection refused; "
-            "check the host and port, and that PostgreSQL is running"
-        )
-    if "timeout" in lower or "timed out" in lower:
-        seconds = env["POSTGRES_CONNECT_TIMEOUT"]
-        return f"no answer from PostgreSQL at {where} within {seconds} s (PANEL_DATABASE_URL): check the host and port"
-    if "translate host name" in lower or "name or service not known" in lower:
-        return f"unknown host in PANEL_DATABASE_URL ({where}): check the host name"
-    last = text.rsplit("FATAL:", 1)[-1].strip() or text
-    return f"cannot connect to PostgreSQL at {where} (PANEL_DATABASE_URL): {last}"
-
-
 def _postgres_version(location: StoreLocation) -> int | None:
     schema = location.schema or "public"
-    with _connect(location) as conn:
+    with connect(location) as conn:
         tables = {
             row[0]
             for row in conn.execute(

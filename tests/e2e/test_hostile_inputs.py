@@ -36,6 +36,8 @@ T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 A_VALID_BUT_WRONG_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes; the store is not encrypted
 SQLITE_AT = {"PANEL_DATABASE_URL": "", "PANEL_PG_SCHEMA": ""}
 OPEN = ("engagement", "open", "Second panel", "--type", "consult", "--purpose", "p")
+WRONG_MASTER, NO_KEY_FILE = {"PANEL_MASTER_KEY": A_VALID_BUT_WRONG_KEY}, {"PANEL_MASTER_KEY_FILE": "{tmp}/missing.key"}
+ROTATE, NOT_A_DB = ("admin", "rotate-master-key"), "{tmp}/not-a-database.txt"
 
 # (arguments, expected exit code, fragment of the error line[, environment overrides]).
 CASES: list[tuple[Any, ...]] = [
@@ -332,6 +334,18 @@ CASES: list[tuple[Any, ...]] = [
     # panel audit log (issue 13: who did what).
     (("audit", "log", "--from", "last tuesday"), 1, "--from 'last tuesday' is not a date: use ISO 8601"),
     (("audit", "log", "--from", "2026-03-02", "--to", "2026-03-01"), 1, "is not after --from"),
+    # The data keys' database and the master key (issue 13); this store keeps its keys with its events, unwrapped.
+    (("participant", "list"), 1, "PANEL_MASTER_KEY is not a 256-bit key", {"PANEL_MASTER_KEY": "not-a-key"}),
+    (("participant", "list"), 1, "are not wrapped yet: run `panel init`", WRONG_MASTER),
+    (("participant", "list"), 1, "cannot read PANEL_MASTER_KEY_FILE {tmp}/missing.key", NO_KEY_FILE),
+    (("participant", "list"), 1, "PANEL_MASTER_KEY_FILE {tmp} is a folder", {"PANEL_MASTER_KEY_FILE": "{tmp}"}),
+    (("participant", "list"), 1, "both PANEL_MASTER_KEY and PANEL_MASTER_KEY_FILE", {**WRONG_MASTER, **NO_KEY_FILE}),
+    (("participant", "list"), 1, "PANEL_KEYS_URL is set but this store keeps", {"PANEL_KEYS_URL": "{tmp}/keys.db"}),
+    (("participant", "list"), 1, "PANEL_KEYS_URL 'ftp://x/keys' is not understood", {"PANEL_KEYS_URL": "ftp://x/keys"}),
+    (("init",), 1, f"PANEL_KEYS_URL {NOT_A_DB} is not an SQLite database", {"PANEL_KEYS_URL": NOT_A_DB}),
+    (ROTATE, 1, "no new master key: give --new-key-file FILE or set PANEL_NEW_MASTER_KEY"),
+    ((*ROTATE, "--new-key-file", "{tmp}/missing.key"), 1, "cannot read --new-key-file {tmp}/missing.key"),
+    (ROTATE, 1, "are not wrapped: set PANEL_MASTER_KEY", {"PANEL_NEW_MASTER_KEY": A_VALID_BUT_WRONG_KEY}),
 ]  # fmt: skip
 
 FILES: dict[str, str | bytes] = {

@@ -30,8 +30,14 @@ def panel_script() -> str:
 def store_env(location: StoreLocation) -> dict[str, str]:
     """Environment variables that point `panel` at ``location``."""
     if location.dialect == "sqlite":
-        return {"PANEL_DB": str(Path(location.target).resolve()), "PANEL_DATABASE_URL": ""}
-    return {"PANEL_DATABASE_URL": location.target, "PANEL_PG_SCHEMA": location.schema, "PANEL_DB": ""}
+        env = {"PANEL_DB": str(Path(location.target).resolve()), "PANEL_DATABASE_URL": ""}
+    else:
+        env = {"PANEL_DATABASE_URL": location.target, "PANEL_PG_SCHEMA": location.schema, "PANEL_DB": ""}
+    if location.keys_url:  # the data keys in a database of their own, wrapped by a master key (docs/store.md)
+        env["PANEL_KEYS_URL"] = location.keys_url
+    if location.master_key:
+        env["PANEL_MASTER_KEY"] = location.master_key
+    return env
 
 
 @dataclass(frozen=True)
