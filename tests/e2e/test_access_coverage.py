@@ -46,7 +46,8 @@ NO_PERSONAL_DATA = {
     "pay outstanding", "pay rate-card assign", "pay rate-card set", "pay rate-card show", "pay reconcile",
     "pay reduce", "pay reverse", "pay show", "pay totals", "pay voucher add", "pay voucher status",
     "projections catch-up", "projections rebuild", "projections status", "reach", "select", "serve", "staff add",
-    "staff list", "staff password", "staff remove", "withdraw",
+    "staff list", "staff password", "staff remove", "withdraw", "audit log", "retention plan", "retention apply",
+    "participant hold", "participant release-hold", "consent expiring", "admin rotate-master-key",
 }  # fmt: skip
 
 SAM = ["--name", "Sam Patel", "--email", "sam@example.org", "--phone", "07700 900123", "--postcode", "LS6 1AA",
@@ -265,6 +266,12 @@ STEPS = [
     Step("participant erase", lambda s: ["ROB-001", "--reason", "asked to be forgotten", "--by", "dpo"]),
     Step("participant erasure-requests", lambda s: []),
     Step("consent withdraw", lambda s: ["SAM-001", "--purpose", "contact"]),
+    Step("participant hold", lambda s: ["SAM-001", "--reason", "claim CL-7", "--by", "dpo"]),
+    Step("consent expiring", lambda s: ["--within", "30d", "--expired"]),
+    Step("retention plan", lambda s: []),
+    Step("participant release-hold", lambda s: ["SAM-001", "--reason", "claim settled", "--by", "dpo"]),
+    Step("audit log", lambda s: ["--participant", "SAM-001"]),
+    Step("audit log", lambda s: ["--limit", "50"]),
     Step("audit access", lambda s: ["--participant", "SAM-001"]),
 ]
 
