@@ -45,6 +45,7 @@ class AccessLog:
         """Record that ``actor`` was shown these participants' personal data (nothing when the list is empty)."""
         if not participant_ids:
             return
+        self.app.keys.data.require_open()  # no record of a showing that cannot happen (keys not open here)
         checked = text.check_optional(purpose, "purpose", text.LABEL) if purpose else None
         self.app.save(DataAccess.record(actor, what, participant_ids, checked, channel, at or now()))
 

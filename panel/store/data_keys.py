@@ -46,6 +46,9 @@ class DataKeys:
         self.settings_table = f"{prefix}{KEY_SETTINGS}"
         self.schema = schema
 
+    def require_open(self) -> None:
+        """Refuse (one line) when the keys are not open here; before a command records that it shows data."""
+
     # -- tables and settings ---------------------------------------------------------------------
     def create_tables(self) -> None:
         blob = "BLOB" if self.dialect == "sqlite" else "BYTEA"

@@ -28,6 +28,7 @@ from panel.store.wrapping import SETTINGS, MasterKey, MasterKeyError
 
 MARKER, LINK, MOVED = "data_keys_db", "store_link", "keys_moved"
 SQLITE_HEADER = b"SQLite format 3\x00"
+WITHOUT_KEYS = "none"  # PANEL_KEYS_URL=none: open the store without its data keys (the auditor)
 PG_SCHEMES = ("postgres://", "postgresql://", "postgresql+psycopg://")
 
 
@@ -74,6 +75,13 @@ def open_data_keys(env: Mapping[str, str], store: KeyStore, create: bool) -> tup
     master, url = master_key(env), _exact(env, "DATA_KEYS_URL")
     marker = store.setting(MARKER)
     moved = 0  # keys moved here from the events' database (`panel init`, once)
+    if url == WITHOUT_KEYS:
+        if create:
+            raise ValidationError(
+                "PANEL_KEYS_URL=none opens a store without its data keys, for checks only: "
+                "`panel init` needs the keys database, so set PANEL_KEYS_URL to it"
+            )
+        return ClosedKeys(store), KeyChanges()  # the auditor: a store opened to check, every key refused
     if not url:
         if marker is not None:
             raise StoreUnavailableError(
@@ -102,6 +110,28 @@ def open_data_keys(env: Mapping[str, str], store: KeyStore, create: bool) -> tup
             raise
     _check_master(keys, master, create)
     return keys, KeyChanges(moved=moved, wrapped=keys.wrap_plain() if create else 0)
+
+
+class ClosedKeys(DataKeys):
+    """The data keys of a store opened without them (PANEL_KEYS_URL=none): every use of a key is refused.
+
+    For the auditor role, which may not read the keys database: `panel audit verify` and the other
+    checks read no key. A command that needs one stops in one line before it shows or writes anything.
+    """
+
+    def __init__(self, store: KeyStore) -> None:
+        super().__init__(store.datastore, store.dialect, store.schema, where="no keys database (PANEL_KEYS_URL=none)")
+
+    def refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise StoreUnavailableError(
+            "this command needs the participants' data keys and PANEL_KEYS_URL is 'none': "
+            "set PANEL_KEYS_URL to the keys database (only checks like `panel audit verify` run without it)"
+        )
+
+    ensure_keys = get_keys = all_keys = deleting = destroy_keys = wrap_plain = rotate = require_open = refuse
+
+    def scrub(self) -> None:
+        """Nothing to scrub: no keys are open here."""
 
 
 def _link(store: KeyStore, keys: DataKeys, marker: bytes | None, fresh: bool) -> int:

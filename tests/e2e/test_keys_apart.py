@@ -156,6 +156,25 @@ def test_sign_up_show_and_erasure_with_the_keys_apart(app: PanelApp, panel, loca
     assert "Bo Quill" in panel("participant", "show", "KB-2").out
 
 
+def test_an_auditor_checks_the_chain_without_the_keys(app: PanelApp, panel, location: StoreLocation) -> None:  # type: ignore[no-untyped-def]
+    panel(*REGISTER, "KC-1", "--name", "Cy Lowe")
+    closed = {"PANEL_KEYS_URL": "none", "PANEL_MASTER_KEY": ""}  # as the auditor role runs: no keys database
+    assert panel("audit", "verify", env=closed).out.startswith("OK: ")
+    before = app.recorder.max_notification_id()
+    for args in (
+        ("participant", "show", "KC-1"),
+        ("participant", "list"),
+        (*REGISTER, "KC-2", "--name", "Dee Moss"),
+        ("participant", "erase", "KC-1", "--reason", "asked", "--by", "dpo"),
+    ):
+        err = panel(*args, env=closed, code=1).err
+        assert err.count("\n") == 1 and "PANEL_KEYS_URL is 'none'" in err, (args, err)
+    assert app.recorder.max_notification_id() == before  # nothing written, not even an access record
+    err = panel("init", env=closed, code=1).err
+    assert err.count("\n") == 1 and "`panel init` needs the keys database" in err
+    assert "Cy Lowe" in panel("participant", "show", "KC-1").out
+
+
 def test_a_kill_between_the_two_databases_leaves_a_key_that_init_destroys(  # type: ignore[no-untyped-def]
     app: PanelApp, panel, location: StoreLocation
 ) -> None:
