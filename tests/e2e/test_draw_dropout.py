@@ -135,6 +135,8 @@ def test_a_plain_draw_records_no_model_and_a_bad_model_is_one_line(
     assert len(errors) == 1 and "'--reserves-model': 'psychic' is not one of 'plain', 'dropout'" in errors[0], bad.err
     none = panel(*DRAW, "--reserves-model", "dropout", code=1)
     assert "--reserves-model dropout orders reserves: give --reserves N" in none.err, none.err
+    preview = json.loads(panel(*DRAW, "--reserves", "2", "--reserves-model", "dropout", "--dry-run", "--json").out)
+    assert preview["dry_run"] is True and preview["reserves_model"]["name"] == "dropout", preview
     assert Draws(app).recorded() == []
     data = json.loads(panel(*DRAW, "--reserves", "2", "--json").out)
     assert data["reserves_model"] == {"name": "plain"}
