@@ -34,7 +34,11 @@ def rounding_line(lot: dict[str, Any]) -> str:
 
 def reserves_model_line(m: dict[str, Any]) -> str:
     """The dropout model and the expected shortfall of the reserves against the plain list, in one line."""
-    kept = "the plain list scored better in training and was kept" if m["kept"] == "plain" else "chosen list"
+    kept = (
+        "the plain list scored better in training and was kept"
+        if m["kept"] == "plain"
+        else "the dropout-aware list is used"
+    )
     return (
         f"Reserves model: dropout (pooled dropout rate {m['prior_rate']:.1%} from {m['history_accepted']} "
         f"acceptances, {m['history_dropped']} dropped out; {kept}); expected quota shortfall after dropouts "

@@ -97,6 +97,11 @@ def test_a_dropout_draw_records_its_model_shows_it_and_verifies(app: PanelApp, l
     assert gather(app, current_position(app), ["age_band"]).unresolved == 1  # counted now, not as of the draw
     assert panel("draw", "verify", str(did)).code == 0
 
+    # Someone counted in the history is erased since: stated, not a difference.
+    Participation(app).erase(app.resolve_participant("V-003"), "erasure request", at=DRAW_AT + timedelta(days=1))
+    ran = panel("draw", "verify", str(did))
+    assert "1 more people of the dropout history cannot be read (erased since the draw)" in ran.err, ran.err
+
 
 def test_a_tampered_count_or_reserve_list_fails_verification(app: PanelApp, location: StoreLocation, panel) -> None:  # type: ignore[no-untyped-def]
     populate(app)
