@@ -12,7 +12,14 @@ from typing import Any
 import click
 
 from cli.draw_certificate import certificate, check_certificate
-from cli.draw_options import ALGORITHMS, LOTTERY_HELP, LotterySize, selection_progress
+from cli.draw_options import (
+    ALGORITHMS,
+    LOTTERY_HELP,
+    RESERVES_MODEL_HELP,
+    RESERVES_MODELS,
+    LotterySize,
+    selection_progress,
+)
 from cli.draw_render import draw_json, render_draw, show_draw
 from cli.options import at_option, json_option, pass_app
 from cli.render import echo_json, say, table
@@ -54,6 +61,13 @@ def draw() -> None:
 @click.option("--seed-from", default=None, help="Public randomness, e.g. announced lottery numbers (SHA-256 hashed).")
 @click.option("--reserves", type=click.IntRange(min=0), default=0, show_default=True, help="Ordered reserves.")
 @click.option("--lottery-size", type=LotterySize(), default="auto", show_default=True, help=LOTTERY_HELP)
+@click.option(
+    "--reserves-model",
+    type=click.Choice(RESERVES_MODELS),
+    default="plain",
+    show_default=True,
+    help=RESERVES_MODEL_HELP,
+)
 @click.option("--by", "drawn_by", default=None, help="Staff member running the draw.")
 @click.option(
     "--new-round",
@@ -80,6 +94,7 @@ def run(
     seed_from: str | None,
     reserves: int,
     lottery_size: int | None,
+    reserves_model: str,
     drawn_by: str | None,
     new_round: bool,
     dry_run: bool,
@@ -125,6 +140,7 @@ def run(
             progress=report,
             new_round=new_round,
             dry_run=dry_run,
+            reserves_model=reserves_model,
         )
     if dry_run and outcome.draw is not None:
         if as_json:
@@ -196,6 +212,8 @@ def verify(app: PanelApp, draw_id: str) -> None:
             click.echo(f"- {line}", err=True)
         raise PanelError(f"draw {did} does not verify: {len(found.differences)} difference(s) listed above")
     partly = " as far as it can be re-checked (see the notes on stderr)" if found.notes else ""
+    if recorded.reserves_model:
+        partly += ", dropout-aware reserves re-derived from the recorded model, history counts and seed"
     if "announcement" in recorded.report:
         partly += f", revealed from announcement {recorded.report['announcement']['id'][:8]} by its published rule"
     say(

@@ -42,6 +42,13 @@ LOTTERY_HELP = (
     "of distinct panels of the optimal lottery, and enough that nobody with a chance ends at zero."
 )
 
+RESERVES_MODELS = ("plain", "dropout")
+RESERVES_MODEL_HELP = (
+    "How the reserves are ordered: plain (the quota-aware ordered list) or dropout (the list minimising the "
+    "expected quota shortfall after dropouts, by a model fitted to our own acceptance, withdrawal and no-show "
+    "history; recorded and re-checked by `panel draw verify`)."
+)
+
 
 def selection_progress() -> tuple[Progress, Any]:
     bar = Progress(

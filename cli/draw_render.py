@@ -17,6 +17,7 @@ import click
 
 from cli.render import say, table
 from panel.application import PanelApp
+from panel.draws.reserves_model import summary
 from panel.queries import Queries
 
 
@@ -32,6 +33,22 @@ def rounding_line(lot: dict[str, Any]) -> str:
         f"Lottery of {size} panels ({lot['size_rule']}); bound 1/L {met}; realised worst shortfall "
         f"{lot['worst_shortfall']:.4%}, worst deviation {lot['worst_deviation']:.4%}; "
         f"{lot['at_zero']} people with a chance at zero"
+    )
+
+
+def reserves_model_line(m: dict[str, Any]) -> str:
+    """The dropout model and the expected shortfall of the reserves against the plain list, in one line."""
+    kept = (
+        "the plain list scored better in training and was kept"
+        if m["kept"] == "plain"
+        else "the dropout-aware list is used"
+    )
+    return (
+        f"Reserves model: dropout (pooled dropout rate {m['prior_rate']:.1%} from {m['history_accepted']} "
+        f"acceptances, {m['history_dropped']} dropped out; {kept}); expected quota shortfall after dropouts "
+        f"{m['expected_shortfall']:.3f} against {m['plain_expected_shortfall']:.3f} for the plain ordered list "
+        f"(difference {m['difference']:+.3f} +/- {m['difference_standard_error']:.3f}; "
+        f"{m['no_reserves_expected_shortfall']:.3f} with no reserves; {m['scenarios']} scenarios, seed {m['seed']})"
     )
 
 
@@ -66,6 +83,7 @@ def draw_json(app: PanelApp, d: Any, *, per_person: bool) -> dict[str, Any]:
         "report": d.report,
         "lottery": d.report.get("lottery"),
         "probability": {"min": min(probs), "median": statistics.median(probs), "max": max(probs)},
+        "reserves_model": summary(d.reserves_model),
     }
     if per_person:
         data["probabilities"] = {ref(pid): p for pid, p in sorted(draws.person_probabilities(d).items())}
@@ -142,6 +160,8 @@ def render_draw(app: PanelApp, d: Any, *, names: bool = True) -> None:
     table("Panel", ["ref", "name", "probability"] if names else ["ref", "probability"], panel)
     if d.reserves:
         say("Reserves in order: " + ", ".join(data["reserves"]))
+    if d.reserves_model:
+        say(reserves_model_line(data["reserves_model"]))
     if data["replacements"]:
         table(
             "Replacements",

@@ -81,14 +81,20 @@ def choose_reserves(
     scenarios: int = 400,
     report_scenarios: int = 2000,
     shortlist: int = 32,
+    plain: Sequence[str] | None = None,
 ) -> DropoutReserves:
-    """Return up to ``count`` reserves minimising the expected quota shortfall after dropouts."""
+    """Return up to ``count`` reserves minimising the expected quota shortfall after dropouts.
+
+    ``plain`` is the plain ordered list to compare with (a draw passes the list its selection
+    drew, so the report compares with exactly what a plain draw records); by default it is
+    drawn here with ``draw_reserves``.
+    """
     if scenarios < 2 or report_scenarios < 2:
         raise ValueError("scenarios and report_scenarios must be at least 2")
     if count < 0:
         raise ValueError(f"reserves {count} is negative: use 0 or more")
     check_ids(candidates, selected, "the panel")
-    plain = draw_reserves(candidates, quotas, selected, count, rng)
+    plain = tuple(plain) if plain is not None else draw_reserves(candidates, quotas, selected, count, rng)
     by_id = {c.id: c for c in candidates}
     q = Quotas.of(quotas)
     panel = q.incidence([by_id[p] for p in selected])

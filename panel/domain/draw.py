@@ -44,7 +44,7 @@ class Draw(Aggregate):
     """A completed selection: inputs, randomness, probabilities, panel, reserves and replacements."""
 
     class Completed(Created):
-        class_version = 2
+        class_version = 3
         engagement_id: UUID
         size: int
         algorithm: str
@@ -71,11 +71,17 @@ class Draw(Aggregate):
         as_of_position: int | None
         types: list[list[Any]] | None
         panel_rows: list[int] | None
+        reserves_model: dict[str, Any] | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Version 1 drew on person ids and kept no type table: the first round, nothing else known."""
             state.update(round=1, as_of_position=None, types=None, panel_rows=None)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Version 2 had only the plain reserve list (``reserves_model`` None: the plain model)."""
+            state["reserves_model"] = None
 
     class MemberReplaced(Event):
         class_version = 2
@@ -124,6 +130,7 @@ class Draw(Aggregate):
         as_of_position: int | None,
         types: list[list[Any]] | None,
         panel_rows: list[int] | None,
+        reserves_model: dict[str, Any] | None,
     ) -> None:
         self.engagement_id = engagement_id
         self.size = size
@@ -153,6 +160,7 @@ class Draw(Aggregate):
         self.types = types
         self.drawn_panel_rows = None if panel_rows is None else list(panel_rows)
         self.panel_rows = None if panel_rows is None else list(panel_rows)
+        self.reserves_model = reserves_model  # None: the plain ordered list; else the dropout model's record
         self.panel = list(selected)
         self.replacements: list[dict[str, Any]] = []
 
@@ -171,6 +179,7 @@ class Draw(Aggregate):
             raise ValidationError(f"a draw's round is 1 or more, not {fields['round']}")
         if fields["types"] is not None and sum(int(row[-1]) for row in fields["types"]) != len(fields["pool"]):
             raise ValidationError("the type table does not count the pool: every pool member has one type")
+        fields.setdefault("reserves_model", None)
         return cls._create(cls.Completed, id=id, at=require_utc(at), **fields)
 
     def replace(

@@ -22,6 +22,7 @@ from panel.domain.draw import Draw, draw_id
 from panel.domain.errors import ValidationError
 from panel.draws.pool_builder import PoolSnapshot, member_hash
 from panel.draws.record import build_slots, seal_slot, slot_candidates, slot_rows
+from panel.draws.reserves_model import apply_dropout, check_model
 
 MAX_SEED = 2**63 - 1
 MAX_LOTTERY_SIZE = 100_000
@@ -114,6 +115,7 @@ class DrawPlan:
     household_by: str | None = None
     lottery_size: int | None = None  # None: chosen from the instance (recorded as the size used)
     drawn_by: str | None = None
+    reserves_model: str = "plain"  # or "dropout": see panel.draws.reserves_model
 
     @property
     def features(self) -> list[str]:
@@ -121,6 +123,7 @@ class DrawPlan:
 
     def check(self) -> None:
         check_options(self.size, self.seed, self.seed_from, self.reserves, self.lottery_size, self.household_by)
+        check_model(self.reserves_model, self.reserves)
         if self.drawn_by is not None and (len(self.drawn_by) > MAX_TEXT or not self.drawn_by.isprintable()):
             raise ValidationError(f"--by must be printable text of at most {MAX_TEXT} characters")
 
@@ -140,12 +143,15 @@ def compose(
     moment: datetime,
     position: int,
     progress: Progress | None = None,
+    history: Any = None,
 ) -> Composed:
-    """Run the selection on the snapshot's type table and record it as a ``Draw`` (not yet saved)."""
+    """Run the selection on the snapshot's type table and record it as a ``Draw`` (not yet saved);
+    ``history`` (``dropout_history.GatheredHistory``) is the dropout model's input with ``--reserves-model dropout``."""
     features = plan.features
     table = build_slots(snapshot.members, features)
+    candidates = slot_candidates(table.rows, table.counts, features)
     result = run_selection(
-        slot_candidates(table.rows, table.counts, features),
+        candidates,
         list(plan.quotas),
         plan.size,
         algorithm=plan.algorithm,
@@ -155,6 +161,12 @@ def compose(
         lottery_size=plan.lottery_size,
         progress=progress,
     )
+    model_record = None
+    if plan.reserves_model == "dropout":
+        result, chosen, model_record = apply_dropout(
+            result, candidates, list(plan.quotas), plan.reserves, history, plan.seed, plan.seed_from
+        )
+        model_record["plain"] = [table.holder[s].hex for s in chosen.plain]
     did = draw_id(engagement_id, round_number)
     slot_of = {pid: slot for slot, pid in table.holder.items()}
     rows = [
@@ -195,6 +207,7 @@ def compose(
         as_of_position=position,
         types=table.recorded(),
         panel_rows=sorted(row_at[s] for s in result.selected),
+        reserves_model=model_record,
     )
     return Composed(draw, result, [table.holder[s] for s in result.selected])
 

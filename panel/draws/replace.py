@@ -1,5 +1,9 @@
 """Replace a panel member who dropped out: the first reserve that keeps every quota, or a refusal.
 
+A draw made with ``--reserves-model dropout`` tries first the available reserve who restores the
+quotas best (the rule ``selection.dropout_sim`` fills seats by, so replacements follow the
+simulation the list was chosen on), then the others in order.
+
 Each reserve is tried in order. One who was erased, left the panel, no longer holds contact consent
 or is already invited is skipped, and so is one whose swap would break a quota or the household
 rule; every skip is recorded with its reason. When no reserve keeps the quotas nothing is recorded,
@@ -29,6 +33,7 @@ from panel.draws.compose import recorded_quotas
 from panel.draws.errors import DrawConflictError
 from panel.draws.legacy import legacy_members
 from panel.draws.record import claim_slots, slot_ids, slot_rows, table_from_record
+from panel.draws.reserves_model import best_reserve
 from panel.draws.results import RefBook
 
 if TYPE_CHECKING:
@@ -136,6 +141,25 @@ def _skip_reason(draws: DrawService, draw: Draw, pid: UUID, moment: datetime, kn
     return None
 
 
+def best_first(
+    draws: DrawService,
+    draw: Draw,
+    order: list[UUID],
+    panel: Panel,
+    dropout: UUID,
+    profiles: dict[UUID, selection.Candidate],
+    quotas: list[selection.Quota],
+    moment: datetime,
+) -> list[UUID]:
+    """The reserves with the one who restores the quotas best first (``dropout_sim.fill_seats``'s rule);
+    the others keep their order, in case that one breaks the household rule."""
+    nobody = selection.Candidate(id="nobody", features={}, household=None)
+    available = [_skip_reason(draws, draw, pid, moment, pid in profiles) is None for pid in order]
+    rest = [c for pid, c in panel.known.items() if pid != dropout] + (panel.hidden[0] if panel.hidden else [])
+    best = best_reserve(rest, [profiles.get(pid, nobody) for pid in order], available, quotas)
+    return order if best is None else [order[best], *order[:best], *order[best + 1 :]]
+
+
 def replace(
     draws: DrawService, draw: Draw, dropout: UUID, reason: str, moment: datetime, allow: bool
 ) -> ReplaceOutcome:
@@ -148,7 +172,10 @@ def replace(
     skipped: list[tuple[UUID, str]] = []
     tried: list[tuple[UUID, list[str]]] = []
     chosen: UUID | None = None
-    for pid in (UUID(r) for r in draw.reserves):
+    order = [UUID(r) for r in draw.reserves]
+    if draw.reserves_model:  # a dropout-model draw: the reserve who restores the quotas best goes first
+        order = best_first(draws, draw, order, panel, dropout, profiles, quotas, moment)
+    for pid in order:
         why = _skip_reason(draws, draw, pid, moment, pid in profiles)
         if why is None:
             broken = _broken(panel, dropout, profiles[pid], quotas)

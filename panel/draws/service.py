@@ -82,13 +82,25 @@ class Draws:
         progress: Progress | None = None,
         new_round: bool = False,
         dry_run: bool = False,
+        reserves_model: str = "plain",
     ) -> DrawOutcome:
         """Draw, record and invite a panel; the service's ``consenting`` narrows who is loaded.
 
         ``dry_run`` does everything but save: the pool, the quota check, the lottery and the panel
         are computed and returned (``DrawOutcome.draw``), nothing is recorded and nobody invited.
         """
-        plan = DrawPlan(size, tuple(quotas), algorithm, seed, seed_from, reserves, household_by, lottery_size, drawn_by)
+        plan = DrawPlan(
+            size,
+            tuple(quotas),
+            algorithm,
+            seed,
+            seed_from,
+            reserves,
+            household_by,
+            lottery_size,
+            drawn_by,
+            reserves_model,
+        )
         plan.check()
         eid = engagement if isinstance(engagement, UUID) else self.app.resolve_engagement(engagement)
         aggregate = self.app.load(eid, Engagement)
@@ -116,7 +128,12 @@ class Draws:
                 f"nobody can be drawn for {aggregate.ref} at {moment.isoformat()}: of {snapshot.considered} people "
                 f"{reasons or 'none are registered'}; check consents and the engagement's eligibility rules"
             )
-        composed = compose(plan, eid, round_number, snapshot, moment, position, progress)
+        history = None
+        if plan.reserves_model == "dropout":  # our own history as of the same snapshot (verify re-gathers it)
+            from panel.draws.dropout_history import gather
+
+            history = gather(self.app, position, plan.features)
+        composed = compose(plan, eid, round_number, snapshot, moment, position, progress, history)
         if dry_run:
             return DrawOutcome(composed.draw.id, composed.result, snapshot.members, snapshot.excluded, 0, composed.draw)
         versions = {m.id: m.version for m in snapshot.members}

@@ -31,6 +31,7 @@ from panel.draws.legacy import rerun_legacy
 from panel.draws.pool_builder import NOT_STATED, build_pool, derive_features, household_key, member_hash, read_personal
 from panel.draws.record import claim_slots, slot_candidates, slot_ids, slot_rows, table_from_record
 from panel.draws.results import RefBook, Verification
+from panel.draws.verify_dropout import check_dropout_history, rerun_dropout, reserve_count
 
 if TYPE_CHECKING:
     from panel.draws.protocols import DrawService
@@ -44,6 +45,7 @@ def verify(draws: DrawService, draw: Draw) -> Verification:
         ("the re-run", rerun_types if draw.keeps_types else rerun_legacy),
         ("the pool", check_pool),
         ("the invitations", check_invitations),
+        ("the dropout history", check_dropout_history),
     ]
     for name, check in checks:
         try:
@@ -98,15 +100,16 @@ def rerun_types(draws: DrawService, draw: Draw, refs: RefBook, found: Verificati
             "hashes and slots can no longer be re-derived; they were checked only as the slots nobody else holds"
         )
     announced = announcement_of(draws, draw)  # a revealed draw re-runs as announced, then follows its rule
+    candidates = slot_candidates(rows, counts, draw.features)
     try:
         result = run_selection(
-            slot_candidates(rows, counts, draw.features),
+            candidates,
             recorded_quotas(draw.quotas),
             draw.size,
             algorithm=draw.algorithm,
             seed=draw.seed,
             seed_from=None if announced else draw.seed_from,
-            reserves=0 if announced else len(draw.drawn_reserves),
+            reserves=0 if announced else reserve_count(draw),
             lottery_size=draw.lottery_size,
             algorithm_version=draw.algorithm_version,
         )
@@ -115,6 +118,8 @@ def rerun_types(draws: DrawService, draw: Draw, refs: RefBook, found: Verificati
         return
     if announced is not None:
         result = expected_from_announcement(draws, draw, announced, result, found)
+    elif draw.reserves_model:  # the dropout-aware list, from the recorded model inputs and seed
+        result = rerun_dropout(draw, result, candidates, recorded_quotas(draw.quotas), holder, found)
     _compare(draw, result, holder, set(unclaimed), refs, found, row_of)
 
 

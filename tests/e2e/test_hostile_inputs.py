@@ -114,6 +114,8 @@ CASES: list[tuple[Any, ...]] = [
     (("draw", "hostile-panel", "--size", "1", "--seed", "1", "--seed-from", "7 9"), 2, "give --seed or --seed-from"),
     (("draw", "hostile-panel", "--size", "1", "--by", "x" * 201), 1, "--by must be printable text"),
     (("draw", "hostile-panel", "--size", "1", "--new-round"), 1, "has no draw yet"),
+    (("draw", "hostile-panel", "--size", "1", "--reserves-model", "x"), 2, "'--reserves-model': 'x' is not one of"),
+    (("draw", "hostile-panel", "--size", "1", "--reserves-model", "dropout"), 1, "--reserves-model dropout orders"),
     (("draw", "hostile-panel", "--size", "1", "--quotas", "{tmp}/missing.csv"), 1, "cannot read the file"),
     (("draw", "verify", "0000"), 1, "no single draw has an id starting '0000'"),
     (("draw", "replace", "0000", "H-001", "--reason", "x"), 1, "no single draw has an id starting"),
