@@ -79,8 +79,8 @@ def open_(
     The page /apply/SLUG takes applications from --opens to --closes (both days included, UTC);
     before and after, it says the campaign is closed and gives --phone and/or --address instead.
     Every question is optional and offers "Prefer not to say". See docs/web.md for the files.
-    --language en-easyread shows the Easy Read words (web/copy/en-easyread.toml); --language cy
-    needs a Welsh copy file written by a Welsh speaker (web/copy/cy.toml).
+    --language chooses the words of the pages: plain English, Easy Read, or Welsh (which needs a
+    copy file written by a Welsh speaker, web/copy/cy.toml).
     With --consent-valid-for, every consent given through the campaign (online, assisted) expires
     that long after it was given, as the notice says.
 

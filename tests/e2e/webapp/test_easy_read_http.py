@@ -73,7 +73,9 @@ def test_a_welsh_campaign_is_served_in_welsh_when_its_copy_file_exists(client_at
 
     stand_in = {**PLAIN, "apply": {**PLAIN["apply"], "title": "STAND-IN FOR WELSH TITLE"}}
     real_load = copies.load_copy
-    monkeypatch.setattr("web.site.load_copy", lambda language="en": stand_in if language == "cy" else real_load(language))
+    monkeypatch.setattr(
+        "web.site.load_copy", lambda language="en": stand_in if language == "cy" else real_load(language)
+    )
     Campaigns(campaign_app).open(
         slug="youth-cy", engagement="vested-youth-panel", opens=OPENS, closes=CLOSES,
         questions=EXAMPLES / "questions.csv", notice=EXAMPLES / "notice-v3.md", language="cy", phone="0113 496 0000",
