@@ -11,9 +11,11 @@ from cli.options import at_option, pass_app
 from cli.render import say, table
 from panel.application import PanelApp
 from panel.campaigns import Campaigns
+from panel.domain.campaign import LANGUAGES
 from panel.domain.errors import ValidationError
 from panel.domain.values import PURPOSES, parse_day
 from panel.links import check_base_url
+from web.copies import missing_copy
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str) -> object:
@@ -33,7 +35,13 @@ def campaign() -> None:
 @click.option("--questions", required=True, help="CSV of questions: attribute,question,hint,options,describe.")
 @click.option("--notice", required=True, help="The privacy notice text shown with the consents (e.g. notice-v3.md).")
 @click.option("--notice-version", default=None, help="The notice's version (default: from the file name, e.g. v3).")
-@click.option("--language", default="en", show_default=True, type=click.Choice(["en", "cy"]), help="Page language.")
+@click.option(
+    "--language",
+    default="en",
+    show_default=True,
+    type=click.Choice(list(LANGUAGES)),
+    help="The words of its pages: en (plain English), en-easyread (Easy Read) or cy (Welsh, needs web/copy/cy.toml).",
+)
 @click.option("--phone", default=None, help="Phone number for people who cannot apply online, shown when closed.")
 @click.option("--address", default=None, help="Postal address for paper applications (commas between lines).")
 @click.option(
@@ -71,6 +79,8 @@ def open_(
     The page /apply/SLUG takes applications from --opens to --closes (both days included, UTC);
     before and after, it says the campaign is closed and gives --phone and/or --address instead.
     Every question is optional and offers "Prefer not to say". See docs/web.md for the files.
+    --language chooses the words of the pages: plain English, Easy Read, or Welsh (which needs a
+    copy file written by a Welsh speaker, web/copy/cy.toml).
     With --consent-valid-for, every consent given through the campaign (online, assisted) expires
     that long after it was given, as the notice says.
 
@@ -80,6 +90,9 @@ def open_(
         --closes 2026-03-14 --questions questions.csv --notice notice-v3.md --phone "0113 496 0000"
     """
     asked = tuple(p.strip() for p in purposes.split(",") if p.strip())
+    no_words = missing_copy(language)
+    if no_words:
+        raise ValidationError(no_words)
     Campaigns(app).open(
         slug=slug, engagement=engagement, opens=opens, closes=closes, questions=questions, notice=notice,  # type: ignore[arg-type]
         notice_version=notice_version, language=language, phone=phone, address=address, purposes=asked,

@@ -136,7 +136,7 @@ async def register(
                 ref = await run_in_threadpool(Queries(site.app).participant_ref, pid)
                 return RedirectResponse(done.format(ref=ref), status_code=303)
             return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
-    plain = site.copy.get("field_errors", {})
+    plain = site.copy_for(campaign).get("field_errors", {})
     shown = errors_in_page_order(campaign, [FieldError(e.field, plain.get(e.field, e.message)) for e in errors])
     by_id: dict[str, str] = {}
     for e in shown:
@@ -162,7 +162,7 @@ def send_confirmation(site: Site, request: Request, campaign: CampaignDetails, a
     email = answers.personal.get("email", "").strip()
     if not email:
         return True
-    now, key, words = site.clock(), site.settings.signing_key, site.copy["email"]
+    now, key, words = site.clock(), site.settings.signing_key, site.copy_for(campaign)["email"]
     base = site.base_url(request)
     confirm = make_token(key, "confirm", pid, now + timedelta(days=site.settings.confirm_days))
     me = make_token(key, "me", pid, now + timedelta(days=site.settings.me_days))
@@ -175,7 +175,7 @@ def send_confirmation(site: Site, request: Request, campaign: CampaignDetails, a
 
 def send_already_applied(site: Site, request: Request, campaign: CampaignDetails, answers: Answers, pid: UUID) -> bool:
     """Email the confirmed holder of an address that applied again: a fresh /me link, and no second person."""
-    now, words = site.clock(), site.copy["email"]
+    now, words = site.clock(), site.copy_for(campaign)["email"]
     me = make_token(site.settings.signing_key, "me", pid, now + timedelta(days=site.settings.me_days))
     body = words["already_body"].format(
         engagement=campaign.engagement_name, me=f"{site.base_url(request)}/me/{me}", me_days=site.settings.me_days

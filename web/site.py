@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import tomllib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from starlette.responses import HTMLResponse
 from panel.application import PanelApp
 from panel.domain.errors import PanelError
 from panel.outbox import Message, Outbox
+from web.copies import html_lang, load_copy
 from web.forms import BadFormError, parse_body
 from web.limits import ApplyLimits
 from web.security import csrf_cookie_name, csrf_field, csrf_ok, new_csrf_cookie
@@ -26,12 +26,6 @@ HERE = Path(__file__).parent
 LOG = logging.getLogger("panel.web")
 
 
-def load_copy(language: str = "en") -> dict[str, Any]:
-    """The words of every page, from web/copy/LANG.toml (one file per language or Easy Read variant)."""
-    with (HERE / "copy" / f"{language}.toml").open("rb") as file:
-        return tomllib.load(file)
-
-
 class Site:
     def __init__(self, app: PanelApp, settings: WebSettings, clock: Callable[[], datetime], outbox: Outbox) -> None:
         self.app = app
@@ -39,6 +33,7 @@ class Site:
         self.clock = clock
         self.outbox = outbox
         self.copy = load_copy()
+        self.copies: dict[str, dict[str, Any]] = {"en": self.copy}
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]), trim_blocks=True
         )
@@ -47,8 +42,24 @@ class Site:
             settings.signing_key, settings.limit_per_address, settings.limit_per_email, settings.min_fill_seconds
         )
 
+    def copy_for(self, campaign: object = None) -> dict[str, Any]:
+        """The words a campaign chose (its ``language``: en, en-easyread or cy); the plain English ones for a
+        page without a campaign, or when the campaign's copy file has since been removed."""
+        language = getattr(campaign, "language", "en")
+        if language not in self.copies:
+            try:
+                self.copies[language] = load_copy(language)
+            except OSError:
+                LOG.error("no copy file web/copy/%s.toml: showing the English pages", language)
+                return self.copy
+        return self.copies[language]
+
     def render(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        page = self.templates.get_template(name).render(copy=self.copy, request=request, **context)
+        """A page in the words of the campaign it is about (``campaign`` in the context), or plain English."""
+        words = self.copy_for(context.get("campaign"))
+        language = getattr(context.get("campaign"), "language", "en") if words is not self.copy else "en"
+        context.setdefault("lang", html_lang(language))
+        page = self.templates.get_template(name).render(copy=words, request=request, **context)
         return HTMLResponse(page, status_code=status)
 
     def refused(self, request: Request, problem: str, **context: Any) -> HTMLResponse:

@@ -21,7 +21,7 @@ from panel.domain.values import PURPOSES, require_utc
 
 CAMPAIGN_NAMESPACE = uuid5(NAMESPACE_URL, "https://participant-panel.org/campaign")
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?")
-LANGUAGES = ("en", "cy")
+LANGUAGES = ("en", "en-easyread", "cy")  # en-easyread: the Easy Read words (docs/web.md)
 
 
 def campaign_id(slug: str) -> UUID:

@@ -27,6 +27,7 @@ from panel.config import StoreLocation
 from panel.engagements import Engagements
 from panel.registration import Registration
 from panel.validation import ConsentSpec, SignUp
+from tests.helpers.paths import ROOT
 from tests.helpers.proc import run_panel, store_env
 from tests.helpers.store import table_rows
 
@@ -348,6 +349,10 @@ CASES: list[tuple[Any, ...]] = [
     (ROTATE, 1, "no new master key: give --new-key-file FILE or set PANEL_NEW_MASTER_KEY"),
     ((*ROTATE, "--new-key-file", "{tmp}/missing.key"), 1, "cannot read --new-key-file {tmp}/missing.key"),
     (ROTATE, 1, "are not wrapped: set PANEL_MASTER_KEY", {"PANEL_NEW_MASTER_KEY": A_VALID_BUT_WRONG_KEY}),
+    (("campaign", "open", "welsh", "--engagement", "hostile-panel", "--opens", "2026-03-01", "--closes", "2026-03-14",
+      "--questions", str(ROOT / "examples/campaign/questions.csv"),
+      "--notice", str(ROOT / "examples/campaign/notice-v3.md"),
+      "--phone", "0113 496 0000", "--language", "cy"), 1, "need a copy file (translated by a Welsh speaker"),
 ]  # fmt: skip
 
 FILES: dict[str, str | bytes] = {

@@ -168,6 +168,28 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
         app.close()
 
 
+def test_the_easy_read_apply_page_in_a_browser(browser, artefacts, store, panel, location: StoreLocation) -> None:  # type: ignore[no-untyped-def]
+    """A campaign opened with --language en-easyread: its form and its error page, in Easy Read, pass axe."""
+    from selenium.webdriver.common.by import By
+
+    today = datetime.now(UTC).date()
+    panel("campaign", "open", "youth-easy", "--engagement", "vested-youth-panel", "--language", "en-easyread",
+          "--opens", (today - timedelta(days=1)).isoformat(), "--closes", (today + timedelta(days=13)).isoformat(),
+          "--questions", str(EXAMPLES / "questions.csv"), "--notice", str(EXAMPLES / "notice-v3.md"),
+          "--phone", "0113 496 0000")  # fmt: skip
+    env = {**store_env(location), "PANEL_WEB_MIN_FILL_SECONDS": "0"}
+    with serving(env) as base:
+        browser.get(base + "/apply/youth-easy")
+        assert browser.title == "Ask to take part: Vested youth panel - Help make health and care better"
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+        check_page(browser, artefacts, "apply-easy-read", location)
+        browser.find_element(By.ID, "email").send_keys("not-an-email")
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert browser.title.startswith("Problem: Ask to take part"), browser.title
+        assert "Something needs to be fixed" in browser.page_source
+        check_page(browser, artefacts, "apply-easy-read-errors", location)
+
+
 def test_axe_finds_violations_where_there_are_some(browser) -> None:  # type: ignore[no-untyped-def]
     """The check above can fail: a page without a language, a title or a label has violations."""
     browser.get("data:text/html,<html><body><input type=text><img src=x></body></html>")

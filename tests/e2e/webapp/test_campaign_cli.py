@@ -12,6 +12,7 @@ import pytest
 from panel.config import StoreLocation
 from tests.e2e.webapp.conftest import EXAMPLES
 from tests.e2e.webapp.server import serving
+from tests.helpers.paths import ROOT
 from tests.helpers.proc import run_panel, store_env
 from tests.helpers.store import table_rows
 
@@ -65,6 +66,21 @@ def test_bad_campaign_files_are_refused_in_one_line_and_write_nothing(  # type: 
         assert len(ran.err.strip().splitlines()) == 1
     assert "line 2: attribute name 'age band!' is not valid" in panel(*list(cases)[1], code=1).err
     assert table_rows(location) == before
+
+
+def test_welsh_without_a_welsh_copy_file_is_refused_in_one_line(  # type: ignore[no-untyped-def]
+    panel, with_engagement, location: StoreLocation
+) -> None:
+    """No machine-written Welsh: until a Welsh speaker writes web/copy/cy.toml, a Welsh campaign is refused."""
+    assert not (ROOT / "web" / "copy" / "cy.toml").exists(), "cy.toml now exists: test that --language cy opens"
+    before = table_rows(location)
+    ran = panel(*OPEN, "--language", "cy", code=1)
+    assert ran.err.strip() == (
+        "Error: --language cy: the Welsh pages need a copy file (translated by a Welsh speaker, not by a machine) "
+        "at web/copy/cy.toml, with the same keys as web/copy/en.toml: see docs/web.md, 'Languages and Easy Read'"
+    )
+    assert table_rows(location) == before
+    assert panel(*OPEN, "--language", "en-easyread").out.startswith("Opened campaign youth-2026")
 
 
 def test_serve_refuses_a_missing_store_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
