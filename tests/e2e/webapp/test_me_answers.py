@@ -4,11 +4,16 @@ answers held; a change is AttributesUpdated captured by self_service; hostile va
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
 from panel.config import StoreLocation
+from panel.links import make_token, store_secret
 from panel.queries import Queries
+from panel.registration import Registration
+from panel.validation import SignUp
+from tests.e2e.webapp.conftest import DURING
 from tests.e2e.webapp.test_apply_http import GOOD, csrf_of, post
 from tests.e2e.webapp.test_self_service_changes import applicant, me_link
 from tests.helpers.events import events_of
@@ -89,3 +94,30 @@ def test_an_erased_person_gets_no_form(client_at, outbox, location: StoreLocatio
     before = table_rows(location)
     assert client.post(f"{me}/answers", data={**SAME, "attr.age_band": "22-25", "csrf_token": token}).status_code == 409
     assert table_rows(location) == before
+
+
+def test_someone_not_from_a_campaign_changes_their_own_answers(
+    client_at, campaign_app, location: StoreLocation
+) -> None:  # type: ignore[no-untyped-def]
+    signup = SignUp(ref="IMP-1", channel="paper", captured_by="amy", personal={"name": "Ann Lee"}, at=DURING,
+                    attributes={"Home town": "Leeds", "housing": "renting"})  # fmt: skip
+    pid = Registration(campaign_app).register(signup)
+    key = store_secret(campaign_app.keys, "web_signing")
+    me = f"/me/{make_token(key, 'me', pid, DURING + timedelta(days=1))}"
+    client = client_at()
+    page = client.get(f"{me}/answers")
+    assert page.status_code == 200 and "How old are you?" not in page.text  # no campaign: their own answers
+    assert 'name="attr.home_town.describe"' in page.text and 'value="Leeds"' in page.text
+    token = csrf_of(page.text)
+    kept = {"attr.home_town": "describe", "attr.home_town.describe": "Leeds", "attr.housing": "describe",
+            "attr.housing.describe": "renting", "csrf_token": token}  # fmt: skip
+    before = table_rows(location)
+    offered = client.post(f"{me}/answers", data={**kept, "attr.housing": "renting"})  # only describe or prefer not
+    assert offered.status_code == 400 and '<a href="#attr-housing">' in offered.text
+    assert table_rows(location) == before
+    done = client.post(f"{me}/answers", data={**kept, "attr.housing": "prefer_not_to_say"})
+    assert done.status_code == 303
+    held = Queries(campaign_app).participant(pid).personal.attributes
+    assert held == {"home_town": "Leeds", "housing": "prefer_not_to_say"}
+    (_, topic, state) = events_of(location, pid)[-1]
+    assert topic.endswith("AttributesUpdated") and state["captured_by"] == "self_service"
