@@ -23,6 +23,7 @@ PROBLEMS = {
     "not_json": (415, "send the body as JSON with Content-Type: application/json"),
     "malformed": (400, "the body is not valid JSON"),
     "too_large": (413, "the body is larger than the service accepts"),
+    "too_many": (429, "too many requests with this token: wait as Retry-After says (PANEL_WEB_LIMIT_PER_PARTNER)"),
 }
 
 
@@ -41,6 +42,13 @@ async def applications(request: Request) -> Response:
     partner = await run_in_threadpool(Partners(site.app).authenticate, token.strip()) if scheme == "Bearer" else None
     if partner is None:
         return problem("unauthenticated")
+    moment = site.clock()
+    wait = site.limits.partners.wait(partner.name, moment)
+    if wait is not None:
+        late = problem("too_many", message="this partner sent more requests this hour than the service accepts")
+        late.headers["Retry-After"] = str(max(1, int(wait.total_seconds()) + 1))
+        return late
+    site.limits.partners.record(partner.name, moment)
     act_as(f"partner:{partner.name}")  # the referral is recorded as this partner's doing (web.actor)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return problem("not_json")
@@ -92,7 +100,7 @@ _ERROR = {
             "properties": {
                 "code": {
                     "type": "string",
-                    "enum": ["unauthenticated", "not_json", "malformed", "too_large", "invalid"],
+                    "enum": ["unauthenticated", "not_json", "malformed", "too_large", "invalid", "too_many"],
                 },
                 "message": _TEXT,
                 "fields": {
@@ -151,6 +159,7 @@ OPENAPI: dict[str, Any] = {
                             (401, "no valid token"),
                             (413, "too large"),
                             (415, "not JSON"),
+                            (429, "too many requests with this partner's token; see Retry-After"),
                         )
                     },  # fmt: skip
                 },

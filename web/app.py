@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from panel.application import PanelApp
 from panel.outbox import MemoryOutbox, Outbox
-from web import api, apply, invitation, links, me, me_email, staff
+from web import api, apply, invitation, links, me, me_answers, me_email, staff
 from web.actor import Actors
 from web.security import SecurityHeaders
 from web.settings import WebSettings
@@ -50,6 +50,7 @@ def create_app(
         Route("/accessibility", accessibility),
         *apply.ROUTES,
         *me.ROUTES,
+        *me_answers.ROUTES,
         *links.ROUTES,
         *me_email.ROUTES,
         *invitation.ROUTES,

@@ -51,11 +51,13 @@ class SlidingWindow:
 
 
 class ApplyLimits:
-    """The limits on /apply (per client address per hour, per email address per day, the minimum fill time) and
-    on staff sign-in attempts (10 per client address in 15 minutes)."""
+    """The limits on /apply (per client address per hour, per email address per day, the minimum fill time), on
+    the partner API (requests per partner per hour) and on staff sign-in attempts (10 per client address in 15
+    minutes)."""
 
-    def __init__(self, key: bytes, per_address: int, per_email: int, min_fill: int) -> None:
+    def __init__(self, key: bytes, per_address: int, per_email: int, min_fill: int, per_partner: int = 600) -> None:
         self.key = key
+        self.partners = SlidingWindow(per_partner, HOUR)  # partner API requests per partner token
         self.addresses = SlidingWindow(per_address, HOUR)
         self.emails = SlidingWindow(per_email, DAY)
         self.min_fill = timedelta(seconds=min_fill)

@@ -27,13 +27,14 @@ class WebSettings:
     limit_per_address: int = 30  # applications sent from one client address per hour (0: no limit)
     limit_per_email: int = 5  # applications with one email address per day (0: no limit)
     min_fill_seconds: int = 3  # a form sent back sooner than this after it was shown is refused (0: no check)
+    limit_per_partner: int = 600  # partner API requests with one partner's token per hour (0: no limit)
 
     @classmethod
     def from_store(cls, app: PanelApp, environ: Mapping[str, str] | None = None) -> WebSettings:
         """The store's web keys (one line to run `panel init` if the store predates them) and the environment's
         PANEL_WEB_SECURE_COOKIES (true/false, default true), PANEL_WEB_MAX_BODY (bytes), PANEL_WEB_BASE_URL and the
-        abuse limits PANEL_WEB_LIMIT_PER_ADDRESS (per hour), PANEL_WEB_LIMIT_PER_EMAIL (per day) and
-        PANEL_WEB_MIN_FILL_SECONDS (0 turns each off)."""
+        abuse limits PANEL_WEB_LIMIT_PER_ADDRESS (per hour), PANEL_WEB_LIMIT_PER_EMAIL (per day),
+        PANEL_WEB_MIN_FILL_SECONDS and PANEL_WEB_LIMIT_PER_PARTNER (partner API requests per hour; 0 turns each off)."""
         env = os.environ if environ is None else environ
         signing, session = store_secret(app.keys, "web_signing"), store_secret(app.keys, "web_session")
         secure = env.get("PANEL_WEB_SECURE_COOKIES", "true").strip().lower()
@@ -50,6 +51,7 @@ class WebSettings:
                 ("limit_per_address", "PANEL_WEB_LIMIT_PER_ADDRESS", cls.limit_per_address),
                 ("limit_per_email", "PANEL_WEB_LIMIT_PER_EMAIL", cls.limit_per_email),
                 ("min_fill_seconds", "PANEL_WEB_MIN_FILL_SECONDS", cls.min_fill_seconds),
+                ("limit_per_partner", "PANEL_WEB_LIMIT_PER_PARTNER", cls.limit_per_partner),
             )
         }
         return cls(signing, session, secure in ("true", "1", "yes"), int(raw_max), base, **limits)

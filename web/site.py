@@ -39,7 +39,11 @@ class Site:
         )
         self.cookie_name = csrf_cookie_name(settings.secure_cookies)
         self.limits = ApplyLimits(
-            settings.signing_key, settings.limit_per_address, settings.limit_per_email, settings.min_fill_seconds
+            settings.signing_key,
+            settings.limit_per_address,
+            settings.limit_per_email,
+            settings.min_fill_seconds,
+            settings.limit_per_partner,
         )
 
     def copy_for(self, campaign: object = None) -> dict[str, Any]:

@@ -139,6 +139,17 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
         submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert browser.title.startswith("Your email address is changed"), browser.title
         check_page(browser, artefacts, "new-email-done", location)
+        browser.get(me + "/answers")
+        assert browser.title.startswith("Change your answers"), browser.title
+        check_page(browser, artefacts, "me-answers", location)
+        browser.find_element(By.CSS_SELECTOR, "label[for=attr-gender-other]").click()  # and no description
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert browser.title.startswith("Error: Change your answers"), browser.title
+        check_page(browser, artefacts, "me-answers-error", location)
+        browser.find_element(By.CSS_SELECTOR, "label[for=attr-gender-pnts]").click()
+        browser.find_element(By.CSS_SELECTOR, "label[for=attr-age_band-3]").click()
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+        assert browser.title.startswith("Your details") and "22 to 25" not in browser.title, browser.title
         browser.get(me + "/erase")
         submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))  # the box not ticked
         assert browser.title.startswith("Error: Delete your details"), browser.title
@@ -159,7 +170,7 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
         (person,) = Queries(app).participants()
         assert person.ref.startswith("APP-") and person.channel == "online"
         assert person.personal.email == "sam.new@example.org"  # changed at /me, and confirmed
-        assert person.personal.attributes == {"age_band": "18-21", "gender": "prefer_not_to_say"}
+        assert person.personal.attributes == {"age_band": "22-25", "gender": "prefer_not_to_say"}  # changed at /me
         assert {(c.purpose, c.notice_version, c.withdrawn_by) for c in Queries(app).consent_history(person.id)} == {
             ("contact", "v3", "self_service"), ("panel_membership", "v3", None)
         }  # fmt: skip

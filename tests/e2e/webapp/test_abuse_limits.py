@@ -103,6 +103,7 @@ def test_the_limits_are_read_from_the_environment_in_one_line(panel) -> None:  #
         ("PANEL_WEB_LIMIT_PER_ADDRESS", "lots"),
         ("PANEL_WEB_LIMIT_PER_EMAIL", "-1"),
         ("PANEL_WEB_MIN_FILL_SECONDS", "2.5"),
+        ("PANEL_WEB_LIMIT_PER_PARTNER", "1e3"),
     ):
         ran = panel("serve", "--port", "1", code=1, env={variable: value})
         assert ran.err.strip().startswith(f"Error: {variable} {value!r} is not a whole number"), ran.err
