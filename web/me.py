@@ -13,6 +13,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from panel.access import AccessLog
+from panel.actor import current
 from panel.confirmations import Confirmations
 from panel.domain.errors import ConsentStateError, ErasedParticipantError, ParticipantNotFoundError
 from panel.domain.values import PURPOSES
@@ -68,6 +70,12 @@ async def confirm(request: Request) -> Response:
     return private(site.render(request, "confirmed.html", fresh=fresh))
 
 
+async def shown(site: Site, pid: UUID, page: str) -> None:
+    """Record that a /me page is about to show this person's data to the holder of their link (issue 13)."""
+    record = AccessLog(site.app).record
+    await run_in_threadpool(record, current() or "self", page, [pid], channel="web", at=site.clock())
+
+
 async def me_page(request: Request) -> Response:
     site = site_of(request)
     pid = subject(site, "me", request)
@@ -77,6 +85,8 @@ async def me_page(request: Request) -> Response:
         details = await run_in_threadpool(Queries(site.app).participant, pid)
     except ParticipantNotFoundError:
         return site.render(request, "problem.html", 400, reason="bad_link")
+    if not details.personal.erased:
+        await shown(site, pid, "self-service page")
     active = details.active_consents(site.clock())
     token = request.path_params["token"]
     return private(site.render_form(request, "me.html", token=token, person=details, active=active))
@@ -122,7 +132,8 @@ async def details_page(request: Request) -> Response:
     found = await living(site, request)
     if isinstance(found, Response):
         return found
-    _, person = found
+    pid, person = found
+    await shown(site, pid, "self-service details")
     values = {k: getattr(person.personal, k) or "" for k in CONTACT}
     return private(site.render_form(request, "me_details.html", token=request.path_params["token"], values=values,
                                     errors=[]))  # fmt: skip

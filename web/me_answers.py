@@ -26,7 +26,7 @@ from panel.records import ParticipantDetails
 from panel.registration import Registration
 from panel.validation import PREFER_NOT_TO_SAY, FieldError, InvalidSignUpError, validate_attributes
 from web.forms import DESCRIBE, PREFER_NOT, BadFormError, errors_in_page_order, read_form
-from web.me import living, private, subject
+from web.me import living, private, shown, subject
 from web.site import Site, site_of
 
 
@@ -77,7 +77,8 @@ async def answers_page(request: Request) -> Response:
     found = await living(site, request)
     if isinstance(found, Response):
         return found
-    _, person = found
+    pid, person = found
+    await shown(site, pid, "self-service answers")
     campaign = await run_in_threadpool(asked, person, site.app)
     return show(site, request, campaign, values=current_values(campaign, person.personal.attributes))
 
