@@ -156,3 +156,32 @@ def test_the_auditor_sees_the_chain_and_the_access_records(client_at, campaign_a
     assert "The chain is intact" in page.text
     assert "<td>sam.lee</td><td>participant show</td><td>cli</td>" in page.text
     assert NAMES[0] not in page.text and "ves-001@example.org" not in page.text
+
+
+HOSTILE = [  # (method, path, params): each answered 4xx, nothing written, nothing echoed
+    ("GET", "/staff/participants/<script>alert(1)</script>", None),
+    ("GET", "/staff/participants/VES-001%0D%0ASet-Cookie:%20x=1", None),
+    ("GET", "/staff/participants/" + "A" * 101, None),
+    ("GET", "/staff/participants/..%2F..%2Fetc%2Fpasswd", None),
+    ("GET", "/staff/participants/' OR 1=1 --", None),
+    ("GET", "/staff/participants", {"ref": "B" * 101}),
+    ("GET", "/staff/participants", {"ref": "   "}),
+    ("POST", "/staff/participants/VES-001", None),
+    ("POST", "/staff/payments", None),
+    ("POST", "/staff/audit", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "params"), HOSTILE)
+def test_hostile_staff_requests_are_refused_and_write_nothing(
+    method, path, params, client_at, campaign_app, location
+) -> None:  # type: ignore[no-untyped-def]
+    named_vested(campaign_app, people=1)
+    Staff(campaign_app).add("ada.admin", "admin", PASSWORD, by="sam.lee", at=DURING - timedelta(days=1))
+    client = client_at()
+    assert sign_in(client, "ada.admin").status_code == 303
+    before = table_rows(location)
+    answer = client.request(method, path, params=params)
+    assert 400 <= answer.status_code < 500, (path, answer.status_code)
+    assert "<script>alert" not in answer.text and "Traceback" not in answer.text
+    assert table_rows(location) == before
