@@ -70,7 +70,7 @@ async def home(request: Request) -> Response:
         return account
     today = site.clock().date()
     campaigns = [c for c in await run_in_threadpool(Campaigns(site.app).all) if c.state_on(today) == "open"]
-    return site.render_form(request, "staff_home.html", account=account, campaigns=campaigns,
+    return site.render_form(request, "staff_home.html", account=account, campaigns=campaigns, words=staff_pages.WORDS,
                             entered=request.query_params.get("entered", "")[:20])  # fmt: skip
 
 

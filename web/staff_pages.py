@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -31,6 +34,7 @@ from panel.staff_roles import VIEW_AUDIT, VIEW_PARTICIPANTS, VIEW_PAYMENTS
 from web.site import Site, site_of
 from web.staff_auth import staff_may
 
+WORDS: dict[str, Any] = tomllib.loads((Path(__file__).parent / "staff_words.toml").read_text(encoding="utf-8"))
 MAX_REF = 100  # longer than any reference or id; anything longer is not one
 SHOWN = "staff participant page"  # the ``what`` of the access record
 WAITING = {"accrued": "awaiting approval", "approved": "awaiting issue", "issued": "issued, not cleared"}
@@ -56,9 +60,13 @@ async def lookup(request: Request) -> Response:
     ref = request.query_params.get("ref", "").strip()
     if ref and len(ref) <= MAX_REF:
         return RedirectResponse(f"/staff/participants/{quote(ref, safe=':')}", status_code=303)
-    error = site.copy["staff"]["enter_ref"] if "ref" in request.query_params else None
-    return site.render(request, "staff_lookup.html", 400 if error else 200, account=account,
-                       errors=[{"id": "ref", "message": error}] if error else [], ref=ref[:MAX_REF])  # fmt: skip
+    error = WORDS["enter_ref"] if "ref" in request.query_params else None
+    return _lookup_page(site, request, 400 if error else 200, error, ref[:MAX_REF])
+
+
+def _lookup_page(site: Site, request: Request, status: int, error: str | None, ref: str) -> Response:
+    errors = [{"id": "ref", "message": error}] if error else []
+    return site.render(request, "staff_lookup.html", status, words=WORDS, errors=errors, ref=ref)
 
 
 async def participant(request: Request) -> Response:
@@ -69,8 +77,8 @@ async def participant(request: Request) -> Response:
     ref = request.path_params["ref"]
     person = await run_in_threadpool(_show, site, ref, account.name) if len(ref) <= MAX_REF else None
     if person is None:
-        return site.render(request, "problem.html", 404, reason="no_participant")
-    return site.render(request, "staff_participant.html", account=account, person=person,
+        return _lookup_page(site, request, 404, WORDS["no_participant"], "")
+    return site.render(request, "staff_participant.html", words=WORDS, person=person,
                        active=person.active_consents(site.clock()))  # fmt: skip
 
 
@@ -91,7 +99,7 @@ async def payments(request: Request) -> Response:
     if isinstance(account, Response):
         return account
     groups = outstanding(await run_in_threadpool(PaymentService(site.app).lines))
-    return site.render(request, "staff_payments.html", account=account, groups=groups,
+    return site.render(request, "staff_payments.html", words=WORDS, groups=groups,
                        total=sum(g.amount_pence for g in groups))  # fmt: skip
 
 
@@ -115,7 +123,7 @@ async def audit(request: Request) -> Response:
         return account
     report = await run_in_threadpool(Audit(site.app).verify)
     entries = await run_in_threadpool(AccessLog(site.app).entries)
-    return site.render(request, "staff_audit.html", account=account, report=report, entries=entries[::-1])
+    return site.render(request, "staff_audit.html", words=WORDS, report=report, entries=entries[::-1])
 
 
 ROUTES = [

@@ -120,7 +120,8 @@ def test_the_participant_page_records_who_saw_whom(client_at, campaign_app: Pane
     ]
     assert "amy.khan" in panel("audit", "access", "--participant", "VES-001").out
     for missing in ("/staff/participants/NOPE-999", "/staff/participants/" + "X" * 101):
-        assert client.get(missing).status_code == 404
+        unknown = client.get(missing)
+        assert unknown.status_code == 404 and "No participant has that reference" in unknown.text
     empty = client.get("/staff/participants", params={"ref": ""})
     assert empty.status_code == 400 and "Enter a participant reference" in empty.text
     assert len(access_records(campaign_app)) == 1  # nothing recorded for nobody shown
