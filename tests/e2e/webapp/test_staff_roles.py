@@ -25,6 +25,7 @@ from tests.e2e.webapp.conftest import DURING
 from tests.e2e.webapp.test_apply_http import csrf_of
 from tests.e2e.webapp.test_staff import PASSWORD, PHONE_ENTRY, sign_in
 from tests.helpers.store import table_rows
+from tests.helpers.tamper import flip_byte
 from tests.helpers.vested_case import DAYS, open_vested
 
 NAMES = ("Quinn Marlowe", "Rory Ashdown")
@@ -157,6 +158,16 @@ def test_the_auditor_sees_the_chain_and_the_access_records(client_at, campaign_a
     assert "The chain is intact" in page.text
     assert "<td>sam.lee</td><td>participant show</td><td>cli</td>" in page.text
     assert NAMES[0] not in page.text and "ves-001@example.org" not in page.text
+
+
+def test_the_audit_page_names_a_broken_chain(client_at, campaign_app: PanelApp, location: StoreLocation) -> None:  # type: ignore[no-untyped-def]
+    named_vested(campaign_app, people=1)
+    Staff(campaign_app).add("aud.one", "auditor", PASSWORD, by="sam.lee", at=DURING - timedelta(days=1))
+    client = client_at()
+    assert sign_in(client, "aud.one").status_code == 303
+    flip_byte(location, 3)  # someone with the owner's rights changes the third event
+    page = client.get("/staff/audit")
+    assert page.status_code == 200 and "The chain is broken at position 3 (changed)" in page.text
 
 
 HOSTILE = [  # (method, path, params): each answered 4xx, nothing written, nothing echoed
