@@ -19,11 +19,12 @@ from panel.application import PanelApp
 from panel.clock import now
 from panel.domain.errors import ValidationError
 from panel.domain.staff import ROLES, StaffAccount, check_name, staff_id
+from panel.staff_roles import ENTER_APPLICATIONS, may, roles_with
 from panel.store.recorders import WITH_STATEMENTS
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1000
-ENTRY_ROLES = ("recruiter", "admin")  # who may enter an application on someone's behalf
+ENTRY_ROLES = roles_with(ENTER_APPLICATIONS)  # who may enter an application on someone's behalf
 _HASHER = PasswordHasher()  # argon2id with the library's current defaults
 _DUMMY = _HASHER.hash("not a password anyone has")  # checked when the name is unknown, so both take as long
 
@@ -37,9 +38,13 @@ class StaffDetails:
     added_at: datetime
     removed_at: datetime | None
 
+    def may(self, permission: str) -> bool:
+        """Whether this account may do ``permission`` (panel.staff_roles); a removed account may do nothing."""
+        return self.removed_at is None and may(self.role, permission)
+
     @property
     def may_enter_applications(self) -> bool:
-        return self.role in ENTRY_ROLES and self.removed_at is None
+        return self.may(ENTER_APPLICATIONS)
 
 
 def check_password(password: str) -> str:

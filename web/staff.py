@@ -6,44 +6,24 @@ verbally or in writing. See docs/web.md."""
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from panel.actor import act_as
 from panel.campaigns import ASSISTED_CHANNELS, ASSISTED_METHODS, AssistedEntry, Campaigns
-from panel.links import BadLinkError, ExpiredLinkError, make_token, read_token
-from panel.staff import Staff, StaffDetails
+from panel.links import make_token
+from panel.staff import Staff
+from panel.staff_roles import ENTER_APPLICATIONS
 from panel.validation import FieldError
+from web import staff_pages
 from web.apply import campaign_or_404, form, register
 from web.forms import BadFormError, read_form
-from web.site import Site, site_of
+from web.site import site_of
+from web.staff_auth import SIGNED_IN, cookie_name, staff_may
 
 SESSION = timedelta(hours=8)
-
-
-def cookie_name(site: Site) -> str:
-    return "__Host-panel_staff" if site.settings.secure_cookies else "panel_staff"
-
-
-async def signed_in(site: Site, request: Request) -> StaffDetails | None:
-    """The staff member this request's session names, while the session and the account last."""
-    token = request.cookies.get(cookie_name(site), "")
-    try:
-        account_id = read_token(site.settings.session_key, "staff", token, site.clock())
-    except (BadLinkError, ExpiredLinkError):
-        return None
-    account = await run_in_threadpool(Staff(site.app).get, account_id)
-    if account is not None:
-        act_as(account.name)  # what this request writes is recorded as this staff member's doing (web.actor)
-    return account
-
-
-def to_sign_in(request: Request) -> Response:
-    return RedirectResponse(f"/staff/sign-in?next={quote(request.url.path)}", status_code=303)
 
 
 async def sign_in_page(request: Request) -> Response:
@@ -85,22 +65,20 @@ async def sign_out(request: Request) -> Response:
 
 async def home(request: Request) -> Response:
     site = site_of(request)
-    account = await signed_in(site, request)
-    if account is None:
-        return to_sign_in(request)
+    account = await staff_may(site, request, SIGNED_IN)
+    if isinstance(account, Response):
+        return account
     today = site.clock().date()
     campaigns = [c for c in await run_in_threadpool(Campaigns(site.app).all) if c.state_on(today) == "open"]
-    return site.render_form(request, "staff_home.html", account=account, campaigns=campaigns,
+    return site.render_form(request, "staff_home.html", account=account, campaigns=campaigns, words=staff_pages.WORDS,
                             entered=request.query_params.get("entered", "")[:20])  # fmt: skip
 
 
 async def entry_page(request: Request) -> Response:
     site = site_of(request)
-    account = await signed_in(site, request)
-    if account is None:
-        return to_sign_in(request)
-    if not account.may_enter_applications:
-        return site.render(request, "problem.html", 403, reason="not_allowed")
+    account = await staff_may(site, request, ENTER_APPLICATIONS)
+    if isinstance(account, Response):
+        return account
     campaign = await campaign_or_404(site, request.path_params["slug"])
     if campaign.state_on(site.clock().date()) != "open":
         return site.render(request, "closed.html", campaign=campaign, state=campaign.state_on(site.clock().date()))
@@ -109,11 +87,9 @@ async def entry_page(request: Request) -> Response:
 
 async def enter(request: Request) -> Response:
     site = site_of(request)
-    account = await signed_in(site, request)
-    if account is None:
-        return to_sign_in(request)
-    if not account.may_enter_applications:
-        return site.render(request, "problem.html", 403, reason="not_allowed")
+    account = await staff_may(site, request, ENTER_APPLICATIONS)
+    if isinstance(account, Response):
+        return account
     campaign = await campaign_or_404(site, request.path_params["slug"])
     fields, problem = await site.posted(request)
     if problem:
@@ -160,4 +136,5 @@ ROUTES = [
     Route("/staff", home, methods=["GET"]),
     Route("/staff/apply/{slug}", entry_page, methods=["GET"]),
     Route("/staff/apply/{slug}", enter, methods=["POST"]),
+    *staff_pages.ROUTES,
 ]

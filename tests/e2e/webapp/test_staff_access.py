@@ -1,7 +1,7 @@
-"""The staff pages show no stored personal data, so they record no access (docs/audit.md), on SQLite
-and PostgreSQL: after a recruiter enters an application, every staff page they can open names the
-person by reference only. A staff page that starts showing stored data fails here until it records
-access (actor: the staff member, channel web)."""
+"""The staff pages other than the participant page show no stored personal data, so they record no
+access (docs/audit.md), on SQLite and PostgreSQL: after a recruiter enters an application, the home
+and entry pages name the person by reference only. The participant page, which shows stored data,
+records access first (actor: the staff member, channel web): test_staff_roles.py."""
 
 from __future__ import annotations
 
