@@ -27,7 +27,8 @@ def mapper() -> TextCheckingMapper:
 
 def granted(pid: UUID) -> Participant.ConsentGranted:
     return Participant.ConsentGranted(originator_id=pid, originator_version=2, timestamp=T, purpose="contact",
-                                      notice_version="v3", method="verbal", captured_by="amy", at=T, expires_at=None)  # fmt: skip
+                                      notice_version="v3", method="verbal", captured_by="amy", at=T,
+                                      expires_at=None)  # fmt: skip
 
 
 def test_the_actor_is_stored_and_taken_out_again() -> None:
