@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from cli.announce_page import check_target, one_pager_option, write_one_pager
 from cli.draw_options import ALGORITHMS, LOTTERY_HELP, LotterySize, selection_progress
 from cli.draw_render import draw_json, show_draw
 from cli.options import at_option, json_option, pass_app
@@ -20,23 +21,28 @@ from panel.application import PanelApp
 from panel.domain.values import HOUSEHOLD_BY
 
 
-def announcement_lines(document: dict[str, Any]) -> list[str]:
-    """The short announcement to publish, as text."""
+def announcement_parts(document: dict[str, Any]) -> dict[str, str]:
+    """The announcement's facts, each phrased once: the text lines and the one-pager both use these."""
     pool, lottery = document["pool"], document["lottery"]
     quotas = "; ".join(f"{q['feature']}={q['value']} {q['min']}-{q['max']}" for q in document["quotas"]) or "none"
-    return [
-        f"Announcement {document['announcement']} of the draw for {document['engagement']} "
+    return {
+        "title": f"Announcement {document['announcement']} of the draw for {document['engagement']} "
         f"(round {document['round']}), made {document['announced_at']}",
-        f"Panel of {document['panel_size']} with {document['reserves']} reserves from a pool of {pool['members']} "
-        f"(salted commitments, hash {pool['sha256']})",
-        f"Quotas: {quotas}",
-        f"Algorithm: {document['algorithm']} v{document['algorithm_version']} ({document['solver']}); "
+        "panel": f"Panel of {document['panel_size']} with {document['reserves']} reserves from a pool of "
+        f"{pool['members']} (salted commitments, hash {pool['sha256']})",
+        "quotas": f"Quotas: {quotas}",
+        "algorithm": f"Algorithm: {document['algorithm']} v{document['algorithm_version']} ({document['solver']}); "
         f"lottery of {lottery['size']} panels, hash {lottery['sha256']}",
-        f"Randomness: {document['randomness']}",
-        'Rule: h0 = SHA-256("<announcement hash>:<the numbers, ascending, single spaces>"); '
+        "randomness": f"Randomness: {document['randomness']}",
+        "rule": 'Rule: h0 = SHA-256("<announcement hash>:<the numbers, ascending, single spaces>"); '
         f"panel = lottery panel (h0 mod {lottery['size']}); reserve i from h_i = SHA-256(h_(i-1))",
-        f"Announcement hash: {document['announcement_sha256']}",
-    ]
+        "hash": f"Announcement hash: {document['announcement_sha256']}",
+    }
+
+
+def announcement_lines(document: dict[str, Any]) -> list[str]:
+    """The short announcement to publish, as text."""
+    return list(announcement_parts(document).values())
 
 
 @click.command("announce")
@@ -53,6 +59,7 @@ def announcement_lines(document: dict[str, Any]) -> list[str]:
 @click.option("--lottery-size", type=LotterySize(), default="auto", show_default=True, help=LOTTERY_HELP)
 @click.option("--by", "announced_by", default=None, help="Staff member making the announcement.")
 @click.option("--new-round", is_flag=True, help="Announce another round for an engagement that already has a draw.")
+@one_pager_option
 @at_option
 @json_option
 @pass_app
@@ -69,6 +76,7 @@ def announce(
     lottery_size: int | None,
     announced_by: str | None,
     new_round: bool,
+    one_pager: Path | None,
     at: datetime | None,
     as_json: bool,
 ) -> None:
@@ -77,6 +85,8 @@ def announce(
     The pool, quota check and lottery are computed exactly as `panel draw --dry-run` computes them.
     Only the announcement is recorded (nobody is invited); publish what it prints (or its --json),
     then complete the draw with `panel draw reveal` once the named lottery's numbers are drawn.
+    With --one-pager FILE (.png or .pdf) the announcement is also written as a one-page A4 sheet
+    for the public; the file is checked before anything is recorded and never overwritten.
 
     Example:
 
@@ -87,6 +97,7 @@ def announce(
     from cli.wiring import draw_service
     from panel.draws.announce import Announcements
 
+    check_target(one_pager)
     quotas = selection.load_quotas_csv(quotas_file)
     bar, report = selection_progress()
     with bar:
@@ -105,9 +116,13 @@ def announce(
             new_round=new_round,
             progress=report,
         )
+    if one_pager is not None:
+        write_one_pager(made.document, announcement_parts(made.document), one_pager)
     if as_json:
         echo_json(made.document)
         return
+    if one_pager is not None:
+        say(f"One-pager written to {one_pager}")
     for line in announcement_lines(made.document):
         say(line)
     say(

@@ -13,7 +13,8 @@ from uuid import UUID
 
 import click
 
-from cli.draw_announce import announcement_lines
+from cli.announce_page import check_target, one_pager_option, write_one_pager
+from cli.draw_announce import announcement_lines, announcement_parts
 from cli.options import json_option, pass_app
 from cli.render import echo_json, say
 from panel.application import PanelApp
@@ -21,23 +22,32 @@ from panel.application import PanelApp
 
 @click.command("announcement")
 @click.argument("announcement_id")
+@one_pager_option
 @json_option
 @pass_app
-def announcement(app: PanelApp, announcement_id: str, as_json: bool) -> None:
+def announcement(app: PanelApp, announcement_id: str, one_pager: Path | None, as_json: bool) -> None:
     """Print an announcement as published (--json: the document to publish, byte for byte the same data).
+
+    With --one-pager FILE (.png or .pdf) it is also written as a one-page A4 sheet for the public.
 
     Example:
 
         panel draw announcement 1a2b3c4d --json > announcement.json
+        panel draw announcement 1a2b3c4d --one-pager announcement.pdf
     """
     from panel.draws import Draws
     from panel.draws.announce import Announcements
 
+    check_target(one_pager)
     service = Announcements(Draws(app))
     found = service.get(service.resolve(announcement_id))
+    if one_pager is not None:
+        write_one_pager(found.document, announcement_parts(found.document), one_pager)
     if as_json:
         echo_json(found.document)
         return
+    if one_pager is not None:
+        say(f"One-pager written to {one_pager}")
     for line in announcement_lines(found.document):
         say(line)
     if found.revealed_at is not None:

@@ -353,6 +353,10 @@ CASES: list[tuple[Any, ...]] = [
       "--questions", str(ROOT / "examples/campaign/questions.csv"),
       "--notice", str(ROOT / "examples/campaign/notice-v3.md"),
       "--phone", "0113 496 0000", "--language", "cy"), 1, "need a copy file (translated by a Welsh speaker"),
+    (("draw", "announce", "hostile-panel", "--size", "1", "--quotas", str(ROOT / "examples/vested-quotas.csv"),
+      "--randomness", "the UK Lotto on 2026-02-04", "--one-pager", "{tmp}/page.svg"), 1,
+     "give a file ending .png or .pdf"),
+    (("draw", "announcement", "0000", "--one-pager", "{tmp}/taken.png"), 1, "taken.png already exists: choose another"),
 ]  # fmt: skip
 
 FILES: dict[str, str | bytes] = {
@@ -369,6 +373,7 @@ FILES: dict[str, str | bytes] = {
     "latin1-statement.csv": "date,amount,reference\n2026-03-21,-12.40,Caf\xe9 PP-1\n".encode("latin-1"),
     "statement.csv": b"Date,Description,Paid out\n2026-03-21,PP-1,12.40\n",
     "comma-statement.csv": b'date,amount,reference\n2026-03-21,"350,00",PP-1\n',
+    "taken.png": b"a file that must not be overwritten",
     "thresholds.json": (
         b'{"thresholds": [{"name": "x", "period": "tax_year", "amount": "1,2345", "from": "2026-04-06"}]}'
     ),
