@@ -35,7 +35,14 @@ def _write_unchecked(app: PanelApp, ref: str, **fields: object) -> int:
         originator_id=participant.id,
         originator_version=participant.version + 1,
         timestamp=Participant.ConsentGranted.create_timestamp(),
-        **{"purpose": "panel_membership", "method": "online", "captured_by": "self", "at": T0, **fields},
+        **{
+            "purpose": "panel_membership",
+            "method": "online",
+            "captured_by": "self",
+            "at": T0,
+            "expires_at": None,
+            **fields,
+        },
     )
     stored = Mapper.to_stored_event(app.mapper, event)  # the base mapper: the application's own refuses it
     app.recorder.insert_events([stored])
