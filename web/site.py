@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from panel.application import PanelApp
+from panel.audit_watch import ChainWatch
 from panel.domain.errors import PanelError
 from panel.outbox import Message, Outbox
 from web.copies import html_lang, load_copy
@@ -38,6 +39,7 @@ class Site:
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]), trim_blocks=True
         )
         self.cookie_name = csrf_cookie_name(settings.secure_cookies)
+        self.chain_watch = ChainWatch(app)  # the audit page's chain check: in full hourly, from the head between
         self.limits = ApplyLimits(
             settings.signing_key,
             settings.limit_per_address,

@@ -6,7 +6,8 @@
   same AccessLog as the CLI (``panel audit access``).
 - ``/staff/payments`` (view_payments): payments not yet finished, by engagement, participant
   reference and stage, with amounts; no names, so nothing to record.
-- ``/staff/audit`` (view_audit): ``panel audit verify``'s result and the access records (which hold
+- ``/staff/audit`` (view_audit): the hash chain as ``panel.audit_watch.ChainWatch`` last checked it (every event
+  hourly, the new ones in between) and the access records (which hold
   no personal data). Read-only.
 """
 
@@ -24,7 +25,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from panel.access import AccessLog
-from panel.audit import Audit
 from panel.domain.errors import ParticipantNotFoundError
 from panel.payments.base import PaymentService
 from panel.payments.ledger import LedgerLine
@@ -121,9 +121,10 @@ async def audit(request: Request) -> Response:
     account = await staff_may(site, request, VIEW_AUDIT)
     if isinstance(account, Response):
         return account
-    report = await run_in_threadpool(Audit(site.app).verify)
+    watched = await run_in_threadpool(site.chain_watch.check, site.clock())
     entries = await run_in_threadpool(AccessLog(site.app).entries)
-    return site.render(request, "staff_audit.html", words=WORDS, report=report, entries=entries[::-1])
+    return site.render(request, "staff_audit.html", words=WORDS, report=watched.report, watched=watched,
+                       entries=entries[::-1])  # fmt: skip
 
 
 ROUTES = [
