@@ -12,6 +12,7 @@ from cli.pay_reports import TaxYear, view_lines
 from cli.render import echo_json, say, table
 from panel.domain.values import format_pence, parse_day
 from panel.payments.ledger import LedgerLine
+from panel.payments.outstanding import group_outstanding
 from panel.payments.rules import load_thresholds
 from panel.payments.totals import person_totals
 
@@ -33,15 +34,8 @@ def outstanding(ctx: click.Context, engagement_ref: str | None, as_of: str | Non
     app = ctx.obj.app
     day = parse_day(as_of, "--as-of") if as_of else date.today()
     lines = view_lines(ctx, engagement=app.resolve_engagement(engagement_ref) if engagement_ref else None)
-    waiting = {"accrued": "awaiting approval", "approved": "awaiting issue", "issued": "issued, not cleared"}
-    groups: dict[tuple[str, str, str, str], list[LedgerLine]] = {}
-    for line in lines:
-        if line.status in waiting:
-            stage = "awaiting second approval" if line.awaiting_second_approval else waiting[line.status]
-            key = (line.engagement_ref, line.participant_ref, stage, line.reference or "")
-            groups.setdefault(key, []).append(line)
     items: list[dict[str, Any]] = []
-    for (engagement, participant, stage, reference), group in groups.items():
+    for (engagement, participant, stage, reference), group in group_outstanding(lines).items():
         since = min(_since(line) for line in group)
         items.append(
             {

@@ -28,6 +28,7 @@ from panel.access import AccessLog
 from panel.domain.errors import ParticipantNotFoundError
 from panel.payments.base import PaymentService
 from panel.payments.ledger import LedgerLine
+from panel.payments.outstanding import group_outstanding
 from panel.queries import Queries
 from panel.records import ParticipantDetails
 from panel.staff_roles import VIEW_AUDIT, VIEW_PARTICIPANTS, VIEW_PAYMENTS
@@ -37,7 +38,6 @@ from web.staff_auth import staff_may
 WORDS: dict[str, Any] = tomllib.loads((Path(__file__).parent / "staff_words.toml").read_text(encoding="utf-8"))
 MAX_REF = 100  # longer than any reference or id; anything longer is not one
 SHOWN = "staff participant page"  # the ``what`` of the access record
-WAITING = {"accrued": "awaiting approval", "approved": "awaiting issue", "issued": "issued, not cleared"}
 
 
 @dataclass(frozen=True)
@@ -105,12 +105,7 @@ async def payments(request: Request) -> Response:
 
 def outstanding(lines: list[LedgerLine]) -> list[Outstanding]:
     """Lines not yet finished, grouped by engagement, person (reference), stage and payment reference."""
-    groups: dict[tuple[str, str, str, str], list[LedgerLine]] = {}
-    for line in lines:
-        if line.status in WAITING:
-            stage = "awaiting second approval" if line.awaiting_second_approval else WAITING[line.status]
-            key = (line.engagement_ref, line.participant_ref, stage, line.reference or "")
-            groups.setdefault(key, []).append(line)
+    groups = group_outstanding(lines)
     return [
         Outstanding(*key, len(group), sum(line.amount_pence for line in group)) for key, group in sorted(groups.items())
     ]
