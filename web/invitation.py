@@ -19,8 +19,8 @@ from panel.domain.errors import ErasedParticipantError, ParticipationStateError,
 from panel.invitations import InvitationPage, Invitations
 from panel.links import BadLinkError, ExpiredLinkError, read_token
 from panel.participation import Participation
-from web.me import private
 from web.site import Site, site_of
+from web.tokens import private
 
 ANSWERS = ("accept", "decline")
 

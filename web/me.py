@@ -19,7 +19,6 @@ from panel.confirmations import Confirmations
 from panel.domain.errors import ConsentStateError, ErasedParticipantError, ParticipantNotFoundError
 from panel.domain.values import PURPOSES
 from panel.erasure_requests import ErasureRequests
-from panel.links import BadLinkError, ExpiredLinkError, read_token
 from panel.participation import Participation
 from panel.queries import Queries
 from panel.records import ParticipantDetails
@@ -27,23 +26,7 @@ from panel.registration import Registration
 from panel.validation import InvalidSignUpError, validate_personal
 from web import me_email
 from web.site import Site, site_of
-
-NO_STORE = {"cache-control": "no-store"}
-
-
-def subject(site: Site, kind: str, request: Request) -> UUID | Response:
-    """The participant a link's token names, or the page that says why the link does not work."""
-    try:
-        return read_token(site.settings.signing_key, kind, request.path_params["token"], site.clock())
-    except ExpiredLinkError:
-        return site.render(request, "problem.html", 410, reason="expired_link")
-    except BadLinkError:
-        return site.render(request, "problem.html", 400, reason="bad_link")
-
-
-def private(response: Response) -> Response:
-    response.headers.update(NO_STORE)
-    return response
+from web.tokens import private, subject
 
 
 async def confirm_page(request: Request) -> Response:

@@ -26,8 +26,9 @@ from panel.records import ParticipantDetails
 from panel.registration import Registration
 from panel.validation import PREFER_NOT_TO_SAY, FieldError, InvalidSignUpError, validate_attributes
 from web.forms import DESCRIBE, PREFER_NOT, BadFormError, errors_in_page_order, read_form
-from web.me import living, private, shown, subject
+from web.me import living, shown
 from web.site import Site, site_of
+from web.tokens import private, subject
 
 
 def asked(person: ParticipantDetails, app: PanelApp) -> CampaignDetails:

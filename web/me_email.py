@@ -15,12 +15,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from panel.email_changes import EmailChanges
-from panel.links import BadLinkError, ExpiredLinkError, make_token, read_token
+from panel.links import make_token
 from panel.outbox import Message
 from web.apply import mail_failed
 from web.site import Site, site_of
-
-NO_STORE = {"cache-control": "no-store"}
+from web.tokens import private, subject
 
 
 async def start(site: Site, request: Request, pid: UUID, new_email: str) -> Response:
@@ -36,23 +35,9 @@ async def start(site: Site, request: Request, pid: UUID, new_email: str) -> Resp
     return private(site.render(request, "new_email_sent.html", token=request.path_params["token"]))
 
 
-def change_of(site: Site, request: Request) -> UUID | Response:
-    try:
-        return read_token(site.settings.signing_key, "new_email", request.path_params["token"], site.clock())
-    except ExpiredLinkError:
-        return site.render(request, "problem.html", 410, reason="expired_link")
-    except BadLinkError:
-        return site.render(request, "problem.html", 400, reason="bad_link")
-
-
-def private(response: Response) -> Response:
-    response.headers.update(NO_STORE)
-    return response
-
-
 async def page(request: Request) -> Response:
     site = site_of(request)
-    if isinstance(change := change_of(site, request), Response):
+    if isinstance(change := subject(site, "new_email", request), Response):
         return change
     waiting = await run_in_threadpool(EmailChanges(site.app).pending, change) is not None
     token = request.path_params["token"]
@@ -61,7 +46,7 @@ async def page(request: Request) -> Response:
 
 async def confirm(request: Request) -> Response:
     site = site_of(request)
-    if isinstance(change := change_of(site, request), Response):
+    if isinstance(change := subject(site, "new_email", request), Response):
         return change
     _, problem = await site.posted(request)
     if problem:
