@@ -124,10 +124,10 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run_import(env: dict[str, str], path: Path) -> dict[str, float]:
+def run_import(env: dict[str, str], path: Path, batch: int) -> dict[str, float]:
     """Import ``path`` in a child process (this script with --child), sampling its tree's memory."""
     child = subprocess.Popen(
-        [sys.executable, __file__, "--child", json.dumps({"env": env, "path": str(path)})],
+        [sys.executable, __file__, "--child", json.dumps({"env": env, "path": str(path), "batch": batch})],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -152,7 +152,7 @@ def child(arg: str) -> None:
     spec = json.loads(arg)
     app = PanelApp(env=spec["env"])
     start = time.perf_counter()
-    report = import_csv(app, Path(spec["path"]))
+    report = import_csv(app, Path(spec["path"]), batch=spec["batch"])
     elapsed = time.perf_counter() - start
     app.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -229,12 +229,12 @@ def raw_postgres(app: PanelApp) -> float:
     return count / elapsed
 
 
-def import_row(backend: str, people: int, workdir: Path) -> str:
+def import_row(backend: str, people: int, workdir: Path, batch: int) -> str:
     path = workdir / f"signups-{people}.csv"
     size = write_file(path, people)
     loc = location(backend, workdir, "import")
     PanelApp(env=loc.env()).close()  # the tables, as `panel init` makes them
-    result = run_import(loc.env(), path)
+    result = run_import(loc.env(), path, batch)
     app = PanelApp(env=loc.env())
     raw = raw_rate(backend, app, workdir)
     app.close()
@@ -292,6 +292,7 @@ def main() -> None:
     parser.add_argument("--people", default="50000,200000", help="sizes, comma-separated")
     parser.add_argument("--history-events", type=int, default=0)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--batch", type=int, default=2500, help="sign-ups per batch (the importer's default: 2500)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -299,7 +300,10 @@ def main() -> None:
         return
     workdir = Path(tempfile.mkdtemp(prefix="panel-bench-"))
     sizes = [int(n) for n in args.people.split(",")]
-    print("`panel participant import` of a CSV file, sign-ups with 3 consents each (4 events per person)\n")
+    print(
+        "`panel participant import` of a CSV file, sign-ups with 3 consents each (4 events per person), "
+        f"batches of {args.batch:,}\n"
+    )
     print(
         "| backend | sign-ups | file (MB) | events | import (s) | import (events/s) | baseline: raw insert (rows/s) "
         "| ratio | peak RSS, all processes (MB) | peak RSS, importing process (MB) |"
@@ -307,7 +311,7 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for backend in args.backends.split(","):
         for people in sizes:
-            print(import_row(backend, people, workdir), flush=True)
+            print(import_row(backend, people, workdir, args.batch), flush=True)
     if args.history_events:
         print(f"\n`consent history --as-of` on a store of ~{args.history_events:,} events\n")
         print("| backend | events in store | query median (ms) | query p95 (ms) | whole command median (ms) |")
