@@ -6,7 +6,9 @@ batch, while this process checks which ids are present, creates the data keys an
 batch before. The rules are the sequential path's: each batch is checked for ids already in the
 store (or earlier in this run) before it is prepared, its keys are committed before its events,
 its events are written in one transaction, and a failure stops the import after the batches
-already written, so a re-run completes it.
+already written, so a re-run completes it. The CSV importer hands its batches to the same
+machinery with a writer whose batches all share one transaction (``panel.store.import_writer``),
+so there a failure leaves nothing written.
 """
 
 from __future__ import annotations
