@@ -1,21 +1,26 @@
-"""Benchmark: bulk import of sign-ups with consents, against a raw insert of the same rows.
+"""Benchmark: `panel participant import` of a CSV file, against a raw insert of the same rows, with peak memory.
 
-For each backend it imports N sign-ups (each with three consents, so 4 events per person) through
-PanelApp.register_many (on 4 batches or more, batches are prepared in two worker processes, see
-panel/store/bulk_import.py; --sequential keeps them in one process, to compare), then, in the same run, writes
-the same number of rows of the same size into a plain table with the same primary key: one
-``executemany`` in one transaction on SQLite, and multi-row ``INSERT ... VALUES`` statements of
-1,000 rows in one transaction on PostgreSQL.
+For each backend and each size it writes a CSV file of N sign-ups (each with three consents, so 4
+events per person), imports it in a child process with the same code as `panel participant import`
+(``panel.importer.import_csv``: a first read checks every row, a second writes them in batches, in
+one transaction; on 4 batches or more the batches are sealed and encoded in two worker processes),
+and samples the resident memory of that process and its workers together every 50 ms. Then, in
+the same run, it writes the rows the import stored into a plain table with the same primary key,
+as fast as the driver allows: ``executemany`` on SQLite, multi-row ``INSERT ... VALUES`` of 1,000
+rows on PostgreSQL, in one transaction (read from the store a page at a time; only the inserts
+are timed). Peak memory that stays flat from the smallest size to the largest is the point.
+
 It then times the auditor's query, consent history as of a date, on a store of about --history-events
 events (in process, median over 200 random participants, and the whole `panel consent history`
-command as a process).
+command as a process); --history-events 0 skips it.
 
-Run:  .venv/bin/python bench/import_bench.py --people 100000 --history-events 1000000
+Run:  nice -n 10 .venv/bin/python bench/import_bench.py --people 50000,200000 --history-events 0
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -24,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -81,24 +87,89 @@ def location(backend: str, workdir: Path, name: str) -> StoreLocation:
     return StoreLocation.postgres(PG_URL, schema)
 
 
-def import_rate(backend: str, people: int, workdir: Path) -> tuple[float, int, list[tuple[bytes, int, str, bytes]]]:
-    loc = location(backend, workdir, "import")
-    app = PanelApp(env=loc.env())
-    data = signups(people, "I")
+def write_file(path: Path, n: int, seed: int = 1) -> int:
+    """A sign-up file of ``n`` rows, each with three consents; returns its size in bytes."""
+    rng = random.Random(seed)
+    header = "ref,channel,name,email,postcode,age_band,gender,imd_decile,consent_at," + ",".join(
+        f"consent_{p}" for p in PURPOSES
+    )
+    with path.open("w", encoding="utf-8") as out:
+        out.write(header + "\n")
+        for i in range(n):
+            at = (T0 + timedelta(minutes=rng.randint(0, 500_000))).isoformat()
+            band = rng.choice(["18-21", "22-25", "26-34", "35-49"])
+            gender = rng.choice(["woman", "man"])
+            out.write(
+                f"F{i:07d},online,Person {i},person{i}@example.org,LS6 1AA,{band},{gender},{rng.randint(1, 10)},"
+                f"{at},v3,v3,v3\n"
+            )
+    return path.stat().st_size
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (from /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as children:
+                    todo += [int(c) for c in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+    return total
+
+
+def run_import(env: dict[str, str], path: Path, batch: int) -> dict[str, float]:
+    """Import ``path`` in a child process (this script with --child), sampling its tree's memory."""
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--child", json.dumps({"env": env, "path": str(path), "batch": batch})],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    peak = 0
+    while child.poll() is None:
+        peak = max(peak, tree_rss(child.pid))
+        time.sleep(0.05)
+    out, _ = child.communicate()
+    if child.returncode:
+        raise SystemExit(f"the import failed ({child.returncode})")
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    result["peak_all"] = peak
+    return result
+
+
+def child(arg: str) -> None:
+    """In the child: open the store, import the file, print seconds, events and this process's peak RSS."""
+    import resource
+
+    from panel.importer import import_csv
+
+    spec = json.loads(arg)
+    app = PanelApp(env=spec["env"])
     start = time.perf_counter()
-    _, _, events = Registration(app).register_many(data)
+    report = import_csv(app, Path(spec["path"]), batch=spec["batch"])
     elapsed = time.perf_counter() - start
-    sample = [
-        (n.originator_id.bytes, n.originator_version, n.topic, n.state)  # type: ignore[union-attr]
-        for n in app.recorder.select_notifications(start=None, limit=events)
-    ]
     app.close()
-    return events / elapsed, events, sample
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"seconds": elapsed, "events": report.events, "created": report.created, "peak_self": peak}))
 
 
-def raw_rate(backend: str, rows: list[tuple[bytes, int, str, bytes]], workdir: Path) -> float:
-    """The same rows into a plain table with the same key, as fast as the driver allows."""
-    fresh = [(uuid.uuid4().hex, v, t, s) for _, v, t, s in rows]
+def stored_pages(app: PanelApp, page: int = 20_000) -> Iterator[list[tuple[int, str, bytes]]]:
+    """The stored rows (version, topic, state), a page at a time."""
+    start = None
+    while rows := app.recorder.select_notifications(start=start, limit=page):
+        yield [(n.originator_version, n.topic, n.state) for n in rows]
+        start = rows[-1].id + 1
+
+
+def raw_rate(backend: str, app: PanelApp, workdir: Path) -> float:
+    """The stored rows into a plain table with the same key, in one transaction, as fast as the driver allows."""
+    count, elapsed = 0, 0.0
     if backend == "sqlite":
         import sqlite3
 
@@ -111,13 +182,24 @@ def raw_rate(backend: str, rows: list[tuple[bytes, int, str, bytes]], workdir: P
             "CREATE TABLE raw (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
             "PRIMARY KEY (originator_id, originator_version))"
         )
-        start = time.perf_counter()
         conn.execute("BEGIN")
-        conn.executemany("INSERT INTO raw VALUES (?,?,?,?)", fresh)
+        for page in stored_pages(app):
+            fresh = [(uuid.uuid4().hex, v, t, s) for v, t, s in page]
+            start = time.perf_counter()
+            conn.executemany("INSERT INTO raw VALUES (?,?,?,?)", fresh)
+            elapsed += time.perf_counter() - start
+            count += len(fresh)
+        start = time.perf_counter()
         conn.execute("COMMIT")
-        elapsed = time.perf_counter() - start
+        elapsed += time.perf_counter() - start
         conn.close()
-        return len(fresh) / elapsed
+        return count / elapsed
+    return raw_postgres(app)
+
+
+def raw_postgres(app: PanelApp) -> float:
+    """PostgreSQL's side of ``raw_rate``."""
+    count, elapsed = 0, 0.0
     with psycopg.connect(PG_URL) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_raw")
         conn.execute(
@@ -126,20 +208,44 @@ def raw_rate(backend: str, rows: list[tuple[bytes, int, str, bytes]], workdir: P
         )
         conn.execute("CREATE UNIQUE INDEX ON bench_raw (notification_id)")
         conn.commit()
-        start = time.perf_counter()
         with conn.cursor() as cur:
-            for i in range(0, len(fresh), 1000):
-                chunk = fresh[i : i + 1000]
-                values = ",".join(["(%s,%s,%s,%s)"] * len(chunk))
-                cur.execute(
-                    f"INSERT INTO bench_raw (originator_id, originator_version, topic, state) VALUES {values}",
-                    [x for row in chunk for x in row],
-                )
+            for page in stored_pages(app):
+                ids = [(uuid.uuid4(), v, t, s) for v, t, s in page]
+                start = time.perf_counter()
+                for i in range(0, len(ids), 1000):
+                    chunk = ids[i : i + 1000]
+                    values = ",".join(["(%s,%s,%s,%s)"] * len(chunk))
+                    cur.execute(
+                        f"INSERT INTO bench_raw (originator_id, originator_version, topic, state) VALUES {values}",
+                        [x for row in chunk for x in row],
+                    )
+                elapsed += time.perf_counter() - start
+                count += len(ids)
+        start = time.perf_counter()
         conn.commit()
-        elapsed = time.perf_counter() - start
+        elapsed += time.perf_counter() - start
         conn.execute("DROP TABLE bench_raw")
         conn.commit()
-    return len(fresh) / elapsed
+    return count / elapsed
+
+
+def import_row(backend: str, people: int, workdir: Path, batch: int) -> str:
+    path = workdir / f"signups-{people}.csv"
+    size = write_file(path, people)
+    loc = location(backend, workdir, "import")
+    PanelApp(env=loc.env()).close()  # the tables, as `panel init` makes them
+    result = run_import(loc.env(), path, batch)
+    app = PanelApp(env=loc.env())
+    raw = raw_rate(backend, app, workdir)
+    app.close()
+    path.unlink()
+    rate = result["events"] / result["seconds"]
+    mb = 1024 * 1024
+    return (
+        f"| {backend} | {people:,} | {size / mb:,.0f} | {int(result['events']):,} | {result['seconds']:,.1f} "
+        f"| {rate:,.0f} | {raw:,.0f} | {rate / raw:.2f} | {result['peak_all'] / mb:,.0f} "
+        f"| {result['peak_self'] / mb:,.0f} |"
+    )
 
 
 def history_latency(backend: str, events: int, workdir: Path) -> tuple[float, float, float, int]:
@@ -147,7 +253,7 @@ def history_latency(backend: str, events: int, workdir: Path) -> tuple[float, fl
     app = PanelApp(env=loc.env())
     people = events // 4
     Registration(app).register_many(signups(people, "H", seed=2), batch=2000)
-    total = app.recorder.max_notification_id()
+    total = app.recorder.max_notification_id() or 0
     rng = random.Random(3)
     refs = [f"H{rng.randrange(people):07d}" for _ in range(200)]
     ids = [app.participant_id_for(r, "bench") for r in refs]
@@ -183,25 +289,29 @@ def history_latency(backend: str, events: int, workdir: Path) -> tuple[float, fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--people", type=int, default=100_000)
-    parser.add_argument("--history-events", type=int, default=1_000_000)
+    parser.add_argument("--people", default="50000,200000", help="sizes, comma-separated")
+    parser.add_argument("--history-events", type=int, default=0)
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--sequential", action="store_true", help="prepare every batch in this process")
+    parser.add_argument("--batch", type=int, default=2500, help="sign-ups per batch (the importer's default: 2500)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.sequential:
-        from panel.store import bulk_import as bulk
-
-        bulk.PARALLEL_FROM = sys.maxsize
+    if args.child:
+        child(args.child)
+        return
     workdir = Path(tempfile.mkdtemp(prefix="panel-bench-"))
-    targets = {"sqlite": 0.3, "postgres": 0.5}
-    mode = "sequential" if args.sequential else "batches prepared in worker processes"
-    print(f"Import of {args.people:,} sign-ups with 3 consents each (4 events per person), {mode}\n")
-    print("| backend | panel import (events/s) | baseline: raw insert (rows/s) | ratio | target |")
-    print("|---|---:|---:|---:|---:|")
+    sizes = [int(n) for n in args.people.split(",")]
+    print(
+        "`panel participant import` of a CSV file, sign-ups with 3 consents each (4 events per person), "
+        f"batches of {args.batch:,}\n"
+    )
+    print(
+        "| backend | sign-ups | file (MB) | events | import (s) | import (events/s) | baseline: raw insert (rows/s) "
+        "| ratio | peak RSS, all processes (MB) | peak RSS, importing process (MB) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for backend in args.backends.split(","):
-        rate, events, rows = import_rate(backend, args.people, workdir)
-        raw = raw_rate(backend, rows, workdir)
-        print(f"| {backend} | {rate:,.0f} | {raw:,.0f} | {rate / raw:.2f} | >= {targets[backend]} |", flush=True)
+        for people in sizes:
+            print(import_row(backend, people, workdir, args.batch), flush=True)
     if args.history_events:
         print(f"\n`consent history --as-of` on a store of ~{args.history_events:,} events\n")
         print("| backend | events in store | query median (ms) | query p95 (ms) | whole command median (ms) |")

@@ -19,10 +19,10 @@ from eventsourcing.persistence import IntegrityError
 
 from panel.application import PanelApp
 from panel.clock import now
+from panel.csv_rows import read_rows
 from panel.domain.engagement import Engagement
 from panel.domain.errors import ConcurrentUpdateError, PanelError
 from panel.domain.participant import Participant
-from panel.importer import read_rows
 
 COMMAND_LINE = "command line"
 YES = {"yes", "y", "true", "1", "half"}

@@ -20,6 +20,7 @@ from panel.clock import now
 from panel.domain.errors import AlreadyRegisteredError, ConcurrentUpdateError, ValidationError
 from panel.domain.participant import Participant
 from panel.engagements import Engagements
+from panel.store.import_writer import existing_on
 from panel.store.sealing import seal, sealed_signup, signup_events
 from panel.validation import (
     CheckedSignUp,
@@ -179,27 +180,8 @@ class Registration:
         """Those of ``ids`` that already have a first event."""
         if not ids:
             return set()
-        recorder: Any = self.app.recorder  # the SQL recorders of panel.store.recorders
-        table = recorder.events_table_name
-        found: set[UUID] = set()
-        with recorder.datastore.transaction(commit=False) as c:
-            if self.app.dialect != "sqlite":  # one query, the ids as one binary uuid[] (no text escaping)
-                c.execute(
-                    f'SELECT originator_id FROM "{recorder.datastore.schema}"."{table}" '
-                    "WHERE originator_version = 1 AND originator_id = ANY(%b)",
-                    (list(ids),),
-                )
-                return {row["originator_id"] for row in c.fetchall()}
-            values = [pid.hex for pid in ids]
-            for start in range(0, len(values), 500):
-                chunk = values[start : start + 500]
-                c.execute(
-                    f"SELECT originator_id FROM {table} WHERE originator_version = 1 AND "
-                    f"originator_id IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                )
-                found.update(UUID(row["originator_id"]) for row in c.fetchall())
-        return found
+        with self.app.recorder.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
+            return existing_on(self.app, c, ids)
 
     # -- later changes -----------------------------------------------------------------------------
     def update_personal(

@@ -6,18 +6,21 @@ batch, while this process checks which ids are present, creates the data keys an
 batch before. The rules are the sequential path's: each batch is checked for ids already in the
 store (or earlier in this run) before it is prepared, its keys are committed before its events,
 its events are written in one transaction, and a failure stops the import after the batches
-already written, so a re-run completes it.
+already written, so a re-run completes it. The CSV importer hands its batches to the same
+machinery with a writer whose batches all share one transaction (``panel.store.import_writer``),
+so there a failure leaves nothing written.
 """
 
 from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import multiprocessing
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -82,27 +85,54 @@ def register_parallel(
     writing is this process's own CPU work, binding each row under the GIL, so it stays on this
     thread); a batch that fails stops the writing before the next one.
     """
+    chunks = (signups[start : start + batch] for start in range(0, len(signups), batch))
+    threaded = registration.app.dialect != "sqlite"
+    collecting = gc.isenabled()
+    gc.disable()  # hundreds of thousands of long-lived objects: the cyclic GC would walk them again and again
+    try:
+        return write_batches(registration, chunks, progress, threaded=threaded, remember=True)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def write_batches(
+    registration: SignUpWriter,
+    chunks: Iterable[Sequence[SignUp]],
+    progress: Callable[[int], None] | None = None,
+    *,
+    threaded: bool = False,
+    remember: bool = True,
+) -> tuple[int, int, int]:
+    """Write batches of sign-ups, prepared by worker processes, in order; returns (created, unchanged, events).
+
+    ``chunks`` is read a few batches ahead of the one being written, never further, so a stream of
+    batches (an import read from its file) is never held whole. ``threaded``: write on a thread of
+    its own (PostgreSQL, each batch in its own transaction). ``remember``: keep the ids written in
+    this run, for sign-ups that may repeat (an import's file has been checked for repeats already,
+    and its writer's existence check sees its own transaction).
+    """
     app = registration.app
-    chunks = [signups[start : start + batch] for start in range(0, len(signups), batch)]
     totals = [0, 0, 0]
     seen: set[UUID] = set()
     waiting: deque[tuple[Callable[[], int], int, int]] = deque()
     stop = threading.Event()
-    collecting = gc.isenabled()
-    gc.disable()  # hundreds of thousands of long-lived objects: the cyclic GC would walk them again and again
     pool = ProcessPoolExecutor(
         max_workers=WORKERS,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_start_worker,
         initargs=(type(app), app.name, dict(app.env), actor.current()),  # app.name: the name its env was built with
     )
-    writer = None if app.dialect == "sqlite" else ThreadPoolExecutor(1, thread_name_prefix="panel-bulk-writer")
+    writer = ThreadPoolExecutor(1, thread_name_prefix="panel-bulk-writer") if threaded else None
+    batches = iter(chunks)
     try:
-        for first in range(0, len(chunks), KEYS_AHEAD):
-            for prepared, size, fresh in _submit_group(registration, pool, chunks[first : first + KEYS_AHEAD], seen):
+        while group := list(itertools.islice(batches, KEYS_AHEAD)):
+            for prepared, size, fresh in _submit_group(registration, pool, group, seen):
                 waiting.append((_writing(writer, registration, prepared, stop), size, fresh))
                 while len(waiting) > IN_FLIGHT:
                     _account(*waiting.popleft(), totals, progress)
+            if not remember:
+                seen.clear()
         while waiting:
             _account(*waiting.popleft(), totals, progress)
     finally:
@@ -110,8 +140,6 @@ def register_parallel(
         if writer is not None:
             writer.shutdown(wait=True, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
-        if collecting:
-            gc.enable()
     return totals[0], totals[1], totals[2]
 
 

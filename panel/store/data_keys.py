@@ -95,43 +95,55 @@ class DataKeys:
     def ensure_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         """Create keys for the ids that have none (idempotent) and return every id's key."""
         ids = list(participant_ids)
-        rows = [(pid.hex, self._stored(pid.hex, AESGCM.generate_key(bit_length=256))) for pid in ids]
         with self.datastore.transaction(commit=True) as c:  # the insert first: it takes SQLite's write lock
-            if self.dialect == "sqlite":
-                c.executemany(
-                    f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES (?, ?) "
-                    "ON CONFLICT (participant_id) DO NOTHING",
-                    rows,
-                )
-            else:  # one statement with two binary arrays instead of a round trip per row
-                c.execute(
-                    f"INSERT INTO {self.keys_table} (participant_id, data_key) "
-                    "SELECT * FROM unnest(%b::text[], %b::bytea[]) ON CONFLICT (participant_id) DO NOTHING",
-                    ([r[0] for r in rows], [r[1] for r in rows]),
-                )
-            self._require_current(c)  # in the same transaction: a refusal takes the new rows back
+            self._insert_keys(c, ids)
         return self.get_keys(ids)
 
+    def ensure_keys_on(self, cursor: Any, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
+        """``ensure_keys`` inside another transaction of this database (an import's), on its cursor."""
+        ids = list(participant_ids)
+        self._insert_keys(cursor, ids)
+        return self._select_keys(cursor, ids)
+
+    def _insert_keys(self, c: Any, ids: list[UUID]) -> None:
+        rows = [(pid.hex, self._stored(pid.hex, AESGCM.generate_key(bit_length=256))) for pid in ids]
+        if self.dialect == "sqlite":
+            c.executemany(
+                f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES (?, ?) "
+                "ON CONFLICT (participant_id) DO NOTHING",
+                rows,
+            )
+        else:  # one statement with two binary arrays instead of a round trip per row
+            c.execute(
+                f"INSERT INTO {self.keys_table} (participant_id, data_key) "
+                "SELECT * FROM unnest(%b::text[], %b::bytea[]) ON CONFLICT (participant_id) DO NOTHING",
+                ([r[0] for r in rows], [r[1] for r in rows]),
+            )
+        self._require_current(c)  # in the same transaction: a refusal takes the new rows back
+
     def get_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
+        with self.datastore.transaction(commit=False) as c:
+            return self._select_keys(c, participant_ids)
+
+    def _select_keys(self, c: Any, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         ids = [pid.hex for pid in participant_ids]
         found: dict[UUID, bytes] = {}
         size = CHUNK[self.dialect]
-        with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(ids), size):
-                chunk = ids[start : start + size]
-                if self.dialect == "sqlite":
-                    marks = ",".join("?" * len(chunk))
-                    c.execute(
-                        f"SELECT participant_id, data_key FROM {self.keys_table} WHERE participant_id IN ({marks})",
-                        chunk,
-                    )
-                else:
-                    c.execute(
-                        f"SELECT participant_id, data_key FROM {self.keys_table} WHERE participant_id = ANY(%b)",
-                        (chunk,),
-                    )
-                for row in c.fetchall():
-                    found[UUID(row["participant_id"])] = self._plain(row["participant_id"], bytes(row["data_key"]))
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            if self.dialect == "sqlite":
+                marks = ",".join("?" * len(chunk))
+                c.execute(
+                    f"SELECT participant_id, data_key FROM {self.keys_table} WHERE participant_id IN ({marks})",
+                    chunk,
+                )
+            else:
+                c.execute(
+                    f"SELECT participant_id, data_key FROM {self.keys_table} WHERE participant_id = ANY(%b)",
+                    (chunk,),
+                )
+            for row in c.fetchall():
+                found[UUID(row["participant_id"])] = self._plain(row["participant_id"], bytes(row["data_key"]))
         return found
 
     def all_keys(self, low: int = 0, high: int = 256) -> dict[UUID, bytes]:

@@ -105,6 +105,13 @@ class KeyStore:
         """Create keys for the ids that have none (idempotent) and return every id's key."""
         return self.data.ensure_keys(participant_ids)
 
+    def ensure_keys_on(self, cursor: Any, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
+        """``ensure_keys`` in the transaction of ``cursor`` (an import's, on the events' database) when the keys
+        live there; when they live apart, in a transaction of their own (a key without events is never read)."""
+        if self.data.separate:
+            return self.data.ensure_keys(participant_ids)
+        return self.data.ensure_keys_on(cursor, participant_ids)
+
     def get_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         return self.data.get_keys(participant_ids)
 

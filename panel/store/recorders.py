@@ -101,6 +101,10 @@ class BatchingSQLiteApplicationRecorder(ChainedRecorder, SQLiteApplicationRecord
         self.chain_rows(c, positions, stored_events)
         return positions
 
+    def insert_in(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
+        """Insert and chain events in a transaction the caller holds open on ``c`` (an import's, over many batches)."""
+        return self._insert_events(c, stored_events) or []
+
     def select_partition(self, start: int, stop: int, topics: Sequence[str], part: int, parts: int) -> list[Row]:
         """The notifications after ``start`` up to ``stop`` of one part of the aggregates (``partition_bounds``).
 
@@ -198,6 +202,14 @@ class ColumnarPostgresApplicationRecorder(ChainedRecorder, PostgresApplicationRe
                 [s.state for s in stored_events],
             ),
         )
+
+    def insert_in(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> Sequence[int]:
+        """Insert and chain events in a transaction the caller holds open on ``curs`` (an import's, over many
+        batches): the library's table lock is taken with the first batch and held until that transaction ends."""
+        if not stored_events:
+            return []
+        self._insert_stored_events(curs, stored_events)
+        return self._fetch_ids_after_insert_events(curs, stored_events) or []
 
     def select_partition(self, start: int, stop: int, topics: Sequence[str], part: int, parts: int) -> list[Row]:
         """The notifications after ``start`` up to ``stop`` of one part of the aggregates (``partition_bounds``).

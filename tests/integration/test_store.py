@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from panel.application import PanelApp
+from panel.audit import Audit
 from panel.config import StoreLocation
 from panel.demo import build_demo
 from panel.domain.errors import (
@@ -206,25 +207,29 @@ def test_import_killed_half_way_completes_on_rerun(
 ) -> None:
     path = tmp_path / "many.csv"
     path.write_text("ref,consent_contact\n" + "".join(f"K-{i},v1\n" for i in range(3000)))  # 2 batches
-    real_insert = app.recorder.insert_events
+    real_insert = app.recorder.insert_in  # type: ignore[attr-defined]
     calls = {"n": 0}
 
-    def dying_insert(events: object, **kw: object) -> object:
+    def dying_insert(cursor: object, events: object) -> object:
         calls["n"] += 1
-        if calls["n"] == 2:
+        if calls["n"] == 3:  # the catalogue's names, the first batch, then the second
             raise KeyboardInterrupt  # the process is stopped during the second batch
-        return real_insert(events, **kw)  # type: ignore[arg-type]
+        return real_insert(cursor, events)
 
-    monkeypatch.setattr(app.recorder, "insert_events", dying_insert)
+    monkeypatch.setattr(app.recorder, "insert_in", dying_insert)
     with pytest.raises(KeyboardInterrupt):
         import_csv(app, path)
-    monkeypatch.setattr(app.recorder, "insert_events", real_insert)
-    assert Queries(app).count_participants() == 2500  # the first atomic batch only
+    monkeypatch.setattr(app.recorder, "insert_in", real_insert)
+    assert calls["n"] == 3
+    assert Queries(app).count_participants() == 0  # one transaction: the first batch went with the second
+    assert not app.recorder.select_notifications(start=None, limit=10)
     report = import_csv(app, path)
-    assert (report.created, report.unchanged) == (500, 2500)
+    assert (report.created, report.unchanged) == (3000, 0)
     assert Queries(app).count_participants() == 3000
-    # one Registered + one ConsentGranted each, and the attribute catalogue started with the first batch
-    assert app.recorder.max_notification_id() == 6001
+    # one Registered + one ConsentGranted each, and the attribute catalogue started (PostgreSQL's ids skip
+    # those the rolled-back transaction took)
+    assert len(app.recorder.select_notifications(start=None, limit=10_000)) == 6001
+    assert Audit(app).verify().ok
 
 
 def test_malformed_csv_names_the_line(app: PanelApp, tmp_path: Path) -> None:

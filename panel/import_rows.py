@@ -1,0 +1,112 @@
+"""One row of an import file as a validated sign-up (``parse_row``).
+
+The format (also in ``panel participant import --help`` and the README): a header line naming the
+columns, then one sign-up per line, comma-separated, UTF-8. ``ref`` (required), ``channel``
+(online, phone, paper, in_person, partner_referral; any case), ``captured_by`` (needed for every
+channel but online), ``registered_at`` (ISO 8601), the contact fields (``name``, ``email``,
+``phone``, ``address``, ``postcode``), consent columns ``consent_<purpose>`` holding the notice
+version shown (e.g. ``v3``; blank = not given) with optional ``consent_method`` and ``consent_at``,
+and optional ``consent_<purpose>_valid_for`` (a period such as ``2y``: the consent expires that long
+after ``consent_at``);
+every other column is a self-described attribute (age_band, gender, ...). Each row is checked by
+``panel.validation.validate_signup``, the same validation as every other entry path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+
+from panel.clock import now
+from panel.csv_rows import Row
+from panel.domain.durations import parse_period
+from panel.domain.errors import ValidationError
+from panel.domain.values import CHANNELS, PERSONAL_FIELDS, PURPOSES, parse_when
+from panel.validation import (
+    CheckedSignUp,
+    ConsentSpec,
+    FieldError,
+    InvalidSignUpError,
+    NumericAttributes,
+    SignUp,
+    choice,
+    default_consent_method,
+    validate_signup,
+)
+
+VALID_FOR = {f"consent_{p}_valid_for": p for p in PURPOSES}
+RESERVED = {
+    "ref", "channel", "captured_by", "registered_at", "consent_method", "consent_at", *PERSONAL_FIELDS, *VALID_FOR
+}  # fmt: skip
+
+
+def _expiry(v: dict[str, str], purpose: str, at: datetime | None, errors: list[FieldError]) -> datetime | None:
+    """When a row's consent to ``purpose`` expires: its ``consent_<purpose>_valid_for`` period after ``at``."""
+    column = f"consent_{purpose}_valid_for"
+    if not v.get(column):
+        return None
+    try:
+        return parse_period(v[column], column).after(at or now())
+    except ValidationError as exc:
+        errors.append(FieldError(column, str(exc)))
+        return None
+
+
+def parse_row(row: Row, default_channel: str, source: str, numeric: NumericAttributes | None = None) -> CheckedSignUp:
+    """Turn one CSV row into a validated sign-up, or raise ValidationError with every reason."""
+    v = {k: (val or "").strip() for k, val in row.values.items()}
+    if "__extra__" in v:
+        raise ValidationError("more cells than columns: check for an unquoted comma")
+    unknown_consents = [
+        k for k in v if k.startswith("consent_") and k not in RESERVED and k.removeprefix("consent_") not in PURPOSES
+    ]
+    if unknown_consents:
+        raise ValidationError(
+            f"column {unknown_consents[0]} names no consent purpose: use " + ", ".join(f"consent_{p}" for p in PURPOSES)
+        )
+    errors: list[FieldError] = []
+    channel = v.get("channel") or default_channel
+    with contextlib.suppress(ValidationError):  # validate_signup reports it
+        channel = choice(channel, CHANNELS, "channel")
+    captured_by = v.get("captured_by") or None
+    at = _when(v, "registered_at", errors)
+    consent_at = _when(v, "consent_at", errors) or at
+    method = v.get("consent_method") or default_consent_method(channel)
+    signup = SignUp(
+        ref=v.get("ref", ""),
+        channel=channel,
+        captured_by=captured_by,
+        personal={k: v[k] for k in PERSONAL_FIELDS if v.get(k)},
+        attributes={k: val for k, val in v.items() if k not in RESERVED and not k.startswith("consent_")},
+        consents=tuple(
+            ConsentSpec(
+                purpose,
+                v[f"consent_{purpose}"],
+                method,
+                captured_by or "self",
+                consent_at,
+                _expiry(v, purpose, consent_at, errors),
+            )  # fmt: skip
+            for purpose in PURPOSES
+            if v.get(f"consent_{purpose}")
+        ),
+        at=at,
+        source=source,
+    )
+    try:
+        checked = validate_signup(signup, numeric)
+    except InvalidSignUpError as exc:
+        errors.extend(exc.errors)
+    if errors:
+        raise InvalidSignUpError(errors)
+    return checked
+
+
+def _when(values: dict[str, str], column: str, errors: list[FieldError]) -> datetime | None:
+    if not values.get(column):
+        return None
+    try:
+        return parse_when(values[column], column)
+    except ValidationError as exc:
+        errors.append(FieldError(column, str(exc)))
+        return None
