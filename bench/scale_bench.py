@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg  # noqa: E402
 import scale_parts as parts  # noqa: E402
 from national_store import DEFAULT_PG, ensure, location  # noqa: E402
-from scale_measure import fit  # noqa: E402
+from scale_measure import capped, fit  # noqa: E402
 
 from panel.application import PanelApp  # noqa: E402
 from panel.config import StoreLocation  # noqa: E402
@@ -86,17 +86,18 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         rows += parts.import_part(args, StoreLocation.postgres(args.pg_url, "bench_scale_import"))
     env = location(args.people, args.pg_url).env()
     if "rebuild" in chosen:
-        rows += parts.rebuild(env, views_url(args.pg_url, views), args, head)
+        rows += parts.rebuild(env, views_url(args.pg_url, views), args)
     if "catchup" in chosen:
-        rows += parts.catchup(env, views_url(args.pg_url, views), args, head)
+        rows += parts.catchup(env, views_url(args.pg_url, views), args)
     if {"consent", "reach", "fatigue", "draw"} & set(chosen):
-        projector = parts.ready_views(app, engine, args)
-        if "consent" in chosen:
-            rows += parts.consent(app, projector, args, head, people)
-        if {"reach", "fatigue"} & set(chosen):
-            rows += [r for r in parts.reach_fatigue(app, projector, args, head) if r["part"] in chosen]
-        if "draw" in chosen:
-            rows += parts.draw(app, projector, args, head, people)
+        projector, position = parts.ready_views(app, engine, args)
+        with capped(app, position):
+            if "consent" in chosen:
+                rows += parts.consent(app, projector, args, position, people)
+            if {"reach", "fatigue"} & set(chosen):
+                rows += [r for r in parts.reach_fatigue(app, projector, args, position) if r["part"] in chosen]
+            if "draw" in chosen:
+                rows += parts.draw(app, projector, args, position, people)
     engine.dispose()
     app.close()
     return rows

@@ -12,8 +12,10 @@ import random
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from national_store import BATCH, ref
 from scale_measure import capped, decoded_read, isolated, peak_memory, percentiles, timed
@@ -80,11 +82,20 @@ def positions(env: dict[str, str], views: str) -> int:
     return found
 
 
-def rebuild(env: dict[str, str], views: str, args: argparse.Namespace, head: int) -> list[Row]:
+def head_of(env: dict[str, str]) -> int:
+    """The store's head now (the cache may be growing while the benchmark runs)."""
+    app = PanelApp(env=env)
+    head = int(app.recorder.max_notification_id() or 0)
+    app.close()
+    return head
+
+
+def rebuild(env: dict[str, str], views: str, args: argparse.Namespace) -> list[Row]:
     """Rebuild every view over the store's first N events (each size), against a decoded read of the same events;
     each measurement in a fresh process, so its peak memory is its own."""
     rows = []
     for size in args.sizes:
+        head = head_of(env)
         if size > head:
             print(f"rebuild: {size:,} events asked, the store holds {head:,}: skipped", flush=True)
             continue
@@ -100,10 +111,10 @@ def rebuild(env: dict[str, str], views: str, args: argparse.Namespace, head: int
     return rows
 
 
-def catchup(env: dict[str, str], views: str, args: argparse.Namespace, head: int) -> list[Row]:
+def catchup(env: dict[str, str], views: str, args: argparse.Namespace) -> list[Row]:
     """Catch the views up over N events after where they stand (rebuilt up to head - N first if they stand
     elsewhere: setup), against a decoded read of the same N events."""
-    start = positions(env, views)
+    start, head = positions(env, views), head_of(env)
     if start == 0 or start + args.catchup_events > head:
         start = head - args.catchup_events
         _, seconds, _ = isolated(measure_views, env, views, start, max(args.workers), args.batch, "rebuild")
@@ -119,12 +130,14 @@ def catchup(env: dict[str, str], views: str, args: argparse.Namespace, head: int
     ]
 
 
-def ready_views(app: PanelApp, engine: Any, args: argparse.Namespace) -> Projector:
-    """The views at the head of the log: bulk-rebuilt if empty, else caught up (setup, not measured)."""
+def ready_views(app: PanelApp, engine: Any, args: argparse.Namespace) -> tuple[Projector, int]:
+    """The views as they stand (bulk-rebuilt first if empty: setup, not measured) and their position; the
+    queries then read the store up to that position, so a growing cache needs no long catch-up first."""
     projector = Projector(app, engine, batch_size=args.batch, bulk_workers=max(args.workers))
-    seconds, _ = timed(projector.rebuild if min(s.position for s in projector.status()) == 0 else projector.catch_up)
-    print(f"views ready at the head ({seconds:,.0f} s, setup)", flush=True)
-    return projector
+    if min(s.position for s in projector.status()) == 0:
+        seconds, _ = timed(projector.rebuild)
+        print(f"views rebuilt ({seconds:,.0f} s, setup)", flush=True)
+    return projector, min(s.position for s in projector.status())
 
 
 def people_sample(app: PanelApp, n: int, head_people: int) -> list[Any]:
@@ -137,12 +150,12 @@ def consent(app: PanelApp, projector: Projector, args: argparse.Namespace, head:
     as_of = datetime(2025, 6, 1, tzinfo=UTC)
     ids = people_sample(app, args.queries, people)
     with peak_memory() as peak:
-        history = [timed(lambda pid=pid: Queries(app).consent_record(pid, as_of))[0] * 1000 for pid in ids]
-    raw = [timed(lambda pid=pid: list(app.events.get(pid)))[0] * 1000 for pid in ids]
+        history = [timed(partial(Queries(app).consent_record, pid, as_of))[0] * 1000 for pid in ids]
+    raw = [timed(partial(events_of, app, pid))[0] * 1000 for pid in ids]
     (h50, h99), (r50, r99) = percentiles(history), percentiles(raw)
     dates = [datetime(2024 + k // 4, 3 * (k % 4) + 1, 1, tzinfo=UTC) for k in range(args.reports)]
     with peak_memory() as report_peak:
-        reports = [timed(lambda d=d: consent_report(projector, d))[0] * 1000 for d in dates]
+        reports = [timed(partial(consent_report, projector, d))[0] * 1000 for d in dates]
     state = projector.tables("consent")["state"]
     scans = [timed(lambda: scan(projector, state))[0] * 1000 for _ in dates]
     (c50, c99), (s50, s99) = percentiles(reports), percentiles(scans)
@@ -153,6 +166,11 @@ def consent(app: PanelApp, projector: Projector, args: argparse.Namespace, head:
         row("consent", f"consent report --as-of, p50 of {len(dates)} dates", head, c50, "ms", s50, report_peak.mb),
         row("consent", f"consent report --as-of, p99 of {len(dates)} dates", head, c99, "ms", s99, report_peak.mb),
     ]
+
+
+def events_of(app: PanelApp, pid: UUID) -> list[Any]:
+    """A person's stored events, decoded (the baseline of their consent history)."""
+    return list(app.events.get(pid))
 
 
 def scan(projector: Projector, *tables: Any) -> int:
@@ -175,7 +193,7 @@ def reach_fatigue(app: PanelApp, projector: Projector, args: argparse.Namespace,
         with peak_memory() as peak:
             seconds = min(timed(report)[0] for _ in range(args.repeat))
         tables = projector.tables(name).values()
-        baseline = min(timed(lambda t=tables: scan(projector, *t))[0] for _ in range(args.repeat))
+        baseline = min(timed(partial(scan, projector, *tables))[0] for _ in range(args.repeat))
         print(f"{name}: report {seconds:,.2f} s, plain read of its rows {baseline:,.2f} s", flush=True)
         rows.append(
             row(name, f"{name} report (best of {args.repeat})", head, seconds * 1000, "ms", baseline * 1000, peak.mb)
@@ -237,7 +255,7 @@ def measure_import(env: dict[str, str], import_rows: int) -> Row:
         with peak_memory() as peak:
             seconds, report = timed(lambda: import_csv(app, path, source="scale"))
         rows = [
-            (n.originator_id, n.originator_version, n.topic, n.state)
+            (UUID(str(n.originator_id)).bytes, n.originator_version, n.topic, n.state)
             for n in app.recorder.select_notifications(start=None, limit=report.events)
         ]
         raw = raw_rate("postgres", rows, Path(tmp))
