@@ -21,6 +21,8 @@ PANEL_VIEWS_URL reaches it. Parts (``--parts``, comma-separated):
 - draw: a dry-run draw of 30 under six quotas among about --eligible eligible people through the draw
   service, narrowed by the consent view as the CLI wires it, against loading the pool's histories.
 
+The ratio is the measured rate over its baseline's (ev/s), or the baseline's time over the measured
+time (ms): 1.00 is as fast as the baseline, lower is slower.
 Peak memory is the highest resident memory of this process and its children (rebuild workers)
 together, sampled from /proc every 0.1 s; PostgreSQL's own processes are not counted.
 ``--extrapolate`` fits straight lines (time and peak memory against events) through the rebuild
