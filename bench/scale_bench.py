@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     head = int(app.recorder.max_notification_id() or 0)
     people = parts.people_in(app, args.people)
     print(f"store bench_scale_{args.people}: {people:,} people, {head:,} events ({parts.now_utc()})", flush=True)
-    views = f"bench_scale_{args.people}_views"
+    views = args.views_schema or f"bench_scale_{args.people}_views"
     schema(args.pg_url, views, fresh=args.fresh_views)
     engine = make_engine(views_url=views_url(args.pg_url, views))
     rows: list[dict[str, Any]] = []
@@ -153,6 +153,7 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=3, help="runs of the reach and fatigue reports (best is kept)")
     p.add_argument("--eligible", type=int, default=50_000, help="the draw's eligible pool to aim at")
     p.add_argument("--generate", action="store_true", help="finish generating the cached store first")
+    p.add_argument("--views-schema", default="", help="the views' schema (default bench_scale_<people>_views)")
     p.add_argument("--fresh-views", action="store_true", help="drop the views' schema first")
     p.add_argument("--json", type=Path, help="write the result rows (and any extrapolation) to this file")
     p.add_argument("--extrapolate", action="store_true", help="fit the rebuild rows and print them at 100M events")
