@@ -166,7 +166,11 @@ def load_here(
 
 
 def _project(
-    fresh: list[Target], span: tuple[int, int, int], pages: Iterable[Batch], write: Callable[[], None], keep: bool = False
+    fresh: list[Target],
+    span: tuple[int, int, int],
+    pages: Iterable[Batch],
+    write: Callable[[], None],
+    keep: bool = False,
 ) -> None:
     """Apply ``pages`` (the events of the participants in ``span``) to every view in memory, then ``write``."""
     collecting = gc.isenabled()

@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
 from panel.application import PanelApp
-from projections.generation import Progress, Source, Target
 from panel.store.partitions import PREFIX_BITS, HexUUID, Row, prefix_bucket
 from panel.store.protocols import partitioned
+from projections.generation import Progress, Source, Target
 from projections.view_base import Batch
 
 BUCKET_EVENTS = 250_000  # events held in memory at once, all processes' buckets together (~0.4 GB of rows)
@@ -103,7 +103,7 @@ class Spill:
 
     def pages(self, app: PanelApp, bucket: int, batch_size: int) -> Iterator[Batch]:
         """The bucket's events, decoded, in log order, in pages of about ``batch_size``."""
-        decode = app.mapper.to_domain_event
+        decode: Callable[[Any], Any] = app.mapper.to_domain_event  # a Row has the StoredEvent fields it reads
         topics = self.topics
         page = Batch()
         with open(self.path(bucket), "rb", buffering=BUFFER) as file:

@@ -37,9 +37,8 @@ def worker() -> None:
     spill = Spill(parts, topics, directory)  # the parent's: it removes the directory
     done = 0
     for bucket in share:
-        done += load_bucket(
-            projector, targets, spill, head, (bucket, parts, token), lambda events: print(done + events, flush=True)
-        )
+        report = lambda events, before=done: print(before + events, flush=True)  # noqa: E731
+        done += load_bucket(projector, targets, spill, head, (bucket, parts, token), report)
     print(done, flush=True)
     engine.dispose()
     app.close()
