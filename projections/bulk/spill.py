@@ -28,7 +28,7 @@ from panel.store.protocols import partitioned
 from projections.generation import Progress, Source, Target
 from projections.view_base import Batch
 
-BUCKET_EVENTS = 250_000  # events held in memory at once, all processes' buckets together (~0.4 GB of rows)
+BUCKET_EVENTS = 200_000  # events held in memory at once, all processes' buckets together (~0.3 GB of rows)
 BUFFER = 1 << 16  # per bucket file: with hundreds of buckets open, their write buffers stay small
 
 
