@@ -41,6 +41,31 @@ def buckets_for(head: int, processes: int) -> int:
     return min(max(processes, -(-head // per_bucket)), 1 << PREFIX_BITS)
 
 
+PREFIX = "panel-rebuild-"
+
+
+def sweep() -> list[str]:
+    """Remove the spill directories of this user's rebuilds whose process is gone (killed before its
+    ``finally``); returns them."""
+    removed = []
+    root = tempfile.gettempdir()
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        pid = name.removeprefix(PREFIX).split("-", 1)[0]
+        if not name.startswith(PREFIX) or not pid.isdigit():
+            continue
+        try:
+            if os.stat(path).st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)  # still running: a rebuild in progress (or a rival's)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        except OSError:  # gone meanwhile, or another user's process
+            continue
+    return removed
+
+
 def topics_of(fresh: list[Target]) -> list[str]:
     """Every topic the views of ``fresh`` apply."""
     return sorted(set().union(*(t.view.topics() for t in fresh)))
@@ -63,7 +88,10 @@ class Spill:
 
     def __init__(self, buckets: int, topics: Sequence[str], directory: str | None = None) -> None:
         self.buckets, self.topics = buckets, list(topics)
-        self.directory = directory or tempfile.mkdtemp(prefix="panel-rebuild-")  # mode 0700
+        if directory is None:
+            sweep()
+            directory = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")  # mode 0700
+        self.directory = directory
 
     def path(self, bucket: int) -> str:
         return os.path.join(self.directory, f"bucket-{bucket}")

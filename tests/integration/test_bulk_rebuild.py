@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Any
 
 import pytest
@@ -143,10 +144,18 @@ def test_a_crash_mid_way_through_the_buckets_stays_invisible_and_the_next_rebuil
     assert dump(projector) == incremental  # readers never saw the half-loaded generation
     assert sum(loaded) > 0 and count_reach_people(projector) > 0  # three buckets' rows are in it
     assert not os.path.exists(spilled[0][0])  # the spill files went with the crash
+    killed = f"{tempfile.gettempdir()}/{spill.PREFIX}{dead_pid()}-x"  # as a SIGKILLed rebuild leaves them
+    os.makedirs(killed)
     monkeypatch.setattr(bulk, "load_bucket", real)
     projector.rebuild()  # in buckets again: the claim clears the three buckets' rows first
     assert [(s.generation, s.building) for s in projector.status()] == [(2, None)] * 3
     assert dump(projector) == incremental
+    assert not os.path.exists(killed)  # swept by the next spill
+
+
+def dead_pid() -> int:
+    """A process id no process can have (above Linux's highest possible one, and macOS's)."""
+    return 4_194_305
 
 
 def watch_spills(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
