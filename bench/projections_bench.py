@@ -7,7 +7,11 @@ withdrawals, leavers and erasures, saved in big batches) and cached: SQLite in -
 PostgreSQL in a schema named after the size. Both timings read the whole log in pages of
 --batch notifications; the rebuild also unseals attributes and writes every view table with its
 tracking row (a bulk load into fresh generations, in this process or split by participant over
-worker processes, see projections/bulk/). Each rebuild is timed with every --workers count.
+worker processes, see projections/bulk/). Each rebuild is timed with every --workers count, and
+the peak memory of the benchmark's process and all its children together is sampled from /proc
+during each rebuild (the sum of their resident sets, every 20 ms). --bucket-events sets how many
+events the rebuild holds in memory at once (projections.bulk.spill.BUCKET_EVENTS; a number above
+the log's length gives the one-pass load, every row in memory until the end).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import os
 import random
 import statistics
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -27,6 +32,7 @@ from panel.domain.participant import Participant
 from panel.participation import Participation
 from panel.store.sealing import seal
 from projections import Projector, make_engine
+from projections.bulk import spill
 
 START = datetime(2024, 1, 1, 9, tzinfo=UTC)
 AGES = ["18-21", "22-25", "26-34", "35-49", "50-64", "65+"]
@@ -96,6 +102,58 @@ def generate(app: PanelApp, events: int, batch: int = 500) -> int:
     return int(app.recorder.max_notification_id() or 0)
 
 
+class PeakMemory:
+    """The peak of the summed resident memory of this process and all its descendants, sampled from /proc."""
+
+    def __init__(self, every: float = 0.02) -> None:
+        self.every, self.peak = every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(os.getpid())))
+            self._stop.wait(self.every)
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and every process descended from it (by the parent ids in /proc)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, ()))
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def decoded_read(app: PanelApp, batch: int) -> int:
     start, count = 0, 0
     while page := app.recorder.select_notifications(start, limit=batch, inclusive_of_start=False):
@@ -130,6 +188,7 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, float]:
     engine = make_engine(location)
     reads: list[float] = []
     rebuilds: dict[int, list[float]] = {w: [] for w in args.workers}
+    peaks: dict[int, list[int]] = {w: [] for w in args.workers}
     for _ in range(args.repeat):
         t0 = time.perf_counter()
         n = decoded_read(app, args.batch)
@@ -137,17 +196,22 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, float]:
         print(f"{backend}: decoded read {reads[-1]:,.0f} ev/s", flush=True)
         for workers in args.workers:
             projector = Projector(app, engine, batch_size=args.batch, bulk_workers=workers)
-            t0 = time.perf_counter()
-            n = projector.rebuild()
-            rebuilds[workers].append(n / (time.perf_counter() - t0))
+            with PeakMemory() as memory:
+                t0 = time.perf_counter()
+                n = projector.rebuild()
+                rebuilds[workers].append(n / (time.perf_counter() - t0))
+            peaks[workers].append(memory.peak)
             print(
-                f"{backend}: rebuild of all views, {workers} process(es): {rebuilds[workers][-1]:,.0f} ev/s", flush=True
+                f"{backend}: rebuild of all views, {workers} process(es): {rebuilds[workers][-1]:,.0f} ev/s, "
+                f"peak memory of all processes {memory.peak / 1e6:,.0f} MB",
+                flush=True,
             )
     engine.dispose()
     app.close()
     result = {"events": float(head), "read": statistics.median(reads)}
     for workers, rates in rebuilds.items():
         result[f"rebuild{workers}"] = statistics.median(rates)
+        result[f"peak{workers}"] = max(peaks[workers])
         paired = ", ".join(f"{rate / read:.2f}" for rate, read in zip(rates, reads, strict=True))
         print(f"{backend}: {workers} process(es), ratio of each run to its own decoded read: {paired}", flush=True)
     return result
@@ -169,15 +233,28 @@ def main() -> None:
     parser.add_argument(
         "--pg-url", default=os.environ.get("PANEL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     )
+    parser.add_argument(
+        "--bucket-events",
+        type=int,
+        default=spill.BUCKET_EVENTS,
+        help="events a rebuild holds in memory at once, all processes together (projections.bulk.spill)",
+    )
     args = parser.parse_args()
+    spill.BUCKET_EVENTS = args.bucket_events
     results = {b: run(b, args) for b in args.backends.split(",")}
     head = "| backend | events | decoded read (ev/s) |"
-    head += "".join(f" rebuild, {w} process{'es' if w > 1 else ''} (ev/s) | ratio |" for w in args.workers)
-    print("\n" + head)
-    print("|---|---:|---:|" + "---:|---:|" * len(args.workers))
+    head += "".join(
+        f" rebuild, {w} process{'es' if w > 1 else ''} (ev/s) | ratio | peak memory (MB) |" for w in args.workers
+    )
+    print(f"\nbucket events: {args.bucket_events:,}; ratio: median rebuild rate over median decoded read rate")
+    print(head)
+    print("|---|---:|---:|" + "---:|---:|---:|" * len(args.workers))
     for backend, r in results.items():
         line = f"| {backend} | {r['events']:,.0f} | {r['read']:,.0f} |"
-        line += "".join(f" {r[f'rebuild{w}']:,.0f} | {r[f'rebuild{w}'] / r['read']:.2f} |" for w in args.workers)
+        line += "".join(
+            f" {r[f'rebuild{w}']:,.0f} | {r[f'rebuild{w}'] / r['read']:.2f} | {r[f'peak{w}'] / 1e6:,.0f} |"
+            for w in args.workers
+        )
         print(line)
 
 

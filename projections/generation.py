@@ -34,5 +34,6 @@ class Source(Protocol):
     app: PanelApp
     engine: Engine
     batch_size: int
+    bulk_workers: int  # processes a bulk rebuild may use
 
     def head(self) -> int: ...

@@ -17,7 +17,6 @@ from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Connection
 
 from panel.domain.participant import Participant
-from panel.store.partitions import partition_bounds
 from panel.store.sealing import unseal
 from projections.bulk.rows import Pending
 from projections.people import TS, PeopleView, people_table, touched
@@ -82,10 +81,9 @@ class ReachView(PeopleView):
             self.participation.load(conn, "participant_id", earlier)
         self.prepare(events)
 
-    def start_bulk(self, tables: dict[str, Table], part: tuple[int, int] | None = None) -> None:
-        super().start_bulk(tables, part)
-        bounds = partition_bounds(*part) if part else (0, 256)
-        self.keys: dict[UUID, bytes] = self.app.keys.all_keys(*bounds)  # one scan
+    def start_bulk(self, tables: dict[str, Table], span: tuple[int, int, int] | None = None) -> None:
+        super().start_bulk(tables, span)
+        self.keys: dict[UUID, bytes] = self.app.keys.all_keys(*(span or (0, 256, 8)))  # one scan
 
     def prepare(self, events: Sequence[tuple[int, Any]]) -> None:
         if self.bulk:

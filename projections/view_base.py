@@ -85,10 +85,11 @@ class View:
         """Write the batch's changes (into ``Pending`` rows in a bulk load)."""
 
     # -- bulk loading of a fresh, not yet visible generation ----------------------------------
-    def start_bulk(self, tables: dict[str, Table], part: tuple[int, int] | None = None) -> None:
+    def start_bulk(self, tables: dict[str, Table], span: tuple[int, int, int] | None = None) -> None:
         """Keep every row of an EMPTY generation in memory over many batches, until ``finish_bulk``.
 
-        ``part`` (index, count): only that part of the participants will be applied (``partition_bounds``).
+        ``span`` (low, high, bits): only the participants whose ids' first ``bits`` lie in [low, high)
+        will be applied (a part, ``partition_bounds``, or a bucket, ``prefix_bounds``).
         """
         self.bulk = True
         self.begin(None, tables, Batch())  # type: ignore[arg-type]  # no events: nothing to load

@@ -146,13 +146,15 @@ class DataKeys:
                 found[UUID(row["participant_id"])] = self._plain(row["participant_id"], bytes(row["data_key"]))
         return found
 
-    def all_keys(self, low: int = 0, high: int = 256) -> dict[UUID, bytes]:
-        """Every key whose participant id starts with a byte in [low, high), in one scan (for bulk rebuilds)."""
-        sql = f"SELECT participant_id, data_key FROM {self.keys_table} WHERE substr(participant_id, 1, 2) >= {self.p}"
-        params = [f"{low:02x}"]
-        if high < 256:
-            sql += f" AND substr(participant_id, 1, 2) < {self.p}"
-            params.append(f"{high:02x}")
+    def all_keys(self, low: int = 0, high: int = 256, bits: int = 8) -> dict[UUID, bytes]:
+        """Every key whose participant id's first ``bits`` (8 or 16) lie in [low, high), in one scan (for bulk
+        rebuilds). The ids are lower-case hex text, so the range is a range of the primary key's own order."""
+        digits = bits // 4
+        sql = f"SELECT participant_id, data_key FROM {self.keys_table} WHERE participant_id >= {self.p}"
+        params = [f"{low:0{digits}x}"]
+        if high < 1 << bits:
+            sql += f" AND participant_id < {self.p}"
+            params.append(f"{high:0{digits}x}")
         with self.datastore.transaction(commit=False) as c:
             c.execute(sql, params)
             rows = c.fetchall()

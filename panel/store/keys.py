@@ -115,9 +115,9 @@ class KeyStore:
     def get_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         return self.data.get_keys(participant_ids)
 
-    def all_keys(self, low: int = 0, high: int = 256) -> dict[UUID, bytes]:
-        """Every key whose participant id starts with a byte in [low, high), in one scan (for bulk rebuilds)."""
-        return self.data.all_keys(low, high)
+    def all_keys(self, low: int = 0, high: int = 256, bits: int = 8) -> dict[UUID, bytes]:
+        """Every key whose participant id's first ``bits`` (8 or 16) lie in [low, high), in one scan (bulk rebuilds)."""
+        return self.data.all_keys(low, high, bits)
 
     def deleting(self, participant_ids: Iterable[UUID]) -> Callable[[Any], None]:
         """Statements that delete these keys inside another transaction (the erasure's own, see the recorders)."""

@@ -17,6 +17,26 @@ def partition_bounds(part: int, parts: int) -> tuple[int, int]:
     return part * 256 // parts, (part + 1) * 256 // parts
 
 
+PREFIX_BITS = 16  # the finer partition: by the first two bytes of the id (up to 65,536 buckets)
+
+
+def prefix_bounds(bucket: int, buckets: int) -> tuple[int, int]:
+    """The 16-bit id prefixes in ``bucket`` of ``buckets``: the half-open range [low, high) of 0..65536.
+
+    A prefix ``p`` falls in bucket ``p * buckets >> 16`` (``prefix_bucket``); these are exactly the
+    prefixes it sends there, so a bucket's rows and its data keys (``all_keys(low, high, 16)``) agree.
+    """
+    if not 0 <= bucket < buckets <= 1 << PREFIX_BITS:
+        raise ValueError(f"bucket {bucket} of {buckets}: use 0 <= bucket < buckets <= 65536")
+    span = 1 << PREFIX_BITS
+    return -(-bucket * span // buckets), -(-(bucket + 1) * span // buckets)
+
+
+def prefix_bucket(hex_id: str, buckets: int) -> int:
+    """The bucket (of ``buckets``) of an id given as 32 hex digits: by its first 16 bits (``prefix_bounds``)."""
+    return int(hex_id[:4], 16) * buckets >> PREFIX_BITS
+
+
 class Row(NamedTuple):
     """A notification as ``select_partition`` returns it: the fields of the library's ``Notification``
     (which the mapper decodes alike) in a tuple, much cheaper to make than that frozen dataclass."""

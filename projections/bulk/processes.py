@@ -1,7 +1,9 @@
-"""The parent's side of a partitioned bulk rebuild: how many worker processes, starting them, relaying progress.
+"""The parent's side of a bulk rebuild in worker processes: how many, starting them, relaying progress.
 
-Each worker is a ``python -m projections.bulk.worker`` child that reads its job from stdin and prints
-each position it reaches; ``projections.bulk.rebuild.load`` checks what they committed.
+The parent spills the log into buckets (``projections.bulk.spill``) and hands each worker (a
+``python -m projections.bulk.worker`` child, which reads its job from stdin) every ``n``-th bucket.
+Each worker prints the number of events it has applied so far; ``projections.bulk.rebuild.load``
+then checks what they committed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import threading
 from typing import Any
 
+from projections.bulk.spill import spill_log, topics_of
 from projections.generation import Progress, Source, Target
 
 
@@ -32,10 +35,29 @@ def load_in_workers(
     parts: int,
     token: int,
 ) -> None:
-    """Run each part in a ``python -m projections.bulk.worker`` child; each prints the positions it reaches."""
+    """Spill the log into ``parts`` buckets, then load them in worker processes (at most ``bulk_workers``)."""
+    spill = spill_log(projector, topics_of(fresh), progress, head, parts)
+    try:
+        processes = max(1, min(projector.bulk_workers, parts))
+        _run(projector, fresh, recipe, progress, head, [list(range(k, parts, processes)) for k in range(processes)],
+             (spill.directory, parts, spill.topics, token))  # fmt: skip
+    finally:
+        spill.close()
+
+
+def _run(
+    projector: Source,
+    fresh: list[Target],
+    recipe: tuple[str, dict[str, Any]],
+    progress: Progress | None,
+    head: int,
+    shares: list[list[int]],
+    spilled: tuple[str, int, list[str], int],
+) -> None:
+    """One child per share of the buckets; each prints the events it has applied so far."""
     app = projector.app
     children = []
-    for part in range(parts):
+    for share in shares:
         job = (
             type(app),
             dict(app.env),
@@ -43,7 +65,8 @@ def load_in_workers(
             [(type(t.view), t.key) for t in fresh],
             projector.batch_size,
             head,
-            (part, parts, token),
+            spilled,
+            share,
         )
         child = subprocess.Popen(
             [sys.executable, "-m", "projections.bulk.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
@@ -54,7 +77,7 @@ def load_in_workers(
         stdin.write(pickle.dumps(job))
         stdin.close()
         children.append(child)
-    reached = [0] * len(children)
+    applied = [0] * len(children)
     lines: queue.Queue[tuple[int, bytes]] = queue.Queue()
 
     def relay(index: int, stream: Any) -> None:
@@ -72,10 +95,10 @@ def load_in_workers(
                 running -= 1
                 continue
             if not line.strip().isdigit():
-                continue  # not a position (something a library printed)
-            reached[index] = int(line)
+                continue  # not a count (something a library printed)
+            applied[index] = int(line)
             if progress:
-                progress(min(min(reached), head), head)
+                progress(head + min(head, sum(applied)), 2 * head)
         failed = [c.args for c in children if c.wait() != 0]
     finally:
         for child in children:

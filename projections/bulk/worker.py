@@ -1,7 +1,8 @@
 """``python -m projections.bulk.worker``: one worker process of a bulk rebuild (see ``projections.bulk.rebuild``).
 
-The parent (``processes.load_in_workers``) writes the job to this process's stdin; the worker loads its part
-of the participants into every view and prints each position it reaches, one per line.
+The parent (``processes.load_in_workers``) writes the job to this process's stdin: the spilled log's
+directory and its share of the buckets. The worker loads each of its buckets into every view in turn,
+and prints the number of events it has applied so far, one count per line.
 """
 
 from __future__ import annotations
@@ -10,16 +11,18 @@ import os
 import pickle
 import sys
 
-from projections.bulk.rebuild import load_here
+from projections.bulk.rebuild import load_bucket
+from projections.bulk.spill import Spill
 from projections.connection import engine_from
 from projections.engine import Projector
 from projections.generation import Target
 
 
 def worker() -> None:
-    """The child's side: read the job from stdin, bulk-load its part of the views, print each position reached."""
+    """The child's side: read the job from stdin, bulk-load its buckets, print the events applied so far."""
     job = sys.stdin.buffer.read()  # written by our own parent process (processes.load_in_workers)
-    app_class, env, recipe, views, batch_size, head, part = pickle.loads(job)  # noqa: S301 - our own parent's job
+    app_class, env, recipe, views, batch_size, head, spilled, share = pickle.loads(job)  # noqa: S301 - our parent's
+    directory, parts, topics, token = spilled
     # the parent made every table; concurrent DDL from two workers races on PostgreSQL's catalog
     app = app_class(env={**env, "CREATE_TABLE": "no"})
     url, args = recipe
@@ -31,12 +34,16 @@ def worker() -> None:
         Target(projector.views[cls.name], projector.define(cls.name, int(key.rsplit("@", 1)[1])), key)
         for cls, key in views
     ]
-    last = load_here(projector, targets, None, head, report=lambda at: print(at, flush=True), part=part, keep=True)
-    print(last, flush=True)
+    spill = Spill(parts, topics, directory)  # the parent's: it removes the directory
+    done = 0
+    for bucket in share:
+        report = lambda events, before=done: print(before + events, flush=True)  # noqa: E731
+        done += load_bucket(projector, targets, spill, head, (bucket, parts, token), report)
+    print(done, flush=True)
     engine.dispose()
     app.close()
     sys.stderr.flush()
-    os._exit(0)  # all committed and closed; skip taking a million rows apart object by object
+    os._exit(0)  # all committed and closed; skip taking the last bucket's rows apart object by object
 
 
 if __name__ == "__main__":

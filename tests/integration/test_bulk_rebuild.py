@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from typing import Any
+
 import pytest
 from sqlalchemy import text
 
 from panel.application import PanelApp
 from projections import Projector
 from projections.bulk import rebuild as bulk
+from projections.bulk import spill
 from projections.consent_view import ConsentView
 from tests.helpers.scripted import History, dump, script
 
@@ -94,6 +99,76 @@ def test_a_rival_claim_stops_a_partitioned_load_and_clears_its_rows(
     projector.bulk_workers = 1
     projector.rebuild()
     assert dump(projector) == incremental
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_rebuild_in_many_buckets_equals_the_one_pass_load_and_incremental(
+    app: PanelApp, projector: Projector, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script(app, step=projector.catch_up)
+    incremental = dump(projector)
+    projector.bulk_workers = 1
+    projector.rebuild()  # the scripted log is short: one pass, every row in memory
+    assert dump(projector) == incremental
+    spilled = watch_spills(monkeypatch)
+    monkeypatch.setattr(spill, "BUCKET_EVENTS", 4)  # a bucket per participant or two
+    monkeypatch.setattr(bulk, "MIN_EVENTS_PER_WORKER", 0)
+    projector.bulk_workers = workers
+    projector.rebuild()
+    assert len(spilled) == 1 and spilled[0][1] >= projector.head() // 4 > 8  # many buckets
+    assert not os.path.exists(spilled[0][0])  # the spill files are gone
+    assert [(s.generation, s.building, s.position) for s in projector.status()] == [(3, None, projector.head())] * 3
+    assert dump(projector) == incremental
+
+
+def test_a_crash_mid_way_through_the_buckets_stays_invisible_and_the_next_rebuild_clears_it(
+    app: PanelApp, projector: Projector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script(app, step=projector.catch_up)
+    incremental = dump(projector)
+    spilled = watch_spills(monkeypatch)
+    monkeypatch.setattr(spill, "BUCKET_EVENTS", 4)
+    real, loaded = bulk.load_bucket, list[int]()
+
+    def three_buckets_then_crash(*args: Any, **kwargs: Any) -> int:
+        if len(loaded) == 3:
+            raise RuntimeError("killed mid-way")
+        loaded.append(real(*args, **kwargs))
+        return loaded[-1]
+
+    monkeypatch.setattr(bulk, "load_bucket", three_buckets_then_crash)
+    projector.bulk_workers = 1
+    with pytest.raises(RuntimeError, match="killed mid-way"):
+        projector.rebuild()
+    assert [(s.generation, s.building, s.position) for s in projector.status()] == [(1, 2, projector.head())] * 3
+    assert dump(projector) == incremental  # readers never saw the half-loaded generation
+    assert sum(loaded) > 0 and count_reach_people(projector) > 0  # three buckets' rows are in it
+    assert not os.path.exists(spilled[0][0])  # the spill files went with the crash
+    killed = f"{tempfile.gettempdir()}/{spill.PREFIX}{dead_pid()}-x"  # as a SIGKILLed rebuild leaves them
+    os.makedirs(killed)
+    monkeypatch.setattr(bulk, "load_bucket", real)
+    projector.rebuild()  # in buckets again: the claim clears the three buckets' rows first
+    assert [(s.generation, s.building) for s in projector.status()] == [(2, None)] * 3
+    assert dump(projector) == incremental
+    assert not os.path.exists(killed)  # swept by the next spill
+
+
+def dead_pid() -> int:
+    """A process id no process can have (above Linux's highest possible one, and macOS's)."""
+    return 4_194_305
+
+
+def watch_spills(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Record each spill's directory and number of buckets."""
+    seen: list[tuple[str, int]] = []
+    real = spill.Spill.write
+
+    def write(self: spill.Spill, *args: Any, **kwargs: Any) -> None:
+        seen.append((self.directory, self.buckets))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(spill.Spill, "write", write)
+    return seen
 
 
 def count_reach_people(projector: Projector) -> int:

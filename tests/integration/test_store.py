@@ -333,3 +333,28 @@ def test_hex_uuids_of_the_bulk_read_path_behave_as_uuids() -> None:
         assert made.hex == plain.hex and str(made) == str(plain)
         assert type(pickle.loads(pickle.dumps(made))) is UUID and pickle.loads(pickle.dumps(made)) == plain
     assert [partition_bounds(k, 3) for k in range(3)] == [(0, 85), (85, 170), (170, 256)]
+
+
+@pytest.mark.parametrize("buckets", [1, 3, 7, 400, 65536])
+def test_each_id_prefix_falls_in_the_bucket_whose_bounds_hold_it(buckets: int) -> None:
+    from panel.store.partitions import prefix_bounds, prefix_bucket
+
+    bounds = [prefix_bounds(k, buckets) for k in range(buckets)]
+    assert bounds[0][0] == 0 and bounds[-1][1] == 65536
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))  # they tile the prefixes
+    for prefix in range(0, 65536, 7):
+        low, high = bounds[prefix_bucket(f"{prefix:04x}" + "f" * 28, buckets)]
+        assert low <= prefix < high
+
+
+def test_all_keys_reads_the_keys_of_one_range_of_16_bit_prefixes(app: PanelApp) -> None:
+    from uuid import UUID
+
+    from panel.store.partitions import prefix_bounds
+
+    ids = [UUID(f"{prefix:04x}" + "1" * 28) for prefix in (0x0000, 0x3FFF, 0x4000, 0x7FFF, 0x8000, 0xFFFF)]
+    made = app.keys.ensure_keys(ids)
+    quarters = [app.keys.all_keys(*prefix_bounds(k, 4), 16) for k in range(4)]
+    assert [sorted(q) for q in quarters] == [sorted(ids[:2]), sorted(ids[2:4]), [ids[4]], [ids[5]]]
+    assert all(q[pid] == made[pid] for q in quarters for pid in q)
+    assert sorted(app.keys.all_keys(0x40, 0x80)) == sorted(ids[2:4])  # by first byte, as before
