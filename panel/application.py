@@ -8,9 +8,9 @@ Use cases live in their own modules, each a ``Service(app)`` object: ``panel.reg
 from __future__ import annotations
 
 import contextlib
-from itertools import islice
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from itertools import islice
 from typing import TypeVar
 from uuid import UUID
 

@@ -106,6 +106,11 @@ class Queries:
     def engagement(self, eid: UUID) -> EngagementDetails:
         return engagement_details(self.app.load(eid, Engagement))
 
+    def engagement_page(self, page: Page) -> tuple[list[EngagementDetails], bool]:
+        """One page of engagements, oldest first (paged in the database); and whether more follow."""
+        ids, more = page.cut(self.app.originators_page(OPENED_TOPIC, page.offset, page.limit + 1))
+        return [self.engagement(eid) for eid in ids], more
+
     def engagements(self) -> list[EngagementDetails]:
         return [self.engagement(eid) for eid in self.app.originators(OPENED_TOPIC)]
 
