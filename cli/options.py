@@ -117,19 +117,17 @@ class LazyChoice(click.Choice):
 
 
 class RowCountType(click.ParamType):
-    """A whole number of rows, at least ``least`` and at most ``panel.paging.MAX_LIMIT``."""
+    """A whole number (of rows, or a log position), at least ``least`` and at most ``most`` (None: no bound)."""
 
     name = "N"
 
-    def __init__(self, least: int) -> None:
-        self.least = least
+    def __init__(self, least: int, most: int | None = None) -> None:
+        self.least, self.most = least, most
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        from panel.paging import MAX_LIMIT
-
         name = f"--{param.name}" if param and param.name else "the number"
         text = str(value).strip()
-        most = MAX_LIMIT if param is not None and param.name == "limit" else None
+        most = self.most
         if not text.isdigit() or int(text) < self.least or (most is not None and int(text) > most):
             bound = f"from {self.least} to {most:,}" if most else f"{self.least} or more"
             self.fail(f"{value!r} is not a whole number {bound}: give e.g. {name} {max(self.least, 100)}")
@@ -143,6 +141,8 @@ def paging_options(default: int = 100, noun: str = "rows") -> Callable[[F], F]:
     anything runs. The command's listing reads only this page (``panel.paging.Page``).
     """
 
+    from panel.paging import MAX_LIMIT
+
     def decorate(f: F) -> F:
         @functools.wraps(f)
         def wrapper(*args: Any, limit: int, offset: int, **kwargs: Any) -> Any:
@@ -155,7 +155,7 @@ def paging_options(default: int = 100, noun: str = "rows") -> Callable[[F], F]:
             help=f"Skip this many {noun} first (the footer, or `next` in --json, gives the next page's).",
         )(wrapper)  # fmt: skip
         return click.option(  # type: ignore[no-any-return]
-            "--limit", type=RowCountType(1), default=default, show_default=True,
+            "--limit", type=RowCountType(1, MAX_LIMIT), default=default, show_default=True,
             help=f"Show at most this many {noun} (a page; at most 10,000).",
         )(wrapper)  # fmt: skip
 

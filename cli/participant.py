@@ -266,13 +266,15 @@ def erase(ctx: click.Context, participant_ref: str, reason: str, erased_by: str 
 
 
 @participant.command("erasure-requests")
+@paging_options(100, "requests")
 @json_option
 @pass_app
-def erasure_requests(app: PanelApp, as_json: bool) -> None:
+def erasure_requests(app: PanelApp, page: Page, as_json: bool) -> None:
     """List people who asked (at /me) for their data to be erased and are not erased yet, with what holds it back.
 
     A request with nothing holding it back is carried out at once; one held back by a payment still
     open waits here until the payment is settled, then: panel participant erase REF --reason ... --by ...
+    Oldest request first, a page at a time (--limit, --offset).
 
     Example:
 
@@ -280,16 +282,18 @@ def erasure_requests(app: PanelApp, as_json: bool) -> None:
     """
     from panel.erasure_requests import ErasureRequests
 
-    pending = ErasureRequests(app).pending()
+    pending, more = page.window(ErasureRequests(app).waiting())
     if as_json:
-        echo_json([{"participant": p.reference, "id": str(p.participant_id), "requested_at": p.requested_at.isoformat(),
-                    "blocked_by": list(p.blocked_by)} for p in pending])  # fmt: skip
+        echo_json({"requests": [{"participant": p.reference, "id": str(p.participant_id),
+                                 "requested_at": p.requested_at.isoformat(), "blocked_by": list(p.blocked_by)}
+                                for p in pending], **page.fields(more)})  # fmt: skip
         return
     if not pending:
-        say("No erasure requests are waiting")
+        say("No erasure requests are waiting" + (f" after the first {page.offset}" if page.offset else ""))
         return
     table("Erasure requests waiting", ["participant", "asked", "held back by"],
           [(p.reference, when(p.requested_at), "; ".join(p.blocked_by) or "-") for p in pending])  # fmt: skip
+    echo_footer(page.footer(len(pending), more, "requests"))
 
 
 def register(group: click.Group) -> None:
