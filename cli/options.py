@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -150,14 +150,14 @@ def paging_options(default: int = 100, noun: str = "rows") -> Callable[[F], F]:
 
             return f(*args, page=Page(limit, offset), **kwargs)
 
-        wrapper = click.option(
+        with_offset = click.option(
             "--offset", type=RowCountType(0), default=0, show_default=True,
             help=f"Skip this many {noun} first (the footer, or `next` in --json, gives the next page's).",
         )(wrapper)  # fmt: skip
-        return click.option(  # type: ignore[no-any-return]
+        return cast(F, click.option(
             "--limit", type=RowCountType(1, MAX_LIMIT), default=default, show_default=True,
             help=f"Show at most this many {noun} (a page; at most 10,000).",
-        )(wrapper)  # fmt: skip
+        )(with_offset))  # fmt: skip
 
     return decorate
 

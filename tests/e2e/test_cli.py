@@ -114,7 +114,9 @@ def test_recruiter_day_one(run, tmp_path: Path) -> None:  # type: ignore[no-unty
     assert history["consents"][0]["captured_by"] == "amy"
     later = json.loads(run("consent", "history", "VES-001", "--json")[0])
     assert later["active"] == [] and later["consents"][0]["withdrawn_at"] == "2026-04-01T00:00:00+00:00"
-    assert [e["ref"] for e in json.loads(run("engagement", "list", "--json")[0])["engagements"]] == ["vested-youth-panel"]
+    assert [e["ref"] for e in json.loads(run("engagement", "list", "--json")[0])["engagements"]] == [
+        "vested-youth-panel"
+    ]
     listed = json.loads(run("participant", "list", "--json")[0])["participants"]
     assert [p["ref"] for p in listed] == ["VES-001"]
 

@@ -66,7 +66,9 @@ def test_other_listings_page_in_a_stable_order(panel, tmp_path: Path) -> None:  
     panel("init")
     refs = _import(panel, tmp_path)
     for name in ("ann", "bo", "cy"):
-        panel("staff", "add", name, "--role", "recruiter", "--by", "x", "--password-stdin", stdin="a long passphrase 42\n")
+        panel(
+            "staff", "add", name, "--role", "recruiter", "--by", "x", "--password-stdin", stdin="a long passphrase 42\n"
+        )
         panel("partner", "add", f"{name}-org", "--by", "x")
     for i in range(3):
         panel("engagement", "open", f"Panel {i}", "--type", "consult", "--purpose", "p", "--ref", f"eng-{i}")

@@ -82,7 +82,9 @@ def test_an_open_payment_holds_erasure_back_for_staff(client_at, outbox, campaig
     held = client.post(f"{me}/erase", data={"confirm": "yes", "csrf_token": csrf_of(page.text)})
     assert held.status_code == 200 and "We have your request" in held.text
     assert not Queries(campaign_app).participant(person.id).personal.erased
-    (waiting,) = json.loads(run_panel("participant", "erasure-requests", "--json", env=store_env(location)).out)["requests"]
+    (waiting,) = json.loads(run_panel("participant", "erasure-requests", "--json", env=store_env(location)).out)[
+        "requests"
+    ]
     assert waiting["participant"] == person.ref and waiting["blocked_by"][0].endswith("is accrued")
     text = run_panel("participant", "erasure-requests", env=store_env(location)).out
     assert person.ref in text and "is accrued" in text
