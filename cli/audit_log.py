@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from cli.options import json_option, pass_app
+from cli.options import RowCountType, json_option, pass_app
 from cli.render import echo_json, say, table
 from panel.application import PanelApp
 from panel.audit_log import DEFAULT_LIMIT, AuditLog, LogEntry, LogFilter
@@ -26,9 +26,9 @@ from panel.audit_log import DEFAULT_LIMIT, AuditLog, LogEntry, LogFilter
 @click.option(
     "--to", "end", metavar="DATE|TIME", default=None, help="Up to this UTC date (inclusive) or ISO 8601 time."
 )
-@click.option("--after", type=click.IntRange(min=0), default=0, help="Only positions after this one (to read on).")
+@click.option("--after", type=RowCountType(0), default=0, help="Only positions after this one (to read on).")
 @click.option(
-    "--limit", type=click.IntRange(min=1, max=100_000), default=DEFAULT_LIMIT, show_default=True,
+    "--limit", type=RowCountType(1, 100_000), default=DEFAULT_LIMIT, show_default=True,
     help="At most this many events.",
 )  # fmt: skip
 @json_option
@@ -49,7 +49,7 @@ def log(
     web, the signed-in staff member, `partner:NAME`, `applicant` (the application form) or `self`
     (a person's own links). `-` marks an event stored before actors were recorded. The participant
     column gives a reference, never personal data. Reads the log a page at a time; when more events
-    match than --limit, the last line says how to read on (--after POSITION).
+    match than --limit, the last line (or `next` in --json) says how to read on (--after POSITION).
 
     Example:
 
@@ -58,9 +58,12 @@ def log(
     since, until = _between(start, end)
     pid = app.resolve_participant(participant_ref) if participant_ref else None
     where = LogFilter(participant_id=pid, actor=actor.strip() if actor else None, start=since, end=until)
-    entries = AuditLog(app).entries(where, after=after, limit=limit)
+    entries = AuditLog(app).entries(where, after=after, limit=limit + 1)
+    more = len(entries) > limit
+    entries = entries[:limit]
     if as_json:
-        echo_json([_json(e) for e in entries])
+        following = entries[-1].position if more else None
+        echo_json({"events": [_json(e) for e in entries], "limit": limit, "after": after, "next": following})
         return
     if not entries:
         say("No events match" if participant_ref or actor or start or end or after else "No events recorded yet")
@@ -73,7 +76,7 @@ def log(
             for e in entries
         ],
     )
-    if len(entries) == limit:
+    if more:
         say(f"Showing {limit} events; read on with --after {entries[-1].position}")
 
 

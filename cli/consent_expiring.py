@@ -6,13 +6,14 @@ from datetime import datetime
 
 import click
 
-from cli.options import PERIOD, WHEN, json_option, pass_app
+from cli.options import PERIOD, WHEN, echo_footer, json_option, paging_options, pass_app
 from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
 from panel.clock import now
 from panel.consent_expiry import expiring_consents
 from panel.domain.durations import Period
 from panel.domain.values import PURPOSES
+from panel.paging import Page
 
 
 @click.command()
@@ -20,6 +21,7 @@ from panel.domain.values import PURPOSES
 @click.option("--purpose", type=click.Choice(PURPOSES), default=None, help="Only this purpose.")
 @click.option("--expired", "include_expired", is_flag=True, help="Also list consents already expired, not renewed.")
 @click.option("--as-of", type=WHEN, default=None, help="Count the window from this moment (ISO 8601); default now.")
+@paging_options(100, "consents")
 @json_option
 @pass_app
 def expiring(
@@ -28,24 +30,28 @@ def expiring(
     purpose: str | None,
     include_expired: bool,
     as_of: datetime | None,
+    page: Page,
     as_json: bool,
 ) -> None:
     """List consents that expire within a window, so staff know whom to ask again.
 
     Lists references (no names), the purpose and the expiry. A renewal (`panel consent grant`
     again, with a new expiry) takes a person off the list. People who left the panel or were
-    erased are not listed.
+    erased are not listed. Soonest expiry first, a page at a time (--limit, --offset); each person
+    is read from the log in turn and only the consents to list are kept.
 
     Example:
 
         panel consent expiring --within 30d --purpose panel_membership
     """
     moment = as_of or now()
-    found = expiring_consents(app, moment, within, purpose=purpose, include_expired=include_expired)
+    every = expiring_consents(app, moment, within, purpose=purpose, include_expired=include_expired)
+    found, more = page.window(every)
     if as_json:
-        echo_json({"as_of": moment, "within": str(within), "until": within.after(moment), "consents": found})
+        echo_json({"as_of": moment, "within": str(within), "until": within.after(moment), "consents": found,
+                   **page.fields(more)})  # fmt: skip
         return
-    if not found:
+    if not found and not page.offset:
         say(
             f"No consent expires within {within} of {when(moment)}"
             + (" (and none has expired)" if include_expired else "")
@@ -57,3 +63,4 @@ def expiring(
         ["ref", "purpose", "notice", "granted", "expires", "state"],
         rows,
     )
+    echo_footer(page.footer(len(found), more, "consents"))

@@ -21,10 +21,11 @@ from cli.draw_options import (
     selection_progress,
 )
 from cli.draw_render import draw_json, render_draw, show_draw
-from cli.options import at_option, json_option, pass_app
+from cli.options import at_option, echo_footer, json_option, paging_options, pass_app
 from cli.render import echo_json, say, table
 from panel.application import PanelApp
 from panel.domain.values import HOUSEHOLD_BY
+from panel.paging import Page
 from panel.queries import Queries
 
 
@@ -262,10 +263,11 @@ def replace(
 
 
 @draw.command("list")
+@paging_options(100, "draws")
 @json_option
 @pass_app
-def list_(app: PanelApp, as_json: bool) -> None:
-    """List draws, oldest first.
+def list_(app: PanelApp, page: Page, as_json: bool) -> None:
+    """List draws, oldest first, a page at a time (--limit, --offset).
 
     Example:
 
@@ -273,7 +275,7 @@ def list_(app: PanelApp, as_json: bool) -> None:
     """
     from panel.draws import Draws
 
-    draws = Draws(app).recorded()
+    draws, more = Draws(app).recorded_page(page)
     rows: list[dict[str, Any]] = [
         {
             "id": d.id,
@@ -288,11 +290,12 @@ def list_(app: PanelApp, as_json: bool) -> None:
         for d in draws
     ]
     if as_json:
-        echo_json(rows)
+        echo_json({"draws": rows, **page.fields(more)})
         return
     keys = ("engagement", "round", "at", "size", "pool", "algorithm", "replacements")
     cells = [[str(r["id"]), *(r[k].isoformat(timespec="minutes") if k == "at" else r[k] for k in keys)] for r in rows]
     table("Draws", ["id", "engagement", "round", "drawn at", "size", "pool", "algorithm", "replacements"], cells)
+    echo_footer(page.footer(len(rows), more, "draws"))
 
 
 def register(group: click.Group) -> None:

@@ -8,12 +8,13 @@ from typing import Any, TypeVar
 
 import click
 
-from cli.options import at_option, json_option, pass_app
+from cli.options import at_option, echo_footer, json_option, paging_options, pass_app
 from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
 from panel.domain.money import MAX_RATE_PENCE, format_pence, pence_from_text
 from panel.domain.values import ENGAGEMENT_TYPES, parse_day
 from panel.engagements import Engagements
+from panel.paging import Page
 from panel.queries import Queries
 from panel.records import EngagementDetails
 
@@ -110,18 +111,19 @@ def open_(
 
 
 @engagement.command("list")
+@paging_options(100, "engagements")
 @json_option
 @pass_app
-def list_(app: PanelApp, as_json: bool) -> None:
-    """List engagements.
+def list_(app: PanelApp, page: Page, as_json: bool) -> None:
+    """List engagements, oldest first, a page at a time (--limit, --offset).
 
     Example:
 
         panel engagement list --json
     """
-    items = Queries(app).engagements()
+    items, more = Queries(app).engagement_page(page)
     if as_json:
-        echo_json(items)
+        echo_json({"engagements": items, **page.fields(more)})
         return
     table(
         "Engagements",
@@ -139,6 +141,7 @@ def list_(app: PanelApp, as_json: bool) -> None:
             for e in items
         ],
     )
+    echo_footer(page.footer(len(items), more, "engagements"))
 
 
 @engagement.command("show")

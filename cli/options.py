@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -113,3 +114,57 @@ class LazyChoice(click.Choice):
     @choices.setter
     def choices(self, value: Sequence[str]) -> None:
         """click sets the choices in its constructor; ours are always read from the source."""
+
+
+class RowCountType(click.ParamType):
+    """A whole number (of rows, or a log position), at least ``least`` and at most ``most`` (None: no bound)."""
+
+    name = "N"
+
+    def __init__(self, least: int, most: int | None = None) -> None:
+        self.least, self.most = least, most
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        name = f"--{param.name}" if param and param.name else "the number"
+        text = str(value).strip()
+        most = self.most
+        if not text.isdigit() or int(text) < self.least or (most is not None and int(text) > most):
+            bound = f"from {self.least} to {most:,}" if most else f"{self.least} or more"
+            self.fail(f"{value!r} is not a whole number {bound}: give e.g. {name} {max(self.least, 100)}")
+        return int(text)
+
+
+def paging_options(default: int = 100, noun: str = "rows") -> Callable[[F], F]:
+    """``--limit N`` and ``--offset N`` (one page of a listing), given to the command as ``page``.
+
+    The one paging option every listing shares: a bad value is refused in one line (exit 2) before
+    anything runs. The command's listing reads only this page (``panel.paging.Page``).
+    """
+
+    from panel.paging import MAX_LIMIT
+
+    def decorate(f: F) -> F:
+        @functools.wraps(f)
+        def wrapper(*args: Any, limit: int, offset: int, **kwargs: Any) -> Any:
+            from panel.paging import Page
+
+            return f(*args, page=Page(limit, offset), **kwargs)
+
+        with_offset = click.option(
+            "--offset", type=RowCountType(0), default=0, show_default=True,
+            help=f"Skip this many {noun} first (the footer, or `next` in --json, gives the next page's).",
+        )(wrapper)  # fmt: skip
+        return cast(F, click.option(
+            "--limit", type=RowCountType(1, MAX_LIMIT), default=default, show_default=True,
+            help=f"Show at most this many {noun} (a page; at most 10,000).",
+        )(with_offset))  # fmt: skip
+
+    return decorate
+
+
+def echo_footer(line: str | None) -> None:
+    """Print a listing's paging footer, if it has one (tables only: --json carries `next`)."""
+    if line:
+        from cli.render import say
+
+        say(line)

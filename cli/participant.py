@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from itertools import islice
 
 import click
 
-from cli.options import F, at_option, json_option, pass_app
+from cli.options import F, at_option, echo_footer, json_option, paging_options, pass_app
 from cli.participant_import import import_command
 from cli.participant_render import render_participant, status
 from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES
+from panel.paging import Page
 from panel.participation import Participation
 from panel.queries import Queries
 from panel.registration import Registration
@@ -145,24 +145,28 @@ def show(ctx: click.Context, participant_ref: str, as_json: bool) -> None:
 
 
 @participant.command("list")
-@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True, help="0 lists everyone.")
+@paging_options(100, "participants")
 @click.option("--purpose", default=None, help="Why the list is needed (kept with the access record).")
 @json_option
 @click.pass_context
-def list_(ctx: click.Context, limit: int, purpose: str | None, as_json: bool) -> None:
-    """List participants (oldest sign-up first); showing their names is recorded first (`panel audit access`).
+def list_(ctx: click.Context, page: Page, purpose: str | None, as_json: bool) -> None:
+    """List participants (oldest sign-up first), a page at a time; showing their names is recorded first.
+
+    Only the page asked for is read (in the database) and only the people on it are recorded as
+    shown (`panel audit access`). When more follow, the last line (or `next` in --json) gives the
+    --offset of the next page.
 
     Example:
 
-        panel participant list --limit 20
+        panel participant list --limit 20 --offset 40
     """
     app: PanelApp = ctx.obj.app
     queries = Queries(app)
-    shown = list(islice(queries.participant_ids(), limit or None))
+    shown, more = queries.participant_page(page)
     ctx.obj.record_access("participant list", shown, purpose)
     people = [queries.participant(pid) for pid in shown]
     if as_json:
-        echo_json(people)
+        echo_json({"participants": people, **page.fields(more)})
         return
     moment = datetime.now(UTC)
     table(
@@ -180,6 +184,7 @@ def list_(ctx: click.Context, limit: int, purpose: str | None, as_json: bool) ->
             for p in people
         ],
     )
+    echo_footer(page.footer(len(people), more, "participants"))
 
 
 @participant.command()
@@ -261,13 +266,15 @@ def erase(ctx: click.Context, participant_ref: str, reason: str, erased_by: str 
 
 
 @participant.command("erasure-requests")
+@paging_options(100, "requests")
 @json_option
 @pass_app
-def erasure_requests(app: PanelApp, as_json: bool) -> None:
+def erasure_requests(app: PanelApp, page: Page, as_json: bool) -> None:
     """List people who asked (at /me) for their data to be erased and are not erased yet, with what holds it back.
 
     A request with nothing holding it back is carried out at once; one held back by a payment still
     open waits here until the payment is settled, then: panel participant erase REF --reason ... --by ...
+    Oldest request first, a page at a time (--limit, --offset).
 
     Example:
 
@@ -275,16 +282,18 @@ def erasure_requests(app: PanelApp, as_json: bool) -> None:
     """
     from panel.erasure_requests import ErasureRequests
 
-    pending = ErasureRequests(app).pending()
+    pending, more = page.window(ErasureRequests(app).waiting())
     if as_json:
-        echo_json([{"participant": p.reference, "id": str(p.participant_id), "requested_at": p.requested_at.isoformat(),
-                    "blocked_by": list(p.blocked_by)} for p in pending])  # fmt: skip
+        echo_json({"requests": [{"participant": p.reference, "id": str(p.participant_id),
+                                 "requested_at": p.requested_at.isoformat(), "blocked_by": list(p.blocked_by)}
+                                for p in pending], **page.fields(more)})  # fmt: skip
         return
     if not pending:
-        say("No erasure requests are waiting")
+        say("No erasure requests are waiting" + (f" after the first {page.offset}" if page.offset else ""))
         return
     table("Erasure requests waiting", ["participant", "asked", "held back by"],
           [(p.reference, when(p.requested_at), "; ".join(p.blocked_by) or "-") for p in pending])  # fmt: skip
+    echo_footer(page.footer(len(pending), more, "requests"))
 
 
 def register(group: click.Group) -> None:

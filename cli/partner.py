@@ -6,9 +6,10 @@ from datetime import datetime
 
 import click
 
-from cli.options import at_option, json_option, pass_app
+from cli.options import at_option, echo_footer, json_option, paging_options, pass_app
 from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
+from panel.paging import Page
 from panel.partners import Partners
 
 
@@ -55,23 +56,23 @@ def revoke(app: PanelApp, name: str, revoked_by: str, at: datetime | None) -> No
 
 
 @partner.command("list")
+@paging_options(100, "partners")
 @json_option
 @pass_app
-def list_(app: PanelApp, as_json: bool) -> None:
-    """List the partners and whether their tokens still work.
+def list_(app: PanelApp, page: Page, as_json: bool) -> None:
+    """List the partners (in the order they were added) and whether their tokens still work, a page at a time.
 
     Example:
 
         panel partner list
     """
-    partners = Partners(app).all()
+    partners, more = Partners(app).page(page)
     if as_json:
-        echo_json(
-            [
+        echo_json({"partners": [
                 {"name": p.name, "added_by": p.added_by, "added_at": p.added_at.isoformat(),
                  "revoked_at": p.revoked_at.isoformat() if p.revoked_at else None}
                 for p in partners
-            ]
+            ], **page.fields(more)},
         )  # fmt: skip
         return
     if not partners:
@@ -79,6 +80,7 @@ def list_(app: PanelApp, as_json: bool) -> None:
         return
     table("Partners", ["name", "added by", "added", "revoked"],
           [(p.name, p.added_by, when(p.added_at), when(p.revoked_at)) for p in partners])  # fmt: skip
+    echo_footer(page.footer(len(partners), more, "partners"))
 
 
 def register(group: click.Group) -> None:

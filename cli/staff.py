@@ -7,10 +7,11 @@ from datetime import datetime
 
 import click
 
-from cli.options import at_option, json_option, pass_app
+from cli.options import at_option, echo_footer, json_option, paging_options, pass_app
 from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
 from panel.domain.staff import ROLES
+from panel.paging import Page
 from panel.staff import Staff
 
 STDIN_HELP = "Read the password from the first line of standard input instead of asking for it."
@@ -81,25 +82,25 @@ def remove(app: PanelApp, name: str, removed_by: str, at: datetime | None) -> No
 
 
 @staff.command("list")
+@paging_options(100, "accounts")
 @json_option
 @pass_app
-def list_(app: PanelApp, as_json: bool) -> None:
-    """List the staff accounts, with their roles.
+def list_(app: PanelApp, page: Page, as_json: bool) -> None:
+    """List the staff accounts with their roles, in the order they were added, a page at a time.
 
     Example:
 
         panel staff list
     """
-    members = Staff(app).members()
+    members, more = Staff(app).member_page(page)
     if as_json:
-        echo_json(
-            [
+        echo_json({"staff": [
                 {
                     "name": m.name, "role": m.role, "added_by": m.added_by, "added_at": m.added_at.isoformat(),
                     "removed_at": m.removed_at.isoformat() if m.removed_at else None,
                 }
                 for m in members
-            ]
+            ], **page.fields(more)},
         )  # fmt: skip
         return
     if not members:
@@ -110,6 +111,7 @@ def list_(app: PanelApp, as_json: bool) -> None:
         ["name", "role", "added by", "added", "removed"],
         [(m.name, m.role, m.added_by, when(m.added_at), when(m.removed_at)) for m in members],
     )
+    echo_footer(page.footer(len(members), more, "accounts"))
 
 
 def register(group: click.Group) -> None:

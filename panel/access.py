@@ -6,6 +6,7 @@ is no showing without its record; the record itself holds no personal data.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -51,13 +52,15 @@ class AccessLog:
 
     def entries(self, participant_id: UUID | None = None, actor: str | None = None) -> list[AccessEntry]:
         """The showings of one participant's data (or all), by one actor (or any), oldest first."""
-        found = []
+        return list(self.matching(participant_id, actor))
+
+    def matching(self, participant_id: UUID | None = None, actor: str | None = None) -> Iterator[AccessEntry]:
+        """``entries``, streamed: one record loaded at a time, so a page (``Page.window``) stops reading early."""
         for aid in self.app.originators(get_topic(DataAccess.Recorded)):
             access = self.app.load(aid, DataAccess)
             if participant_id is not None and participant_id not in access.participant_ids:
                 continue
             if actor is not None and access.actor != actor:
                 continue
-            found.append(AccessEntry(access.at, access.actor, access.what, access.purpose, access.channel,
-                                     len(access.participant_ids)))  # fmt: skip
-        return found
+            yield AccessEntry(access.at, access.actor, access.what, access.purpose, access.channel,
+                              len(access.participant_ids))  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from itertools import islice
 from typing import TypeVar
 from uuid import UUID
 
@@ -239,6 +240,13 @@ class PanelApp(Application[UUID]):
             if len(page) < PAGE:
                 return
             start = page[-1].id
+
+    def originators_page(self, topic: str, offset: int, limit: int) -> list[UUID]:
+        """``limit`` ids of ``originators(topic)`` after the first ``offset``, paged in the database."""
+        page = getattr(self.recorder, "originators_page", None)
+        if page is None:  # a recorder without SQL (tests in memory): stream the log instead
+            return list(islice(self.originators(topic), offset, offset + limit))
+        return list(page(topic, offset, limit))
 
     # -- personal data -------------------------------------------------------------------------
     def personal_data(self, participant: Participant) -> PersonalData:

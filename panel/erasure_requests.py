@@ -4,6 +4,7 @@ holds it back (a payment to them not yet finished), in which case staff see it i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -58,12 +59,21 @@ class ErasureRequests:
 
     def pending(self) -> list[PendingErasure]:
         """Requests whose person is not erased yet (held back, or interrupted), oldest first."""
-        found: dict[UUID, PendingErasure] = {}
-        for rid in dict.fromkeys(self.app.originators(get_topic(ErasureRequest.Received))):
+        return sorted(self.waiting(), key=lambda p: p.requested_at)
+
+    def waiting(self) -> Iterator[PendingErasure]:
+        """The pending requests in the order they were received, streamed one at a time (for a page).
+
+        Holds only the ids of people already listed (one request each), never every participant.
+        """
+        listed: set[UUID] = set()
+        for rid in self.app.originators(get_topic(ErasureRequest.Received)):  # one Received per request
             request = self.app.load(rid, ErasureRequest)
+            if request.participant_id in listed:
+                continue
             person = self.app.load(request.participant_id, Participant)
-            if not person.is_erased and request.participant_id not in found:
-                found[request.participant_id] = PendingErasure(
+            if not person.is_erased:
+                listed.add(request.participant_id)
+                yield PendingErasure(
                     request.participant_id, person.external_ref, request.received_at, tuple(request.blocked_by)
                 )
-        return sorted(found.values(), key=lambda p: p.requested_at)

@@ -24,6 +24,7 @@ from panel.clock import now
 from panel.domain.durations import parse_period
 from panel.domain.errors import AlreadyRegisteredError, ValidationError
 from panel.domain.partner import PARTNER_SOURCE, Partner, check_partner_name, partner_id
+from panel.paging import Page
 from panel.registration import Registration
 from panel.validation import ConsentSpec, FieldError, InvalidSignUpError, SignUp, default_consent_method
 
@@ -69,6 +70,11 @@ class Partners:
         partner.revoke(by, at or now())
         self.app.save(partner)
         return _details(partner)
+
+    def page(self, page: Page) -> tuple[list[PartnerDetails], bool]:
+        """One page of the partners in the order they were added (paged in the database); and whether more follow."""
+        ids, more = page.cut(self.app.originators_page(get_topic(Partner.Added), page.offset, page.limit + 1))
+        return [_details(self.app.load(i, Partner)) for i in ids], more
 
     def all(self) -> list[PartnerDetails]:
         ids = dict.fromkeys(self.app.originators(get_topic(Partner.Added)))

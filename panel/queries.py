@@ -19,6 +19,7 @@ from panel.domain.errors import ParticipantNotFoundError
 from panel.domain.participant import Participant
 from panel.domain.participant_events import consent_item, erasure_item
 from panel.domain.values import EligibilityRule
+from panel.paging import Page
 from panel.records import ConsentRecord, EngagementDetails, ParticipantDetails, ParticipationRecord
 
 if TYPE_CHECKING:
@@ -58,6 +59,10 @@ class Queries:
 
     def participant_ids(self) -> Iterator[UUID]:
         yield from self.app.originators(REGISTERED_TOPIC)
+
+    def participant_page(self, page: Page) -> tuple[list[UUID], bool]:
+        """One page of participant ids in sign-up (log) order, paged in the database; and whether more follow."""
+        return page.cut(self.app.originators_page(REGISTERED_TOPIC, page.offset, page.limit + 1))
 
     def participants(self, limit: int | None = None) -> list[ParticipantDetails]:
         result: list[ParticipantDetails] = []
@@ -100,6 +105,11 @@ class Queries:
 
     def engagement(self, eid: UUID) -> EngagementDetails:
         return engagement_details(self.app.load(eid, Engagement))
+
+    def engagement_page(self, page: Page) -> tuple[list[EngagementDetails], bool]:
+        """One page of engagements, oldest first (paged in the database); and whether more follow."""
+        ids, more = page.cut(self.app.originators_page(OPENED_TOPIC, page.offset, page.limit + 1))
+        return [self.engagement(eid) for eid in ids], more
 
     def engagements(self) -> list[EngagementDetails]:
         return [self.engagement(eid) for eid in self.app.originators(OPENED_TOPIC)]

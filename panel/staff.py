@@ -19,6 +19,7 @@ from panel.application import PanelApp
 from panel.clock import now
 from panel.domain.errors import ValidationError
 from panel.domain.staff import ROLES, StaffAccount, check_name, staff_id
+from panel.paging import Page
 from panel.staff_roles import ENTER_APPLICATIONS, may, roles_with
 from panel.store.recorders import WITH_STATEMENTS
 
@@ -79,6 +80,11 @@ class Staff:
         account.remove(by, at or now())
         self.app.save(account)
         return _details(account)
+
+    def member_page(self, page: Page) -> tuple[list[StaffDetails], bool]:
+        """One page of the accounts in the order they were added (paged in the database); and whether more follow."""
+        ids, more = page.cut(self.app.originators_page(get_topic(StaffAccount.Added), page.offset, page.limit + 1))
+        return [_details(self.app.load(i, StaffAccount)) for i in ids], more
 
     def members(self) -> list[StaffDetails]:
         ids = dict.fromkeys(self.app.originators(get_topic(StaffAccount.Added)))

@@ -35,6 +35,7 @@ from panel.draws.errors import (
 )
 from panel.draws.history import changed_since, current_position, position_of
 from panel.draws.pool_builder import PoolMember, build_pool
+from panel.paging import Page
 
 DRAW_TOPIC = get_topic(Draw.Completed)
 
@@ -194,6 +195,11 @@ class Draws:
 
     def ids(self) -> list[UUID]:
         return list(self.app.originators(DRAW_TOPIC))
+
+    def recorded_page(self, page: Page) -> tuple[list[Draw], bool]:
+        """One page of the recorded draws, oldest first (paged in the database); and whether more follow."""
+        ids, more = page.cut(self.app.originators_page(DRAW_TOPIC, page.offset, page.limit + 1))
+        return [self.get(i) for i in ids], more
 
     def recorded(self) -> list[Draw]:
         """Every recorded draw, oldest first."""

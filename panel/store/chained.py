@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
@@ -72,6 +73,20 @@ class ChainedRecorder:
             )
             r = c.fetchone()
             return None if r is None else Link(r["position"], bytes(r["digest"]), bytes(r["hash"]))
+
+    def originators_page(self, topic: str, offset: int, limit: int) -> list[UUID]:
+        """The ids of the aggregates with an event of ``topic``, in log order: ``limit`` of them after ``offset``.
+
+        One statement with LIMIT and OFFSET, so a page of a listing never reads the ids before it
+        into Python (the database still walks the log up to the page; see docs/participants.md).
+        """
+        with self.reading() as c:
+            c.execute(
+                f"SELECT originator_id FROM {self.events_ref} WHERE topic = {self.mark} "
+                f"ORDER BY {self.position} LIMIT {self.mark} OFFSET {self.mark}",
+                (topic, limit, offset),
+            )
+            return [UUID(bytes=id_bytes(r["originator_id"])) for r in c.fetchall()]
 
     def positions_of_digest(self, event_digest: bytes) -> list[int]:
         """The chain positions whose event had this digest (a scan: only used once a break is found)."""

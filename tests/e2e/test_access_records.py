@@ -13,7 +13,7 @@ REGISTER = ["participant", "register", "--ref", "VES-001", "--channel", "online"
 
 
 def access(panel, *args: str) -> list[dict]:  # type: ignore[no-untyped-def]
-    return json.loads(panel("audit", "access", *args, "--json").out)  # type: ignore[no-any-return]
+    return json.loads(panel("audit", "access", *args, "--json").out)["access"]  # type: ignore[no-any-return]
 
 
 def test_who_has_seen_my_data(panel, location: StoreLocation) -> None:  # type: ignore[no-untyped-def]
@@ -51,7 +51,9 @@ def test_the_records_hold_no_personal_data(panel, location: StoreLocation) -> No
 
 def test_the_names_of_a_drawn_panel(panel) -> None:  # type: ignore[no-untyped-def]
     panel("demo", "--people", "150")
-    (draw,) = [d for d in json.loads(panel("draw", "list", "--json").out) if d["engagement"] == "vested-youth-panel"]
+    (draw,) = [
+        d for d in json.loads(panel("draw", "list", "--json").out)["draws"] if d["engagement"] == "vested-youth-panel"
+    ]
     panel("draw", "show", draw["id"], "--json", env={"PANEL_USER": "auditor.one"})  # references only
     assert access(panel, "--actor", "auditor.one") == []
     panel("draw", "show", draw["id"], env={"PANEL_USER": "auditor.one"})

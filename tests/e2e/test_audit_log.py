@@ -21,7 +21,7 @@ def as_user(name: str) -> dict[str, str]:
 
 
 def log(panel, *args: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    return json.loads(panel("audit", "log", *args, "--json").out)  # type: ignore[no-any-return]
+    return json.loads(panel("audit", "log", *args, "--json").out)["events"]  # type: ignore[no-any-return]
 
 
 def story(panel) -> None:  # type: ignore[no-untyped-def]

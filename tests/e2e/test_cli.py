@@ -114,8 +114,10 @@ def test_recruiter_day_one(run, tmp_path: Path) -> None:  # type: ignore[no-unty
     assert history["consents"][0]["captured_by"] == "amy"
     later = json.loads(run("consent", "history", "VES-001", "--json")[0])
     assert later["active"] == [] and later["consents"][0]["withdrawn_at"] == "2026-04-01T00:00:00+00:00"
-    assert [e["ref"] for e in json.loads(run("engagement", "list", "--json")[0])] == ["vested-youth-panel"]
-    listed = json.loads(run("participant", "list", "--json")[0])
+    assert [e["ref"] for e in json.loads(run("engagement", "list", "--json")[0])["engagements"]] == [
+        "vested-youth-panel"
+    ]
+    listed = json.loads(run("participant", "list", "--json")[0])["participants"]
     assert [p["ref"] for p in listed] == ["VES-001"]
 
     out, _ = run("participant", "erase", "VES-001", "--reason", "request ER-7")
@@ -190,7 +192,7 @@ def test_import_reports_every_bad_row(run, tmp_path: Path) -> None:  # type: ign
         f"Error: {path}: 2 of 3 rows are invalid, nothing was imported: fix them, or pass --skip-invalid to "
         "import the rest",
     ]
-    assert json.loads(run("participant", "list", "--json")[0]) == []
+    assert json.loads(run("participant", "list", "--json")[0])["participants"] == []
     out, err = run("participant", "import", str(path), "--skip-invalid")
     assert out == f"Imported {path}: 1 new, 0 already present, 2 rejected, 2 events written\n"
     rejects = tmp_path / "signups.rejects.csv"

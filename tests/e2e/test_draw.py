@@ -129,7 +129,7 @@ def test_draw_cli_end_to_end(app: PanelApp, panel) -> None:  # type: ignore[no-u
     assert run("draw", "verify", did).startswith(f"Verified draw {did}: same pool as the history gives (36 people")
     shown = run("draw", "show", did[:8])
     assert "Target vs pool vs selected" in shown and "Panel" in shown
-    listed = json.loads(run("draw", "list", "--json"))
+    listed = json.loads(run("draw", "list", "--json"))["draws"]
     assert [d["id"] for d in listed] == [did]
     out = run("draw", "replace", did, data["selected"][0], "--reason", "moved away", "--at", "2026-02-02")
     assert out.startswith(f"Replaced {data['selected'][0]} by reserve ")

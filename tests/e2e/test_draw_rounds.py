@@ -72,7 +72,7 @@ def test_a_second_draw_needs_an_explicit_new_round(app: PanelApp, location: Stor
     assert table_rows(location) == before
     second = panel("draw", "vested-youth-panel", "--size", "6", "--seed", "4", "--at", "2026-02-02", "--new-round")
     assert "(round 2)" in second.out
-    rounds = json.loads(panel("draw", "list", "--json").out)
+    rounds = json.loads(panel("draw", "list", "--json").out)["draws"]
     assert sorted(d["round"] for d in rounds) == [1, 2]
 
 

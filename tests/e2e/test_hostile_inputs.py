@@ -337,6 +337,16 @@ CASES: list[tuple[Any, ...]] = [
     # panel audit log (issue 13: who did what).
     (("audit", "log", "--from", "last tuesday"), 1, "--from 'last tuesday' is not a date: use ISO 8601"),
     (("audit", "log", "--from", "2026-03-02", "--to", "2026-03-01"), 1, "is not after --from"),
+    # Paging (issue 15): one shared --limit/--offset, refused before anything is shown or recorded.
+    (("participant", "list", "--limit", "-1"), 2, "'-1' is not a whole number from 1 to 10,000"),
+    (("participant", "list", "--limit", "0"), 2, "'0' is not a whole number from 1 to 10,000"),
+    (("participant", "list", "--limit", "10001"), 2, "'10001' is not a whole number from 1 to 10,000"),
+    (("participant", "list", "--offset", "-5"), 2, "'-5' is not a whole number 0 or more: give e.g. --offset 100"),
+    (("participant", "list", "--offset", "ten"), 2, "'ten' is not a whole number 0 or more"),
+    (("engagement", "list", "--limit", "2.5"), 2, "'2.5' is not a whole number from 1 to 10,000"),
+    (("consent", "expiring", "--within", "30d", "--offset", "1e3"), 2, "'1e3' is not a whole number 0 or more"),
+    (("audit", "access", "--actor", "x", "--limit", " "), 2, "is not a whole number from 1 to 10,000"),
+    (("audit", "log", "--after", "-3"), 2, "'-3' is not a whole number 0 or more: give e.g. --after 100"),
     # The data keys' database and the master key (issue 13); this store keeps its keys with its events, unwrapped.
     (("participant", "list"), 1, "PANEL_MASTER_KEY is not a 256-bit key", {"PANEL_MASTER_KEY": "not-a-key"}),
     (("participant", "list"), 1, "are not wrapped yet: run `panel init`", WRONG_MASTER),

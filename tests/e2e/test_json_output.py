@@ -52,7 +52,7 @@ def _people_csv(folder: Path) -> str:
 
 def _certificate(s: Store) -> str:
     """The demo draw's fairness certificate, written to a file."""
-    draw_id = next(d["id"] for d in s.json("draw", "list") if d["algorithm"] == "leximin")  # type: ignore[union-attr, index]
+    draw_id = next(d["id"] for d in s.json("draw", "list")["draws"] if d["algorithm"] == "leximin")  # type: ignore[union-attr, index]
     path = s.folder / "cert.json"
     path.write_text(s.panel("draw", "certificate", draw_id), encoding="utf-8")
     return str(path)
@@ -93,7 +93,7 @@ ARGS: dict[str, Callable[[Store], list[str]]] = {
     "draw reveal": lambda s: [_announced(s), "--seed-from", "1 2 3 4 5 6"],
     "draw list": lambda s: [],
     "draw run": lambda s: ["mental-health-coproduction", "--size", "6", "--quotas", QUOTAS, "--seed", "3"],
-    "draw show": lambda s: [s.json("draw", "list")[0]["id"]],  # type: ignore[index]
+    "draw show": lambda s: [s.json("draw", "list")["draws"][0]["id"]],  # type: ignore[index]
     "engagement list": lambda s: [],
     "engagement show": lambda s: ["vested-youth-panel"],
     "fatigue": lambda s: [],

@@ -123,5 +123,5 @@ def test_panel_partner_commands(panel) -> None:  # type: ignore[no-untyped-def]
     assert panel("partner", "revoke", "youth-link", "--by", "sam.lee").out.strip() == (
         "Revoked the token of partner youth-link"
     )
-    (listed,) = json.loads(panel("partner", "list", "--json").out)
+    (listed,) = json.loads(panel("partner", "list", "--json").out)["partners"]
     assert listed["name"] == "youth-link" and listed["revoked_at"] is not None

@@ -138,7 +138,7 @@ def test_panel_staff_commands(panel) -> None:  # type: ignore[no-untyped-def]
     assert (
         panel("staff", "add", "x1", "--role", "boss", "--by", "x", code=2).err.count("Invalid value for '--role'") == 1
     )
-    listed = json.loads(panel("staff", "list", "--json").out)
+    listed = json.loads(panel("staff", "list", "--json").out)["staff"]
     assert [(m["name"], m["role"], m["added_by"], m["removed_at"]) for m in listed] == [
         ("amy.khan", "recruiter", "sam.lee", None)
     ]

@@ -115,7 +115,7 @@ def test_the_participant_page_records_who_saw_whom(client_at, campaign_app: Pane
     )  # fmt: skip
     assert record.at == DURING
     assert [e.actor for e in AccessLog(campaign_app).entries(pids["VES-002"])] == []
-    shown = json.loads(panel("audit", "access", "--participant", "VES-001", "--json").out)
+    shown = json.loads(panel("audit", "access", "--participant", "VES-001", "--json").out)["access"]
     assert [(s["actor"], s["what"], s["channel"], s["people_shown"]) for s in shown] == [
         ("amy.khan", "staff participant page", "web", 1)
     ]

@@ -1,0 +1,102 @@
+"""Listings page (--limit/--offset, or --after on the event log) on SQLite and PostgreSQL.
+
+Each listing is walked a page at a time with the real `panel` script, following `next` in its
+--json output: every row is visited exactly once, in the same order one big page gives, and a
+paged `participant list` records access only to the people it showed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+PEOPLE = 13  # more than two pages of 5
+
+
+def _import(panel: Any, folder: Path) -> list[str]:
+    """Sign up PEOPLE people (each consenting, expiring on a different day) and return their references."""
+    refs = [f"PG-{i:03d}" for i in range(1, PEOPLE + 1)]
+    rows = ["ref,channel,name,registered_at,consent_panel_membership,consent_at,consent_panel_membership_valid_for"]
+    rows += [f"{r},online,Person {i},2026-01-{i:02d},v1,2026-01-{i:02d},{30 + i}d" for i, r in enumerate(refs, 1)]
+    path = folder / "people.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    panel("participant", "import", str(path))
+    return refs
+
+
+def _walk(panel: Any, args: list[str], key: str, limit: int, env: dict[str, str] | None = None) -> list[Any]:
+    """Every row of a listing, page by page (following `next`); checks the paging fields on each page."""
+    rows: list[Any] = []
+    offset: int | None = 0
+    pages = 0
+    while offset is not None:
+        ran = panel(*args, "--limit", str(limit), "--offset", str(offset), "--json", env=env)
+        page = json.loads(ran.out)
+        assert (page["limit"], page["offset"]) == (limit, offset)
+        assert len(page[key]) <= limit
+        assert page["next"] is None or (page["next"] == offset + limit and len(page[key]) == limit)
+        rows += page[key]
+        offset, pages = page["next"], pages + 1
+    assert pages >= 1
+    return rows
+
+
+def test_participant_list_pages_through_everyone_once(panel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    panel("init")
+    refs = _import(panel, tmp_path)
+    pager = {"PANEL_USER": "pager"}
+    walked = [p["ref"] for p in _walk(panel, ["participant", "list"], "participants", 5, pager)]
+    assert walked == refs  # each exactly once, oldest sign-up first
+    whole = json.loads(panel("participant", "list", "--limit", "100", "--json").out)
+    assert [p["ref"] for p in whole["participants"]] == walked and whole["next"] is None
+    shown = json.loads(panel("audit", "access", "--actor", "pager", "--json").out)["access"]
+    assert [s["people_shown"] for s in shown] == [5, 5, 3]  # each page recorded the people on it, no more
+    last = json.loads(panel("audit", "access", "--participant", refs[-1], "--json").out)["access"]
+    assert [(s["actor"], s["people_shown"]) for s in last] == [("pager", 3), (last[-1]["actor"], PEOPLE)]
+    table = panel("participant", "list", "--limit", "5", "--offset", "5").out
+    assert "Showing participants 6-10; next page: --offset 10 --limit 5" in table
+    assert refs[5] in table and refs[4] not in table and refs[10] not in table
+    assert "this is the last page" in panel("participant", "list", "--limit", "5", "--offset", "10").out
+    beyond = json.loads(panel("participant", "list", "--offset", "99", "--json").out)
+    assert beyond["participants"] == [] and beyond["next"] is None
+
+
+def test_other_listings_page_in_a_stable_order(panel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    panel("init")
+    refs = _import(panel, tmp_path)
+    for name in ("ann", "bo", "cy"):
+        panel(
+            "staff", "add", name, "--role", "recruiter", "--by", "x", "--password-stdin", stdin="a long passphrase 42\n"
+        )
+        panel("partner", "add", f"{name}-org", "--by", "x")
+    for i in range(3):
+        panel("engagement", "open", f"Panel {i}", "--type", "consult", "--purpose", "p", "--ref", f"eng-{i}")
+    for args, key, field, expected in (
+        (["staff", "list"], "staff", "name", ["ann", "bo", "cy"]),
+        (["partner", "list"], "partners", "name", ["ann-org", "bo-org", "cy-org"]),
+        (["engagement", "list"], "engagements", "ref", ["eng-0", "eng-1", "eng-2"]),
+        (["consent", "expiring", "--within", "1y", "--as-of", "2026-01-20"], "consents", "ref", refs),
+    ):
+        assert [r[field] for r in _walk(panel, args, key, 2)] == expected, args
+    walked = _walk(panel, ["audit", "access", "--actor", "pager"], "access", 1)
+    assert walked == []
+    for i in range(3):
+        panel("participant", "list", "--limit", "1", "--offset", str(i), env={"PANEL_USER": "pager"})
+    assert [a["people_shown"] for a in _walk(panel, ["audit", "access", "--actor", "pager"], "access", 2)] == [1] * 3
+
+
+def test_audit_log_reads_on_with_next(panel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    panel("init")
+    _import(panel, tmp_path)
+    whole = json.loads(panel("audit", "log", "--limit", "1000", "--json").out)
+    assert whole["next"] is None and len(whole["events"]) > 10
+    positions: list[int] = []
+    after: int | None = 0
+    while after is not None:
+        page = json.loads(panel("audit", "log", "--after", str(after), "--limit", "4", "--json").out)
+        assert len(page["events"]) <= 4 and page["after"] == after
+        positions += [e["position"] for e in page["events"]]
+        after = page["next"]
+    assert positions == [e["position"] for e in whole["events"]]
+    assert len(set(positions)) == len(positions)
