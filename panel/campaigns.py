@@ -273,15 +273,17 @@ class Campaigns:
         *,
         at: datetime | None = None,
         entry: AssistedEntry | None = None,
+        add_duplicate: bool = False,
     ) -> UUID:
         """Register an application (online, or entered by staff as ``entry`` says); InvalidSignUpError names every
-        field to fix, and nothing is written."""
+        field to fix, and nothing is written. An email address a confirmed applicant holds is DuplicateEmailError
+        (nothing written) unless ``add_duplicate`` (staff who saw the warning and chose to add them anyway)."""
         moment = at or now()
         errors = self.check(campaign, answers, at=moment, entry=entry)
         if errors:
             raise InvalidSignUpError(errors)
         signup = self.signup(campaign, answers, at=moment, ref=new_reference(), entry=entry)
-        return Registration(self.app).register(signup)
+        return Registration(self.app).register(signup, refuse_duplicate=not add_duplicate)
 
 
 _PURPOSE_TEXT = {
