@@ -48,12 +48,13 @@ class Registration:
     def register(self, signup: SignUp, *, refuse_duplicate: bool = False) -> UUID:
         """Register one sign-up (with its consents); a second sign-up with the same reference is refused.
 
-        The sign-up is validated whole first (``validate_signup``): if any field is invalid,
-        InvalidSignUpError names each one and nothing is written. With ``refuse_duplicate``, a sign-up
+        The sign-up is validated whole first (``validate_signup``; a CheckedSignUp already was): if any field
+        is invalid, InvalidSignUpError names each one and nothing is written. With ``refuse_duplicate``, a sign-up
         whose email address a confirmed applicant holds (``panel.email_index.duplicate_holder``) is then
         refused with DuplicateEmailError, and nothing is written.
         """
-        signup = validate_signup(signup, Engagements(self.app).numeric_attributes())
+        if not isinstance(signup, CheckedSignUp):  # one validated by ``validate_signup`` already is not run again
+            signup = validate_signup(signup, Engagements(self.app).numeric_attributes())
         if refuse_duplicate:
             holder = duplicate_holder(self.app, signup)
             if holder is not None:

@@ -108,7 +108,8 @@ async def register(
     applicant holds (``panel.email_index.duplicate_holder``) writes nothing: online, the applicant sees the
     page a new applicant sees and the address gets an email; staff get ``on_duplicate``'s answer."""
     campaigns, moment = Campaigns(site.app), site.clock()
-    errors = posted.errors + await run_in_threadpool(campaigns.check, campaign, posted.answers, at=moment, entry=entry)
+    prepared = await run_in_threadpool(partial(campaigns.prepare, campaign, posted.answers, at=moment, entry=entry))
+    errors = posted.errors + (prepared if isinstance(prepared, list) else [])
     email = (
         site.limits.email_key(posted.answers.personal.get("email", "")) if posted.answers.personal.get("email") else ""
     )
@@ -118,11 +119,9 @@ async def register(
         wait = site.limits.emails.wait(email, moment)
         if wait is not None:
             return too_many(site, request, campaign, wait)
-    if not errors:
+    if not errors and not isinstance(prepared, list):
         try:
-            pid = await run_in_threadpool(
-                partial(campaigns.apply, campaign, posted.answers, at=moment, entry=entry, add_duplicate=add_duplicate)
-            )
+            pid = await run_in_threadpool(partial(campaigns.register, prepared, add_duplicate=add_duplicate))
         except InvalidSignUpError as exc:  # the store changed between the check and the write
             errors = exc.errors
         except AlreadyRegisteredError:  # a fresh random reference collided: vanishingly rare
