@@ -31,7 +31,7 @@ from panel.engagements import Engagements
 from panel.links import BadLinkError, ExpiredLinkError, make_token, read_token, store_secret
 from panel.queries import Queries
 from panel.registration import Registration
-from panel.validation import ConsentSpec, FieldError, InvalidSignUpError, SignUp, validate_signup
+from panel.validation import CheckedSignUp, ConsentSpec, FieldError, InvalidSignUpError, SignUp, validate_signup
 
 CONTACT_FIELDS = ("name", "email", "phone", "postcode")
 REQUIRED_PURPOSES = ("contact", "panel_membership")  # applying is asking to join and to be contacted
@@ -249,6 +249,19 @@ class Campaigns:
                 errors.append(FieldError(f"consents.{purpose}", f"Tick the box to agree to {_PURPOSE_TEXT[purpose]}"))
         return errors
 
+    def prepare(
+        self, campaign: CampaignDetails, answers: Answers, *, at: datetime, entry: AssistedEntry | None = None
+    ) -> CheckedSignUp | list[FieldError]:
+        """The checked sign-up an application makes, or every field it must fix (the campaign's needs, then
+        ``validate_signup``, run once); writes nothing."""
+        signup = self.signup(campaign, answers, at=at, ref=new_reference(), entry=entry)
+        errors = self.missing(campaign, answers)
+        try:
+            checked = validate_signup(signup, Engagements(self.app).numeric_attributes())
+        except InvalidSignUpError as exc:
+            errors.extend(exc.errors)
+        return errors or checked
+
     def check(
         self,
         campaign: CampaignDetails,
@@ -257,14 +270,9 @@ class Campaigns:
         at: datetime | None = None,
         entry: AssistedEntry | None = None,
     ) -> list[FieldError]:
-        """Every field an application must fix (the campaign's needs, then ``validate_signup``); writes nothing."""
-        signup = self.signup(campaign, answers, at=at or now(), ref=new_reference(), entry=entry)
-        errors = self.missing(campaign, answers)
-        try:
-            validate_signup(signup, Engagements(self.app).numeric_attributes())
-        except InvalidSignUpError as exc:
-            errors.extend(exc.errors)
-        return errors
+        """Every field an application must fix; writes nothing."""
+        prepared = self.prepare(campaign, answers, at=at or now(), entry=entry)
+        return prepared if isinstance(prepared, list) else []
 
     def apply(
         self,
@@ -273,15 +281,19 @@ class Campaigns:
         *,
         at: datetime | None = None,
         entry: AssistedEntry | None = None,
+        add_duplicate: bool = False,
     ) -> UUID:
         """Register an application (online, or entered by staff as ``entry`` says); InvalidSignUpError names every
-        field to fix, and nothing is written."""
-        moment = at or now()
-        errors = self.check(campaign, answers, at=moment, entry=entry)
-        if errors:
-            raise InvalidSignUpError(errors)
-        signup = self.signup(campaign, answers, at=moment, ref=new_reference(), entry=entry)
-        return Registration(self.app).register(signup)
+        field to fix, and nothing is written. An email address a confirmed applicant holds is DuplicateEmailError
+        (nothing written) unless ``add_duplicate`` (staff who saw the warning and chose to add them anyway)."""
+        prepared = self.prepare(campaign, answers, at=at or now(), entry=entry)
+        if isinstance(prepared, list):
+            raise InvalidSignUpError(prepared)
+        return self.register(prepared, add_duplicate=add_duplicate)
+
+    def register(self, signup: CheckedSignUp, *, add_duplicate: bool = False) -> UUID:
+        """Register a sign-up ``prepare`` made (not validated again); the duplicate rule as ``apply`` says."""
+        return Registration(self.app).register(signup, refuse_duplicate=not add_duplicate)
 
 
 _PURPOSE_TEXT = {

@@ -6,6 +6,10 @@ to a participant id, in the store's settings table beside the data keys, outside
 applicant already holds it); a confirmation (EmailConfirmed) notes it for the person who confirmed, so a
 later application with the same address is recognised as theirs. Erasing a person deletes their rows in the
 same transaction as their key (``KeyStore.deleting``); pending changes of address are ``panel.email_changes``.
+
+``duplicate_holder`` is the one duplicate rule of every entry path (online, staff-entered, partner referral):
+a sign-up whose email address a confirmed applicant holds. ``Registration.register`` applies it, after the
+validation, when asked to refuse duplicates (``DuplicateEmailError``); each entry path decides what to tell.
 """
 
 from __future__ import annotations
@@ -16,11 +20,34 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from panel.domain.confirmation import confirmation_id
+from panel.domain.errors import PanelError
 from panel.domain.participant import Participant
-from panel.validation import validate_personal
+from panel.validation import InvalidSignUpError, SignUp, validate_personal
 
 if TYPE_CHECKING:
     from panel.application import PanelApp
+
+
+class DuplicateEmailError(PanelError):
+    """Raised when a sign-up gives the email address a confirmed applicant holds (the field ``email``)."""
+
+    field = "email"
+
+    def __init__(self, holder: UUID) -> None:
+        super().__init__("a participant who confirmed this email address already exists")
+        self.holder = holder  # for staff, who may open their page; never for a stranger or a partner
+
+
+def duplicate_holder(app: PanelApp, signup: SignUp) -> UUID | None:
+    """The confirmed applicant who holds the sign-up's email address, or None (no address, not a valid one, or
+    nobody confirmed it). The one duplicate rule of every entry path."""
+    email = signup.personal.get("email", "")
+    if not email or not email.strip():
+        return None
+    try:
+        return EmailIndex(app).confirmed_owner(email)
+    except InvalidSignUpError:  # not an email address: the validation says so, next to the field
+        return None
 
 
 class EmailIndex:

@@ -95,13 +95,14 @@ class Partners:
         return _details(partner)
 
     def refer(self, partner: PartnerDetails, body: Any, *, at: datetime | None = None) -> Referral:
-        """Register a referral (InvalidSignUpError naming each field, nothing written); a retry is not a second one."""
+        """Register a referral (InvalidSignUpError naming each field, nothing written); a retry is not a second one.
+        An email address a confirmed applicant holds is DuplicateEmailError, and nothing is written."""
         signup = referral_signup(partner.name, body, at or now())
         pid = self.app.participant_id_for(signup.ref, signup.source)
         if self.app.exists(pid):
             return Referral(pid, signup.ref, created=False)
         try:
-            Registration(self.app).register(signup)
+            Registration(self.app).register(signup, refuse_duplicate=True)
         except (AlreadyRegisteredError, IntegrityError):  # the same referral, sent twice at once
             return Referral(pid, signup.ref, created=False)
         return Referral(pid, signup.ref, created=True)

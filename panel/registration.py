@@ -19,6 +19,7 @@ from panel.catalogue import AttributeNames
 from panel.clock import now
 from panel.domain.errors import AlreadyRegisteredError, ConcurrentUpdateError, ValidationError
 from panel.domain.participant import Participant
+from panel.email_index import DuplicateEmailError, duplicate_holder
 from panel.engagements import Engagements
 from panel.store.import_writer import existing_on
 from panel.store.sealing import seal, sealed_signup, signup_events
@@ -45,13 +46,20 @@ class Registration:
         self.app = app
         self.sources_noted: set[str] = set()
 
-    def register(self, signup: SignUp) -> UUID:
+    def register(self, signup: SignUp, *, refuse_duplicate: bool = False) -> UUID:
         """Register one sign-up (with its consents); a second sign-up with the same reference is refused.
 
-        The sign-up is validated whole first (``validate_signup``): if any field is invalid,
-        InvalidSignUpError names each one and nothing is written.
+        The sign-up is validated whole first (``validate_signup``; a CheckedSignUp already was): if any field
+        is invalid, InvalidSignUpError names each one and nothing is written. With ``refuse_duplicate``, a sign-up
+        whose email address a confirmed applicant holds (``panel.email_index.duplicate_holder``) is then
+        refused with DuplicateEmailError, and nothing is written.
         """
-        signup = validate_signup(signup, Engagements(self.app).numeric_attributes())
+        if not isinstance(signup, CheckedSignUp):  # one validated by ``validate_signup`` already is not run again
+            signup = validate_signup(signup, Engagements(self.app).numeric_attributes())
+        if refuse_duplicate:
+            holder = duplicate_holder(self.app, signup)
+            if holder is not None:
+                raise DuplicateEmailError(holder)
         pid = self.app.participant_id_for(signup.ref, signup.source)
         if self.app.exists(pid):
             raise AlreadyRegisteredError(

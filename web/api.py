@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from panel.actor import act_as
+from panel.email_index import DuplicateEmailError
 from panel.partners import Partners
 from panel.validation import InvalidSignUpError
 from web.site import read_limited, site_of
@@ -24,7 +25,9 @@ PROBLEMS = {
     "malformed": (400, "the body is not valid JSON"),
     "too_large": (413, "the body is larger than the service accepts"),
     "too_many": (429, "too many requests with this token: wait as Retry-After says (PANEL_WEB_LIMIT_PER_PARTNER)"),
+    "duplicate": (409, "someone already applied and confirmed this email address; nothing was saved"),
 }
+DUPLICATE = "already confirmed by a participant: send the referral without it, or ask them to use their own link"
 
 
 def problem(code: str, fields: list[dict[str, str]] | None = None, message: str = "") -> JSONResponse:
@@ -65,6 +68,8 @@ async def applications(request: Request) -> Response:
     except InvalidSignUpError as exc:
         fields = [{"field": e.field, "message": e.message} for e in exc.errors]
         return problem("invalid", fields, "the referral has fields to fix; nothing was saved")
+    except DuplicateEmailError as exc:  # nothing about the person who holds it: the partner may not know them
+        return problem("duplicate", [{"field": exc.field, "message": DUPLICATE}])
     answer = {"id": str(referral.participant_id), "reference": referral.reference, "created": referral.created}
     return JSONResponse(answer, status_code=201 if referral.created else 200)
 
@@ -100,7 +105,15 @@ _ERROR = {
             "properties": {
                 "code": {
                     "type": "string",
-                    "enum": ["unauthenticated", "not_json", "malformed", "too_large", "invalid", "too_many"],
+                    "enum": [
+                        "unauthenticated",
+                        "not_json",
+                        "malformed",
+                        "too_large",
+                        "invalid",
+                        "duplicate",
+                        "too_many",
+                    ],
                 },
                 "message": _TEXT,
                 "fields": {
@@ -157,6 +170,7 @@ OPENAPI: dict[str, Any] = {
                         for code, text in (
                             (400, "invalid or malformed"),
                             (401, "no valid token"),
+                            (409, "duplicate: a participant already confirmed this email (field email); nothing saved"),
                             (413, "too large"),
                             (415, "not JSON"),
                             (429, "too many requests with this partner's token; see Retry-After"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
@@ -13,7 +15,7 @@ from starlette.routing import Route
 
 from panel.campaigns import Answers, AssistedEntry, CampaignDetails, CampaignNotFoundError, Campaigns
 from panel.domain.errors import AlreadyRegisteredError
-from panel.email_index import EmailIndex
+from panel.email_index import DuplicateEmailError, EmailIndex
 from panel.links import make_token
 from panel.outbox import Message
 from panel.queries import Queries
@@ -96,13 +98,18 @@ async def register(
     entry: AssistedEntry | None = None,
     form_extra: dict[str, object] | None = None,
     done: str = "",
+    add_duplicate: bool = False,
+    on_duplicate: Callable[[UUID], Awaitable[Response]] | None = None,
 ) -> Response:
     """Check the whole application, then register it and send the email; or show the form with its errors.
 
     A form with errors is shown again whatever the time; a complete one sent back sooner than a person
-    could fill it in is refused (a script's, most likely), with nothing written."""
+    could fill it in is refused (a script's, most likely), with nothing written. An email address a confirmed
+    applicant holds (``panel.email_index.duplicate_holder``) writes nothing: online, the applicant sees the
+    page a new applicant sees and the address gets an email; staff get ``on_duplicate``'s answer."""
     campaigns, moment = Campaigns(site.app), site.clock()
-    errors = posted.errors + await run_in_threadpool(campaigns.check, campaign, posted.answers, at=moment, entry=entry)
+    prepared = await run_in_threadpool(partial(campaigns.prepare, campaign, posted.answers, at=moment, entry=entry))
+    errors = posted.errors + (prepared if isinstance(prepared, list) else [])
     email = (
         site.limits.email_key(posted.answers.personal.get("email", "")) if posted.answers.personal.get("email") else ""
     )
@@ -112,20 +119,21 @@ async def register(
         wait = site.limits.emails.wait(email, moment)
         if wait is not None:
             return too_many(site, request, campaign, wait)
-    if not errors and email and entry is None:
-        known = await run_in_threadpool(EmailIndex(site.app).confirmed_owner, posted.answers.personal["email"])
-        if known is not None:  # the same page as a new application; the email tells the owner of the address
-            site.limits.emails.record(email, moment)
-            if not await run_in_threadpool(send_already_applied, site, request, campaign, posted.answers, known):
-                return mail_failed(site, request)
-            return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
-    if not errors:
+    if not errors and not isinstance(prepared, list):
         try:
-            pid = await run_in_threadpool(campaigns.apply, campaign, posted.answers, at=moment, entry=entry)
+            pid = await run_in_threadpool(partial(campaigns.register, prepared, add_duplicate=add_duplicate))
         except InvalidSignUpError as exc:  # the store changed between the check and the write
             errors = exc.errors
         except AlreadyRegisteredError:  # a fresh random reference collided: vanishingly rare
             return site.render(request, "problem.html", 409, reason="retry", campaign=campaign)
+        except DuplicateEmailError as exc:
+            if on_duplicate is not None:  # staff: a warning on the form, and "add anyway" to go on
+                return await on_duplicate(exc.holder)
+            # online: the same page as a new application; the email tells the owner of the address
+            site.limits.emails.record(email, moment)
+            if not await run_in_threadpool(send_already_applied, site, request, campaign, posted.answers, exc.holder):
+                return mail_failed(site, request)
+            return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
         else:
             if email and entry is None:
                 site.limits.emails.record(email, moment)
@@ -136,12 +144,26 @@ async def register(
                 ref = await run_in_threadpool(Queries(site.app).participant_ref, pid)
                 return RedirectResponse(done.format(ref=ref), status_code=303)
             return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
+    return show_errors(site, request, campaign, posted, errors, started, form_extra)
+
+
+def show_errors(
+    site: Site,
+    request: Request,
+    campaign: CampaignDetails,
+    posted: Posted,
+    errors: list[FieldError],
+    started: str = "",
+    form_extra: dict[str, object] | None = None,
+    status: int = 400,
+) -> Response:
+    """The form again with what was typed, the error summary and each message beside its field."""
     plain = site.copy_for(campaign).get("field_errors", {})
     shown = errors_in_page_order(campaign, [FieldError(e.field, plain.get(e.field, e.message)) for e in errors])
     by_id: dict[str, str] = {}
     for e in shown:
         by_id.setdefault(e["id"], e["message"])
-    return form(site, request, campaign, 400, values=posted.values, consents=posted.consents, errors=shown,
+    return form(site, request, campaign, status, values=posted.values, consents=posted.consents, errors=shown,
                 error_for=by_id, **({"started": started} if started else {}), **(form_extra or {}))  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from panel.validation import FieldError
 PREFER_NOT = "prefer_not_to_say"
 DESCRIBE = "describe"
 MAX_FIELDS = 200
-ASSISTED_FIELDS = ("channel", "method")  # the staff's version of the form: how it came in, how consent was given
+ASSISTED_FIELDS = ("channel", "method", "add_anyway")  # the staff's form: how it came in, how consent was given
 
 
 class BadFormError(Exception):
@@ -98,7 +98,7 @@ def field_id(campaign: CampaignDetails, error_field: str) -> str:
 
 def errors_in_page_order(campaign: CampaignDetails, errors: list[FieldError]) -> list[dict[str, str]]:
     """Each error with the id of its field, in the order the fields appear on the page (one per message)."""
-    order = ["channel", *CONTACT_FIELDS]
+    order = ["channel", *CONTACT_FIELDS[:2], "add_anyway", *CONTACT_FIELDS[2:]]
     for q in campaign.questions:
         order += [f"attr-{q.attribute}", f"attr-{q.attribute}-describe"]
     order += ["method", *(f"consent-{p}" for p in campaign.purposes)]

@@ -1,29 +1,34 @@
 """Staff pages: sign in and out (/staff/sign-in), the staff home (/staff), and assisted entry
 (/staff/apply/SLUG): the same application form, filled in for someone who applied by phone, on paper
 or in person, recorded with that channel, the staff member as ``captured_by`` and consent given
-verbally or in writing. See docs/web.md."""
+verbally or in writing. An email address a confirmed applicant holds is refused with a warning naming
+them (their page linked; the showing recorded) until the staff member ticks "add anyway". See docs/web.md."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from panel.access import AccessLog
 from panel.campaigns import ASSISTED_CHANNELS, ASSISTED_METHODS, AssistedEntry, Campaigns
 from panel.links import make_token
-from panel.staff import Staff
-from panel.staff_roles import ENTER_APPLICATIONS
+from panel.queries import Queries
+from panel.staff import Staff, StaffDetails
+from panel.staff_roles import ENTER_APPLICATIONS, VIEW_PARTICIPANTS
 from panel.validation import FieldError
 from web import staff_pages
-from web.apply import campaign_or_404, form, register
+from web.apply import campaign_or_404, form, register, show_errors
 from web.forms import BadFormError, read_form
-from web.site import site_of
+from web.site import Site, site_of
 from web.staff_auth import SIGNED_IN, cookie_name, staff_may
 
 SESSION = timedelta(hours=8)
+DUPLICATE_SHOWN = "assisted entry: email address already held"  # the ``what`` of the access record
 
 
 async def sign_in_page(request: Request) -> Response:
@@ -98,7 +103,7 @@ async def enter(request: Request) -> Response:
         return site.render(request, "closed.html", 409, campaign=campaign, state=campaign.state_on(site.clock().date()))
     try:
         posted = read_form(campaign, fields)
-        channel, method = (_one(fields, k) for k in ("channel", "method"))
+        channel, method, anyway = (_one(fields, k) for k in ("channel", "method", "add_anyway"))
     except BadFormError:
         return site.render(request, "problem.html", 400, reason="unreadable", campaign=campaign)
     if channel not in ASSISTED_CHANNELS:
@@ -107,7 +112,25 @@ async def enter(request: Request) -> Response:
         posted.errors.append(FieldError("method", site.copy["staff"]["choose_method"]))
     entry = AssistedEntry(channel or "phone", account.name, method or "verbal")
     extra = assisted(campaign.slug, {"channel": channel, "method": method})
-    return await register(site, request, campaign, posted, entry=entry, form_extra=extra, done="/staff?entered={ref}")
+
+    async def duplicate(holder: UUID) -> Response:
+        """The form again, naming the participant who holds the address, with "add anyway" to tick."""
+        ref = await run_in_threadpool(_holder_ref, site, account, holder)
+        warned = {**extra, "duplicate": {"ref": ref}, "words": staff_pages.WORDS}
+        errors = [FieldError("add_anyway", staff_pages.WORDS["duplicate_error"])]
+        return show_errors(site, request, campaign, posted, errors, form_extra=warned, status=409)
+
+    return await register(site, request, campaign, posted, entry=entry, form_extra=extra, done="/staff?entered={ref}",
+                          add_duplicate=anyway == "yes", on_duplicate=duplicate)  # fmt: skip
+
+
+def _holder_ref(site: Site, account: StaffDetails, holder: UUID) -> str | None:
+    """The reference of the participant who holds the address, for staff who may see participants (the showing
+    is recorded first, as on their page); None for a role that may not."""
+    if not account.may(VIEW_PARTICIPANTS):
+        return None
+    AccessLog(site.app).record(account.name, DUPLICATE_SHOWN, [holder], channel="web", at=site.clock())
+    return Queries(site.app).participant_ref(holder)
 
 
 def assisted(slug: str, chosen: dict[str, str]) -> dict[str, object]:
