@@ -92,7 +92,9 @@ def test_the_rounding_scores_each_composition_as_its_definition_does(seed, types
     weights /= weights.sum()
     probs = (np.array(columns).T @ weights) / sizes
     size = int(rng.integers(3, 30))
-    state = _State(np.array(columns).T, sizes, balanced_counts(columns, weights, sizes, size), sizes * needs(probs, size))
+    state = _State(
+        np.array(columns).T, sizes, balanced_counts(columns, weights, sizes, size), sizes * needs(probs, size)
+    )
     for into in range(len(columns)):
         raised = state.slack + state.matrix[:, into]
         plain = [int(np.maximum(0, state.matrix[:, j] - raised).sum()) for j in range(len(columns))]
