@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -12,7 +13,13 @@ ALGORITHM_VERSION = 2
 
 def normalize(value: str) -> str:
     """Return the matching form of a feature value or name (case- and space-insensitive)."""
-    return " ".join(str(value).split()).casefold()
+    return _normalized(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalized(text: str) -> str:
+    # a pool repeats a few dozen feature names and values many thousand times: compute each once
+    return " ".join(text.split()).casefold()
 
 
 @dataclass(frozen=True)

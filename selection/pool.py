@@ -142,7 +142,8 @@ def build_pool(candidates: Sequence[Candidate], quotas: Sequence[Quota]) -> Pool
     for candidate in sorted(candidates, key=lambda c: c.id):
         values = feature_values(candidate)
         key = tuple(values.get(f, "") for f in norm_features)
-        display.setdefault(key, tuple(_raw_value(candidate, f) for f in norm_features))
+        if key not in display:  # the first member's spelling names the type
+            display[key] = tuple(_raw_value(candidate, f) for f in norm_features)
         house = household_key(candidate)
         if house in shared:
             singles.append((key, candidate.id, house or ""))

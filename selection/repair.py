@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from selection.model import normalize
 from selection.pool import Pool
 
 
@@ -25,6 +26,20 @@ class Face:
     row_high: np.ndarray
     house_low: np.ndarray
     house_high: np.ndarray
+
+
+def feature_codes(pool: Pool) -> list[np.ndarray]:
+    """Per quota feature, the quota row each type counts towards (-1: none); a type has one value per feature."""
+    groups: dict[str, list[int]] = {}
+    for row, quota in enumerate(pool.quotas):
+        groups.setdefault(normalize(quota.feature), []).append(row)
+    result = []
+    for rows in groups.values():
+        codes = np.full(len(pool.types), -1, dtype=np.int64)
+        for row in rows:
+            codes[pool.incidence[row] > 0] = row
+        result.append(codes)
+    return result
 
 
 def _excess(value: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -41,6 +56,7 @@ class Repairer:
         for h, members in enumerate(pool.households):
             self.house[list(members)] = h
         self.houses = len(pool.households)
+        self.codes = feature_codes(pool)
 
     def _house_counts(self, counts: np.ndarray) -> np.ndarray:
         inside = self.house >= 0
@@ -59,34 +75,53 @@ class Repairer:
         return _excess(value + 1, low, high) - now, _excess(value - 1, low, high) - now
 
     def step(self, counts: np.ndarray, face: Face, weights: np.ndarray) -> np.ndarray | None:
-        """Return the panel after the best violation-lowering swap, or None if none lowers it."""
+        """Return the panel after the best violation-lowering swap, or None if none lowers it.
+
+        A swap's change of violation is an integer D[s, t]; the weight term below is a tie-break
+        smaller than 1e-8, so the best swap has the smallest D and, among those, the best weight term.
+        """
         support = np.flatnonzero(counts > 0)
         targets = np.flatnonzero((counts < self.sizes) & (counts < face.type_high))
         if targets.size == 0:
             return None
-        add_t, rem_t = self._deltas(counts, face.type_low, face.type_high)
-        up, down = self._deltas(self.inc @ counts, face.row_low, face.row_high)
-        rows = np.flatnonzero((up != 0) | (down != 0))
-        inc_s, inc_t = self.inc[np.ix_(rows, support)], self.inc[np.ix_(rows, targets)]
-        up, down = up[rows], down[rows]
-        delta = (rem_t[support] + inc_s.T @ down)[:, None] + (add_t[targets] + inc_t.T @ up)[None, :]
-        delta -= (inc_s.T * (up + down)) @ inc_t
-        if self.houses:
-            hup, hdown = self._deltas(self._house_counts(counts), face.house_low, face.house_high)
-            hup, hdown = np.append(hup, 0.0), np.append(hdown, 0.0)  # index -1: no household
-            hs, ht = self.house[support], self.house[targets]
-            delta += hdown[hs][:, None] + hup[ht][None, :]
-            delta -= np.where(hs[:, None] == ht[None, :], (hup + hdown)[ht][None, :], 0.0)
-        delta -= 1e-9 * (weights[targets][None, :] - weights[support][:, None])
-        delta[support[:, None] == targets[None, :]] = np.inf
+        change = self._changes(counts, face, support, targets)
+        lowest = int(change.min())
+        if lowest > 0:
+            return None
+        ties = np.flatnonzero(change.ravel() == lowest)
+        s, t = np.divmod(ties, targets.size)
+        delta = float(lowest) - 1e-9 * (weights[targets][t] - weights[support][s])
         best = int(np.argmin(delta))
-        s, t = divmod(best, delta.shape[1])
-        if not delta[s, t] < -1e-12:
+        if not delta[best] < -1e-12:
             return None
         moved = counts.copy()
-        moved[support[s]] -= 1
-        moved[targets[t]] += 1
+        moved[support[s[best]]] -= 1
+        moved[targets[t[best]]] += 1
         return moved
+
+    def _changes(self, counts: np.ndarray, face: Face, support: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """The integer change of violation of every swap (support x targets; a type for itself: never)."""
+        add_t, rem_t = self._deltas(counts, face.type_low, face.type_high)
+        up, down = self._deltas(self.inc @ counts, face.row_low, face.row_high)
+        out_part = np.rint(rem_t[support] + self.inc[:, support].T @ down).astype(np.int32)
+        in_part = np.rint(add_t[targets] + self.inc[:, targets].T @ up).astype(np.int32)
+        change = out_part[:, None] + in_part[None, :]
+        both = np.rint(up + down).astype(np.int32)
+        for codes in self.codes:  # a quota row both types count towards: removing one and adding one cancel
+            value = np.append(both, 0)[codes]  # index -1: no quota row for this feature
+            if not value.any():
+                continue
+            cs, ct = codes[support], codes[targets]
+            change -= np.where(cs[:, None] == ct[None, :], value[support][:, None], 0)
+        if self.houses:
+            hup, hdown = self._deltas(self._house_counts(counts), face.house_low, face.house_high)
+            hup = np.rint(np.append(hup, 0.0)).astype(np.int32)  # index -1: no household
+            hdown = np.rint(np.append(hdown, 0.0)).astype(np.int32)
+            hs, ht = self.house[support], self.house[targets]
+            change += hdown[hs][:, None] + hup[ht][None, :]
+            change -= np.where(hs[:, None] == ht[None, :], (hup + hdown)[ht][None, :], 0)
+        change[support[:, None] == targets[None, :]] = np.iinfo(np.int32).max
+        return change
 
     def repair(self, counts: np.ndarray, face: Face, weights: np.ndarray, steps: int = 50) -> np.ndarray | None:
         """Return a panel on the face reached by greedy swaps from ``counts``, or None."""

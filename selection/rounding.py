@@ -77,6 +77,9 @@ class _State:
         self.counts = counts
         self.slack = matrix @ counts - required
         self.reach = matrix.max(axis=1, initial=0)  # per type: the most one panel can take away
+        rows, cols = np.nonzero(matrix.T)  # the compositions' entries, composition by composition
+        self.entry_col, self.entry_type = rows, cols
+        self.entry_value = matrix.T[rows, cols]
 
     def _tight(self) -> np.ndarray:
         return np.flatnonzero(self.slack < self.reach)
@@ -102,14 +105,24 @@ class _State:
                 if self.matrix[target, into] <= 0:
                     break
                 raised = self.slack + self.matrix[:, into]
-                rows = np.flatnonzero(raised < self.reach)
                 active = np.flatnonzero(self.counts > 0)
-                left = np.maximum(0, -(raised[rows, None] - self.matrix[np.ix_(rows, active)])).sum(axis=0)
+                left = self._left(raised)[active]
                 j = int(np.argmin(left))
                 if int(left[j]) < total and (best is None or int(left[j]) < best[0]):
                     best = (int(left[j]), int(active[j]), int(into))
             if best is not None:
                 self.move(best[1], best[2])
+
+    def _left(self, raised: np.ndarray) -> np.ndarray:
+        """Per composition: the total shortfall sum_t max(0, -(raised_t - c_t)) once one panel of it goes.
+
+        Only the types in a composition change their term, so the sum is the shortfall of ``raised``
+        plus a correction over the composition's entries (exact integers)."""
+        short = np.maximum(0, -raised)
+        value = raised[self.entry_type]
+        change = np.maximum(0, self.entry_value - value) - short[self.entry_type]
+        per = np.bincount(self.entry_col, weights=change, minlength=self.matrix.shape[1])
+        return np.rint(per).astype(np.int64) + int(short.sum())
 
     def shortfall(self) -> int:
         """The most panels any member misses of the requirement (0 = met)."""
