@@ -28,6 +28,7 @@ from panel.draws.announce_verify import NOT_INVITED, announcement_of, expected_f
 from panel.draws.compose import pool_digest, recorded_quotas, run_selection
 from panel.draws.history import invitations_of, position_of
 from panel.draws.legacy import rerun_legacy
+from panel.draws.narrowed import log_intact, narrowed_pool
 from panel.draws.pool_builder import NOT_STATED, build_pool, derive_features, household_key, member_hash, read_personal
 from panel.draws.record import claim_slots, slot_candidates, slot_ids, slot_rows, table_from_record
 from panel.draws.results import RefBook, Verification
@@ -216,15 +217,29 @@ def check_pool(draws: DrawService, draw: Draw, refs: RefBook, found: Verificatio
         found.differences.append("the draw's pool snapshot is later than the draw itself")
     try:
         engagement = app.load(draw.engagement_id, Engagement)
-        rebuilt = build_pool(
-            app,
-            engagement,
-            draw.drawn_at,
-            features=draw.features,
-            household_by=draw.household_by,
-            position=position,
-            unknown_reason=None,
-        )
+        if draws.narrowing is not None and log_intact(app, position, found.notes):
+            # the read models' candidates plus the recorded pool, all re-checked from their history
+            rebuilt = narrowed_pool(
+                app,
+                engagement,
+                draw.drawn_at,
+                draws.narrowing,
+                position=position,
+                features=draw.features,
+                household_by=draw.household_by,
+                include=[UUID(str(r[0])) for r in draw.pool],
+                unknown_reason=None,
+            )
+        else:
+            rebuilt = build_pool(
+                app,
+                engagement,
+                draw.drawn_at,
+                features=draw.features,
+                household_by=draw.household_by,
+                position=position,
+                unknown_reason=None,
+            )
     except Exception as exc:  # noqa: BLE001 - e.g. an engagement that did not exist yet: listed, never raised
         found.differences.append(f"the pool cannot be rebuilt from the history at the draw: {exc}")
         return
