@@ -84,8 +84,8 @@ def changed_since(app: PanelApp, position: int) -> set[UUID]:
     }
 
 
-def _notifications(app: PanelApp, topic: str) -> Iterator[Any]:
-    start = None
+def _notifications(app: PanelApp, topic: str, after: int | None = None) -> Iterator[Any]:
+    start = after
     while True:
         page = app.recorder.select_notifications(start=start, limit=1000, topics=[topic], inclusive_of_start=False)
         yield from page
@@ -94,12 +94,13 @@ def _notifications(app: PanelApp, topic: str) -> Iterator[Any]:
         start = page[-1].id
 
 
-def invitations_of(app: PanelApp, draw_id: UUID) -> tuple[dict[UUID, datetime], int]:
+def invitations_of(app: PanelApp, draw_id: UUID, after: int | None = None) -> tuple[dict[UUID, datetime], int]:
     """Who was invited by ``draw_id`` (as the Invited events record it) and when; and how many
-    Invited events could not be read at all."""
+    Invited events could not be read at all. ``after``: a position before the draw (its pool snapshot),
+    so the log before it is not read."""
     invited: dict[UUID, datetime] = {}
     unreadable = 0
-    for notification in _notifications(app, INVITED_TOPIC):
+    for notification in _notifications(app, INVITED_TOPIC, after):
         try:
             fact = app.mapper.to_domain_event(notification)
         except Exception:  # noqa: BLE001 - a corrupted stored event is reported, never raised
