@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from panel.domain.attributes import derive_features
@@ -40,6 +40,7 @@ from projections.engine import Projector
 from projections.people import utc
 
 VIEWS = ("consent", "reach", "fatigue")
+MAX_ACCEPTED = 10_000  # distinct accepted sets of attributes bound into one query
 
 
 class ViewNarrowing:
@@ -61,20 +62,21 @@ class ViewNarrowing:
                 tables[name] = self.projector.define(name, current)
                 seen = db.positions(conn, [key])[key]
                 position = seen if position is None else min(position, seen)
-            ids = consenting(conn, tables["consent"], at)
+            query = consenting(tables["consent"], at)
+            if engagement.rules:  # only people whose attributes the rules accept, or whom the view cannot say
+                query = eligible(conn, query, tables["reach"]["people"], engagement)
+            ids = {str(row[0]) for row in conn.execute(query)}
             considered = int(conn.execute(select(func.count()).select_from(tables["consent"]["people"])).scalar() or 0)
-            if engagement.rules:
-                ids -= not_eligible(conn, tables["reach"], engagement)
             if fatigue.active:
-                ids -= fatigued(conn, tables["fatigue"], engagement.id.hex, at, fatigue)
+                ids -= fatigued(conn, tables["fatigue"], query, engagement.id.hex, at, fatigue)
             conn.rollback()
         return Narrowed(frozenset(UUID(pid) for pid in ids), position or 0, considered)
 
 
-def consenting(conn: Connection, tables: dict[str, Any], at: datetime) -> set[str]:
-    """Ids (hex) holding both pool consents at ``at``, not left by then, never erased."""
+def consenting(tables: dict[str, Any], at: datetime) -> Any:
+    """The query of the ids (hex) holding both pool consents at ``at``, not left by then, never erased."""
     state, people = tables["state"], tables["people"]
-    query = (
+    return (
         select(state.c.participant_id)
         .join(people, people.c.participant_id == state.c.participant_id)
         .where(
@@ -87,29 +89,32 @@ def consenting(conn: Connection, tables: dict[str, Any], at: datetime) -> set[st
         .group_by(state.c.participant_id)
         .having(func.count(func.distinct(state.c.purpose)) == len(POOL_PURPOSES))
     )
-    return {str(row[0]) for row in conn.execute(query)}
 
 
-def not_eligible(conn: Connection, tables: dict[str, Any], engagement: Engagement) -> set[str]:
-    """Ids (hex) whose attributes, as the reach view holds them, the engagement's rules refuse."""
-    people = tables["people"]
-    verdicts: dict[str, bool] = {}
-    refused = set()
-    rows = conn.execute(select(people.c.participant_id, people.c.attributes).where(people.c.attributes.is_not(None)))
-    for pid, text in rows:
-        verdict = verdicts.get(text)
-        if verdict is None:
-            attributes = {k: str(v) for k, v in json.loads(text).items()}
-            verdict = verdicts[text] = engagement.is_eligible(derive_features(attributes))
-        if not verdict:
-            refused.add(str(pid))
-    return refused
+def eligible(conn: Connection, query: Any, people: Any, engagement: Engagement) -> Any:
+    """``query`` kept to the people whose attributes (as the reach view holds them) the engagement's rules
+    accept, or whose attributes the view no longer holds. The rules are the domain's, run once per distinct
+    set of attributes (few: values repeat); only the accepted sets go back into SQL."""
+    accepted = []
+    for (text,) in conn.execute(select(people.c.attributes).where(people.c.attributes.is_not(None)).distinct()):
+        if engagement.is_eligible(derive_features({k: str(v) for k, v in json.loads(text).items()})):
+            accepted.append(text)
+    if len(accepted) > MAX_ACCEPTED:  # too many to bind: leave eligibility to the history (safe, only slower)
+        return query
+    known = select(people.c.participant_id).where(
+        or_(people.c.attributes.is_(None), people.c.attributes.in_(accepted))
+        if accepted
+        else people.c.attributes.is_(None)
+    )
+    state_id = query.selected_columns[0]
+    return query.where(state_id.in_(known))
 
 
 def fatigued(
-    conn: Connection, tables: dict[str, Any], engagement_hex: str, at: datetime, rules: FatigueRules
+    conn: Connection, tables: dict[str, Any], candidates: Any, engagement_hex: str, at: datetime, rules: FatigueRules
 ) -> set[str]:
-    """Ids (hex) whose activity, as the fatigue view holds it, a fatigue rule refuses at ``at``."""
+    """Ids (hex) among ``candidates`` (a query) whose activity, as the fatigue view holds it, a fatigue rule
+    refuses at ``at``."""
     activity = tables["activity"]
     reach_back = max(YEAR, timedelta(days=(rules.cooldown_days or 0) + 2))
     recent = (
@@ -119,7 +124,7 @@ def fatigued(
     )
     rows = conn.execute(
         select(activity.c.participant_id, activity.c.engagement_id, activity.c.kind, activity.c.at)
-        .where(and_(activity.c.participant_id.in_(recent)))
+        .where(activity.c.participant_id.in_(recent), activity.c.participant_id.in_(candidates))
         .order_by(activity.c.participant_id, activity.c.position)
     )
     histories: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
