@@ -9,6 +9,7 @@ left people, a fatigue exclusion, an ineligible person, and events recorded afte
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from uuid import UUID
 
 from panel.application import PanelApp
@@ -103,9 +104,9 @@ def test_the_narrowed_pool_is_the_full_replay_pool(app: PanelApp, projector: Pro
     assert reasons["EXPIRED"] == "no active panel_membership consent"
     assert reasons["UNCONFIRMED"] == reasons["LATE-CONFIRMED"] == "email address not confirmed (online application)"
     assert reasons["V-003"] == "erased" and reasons["V-005"] == "left the panel"
-    assert reasons["V-007"].startswith("max-per-year") and reasons["V-013"].startswith("max-per-year")
+    assert str(reasons["V-007"]).startswith("max-per-year") and str(reasons["V-013"]).startswith("max-per-year")
     assert reasons["V-011"] == "no active panel_membership consent"
-    assert reasons["V-OLD"].startswith("not eligible")
+    assert str(reasons["V-OLD"]).startswith("not eligible")
     assert reasons["CONFIRMED"] is None and reasons["LATE"] is None
     # the views left out what they knew; what changed after them was re-checked from the history
     for known_out in ("V-001", "V-003", "V-005", "V-007", "EXPIRED", "V-OLD"):
@@ -127,9 +128,7 @@ def test_the_pool_as_of_an_earlier_position_is_judged_as_of_then(app: PanelApp, 
     assert full.standings[ids["V-013"]].reason is None
 
 
-def test_a_narrowed_draw_verifies_both_ways_and_a_tampered_pool_does_not(
-    app: PanelApp, projector: Projector, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_narrowed_draw_verifies_both_ways(app: PanelApp, projector: Projector, tmp_path: Path) -> None:
     eid, ids = scenario(app, projector)
     narrowed = Draws(app, narrowing=ViewNarrowing(projector))
     outcome = narrowed.draw(eid, 4, loose_quotas(tmp_path), seed=5, reserves=1, at=DRAW_AT)
