@@ -199,10 +199,10 @@ def verify(app: PanelApp, draw_id: str) -> None:
 
         panel draw verify 3f2a9c1e
     """
+    from cli.wiring import draw_service
     from panel.domain.errors import PanelError
-    from panel.draws import Draws
 
-    draws = Draws(app)
+    draws = draw_service(click.get_current_context())
     did = draws.resolve(draw_id)
     found = draws.verify(did)
     recorded = draws.get(did)

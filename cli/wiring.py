@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -179,11 +178,9 @@ class Setup:
 
 
 def draw_service(ctx: click.Context) -> Draws:
-    """The draw service, its pool narrowed by the consent read model (every rule is still re-checked)."""
+    """The draw service, its pool narrowed by the consent, reach and fatigue read models (caught up
+    first); every candidate is still re-checked from their history, for a draw and its verification."""
     from panel.draws import Draws
-    from projections.consent_report import pool_candidates
+    from projections.pool_narrowing import ViewNarrowing
 
-    def consenting(moment: datetime) -> set[UUID]:
-        return pool_candidates(projector(ctx, catch_up=False), moment)
-
-    return Draws(ctx.find_root().obj.app, consenting=consenting)
+    return Draws(ctx.find_root().obj.app, narrowing=ViewNarrowing(projector(ctx, catch_up=False)))

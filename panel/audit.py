@@ -53,13 +53,15 @@ class Audit:
         self.recorder: Any = app.recorder  # the chained recorders of panel.store.recorders
         self.page = page
 
-    def verify(self, start: int | None = None) -> ChainReport:
-        """Verify the chain from position ``start`` (default: the first), trusting the chain row before it."""
-        stop = self.recorder.max_position()
+    def verify(self, start: int | None = None, stop: int | None = None) -> ChainReport:
+        """Verify the chain from position ``start`` (default: the first), trusting the chain row before it,
+        up to ``stop`` (default: the last)."""
+        last = self.recorder.max_position()
+        stop = last if stop is None else min(stop, last)
         first = start or 1
-        if start is not None and start > max(stop, 1):
+        if start is not None and start > max(last, 1):
             raise ValidationError(
-                f"--from {start} is after the last position in the store ({stop}): use a position from 1 to {stop}"
+                f"--from {start} is after the last position in the store ({last}): use a position from 1 to {last}"
             )
         base: Link | None = self.recorder.link_before(first) if first > 1 else None
         walk = _Walk(self.recorder, base.hash if base else GENESIS)

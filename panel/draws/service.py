@@ -34,7 +34,9 @@ from panel.draws.errors import (
     NoEligiblePeopleError,
 )
 from panel.draws.history import changed_since, current_position, position_of
-from panel.draws.pool_builder import PoolMember, build_pool
+from panel.draws.narrowed import narrowed_pool
+from panel.draws.pool_builder import PoolMember, PoolSnapshot, build_pool
+from panel.draws.protocols import PoolNarrowing
 from panel.paging import Page
 
 DRAW_TOPIC = get_topic(Draw.Completed)
@@ -56,15 +58,21 @@ Consenting = Callable[[datetime], Iterable[UUID]]
 class Draws:
     """Draw, show, verify and replace: the recruiter's main job.
 
-    ``consenting(at)``, when the wiring gives one, names who held the consents a pool needs at
-    ``at`` (the consent read model answers it in one query): only they, and anyone changed since
-    the draw's snapshot, are loaded, and every rule is still re-checked on each person's history.
-    Without it every participant is loaded; the pool is the same either way.
+    ``narrowing``, when the wiring gives one (``projections.pool_narrowing``), is the read models'
+    first cut of a pool: only its candidates, and anyone changed since its position, are read back
+    from their history (``panel.draws.narrowed``), for a draw and for its verification alike.
+    ``consenting(at)``, the older narrowing by consent alone, names who held the pool's consents at
+    ``at``: they and anyone changed since the draw's snapshot are loaded. Without either every
+    participant is replayed (the full replay); every rule is re-checked on each person's history
+    either way, so the pool is the same.
     """
 
-    def __init__(self, app: PanelApp, consenting: Consenting | None = None) -> None:
+    def __init__(
+        self, app: PanelApp, consenting: Consenting | None = None, narrowing: PoolNarrowing | None = None
+    ) -> None:
         self.app = app
         self.consenting = consenting
+        self.narrowing = narrowing
 
     def draw(
         self,
@@ -111,18 +119,7 @@ class Draws:
         if seed is None and not seed_from:
             plan = replace(plan, seed=secrets.randbelow(2**63))  # recorded, so the draw can be re-run
         position = current_position(self.app)  # the pool snapshot: verification rebuilds it as of here
-        candidate_ids = None
-        if self.consenting is not None:  # anyone changed since the snapshot is loaded too, whatever the view says
-            candidate_ids = set(self.consenting(moment)) | changed_since(self.app, position)
-        snapshot = build_pool(
-            self.app,
-            aggregate,
-            moment,
-            features=plan.features,
-            household_by=household_by,
-            candidate_ids=candidate_ids,
-            position=position,
-        )
+        snapshot = self.pool(aggregate, moment, position, plan.features, household_by)
         if not snapshot.members:
             reasons = ", ".join(f"{n} {why}" for why, n in sorted(snapshot.excluded.items(), key=lambda x: -x[1]))
             raise NoEligiblePeopleError(
@@ -143,6 +140,33 @@ class Draws:
             person.invite(engagement_id=eid, at=moment, draw_id=composed.draw.id)
         self._save_new(composed.draw, invited, aggregate.ref, round_number)
         return DrawOutcome(composed.draw.id, composed.result, snapshot.members, snapshot.excluded, len(invited))
+
+    def pool(
+        self, engagement: Engagement, moment: datetime, position: int, features: list[str], household_by: str | None
+    ) -> PoolSnapshot:
+        """The pool at ``moment`` as the history stood at ``position``, narrowed when the wiring allows."""
+        if self.narrowing is not None:
+            return narrowed_pool(
+                self.app,
+                engagement,
+                moment,
+                self.narrowing,
+                position=position,
+                features=features,
+                household_by=household_by,
+            )
+        candidate_ids = None
+        if self.consenting is not None:  # anyone changed since the snapshot is loaded too, whatever the view says
+            candidate_ids = set(self.consenting(moment)) | changed_since(self.app, position)
+        return build_pool(
+            self.app,
+            engagement,
+            moment,
+            features=features,
+            household_by=household_by,
+            candidate_ids=candidate_ids,
+            position=position,
+        )
 
     def _save_new(self, draw: Draw, invited: list[Any], ref: str, round_number: int) -> None:
         try:

@@ -28,6 +28,8 @@ from panel.draws.announce_verify import NOT_INVITED, announcement_of, expected_f
 from panel.draws.compose import pool_digest, recorded_quotas, run_selection
 from panel.draws.history import invitations_of, position_of
 from panel.draws.legacy import rerun_legacy
+from panel.draws.loading import load_many
+from panel.draws.narrowed import log_intact, narrowed_pool
 from panel.draws.pool_builder import NOT_STATED, build_pool, derive_features, household_key, member_hash, read_personal
 from panel.draws.record import claim_slots, slot_candidates, slot_ids, slot_rows, table_from_record
 from panel.draws.results import RefBook, Verification
@@ -60,12 +62,17 @@ def _check_digest(draws: DrawService, draw: Draw, refs: RefBook, found: Verifica
         found.differences.append("the recorded pool does not match its recorded pool hash")
 
 
-def _history_features(draws: DrawService, draw: Draw, pid: UUID, version: int, key: bytes) -> tuple[Any, str | None]:
-    """A member's (features, household) as their history held them at ``version``, or None if unreadable."""
-    try:
-        person: Participant = draws.app.repository.get(pid, version=version)
-    except Exception:  # noqa: BLE001 - reported by the caller
-        return None, None
+def _history_features(
+    draws: DrawService, draw: Draw, pid: UUID, version: int, key: bytes, read: dict[UUID, Any]
+) -> tuple[Any, str | None]:
+    """A member's (features, household) as their history held them at ``version``, or None if unreadable;
+    ``read`` holds the members as of the draw's snapshot (read in batches), used when at ``version``."""
+    person = read.get(pid)
+    if not isinstance(person, Participant) or person.version != version:
+        try:
+            person = draws.app.repository.get(pid, version=version)
+        except Exception:  # noqa: BLE001 - reported by the caller
+            return None, None
     personal = read_personal(key, person)
     if personal is None:
         return None, None
@@ -135,11 +142,13 @@ def _check_types(
 ) -> None:
     """Each readable member's history at the recorded version must give the recorded hash and type."""
     households: dict[str, set[str | None]] = {}
+    snapshot = draw.as_of_position if draw.as_of_position is not None else position_of(draws.app, draw.id)
+    read = load_many(draws.app, slot_of, snapshot)[0] if snapshot is not None else {}
     for entry in draw.pool:
         pid, version, recorded_hash = UUID(str(entry[0])), int(entry[1]), str(entry[2])
         if pid not in slot_of or slot_of[pid] not in row_of:
             continue
-        features, household = _history_features(draws, draw, pid, version, keys[pid])
+        features, household = _history_features(draws, draw, pid, version, keys[pid], read)
         if features is None:
             found.differences.append(f"{refs(pid)}: their record at version {version} cannot be decrypted (corrupted)")
             continue
@@ -216,15 +225,29 @@ def check_pool(draws: DrawService, draw: Draw, refs: RefBook, found: Verificatio
         found.differences.append("the draw's pool snapshot is later than the draw itself")
     try:
         engagement = app.load(draw.engagement_id, Engagement)
-        rebuilt = build_pool(
-            app,
-            engagement,
-            draw.drawn_at,
-            features=draw.features,
-            household_by=draw.household_by,
-            position=position,
-            unknown_reason=None,
-        )
+        if draws.narrowing is not None and log_intact(app, position, found.notes):
+            # the read models' candidates plus the recorded pool, all re-checked from their history
+            rebuilt = narrowed_pool(
+                app,
+                engagement,
+                draw.drawn_at,
+                draws.narrowing,
+                position=position,
+                features=draw.features,
+                household_by=draw.household_by,
+                include=[UUID(str(r[0])) for r in draw.pool],
+                unknown_reason=None,
+            )
+        else:
+            rebuilt = build_pool(
+                app,
+                engagement,
+                draw.drawn_at,
+                features=draw.features,
+                household_by=draw.household_by,
+                position=position,
+                unknown_reason=None,
+            )
     except Exception as exc:  # noqa: BLE001 - e.g. an engagement that did not exist yet: listed, never raised
         found.differences.append(f"the pool cannot be rebuilt from the history at the draw: {exc}")
         return
@@ -261,7 +284,7 @@ def check_pool(draws: DrawService, draw: Draw, refs: RefBook, found: Verificatio
 
 def check_invitations(draws: DrawService, draw: Draw, refs: RefBook, found: Verification) -> None:
     """The Invited events naming this draw must be the drawn panel plus the reserves brought in."""
-    invited, unreadable = invitations_of(draws.app, draw.id)
+    invited, unreadable = invitations_of(draws.app, draw.id, draw.as_of_position)
     expected = {UUID(p) for p in draw.selected}
     expected |= {UUID(r["replacement"]) for r in draw.replacements if r["replacement"] is not None}
     never = {UUID(r["dropout"]) for r in draw.replacements if r["reason"].startswith(NOT_INVITED)}  # announced draws
