@@ -92,6 +92,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     if "catchup" in chosen:
         rows += parts.catchup(env, views_url(args.pg_url, views), args)
     if {"consent", "reach", "fatigue", "draw"} & set(chosen):
+        if "draw" in chosen:  # saved before the views are read, so that the capped store holds it
+            parts.draw_engagement(app, people, args.eligible)
         projector, position = parts.ready_views(app, engine, args)
         with capped(app, position):
             if "consent" in chosen:

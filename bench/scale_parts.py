@@ -27,7 +27,7 @@ from panel.domain.engagement import Engagement
 from panel.importer import import_csv
 from panel.queries import Queries
 from projections import Projector, make_engine
-from projections.consent_report import consent_report, pool_candidates
+from projections.consent_report import consent_report
 from projections.fatigue_report import fatigue_report
 from projections.reach import reach_report
 
@@ -221,13 +221,14 @@ def draw_engagement(app: PanelApp, people: int, eligible: int) -> Engagement:
 
 
 def draw(app: PanelApp, projector: Projector, args: argparse.Namespace, head: int, people: int) -> list[Row]:
-    """A dry-run draw of 30 under six quotas through the draw service (narrowed by the consent view, as the
-    CLI's wiring does), against loading every pool member's history."""
+    """A dry-run draw of 30 under six quotas through the draw service (narrowed by the consent, reach and
+    fatigue views, as the CLI's wiring does), against loading every pool member's history."""
     from panel.draws import Draws
+    from projections.pool_narrowing import ViewNarrowing
 
     e = draw_engagement(app, people, args.eligible)
     quotas = [selection.Quota("age_band", band, 2, 9) for band in ("18-21", "22-25", "26-34", "35-49", "50-64", "65+")]
-    service = Draws(app, consenting=lambda moment: pool_candidates(projector, moment))
+    service = Draws(app, narrowing=ViewNarrowing(projector))
     with peak_memory() as peak:
         seconds, outcome = timed(lambda: service.draw(e.id, 30, quotas, seed=1, at=NOW, dry_run=True))
     pool = len(outcome.pool)
