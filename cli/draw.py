@@ -15,6 +15,7 @@ from cli.draw_certificate import certificate, check_certificate
 from cli.draw_options import (
     ALGORITHMS,
     LOTTERY_HELP,
+    MODEL_SETTING_HELP,
     RESERVES_MODEL_HELP,
     RESERVES_MODELS,
     LotterySize,
@@ -69,6 +70,7 @@ def draw() -> None:
     show_default=True,
     help=RESERVES_MODEL_HELP,
 )
+@click.option("--model-setting", "model_settings", multiple=True, metavar="NAME=VALUE", help=MODEL_SETTING_HELP)
 @click.option("--by", "drawn_by", default=None, help="Staff member running the draw.")
 @click.option(
     "--new-round",
@@ -96,6 +98,7 @@ def run(
     reserves: int,
     lottery_size: int | None,
     reserves_model: str,
+    model_settings: tuple[str, ...],
     drawn_by: str | None,
     new_round: bool,
     dry_run: bool,
@@ -112,6 +115,9 @@ def run(
     Example:
 
         panel draw vested-youth-panel --size 6 --quotas examples/vested-quotas.csv --seed 42 --reserves 3
+
+        panel draw vested-youth-panel --size 6 --quotas examples/vested-quotas.csv --reserves 3 \\
+            --reserves-model dropout --model-setting prior_strength=50 --model-setting features=age_band
     """
     import selection
     from panel.draws import Draws
@@ -142,6 +148,7 @@ def run(
             new_round=new_round,
             dry_run=dry_run,
             reserves_model=reserves_model,
+            model_settings=model_settings,
         )
     if dry_run and outcome.draw is not None:
         if as_json:

@@ -13,7 +13,14 @@ from typing import Any
 import click
 
 from cli.announce_page import check_target, one_pager_option, write_one_pager
-from cli.draw_options import ALGORITHMS, LOTTERY_HELP, LotterySize, selection_progress
+from cli.draw_options import (
+    ALGORITHMS,
+    LOTTERY_HELP,
+    MODEL_SETTING_HELP,
+    RESERVES_MODELS,
+    LotterySize,
+    selection_progress,
+)
 from cli.draw_render import draw_json, show_draw
 from cli.options import at_option, json_option, pass_app
 from cli.render import echo_json, say
@@ -35,7 +42,13 @@ def announcement_parts(document: dict[str, Any]) -> dict[str, str]:
         f"lottery of {lottery['size']} panels, hash {lottery['sha256']}",
         "randomness": f"Randomness: {document['randomness']}",
         "rule": 'Rule: h0 = SHA-256("<announcement hash>:<the numbers, ascending, single spaces>"); '
-        f"panel = lottery panel (h0 mod {lottery['size']}); reserve i from h_i = SHA-256(h_(i-1))",
+        f"panel = lottery panel (h0 mod {lottery['size']}); "
+        + (
+            f"reserves chosen by the frozen dropout model (pooled rate {model['model']['prior_rate']:.1%}) with "
+            'numbers from SHA-256("dropout-reserves:<h0 hex>")'
+            if (model := document.get("reserves_model"))
+            else "reserve i from h_i = SHA-256(h_(i-1))"
+        ),
         "hash": f"Announcement hash: {document['announcement_sha256']}",
     }
 
@@ -57,6 +70,14 @@ def announcement_lines(document: dict[str, Any]) -> list[str]:
 @click.option("--algorithm", type=ALGORITHMS, default="leximin", show_default=True, help="Selection algorithm.")
 @click.option("--seed", type=int, default=None, help="Seed that lays out the lottery, 0 to 2**63-1 (published).")
 @click.option("--lottery-size", type=LotterySize(), default="auto", show_default=True, help=LOTTERY_HELP)
+@click.option(
+    "--reserves-model",
+    type=click.Choice(RESERVES_MODELS),
+    default="plain",
+    show_default=True,
+    help="plain (the hash chain's list) or dropout (a dropout model frozen into the announcement orders them).",
+)
+@click.option("--model-setting", "model_settings", multiple=True, metavar="NAME=VALUE", help=MODEL_SETTING_HELP)
 @click.option("--by", "announced_by", default=None, help="Staff member making the announcement.")
 @click.option("--new-round", is_flag=True, help="Announce another round for an engagement that already has a draw.")
 @one_pager_option
@@ -74,6 +95,8 @@ def announce(
     algorithm: str,
     seed: int | None,
     lottery_size: int | None,
+    reserves_model: str,
+    model_settings: tuple[str, ...],
     announced_by: str | None,
     new_round: bool,
     one_pager: Path | None,
@@ -115,6 +138,8 @@ def announce(
             announced_by=announced_by,
             new_round=new_round,
             progress=report,
+            reserves_model=reserves_model,
+            model_settings=model_settings,
         )
     if one_pager is not None:
         write_one_pager(made.document, announcement_parts(made.document), one_pager)

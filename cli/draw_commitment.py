@@ -153,6 +153,12 @@ def check_announcement(path: Path, numbers: str, salt: str | None, participant_i
             + " ".join(result["panel_slots"])
         )
         say("Reserve slots in order: " + (" ".join(result["reserve_slots"]) or "none"))
+        if result.get("reserves_model") == "dropout":
+            say(
+                "  (chosen by the announced dropout model; the hash chain's list was "
+                + (" ".join(result["chain_reserve_slots"]) or "empty")
+                + f"; kept: {result['kept']})"
+            )
         if "in_pool" in result:
             say(
                 f"Commitment {result['commitment']}: "

@@ -49,6 +49,12 @@ RESERVES_MODEL_HELP = (
     "history; recorded and re-checked by `panel draw verify`)."
 )
 
+MODEL_SETTING_HELP = (
+    "A dropout model setting NAME=VALUE, repeatable, with --reserves-model dropout (recorded; verify uses it): "
+    "prior_strength, default_rate, shrink, scenarios, report_scenarios, shortlist, features (comma-separated quota "
+    "features); see docs/draws.md."
+)
+
 
 def selection_progress() -> tuple[Progress, Any]:
     bar = Progress(

@@ -49,7 +49,17 @@ def reserves_model_line(m: dict[str, Any]) -> str:
         f"{m['expected_shortfall']:.3f} against {m['plain_expected_shortfall']:.3f} for the plain ordered list "
         f"(difference {m['difference']:+.3f} +/- {m['difference_standard_error']:.3f}; "
         f"{m['no_reserves_expected_shortfall']:.3f} with no reserves; {m['scenarios']} scenarios, seed {m['seed']})"
+        + settings_text(m.get("settings") or {})
     )
+
+
+def settings_text(settings: dict[str, Any]) -> str:
+    """The model settings that differ from the defaults, as given (``--model-setting``), or nothing."""
+    from panel.draws.dropout_settings import DropoutSettings
+
+    default = DropoutSettings().to_dict()
+    changed = [f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in settings.items() if default.get(k) != v]
+    return f"; settings {' '.join(changed)}" if changed else ""
 
 
 def draw_json(app: PanelApp, d: Any, *, per_person: bool) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from panel.actor import current
 from panel.confirmations import Confirmations
 from panel.domain.errors import ConsentStateError, ErasedParticipantError, ParticipantNotFoundError
 from panel.domain.values import PURPOSES
+from panel.draws.member_commitments import pool_commitments
 from panel.erasure_requests import ErasureRequests
 from panel.participation import Participation
 from panel.queries import Queries
@@ -68,11 +69,13 @@ async def me_page(request: Request) -> Response:
         details = await run_in_threadpool(Queries(site.app).participant, pid)
     except ParticipantNotFoundError:
         return site.render(request, "problem.html", 400, reason="bad_link")
+    draws = []
     if not details.personal.erased:
         await shown(site, pid, "self-service page")
+        draws = await run_in_threadpool(pool_commitments, site.app, pid)  # issue 14: their salted commitments
     active = details.active_consents(site.clock())
     token = request.path_params["token"]
-    return private(site.render_form(request, "me.html", token=token, person=details, active=active))
+    return private(site.render_form(request, "me.html", token=token, person=details, active=active, draws=draws))
 
 
 async def withdraw(request: Request) -> Response:

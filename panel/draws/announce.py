@@ -9,6 +9,7 @@ with ``dry_run``: the same pool, quota check and lottery, nothing saved), then r
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from panel.application import PanelApp
 from panel.domain.announcement import Announcement, announcement_id
 from panel.domain.engagement import Engagement
 from panel.domain.errors import PanelError, ValidationError
+from panel.draws.announce_dropout import model_section
 from panel.draws.announce_rule import (
     FORMAT,
     RULE,
@@ -33,6 +35,9 @@ from panel.draws.announce_rule import (
     pool_sha256,
 )
 from panel.draws.compose import MAX_TEXT, Progress
+from panel.draws.dropout_history import gather
+from panel.draws.dropout_settings import parse_settings
+from panel.draws.reserves_model import check_model
 from panel.draws.service import Draws
 
 ANNOUNCEMENT_TOPIC = get_topic(Announcement.Published)
@@ -101,6 +106,8 @@ class Announcements:
         announced_by: str | None = None,
         new_round: bool = False,
         progress: Progress | None = None,
+        reserves_model: str = "plain",
+        model_settings: Sequence[str] = (),
     ) -> Announcement:
         """Compute the draw as a dry run does and record its announcement; nobody is invited."""
         text = randomness.strip()
@@ -116,6 +123,10 @@ class Announcements:
             )
         if reserves < 0:
             raise ValidationError(f"--reserves {reserves} is negative: use 0 or more")
+        check_model(reserves_model, reserves)
+        if model_settings and reserves_model != "dropout":
+            raise ValidationError("--model-setting sets the dropout model: use it with --reserves-model dropout")
+        settings = parse_settings(model_settings, sorted({q.feature for q in quotas}))
         outcome = self.draws.draw(
             engagement,
             size,
@@ -169,6 +180,9 @@ class Announcements:
             },
             "rule": RULE,
         }
+        if reserves_model == "dropout":  # frozen now: the reveal needs no new judgement (announce_dropout)
+            history = gather(self.app, int(draw.as_of_position or 0), settings.model_features(draw.features))
+            document["reserves_model"] = model_section(history, settings, draw.types or [], draw.features)
         document["announcement_sha256"] = document_sha256(document)
         frozen = {name: getattr(draw, name) for name in FROZEN if name != "report"}
         frozen["report"] = draw.report

@@ -16,7 +16,9 @@ checks a published announcement with no store at all (``panel draw check-announc
 - **reserves**: h_i = SHA-256(h_{i-1}); reserve i stands in for panel member (i-1) mod k, the panel
   ordered by SHA-256 of "<h0 hex>:<slot>"; it is the slot at position h_i mod m among the m slots
   (in slot order) nearest that member's type (fewest differing feature values) and still available:
-  not on the panel, not a household-mate of it, not already a reserve.
+  not on the panel, not a household-mate of it, not already a reserve;
+- with a frozen ``reserves_model`` (``--reserves-model dropout``) the reserves are instead the
+  dropout-aware list ``announce_dropout`` derives from the document and h0, compared with the chain's.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 from uuid import UUID
 
 from panel.domain.errors import ValidationError
+from panel.draws.announce_dropout import check_section, dropout_list
 from panel.draws.record import slot_ids, slot_rows
 
 FORMAT = "participant-panel/announcement/1"
@@ -125,6 +128,15 @@ def chain_reserves(head: bytes, types: Sequence[Sequence[Any]], panel: Sequence[
     return reserves
 
 
+def announced_reserves(head: bytes, document: dict[str, Any], panel: Sequence[str]) -> list[str]:
+    """The reserves' slots by the announcement's rule: the hash chain's list, or (with a frozen
+    ``reserves_model``) the dropout-aware list chosen with it (``announce_dropout``)."""
+    plain = chain_reserves(head, document["types"], panel, int(document["reserves"]))
+    if not document.get("reserves_model"):
+        return plain
+    return list(dropout_list(head, document, panel, plain).reserves)
+
+
 def check_document(
     document: dict[str, Any], numbers: str, salt: str | None = None, participant: UUID | None = None
 ) -> dict[str, Any]:
@@ -159,6 +171,14 @@ def check_document(
         "panel_slots": panel,
         "reserve_slots": chain_reserves(head, document["types"], panel, int(document["reserves"])),
     }
+    if document.get("reserves_model"):  # the dropout-aware list, compared with the chain's
+        failures.extend(check_section(document))
+        chosen = dropout_list(head, document, panel, result["reserve_slots"])
+        result["valid"] = not failures
+        result["reserves_model"] = "dropout"
+        result["chain_reserve_slots"] = result["reserve_slots"]
+        result["reserve_slots"] = list(chosen.reserves)
+        result["kept"] = chosen.report["kept"]
     if salt is not None and participant is not None:
         mine = commitment(salt, participant)
         result["commitment"] = mine

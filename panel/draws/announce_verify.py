@@ -17,15 +17,18 @@ from eventsourcing.application import AggregateNotFoundError
 import selection
 from panel.domain.announcement import Announcement, announcement_id
 from panel.domain.draw import Draw
+from panel.draws.announce_dropout import check_section
 from panel.draws.announce_rule import (
+    announced_reserves,
     chain_head,
-    chain_reserves,
     commitment,
     document_sha256,
     lottery_index,
     lottery_sha256,
     member_salt,
 )
+from panel.draws.dropout_history import gather
+from panel.draws.dropout_settings import DropoutSettings
 from panel.draws.results import Verification
 
 if TYPE_CHECKING:
@@ -53,6 +56,7 @@ def expected_from_announcement(
     if lottery_sha256(rerun.lottery) != document["lottery"]["sha256"]:
         found.differences.append("the re-run does not give the announced lottery")
     _check_commitments(draws, draw, announcement, found)
+    _check_dropout_model(draws, draw, announcement, found)
     numbers = str(announcement.numbers)
     if draw.seed_from != numbers:
         found.differences.append(f"the draw records the numbers {draw.seed_from!r}, the announcement {numbers!r}")
@@ -65,8 +69,25 @@ def expected_from_announcement(
             f"the announcement's rule gives index {index}, the reveal recorded {announcement.lottery_index}"
         )
     panel = rerun.lottery[index]
-    reserves = chain_reserves(head, document["types"], panel, int(document["reserves"]))
+    reserves = announced_reserves(head, document, panel)
     return replace(rerun, lottery_index=index, selected=tuple(panel), reserves=tuple(reserves))
+
+
+def _check_dropout_model(draws: DrawService, draw: Draw, announcement: Announcement, found: Verification) -> None:
+    """A frozen dropout model must follow from its counts, and its counts from the history as of the snapshot."""
+    section = announcement.document.get("reserves_model")
+    if not section:
+        return
+    found.differences.extend(check_section(announcement.document))
+    features = DropoutSettings.from_record(section).model_features(draw.features)
+    again = gather(draws.app, int(section["history"]["as_of_position"]), features)
+    if again.history.to_dict() != section["model"]["history"]:
+        if again.unreadable != int(section["history"]["unreadable"]):
+            found.notes.append(
+                "people of the announced dropout history were erased since: its counts cannot be re-derived"
+            )
+        else:
+            found.differences.append("the announced dropout history counts differ from the history as of the snapshot")
 
 
 def _check_commitments(draws: DrawService, draw: Draw, announcement: Announcement, found: Verification) -> None:

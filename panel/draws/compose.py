@@ -20,6 +20,7 @@ import numpy as np
 import selection
 from panel.domain.draw import Draw, draw_id
 from panel.domain.errors import ValidationError
+from panel.draws.dropout_settings import DropoutSettings, parse_settings
 from panel.draws.pool_builder import PoolSnapshot, member_hash
 from panel.draws.record import build_slots, seal_slot, slot_candidates, slot_rows
 from panel.draws.reserves_model import apply_dropout, check_model
@@ -116,6 +117,7 @@ class DrawPlan:
     lottery_size: int | None = None  # None: chosen from the instance (recorded as the size used)
     drawn_by: str | None = None
     reserves_model: str = "plain"  # or "dropout": see panel.draws.reserves_model
+    model_settings: tuple[str, ...] = ()  # NAME=VALUE texts for the dropout model (panel.draws.dropout_settings)
 
     @property
     def features(self) -> list[str]:
@@ -124,6 +126,12 @@ class DrawPlan:
     def check(self) -> None:
         check_options(self.size, self.seed, self.seed_from, self.reserves, self.lottery_size, self.household_by)
         check_model(self.reserves_model, self.reserves)
+        if self.model_settings and self.reserves_model != "dropout":
+            raise ValidationError("--model-setting sets the dropout model: use it with --reserves-model dropout")
+        self.dropout_settings()
+
+    def dropout_settings(self) -> DropoutSettings:
+        return parse_settings(self.model_settings, self.features)
         if self.drawn_by is not None and (len(self.drawn_by) > MAX_TEXT or not self.drawn_by.isprintable()):
             raise ValidationError(f"--by must be printable text of at most {MAX_TEXT} characters")
 
@@ -164,7 +172,14 @@ def compose(
     model_record = None
     if plan.reserves_model == "dropout":
         result, chosen, model_record = apply_dropout(
-            result, candidates, list(plan.quotas), plan.reserves, history, plan.seed, plan.seed_from
+            result,
+            candidates,
+            list(plan.quotas),
+            plan.reserves,
+            history,
+            plan.seed,
+            plan.seed_from,
+            plan.dropout_settings(),
         )
         model_record["plain"] = [table.holder[s].hex for s in chosen.plain]
     did = draw_id(engagement_id, round_number)

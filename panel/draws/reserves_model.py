@@ -20,6 +20,7 @@ import numpy as np
 
 import selection
 from panel.domain.errors import ValidationError
+from panel.draws.dropout_settings import DropoutSettings
 from selection.dropout import estimate_dropout
 from selection.dropout_reserves import DropoutReserves, choose_reserves
 from selection.dropout_sim import Quotas, fill_seats
@@ -60,8 +61,10 @@ def choose(
     model: Any,
     seed: int,
     count: int,
+    settings: DropoutSettings | None = None,
 ) -> DropoutReserves:
     """The dropout-aware list for the selection's panel, compared with the selection's plain list."""
+    settings = settings or DropoutSettings()
     return choose_reserves(
         candidates,
         quotas,
@@ -69,6 +72,9 @@ def choose(
         count,
         model,
         np.random.default_rng(seed),
+        scenarios=settings.scenarios,
+        report_scenarios=settings.report_scenarios,
+        shortlist=settings.shortlist,
         plain=list(result.reserves),
     )
 
@@ -81,18 +87,26 @@ def apply_dropout(
     history: Any,
     seed: int | None,
     seed_from: str | None,
+    settings: DropoutSettings | None = None,
 ) -> tuple[selection.SelectionResult, DropoutReserves, dict[str, Any]]:
     """Choose the reserves by the dropout model; the result with them, the choice and the record (plain ids
     still by slot: the caller names people)."""
-    model = estimate_dropout(history.history)
+    settings = settings or DropoutSettings()
+    model = estimate_dropout(
+        history.history,
+        prior_strength=settings.prior_strength,
+        default_rate=settings.default_rate,
+        shrink=settings.shrink,
+    )
     sim_seed = simulation_seed(result.inputs_sha256, seed, seed_from)
-    chosen = choose(result, candidates, quotas, model, sim_seed, count)
+    chosen = choose(result, candidates, quotas, model, sim_seed, count, settings)
     report = {k: v for k, v in chosen.report.items() if k != "model"}
     record = {
         "name": "dropout",
         "count": count,
         "seed": sim_seed,
         "model": model.to_dict(),
+        "settings": settings.to_dict(),
         "history": history.meta(),
         "report": report,
     }
@@ -120,6 +134,7 @@ def summary(recorded: dict[str, Any] | None) -> dict[str, Any]:
         "history_accepted": model["history"]["accepted"],
         "history_dropped": model["history"]["dropped"],
         "model": model,
+        "settings": DropoutSettings.from_record(recorded).to_dict(),
         "history": recorded["history"],
     }
 

@@ -26,7 +26,13 @@ from panel.domain.draw import Draw
 from panel.domain.engagement import Engagement
 from panel.domain.errors import PanelError, ValidationError
 from panel.domain.participant import Participant
-from panel.draws.announce_rule import chain_head, chain_reserves, document_sha256, lottery_index, normalise_numbers
+from panel.draws.announce_rule import (
+    announced_reserves,
+    chain_head,
+    document_sha256,
+    lottery_index,
+    normalise_numbers,
+)
 from panel.draws.announce_verify import NOT_INVITED
 from panel.draws.errors import DrawConflictError, DrawExistsError
 from panel.draws.history import position_of
@@ -64,7 +70,7 @@ def reveal(draws: DrawService, announcement: Announcement, text: str, moment: da
     head = chain_head(announcement.announcement_sha256, numbers)
     index = lottery_index(head, int(document["lottery"]["size"]))
     panel = [str(s) for s in document["lottery"]["panels"][index]]
-    reserve_slots = chain_reserves(head, document["types"], panel, int(document["reserves"]))
+    reserve_slots = announced_reserves(head, document, panel)
     frozen = announcement.frozen
     holder = _holders(draws, announcement.draw_id, frozen["pool"], [*panel, *reserve_slots])
     counts = [int(row[2]) for row in frozen["types"]]

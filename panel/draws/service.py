@@ -9,7 +9,7 @@ id comes from its engagement and round, so two draws of one round can never both
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -92,6 +92,7 @@ class Draws:
         new_round: bool = False,
         dry_run: bool = False,
         reserves_model: str = "plain",
+        model_settings: Sequence[str] = (),
     ) -> DrawOutcome:
         """Draw, record and invite a panel; the service's ``consenting`` narrows who is loaded.
 
@@ -109,6 +110,7 @@ class Draws:
             lottery_size,
             drawn_by,
             reserves_model,
+            tuple(model_settings),
         )
         plan.check()
         eid = engagement if isinstance(engagement, UUID) else self.app.resolve_engagement(engagement)
@@ -130,7 +132,7 @@ class Draws:
         if plan.reserves_model == "dropout":  # our own history as of the same snapshot (verify re-gathers it)
             from panel.draws.dropout_history import gather
 
-            history = gather(self.app, position, plan.features)
+            history = gather(self.app, position, plan.dropout_settings().model_features(plan.features))
         composed = compose(plan, eid, round_number, snapshot, moment, position, progress, history)
         if dry_run:
             return DrawOutcome(composed.draw.id, composed.result, snapshot.members, snapshot.excluded, 0, composed.draw)

@@ -20,6 +20,7 @@ from uuid import UUID
 import selection
 from panel.domain.draw import Draw
 from panel.draws.dropout_history import gather
+from panel.draws.dropout_settings import DropoutSettings
 from panel.draws.reserves_model import choose, model_from_record, simulation_seed
 from panel.draws.results import RefBook, Verification
 
@@ -50,7 +51,14 @@ def rerun_dropout(
         )
     if simulation_seed(result.inputs_sha256, draw.seed, draw.seed_from) != recorded["seed"]:
         found.differences.append("the dropout simulation's recorded seed does not follow from the draw's randomness")
-    chosen = choose(result, candidates, quotas, model, int(recorded["seed"]), int(recorded["count"]))
+    settings = DropoutSettings.from_record(recorded)  # what the draw used (the defaults before they were recorded)
+    if (settings.prior_strength, settings.default_rate, settings.shrink) != (
+        model.prior_strength,
+        model.default_rate,
+        model.shrink,
+    ):
+        found.differences.append("the dropout model's recorded parameters differ from the draw's recorded settings")
+    chosen = choose(result, candidates, quotas, model, int(recorded["seed"]), int(recorded["count"]), settings)
     slot_of = {pid: slot for slot, pid in holder.items()}
     plain = [UUID(p) for p in recorded.get("plain", [])]
     if len(plain) != len(chosen.plain) or any(
@@ -72,7 +80,7 @@ def check_dropout_history(draws: DrawService, draw: Draw, refs: RefBook, found: 
     position = int(meta["as_of_position"])
     if draw.as_of_position is not None and position != draw.as_of_position:
         found.differences.append("the dropout history was counted at another position than the draw's snapshot")
-    again = gather(draws.app, position, draw.features)
+    again = gather(draws.app, position, DropoutSettings.from_record(recorded).model_features(draw.features))
     counts = again.history.to_dict()
     was = recorded["model"]["history"]
     if counts == was and again.unresolved == meta["not_yet_known"]:

@@ -114,6 +114,8 @@ CASES: list[tuple[Any, ...]] = [
     (("draw", "hostile-panel", "--size", "1", "--seed-from", "   "), 1, "--seed-from must be printable text"),
     (("draw", "hostile-panel", "--size", "1", "--seed", "1", "--seed-from", "7 9"), 2, "give --seed or --seed-from"),
     (("draw", "hostile-panel", "--size", "1", "--by", "x" * 201), 1, "--by must be printable text"),
+    (("draw", "hostile-panel", "--size", "1", "--reserves", "1", "--reserves-model", "dropout", "--model-setting",
+      "shrink=2"), 1, "--model-setting shrink=2: out of range"),  # fmt: skip
     (("draw", "hostile-panel", "--size", "1", "--new-round"), 1, "has no draw yet"),
     (("draw", "hostile-panel", "--size", "1", "--reserves-model", "x"), 2, "'--reserves-model': 'x' is not one of"),
     (("draw", "hostile-panel", "--size", "1", "--reserves-model", "dropout"), 1, "--reserves-model dropout orders"),
