@@ -12,13 +12,10 @@ sealed per participant, as stored); they live in a private temporary directory (
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
-import queue
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
@@ -26,6 +23,7 @@ from panel.application import PanelApp
 from panel.store.partitions import PREFIX_BITS, HexUUID, Row, prefix_bucket
 from panel.store.protocols import partitioned
 from projections.generation import Progress, Source, Target
+from projections.reader import read_ahead
 from projections.view_base import Batch
 
 BUCKET_EVENTS = 200_000  # events held in memory at once, all processes' buckets together (~0.3 GB of rows)
@@ -153,29 +151,12 @@ def _raw_pages(app: PanelApp, batch_size: int, topics: Sequence[str], head: int)
     """The log's rows of ``topics`` up to ``head``, undecoded, in windows of ``batch_size`` ids, read one
     window ahead in a thread (the database's work overlaps the routing)."""
     recorder = partitioned(app.recorder)
-    pages: queue.Queue[Any] = queue.Queue(maxsize=2)
-    halt = threading.Event()
 
-    def produce() -> None:
-        try:
-            position = 0
-            while position < head and not halt.is_set():
-                upto = min(head, position + batch_size)
-                pages.put((upto, recorder.select_partition(position, upto, topics, 0, 1)))
-                position = upto
-            pages.put(None)
-        except BaseException as exc:  # handed to the consumer
-            pages.put(exc)
+    def produce() -> Iterator[tuple[int, list[Row]]]:
+        position = 0
+        while position < head:
+            upto = min(head, position + batch_size)
+            yield upto, recorder.select_partition(position, upto, topics, 0, 1)
+            position = upto
 
-    reader = threading.Thread(target=produce, name="projection-spill-reader", daemon=True)
-    reader.start()
-    try:
-        while (item := pages.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        halt.set()
-        while reader.is_alive():
-            with contextlib.suppress(queue.Empty):
-                pages.get(timeout=0.05)
+    return read_ahead(produce(), "projection-spill-reader")
