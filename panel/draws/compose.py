@@ -129,11 +129,11 @@ class DrawPlan:
         if self.model_settings and self.reserves_model != "dropout":
             raise ValidationError("--model-setting sets the dropout model: use it with --reserves-model dropout")
         self.dropout_settings()
+        if self.drawn_by is not None and (len(self.drawn_by) > MAX_TEXT or not self.drawn_by.isprintable()):
+            raise ValidationError(f"--by must be printable text of at most {MAX_TEXT} characters")
 
     def dropout_settings(self) -> DropoutSettings:
         return parse_settings(self.model_settings, self.features)
-        if self.drawn_by is not None and (len(self.drawn_by) > MAX_TEXT or not self.drawn_by.isprintable()):
-            raise ValidationError(f"--by must be printable text of at most {MAX_TEXT} characters")
 
 
 @dataclass(frozen=True)
