@@ -130,24 +130,24 @@ def test_a_crash_mid_way_through_the_buckets_stays_invisible_and_the_next_rebuil
     monkeypatch.setattr(spill, "BUCKET_EVENTS", 4)
     real, loaded = bulk.load_bucket, list[int]()
 
-    def three_buckets_then_crash(*args: Any, **kwargs: Any) -> int:
-        if len(loaded) == 3:
+    def crash_after_a_loaded_bucket(*args: Any, **kwargs: Any) -> int:
+        if any(loaded):  # crash after the first bucket with events (which buckets hold any varies by run)
             raise RuntimeError("killed mid-way")
         loaded.append(real(*args, **kwargs))
         return loaded[-1]
 
-    monkeypatch.setattr(bulk, "load_bucket", three_buckets_then_crash)
+    monkeypatch.setattr(bulk, "load_bucket", crash_after_a_loaded_bucket)
     projector.bulk_workers = 1
     with pytest.raises(RuntimeError, match="killed mid-way"):
         projector.rebuild()
     assert [(s.generation, s.building, s.position) for s in projector.status()] == [(1, 2, projector.head())] * 3
     assert dump(projector) == incremental  # readers never saw the half-loaded generation
-    assert sum(loaded) > 0 and count_reach_people(projector) > 0  # three buckets' rows are in it
+    assert sum(loaded) > 0 and count_reach_people(projector) > 0  # the loaded buckets' rows are in it
     assert not os.path.exists(spilled[0][0])  # the spill files went with the crash
     killed = f"{tempfile.gettempdir()}/{spill.PREFIX}{dead_pid()}-x"  # as a SIGKILLed rebuild leaves them
     os.makedirs(killed)
     monkeypatch.setattr(bulk, "load_bucket", real)
-    projector.rebuild()  # in buckets again: the claim clears the three buckets' rows first
+    projector.rebuild()  # in buckets again: the claim clears the loaded rows first
     assert [(s.generation, s.building) for s in projector.status()] == [(2, None)] * 3
     assert dump(projector) == incremental
     assert not os.path.exists(killed)  # swept by the next spill
