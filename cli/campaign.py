@@ -11,7 +11,7 @@ from cli.options import at_option, pass_app
 from cli.render import say, table
 from panel.application import PanelApp
 from panel.campaigns import Campaigns
-from panel.domain.campaign import LANGUAGES
+from panel.domain.campaign import LANGUAGES, LAYOUTS
 from panel.domain.errors import ValidationError
 from panel.domain.values import PURPOSES, parse_day
 from panel.links import check_base_url
@@ -42,6 +42,13 @@ def campaign() -> None:
     type=click.Choice(list(LANGUAGES)),
     help="The words of its pages: en (plain English), en-easyread (Easy Read) or cy (Welsh, needs web/copy/cy.toml).",
 )
+@click.option(
+    "--layout",
+    default="single-page",
+    show_default=True,
+    type=click.Choice(list(LAYOUTS)),
+    help="single-page: the whole form on one page; one-per-page: a question a page, then Check your answers.",
+)
 @click.option("--phone", default=None, help="Phone number for people who cannot apply online, shown when closed.")
 @click.option("--address", default=None, help="Postal address for paper applications (commas between lines).")
 @click.option(
@@ -67,6 +74,7 @@ def open_(
     notice: str,
     notice_version: str | None,
     language: str,
+    layout: str,
     phone: str | None,
     address: str | None,
     purposes: str,
@@ -81,6 +89,8 @@ def open_(
     Every question is optional and offers "Prefer not to say". See docs/web.md for the files.
     --language chooses the words of the pages: plain English, Easy Read, or Welsh (which needs a
     copy file written by a Welsh speaker, web/copy/cy.toml).
+    --layout one-per-page asks one thing per page (GOV.UK), then shows "Check your answers";
+    nothing is recorded until the applicant sends it from there.
     With --consent-valid-for, every consent given through the campaign (online, assisted) expires
     that long after it was given, as the notice says.
 
@@ -96,7 +106,7 @@ def open_(
     Campaigns(app).open(
         slug=slug, engagement=engagement, opens=opens, closes=closes, questions=questions, notice=notice,  # type: ignore[arg-type]
         notice_version=notice_version, language=language, phone=phone, address=address, purposes=asked,
-        opened_by=opened_by, at=at, consent_valid_for=_valid_for(valid_for),
+        opened_by=opened_by, at=at, consent_valid_for=_valid_for(valid_for), layout=layout,
     )  # fmt: skip
     say(f"Opened campaign {slug}: /apply/{slug} takes applications from {opens} to {closes}")
 
@@ -130,6 +140,7 @@ def show(app: PanelApp, slug: str) -> None:
         ("consents asked", ", ".join(c.purposes)),
         ("consent valid for", ", ".join(f"{p} {v}" for p, v in c.consent_valid_for.items()) or "no expiry"),
         ("questions", ", ".join(q.attribute for q in c.questions) or "-"),
+        ("layout", c.layout),
         ("instead", "; ".join(filter(None, [c.phone, ", ".join(c.address_lines)]))),
     ]
     table(f"Campaign {c.slug}", ["field", "value"], rows)

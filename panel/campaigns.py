@@ -79,6 +79,7 @@ class CampaignDetails:
     consent_valid_for: dict[str, str] = field(
         default_factory=dict
     )  # purpose -> period, e.g. {"panel_membership": "2y"}
+    layout: str = "single-page"  # or "one-per-page" (web/apply_pages.py)
 
     def expiry(self, purpose: str, at: datetime) -> datetime | None:
         """When a grant of ``purpose`` through this campaign at ``at`` expires (None: it does not)."""
@@ -140,6 +141,7 @@ class Campaigns:
         opened_by: str | None = None,
         at: datetime | None = None,
         consent_valid_for: dict[str, str] | None = None,
+        layout: str = "single-page",
     ) -> UUID:
         """Record CampaignOpened; the engagement must exist and the slug be new. Nothing is written on error."""
         check_slug(slug)
@@ -165,6 +167,7 @@ class Campaigns:
             opened_by=text.check_optional(opened_by, "--by", text.STAFF),
             at=at or now(),
             consent_valid_for=consent_valid_for or {},
+            layout=layout,
         )
         if self.app.exists(campaign.id):
             raise CampaignExistsError(f"campaign {slug!r} is already open: choose another slug")
@@ -199,6 +202,7 @@ class Campaigns:
             phone=campaign.phone,
             address_lines=tuple(campaign.address_lines),
             consent_valid_for=dict(campaign.consent_valid_for),
+            layout=campaign.layout,
         )
 
     def all(self) -> list[CampaignDetails]:

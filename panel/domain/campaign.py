@@ -22,6 +22,7 @@ from panel.domain.values import PURPOSES, require_utc
 CAMPAIGN_NAMESPACE = uuid5(NAMESPACE_URL, "https://participant-panel.org/campaign")
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?")
 LANGUAGES = ("en", "en-easyread", "cy")  # en-easyread: the Easy Read words (docs/web.md)
+LAYOUTS = ("single-page", "one-per-page")  # the whole form on one page, or GOV.UK's one thing per page
 
 
 def campaign_id(slug: str) -> UUID:
@@ -58,12 +59,17 @@ class Campaign(Aggregate):
         opened_by: str | None
         at: datetime
         consent_valid_for: dict[str, str]  # version 2: purpose -> how long a grant through this campaign lasts
+        layout: str  # version 3: one of LAYOUTS
 
-        class_version = 2
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["consent_valid_for"] = {}  # campaigns opened before: consents without expiry
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["layout"] = "single-page"  # campaigns opened before: the whole form on one page
 
     @event(Opened)
     def __init__(
@@ -83,6 +89,7 @@ class Campaign(Aggregate):
         opened_by: str | None,
         at: datetime,
         consent_valid_for: dict[str, str],
+        layout: str = "single-page",
     ) -> None:
         self.slug = slug
         self.engagement_ref = engagement_ref
@@ -99,6 +106,7 @@ class Campaign(Aggregate):
         self.opened_by = opened_by
         self.opened_at = at
         self.consent_valid_for = dict(consent_valid_for)
+        self.layout = layout
 
     @classmethod
     def open(cls, **fields: Any) -> Campaign:
@@ -115,6 +123,9 @@ class Campaign(Aggregate):
                 raise ValidationError(f"consent purpose {purpose!r} is unknown: use one of {', '.join(PURPOSES)}")
         if fields["language"] not in LANGUAGES:
             raise ValidationError(f"--language {fields['language']!r} is unknown: use one of {', '.join(LANGUAGES)}")
+        fields.setdefault("layout", "single-page")
+        if fields["layout"] not in LAYOUTS:
+            raise ValidationError(f"--layout {fields['layout']!r} is unknown: use one of {', '.join(LAYOUTS)}")
         if not fields["phone"] and not fields["address_lines"]:
             raise ValidationError(
                 "a campaign needs --phone or --address: the closed page tells people how else to reach you"

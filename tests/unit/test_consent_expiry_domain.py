@@ -53,6 +53,26 @@ def test_a_version_1_campaign_loads_with_no_validity_periods() -> None:
     })  # fmt: skip
     old = m.to_domain_event(StoredEvent(cid, 1, get_topic(Campaign.Opened), state))
     assert old.consent_valid_for == {}  # type: ignore[attr-defined]
+    assert old.layout == "single-page"  # type: ignore[attr-defined]  # and, through version 2, the single page
+
+
+def test_a_version_2_campaign_loads_as_a_single_page() -> None:
+    m, cid = mapper(), uuid4()
+    state = m.transcoder.encode({
+        "originator_id": cid, "originator_version": 1, "timestamp": T, "originator_topic": get_topic(Campaign),
+        "slug": "old-2026", "engagement_ref": "e", "opens": date(2026, 1, 1), "closes": date(2026, 1, 2),
+        "questions": [], "purposes": ["contact"], "notice_version": "v1", "notice_sha256": "0" * 64,
+        "notice_lines": ["x"], "language": "en", "phone": "0113", "address_lines": [], "opened_by": None, "at": T,
+        "consent_valid_for": {"contact": "2y"}, "class_version": 2,
+    })  # fmt: skip
+    old = m.to_domain_event(StoredEvent(cid, 1, get_topic(Campaign.Opened), state))
+    assert old.layout == "single-page" and old.consent_valid_for == {"contact": "2y"}  # type: ignore[attr-defined]
+    new = Campaign.open(slug="new-2026", engagement_ref="e", opens=date(2026, 1, 1), closes=date(2026, 1, 2),
+                        questions=[], purposes=["contact"], notice_version="v1", notice_sha256="0" * 64,
+                        notice_lines=["x"], language="en", phone="0113", address_lines=[], opened_by=None, at=T,
+                        layout="one-per-page")  # fmt: skip
+    again = m.to_domain_event(m.to_stored_event(new.collect_events()[0]))
+    assert again.layout == "one-per-page"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
