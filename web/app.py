@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from panel.application import PanelApp
 from panel.outbox import MemoryOutbox, Outbox
-from web import api, apply, invitation, links, me, me_answers, me_email, staff
+from web import api, apply, apply_pages, invitation, links, me, me_answers, me_email, staff
 from web.actor import Actors
 from web.security import SecurityHeaders
 from web.settings import WebSettings
@@ -48,6 +48,7 @@ def create_app(
     routes = [
         Route("/", home),
         Route("/accessibility", accessibility),
+        *apply_pages.ROUTES,
         *apply.ROUTES,
         *me.ROUTES,
         *me_answers.ROUTES,

@@ -24,6 +24,8 @@ from web.forms import DESCRIBE, PREFER_NOT, BadFormError, Posted, errors_in_page
 from web.notice import notice_blocks
 from web.site import Site, site_of
 
+OnErrors = Callable[[Posted, list[FieldError], str], Response] | None  # shows a form again with its errors
+
 
 async def campaign_or_404(site: Site, slug: str) -> CampaignDetails:
     try:
@@ -42,14 +44,21 @@ def form(site: Site, request: Request, campaign: CampaignDetails, status: int = 
     )  # fmt: skip
 
 
-async def page(request: Request) -> Response:
-    site = site_of(request)
-    campaign = await campaign_or_404(site, request.path_params["slug"])
+def closed_or_preview(site: Site, request: Request, campaign: CampaignDetails, token: str) -> Response | bool:
+    """The closed page, unless the campaign is open or ``token`` is a staff preview token (True: a preview)."""
     state = campaign.state_on(site.clock().date())
-    token = request.query_params.get("preview", "")
     preview = state != "open" and bool(token) and Campaigns(site.app).is_preview(campaign.slug, token, site.clock())
     if state != "open" and not preview:
         return site.render(request, "closed.html", campaign=campaign, state=state)
+    return preview
+
+
+async def page(request: Request) -> Response:
+    site = site_of(request)
+    campaign = await campaign_or_404(site, request.path_params["slug"])
+    preview = closed_or_preview(site, request, campaign, request.query_params.get("preview", ""))
+    if isinstance(preview, Response):
+        return preview
     return form(site, request, campaign, preview=preview)
 
 
@@ -59,6 +68,15 @@ async def send(request: Request) -> Response:
     fields, problem = await site.posted(request)
     if problem:
         return site.refused(request, problem, campaign=campaign)
+    return await accept(site, request, campaign, fields)
+
+
+async def accept(
+    site: Site, request: Request, campaign: CampaignDetails, fields: dict[str, list[str]], on_errors: OnErrors = None
+) -> Response:
+    """An application's fields, as the single page or "Check your answers" sends them: the window, the limit per
+    client address, the honeypot and the minimum fill time, then ``register``. ``on_errors`` shows a form with
+    errors (default: the single page)."""
     state = campaign.state_on(site.clock().date())
     if state != "open":
         return site.render(request, "closed.html", 409, campaign=campaign, state=state)
@@ -77,7 +95,7 @@ async def send(request: Request) -> Response:
         posted = read_form(campaign, fields)
     except BadFormError:
         return site.render(request, "problem.html", 400, reason="unreadable", campaign=campaign)
-    return await register(site, request, campaign, posted, started[0], too_fast=quick)
+    return await register(site, request, campaign, posted, started[0], too_fast=quick, on_errors=on_errors)
 
 
 def too_many(site: Site, request: Request, campaign: CampaignDetails, wait: timedelta) -> Response:
@@ -100,6 +118,7 @@ async def register(
     done: str = "",
     add_duplicate: bool = False,
     on_duplicate: Callable[[UUID], Awaitable[Response]] | None = None,
+    on_errors: OnErrors = None,
 ) -> Response:
     """Check the whole application, then register it and send the email; or show the form with its errors.
 
@@ -144,6 +163,8 @@ async def register(
                 ref = await run_in_threadpool(Queries(site.app).participant_ref, pid)
                 return RedirectResponse(done.format(ref=ref), status_code=303)
             return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
+    if on_errors is not None:
+        return on_errors(posted, errors, started)
     return show_errors(site, request, campaign, posted, errors, started, form_extra)
 
 
@@ -158,13 +179,21 @@ def show_errors(
     status: int = 400,
 ) -> Response:
     """The form again with what was typed, the error summary and each message beside its field."""
+    shown, by_id = plain_errors(site, campaign, errors)
+    return form(site, request, campaign, status, values=posted.values, consents=posted.consents, errors=shown,
+                error_for=by_id, **({"started": started} if started else {}), **(form_extra or {}))  # fmt: skip
+
+
+def plain_errors(
+    site: Site, campaign: CampaignDetails, errors: list[FieldError]
+) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """The errors in plain words and page order (for the summary), and the first message for each field's id."""
     plain = site.copy_for(campaign).get("field_errors", {})
     shown = errors_in_page_order(campaign, [FieldError(e.field, plain.get(e.field, e.message)) for e in errors])
     by_id: dict[str, str] = {}
     for e in shown:
         by_id.setdefault(e["id"], e["message"])
-    return form(site, request, campaign, status, values=posted.values, consents=posted.consents, errors=shown,
-                error_for=by_id, **({"started": started} if started else {}), **(form_extra or {}))  # fmt: skip
+    return shown, by_id
 
 
 async def done(request: Request) -> Response:
@@ -206,8 +235,7 @@ def send_already_applied(site: Site, request: Request, campaign: CampaignDetails
     return site.mail(Message(to=to, subject=words["already_subject"], body=body, kind="already_applied"))
 
 
-ROUTES = [
-    Route("/apply/{slug}", page, methods=["GET"]),
+ROUTES = [  # GET /apply/{slug} is web.apply_pages.first (the single page, or the first of one thing per page)
     Route("/apply/{slug}", send, methods=["POST"]),
     Route("/apply/{slug}/done", done, methods=["GET"]),
 ]
