@@ -7,6 +7,7 @@ application, which then writes what the single page writes. A changed token writ
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,8 @@ from panel.application import PanelApp
 from panel.campaigns import Campaigns
 from panel.config import StoreLocation
 from panel.queries import Queries
-from tests.e2e.webapp.conftest import CLOSES, EXAMPLES, OPENS
+from tests.e2e.webapp.conftest import CLOSES, DURING, EXAMPLES, OPENS
+from tests.e2e.webapp.test_abuse_limits import Clock
 from tests.helpers.store import table_rows
 
 SLUG = "youth-steps"
@@ -132,4 +134,34 @@ def test_a_changed_carry_token_is_refused_and_writes_nothing(client_at, steps_ap
                    elsewhere):  # fmt: skip
         assert answer.status_code == 400 and "Your answers could not be read" in answer.text
     assert send(client, check, website="http://spam.example").status_code == 400  # the honeypot, as on one page
+    assert table_rows(location) == before
+
+
+def test_the_minimum_fill_time_counts_from_the_first_page(client_at, steps_app, location: StoreLocation) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock(DURING)
+    client, before = client_at(env={}, clock=clock), table_rows(location)  # the default minimum: 3 seconds
+    quick = walk(client)  # every page at one instant
+    clock.moment = DURING + timedelta(seconds=1)
+    refused = send(client, quick)
+    assert refused.status_code == 400 and "<title>Please check your answers" in refused.text
+    assert table_rows(location) == before
+    page = client.get(f"/apply/{SLUG}")
+    clock.moment = DURING + timedelta(seconds=10)  # a person reading the first page
+    for name, answers in PAGES:
+        page = post_page(client, page.text, at=name, go="next", **answers)
+    assert send(client, page.text).status_code == 303  # the check page itself was shown a moment ago
+
+
+def test_staff_preview_the_pages_of_a_campaign_not_open_yet(client_at, steps_app, location: StoreLocation) -> None:  # type: ignore[no-untyped-def]
+    early = datetime(2026, 2, 20, 10, 0, tzinfo=UTC)
+    client, before = client_at(early), table_rows(location)
+    assert "Applications are not open yet" in client.get(f"/apply/{SLUG}").text
+    link = Campaigns(steps_app).preview_link(SLUG, "https://testserver", timedelta(days=30))
+    page = client.get(link.removeprefix("https://testserver"))
+    assert "Preview for staff" in page.text and on_page(page) == "name"
+    for name, answers in PAGES:
+        page = post_page(client, page.text, at=name, go="next", **answers)
+        assert page.status_code == 200 and "Preview for staff" in page.text
+    sent = send(client, page.text)
+    assert sent.status_code == 409 and "Applications are not open yet" in sent.text  # nothing sent is saved
     assert table_rows(location) == before
