@@ -82,10 +82,12 @@ async def step(request: Request) -> Response:
     if problem:
         return site.refused(request, problem, campaign=campaign)
     try:
-        carried = unseal(carry_key(site.settings.session_key), campaign.slug, one(fields, "carry"))
         at, go, change = one(fields, "at"), one(fields, "go"), one(fields, "change") == "1"
-    except (BadCarryError, BadFormError):
+        carried = unseal(carry_key(site.settings.session_key), campaign.slug, one(fields, "carry"))
+    except BadCarryError:
         return site.render(request, "problem.html", 400, reason="bad_carry", campaign=campaign)
+    except BadFormError:
+        return site.render(request, "problem.html", 400, reason="unreadable", campaign=campaign)
     closed = apply.closed_or_preview(site, request, campaign, one(carried, "preview"))
     if isinstance(closed, Response):
         return closed
@@ -124,8 +126,10 @@ async def send_checked(request: Request) -> Response:
         return site.refused(request, problem, campaign=campaign)
     try:
         carried = unseal(carry_key(site.settings.session_key), campaign.slug, one(fields, "carry"))
-    except (BadCarryError, BadFormError):
+    except BadCarryError:
         return site.render(request, "problem.html", 400, reason="bad_carry", campaign=campaign)
+    except BadFormError:
+        return site.render(request, "problem.html", 400, reason="unreadable", campaign=campaign)
     answers = {k: v for k, v in carried.items() if k != "preview"}
     answers["website"] = fields.get("website", [""])
     shown = partial(errors_on_pages, site, request, campaign, one(carried, "preview"))

@@ -134,6 +134,11 @@ def test_a_changed_carry_token_is_refused_and_writes_nothing(client_at, steps_ap
                    elsewhere):  # fmt: skip
         assert answer.status_code == 400 and "Your answers could not be read" in answer.text
     assert send(client, check, website="http://spam.example").status_code == 400  # the honeypot, as on one page
+    twice = client.post(f"/apply/{SLUG}/page", data={"csrf_token": hidden(check, "csrf_token"), "carry": token,
+                                                      "go": ["name", "check"]})  # fmt: skip
+    assert twice.status_code == 400 and "Your form could not be read" in twice.text
+    no_csrf = client.post(f"/apply/{SLUG}/check", data={"carry": token})
+    assert no_csrf.status_code == 403
     assert table_rows(location) == before
 
 
