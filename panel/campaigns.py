@@ -247,7 +247,9 @@ class Campaigns:
         if not answers.personal.get("name", "").strip():
             errors.append(FieldError("name", "Enter your name"))
         if not (answers.personal.get("email", "").strip() or answers.personal.get("phone", "").strip()):
-            errors.append(FieldError("email", "Enter an email address or a phone number so we can contact you"))
+            errors.append(
+                FieldError("email", "Enter an email address or a phone number so we can contact you", plain=True)
+            )
         for purpose in REQUIRED_PURPOSES:
             if purpose in campaign.purposes and purpose not in answers.consents:
                 errors.append(FieldError(f"consents.{purpose}", f"Tick the box to agree to {_PURPOSE_TEXT[purpose]}"))

@@ -80,6 +80,7 @@ class FieldError:
 
     field: str
     message: str
+    plain: bool = False  # already in the public pages' plain words: the web shows it as it is
 
 
 class InvalidSignUpError(ValidationError):

@@ -189,7 +189,9 @@ def plain_errors(
 ) -> tuple[list[dict[str, str]], dict[str, str]]:
     """The errors in plain words and page order (for the summary), and the first message for each field's id."""
     plain = site.copy_for(campaign).get("field_errors", {})
-    shown = errors_in_page_order(campaign, [FieldError(e.field, plain.get(e.field, e.message)) for e in errors])
+    shown = errors_in_page_order(
+        campaign, [e if e.plain else FieldError(e.field, plain.get(e.field, e.message)) for e in errors]
+    )
     by_id: dict[str, str] = {}
     for e in shown:
         by_id.setdefault(e["id"], e["message"])

@@ -24,8 +24,9 @@ from panel.domain.confirmation import campaign_source
 from panel.engagements import Engagements
 from panel.records import ParticipantDetails
 from panel.registration import Registration
-from panel.validation import PREFER_NOT_TO_SAY, FieldError, InvalidSignUpError, validate_attributes
-from web.forms import DESCRIBE, PREFER_NOT, BadFormError, errors_in_page_order, read_form
+from panel.validation import PREFER_NOT_TO_SAY, InvalidSignUpError, validate_attributes
+from web.apply import plain_errors
+from web.forms import DESCRIBE, PREFER_NOT, BadFormError, read_form
 from web.me import living, shown
 from web.site import Site, site_of
 from web.tokens import private, subject
@@ -118,11 +119,7 @@ async def change_answers(request: Request) -> Response:
         except InvalidSignUpError as exc:
             errors = list(exc.errors)
     if errors:
-        plain = site.copy.get("field_errors", {})
-        shown = errors_in_page_order(campaign, [FieldError(e.field, plain.get(e.field, e.message)) for e in errors])
-        by_id: dict[str, str] = {}
-        for e in shown:
-            by_id.setdefault(e["id"], e["message"])
+        shown, by_id = plain_errors(site, campaign, errors)
         return show(site, request, campaign, 400, values=posted.values, errors=shown, error_for=by_id)
     return RedirectResponse(f"/me/{request.path_params['token']}", status_code=303)
 

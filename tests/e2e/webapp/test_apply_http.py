@@ -113,6 +113,16 @@ def test_bad_input_shows_the_error_summary_and_writes_nothing(client_at, locatio
     assert table_rows(location) == before
 
 
+def test_no_contact_at_all_asks_for_an_email_or_a_phone(client_at, location: StoreLocation) -> None:  # type: ignore[no-untyped-def]
+    before = table_rows(location)
+    answer = post(client_at(), {**GOOD, "email": "", "phone": ""})
+    assert answer.status_code == 400
+    # the campaign's own plain message, not the email-format wording that replaces validation messages
+    assert "Enter an email address or a phone number so we can contact you" in answer.text
+    assert "in the correct format" not in answer.text
+    assert table_rows(location) == before
+
+
 def test_a_form_without_a_valid_csrf_token_is_refused(client_at, location: StoreLocation) -> None:  # type: ignore[no-untyped-def]
     client = client_at()
     client.get("/apply/youth-2026")
