@@ -136,4 +136,3 @@ def summary(recorded: dict[str, Any] | None) -> dict[str, Any]:
         "settings": DropoutSettings.from_record(recorded).to_dict(),
         "history": recorded["history"],
     }
-
