@@ -51,7 +51,7 @@ def check_replacements(draws: DrawService, draw: Draw, refs: RefBook, found: Ver
             unchecked += 1
             continue
         swaps = {pid: assess(panel, dropout, profiles[pid], quotas) for pid, _ in looked}
-        problems = _problems(looked, recorded, refs, swaps)
+        problems = choice_problems(looked, recorded, refs, swaps)
         found.differences += [f"the replacement of {refs(dropout)}: {p}" for p in problems]
     if unchecked:
         found.notes.append(
@@ -72,7 +72,7 @@ def _looked_at(before: Draw, recorded: dict[str, Any]) -> list[tuple[UUID, str |
     return looked
 
 
-def _problems(
+def choice_problems(
     looked: list[tuple[UUID, str | None]],
     recorded: dict[str, Any],
     refs: RefBook,
