@@ -9,13 +9,13 @@ quotas could not be invited); the quota checks are recomputed. Then:
 
 - every reserve recorded as breaking the quotas must break them, and the reserve taken must keep
   every quota exactly when the replacement says it did;
-- by the rule ``best`` (``selection.replacement``), the reserve taken must be the one the rule
-  picks among those the replacement looked at. Replacements recorded by the rule ``first`` (before
-  the rule was recorded) are checked by the first point only: a draw made with ``--reserves-model
-  dropout`` then tried a reserve out of order, which that point still covers.
+- the reserve taken must be the one the recorded rule (``selection.replacement``) picks among those
+  the replacement looked at. Replacements recorded before the rule was (read as ``first``) on a draw
+  made with ``--reserves-model dropout`` are checked by the first point only: that version tried the
+  simulation's pick out of order, which the first point still covers.
 
-A reserve or panel member erased since (whose type cannot be read) leaves the choice unchecked; the
-notes say so.
+A reserve erased since (whose type cannot be read), or erased panel members whose types cannot be
+told apart, leave the replacement unchecked; the notes say so.
 """
 
 from __future__ import annotations
@@ -47,16 +47,18 @@ def check_replacements(draws: DrawService, draw: Draw, refs: RefBook, found: Ver
         dropout = UUID(recorded["dropout"])
         panel = current_panel(before, dropout, profiles, row_of, rows)
         looked = _looked_at(before, recorded)
-        if not panel.hidden or any(pid not in profiles for pid, _ in looked):
-            unchecked += 1
+        if len(panel.hidden) != 1 or any(pid not in profiles for pid, _ in looked):
+            unchecked += 1  # erased members whose types cannot be told apart, or a reserve's type unreadable
             continue
         swaps = {pid: assess(panel, dropout, profiles[pid], quotas) for pid, _ in looked}
-        problems = choice_problems(looked, recorded, refs, swaps)
+        rule = recorded["rule"]
+        strict = None if rule == "first" and draw.reserves_model else rule  # that rule tried a reserve out of order
+        problems = choice_problems(looked, recorded, refs, swaps, strict)
         found.differences += [f"the replacement of {refs(dropout)}: {p}" for p in problems]
     if unchecked:
         found.notes.append(
             f"{unchecked} replacement(s) not re-checked: a reserve or panel member they involve was erased since, "
-            "so their types cannot be read"
+            "and their type cannot be told"
         )
 
 
@@ -77,7 +79,10 @@ def choice_problems(
     recorded: dict[str, Any],
     refs: RefBook,
     swaps: dict[UUID, tuple[list[str], int]],
+    rule: str | None,
 ) -> list[str]:
+    """What does not follow from the recomputed ``swaps`` (what each reserve looked at breaks, and the gap);
+    with ``rule``, the reserve taken must also be the one it picks among those looked at."""
     problems: list[str] = []
     options: list[Option | None] = []
     for pid, why in looked:
@@ -88,12 +93,12 @@ def choice_problems(
         if why is None and recorded["quota_ok"] == bool(breaks):
             state = "breaks " + "; ".join(breaks) if breaks else "keeps every quota"
             problems.append(f"the reserve taken {state}, but the replacement records quota_ok={recorded['quota_ok']}")
-    if recorded.get("rule") == "best" and looked:
-        best = pick(options, "best")
+    if rule is not None and looked:
+        best = pick(options, rule)
         taken = next((pid for pid, why in looked if why is None), None)
         if best is not None and looked[best][0] != taken:
             problems.append(
-                f"by the rule best the reserve to take was {refs(looked[best][0])}, not "
+                f"by the rule {rule} the reserve to take was {refs(looked[best][0])}, not "
                 f"{'nobody' if taken is None else refs(taken)}"
             )
     return problems

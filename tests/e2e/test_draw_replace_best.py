@@ -6,8 +6,9 @@ invited, is replaced with `--allow-quota-break` (three young left). A second you
 an older reserve and, later in the list, a young one: both break the quota (one name each), but the
 young one leaves one person missing rather than two, so the rule `best` takes them where the old
 rule (`first`) took the older reserve. The draw verifies; a replacement rewritten to claim a
-quota-keeping reserve broke the quotas does not; and the same replacements stored in the previous
-event shape (no `replacement_rule`, class_version 2) load as rule `first` and still verify.
+quota-keeping reserve broke the quotas does not; a replacement stored in the previous event shape
+(no `replacement_rule`, class_version 2) loads as rule `first` and is re-checked by it: the first
+(where the rules agree) verifies, the second does not.
 """
 
 from __future__ import annotations
@@ -112,14 +113,15 @@ def test_a_replacement_takes_the_reserve_who_restores_the_quotas_best(
     failed = panel("draw", "verify", did, code=1)
     assert f"reserve {young_skipped} was passed over as breaking the quotas, but keeps every quota" in failed.err
 
+    # Put back, and stored in the previous shape: the first replacement (where both rules agree) loads
+    # as the rule "first" and verifies; the second, stored so, is checked by "first" and does not.
     rewrite(location, UUID(did), first, lambda s: s["skipped"].__setitem__(slice(None), _honest(s, pid)))
+    rewrite(location, UUID(did), _newest_shape, _to_version_2)
+    assert [r["rule"] for r in Draws(app).get(UUID(did)).replacements] == ["first", "best"]
     assert panel("draw", "verify", did).code == 0
-
-    # The same replacements in the previous shape load as the rule "first" and still verify.
-    for _ in range(2):
-        rewrite(location, UUID(did), _newest_shape, _to_version_2)
-    assert [r["rule"] for r in Draws(app).get(UUID(did)).replacements] == ["first", "first"]
-    assert panel("draw", "verify", did).code == 0
+    rewrite(location, UUID(did), _newest_shape, _to_version_2)
+    failed = panel("draw", "verify", did, code=1)
+    assert f"by the rule first the reserve to take was {earlier_old}, not {late_young}" in failed.err, failed.err
 
 
 def _honest(state: dict[str, Any], pid: str) -> list[list[str]]:
