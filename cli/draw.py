@@ -249,11 +249,13 @@ def verify(app: PanelApp, draw_id: str) -> None:
 def replace(
     app: PanelApp, draw_id: str, participant: str, reason: str, allow_quota_break: bool, at: datetime | None
 ) -> None:
-    """Replace a panel member who dropped out by the first reserve that keeps every quota.
+    """Replace a panel member who dropped out by the reserve who restores the quotas best.
 
-    Reserves who were erased, left, no longer consent to contact or would break a quota are skipped,
-    and the message says why. When no reserve keeps the quotas nothing is recorded, unless
-    --allow-quota-break is given.
+    That is the first reserve in the list who keeps every quota and the household rule. Reserves who
+    were erased, left, no longer consent to contact or would break a quota are skipped, and the
+    message says why. When no reserve keeps the quotas nothing is recorded, unless
+    --allow-quota-break is given: then the reserve leaving the fewest people missing from (or above)
+    the quotas is taken, the earlier in the list on ties.
 
     Example:
 

@@ -167,7 +167,7 @@ def reveal(app: PanelApp, announcement_id: str, numbers: str, at: datetime | Non
 
     Only the announcement is used (its frozen pool, lottery and rule), never today's pool. A panel
     member who since withdrew consent, left or was erased is not invited and is replaced by the
-    first reserve of the committed hash chain that keeps the quotas. A draw is revealed once.
+    reserve of the committed hash chain who restores the quotas best. A draw is revealed once.
     Showing the panel's names is recorded first (`panel audit access`); --json shows references only.
 
     Example:

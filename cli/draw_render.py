@@ -109,6 +109,7 @@ def replacement_json(r: dict[str, Any], ref: Any) -> dict[str, Any]:
         "quota_ok": r["quota_ok"],
         "broken": r.get("broken", []),
         "quota_break_allowed": r.get("override_reason") is not None,
+        "rule": r.get("rule", "first"),
         "skipped": [{"ref": ref(UUID(pid)), "why": why} for pid, why in r.get("skipped", [])],
     }
 

@@ -84,7 +84,7 @@ class Draw(Aggregate):
             state["reserves_model"] = None
 
     class MemberReplaced(Event):
-        class_version = 2
+        class_version = 3
         dropout: str
         replacement: str | None
         reason: str
@@ -95,11 +95,17 @@ class Draw(Aggregate):
         broken: list[str]
         override_reason: str | None
         panel_rows: list[int] | None
+        replacement_rule: str
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Version 1 kept no skipped reserves, no broken list and no composition."""
             state.update(skipped=[], broken=[], override_reason=None, panel_rows=None)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Version 2 recorded no rule: its replacements took the first reserve keeping every quota."""
+            state["replacement_rule"] = "first"
 
     @event(Completed)
     def __init__(
@@ -195,6 +201,7 @@ class Draw(Aggregate):
         broken: list[str],
         override_reason: str | None,
         panel_rows: list[int] | None,
+        rule: str,
     ) -> None:
         if dropout not in self.panel:
             raise ParticipationStateError(f"{dropout} is not on the current panel of this draw")
@@ -219,6 +226,7 @@ class Draw(Aggregate):
             broken=broken,
             override_reason=override,
             panel_rows=panel_rows,
+            replacement_rule=rule,
         )
 
     @event(MemberReplaced)
@@ -234,6 +242,7 @@ class Draw(Aggregate):
         broken: list[str],
         override_reason: str | None,
         panel_rows: list[int] | None,
+        replacement_rule: str,
     ) -> None:
         self.panel.remove(dropout)
         if replacement is not None:
@@ -251,6 +260,7 @@ class Draw(Aggregate):
                 "skipped": [list(s) for s in skipped],
                 "broken": list(broken),
                 "override_reason": override_reason,
+                "rule": replacement_rule,
             }
         )
 

@@ -1,13 +1,13 @@
-"""Replace a panel member who dropped out: the first reserve that keeps every quota, or a refusal.
+"""Replace a panel member who dropped out: the reserve who restores the quotas best, or a refusal.
 
-A draw made with ``--reserves-model dropout`` tries first the available reserve who restores the
-quotas best (the rule ``selection.dropout_sim`` fills seats by, so replacements follow the
-simulation the list was chosen on), then the others in order.
-
-Each reserve is tried in order. One who was erased, left the panel, no longer holds contact consent
-or is already invited is skipped, and so is one whose swap would break a quota or the household
-rule; every skip is recorded with its reason. When no reserve keeps the quotas nothing is recorded,
-unless the recruiter allows the break explicitly (the reason is recorded on the draw).
+The rule is ``selection.replacement``'s ``"best"`` (recorded on ``Draw.MemberReplaced`` as
+``replacement_rule``): the reserve after whose swap the panel's quota gap is smallest, then who
+breaks the fewest rules, then the earlier in the committed order. Each reserve is looked at in
+order. One who was erased, left the panel, no longer holds contact consent or is already invited
+cannot be invited and is skipped; the first who keeps every quota and the household rule is taken
+(gap 0, nothing broken: no later reserve can do better). Every reserve passed over is recorded with
+its reason. When no reserve keeps the quotas nothing is recorded, unless the recruiter allows the
+break explicitly: the least bad by the rule is then taken (the reason is recorded on the draw).
 
 Members' types come from their sealed slots (``panel.draws.record``); erased panel members are known
 only through the panel's composition by type, which is exact as long as the drop-out's type can be
@@ -33,8 +33,8 @@ from panel.draws.compose import recorded_quotas
 from panel.draws.errors import DrawConflictError
 from panel.draws.legacy import legacy_members
 from panel.draws.record import claim_slots, slot_ids, slot_rows, table_from_record
-from panel.draws.reserves_model import best_reserve
 from panel.draws.results import RefBook
+from selection.replacement import CURRENT_RULE, Option, pick, quota_gap
 
 if TYPE_CHECKING:
     from panel.draws.protocols import DrawService
@@ -61,7 +61,9 @@ class Panel:
     row_of: dict[UUID, int]
 
 
-def _profiles(draws: DrawService, draw: Draw) -> tuple[dict[UUID, selection.Candidate], dict[UUID, int], list[Any]]:
+def member_profiles(
+    draws: DrawService, draw: Draw
+) -> tuple[dict[UUID, selection.Candidate], dict[UUID, int], list[Any]]:
     """Readable members' profiles (features, household) and type rows; and the type table's rows."""
     if not draw.keeps_types:
         candidates, _, _ = legacy_members(draws, draw, RefBook(draws))
@@ -106,13 +108,15 @@ def current_panel(
     return Panel(known, possibilities, afters, row_of)
 
 
-def _broken(
+def assess(
     panel: Panel, dropout: UUID, reserve: selection.Candidate | None, quotas: list[selection.Quota]
-) -> list[str]:
-    """What the swap breaks, over every possibility for the hidden members (an empty list: nothing)."""
+) -> tuple[list[str], int]:
+    """What the swap breaks, over every possibility for the hidden members (an empty list: nothing), and
+    the panel's quota gap after it (``selection.replacement.quota_gap``, the worst over the possibilities)."""
     if not panel.hidden:
-        return ["the types of the panel's erased members are unknown to this draw, so the quotas cannot be checked"]
+        return ["the types of the panel's erased members are unknown to this draw, so the quotas cannot be checked"], 0
     broken: list[str] = []
+    gap = 0
     joining = reserve or selection.Candidate(id="nobody", features={}, household=None)  # counts towards no quota
     for hidden in panel.hidden:
         rest = [c for pid, c in panel.known.items() if pid != dropout] + hidden
@@ -121,9 +125,10 @@ def _broken(
         outcome = selection.replace([*rest, stand_in, joining], quotas, ids, "dropout", [joining.id])
         found = list(outcome.broken) + ([] if reserve else [f"no reserve joins: the panel has {len(rest)} members"])
         broken += [b for b in found if b not in broken]
+        gap = max(gap, quota_gap([*rest, joining], quotas))
     if broken and len(panel.hidden) > 1:
         broken.append("the drop-out's type cannot be told apart from the other erased panel members'")
-    return broken
+    return broken, gap
 
 
 def _skip_reason(draws: DrawService, draw: Draw, pid: UUID, moment: datetime, known: bool) -> str | None:
@@ -141,7 +146,7 @@ def _skip_reason(draws: DrawService, draw: Draw, pid: UUID, moment: datetime, kn
     return None
 
 
-def best_first(
+def look_over(
     draws: DrawService,
     draw: Draw,
     order: list[UUID],
@@ -150,14 +155,24 @@ def best_first(
     profiles: dict[UUID, selection.Candidate],
     quotas: list[selection.Quota],
     moment: datetime,
-) -> list[UUID]:
-    """The reserves with the one who restores the quotas best first (``dropout_sim.fill_seats``'s rule);
-    the others keep their order, in case that one breaks the household rule."""
-    nobody = selection.Candidate(id="nobody", features={}, household=None)
-    available = [_skip_reason(draws, draw, pid, moment, pid in profiles) is None for pid in order]
-    rest = [c for pid, c in panel.known.items() if pid != dropout] + (panel.hidden[0] if panel.hidden else [])
-    best = best_reserve(rest, [profiles.get(pid, nobody) for pid in order], available, quotas)
-    return order if best is None else [order[best], *order[:best], *order[best + 1 :]]
+) -> tuple[UUID | None, list[Option | None], dict[UUID, tuple[str, list[str]]]]:
+    """Look at the reserves in order up to the first who breaks nothing (every rule takes them: no later
+    reserve can do better); that reserve or None, each reserve's option (None: cannot be invited), and why
+    each reserve looked at was passed over (with what they would break)."""
+    options: list[Option | None] = []
+    found: dict[UUID, tuple[str, list[str]]] = {}
+    for pid in order:
+        why = _skip_reason(draws, draw, pid, moment, pid in profiles)
+        if why is not None:
+            options.append(None)
+            found[pid] = (why, [])
+            continue
+        breaks, gap = assess(panel, dropout, profiles[pid], quotas)
+        options.append(Option(gap, len(breaks)))
+        if not breaks:
+            return pid, options, found
+        found[pid] = ("would break the quotas: " + ", and ".join(breaks), breaks)
+    return None, options, found
 
 
 def replace(
@@ -167,28 +182,16 @@ def replace(
     if dropout.hex not in draw.panel:
         raise ParticipationStateError(f"{refs(dropout)} is not on the current panel of draw {str(draw.id)[:8]}")
     quotas = recorded_quotas(draw.quotas)
-    profiles, row_of, rows = _profiles(draws, draw)
+    profiles, row_of, rows = member_profiles(draws, draw)
     panel = current_panel(draw, dropout, profiles, row_of, rows)
-    skipped: list[tuple[UUID, str]] = []
-    tried: list[tuple[UUID, list[str]]] = []
-    chosen: UUID | None = None
     order = [UUID(r) for r in draw.reserves]
-    if draw.reserves_model:  # a dropout-model draw: the reserve who restores the quotas best goes first
-        order = best_first(draws, draw, order, panel, dropout, profiles, quotas, moment)
-    for pid in order:
-        why = _skip_reason(draws, draw, pid, moment, pid in profiles)
-        if why is None:
-            broken = _broken(panel, dropout, profiles[pid], quotas)
-            if not broken:
-                chosen = pid
-                break
-            tried.append((pid, broken))
-            why = "would break the quotas: " + ", and ".join(broken)
-        skipped.append((pid, why))
+    chosen, options, found = look_over(draws, draw, order, panel, dropout, profiles, quotas, moment)
+    skipped = [(pid, why) for pid, (why, _) in found.items()]
     broken = []
     if chosen is None:
-        best = min(tried, key=lambda t: len(t[1]), default=None)
-        chosen, broken = best if best is not None else (None, _broken(panel, dropout, None, quotas))
+        best = pick(options, CURRENT_RULE)
+        chosen = None if best is None else order[best]
+        broken = found[chosen][1] if chosen is not None else assess(panel, dropout, None, quotas)[0]
         if not allow:
             listed = "; ".join(f"{refs(pid)} {why}" for pid, why in skipped) or "no reserve is left"
             raise QuotaBreakError(
@@ -208,6 +211,7 @@ def replace(
         broken=broken,
         override_reason=reason if broken else None,
         panel_rows=after,
+        rule=CURRENT_RULE,
     )
     _save(draws, draw, dropout, chosen, reason, moment)
     return ReplaceOutcome(dropout, chosen, not broken, broken, skipped, bool(broken))

@@ -23,7 +23,6 @@ from panel.domain.errors import ValidationError
 from panel.draws.dropout_settings import DropoutSettings
 from selection.dropout import estimate_dropout
 from selection.dropout_reserves import DropoutReserves, choose_reserves
-from selection.dropout_sim import Quotas, fill_seats
 
 MODELS = ("plain", "dropout")
 
@@ -137,21 +136,3 @@ def summary(recorded: dict[str, Any] | None) -> dict[str, Any]:
         "settings": DropoutSettings.from_record(recorded).to_dict(),
         "history": recorded["history"],
     }
-
-
-def best_reserve(
-    panel_after: Sequence[selection.Candidate],
-    reserves: Sequence[selection.Candidate],
-    available: Sequence[bool],
-    quotas: Sequence[selection.Quota],
-) -> int | None:
-    """The index of the reserve who restores the quotas best for one empty seat (``fill_seats``'s rule:
-    fewest people below minimums plus above maximums after joining, the earlier reserve on ties)."""
-    if not any(available):
-        return None
-    q = Quotas.of(quotas)
-    rows = q.incidence(list(reserves))
-    base = q.incidence(list(panel_after)).sum(axis=0)[None, :]
-    counts, _ = fill_seats(q, base, np.array([1]), rows, np.array([list(available)], dtype=bool))
-    joined = counts[0] - base[0]
-    return next(i for i, ok in enumerate(available) if ok and np.array_equal(rows[i], joined))

@@ -8,8 +8,9 @@ one transaction, as ``panel draw`` saves a draw.
 Who cannot be invited any more: a panel member who, between the announcement and the reveal,
 withdrew a pool consent, left the panel, was erased or was invited otherwise stays on the recorded
 panel (the draw must be the announced one, so it verifies), is **not invited**, and is then replaced
-at once by the first reserve of the committed chain that keeps every quota (``panel draw replace``'s
-rule, recorded as ``Draw.MemberReplaced`` with the reason). No new randomness is used.
+at once by the reserve of the committed chain who restores the quotas best (``panel draw replace``'s
+rule ``best``, which takes the first reserve keeping every quota when there is one; recorded as
+``Draw.MemberReplaced`` with the reason). No new randomness is used.
 """
 
 from __future__ import annotations

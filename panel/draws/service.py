@@ -246,9 +246,9 @@ class Draws:
         *,
         allow_quota_break: bool = False,
     ) -> Any:
-        """Replace a panel member who dropped out by the first reserve that keeps every quota; a
-        ``ReplaceOutcome``. A replacement that breaks a quota is refused unless ``allow_quota_break``
-        (``reason`` is then recorded as the reason the break was accepted)."""
+        """Replace a panel member who dropped out by the reserve who restores the quotas best
+        (``panel.draws.replace``); a ``ReplaceOutcome``. A replacement that breaks a quota is refused
+        unless ``allow_quota_break`` (``reason`` is then recorded as the reason the break was accepted)."""
         from panel.draws.replace import replace
 
         return replace(self, self.get(draw_id), dropout, reason, at or now(), allow_quota_break)

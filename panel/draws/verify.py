@@ -1,6 +1,6 @@
 """Verify a draw: re-run it from what it recorded, and check it against the rest of the history.
 
-Three independent checks, every difference listed (named by reference), nothing raised:
+Four independent checks, every difference listed (named by reference), nothing raised:
 
 1. **The re-run**: the selection runs again on the recorded type table (``panel.draws.record``);
    each member whose key still exists must hold the slot the re-run gives them, with the type their
@@ -10,6 +10,8 @@ Three independent checks, every difference listed (named by reference), nothing 
    in the record but not in it, is a difference.
 3. **The invitations**: the people the Invited events name for this draw must be the panel drawn
    plus the reserves brought in by replacements.
+4. **The replacements**: each reserve taken must follow from the replacement's recorded rule
+   (``panel.draws.verify_replacements``).
 
 What cannot be re-checked (erased members, draws recorded before the type table existed) is
 stated in the notes, never silently skipped.
@@ -34,6 +36,7 @@ from panel.draws.pool_builder import NOT_STATED, build_pool, derive_features, ho
 from panel.draws.record import claim_slots, slot_candidates, slot_ids, slot_rows, table_from_record
 from panel.draws.results import RefBook, Verification
 from panel.draws.verify_dropout import check_dropout_history, rerun_dropout, reserve_count
+from panel.draws.verify_replacements import check_replacements
 
 if TYPE_CHECKING:
     from panel.draws.protocols import DrawService
@@ -47,6 +50,7 @@ def verify(draws: DrawService, draw: Draw) -> Verification:
         ("the re-run", rerun_types if draw.keeps_types else rerun_legacy),
         ("the pool", check_pool),
         ("the invitations", check_invitations),
+        ("the replacements", check_replacements),
         ("the dropout history", check_dropout_history),
     ]
     for name, check in checks:

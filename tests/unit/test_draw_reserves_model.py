@@ -1,41 +1,12 @@
-"""The application side of dropout-aware reserves: the replacement rule, the simulation seed, the options."""
+"""The application side of dropout-aware reserves: the simulation seed, the options."""
 
 from __future__ import annotations
 
 import pytest
 
-import selection
 from panel.domain.errors import ValidationError
 from panel.draws.dropout_history import outcome
-from panel.draws.reserves_model import best_reserve, check_model, simulation_seed, summary
-
-QUOTAS = [
-    selection.Quota("gender", "woman", 2, 3),
-    selection.Quota("gender", "man", 2, 3),
-    selection.Quota("age", "young", 1, 3),
-]
-
-
-def person(cid: str, gender: str, age: str) -> selection.Candidate:
-    return selection.Candidate(id=cid, features={"gender": gender, "age": age}, household=None)
-
-
-REST = [person("a", "woman", "old"), person("b", "man", "old"), person("c", "man", "old"), person("d", "woman", "old")]
-RESERVES = [person("r1", "man", "old"), person("r2", "woman", "old"), person("r3", "woman", "young")]
-
-
-def test_the_reserve_who_restores_the_quotas_best_is_taken_not_the_first() -> None:
-    # Without the young member who left, "young" is one short: only r3 restores it.
-    assert best_reserve(REST, RESERVES, [True, True, True], QUOTAS) == 2
-    # r3 unavailable: r1 (a third man, within max) and r2 (a third woman) tie; the earlier wins.
-    assert best_reserve(REST, RESERVES, [True, True, False], QUOTAS) == 0
-    assert best_reserve(REST, RESERVES, [False, True, False], QUOTAS) == 1
-    assert best_reserve(REST, RESERVES, [False, False, False], QUOTAS) is None
-
-
-def test_the_reserve_who_would_exceed_a_maximum_comes_after_one_who_does_not() -> None:
-    full = [*REST[:3], person("e", "man", "young")]  # three men: a fourth would exceed the maximum
-    assert best_reserve(full, [RESERVES[0], RESERVES[1]], [True, True], QUOTAS) == 1
+from panel.draws.reserves_model import check_model, simulation_seed, summary
 
 
 def test_the_simulation_seed_follows_from_the_draws_randomness_only() -> None:
