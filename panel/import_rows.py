@@ -18,9 +18,10 @@ import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 from panel.clock import now
-from panel.csv_rows import Row
+from panel.csv_rows import ImportFileError, Row
 from panel.domain.durations import parse_period
 from panel.domain.errors import ValidationError
 from panel.domain.values import CHANNELS, PERSONAL_FIELDS, PURPOSES, parse_when
@@ -126,6 +127,31 @@ def parse_row(row: Row, default_channel: str, source: str, numeric: NumericAttri
     if errors:
         raise InvalidSignUpError(errors)
     return checked
+
+
+def parse_checked_row(
+    row: Row, path: Path, default_channel: str, source: str, numeric: NumericAttributes | None = None
+) -> CheckedSignUp:
+    """``parse_row`` for a row the first read found valid (a top-level function: worker processes run it too).
+
+    A row that is no longer valid, or whose reference no longer gives the id it was filed under,
+    means the file changed between the reads: ImportFileError, and the import is rolled back.
+    """
+    try:
+        checked = parse_row(row, default_channel, source, numeric)
+    except ValidationError as exc:
+        raise ImportFileError(f"{path}:{row.line}: {exc}: {_CHANGED}") from None
+    if checked.ref != row_ref(row):
+        raise ImportFileError(f"{path}:{row.line}: ref {row_ref(row)!r} reads differently when parsed: {_CHANGED}")
+    return checked
+
+
+def row_ref(row: Row) -> str:
+    """The reference a valid row is registered under, read without parsing the rest of it."""
+    return (row.values.get("ref") or "").strip()
+
+
+_CHANGED = "the file changed while it was imported, nothing was imported: run the import again"
 
 
 def _when(values: dict[str, str], column: str, errors: list[FieldError]) -> datetime | None:

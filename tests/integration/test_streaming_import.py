@@ -9,10 +9,11 @@ from uuid import UUID
 
 import pytest
 
+from panel import importer
 from panel.application import PanelApp
 from panel.audit import Audit
 from panel.import_check import check_file
-from panel.importer import import_csv, parse_row
+from panel.importer import ImportFileError, import_csv, parse_row
 from panel.queries import Queries
 from panel.store import bulk_import
 
@@ -154,4 +155,24 @@ def test_a_consent_column_for_no_purpose_is_refused_on_every_row(app: PanelApp, 
     report = import_csv(app, path)
     assert [line for line, _ in report.rejected] == [2, 3]
     assert all("column consent_newsletter names no consent purpose" in reason for _, reason in report.rejected)
+    assert stored(app) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("people", [2 * BATCH + 5, 6 * BATCH + 5])  # parsed again here; in the worker processes
+def test_a_row_spoilt_between_the_two_reads_rolls_the_whole_import_back(
+    app: PanelApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, people: int
+) -> None:
+    path = signups_file(tmp_path, people)
+    real_check = importer.check_file
+
+    def check_then_spoil(*args: object, **kwargs: object) -> object:
+        found = real_check(*args, **kwargs)  # type: ignore[arg-type]
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines[-2] = lines[-2].replace(",online,", ",fax,")  # the file's last row but one, in the last batch
+        path.write_text("".join(lines), encoding="utf-8")
+        return found
+
+    monkeypatch.setattr(importer, "check_file", check_then_spoil)
+    with pytest.raises(ImportFileError, match=rf"signups.csv:{people}: channel 'fax' is unknown.*the file changed"):
+        import_csv(app, path, batch=BATCH)
     assert stored(app) == (0, 0, 0)
