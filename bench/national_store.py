@@ -23,7 +23,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from projections_bench import START, person
+from projections_bench import START, bench_engagements, person
 
 from panel.application import PanelApp
 from panel.config import StoreLocation
@@ -82,17 +82,7 @@ def national_engagements() -> list[Engagement]:
 
 def local_engagements() -> list[Engagement]:
     """The twenty engagements ``projections_bench.person`` invites to (opened as its ``generate`` opens them)."""
-    return [
-        Engagement.open(
-            name=f"bench {n}",
-            purpose="bench",
-            kind="consult",
-            day_rate_pence=0,
-            at=START,
-            sessions=[date(2024, 2, 1) + timedelta(days=30 * n + k) for k in range(2)],
-        )
-        for n in range(20)
-    ]
+    return bench_engagements()
 
 
 def pay(p: Participant, e: Engagement, day: date, half_day: bool, rng: random.Random) -> Payment:

@@ -30,6 +30,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from projections_bench import AGES, START, attributes
+
 import selection
 from cli.wiring import Wiring
 from panel.application import PanelApp
@@ -47,9 +49,6 @@ from projections import Projector, make_engine
 from projections.consent_report import pool_candidates
 from projections.pool_narrowing import ViewNarrowing
 
-START = datetime(2024, 1, 1, 9, tzinfo=UTC)
-AGES = ["18-21", "22-25", "26-34", "35-49", "50-64", "65+"]
-ETHNICITY = ["White British", "White other", "Asian", "Black", "Mixed", "Other"]
 REF = "bench-national-panel"
 
 
@@ -60,12 +59,7 @@ def ref(i: int) -> str:
 def person(app: PanelApp, rng: random.Random, i: int, key: bytes, earlier: list[Engagement]) -> Participant:
     pid = app.participant_id_for(ref(i), "bench")
     at = START + timedelta(seconds=30 * i)
-    attrs = {
-        "age_band": rng.choice(AGES),
-        "ethnicity": rng.choice(ETHNICITY),
-        "imd_decile": str(rng.randint(1, 10)),
-        "disability": rng.choice(["yes", "no", "no", "no"]),
-    }
+    attrs = attributes(rng)
     p = Participant.register(
         id=pid,
         source="bench",

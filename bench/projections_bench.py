@@ -39,15 +39,35 @@ AGES = ["18-21", "22-25", "26-34", "35-49", "50-64", "65+"]
 ETHNICITY = ["White British", "White other", "Asian", "Black", "Mixed", "Other"]
 
 
-def person(app: PanelApp, rng: random.Random, i: int, key: bytes, engagements: list[Engagement]) -> Participant:
-    pid = app.participant_id_for(f"B{i:07d}", "bench")
-    at = START + timedelta(minutes=i)
-    attrs = {
+def attributes(rng: random.Random) -> dict[str, str]:
+    """A person's self-described attributes (age band, ethnicity, IMD decile, disability), drawn from ``rng``."""
+    return {
         "age_band": rng.choice(AGES),
         "ethnicity": rng.choice(ETHNICITY),
         "imd_decile": str(rng.randint(1, 10)),
         "disability": rng.choice(["yes", "no", "no", "no"]),
     }
+
+
+def bench_engagements() -> list[Engagement]:
+    """The twenty engagements ``person`` invites to, two session days each."""
+    return [
+        Engagement.open(
+            name=f"bench {n}",
+            purpose="bench",
+            kind="consult",
+            day_rate_pence=0,
+            at=START,
+            sessions=[date(2024, 2, 1) + timedelta(days=30 * n + k) for k in range(2)],
+        )
+        for n in range(20)
+    ]
+
+
+def person(app: PanelApp, rng: random.Random, i: int, key: bytes, engagements: list[Engagement]) -> Participant:
+    pid = app.participant_id_for(f"B{i:07d}", "bench")
+    at = START + timedelta(minutes=i)
+    attrs = attributes(rng)
     p = Participant.register(
         id=pid,
         source="bench",
@@ -73,17 +93,7 @@ def person(app: PanelApp, rng: random.Random, i: int, key: bytes, engagements: l
 
 def generate(app: PanelApp, events: int, batch: int = 500) -> int:
     rng = random.Random(20261122)
-    engagements = [
-        Engagement.open(
-            name=f"bench {n}",
-            purpose="bench",
-            kind="consult",
-            day_rate_pence=0,
-            at=START,
-            sessions=[date(2024, 2, 1) + timedelta(days=30 * n + k) for k in range(2)],
-        )
-        for n in range(20)
-    ]
+    engagements = bench_engagements()
     app.save(*engagements)
     i, written, t0 = 0, len(engagements), time.perf_counter()
     while written < events:
@@ -117,10 +127,18 @@ class PeakMemory:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self._take()  # once more at the end: a short measurement may fall between two samples
+
+    @property
+    def mb(self) -> float:
+        return self.peak / 2**20
+
+    def _take(self) -> None:
+        self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(os.getpid())))
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(os.getpid())))
+            self._take()
             self._stop.wait(self.every)
 
 

@@ -3,74 +3,20 @@ latency percentiles, and the straight-line fits behind ``--extrapolate``."""
 
 from __future__ import annotations
 
-import os
 import statistics
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
+
+from projections_bench import PeakMemory
 
 from panel.application import PanelApp
 
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
-
-def tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants, read from /proc."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
-            with open(f"/proc/{entry}/statm", "rb") as f:
-                rss[int(entry)] = int(f.read().split()[1]) * PAGE
-        except OSError:  # the process ended meanwhile
-            continue
-        parents[int(entry)] = int(stat.rsplit(b")", 1)[1].split()[1])
-    tree, frontier = {root}, [root]
-    while frontier:
-        pid = frontier.pop()
-        children = [c for c, p in parents.items() if p == pid and c not in tree]
-        tree.update(children)
-        frontier += children
-    return sum(rss.get(pid, 0) for pid in tree)
-
-
-@dataclass
-class Peak:
-    """The highest total resident memory of this process and its children seen while measuring (sampled)."""
-
-    interval: float = 0.1
-    bytes: int = 0
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def mb(self) -> float:
-        return self.bytes / 2**20
-
-    def _sample(self) -> None:
-        me = os.getpid()
-        while not self._stop.is_set():
-            self.bytes = max(self.bytes, tree_rss(me))
-            self._stop.wait(self.interval)
-
-
-@contextmanager
-def peak_memory(interval: float = 0.1) -> Iterator[Peak]:
-    peak = Peak(interval)
-    sampler = threading.Thread(target=peak._sample, daemon=True)
-    sampler.start()
-    try:
-        yield peak
-    finally:
-        peak._stop.set()
-        sampler.join()
-        peak.bytes = max(peak.bytes, tree_rss(os.getpid()))
+def peak_memory(interval: float = 0.1) -> PeakMemory:
+    """The highest total resident memory of this process and its children while the block runs (sampled)."""
+    return PeakMemory(interval)
 
 
 class CappedRecorder:

@@ -15,10 +15,13 @@ every other column is a self-described attribute (age_band, gender, ...). Each r
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 
 from panel.clock import now
-from panel.csv_rows import Row
+from panel.csv_rows import ImportFileError, Row
 from panel.domain.durations import parse_period
 from panel.domain.errors import ValidationError
 from panel.domain.values import CHANNELS, PERSONAL_FIELDS, PURPOSES, parse_when
@@ -52,17 +55,41 @@ def _expiry(v: dict[str, str], purpose: str, at: datetime | None, errors: list[F
         return None
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What a file's columns mean, worked out once per header rather than once per row."""
+
+    unknown_consent: str | None  # the first consent_ column that names no purpose
+    personal: tuple[str, ...]  # the contact columns, in PERSONAL_FIELDS order
+    attributes: tuple[str, ...]  # the self-described attribute columns, in the file's order
+    consents: tuple[tuple[str, str], ...]  # (purpose, its column), in PURPOSES order
+
+
+@lru_cache(maxsize=64)
+def _layout(columns: tuple[str, ...]) -> _Layout:
+    unknown = [
+        k
+        for k in columns
+        if k.startswith("consent_") and k not in RESERVED and k.removeprefix("consent_") not in PURPOSES
+    ]
+    return _Layout(
+        unknown_consent=unknown[0] if unknown else None,
+        personal=tuple(k for k in PERSONAL_FIELDS if k in columns),
+        attributes=tuple(k for k in columns if k not in RESERVED and not k.startswith("consent_")),
+        consents=tuple((p, f"consent_{p}") for p in PURPOSES if f"consent_{p}" in columns),
+    )
+
+
 def parse_row(row: Row, default_channel: str, source: str, numeric: NumericAttributes | None = None) -> CheckedSignUp:
     """Turn one CSV row into a validated sign-up, or raise ValidationError with every reason."""
     v = {k: (val or "").strip() for k, val in row.values.items()}
     if "__extra__" in v:
         raise ValidationError("more cells than columns: check for an unquoted comma")
-    unknown_consents = [
-        k for k in v if k.startswith("consent_") and k not in RESERVED and k.removeprefix("consent_") not in PURPOSES
-    ]
-    if unknown_consents:
+    layout = _layout(tuple(v))
+    if layout.unknown_consent is not None:
         raise ValidationError(
-            f"column {unknown_consents[0]} names no consent purpose: use " + ", ".join(f"consent_{p}" for p in PURPOSES)
+            f"column {layout.unknown_consent} names no consent purpose: use "
+            + ", ".join(f"consent_{p}" for p in PURPOSES)
         )
     errors: list[FieldError] = []
     channel = v.get("channel") or default_channel
@@ -76,19 +103,19 @@ def parse_row(row: Row, default_channel: str, source: str, numeric: NumericAttri
         ref=v.get("ref", ""),
         channel=channel,
         captured_by=captured_by,
-        personal={k: v[k] for k in PERSONAL_FIELDS if v.get(k)},
-        attributes={k: val for k, val in v.items() if k not in RESERVED and not k.startswith("consent_")},
+        personal={k: v[k] for k in layout.personal if v[k]},
+        attributes={k: v[k] for k in layout.attributes},
         consents=tuple(
             ConsentSpec(
                 purpose,
-                v[f"consent_{purpose}"],
+                v[column],
                 method,
                 captured_by or "self",
                 consent_at,
                 _expiry(v, purpose, consent_at, errors),
             )  # fmt: skip
-            for purpose in PURPOSES
-            if v.get(f"consent_{purpose}")
+            for purpose, column in layout.consents
+            if v[column]
         ),
         at=at,
         source=source,
@@ -100,6 +127,31 @@ def parse_row(row: Row, default_channel: str, source: str, numeric: NumericAttri
     if errors:
         raise InvalidSignUpError(errors)
     return checked
+
+
+def parse_checked_row(
+    row: Row, path: Path, default_channel: str, source: str, numeric: NumericAttributes | None = None
+) -> CheckedSignUp:
+    """``parse_row`` for a row the first read found valid (a top-level function: worker processes run it too).
+
+    A row that is no longer valid, or whose reference no longer gives the id it was filed under,
+    means the file changed between the reads: ImportFileError, and the import is rolled back.
+    """
+    try:
+        checked = parse_row(row, default_channel, source, numeric)
+    except ValidationError as exc:
+        raise ImportFileError(f"{path}:{row.line}: {exc}: {_CHANGED}") from None
+    if checked.ref != row_ref(row):
+        raise ImportFileError(f"{path}:{row.line}: ref {row_ref(row)!r} reads differently when parsed: {_CHANGED}")
+    return checked
+
+
+def row_ref(row: Row) -> str:
+    """The reference a valid row is registered under, read without parsing the rest of it."""
+    return (row.values.get("ref") or "").strip()
+
+
+_CHANGED = "the file changed while it was imported, nothing was imported: run the import again"
 
 
 def _when(values: dict[str, str], column: str, errors: list[FieldError]) -> datetime | None:

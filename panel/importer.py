@@ -11,8 +11,12 @@ nothing. Neither read holds the file in memory: a few batches at a time. The for
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import functools
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
+from uuid import UUID
 
 from panel.application import PanelApp
 from panel.catalogue import AttributeNames
@@ -24,14 +28,15 @@ from panel.domain.partner import PARTNER_SOURCE
 from panel.domain.values import CHANNELS
 from panel.engagements import Engagements
 from panel.import_check import FileCheck, Parse, check_file
-from panel.import_rows import RESERVED, parse_row
+from panel.import_rows import RESERVED, parse_checked_row, parse_row, row_ref
 from panel.records import ImportReport
 from panel.store import bulk_import
 from panel.store.import_writer import import_transaction, write_in_process
-from panel.validation import CheckedSignUp, choice
+from panel.validation import choice
 
 __all__ = ["RESERVED", "ImportFileError", "Row", "import_csv", "parse_row", "read_rows", "write_rejects"]
 
+T = TypeVar("T")
 BATCH = 2500  # sign-ups per batch: the unit of memory and of the worker processes' work
 
 
@@ -52,12 +57,12 @@ def import_csv(
             f"--source {source!r} is kept for applications through a campaign or the partner API: choose another, "
             "e.g. --source referrals-2026"
         )
-    numeric = Engagements(app).numeric_attributes()
-
-    def parse(row: Row) -> CheckedSignUp:
-        return parse_row(row, channel, source, numeric)
-
-    check = check_file(path, parse, lambda s: app.participant_id_for(s.ref, s.source))
+    numeric = dict(Engagements(app).numeric_attributes())
+    check = check_file(
+        path, functools.partial(parse_row, default_channel=channel, source=source, numeric=numeric),
+        lambda s: app.participant_id_for(s.ref, s.source),
+    )  # fmt: skip
+    parse = functools.partial(parse_checked_row, path=path, default_channel=channel, source=source, numeric=numeric)
     if check.rejected and not skip_invalid:
         return ImportReport(rows=check.rows, created=0, unchanged=0, rejected=check.rejected, events=0)
     created, unchanged, events = _write(app, path, parse, check, source, batch, progress) if check.good else (0, 0, 0)
@@ -73,38 +78,42 @@ def _write(
     batch: int,
     progress: Callable[[int], None] | None,
 ) -> tuple[int, int, int]:
-    """The second read: the good rows written in batches, in one transaction; (created, unchanged, events)."""
+    """The second read: the good rows written in batches, in one transaction; (created, unchanged, events).
+
+    ``parse`` (a partial of ``parse_checked_row``) parses a row again, or raises ImportFileError if
+    the file changed. On a large file the rows go to the worker processes as they are read and are
+    parsed there; this process reads, checks ids, stores keys and writes.
+    """
     app.keys.note_sources([source])  # its own transaction, before the import's (the name of a source is no event)
     catalogue = AttributeNames(app).noting([dict.fromkeys(check.names, "x")])
     noted = [app.mapper.to_stored_event(e) for c in catalogue for e in c.collect_events()]
-    skip = {line for line, _ in check.rejected}
-    with import_transaction(app) as writer:
+    rows = _good_rows(path, {line for line, _ in check.rejected})
+    bulk = bulk_import.worth_it(check.good, batch)
+    filed_as = source.strip()  # as validation leaves it
+
+    def row_id(row: Row) -> UUID:
+        return app.participant_id_for(row_ref(row), filed_as)
+
+    with import_transaction(app, row_id if bulk else None) as writer:
         if noted:
             writer.write_events(noted)
-        chunks = _good_batches(path, parse, skip, batch)
-        if bulk_import.worth_it(check.good, batch):
-            return bulk_import.write_batches(writer, chunks, progress, threaded=False, remember=False)
-        return write_in_process(writer, chunks, progress)
+        if bulk:
+            return bulk_import.write_batches(
+                writer, _batches(rows, batch), progress, threaded=False, remember=False, parse=parse
+            )
+        return write_in_process(writer, _batches(map(parse, rows), batch), progress)
 
 
-def _good_batches(path: Path, parse: Parse, skip: set[int], batch: int) -> Iterator[list[CheckedSignUp]]:
-    """The file's good rows as sign-ups, ``batch`` at a time (read again: they were checked, not kept)."""
-    chunk: list[CheckedSignUp] = []
+def _good_rows(path: Path, skip: set[int]) -> Iterator[Row]:
+    """The file's rows but those on ``skip`` lines (read again: they were checked, not kept)."""
     with csv_rows(path) as (_, rows):
-        for row in rows:
-            if row.line in skip:
-                continue
-            try:
-                chunk.append(parse(row))
-            except ValidationError as exc:
-                raise ImportFileError(
-                    f"{path}:{row.line}: {exc}: the file changed while it was imported, nothing was imported: "
-                    "run the import again"
-                ) from None
-            if len(chunk) == batch:
-                yield chunk
-                chunk = []
-    if chunk:
+        yield from (row for row in rows if row.line not in skip)
+
+
+def _batches(items: Iterable[T], batch: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``batch`` (the last one shorter)."""
+    it = iter(items)
+    while chunk := list(itertools.islice(it, batch)):
         yield chunk
 
 

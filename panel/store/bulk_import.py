@@ -22,7 +22,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import InfrastructureFactory, Mapper, StoredEvent
@@ -43,6 +43,7 @@ KEYS_AHEAD = 4  # batches whose keys are created in one transaction (one commit 
 
 Row = tuple[UUID | str, int, str, bytes]  # a StoredEvent's fields, cheaper to send between processes
 Items = list[tuple[UUID, "SignUp"]]
+Parse = Callable[[Any], "SignUp"]  # a top-level function (or a partial of one): it is sent to the workers
 
 _mapper: Mapper[UUID] | None = None  # the worker's own mapper, built once by _start_worker
 
@@ -98,11 +99,12 @@ def register_parallel(
 
 def write_batches(
     registration: SignUpWriter,
-    chunks: Iterable[Sequence[SignUp]],
+    chunks: Iterable[Sequence[Any]],
     progress: Callable[[int], None] | None = None,
     *,
     threaded: bool = False,
     remember: bool = True,
+    parse: Parse | None = None,
 ) -> tuple[int, int, int]:
     """Write batches of sign-ups, prepared by worker processes, in order; returns (created, unchanged, events).
 
@@ -110,7 +112,9 @@ def write_batches(
     batches (an import read from its file) is never held whole. ``threaded``: write on a thread of
     its own (PostgreSQL, each batch in its own transaction). ``remember``: keep the ids written in
     this run, for sign-ups that may repeat (an import's file has been checked for repeats already,
-    and its writer's existence check sees its own transaction).
+    and its writer's existence check sees its own transaction). ``parse``: the batches hold items
+    that the worker processes turn into sign-ups (an import's rows, parsed and validated there, so
+    that this process only reads the file, checks ids, stores keys and writes).
     """
     app = registration.app
     totals = [0, 0, 0]
@@ -127,7 +131,7 @@ def write_batches(
     batches = iter(chunks)
     try:
         while group := list(itertools.islice(batches, KEYS_AHEAD)):
-            for prepared, size, fresh in _submit_group(registration, pool, group, seen):
+            for prepared, size, fresh in _submit_group(registration, pool, group, seen, parse):
                 waiting.append((_writing(writer, registration, prepared, stop), size, fresh))
                 while len(waiting) > IN_FLIGHT:
                     _account(*waiting.popleft(), totals, progress)
@@ -144,7 +148,11 @@ def write_batches(
 
 
 def _submit_group(
-    registration: SignUpWriter, pool: ProcessPoolExecutor, group: list[Sequence[SignUp]], seen: set[UUID]
+    registration: SignUpWriter,
+    pool: ProcessPoolExecutor,
+    group: list[Sequence[Any]],
+    seen: set[UUID],
+    parse: Parse | None,
 ) -> list[tuple[Future[list[Row]] | None, int, int]]:
     """Check a few batches for ids already present, commit their keys together, and hand them to the workers."""
     fresh_by_chunk = []
@@ -155,7 +163,11 @@ def _submit_group(
     everyone = [item for fresh in fresh_by_chunk for item in fresh]
     keys = registration.keys_for(everyone) if everyone else {}
     return [
-        (pool.submit(_prepare, fresh, {pid: keys[pid] for pid, _ in fresh}) if fresh else None, len(chunk), len(fresh))
+        (
+            pool.submit(_prepare, fresh, {pid: keys[pid] for pid, _ in fresh}, parse) if fresh else None,
+            len(chunk),
+            len(fresh),
+        )
         for chunk, fresh in zip(group, fresh_by_chunk, strict=False)
     ]
 
@@ -206,7 +218,8 @@ def _start_worker(app_class: type[PanelApp], name: str, env: dict[str, str], who
     _mapper = build_mapper(app_class, name, env)
 
 
-def _prepare(items: Items, keys: dict[UUID, bytes]) -> list[Row]:
+def _prepare(items: list[tuple[UUID, Any]], keys: dict[UUID, bytes], parse: Parse | None = None) -> list[Row]:
     if _mapper is None:
         raise RuntimeError("worker started without _start_worker")
-    return stored_rows(_mapper, items, keys)
+    signups = items if parse is None else [(pid, parse(item)) for pid, item in items]
+    return stored_rows(_mapper, signups, keys)

@@ -58,19 +58,24 @@ def existing_on(app: PanelApp, c: Any, ids: set[UUID]) -> set[UUID]:
 
 
 class ImportTransaction:
-    """The seams of ``panel.store.bulk_import`` (``SignUpWriter``) on one open transaction's cursor."""
+    """The seams of ``panel.store.bulk_import`` (``SignUpWriter``) on one open transaction's cursor.
 
-    def __init__(self, app: PanelApp, cursor: Any) -> None:
+    Its items are sign-ups, or whatever ``id_of`` gives the participant id of (an import's rows,
+    which the worker processes parse).
+    """
+
+    def __init__(self, app: PanelApp, cursor: Any, id_of: Callable[[Any], UUID] | None = None) -> None:
         self.app = app
         self.cursor = cursor
+        self.id_of: Callable[[Any], UUID] = id_of or (lambda s: app.participant_id_for(s.ref, s.source))
 
-    def fresh_items(self, chunk: Sequence[SignUp], seen: set[UUID]) -> list[tuple[UUID, SignUp]]:
-        """The chunk's sign-ups with their ids, less those already stored or seen earlier in this import."""
-        items = [(self.app.participant_id_for(s.ref, s.source), s) for s in chunk]
+    def fresh_items(self, chunk: Sequence[SignUp | Any], seen: set[UUID]) -> list[tuple[UUID, Any]]:
+        """The chunk's items with their ids, less those already stored or seen earlier in this import."""
+        items = [(self.id_of(s), s) for s in chunk]
         present = existing_on(self.app, self.cursor, {pid for pid, _ in items} - seen) | seen
         return [(pid, s) for pid, s in items if pid not in present]
 
-    def keys_for(self, items: list[tuple[UUID, SignUp]]) -> dict[UUID, bytes]:
+    def keys_for(self, items: list[tuple[UUID, Any]]) -> dict[UUID, bytes]:
         """The data keys of ``items``, created where missing (in this transaction when they live beside the events)."""
         return self.app.keys.ensure_keys_on(self.cursor, (pid for pid, _ in items))
 
@@ -80,12 +85,12 @@ class ImportTransaction:
 
 
 @contextmanager
-def import_transaction(app: PanelApp) -> Iterator[ImportTransaction]:
+def import_transaction(app: PanelApp, id_of: Callable[[Any], UUID] | None = None) -> Iterator[ImportTransaction]:
     """A transaction for a whole import: committed when the block ends, rolled back if it raises."""
     recorder: Any = app.recorder
     try:
         with recorder.datastore.transaction(commit=True) as cursor:
-            yield ImportTransaction(app, cursor)
+            yield ImportTransaction(app, cursor, id_of)
     except IntegrityError:
         raise ConcurrentUpdateError(ALREADY) from None
 

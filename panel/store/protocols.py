@@ -46,12 +46,16 @@ def partitioned(recorder: object) -> PartitionedReader:
 
 
 class SignUpWriter(Protocol):
-    """What the bulk import needs of the registration service: its three seams, and the app."""
+    """What the bulk import needs of the registration service: its three seams, and the app.
+
+    An item is a sign-up, or what the worker processes turn into one (a CSV import's rows: see
+    ``panel.store.bulk_import.write_batches``' ``parse``).
+    """
 
     app: PanelApp
 
-    def fresh_items(self, chunk: Sequence[SignUp], seen: set[UUID]) -> list[tuple[UUID, SignUp]]: ...
+    def fresh_items(self, chunk: Sequence[SignUp | Any], seen: set[UUID]) -> list[tuple[UUID, Any]]: ...
 
-    def keys_for(self, items: list[tuple[UUID, SignUp]]) -> dict[UUID, bytes]: ...
+    def keys_for(self, items: list[tuple[UUID, Any]]) -> dict[UUID, bytes]: ...
 
     def write_events(self, stored: list[StoredEvent]) -> None: ...

@@ -9,10 +9,11 @@ from uuid import UUID
 
 import pytest
 
+from panel import importer
 from panel.application import PanelApp
 from panel.audit import Audit
 from panel.import_check import check_file
-from panel.importer import import_csv, parse_row
+from panel.importer import ImportFileError, import_csv, parse_row
 from panel.queries import Queries
 from panel.store import bulk_import
 
@@ -115,3 +116,63 @@ def test_ids_that_share_a_prefix_are_told_apart_by_their_references(tmp_path: Pa
 
     same_prefix = check_file(path, parse, lambda s: UUID(int=int(s.ref[2:])))  # every id's first 8 bytes are 0
     assert same_prefix.rejected == [(32, "ref 'S-0007' already appears on line 9")] and same_prefix.good == 30
+
+
+def test_the_meaning_of_each_column_follows_the_header_whatever_its_order(app: PanelApp, tmp_path: Path) -> None:
+    """Columns are read by name (worked out once per header): the same people in another column order, with a
+    consent left blank and an attribute before the reference, are stored with the same details."""
+    ordered = tmp_path / "ordered.csv"
+    ordered.write_text(
+        "ref,name,email,age_band,consent_contact,consent_panel_membership\n"
+        "S-1,Ann Lee,Ann@Example.org,18-21,v3,v2\n"
+        "S-2,Bo Kay,,22-25,,v2\n",
+        encoding="utf-8",
+    )
+    shuffled = tmp_path / "shuffled.csv"
+    shuffled.write_text(
+        "age_band,consent_panel_membership,Email,ref,consent_contact,name\n"
+        "18-21,v2,Ann@Example.org,T-1,v3,Ann Lee\n"
+        "22-25,v2,,T-2,,Bo Kay\n",
+        encoding="utf-8",
+    )
+    assert import_csv(app, ordered).created == 2 and import_csv(app, shuffled).created == 2
+
+    def seen(ref: str) -> tuple[object, ...]:
+        p = Queries(app).participant(app.participant_id_for(ref, "import"))
+        return (p.personal, sorted((c.purpose, c.notice_version) for c in p.consents))
+
+    for i in (1, 2):
+        assert seen(f"S-{i}") == seen(f"T-{i}")
+    ann, bo = seen("S-1"), seen("S-2")
+    assert ann[0].email == "Ann@example.org" and ann[0].attributes == {"age_band": "18-21"}  # type: ignore[attr-defined]
+    assert ann[1] == [("contact", "v3"), ("panel_membership", "v2")]
+    assert bo[0].email is None and bo[1] == [("panel_membership", "v2")]  # type: ignore[attr-defined]
+
+
+def test_a_consent_column_for_no_purpose_is_refused_on_every_row(app: PanelApp, tmp_path: Path) -> None:
+    path = tmp_path / "unknown.csv"
+    path.write_text("ref,consent_contact,consent_newsletter\nS-1,v3,v1\nS-2,v3,\n", encoding="utf-8")
+    report = import_csv(app, path)
+    assert [line for line, _ in report.rejected] == [2, 3]
+    assert all("column consent_newsletter names no consent purpose" in reason for _, reason in report.rejected)
+    assert stored(app) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("people", [2 * BATCH + 5, 6 * BATCH + 5])  # parsed again here; in the worker processes
+def test_a_row_spoilt_between_the_two_reads_rolls_the_whole_import_back(
+    app: PanelApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, people: int
+) -> None:
+    path = signups_file(tmp_path, people)
+    real_check = importer.check_file
+
+    def check_then_spoil(*args: object, **kwargs: object) -> object:
+        found = real_check(*args, **kwargs)  # type: ignore[arg-type]
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines[-2] = lines[-2].replace(",online,", ",fax,")  # the file's last row but one, in the last batch
+        path.write_text("".join(lines), encoding="utf-8")
+        return found
+
+    monkeypatch.setattr(importer, "check_file", check_then_spoil)
+    with pytest.raises(ImportFileError, match=rf"signups.csv:{people}: channel 'fax' is unknown.*the file changed"):
+        import_csv(app, path, batch=BATCH)
+    assert stored(app) == (0, 0, 0)
