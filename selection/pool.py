@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -127,8 +127,8 @@ def shift_quotas(quotas: Sequence[Quota], fixed: Sequence[Candidate]) -> tuple[Q
 
 def count_quota_members(quotas: Sequence[Quota], people: Sequence[Candidate]) -> list[int]:
     """Return, for each quota, how many of ``people`` have its value."""
-    values = [feature_values(p) for p in people]
-    return [sum(1 for v in values if v.get(normalize(q.feature)) == normalize(q.value)) for q in quotas]
+    tally = Counter(pair for p in people for pair in feature_values(p).items())
+    return [tally[(normalize(q.feature), normalize(q.value))] for q in quotas]
 
 
 def build_pool(candidates: Sequence[Candidate], quotas: Sequence[Quota]) -> Pool:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from selection.model import normalize
 from selection.pool import Pool
 
 
@@ -28,20 +27,6 @@ class Face:
     house_high: np.ndarray
 
 
-def feature_codes(pool: Pool) -> list[np.ndarray]:
-    """Per quota feature, the quota row each type counts towards (-1: none); a type has one value per feature."""
-    groups: dict[str, list[int]] = {}
-    for row, quota in enumerate(pool.quotas):
-        groups.setdefault(normalize(quota.feature), []).append(row)
-    result = []
-    for rows in groups.values():
-        codes = np.full(len(pool.types), -1, dtype=np.int64)
-        for row in rows:
-            codes[pool.incidence[row] > 0] = row
-        result.append(codes)
-    return result
-
-
 def _excess(value: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     return np.asarray(np.maximum(0.0, low - value) + np.maximum(0.0, value - high))
 
@@ -51,12 +36,12 @@ class Repairer:
 
     def __init__(self, pool: Pool) -> None:
         self.inc = pool.incidence.astype(np.float64)
+        self.member = pool.incidence > 0  # per quota row, the types counting towards it
         self.sizes = pool.sizes.astype(np.float64)
         self.house = np.full(len(pool.types), -1, dtype=np.int64)
         for h, members in enumerate(pool.households):
             self.house[list(members)] = h
         self.houses = len(pool.households)
-        self.codes = feature_codes(pool)
 
     def _house_counts(self, counts: np.ndarray) -> np.ndarray:
         inside = self.house >= 0
@@ -107,12 +92,10 @@ class Repairer:
         in_part = np.rint(add_t[targets] + self.inc[:, targets].T @ up).astype(np.int32)
         change = out_part[:, None] + in_part[None, :]
         both = np.rint(up + down).astype(np.int32)
-        for codes in self.codes:  # a quota row both types count towards: removing one and adding one cancel
-            value = np.append(both, 0)[codes]  # index -1: no quota row for this feature
-            if not value.any():
-                continue
-            cs, ct = codes[support], codes[targets]
-            change -= np.where(cs[:, None] == ct[None, :], value[support][:, None], 0)
+        for row in np.flatnonzero(both):  # a quota row both types count towards: removing one and adding one cancel
+            inside = self.member[row]
+            s_in, t_in = np.flatnonzero(inside[support]), np.flatnonzero(inside[targets])
+            change[np.ix_(s_in, t_in)] -= both[row]
         if self.houses:
             hup, hdown = self._deltas(self._house_counts(counts), face.house_low, face.house_high)
             hup = np.rint(np.append(hup, 0.0)).astype(np.int32)  # index -1: no household
@@ -120,7 +103,9 @@ class Repairer:
             hs, ht = self.house[support], self.house[targets]
             change += hdown[hs][:, None] + hup[ht][None, :]
             change -= np.where(hs[:, None] == ht[None, :], (hup + hdown)[ht][None, :], 0)
-        change[support[:, None] == targets[None, :]] = np.iinfo(np.int32).max
+        at = np.minimum(np.searchsorted(targets, support), targets.size - 1)  # both sorted: a type for itself
+        same = np.flatnonzero(targets[at] == support)
+        change[same, at[same]] = np.iinfo(np.int32).max
         return change
 
     def repair(self, counts: np.ndarray, face: Face, weights: np.ndarray, steps: int = 50) -> np.ndarray | None:

@@ -11,9 +11,9 @@ from selection.model import Candidate, Quota, Replacement, SelectionResult, norm
 from selection.pool import feature_values, household_key
 
 
-def _profile(candidate: Candidate, quotas: Sequence[Quota]) -> tuple[str, ...]:
+def _profile(candidate: Candidate, features: Sequence[str]) -> tuple[str, ...]:
     values = feature_values(candidate)
-    return tuple(values.get(f, "") for f in dict.fromkeys(normalize(q.feature) for q in quotas))
+    return tuple(values.get(f, "") for f in features)
 
 
 def draw_reserves(
@@ -33,7 +33,8 @@ def draw_reserves(
         if c.id not in set(selected) and household_key(c) not in chosen_houses
     ]
     width = len({normalize(q.feature) for q in quotas})
-    profiles = np.array([_profile(c, quotas) for c in pool], dtype=object).reshape(len(pool), width)
+    features = list(dict.fromkeys(normalize(q.feature) for q in quotas))
+    profiles = np.array([_profile(c, features) for c in pool], dtype=object).reshape(len(pool), width)
     available = np.ones(len(pool), dtype=bool)
     members = [selected[int(i)] for i in rng.permutation(len(selected))]
     reserves: list[str] = []
@@ -41,7 +42,7 @@ def draw_reserves(
         for member in members:
             if len(reserves) >= min(count, len(pool)):
                 break
-            target = np.array(_profile(by_id[member], quotas), dtype=object)
+            target = np.array(_profile(by_id[member], features), dtype=object)
             distance = (profiles != target).sum(axis=1) if profiles.size else np.zeros(len(pool))
             distance = np.where(available, distance, np.iinfo(np.int64).max)
             nearest = np.flatnonzero(distance == distance.min())
