@@ -42,8 +42,7 @@ def _walk(panel: Any, args: list[str], key: str, limit: int, env: dict[str, str]
     return rows
 
 
-def test_participant_list_pages_through_everyone_once(panel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    panel("init")
+def test_participant_list_pages_through_everyone_once(app, panel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     refs = _import(panel, tmp_path)
     pager = {"PANEL_USER": "pager"}
     walked = [p["ref"] for p in _walk(panel, ["participant", "list"], "participants", 5, pager)]
@@ -62,16 +61,19 @@ def test_participant_list_pages_through_everyone_once(panel, tmp_path: Path) -> 
     assert beyond["participants"] == [] and beyond["next"] is None
 
 
-def test_other_listings_page_in_a_stable_order(panel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    panel("init")
-    refs = _import(panel, tmp_path)
-    for name in ("ann", "bo", "cy"):
-        panel(
-            "staff", "add", name, "--role", "recruiter", "--by", "x", "--password-stdin", stdin="a long passphrase 42\n"
-        )
-        panel("partner", "add", f"{name}-org", "--by", "x")
+def test_other_listings_page_in_a_stable_order(app, panel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from panel.engagements import Engagements
+    from panel.partners import Partners
+    from panel.staff import Staff
+
+    refs = _import(panel, tmp_path)  # the `app` fixture set the store up as `panel init` does
+    for name in ("ann", "bo", "cy"):  # set up in process: only the listings need the script
+        Staff(app).add(name, "recruiter", "a long passphrase 42", by="x")
+        Partners(app).add(f"{name}-org", by="x")
     for i in range(3):
-        panel("engagement", "open", f"Panel {i}", "--type", "consult", "--purpose", "p", "--ref", f"eng-{i}")
+        Engagements(app).open_engagement(
+            name=f"Panel {i}", purpose="p", kind="consult", ref=f"eng-{i}", sessions=[], day_rate_pence=0
+        )
     for args, key, field, expected, limit in (
         (["staff", "list"], "staff", "name", ["ann", "bo", "cy"], 2),
         (["partner", "list"], "partners", "name", ["ann-org", "bo-org", "cy-org"], 2),
@@ -86,16 +88,15 @@ def test_other_listings_page_in_a_stable_order(panel, tmp_path: Path) -> None:  
     assert [a["people_shown"] for a in _walk(panel, ["audit", "access", "--actor", "pager"], "access", 2)] == [1] * 3
 
 
-def test_audit_log_reads_on_with_next(panel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    panel("init")
-    _import(panel, tmp_path)
+def test_audit_log_reads_on_with_next(app, panel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _import(panel, tmp_path)  # the `app` fixture set the store up as `panel init` does
     whole = json.loads(panel("audit", "log", "--limit", "1000", "--json").out)
     assert whole["next"] is None and len(whole["events"]) > 10
     positions: list[int] = []
     after: int | None = 0
     while after is not None:
-        page = json.loads(panel("audit", "log", "--after", str(after), "--limit", "4", "--json").out)
-        assert len(page["events"]) <= 4 and page["after"] == after
+        page = json.loads(panel("audit", "log", "--after", str(after), "--limit", "12", "--json").out)
+        assert len(page["events"]) <= 12 and page["after"] == after
         positions += [e["position"] for e in page["events"]]
         after = page["next"]
     assert positions == [e["position"] for e in whole["events"]]
