@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from cli.options import PERIOD, WHEN, echo_footer, json_option, paging_options, pass_app
+from cli.options import PERIOD, WHEN, echo_footer, json_option, paging_options
 from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
 from panel.clock import now
@@ -23,9 +23,9 @@ from panel.paging import Page
 @click.option("--as-of", type=WHEN, default=None, help="Count the window from this moment (ISO 8601); default now.")
 @paging_options(100, "consents")
 @json_option
-@pass_app
+@click.pass_context
 def expiring(
-    app: PanelApp,
+    ctx: click.Context,
     within: Period,
     purpose: str | None,
     include_expired: bool,
@@ -37,15 +37,21 @@ def expiring(
 
     Lists references (no names), the purpose and the expiry. A renewal (`panel consent grant`
     again, with a new expiry) takes a person off the list. People who left the panel or were
-    erased are not listed. Soonest expiry first, a page at a time (--limit, --offset); each person
-    is read from the log in turn and only the consents to list are kept.
+    erased are not listed. Soonest expiry first, a page at a time (--limit, --offset). The consent
+    view names who may be listed (a grant expiring in the window); only they, and anyone with an
+    event the view has not seen, are read back from the log and judged there.
 
     Example:
 
         panel consent expiring --within 30d --purpose panel_membership
     """
+    from cli.wiring import projector
+    from projections.expiry_narrowing import ViewExpiry
+
+    app: PanelApp = ctx.obj.app
     moment = as_of or now()
-    every = expiring_consents(app, moment, within, purpose=purpose, include_expired=include_expired)
+    views = ViewExpiry(projector(ctx, catch_up=False))
+    every = expiring_consents(app, moment, within, purpose=purpose, include_expired=include_expired, narrowing=views)
     found, more = page.window(every)
     if as_json:
         echo_json({"as_of": moment, "within": str(within), "until": within.after(moment), "consents": found,

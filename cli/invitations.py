@@ -8,10 +8,11 @@ from typing import Any
 
 import click
 
-from cli.options import at_option, json_option
+from cli.options import at_option, echo_footer, json_option, paging_options
 from cli.render import echo_json, say, table, when
 from cli.wiring import Wiring
-from panel.invitations import DEFAULT_DAYS, Invitations, MailRun
+from panel.invitations import DEFAULT_DAYS, Invitations, Invitee, MailRun
+from panel.paging import Page
 from panel.queries import Queries
 
 
@@ -120,10 +121,14 @@ def remind(wiring: Wiring, engagement_ref: str, days: str, at: datetime | None, 
 
 @invitations.command("status")
 @click.argument("engagement_ref")
+@paging_options(100, "invitations")
 @json_option
 @click.pass_obj
-def status(wiring: Wiring, engagement_ref: str, as_json: bool) -> None:
+def status(wiring: Wiring, engagement_ref: str, page: Page, as_json: bool) -> None:
     """Where each invitation to an engagement stands, and which declines need `panel draw replace`.
+
+    A page of invitations at a time, in the order first invited; the counts by status and the
+    replacements due under the table are over every invitation (each person read in turn).
 
     Example:
 
@@ -131,7 +136,14 @@ def status(wiring: Wiring, engagement_ref: str, as_json: bool) -> None:
     """
     app = wiring.app
     eid = app.resolve_engagement(engagement_ref)
-    people = Invitations(app).status(eid)
+    counts: dict[str, int] = {}
+    due: list[Invitee] = []
+    kept: list[Invitee] = []
+    for p in page.collect(Invitations(app).each_status(eid), kept):  # counted over all; only this page kept
+        counts[p.status] = counts.get(p.status, 0) + 1
+        if p.replacement_due:
+            due.append(p)
+    people, more = page.cut(kept)
     ref = Queries(app).engagement(eid).ref
     rows: list[dict[str, Any]] = [
         {"ref": p.ref, "status": p.status, "invited_at": p.invited_at.isoformat(),
@@ -140,9 +152,9 @@ def status(wiring: Wiring, engagement_ref: str, as_json: bool) -> None:
         for p in people
     ]  # fmt: skip
     if as_json:
-        echo_json({"engagement": ref, "invitations": rows})
+        echo_json({"engagement": ref, "invitations": rows, **page.fields(more)})
         return
-    if not people:
+    if not people and not page.offset:
         say(f"Nobody has been invited to {ref}")
         return
     table(
@@ -159,13 +171,10 @@ def status(wiring: Wiring, engagement_ref: str, as_json: bool) -> None:
             for p in people
         ],  # fmt: skip
     )
-    counts: dict[str, int] = {}
-    for p in people:
-        counts[p.status] = counts.get(p.status, 0) + 1
+    echo_footer(page.footer(len(people), more, "invitations"))
     say(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-    for p in people:
-        if p.replacement_due:
-            say(f"Replacement due: {p.ref} {p.status} (panel draw replace {str(p.draw_id)[:8]} {p.ref} --reason ...)")
+    for p in due:
+        say(f"Replacement due: {p.ref} {p.status} (panel draw replace {str(p.draw_id)[:8]} {p.ref} --reason ...)")
 
 
 def register(group: click.Group) -> None:

@@ -6,19 +6,21 @@ Outstanding payments and income totals per person are in `cli/pay_people.py`; re
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import click
 
-from cli.options import json_option
+from cli.options import echo_footer, json_option, paging_options
 from cli.render import echo_json, print_csv, say, table
 from cli.wiring import views_url
 from panel.domain.values import format_pence
+from panel.paging import Page
 from panel.payments.domain.values import ROUTES
 from panel.payments.ledger import LedgerLine, Totals, totals
 from panel.payments.rules import tax_year_label
 from projections.connection import make_engine
-from projections.ledger import ledger_lines, tax_year_of
+from projections.ledger import ledger_lines, stream_ledger_lines, tax_year_of
 
 LEDGER_COLUMNS = (
     "id",
@@ -76,6 +78,15 @@ def view_lines(ctx: click.Context, **filters: Any) -> list[LedgerLine]:
         engine.dispose()
 
 
+def stream_lines(ctx: click.Context, **filters: Any) -> Iterator[LedgerLine]:
+    """The view's ledger lines fetched a batch at a time (``projections.ledger.stream_ledger_lines``)."""
+    engine = make_engine(ctx.obj.location, views_url())
+    try:
+        yield from stream_ledger_lines(ctx.obj.app, engine, **filters)
+    finally:
+        engine.dispose()
+
+
 def totals_dict(t: Totals) -> dict[str, int]:
     return {name: getattr(t, name) for name in TOTAL_FIELDS}
 
@@ -112,7 +123,8 @@ def ledger_row(line: LedgerLine) -> list[Any]:
 @click.option("--tax-year", type=TaxYear(), default=None, help="Only this UK tax year, e.g. 2026 for 2026-27.")
 @click.option("--route", type=click.Choice(ROUTES), default=None, help="Only payments issued by this route.")
 @click.option("--budget-code", default=None, help="Only payments on this budget code.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (amounts in pounds) for finance.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (amounts in pounds) for finance: every line.")
+@paging_options(100, "lines")
 @json_option
 @click.pass_context
 def ledger(
@@ -123,16 +135,18 @@ def ledger(
     route: str | None,
     budget_code: str | None,
     as_csv: bool,
+    page: Page,
     as_json: bool,
 ) -> None:
-    """The payment ledger, one line per payment, with totals (from the ledger view).
+    """The payment ledger, one line per payment, a page at a time, with totals over every line the filters
+    keep (from the ledger view, read a batch at a time). --csv prints every line, for finance.
 
     Example:
 
         panel pay ledger --engagement vested --csv
     """
     app = ctx.obj.app
-    lines = view_lines(
+    every = stream_lines(
         ctx,
         engagement=app.resolve_engagement(engagement_ref) if engagement_ref else None,
         participant=app.resolve_participant(participant_ref) if participant_ref else None,
@@ -141,10 +155,13 @@ def ledger(
         budget_code=budget_code,
     )
     if as_csv:
-        print_csv(LEDGER_COLUMNS, (ledger_row(line) for line in lines))
+        print_csv(LEDGER_COLUMNS, (ledger_row(line) for line in every))
         return
+    kept: list[LedgerLine] = []
+    t = totals(page.collect(every, kept))  # over every line; only this page's are kept
+    lines, more = page.cut(kept)
     if as_json:
-        echo_json({"lines": lines, "totals": totals_dict(totals(lines))})
+        echo_json({"lines": lines, "totals": totals_dict(t), **page.fields(more)})
         return
     table(
         "Ledger",
@@ -163,7 +180,7 @@ def ledger(
             for line in lines
         ],
     )
-    t = totals(lines)
+    echo_footer(page.footer(len(lines), more, "lines"))
     say(
         f"{t.lines} lines: accrued {format_pence(t.accrued)} = pending {format_pence(t.pending)} + approved "
         f"{format_pence(t.approved)}; issued {format_pence(t.issued)}; reconciled {format_pence(t.reconciled)}"

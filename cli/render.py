@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from panel.csv_out import csv_text
+from panel.csv_out import write_csv
 from panel.records import jsonable
 
 BIG_CATCH_UP = 5000  # notifications behind: a catch-up this long shows a progress bar
@@ -58,8 +58,9 @@ def when(moment: datetime | None) -> str:
 
 
 def print_csv(header: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
-    """Print a CSV on stdout through the one CSV writer (formulas neutralised)."""
-    click.echo(csv_text(header, rows), nl=False)
+    """Print a CSV on stdout through the one CSV writer (formulas neutralised), as the rows come (a long
+    export is never held whole)."""
+    write_csv(sys.stdout, header, rows)
 
 
 def run_with_progress(proj: Any, action: Callable[..., int], show: bool = True, *args: Any) -> int:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import click
 
-from cli.options import WHEN, at_option, json_option
+from cli.options import WHEN, at_option, echo_footer, json_option, paging_options
 from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
+from panel.paging import Page
 from panel.queries import Queries
 from panel.retention import LegalHolds, Plan, Retention
 
@@ -24,7 +26,8 @@ def as_of_option(f):  # type: ignore[no-untyped-def]
     )(f)
 
 
-def _show(plan: Plan) -> None:
+def _show(plan: Plan, whole: Plan) -> None:
+    """``plan``'s page of both tables, with the counts of the ``whole`` plan."""
     periods = ", ".join(f"{k}={v}" for k, v in plan.policy.as_dict().items())
     say(f"Retention as of {when(plan.as_of)} ({periods})")
     if plan.erase:
@@ -33,18 +36,21 @@ def _show(plan: Plan) -> None:
     if plan.kept:
         table("Due, but kept", ["participant", "rule", "due since", "kept because"],
               [(d.ref, d.rule, when(d.due_since), "; ".join(d.kept_because)) for d in plan.kept])  # fmt: skip
-    say(f"{len(plan.erase)} to erase, {len(plan.kept)} kept, {plan.not_due} not due, "
+    say(f"{len(whole.erase)} to erase, {len(whole.kept)} kept, {plan.not_due} not due, "
         f"{plan.already_erased} already erased")  # fmt: skip
 
 
 @retention.command()
 @as_of_option
+@paging_options(100, "people")
 @json_option
 @click.pass_context
-def plan(ctx: click.Context, as_of: datetime | None, as_json: bool) -> None:
+def plan(ctx: click.Context, as_of: datetime | None, page: Page, as_json: bool) -> None:
     """Show who the retention rules would erase and by which rule, and who is kept and why (writes nothing).
 
-    People are named by reference only. The periods come from PANEL_RETENTION_INACTIVE_MONTHS,
+    People are named by reference only. Both tables page together (--limit, --offset: the same rows
+    of each); the counts are over everyone. Each person is read from the log in turn and only the
+    people due are kept. The periods come from PANEL_RETENTION_INACTIVE_MONTHS,
     PANEL_RETENTION_WITHDRAWN_DAYS, PANEL_RETENTION_PAYMENT_YEARS and PANEL_RETENTION_DRAW_MONTHS.
 
     Example:
@@ -52,10 +58,14 @@ def plan(ctx: click.Context, as_of: datetime | None, as_json: bool) -> None:
         panel retention plan --as-of 2028-06-01
     """
     result = Retention(ctx.obj.app, ctx.obj.retention_policy).plan(as_of)
+    (erase, more_erase), (kept, more_kept) = page.window(result.erase), page.window(result.kept)
+    shown, more = replace(result, erase=erase, kept=kept), more_erase or more_kept
     if as_json:
-        echo_json(result.as_json())
-    else:
-        _show(result)
+        counts = {"erase_total": len(result.erase), "kept_total": len(result.kept)}
+        echo_json({**shown.as_json(), **counts, **page.fields(more)})
+        return
+    _show(shown, result)
+    echo_footer(page.footer(max(len(erase), len(kept)), more, "people due"))
 
 
 @retention.command()

@@ -6,18 +6,26 @@ Read from the event log, as the auditor's history is: each participant's consent
 at or before ``as_of`` and nothing replaced it (no renewal, no withdrawal). A renewal is a new grant,
 which supersedes the old one and its expiry, so a renewed person drops off the list. Erased people
 and people who left the panel by ``as_of`` are never listed: there is nobody to ask.
+
+Who is read: with an ``ExpiryNarrowing`` (the consent view, ``projections.expiry_narrowing``) only
+the people holding a grant whose expiry could put them on the list, and everyone with an event
+after the view's position, each re-checked from their own history, so the answer is the full
+scan's; without one, every participant in turn. Only the consents to list are kept.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from uuid import UUID
 
 from panel.application import PanelApp
 from panel.domain.consent import ACTIVE, EXPIRED, ConsentEntry
 from panel.domain.durations import Period
 from panel.domain.participant import Participant
+from panel.draws.narrowed import participants_changed_since
 from panel.queries import Queries
 
 EXPIRING = "expiring"
@@ -36,6 +44,16 @@ class ExpiringConsent:
     state: str  # 'expiring' (still in force at as_of) or 'expired'
 
 
+class ExpiryNarrowing(Protocol):
+    """A read model's first cut of the people to read (``projections.expiry_narrowing`` implements it)."""
+
+    def expiring(
+        self, as_of: datetime, until: datetime, *, purpose: str | None, include_expired: bool
+    ) -> tuple[frozenset[UUID], int]:
+        """Everyone who, as the log stood at the returned position, could hold a consent to list."""
+        ...
+
+
 def expiring_consents(
     app: PanelApp,
     as_of: datetime,
@@ -43,11 +61,12 @@ def expiring_consents(
     *,
     purpose: str | None = None,
     include_expired: bool = False,
+    narrowing: ExpiryNarrowing | None = None,
 ) -> list[ExpiringConsent]:
     """The consents to ask again for, soonest expiry first (then reference and purpose)."""
     until = within.after(as_of)
     found: list[ExpiringConsent] = []
-    for pid in Queries(app).participant_ids():
+    for pid in _readers(app, as_of, until, purpose, include_expired, narrowing):
         person = app.load(pid, Participant)
         if _gone(person, as_of):
             continue
@@ -68,6 +87,21 @@ def expiring_consents(
                     )
                 )
     return sorted(found, key=lambda c: (c.expires_at, c.ref, c.purpose))
+
+
+def _readers(
+    app: PanelApp,
+    as_of: datetime,
+    until: datetime,
+    purpose: str | None,
+    include_expired: bool,
+    narrowing: ExpiryNarrowing | None,
+) -> Iterable[UUID]:
+    """Whose history to read: the narrowing's candidates and everyone changed since its position, or everyone."""
+    if narrowing is None:
+        return Queries(app).participant_ids()
+    ids, position = narrowing.expiring(as_of, until, purpose=purpose, include_expired=include_expired)
+    return sorted(ids | participants_changed_since(app, position), key=lambda pid: pid.hex)
 
 
 def _gone(person: Participant, as_of: datetime) -> bool:

@@ -9,7 +9,7 @@ is decrypted only to write the message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -105,8 +105,12 @@ class Invitations:
             start = page[-1].id
 
     def status(self, eid: UUID) -> list[Invitee]:
+        return list(self.each_status(eid))
+
+    def each_status(self, eid: UUID) -> Iterator[Invitee]:
+        """Each invitation to ``eid`` as it stands, in the order first invited, one person read at a time."""
         self.app.load(eid, Engagement)
-        people, draws = [], {}
+        draws: dict[UUID, Draw] = {}
         for pid in self.invited_to(eid):
             person = self.app.load(pid, Participant)
             entry = person.participations[eid.hex]
@@ -118,10 +122,7 @@ class Invitations:
                 due = pid.hex in draws[draw_id].panel
             iid = invitation_email_id(eid, pid, entry["invited_at"])
             emailed = self.app.load(iid, InvitationEmail).sent_at if self.app.exists(iid) else None
-            people.append(
-                Invitee(pid, person.external_ref, entry["status"], entry["invited_at"], draw_id, emailed, due)
-            )
-        return people
+            yield Invitee(pid, person.external_ref, entry["status"], entry["invited_at"], draw_id, emailed, due)
 
     def send(
         self, eid: UUID, outbox: Outbox, words: Mapping[str, str], *, key: bytes, base_url: str, at: datetime | None

@@ -7,7 +7,7 @@ a table, else by streaming the log) so it knows whether a next page exists witho
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TypeVar
@@ -32,6 +32,14 @@ class Page:
     def cut(self, fetched: list[T]) -> tuple[list[T], bool]:
         """A page read as ``limit + 1`` rows from ``offset`` (``LIMIT limit + 1 OFFSET offset``): rows, more."""
         return fetched[: self.limit], len(fetched) > self.limit
+
+    def collect(self, rows: Iterable[T], into: list[T]) -> Iterator[T]:
+        """Every row of ``rows`` passed on as it comes, this page's (and one more) appended to ``into``: for a
+        listing whose totals fold over all its rows while only the page is kept (``cut(into)`` after)."""
+        for i, row in enumerate(rows):
+            if self.offset <= i <= self.offset + self.limit:
+                into.append(row)
+            yield row
 
     def next_offset(self, more: bool) -> int | None:
         """The --offset of the next page, or None on the last page."""

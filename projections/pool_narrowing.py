@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -55,13 +56,7 @@ class ViewNarrowing:
             self.projector.catch_up(list(VIEWS))
         self.projector.ready()
         with self.projector.engine.connect() as conn:
-            tables, position = {}, None
-            for name in VIEWS:  # the positions first: the facts read after them are at least as new
-                current, _ = db.generations(conn, name)
-                key = db.tracking_key(name, current)
-                tables[name] = self.projector.define(name, current)
-                seen = db.positions(conn, [key])[key]
-                position = seen if position is None else min(position, seen)
+            tables, position = positioned(self.projector, conn, VIEWS)
             query = consenting(tables["consent"], at)
             if engagement.rules:  # only people whose attributes the rules accept, or whom the view cannot say
                 query = eligible(conn, query, tables["reach"]["people"], engagement)
@@ -70,7 +65,20 @@ class ViewNarrowing:
             if fatigue.active:
                 ids -= fatigued(conn, tables["fatigue"], query, engagement.id.hex, at, fatigue)
             conn.rollback()
-        return Narrowed(frozenset(UUID(pid) for pid in ids), position or 0, considered)
+        return Narrowed(frozenset(UUID(pid) for pid in ids), position, considered)
+
+
+def positioned(projector: Projector, conn: Connection, names: Sequence[str]) -> tuple[dict[str, Any], int]:
+    """The current tables of the views ``names`` and the lowest of their positions, read first: the facts
+    read after it are at least as new, so whoever has an event after it is all a caller must re-check."""
+    tables, position = {}, None
+    for name in names:
+        current, _ = db.generations(conn, name)
+        key = db.tracking_key(name, current)
+        tables[name] = projector.define(name, current)
+        seen = db.positions(conn, [key])[key]
+        position = seen if position is None else min(position, seen)
+    return tables, position or 0
 
 
 def consenting(tables: dict[str, Any], at: datetime) -> Any:

@@ -5,7 +5,7 @@ One grouping for `panel pay outstanding` and the staff page `/staff/payments`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from panel.payments.ledger import LedgerLine
 
@@ -30,3 +30,15 @@ def group_outstanding(lines: Iterable[LedgerLine]) -> dict[GroupKey, list[Ledger
         if stage is not None:
             groups.setdefault((line.engagement_ref, line.participant_ref, stage, line.reference or ""), []).append(line)
     return groups
+
+
+def stream_outstanding(lines: Iterable[LedgerLine]) -> Iterator[tuple[GroupKey, list[LedgerLine]]]:
+    """``group_outstanding``'s groups in its order, from lines in ledger order (each engagement's and person's
+    lines together), holding one person's lines in one engagement at a time."""
+    block: list[LedgerLine] = []
+    for line in lines:
+        if block and (line.engagement_ref, line.participant_ref) != (block[0].engagement_ref, block[0].participant_ref):
+            yield from group_outstanding(block).items()
+            block = []
+        block.append(line)
+    yield from group_outstanding(block).items()

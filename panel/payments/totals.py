@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -54,3 +54,17 @@ def person_totals(
         over = tuple(t.name for t in thresholds.in_force(period, starts) if income > t.amount_pence)
         result.append(PeriodTotal(pid, refs[pid], period, label, starts, income, count, over))
     return sorted(result, key=lambda t: (t.participant_ref, t.period != "tax_year", t.starts))
+
+
+def stream_person_totals(
+    lines: Iterable[LedgerLine], thresholds: Thresholds, *, tax_year: int | None = None
+) -> Iterator[PeriodTotal]:
+    """``person_totals`` over lines that come each person's together, in reference order (the ledger view's
+    person order), yielded person by person in ``person_totals``' order: one person's lines held at a time."""
+    block: list[LedgerLine] = []
+    for line in lines:
+        if block and line.participant_id != block[0].participant_id:
+            yield from person_totals(block, thresholds, tax_year=tax_year)
+            block = []
+        block.append(line)
+    yield from person_totals(block, thresholds, tax_year=tax_year)

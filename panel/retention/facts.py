@@ -4,7 +4,6 @@ payments, the draws whose pools they are in, and the legal holds in force (refer
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -28,14 +27,6 @@ DRAW_TOPIC = get_topic(Draw.Completed)
 MEMBERSHIP = "panel_membership"
 
 
-@dataclass(frozen=True)
-class Census:
-    """Everyone's facts, and the people already erased (not the rules' business any more)."""
-
-    people: list[PersonFacts]
-    erased: int
-
-
 def _payment_times(line: LedgerLine) -> Iterator[datetime]:
     for moment in (line.accrued_at, line.approved_at, line.issued_at, line.reconciled_at, line.closed_at):
         if moment is not None:
@@ -48,39 +39,36 @@ class RetentionFacts:
     def __init__(self, app: PanelApp) -> None:
         self.app = app
 
-    def census(self) -> Census:
+    def each(self) -> Iterator[PersonFacts | None]:
+        """Each participant's facts in registration order, read one person at a time (None: erased, no longer
+        the rules' business)."""
         payments = self._payments()
         draws = self._draws()
         holds = {pid: tuple(h.reason for h in found) for pid, found in LegalHolds(self.app).in_force().items()}
-        people: list[PersonFacts] = []
-        erased = 0
         for pid in dict.fromkeys(self.app.originators(REGISTERED_TOPIC)):
             events = list(self.app.events.get(pid))
             if any(isinstance(e, Participant.Erased) for e in events):
-                erased += 1
+                yield None
                 continue
             lines = payments.get(pid, [])
             times: list[datetime] = [at for e in events if isinstance(at := getattr(e, "at", None), datetime)]
             times += [t for line in lines for t in _payment_times(line)]
-            people.append(
-                PersonFacts(
-                    participant_id=pid,
-                    ref=self._ref(events),
-                    last_activity=max(times),
-                    membership_withdrawn_at=self._withdrawn(events),
-                    payments=tuple(
-                        PaymentFact(
-                            line.reference or str(line.id)[:8],
-                            line.status,
-                            line.issued_at.date() if line.issued_at else None,
-                        )
-                        for line in lines
-                    ),  # fmt: skip
-                    draws=tuple(draws.get(pid, ())),
-                    holds=holds.get(pid, ()),
-                )
+            yield PersonFacts(
+                participant_id=pid,
+                ref=self._ref(events),
+                last_activity=max(times),
+                membership_withdrawn_at=self._withdrawn(events),
+                payments=tuple(
+                    PaymentFact(
+                        line.reference or str(line.id)[:8],
+                        line.status,
+                        line.issued_at.date() if line.issued_at else None,
+                    )
+                    for line in lines
+                ),  # fmt: skip
+                draws=tuple(draws.get(pid, ())),
+                holds=holds.get(pid, ()),
             )
-        return Census(people, erased)
 
     @staticmethod
     def _ref(events: list[Any]) -> str:

@@ -61,16 +61,20 @@ class Retention:
 
     def plan(self, as_of: datetime | None = None) -> Plan:
         moment = as_of or now()
-        census = RetentionFacts(self.app).census()
         erase: list[Decision] = []
         kept: list[Decision] = []
-        for facts in census.people:
+        people = erased = 0
+        for facts in RetentionFacts(self.app).each():  # one person at a time; only the decisions are kept
+            if facts is None:
+                erased += 1
+                continue
+            people += 1
             decision = decide(facts, self.policy, moment)
             if decision is not None:
                 (erase if decision.erase else kept).append(decision)
         order = lambda d: (d.ref, str(d.participant_id))  # noqa: E731 - a sort key
-        not_due = len(census.people) - len(erase) - len(kept)
-        return Plan(moment, self.policy, sorted(erase, key=order), sorted(kept, key=order), not_due, census.erased)
+        not_due = people - len(erase) - len(kept)
+        return Plan(moment, self.policy, sorted(erase, key=order), sorted(kept, key=order), not_due, erased)
 
     def apply(self, by: str, as_of: datetime | None = None) -> Applied:
         """Erase everyone the plan erases, through the normal erasure, with the rule as its reason.

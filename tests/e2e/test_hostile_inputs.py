@@ -348,6 +348,10 @@ CASES: list[tuple[Any, ...]] = [
     (("engagement", "list", "--limit", "2.5"), 2, "'2.5' is not a whole number from 1 to 10,000"),
     (("consent", "expiring", "--within", "30d", "--offset", "1e3"), 2, "'1e3' is not a whole number 0 or more"),
     (("audit", "access", "--actor", "x", "--limit", " "), 2, "is not a whole number from 1 to 10,000"),
+    (("pay", "ledger", "--limit", "0"), 2, "'0' is not a whole number from 1 to 10,000"),
+    (("pay", "outstanding", "--offset", "-1"), 2, "'-1' is not a whole number 0 or more"),
+    (("retention", "plan", "--limit", "10001"), 2, "'10001' is not a whole number from 1 to 10,000"),
+    (("invitations", "status", "x", "--offset", "1.5"), 2, "'1.5' is not a whole number 0 or more"),
     (("audit", "log", "--after", "-3"), 2, "'-3' is not a whole number 0 or more: give e.g. --after 100"),
     # The data keys' database and the master key (issue 13); this store keeps its keys with its events, unwrapped.
     (("participant", "list"), 1, "PANEL_MASTER_KEY is not a 256-bit key", {"PANEL_MASTER_KEY": "not-a-key"}),

@@ -95,7 +95,7 @@ def test_a_voucher_is_income_paid_by_the_voucher_route_and_redeemed_once(app: Pa
     shown = json.loads(run("pay", "show", "GV-7781", "--json"))
     assert [h["status"] for h in shown["history"]] == ["accrued", "first approval", "approved", "issued"]
     assert (shown["kind"], shown["amount_pence"], shown["reference"]) == ("voucher", 2500, "GV-7781")
-    totals = json.loads(run("pay", "totals", "--participant", "VES-002", "--json"))
+    totals = json.loads(run("pay", "totals", "--participant", "VES-002", "--json"))["totals"]
     assert [(t["label"], t["income_pence"]) for t in totals] == [("2025-26", 2500), ("week of 2026-03-02", 2500)]
     assert (
         run("pay", "export", "--by", "route").splitlines()[1] == "voucher,1,25.00,0.00,25.00,25.00,0.00,0.00,0.00,25.00"

@@ -32,7 +32,7 @@ def test_two_approvers_above_the_amount_and_never_the_approver_as_issuer(
         "Approved 1 payments by lee",
         "Approved once 1 payments by lee: above the four-eyes amount each needs a second approval by another person",
     ]
-    stages = {i["stage"] for i in json.loads(panel("pay", "outstanding", "--json").out)}
+    stages = {i["stage"] for i in json.loads(panel("pay", "outstanding", "--json").out)["outstanding"]}
     assert stages == {"awaiting issue", "awaiting second approval"}
     assert "awaiting second approval" in panel("pay", "outstanding").out
     position = app.recorder.max_notification_id()

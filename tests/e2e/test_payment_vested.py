@@ -227,12 +227,12 @@ def test_vested_end_to_end(app: PanelApp, run: Any) -> None:
     ] + [["0.00", "declined"]] * 4
     assert run("pay", "ledger", "--tax-year", "2026", "--csv")[0].count("\n") == 1  # header only
 
-    totals = as_json(run, "pay", "totals", "--participant", "VES-001")
+    totals = as_json(run, "pay", "totals", "--participant", "VES-001")["totals"]
     assert [(t["period"], t["label"], t["income_pence"], t["over"]) for t in totals] == [
         ("tax_year", "2025-26", 227500, ["trading_allowance"]),  # £2,275 > £1,000
         ("benefit_week", "week of 2026-03-16", 227500, ["permitted_work_lower_limit"]),
     ]
-    waiting = as_json(run, "pay", "outstanding", "--as-of", "2026-03-23")
+    waiting = as_json(run, "pay", "outstanding", "--as-of", "2026-03-23")["outstanding"]
     assert [
         (w["participant"], w["stage"], w["reference"], w["lines"], w["amount_pence"], w["age_days"]) for w in waiting
     ] == [
