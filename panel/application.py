@@ -31,6 +31,7 @@ from panel.store.chain import UPGRADE_SETTING
 from panel.store.conflicts import retrying
 from panel.store.keys import KeyStore, keyed_id
 from panel.store.keys_db import KeyChanges, open_data_keys
+from panel.store.rate_counts import RateCounts
 from panel.store.recorders import sql_recorder
 from panel.store.sealing import merge_personal
 from panel.validation import DEFAULT_SOURCE
@@ -114,11 +115,13 @@ class PanelApp(Application[UUID]):
         self.dialect = "sqlite" if "sqlite" in type(self.factory).__module__ else "postgres"
         datastore = sql_recorder(self.recorder).datastore
         self.keys = KeyStore(datastore, self.dialect, getattr(datastore, "schema", ""))
+        self.rate_counts = RateCounts(datastore, self.dialect, getattr(datastore, "schema", ""))  # web limits
         self.chained_at_upgrade = 0  # events of an older store's log chained by this opening (`panel init`)
         create = getattr(self.factory, "env_create_table", lambda: True)
         self.creates_tables = bool(create())
         if self.creates_tables:
             self.keys.create_tables()
+            self.rate_counts.create_table()
             if self.schema_version() < SCHEMA_VERSION:
                 if self.schema_version() < CHAINED_SINCE:  # chain the log written before the chain, once
                     chained, last = self.recorder.extend_chain()  # type: ignore[attr-defined]

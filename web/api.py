@@ -46,12 +46,11 @@ async def applications(request: Request) -> Response:
     if partner is None:
         return problem("unauthenticated")
     moment = site.clock()
-    wait = site.limits.partners.wait(partner.name, moment)
+    wait = await run_in_threadpool(site.limits.partners.take, partner.name, moment)
     if wait is not None:
         late = problem("too_many", message="this partner sent more requests this hour than the service accepts")
         late.headers["Retry-After"] = str(max(1, int(wait.total_seconds()) + 1))
         return late
-    site.limits.partners.record(partner.name, moment)
     act_as(f"partner:{partner.name}")  # the referral is recorded as this partner's doing (web.actor)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return problem("not_json")

@@ -81,10 +81,9 @@ async def accept(
     if state != "open":
         return site.render(request, "closed.html", 409, campaign=campaign, state=state)
     moment, address = site.clock(), request.client.host if request.client else "-"
-    wait = site.limits.addresses.wait(address, moment)
+    wait = await run_in_threadpool(site.limits.addresses.take, address, moment)
     if wait is not None:
         return too_many(site, request, campaign, wait)
-    site.limits.addresses.record(address, moment)
     started = fields.get("started", [""])
     quick = site.limits.too_fast(started[0], moment) if len(started) == 1 else None
     try:
@@ -134,8 +133,9 @@ async def register(
     )
     if not errors and too_fast:
         return site.render(request, "problem.html", 400, reason="too_fast", campaign=campaign)
-    if not errors and email and entry is None:
-        wait = site.limits.emails.wait(email, moment)
+    counted = not errors and bool(email) and entry is None  # online: the email's limit, checked and counted at once
+    if counted:
+        wait = await run_in_threadpool(site.limits.emails.take, email, moment)
         if wait is not None:
             return too_many(site, request, campaign, wait)
     if not errors and not isinstance(prepared, list):
@@ -144,18 +144,18 @@ async def register(
         except InvalidSignUpError as exc:  # the store changed between the check and the write
             errors = exc.errors
         except AlreadyRegisteredError:  # a fresh random reference collided: vanishingly rare
+            if counted:
+                await run_in_threadpool(site.limits.emails.release, email, moment)
             return site.render(request, "problem.html", 409, reason="retry", campaign=campaign)
         except DuplicateEmailError as exc:
             if on_duplicate is not None:  # staff: a warning on the form, and "add anyway" to go on
                 return await on_duplicate(exc.holder)
             # online: the same page as a new application; the email tells the owner of the address
-            site.limits.emails.record(email, moment)
             if not await run_in_threadpool(send_already_applied, site, request, campaign, posted.answers, exc.holder):
                 return mail_failed(site, request)
             return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
         else:
             if email and entry is None:
-                site.limits.emails.record(email, moment)
                 await run_in_threadpool(EmailIndex(site.app).note, posted.answers.personal["email"], pid)
             if not await run_in_threadpool(send_confirmation, site, request, campaign, posted.answers, pid):
                 return mail_failed(site, request)
@@ -163,6 +163,8 @@ async def register(
                 ref = await run_in_threadpool(Queries(site.app).participant_ref, pid)
                 return RedirectResponse(done.format(ref=ref), status_code=303)
             return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
+    if counted:  # not registered after all (the store changed between the check and the write): not counted
+        await run_in_threadpool(site.limits.emails.release, email, moment)
     if on_errors is not None:
         return on_errors(posted, errors, started)
     return show_errors(site, request, campaign, posted, errors, started, form_extra)

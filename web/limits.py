@@ -1,53 +1,49 @@
 """Abuse limits without CAPTCHAs: how often one client address or one email address may apply, and how
 quickly a form may come back after it was shown (a person takes more than a few seconds; a script not).
 
-The counters live in the serving process (a sliding window of times per key), so with several
-processes each keeps its own; put a limit in the proxy as well when you run more than one. Email
-addresses are counted by a keyed hash, never kept in clear.
+The counts live in the store (``panel.store.rate_counts``), so every process of `panel serve --workers N`
+sees the same ones. Keys are stored as keyed hashes (client addresses and email addresses alike), never
+in clear.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
-from collections import deque
 from datetime import datetime, timedelta
+
+from panel.store.rate_counts import RateCounts
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 
 class SlidingWindow:
-    """At most ``limit`` events per key in any ``window``; ``limit`` 0 means no limit."""
+    """At most ``limit`` events per key in any ``window``, counted in the store under ``scope``; ``limit`` 0
+    means no limit. ``take`` checks and counts in one transaction, so two processes cannot both take the last."""
 
-    def __init__(self, limit: int, window: timedelta) -> None:
-        self.limit, self.window = limit, window
-        self.seen: dict[str, deque[datetime]] = {}
-        self.lock = threading.Lock()
+    def __init__(self, counts: RateCounts, scope: str, limit: int, window: timedelta, secret: bytes) -> None:
+        self.counts, self.scope, self.limit, self.window, self.secret = counts, scope, limit, window, secret
 
-    def wait(self, key: str, now: datetime) -> timedelta | None:
-        """How long ``key`` must wait before its next event counts (None: it may go now)."""
+    def take(self, key: str, now: datetime) -> timedelta | None:
+        """Count an event of ``key`` at ``now`` and return None; or, when it must wait, count nothing and return
+        how long until its next event would count."""
         if not self.limit:
             return None
-        with self.lock:
-            times = self._recent(key, now)
-            return None if len(times) < self.limit else times[0] + self.window - now
+        return self.counts.take(self.scope, self._stored(key), now, self.limit, self.window)
 
-    def record(self, key: str, now: datetime) -> None:
+    def wait(self, key: str, now: datetime) -> timedelta | None:
+        """How long ``key`` must wait before its next event counts (None: it may go now); counts nothing."""
         if not self.limit:
-            return
-        with self.lock:
-            self._recent(key, now).append(now)
+            return None
+        return self.counts.wait(self.scope, self._stored(key), now, self.limit, self.window)
 
-    def _recent(self, key: str, now: datetime) -> deque[datetime]:
-        times = self.seen.setdefault(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if len(self.seen) > 100_000:  # keys nobody used within the window go, so memory stays bounded
-            for stale in [k for k, t in self.seen.items() if not t or t[-1] <= now - self.window]:
-                del self.seen[stale]
-            times = self.seen.setdefault(key, times)
-        return times
+    def release(self, key: str, now: datetime) -> None:
+        """Take back the event ``take`` counted for ``key`` at ``now`` (the request turned out not to count)."""
+        if self.limit:
+            self.counts.release(self.scope, self._stored(key), now)
+
+    def _stored(self, key: str) -> str:
+        return hmac.new(self.secret, f"limit\x1f{self.scope}\x1f{key}".encode(), hashlib.sha256).hexdigest()
 
 
 class ApplyLimits:
@@ -55,13 +51,15 @@ class ApplyLimits:
     the partner API (requests per partner per hour) and on staff sign-in attempts (10 per client address in 15
     minutes)."""
 
-    def __init__(self, key: bytes, per_address: int, per_email: int, min_fill: int, per_partner: int = 600) -> None:
+    def __init__(
+        self, counts: RateCounts, key: bytes, per_address: int, per_email: int, min_fill: int, per_partner: int = 600
+    ) -> None:
         self.key = key
-        self.partners = SlidingWindow(per_partner, HOUR)  # partner API requests per partner token
-        self.addresses = SlidingWindow(per_address, HOUR)
-        self.emails = SlidingWindow(per_email, DAY)
+        self.partners = SlidingWindow(counts, "partner", per_partner, HOUR, key)  # API requests per partner token
+        self.addresses = SlidingWindow(counts, "address", per_address, HOUR, key)
+        self.emails = SlidingWindow(counts, "email", per_email, DAY, key)
         self.min_fill = timedelta(seconds=min_fill)
-        self.sign_ins = SlidingWindow(10, timedelta(minutes=15))  # staff sign-in attempts per client address
+        self.sign_ins = SlidingWindow(counts, "sign_in", 10, timedelta(minutes=15), key)  # staff sign-in attempts
 
     def email_key(self, email: str) -> str:
         return hmac.new(self.key, b"email\x1f" + email.strip().lower().encode(), hashlib.sha256).hexdigest()

@@ -51,13 +51,15 @@ async def send(request: Request) -> Response:
         return form(site, request, 400, value=email, errors=[{"id": "email", "message": message}])
     moment, address = site.clock(), request.client.host if request.client else "-"
     key = site.limits.email_key(email)
-    wait = site.limits.addresses.wait(address, moment) or site.limits.emails.wait(key, moment)
+    wait = await run_in_threadpool(site.limits.addresses.take, address, moment)
+    if wait is None:
+        wait = await run_in_threadpool(site.limits.emails.take, key, moment)
+        if wait is not None:  # refused by the email's limit: the address's request does not count either
+            await run_in_threadpool(site.limits.addresses.release, address, moment)
     if wait is not None:
         refused = site.render(request, "problem.html", 429, reason="too_many_links")
         refused.headers["Retry-After"] = str(max(1, int(wait.total_seconds()) + 1))
         return refused
-    site.limits.addresses.record(address, moment)
-    site.limits.emails.record(key, moment)
     pid = await run_in_threadpool(index.owner, email)
     if pid is not None:
         await run_in_threadpool(send_link, site, request, email.strip(), pid)

@@ -37,6 +37,7 @@ class WebSettings:
         PANEL_WEB_MIN_FILL_SECONDS and PANEL_WEB_LIMIT_PER_PARTNER (partner API requests per hour; 0 turns each off)."""
         env = os.environ if environ is None else environ
         signing, session = store_secret(app.keys, "web_signing"), store_secret(app.keys, "web_session")
+        app.rate_counts.require_table()  # the limits' counts, shared by the serving processes
         secure = env.get("PANEL_WEB_SECURE_COOKIES", "true").strip().lower()
         if secure not in ("true", "false", "1", "0", "yes", "no"):
             raise ValidationError(f"PANEL_WEB_SECURE_COOKIES {secure!r} is not true or false: set true behind HTTPS")

@@ -41,6 +41,7 @@ class Site:
         self.cookie_name = csrf_cookie_name(settings.secure_cookies)
         self.chain_watch = ChainWatch(app)  # the audit page's chain check: in full hourly, from the head between
         self.limits = ApplyLimits(
+            app.rate_counts,
             settings.signing_key,
             settings.limit_per_address,
             settings.limit_per_email,

@@ -42,9 +42,8 @@ async def sign_in(request: Request) -> Response:
     if problem:
         return site.refused(request, problem)
     moment, address = site.clock(), request.client.host if request.client else "-"
-    if site.limits.sign_ins.wait(address, moment) is not None:
+    if await run_in_threadpool(site.limits.sign_ins.take, address, moment) is not None:
         return site.render(request, "problem.html", 429, reason="too_many_sign_ins")
-    site.limits.sign_ins.record(address, moment)
     name, password = (fields.get(k, [""])[0] for k in ("name", "password"))
     account = await run_in_threadpool(Staff(site.app).authenticate, name, password)
     if account is None:
