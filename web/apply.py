@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from uuid import UUID
 
@@ -144,8 +144,7 @@ async def register(
         except InvalidSignUpError as exc:  # the store changed between the check and the write
             errors = exc.errors
         except AlreadyRegisteredError:  # a fresh random reference collided: vanishingly rare
-            if counted:
-                await run_in_threadpool(site.limits.emails.release, email, moment)
+            await uncount(site, email if counted else "", moment)
             return site.render(request, "problem.html", 409, reason="retry", campaign=campaign)
         except DuplicateEmailError as exc:
             if on_duplicate is not None:  # staff: a warning on the form, and "add anyway" to go on
@@ -163,11 +162,17 @@ async def register(
                 ref = await run_in_threadpool(Queries(site.app).participant_ref, pid)
                 return RedirectResponse(done.format(ref=ref), status_code=303)
             return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
-    if counted:  # not registered after all (the store changed between the check and the write): not counted
-        await run_in_threadpool(site.limits.emails.release, email, moment)
+    await uncount(site, email if counted else "", moment)  # not registered after all: the email is not counted
     if on_errors is not None:
         return on_errors(posted, errors, started)
     return show_errors(site, request, campaign, posted, errors, started, form_extra)
+
+
+async def uncount(site: Site, email: str, moment: datetime) -> None:
+    """Take back the count of ``email`` (a keyed hash; "" for none) taken at ``moment`` by an application that
+    was not registered after all (the store changed between the check and the write)."""
+    if email:
+        await run_in_threadpool(site.limits.emails.release, email, moment)
 
 
 def show_errors(

@@ -20,11 +20,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(env: dict[str, str]) -> Iterator[str]:
-    """The base URL of a running `panel serve` over the store ``env`` names."""
+def serving(env: dict[str, str], *options: str) -> Iterator[str]:
+    """The base URL of a running `panel serve` (with ``options``, e.g. ``--workers 2``) over the store ``env`` names."""
     port = free_port()
     process = subprocess.Popen(
-        [panel_script(), "serve", "--port", str(port)],
+        [panel_script(), "serve", "--port", str(port), *options],
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
