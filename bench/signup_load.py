@@ -96,17 +96,19 @@ def prepare(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def serving(env: dict[str, str], outbox: str, think: float, workers: int) -> Iterator[str]:
+def serving(env: dict[str, str], outbox: str, think: float, workers: int, log: str = "") -> Iterator[str]:
     """`panel serve` on a free port; the minimum fill time is on (whole seconds, at most the think time), so
-    clients that think 3 s pass the server's default 3 s check as people would."""
+    clients that think 3 s pass the server's default 3 s check as people would. Its stderr (tracebacks of
+    500s among it) is appended to ``log`` when one is named."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     limits = {"PANEL_WEB_LIMIT_PER_ADDRESS": "0", "PANEL_WEB_MIN_FILL_SECONDS": str(min(3, int(think))),
               "PANEL_OUTBOX_DIR": outbox, "PANEL_WEB_SECURE_COOKIES": "false"}  # fmt: skip
     command = [PANEL, "serve", "--port", str(port), *(["--workers", str(workers)] if workers > 1 else [])]
+    sink = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below, after the server
     process = subprocess.Popen(command, env={**os.environ, **env, **limits},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                               stdout=subprocess.DEVNULL, stderr=sink)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -119,6 +121,8 @@ def serving(env: dict[str, str], outbox: str, think: float, workers: int) -> Ite
     finally:
         process.terminate()
         process.wait(timeout=20)
+        if log:
+            sink.close()  # type: ignore[union-attr]
 
 
 class Connection:
@@ -261,11 +265,13 @@ def direct(where: StoreLocation, count: int) -> float:
         app.close()
 
 
-def run(backend: str, clients: int, seconds: float, think: float, workers: int, folder: str) -> list[str]:
+def run(
+    backend: str, clients: int, seconds: float, think: float, workers: int, folder: str, log: str = ""
+) -> list[str]:
     with location(backend, folder) as where:
         env = store_env(where)
         prepare(env)
-        with serving(env, os.path.join(folder, f"outbox-{backend}-{think}"), think, workers) as base:
+        with serving(env, os.path.join(folder, f"outbox-{backend}-{think}"), think, workers, log) as base:
             seen, elapsed = asyncio.run(drive(base, clients, seconds, think))
         people, emails = campaign_people(where)
         accepted = seen.outcome["accepted"]
@@ -288,6 +294,7 @@ def main() -> None:
     parser.add_argument("--think", default="0,3", help="seconds each client waits between the form and sending it; "
                         "a list runs each (0: saturation)")  # fmt: skip
     parser.add_argument("--workers", default="1", help="`panel serve --workers N`; a list runs each")
+    parser.add_argument("--server-log", default="", help="append the server's stderr (500s' tracebacks) to this file")
     args = parser.parse_args()
     header = ["backend", "workers", "clients", "think s", "seconds", "accepted", "errors", "per s", "p50 ms",
               "p95 ms", "p99 ms", "form p95 ms", "direct per s", "web/direct", "lost", "duplicated"]  # fmt: skip
@@ -296,7 +303,9 @@ def main() -> None:
         for backend in args.backends.split(","):
             for workers in (int(w) for w in args.workers.split(",")):
                 for think in (float(t) for t in args.think.split(",")):
-                    rows.append(run(backend.strip(), args.clients, args.seconds, think, workers, folder))
+                    rows.append(
+                        run(backend.strip(), args.clients, args.seconds, think, workers, folder, args.server_log)
+                    )
                     print(" ".join(rows[-1]), file=sys.stderr, flush=True)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
