@@ -8,6 +8,8 @@ A large import without a per-person history goes through the same steps in worke
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,7 @@ from panel.domain.errors import AlreadyRegisteredError, ConcurrentUpdateError, V
 from panel.domain.participant import Participant
 from panel.email_index import DuplicateEmailError, duplicate_holder
 from panel.engagements import Engagements
+from panel.store.conflicts import TRIES
 from panel.store.import_writer import existing_on
 from panel.store.sealing import seal, sealed_signup, signup_events
 from panel.validation import (
@@ -61,12 +64,23 @@ class Registration:
             if holder is not None:
                 raise DuplicateEmailError(holder)
         pid = self.app.participant_id_for(signup.ref, signup.source)
+        for attempt in range(1, TRIES):
+            self._refuse_registered(pid, signup)
+            try:
+                self.save_new([(pid, signup)])
+                return pid
+            except ConcurrentUpdateError:  # most often two first sign-ups noting the same new attribute names at
+                # once (the catalogue's next version): again, on the catalogue as it is now
+                time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 - jitter, so the rivals spread out
+        self._refuse_registered(pid, signup)
+        self.save_new([(pid, signup)])
+        return pid
+
+    def _refuse_registered(self, pid: UUID, signup: SignUp) -> None:
         if self.app.exists(pid):
             raise AlreadyRegisteredError(
                 f"reference {signup.ref!r} is already registered as {pid}: use `panel participant update`"
             )
-        self.save_new([(pid, signup)])
-        return pid
 
     def register_many(
         self,
