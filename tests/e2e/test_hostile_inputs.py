@@ -122,6 +122,8 @@ CASES: list[tuple[Any, ...]] = [
     (("draw", "hostile-panel", "--size", "1", "--quotas", "{tmp}/missing.csv"), 1, "cannot read the file"),
     (("draw", "verify", "0000"), 1, "no single draw has an id starting '0000'"),
     (("draw", "replace", "0000", "H-001", "--reason", "x"), 1, "no single draw has an id starting"),
+    (("serve", "--workers", "0"), 2, "'--workers': 0 is not in the range 1<=x<=64"),
+    (("serve", "--workers", "many"), 2, "'--workers': 'many' is not a valid integer range"),
     ((*OPEN, "--eligible", "age => 18"), 1, "one of the operators =, !=, >=, <=, >, <, in, not in"),
     ((*OPEN, "--eligible", "age_bnd in 18-21"), 1, "did you mean age_band?"),
     ((*OPEN, "--eligible", "height >= 150"), 1, "confirm it with --new-attribute height"),
