@@ -17,7 +17,7 @@ from cli.wiring import views_url
 from panel.domain.values import format_pence
 from panel.paging import Page
 from panel.payments.domain.values import ROUTES
-from panel.payments.ledger import LedgerLine, Totals, totals
+from panel.payments.ledger import LedgerLine, Totals, add_totals, totals
 from panel.payments.rules import tax_year_label
 from projections.connection import make_engine
 from projections.ledger import ledger_lines, stream_ledger_lines, tax_year_of
@@ -199,19 +199,20 @@ def export(ctx: click.Context, key: str, tax_year: int | None, with_lines: bool)
 
         panel pay export --by budget > budgets.csv
     """
-    lines = view_lines(ctx, tax_year=tax_year)
     group = EXPORT_KEYS[key]
-    if with_lines:
+    if with_lines:  # every line, sorted by its group: the whole export is held to sort it
+        lines = view_lines(ctx, tax_year=tax_year)
         print_csv((key, *LEDGER_COLUMNS), ([group(line), *ledger_row(line)] for line in sorted(lines, key=group)))
         return
-    groups: dict[str, list[LedgerLine]] = {}
-    for line in lines:
-        groups.setdefault(group(line), []).append(line)
+    groups: dict[str, Totals] = {}  # one running total per group; the lines stream past a batch at a time
+    for line in stream_lines(ctx, tax_year=tax_year):
+        name, one = group(line), totals((line,))
+        groups[name] = add_totals(groups[name], one) if name in groups else one
     print_csv(
         (key, *TOTAL_FIELDS),
         (
-            [name, *(v if f == "lines" else pounds(v) for f, v in totals_dict(totals(items)).items())]
-            for name, items in sorted(groups.items())
+            [name, *(v if f == "lines" else pounds(v) for f, v in totals_dict(sum_).items())]
+            for name, sum_ in sorted(groups.items())
         ),
     )
 

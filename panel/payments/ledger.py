@@ -205,6 +205,11 @@ class Totals:
         return self.approved - self.issued
 
 
+def add_totals(a: Totals, b: Totals) -> Totals:
+    """The totals of two sets of lines together (so a reader can fold groups a line at a time)."""
+    return Totals(*(getattr(a, f.name) + getattr(b, f.name) for f in fields(Totals)))
+
+
 def totals(lines: Iterable[LedgerLine]) -> Totals:
     count = gross = accrued = pending = approved = issued = reconciled = expenses = income = 0
     for line in lines:
