@@ -74,18 +74,33 @@ async def first(request: Request) -> Response:
     return render_step(site, request, campaign, FIRST, kept)
 
 
-async def step(request: Request) -> Response:
-    """POST /apply/SLUG/page: ``at`` a page with its answers and ``go=next``; or ``go`` a page (Back, Change)."""
+async def open_post(
+    request: Request,
+) -> tuple[Site, CampaignDetails, dict[str, list[str]], dict[str, list[str]]] | Response:
+    """A one-per-page POST opened: its campaign, the posted fields and the carried answers; or the page
+    refusing it (a bad form token, an unreadable post or a carry that does not open: 400, nothing written)."""
     site = site_of(request)
     campaign = await apply.campaign_or_404(site, request.path_params["slug"])
     fields, problem = await site.posted(request)
     if problem:
         return site.refused(request, problem, campaign=campaign)
     try:
-        at, go, change = one(fields, "at"), one(fields, "go"), one(fields, "change") == "1"
         carried = unseal(carry_key(site.settings.session_key), campaign.slug, one(fields, "carry"))
     except BadCarryError:
         return site.render(request, "problem.html", 400, reason="bad_carry", campaign=campaign)
+    except BadFormError:
+        return site.render(request, "problem.html", 400, reason="unreadable", campaign=campaign)
+    return site, campaign, fields, carried
+
+
+async def step(request: Request) -> Response:
+    """POST /apply/SLUG/page: ``at`` a page with its answers and ``go=next``; or ``go`` a page (Back, Change)."""
+    opened = await open_post(request)
+    if isinstance(opened, Response):
+        return opened
+    site, campaign, fields, carried = opened
+    try:
+        at, go, change = one(fields, "at"), one(fields, "go"), one(fields, "change") == "1"
     except BadFormError:
         return site.render(request, "problem.html", 400, reason="unreadable", campaign=campaign)
     closed = apply.closed_or_preview(site, request, campaign, one(carried, "preview"))
@@ -119,17 +134,10 @@ async def page_errors(site: Site, campaign: CampaignDetails, fields: dict[str, l
 
 async def send_checked(request: Request) -> Response:
     """POST /apply/SLUG/check: the carried answers (and the page's honeypot) through ``web.apply.accept``."""
-    site = site_of(request)
-    campaign = await apply.campaign_or_404(site, request.path_params["slug"])
-    fields, problem = await site.posted(request)
-    if problem:
-        return site.refused(request, problem, campaign=campaign)
-    try:
-        carried = unseal(carry_key(site.settings.session_key), campaign.slug, one(fields, "carry"))
-    except BadCarryError:
-        return site.render(request, "problem.html", 400, reason="bad_carry", campaign=campaign)
-    except BadFormError:
-        return site.render(request, "problem.html", 400, reason="unreadable", campaign=campaign)
+    opened = await open_post(request)
+    if isinstance(opened, Response):
+        return opened
+    site, campaign, fields, carried = opened
     answers = {k: v for k, v in carried.items() if k != "preview"}
     answers["website"] = fields.get("website", [""])
     shown = partial(errors_on_pages, site, request, campaign, one(carried, "preview"))
