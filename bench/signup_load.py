@@ -45,7 +45,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from panel.campaigns import Answers, Campaigns  # noqa: E402
+from panel.campaign_values import Answers  # noqa: E402
+from panel.campaigns import Campaigns  # noqa: E402
 from panel.config import StoreLocation  # noqa: E402
 from panel.domain.confirmation import campaign_source  # noqa: E402
 from panel.domain.participant import Participant  # noqa: E402

@@ -10,7 +10,8 @@ from datetime import datetime
 from uuid import UUID
 
 from panel.application import PanelApp
-from panel.campaigns import CampaignDetails, Campaigns
+from panel.campaign_values import CampaignDetails
+from panel.campaigns import Campaigns
 from panel.confirmations import Confirmations
 from panel.domain.confirmation import campaign_source
 from panel.domain.engagement import Engagement

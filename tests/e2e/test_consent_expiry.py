@@ -14,7 +14,8 @@ from uuid import UUID
 import pytest
 
 from panel.application import PanelApp
-from panel.campaigns import Answers, Campaigns
+from panel.campaign_values import Answers
+from panel.campaigns import Campaigns
 from panel.domain.errors import ConsentStateError, PanelError
 from panel.domain.participant import Participant
 from panel.draws import Draws
