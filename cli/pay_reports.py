@@ -20,7 +20,7 @@ from panel.payments.domain.values import ROUTES
 from panel.payments.ledger import LedgerLine, Totals, add_totals, totals
 from panel.payments.rules import tax_year_label
 from projections.connection import make_engine
-from projections.ledger import ledger_lines, stream_ledger_lines, tax_year_of
+from projections.ledger import stream_ledger_lines, tax_year_of
 
 LEDGER_COLUMNS = (
     "id",
@@ -68,14 +68,6 @@ def pounds(pence: int) -> str:
     """Integer pence as a plain decimal for spreadsheets: 1240 -> '12.40'."""
     sign = "-" if pence < 0 else ""
     return f"{sign}{abs(pence) // 100}.{abs(pence) % 100:02d}"
-
-
-def view_lines(ctx: click.Context, **filters: Any) -> list[LedgerLine]:
-    engine = make_engine(ctx.obj.location, views_url())
-    try:
-        return ledger_lines(ctx.obj.app, engine, **filters)
-    finally:
-        engine.dispose()
 
 
 def stream_lines(ctx: click.Context, **filters: Any) -> Iterator[LedgerLine]:
@@ -201,8 +193,8 @@ def export(ctx: click.Context, key: str, tax_year: int | None, with_lines: bool)
     """
     group = EXPORT_KEYS[key]
     if with_lines:  # every line, sorted by its group: the whole export is held to sort it
-        lines = view_lines(ctx, tax_year=tax_year)
-        print_csv((key, *LEDGER_COLUMNS), ([group(line), *ledger_row(line)] for line in sorted(lines, key=group)))
+        lines = sorted(stream_lines(ctx, tax_year=tax_year), key=group)
+        print_csv((key, *LEDGER_COLUMNS), ([group(line), *ledger_row(line)] for line in lines))
         return
     groups: dict[str, Totals] = {}  # one running total per group; the lines stream past a batch at a time
     for line in stream_lines(ctx, tax_year=tax_year):

@@ -15,31 +15,11 @@ from panel.payments.ledger import LedgerLine
 from projections.engine import Projector
 from projections.ledger_view import LedgerView, from_db
 
-__all__ = ["LedgerView", "ledger_lines", "stream_ledger_lines", "tax_year_of"]
+__all__ = ["LedgerView", "stream_ledger_lines", "tax_year_of"]
 
 STREAM_ROWS = 1_000  # rows fetched at a time while streaming (a server-side cursor on PostgreSQL)
 LEDGER_ORDER = ("engagement_ref", "participant_ref", "earned_on", "kind", "id")
 PERSON_ORDER = ("participant_ref", "participant_id", "engagement_ref", "earned_on", "kind", "id")
-
-
-def ledger_lines(
-    app: PanelApp,
-    engine: Engine,
-    *,
-    engagement: UUID | None = None,
-    participant: UUID | None = None,
-    tax_year: int | None = None,
-    route: str | None = None,
-    budget_code: str | None = None,
-    catch_up: bool = True,
-) -> list[LedgerLine]:
-    """Ledger lines from the view (brought up to date first), in engagement, person, date order."""
-    return list(
-        stream_ledger_lines(
-            app, engine, engagement=engagement, participant=participant, tax_year=tax_year, route=route,
-            budget_code=budget_code, catch_up=catch_up,
-        )
-    )  # fmt: skip
 
 
 def stream_ledger_lines(

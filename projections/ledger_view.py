@@ -2,7 +2,7 @@
 
 It plugs into the projection engine (``Projector(app, engine, views=[LedgerView])``): each batch's
 rows are written in the same transaction as the view's tracking position, so a crash never
-double-counts or loses an event. Readers call ``projections.ledger.ledger_lines``.
+double-counts or loses an event. Readers call ``projections.ledger.stream_ledger_lines``.
 """
 
 from __future__ import annotations

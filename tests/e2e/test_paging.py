@@ -108,12 +108,12 @@ def test_pay_invitation_and_retention_listings_page_with_totals_over_all(  # typ
 ) -> None:
     from panel.payments import Payments
     from panel.payments.ledger import totals
-    from projections.ledger import ledger_lines
+    from projections.ledger import stream_ledger_lines
     from tests.helpers.vested_case import DAYS, at, open_vested
 
     eid, pids = open_vested(app, people=3, days=DAYS[:2])  # 3 people, 2 days: 6 fee lines
     Payments(app).accrue(eid, by="sam", at=at("2026-03-11"))
-    lines = ledger_lines(app, projector.engine)
+    lines = list(stream_ledger_lines(app, projector.engine))
     assert len(lines) == 6
     pages = [json.loads(panel("pay", "ledger", "--limit", "4", "--offset", str(o), "--json").out) for o in (0, 4)]
     assert [(p["offset"], p["next"]) for p in pages] == [(0, 4), (4, None)]

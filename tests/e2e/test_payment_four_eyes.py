@@ -13,7 +13,7 @@ from panel.config import StoreLocation
 from panel.payments import Payments
 from panel.payments.domain.payment import FourEyesError
 from projections.connection import make_engine
-from projections.ledger import ledger_lines
+from projections.ledger import stream_ledger_lines
 from tests.helpers.vested_case import DAYS, at, open_vested
 
 
@@ -61,7 +61,7 @@ def test_two_approvers_above_the_amount_and_never_the_approver_as_issuer(
     ]
     engine = make_engine(location)
     try:
-        view = {x.id: x for x in ledger_lines(app, engine)}
+        view = {x.id: x for x in stream_ledger_lines(app, engine)}
     finally:
         engine.dispose()
     assert view == {x.id: x for x in pay.lines()}

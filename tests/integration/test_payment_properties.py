@@ -20,7 +20,7 @@ from panel.payments.ledger import totals
 from panel.registration import Registration
 from panel.validation import ConsentSpec, SignUp
 from projections.connection import make_engine
-from projections.ledger import ledger_lines
+from projections.ledger import stream_ledger_lines
 
 DAYS = [date(2026, 3, 2), date(2026, 3, 3), date(2026, 4, 7)]  # the last one is in the next tax year
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
@@ -129,7 +129,7 @@ def test_invariants_hold_for_any_sequence_of_commands(
     folded = sorted(pay.lines(engagement=eid), key=lambda x: x.id)
     engine = make_engine(location)
     try:
-        assert sorted(ledger_lines(app, engine, engagement=eid), key=lambda x: x.id) == folded
+        assert sorted(stream_ledger_lines(app, engine, engagement=eid), key=lambda x: x.id) == folded
     finally:
         engine.dispose()
     t = totals(folded)
