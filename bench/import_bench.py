@@ -23,13 +23,13 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,13 +37,16 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from raw_insert import PG_URL, raw_rate
+
 from panel.application import PanelApp
 from panel.config import StoreLocation
 from panel.queries import Queries
 from panel.registration import Registration
 from panel.validation import ConsentSpec, SignUp
 
-PG_URL = os.environ.get("PANEL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+RUN = f"{os.getpid()}_{uuid.uuid4().hex[:8]}"  # in this run's schema names: two runs at once never share one
+STORES = ("import", "history")  # the stores a run makes (``location``): schemas bench_NAME_RUN on PostgreSQL
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 PURPOSES = ("contact", "panel_membership", "data_processing")
 
@@ -80,11 +83,23 @@ def location(backend: str, workdir: Path, name: str) -> StoreLocation:
         for p in workdir.glob(f"{name}.db*"):
             p.unlink()
         return StoreLocation.sqlite(str(path))
-    schema = f"bench_{name}"
+    schema = schema_name(name)
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         conn.execute(f'CREATE SCHEMA "{schema}"')
     return StoreLocation.postgres(PG_URL, schema)
+
+
+def schema_name(name: str) -> str:
+    """The PostgreSQL schema of this run's store ``name`` (one of ``STORES``)."""
+    return f"bench_{name}_{RUN}"
+
+
+def drop_schemas() -> None:
+    """Drop the schemas this run made (at the end, whether it finished or failed)."""
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        for name in STORES:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema_name(name)}" CASCADE')
 
 
 def write_file(path: Path, n: int, seed: int = 1) -> int:
@@ -106,40 +121,21 @@ def write_file(path: Path, n: int, seed: int = 1) -> int:
     return path.stat().st_size
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (from /proc)."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as children:
-                    todo += [int(c) for c in children.read().split()]
-        except (FileNotFoundError, ProcessLookupError, ValueError):
-            continue
-    return total
-
-
 def run_import(env: dict[str, str], path: Path, batch: int) -> dict[str, float]:
-    """Import ``path`` in a child process (this script with --child), sampling its tree's memory."""
+    """Import ``path`` in a child process (this script with --child), sampling its tree's memory (``PeakMemory``)."""
     child = subprocess.Popen(
         [sys.executable, __file__, "--child", json.dumps({"env": env, "path": str(path), "batch": batch})],
         stdout=subprocess.PIPE,
         text=True,
     )
-    peak = 0
-    while child.poll() is None:
-        peak = max(peak, tree_rss(child.pid))
-        time.sleep(0.05)
-    out, _ = child.communicate()
+    from scale_measure import peak_memory  # here, not at the top: the child does not load the sampler
+
+    with peak_memory(0.05, root=child.pid) as peak:
+        out, _ = child.communicate()
     if child.returncode:
         raise SystemExit(f"the import failed ({child.returncode})")
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
-    result["peak_all"] = peak
+    result["peak_all"] = peak.peak
     return result
 
 
@@ -157,76 +153,6 @@ def child(arg: str) -> None:
     app.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"seconds": elapsed, "events": report.events, "created": report.created, "peak_self": peak}))
-
-
-def stored_pages(app: PanelApp, page: int = 20_000) -> Iterator[list[tuple[int, str, bytes]]]:
-    """The stored rows (version, topic, state), a page at a time."""
-    start = None
-    while rows := app.recorder.select_notifications(start=start, limit=page):
-        yield [(n.originator_version, n.topic, n.state) for n in rows]
-        start = rows[-1].id + 1
-
-
-def raw_rate(backend: str, app: PanelApp, workdir: Path) -> float:
-    """The stored rows into a plain table with the same key, in one transaction, as fast as the driver allows."""
-    count, elapsed = 0, 0.0
-    if backend == "sqlite":
-        import sqlite3
-
-        path = workdir / "raw.db"
-        for p in workdir.glob("raw.db*"):
-            p.unlink()
-        conn = sqlite3.connect(path, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(
-            "CREATE TABLE raw (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
-            "PRIMARY KEY (originator_id, originator_version))"
-        )
-        conn.execute("BEGIN")
-        for page in stored_pages(app):
-            fresh = [(uuid.uuid4().hex, v, t, s) for v, t, s in page]
-            start = time.perf_counter()
-            conn.executemany("INSERT INTO raw VALUES (?,?,?,?)", fresh)
-            elapsed += time.perf_counter() - start
-            count += len(fresh)
-        start = time.perf_counter()
-        conn.execute("COMMIT")
-        elapsed += time.perf_counter() - start
-        conn.close()
-        return count / elapsed
-    return raw_postgres(app)
-
-
-def raw_postgres(app: PanelApp) -> float:
-    """PostgreSQL's side of ``raw_rate``."""
-    count, elapsed = 0, 0.0
-    with psycopg.connect(PG_URL) as conn:
-        conn.execute("DROP TABLE IF EXISTS bench_raw")
-        conn.execute(
-            "CREATE TABLE bench_raw (originator_id uuid, originator_version bigint, topic text, state bytea, "
-            "notification_id bigserial, PRIMARY KEY (originator_id, originator_version))"
-        )
-        conn.execute("CREATE UNIQUE INDEX ON bench_raw (notification_id)")
-        conn.commit()
-        with conn.cursor() as cur:
-            for page in stored_pages(app):
-                ids = [(uuid.uuid4(), v, t, s) for v, t, s in page]
-                start = time.perf_counter()
-                for i in range(0, len(ids), 1000):
-                    chunk = ids[i : i + 1000]
-                    values = ",".join(["(%s,%s,%s,%s)"] * len(chunk))
-                    cur.execute(
-                        f"INSERT INTO bench_raw (originator_id, originator_version, topic, state) VALUES {values}",
-                        [x for row in chunk for x in row],
-                    )
-                elapsed += time.perf_counter() - start
-                count += len(ids)
-        start = time.perf_counter()
-        conn.commit()
-        elapsed += time.perf_counter() - start
-        conn.execute("DROP TABLE bench_raw")
-        conn.commit()
-    return count / elapsed
 
 
 def import_row(backend: str, people: int, workdir: Path, batch: int) -> str:
@@ -309,6 +235,15 @@ def main() -> None:
         "| ratio | peak RSS, all processes (MB) | peak RSS, importing process (MB) |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    try:
+        tables(args, sizes, workdir)
+    finally:
+        if "postgres" in args.backends.split(","):
+            drop_schemas()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def tables(args: argparse.Namespace, sizes: list[int], workdir: Path) -> None:
     for backend in args.backends.split(","):
         for people in sizes:
             print(import_row(backend, people, workdir, args.batch), flush=True)

@@ -113,10 +113,11 @@ def generate(app: PanelApp, events: int, batch: int = 500) -> int:
 
 
 class PeakMemory:
-    """The peak of the summed resident memory of this process and all its descendants, sampled from /proc."""
+    """The peak of the summed resident memory of a process (``root``, this one by default) and all its
+    descendants, sampled from /proc."""
 
-    def __init__(self, every: float = 0.02) -> None:
-        self.every, self.peak = every, 0
+    def __init__(self, every: float = 0.02, root: int | None = None) -> None:
+        self.every, self.peak, self.root = every, 0, os.getpid() if root is None else root
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -134,7 +135,7 @@ class PeakMemory:
         return self.peak / 2**20
 
     def _take(self) -> None:
-        self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(os.getpid())))
+        self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(self.root)))
 
     def _sample(self) -> None:
         while not self._stop.is_set():

@@ -14,9 +14,10 @@ from projections_bench import PeakMemory
 from panel.application import PanelApp
 
 
-def peak_memory(interval: float = 0.1) -> PeakMemory:
-    """The highest total resident memory of this process and its children while the block runs (sampled)."""
-    return PeakMemory(interval)
+def peak_memory(interval: float = 0.1, root: int | None = None) -> PeakMemory:
+    """The highest total resident memory of this process (or ``root``) and its descendants while the block runs
+    (sampled)."""
+    return PeakMemory(interval, root)
 
 
 class CappedRecorder:

@@ -247,7 +247,7 @@ def import_part(args: argparse.Namespace, fresh_location: Any) -> list[Row]:
 
 
 def measure_import(env: dict[str, str], import_rows: int) -> Row:
-    from import_bench import raw_rate
+    from raw_insert import raw_rate
 
     app = PanelApp(env=env)
     with tempfile.TemporaryDirectory() as tmp:
