@@ -9,6 +9,7 @@ from cli.render import say, stderr_is_terminal, table
 from panel.application import PanelApp
 from panel.catalogue import AttributeNames
 from panel.demo import build_demo
+from panel.email_index import EmailIndex
 from panel.queries import Queries
 
 
@@ -19,7 +20,8 @@ def init(ctx: click.Context) -> None:
 
     The only command (with `panel demo`) that creates a store or changes its schema: every other
     command refuses a missing or older store. It also makes an SQLite store readable by its owner
-    only, and finishes any erasure that was interrupted before its data key was destroyed.
+    only, finishes any erasure that was interrupted before its data key was destroyed, and puts
+    applicants who confirmed their email address before the email index existed into it.
 
     Example:
 
@@ -41,6 +43,9 @@ def init(ctx: click.Context) -> None:
     listed = AttributeNames(app).build_from_history()  # once, for a store older than the list of names
     if listed:
         say(f"Listed {listed} attribute names from the store's history (done once)")
+    indexed = EmailIndex(app).add_confirmed()  # people who confirmed before the email index existed
+    if indexed:
+        say(f"Added {indexed} confirmed applicant(s) to the email index (those who confirmed before it existed)")
     say(
         f"Store ready: {wiring.location.describe()} "
         f"({app.recorder.max_notification_id() or 0} events, {Queries(app).count_participants()} participants)"

@@ -6,6 +6,7 @@ to a participant id, in the store's settings table beside the data keys, outside
 applicant already holds it); a confirmation (EmailConfirmed) notes it for the person who confirmed, so a
 later application with the same address is recognised as theirs. Erasing a person deletes their rows in the
 same transaction as their key (``KeyStore.deleting``); pending changes of address are ``panel.email_changes``.
+People who confirmed before the index existed are put in it by `panel init` (``EmailIndex.add_confirmed``).
 
 ``duplicate_holder`` is the one duplicate rule of every entry path (online, staff-entered, partner referral):
 a sign-up whose email address a confirmed applicant holds. ``Registration.register`` applies it, after the
@@ -16,16 +17,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from panel.domain.confirmation import confirmation_id
+from eventsourcing.utils import get_topic
+
+from panel.domain.confirmation import EmailConfirmation, confirmation_id
 from panel.domain.errors import PanelError
 from panel.domain.participant import Participant
 from panel.validation import InvalidSignUpError, SignUp, validate_personal
 
 if TYPE_CHECKING:
     from panel.application import PanelApp
+
+CONFIRMED_TOPIC = get_topic(EmailConfirmation.Confirmed)
+PAGE = 1000
 
 
 class DuplicateEmailError(PanelError):
@@ -89,3 +96,34 @@ class EmailIndex:
         value = self.app.keys.setting(name)
         if value is not None and bytes(value[:16]) == pid.bytes:
             self.app.keys.drop_setting(name)
+
+    def add_confirmed(self) -> int:
+        """Note every confirmed applicant (EmailConfirmed) whom no row of the index names, under the address they
+        hold now: people who confirmed before the index existed (`panel init`, the upgrade, runs this). Erased
+        people, people with no (valid) address now, and an address an applicant who confirmed earlier holds are
+        skipped. Returns how many were added; a second run adds nothing."""
+        named = {value[:16] for value in self.app.keys.setting_values("email:")}
+        added = 0
+        for pid in self.confirmed_people():
+            if pid.bytes in named or not self.app.exists(pid):
+                continue
+            email = self.app.personal_data(self.app.load(pid, Participant)).email  # None once erased
+            try:
+                if not email or self.confirmed_owner(email) not in (None, pid):
+                    continue
+            except InvalidSignUpError:  # an address today's validation refuses: nothing to look it up by
+                continue
+            self.note(email, pid, confirmed=True)
+            named.add(pid.bytes)
+            added += 1
+        return added
+
+    def confirmed_people(self) -> Iterator[UUID]:
+        """Everyone who confirmed an address (EmailConfirmed), in the order they confirmed (the log read in pages)."""
+        start = None
+        while page := self.app.recorder.select_notifications(
+            start=start, limit=PAGE, topics=[CONFIRMED_TOPIC], inclusive_of_start=False
+        ):
+            for notification in page:
+                yield self.app.mapper.to_domain_event(notification).participant_id  # type: ignore[attr-defined]
+            start = page[-1].id

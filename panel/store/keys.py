@@ -81,6 +81,15 @@ class KeyStore:
 
         return run
 
+    def setting_values(self, prefix: str) -> list[bytes]:
+        """The values of every setting whose name starts with ``prefix`` (e.g. the email index's ``email:`` rows)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT value FROM {self.settings_table} WHERE substr(name, 1, {self.p}) = {self.p}",
+                (len(prefix), prefix),
+            )
+            return [bytes(row["value"]) for row in c.fetchall()]
+
     def drop_setting(self, name: str) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(f"DELETE FROM {self.settings_table} WHERE name = {self.p}", (name,))
