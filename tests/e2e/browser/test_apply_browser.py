@@ -132,6 +132,12 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
         submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert browser.title.startswith("Check your new email address"), browser.title
         check_page(browser, artefacts, "new-email-sent", location)
+        (told,) = [m for m in outbox.glob("*email_change_asked*.eml")]  # the old address is told
+        text = message_from_bytes(told.read_bytes(), policy=policy.default).get_content()
+        keep = re.search(rf"{re.escape(base)}/keep-email/\S+", text).group(0)  # type: ignore[union-attr]
+        browser.get(keep)
+        assert browser.title.startswith("Stop the change of email address"), browser.title
+        check_page(browser, artefacts, "keep-email", location)
         (change,) = [m for m in outbox.glob("*new_email*.eml")]
         text = message_from_bytes(change.read_bytes(), policy=policy.default).get_content()
         browser.get(re.search(rf"{re.escape(base)}/email/\S+", text).group(0))  # type: ignore[union-attr]
@@ -139,6 +145,9 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
         submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert browser.title.startswith("Your email address is changed"), browser.title
         check_page(browser, artefacts, "new-email-done", location)
+        browser.get(keep)  # too late to stop it: the page says so, with no button
+        assert not browser.find_elements(By.CSS_SELECTOR, "main button"), browser.page_source
+        check_page(browser, artefacts, "keep-email-used", location)
         browser.get(me + "/answers")
         assert browser.title.startswith("Change your answers"), browser.title
         check_page(browser, artefacts, "me-answers", location)
