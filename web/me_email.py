@@ -12,7 +12,8 @@ GET /email/TOKEN and /keep-email/TOKEN show a button (mail scanners open links);
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +29,8 @@ from panel.outbox import Message, mask_address
 from web.apply import mail_failed
 from web.site import Site, site_of
 from web.tokens import private, subject
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 async def over_limit(site: Site, request: Request, addresses: list[str]) -> Response | None:
@@ -91,49 +94,44 @@ def team_contact(site: Site, source: str) -> str:
     return str(words["team_any"])
 
 
-async def page(request: Request) -> Response:
-    site = site_of(request)
-    if isinstance(change := subject(site, "new_email", request), Response):
-        return change
-    waiting = await run_in_threadpool(EmailChanges(site.app).pending, change) is not None
-    token = request.path_params["token"]
-    return private(site.render_form(request, "new_email.html", token=token, waiting=waiting))
+def button_page(kind: str, template: str) -> Endpoint:
+    """GET of a change's link of ``kind``: its page, with the button while the change still waits. Writes nothing
+    (mail scanners open links)."""
+
+    async def show(request: Request) -> Response:
+        site = site_of(request)
+        if isinstance(change := subject(site, kind, request), Response):
+            return change
+        waiting = await run_in_threadpool(EmailChanges(site.app).pending, change) is not None
+        return private(site.render_form(request, template, token=request.path_params["token"], waiting=waiting))
+
+    return show
 
 
-async def confirm(request: Request) -> Response:
-    site = site_of(request)
-    if isinstance(change := subject(site, "new_email", request), Response):
-        return change
-    _, problem = await site.posted(request)
-    if problem:
-        return site.refused(request, problem)
-    done = await run_in_threadpool(EmailChanges(site.app).confirm, change, site.clock())
-    return private(site.render(request, "new_email_done.html", done=done))
+def button_press(kind: str, template: str, act: Callable[[EmailChanges, UUID, datetime], bool]) -> Endpoint:
+    """POST of a change's link of ``kind`` (CSRF checked): ``act`` on the change, once; ``template`` says whether it
+    was done (False: already made, stopped or erased)."""
+
+    async def press(request: Request) -> Response:
+        site = site_of(request)
+        if isinstance(change := subject(site, kind, request), Response):
+            return change
+        _, problem = await site.posted(request)
+        if problem:
+            return site.refused(request, problem)
+        done = await run_in_threadpool(act, EmailChanges(site.app), change, site.clock())
+        return private(site.render(request, template, done=done))
+
+    return press
 
 
-async def keep_page(request: Request) -> Response:
-    site = site_of(request)
-    if isinstance(change := subject(site, "keep_email", request), Response):
-        return change
-    waiting = await run_in_threadpool(EmailChanges(site.app).pending, change) is not None
-    token = request.path_params["token"]
-    return private(site.render_form(request, "keep_email.html", token=token, waiting=waiting))
-
-
-async def keep(request: Request) -> Response:
-    site = site_of(request)
-    if isinstance(change := subject(site, "keep_email", request), Response):
-        return change
-    _, problem = await site.posted(request)
-    if problem:
-        return site.refused(request, problem)
-    stopped = await run_in_threadpool(EmailChanges(site.app).cancel, change)
-    return private(site.render(request, "keep_email_done.html", stopped=stopped))
-
-
-ROUTES = [
-    Route("/email/{token}", page, methods=["GET"]),
-    Route("/email/{token}", confirm, methods=["POST"]),
-    Route("/keep-email/{token}", keep_page, methods=["GET"]),
-    Route("/keep-email/{token}", keep, methods=["POST"]),
+ROUTES = [  # the new address makes the change; the old address can stop it
+    Route("/email/{token}", button_page("new_email", "new_email.html"), methods=["GET"]),
+    Route("/email/{token}", button_press("new_email", "new_email_done.html", EmailChanges.confirm), methods=["POST"]),
+    Route("/keep-email/{token}", button_page("keep_email", "keep_email.html"), methods=["GET"]),
+    Route(
+        "/keep-email/{token}",
+        button_press("keep_email", "keep_email_done.html", lambda changes, change, _: changes.cancel(change)),
+        methods=["POST"],
+    ),
 ]
