@@ -3,7 +3,9 @@
 The new address waits in a row ``email_change:ID`` of the store's settings table (beside the data keys,
 outside the event log), holding the participant id and the address sealed under the person's data key.
 The signed link sent to the new address makes the change (AttributesUpdated, channel ``self_service``);
-until then contact and pools use the old address. Erasing the person deletes the row with their key.
+until then contact and pools use the old address. The old address is told, with a second signed link that
+stops the change (``cancel``: the row goes; nothing is recorded, as nothing was). Erasing the person deletes the
+row with their key.
 """
 
 from __future__ import annotations
@@ -70,4 +72,12 @@ class EmailChanges:
             index.forget(old, pid)
         Confirmations(self.app).confirm(pid, at)  # the new address is confirmed by this link
         index.note(email, pid, confirmed=True)
+        return True
+
+    def cancel(self, change: UUID) -> bool:
+        """Stop a change still waiting (the link sent to the old address): its row goes and the new address is never
+        used; False if it was already made, stopped or erased. Nothing is recorded: nothing about the person changed."""
+        if self.pending(change) is None:
+            return False
+        self.app.keys.drop_setting(f"email_change:{change.hex}")
         return True

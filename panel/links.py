@@ -3,10 +3,10 @@ accept or decline an invitation.
 
 A token is ``KIND.SUBJECT.EXPIRES.SIGNATURE``: the kind (``confirm``, ``me``, ``preview``, ``accept`` or
 ``decline``), the participant's id (not personal data: a keyed hash), the campaign's id, the
-invitation email's id (``panel.domain.mailing``) or a change of address's id (``new_email``), the expiry as Unix
-seconds, and an HMAC-SHA256 of the rest under the store's ``web_signing`` key (made by `panel
-init`). Nothing is stored for a token; a changed character, another kind or a passed expiry is
-refused.
+invitation email's id (``panel.domain.mailing``) or a change of address's id (``new_email``,
+``keep_email``), the expiry as Unix seconds, and an HMAC-SHA256 of the rest under the store's
+``web_signing`` key (made by `panel init`). Nothing is stored for a token; a changed character, another
+kind or a passed expiry is refused.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from uuid import UUID
 from panel.config import StoreVersionError
 from panel.domain.errors import PanelError, ValidationError
 
-# staff: a signed-in session (web_session key); new_email: a change of address (panel.email_changes)
-KINDS = ("confirm", "me", "preview", "staff", "accept", "decline", "new_email")
+# staff: a signed-in session (web_session key); new_email: a change of address (panel.email_changes), confirmed
+# from the new address; keep_email: the same change, stopped from the old address
+KINDS = ("confirm", "me", "preview", "staff", "accept", "decline", "new_email", "keep_email")
 MAX_TOKEN = 200
 
 

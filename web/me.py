@@ -127,7 +127,7 @@ async def details_page(request: Request) -> Response:
 
 async def change_details(request: Request) -> Response:
     """Record the contact details that changed (AttributesUpdated, captured by ``self_service``); a new email
-    address only once it is confirmed through the link sent to it (``web.me_email``)."""
+    address only once it is confirmed through the link sent to it, and the old address is told (``web.me_email``)."""
     site = site_of(request)
     if isinstance(pid := subject(site, "me", request), Response):
         return pid
@@ -149,6 +149,9 @@ async def change_details(request: Request) -> Response:
         try:
             checked = await run_in_threadpool(validate_personal, changed)  # every field, before anything is written
             new_email = changed.pop("email", None) and checked.get("email")  # waits for its own confirmation
+            mailed = [a for a in (person.personal.email, new_email) if a]  # the old address is told, the new asked
+            if new_email and (refused := await me_email.over_limit(site, request, mailed)):
+                return refused  # over a per-email limit: nothing changed, nothing sent
             if changed:
                 await run_in_threadpool(
                     lambda: update(pid, personal=changed, attributes={}, captured_by="self_service", at=site.clock())
@@ -161,7 +164,7 @@ async def change_details(request: Request) -> Response:
                                     error_for=error_for)  # fmt: skip
             return private(page)
     if new_email:
-        return await me_email.start(site, request, pid, new_email)
+        return await me_email.start(site, request, pid, new_email, person.personal.email or "", person.source)
     return RedirectResponse(f"/me/{token}", status_code=303)
 
 

@@ -132,6 +132,12 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
         submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert browser.title.startswith("Check your new email address"), browser.title
         check_page(browser, artefacts, "new-email-sent", location)
+        (told,) = [m for m in outbox.glob("*email_change_asked*.eml")]  # the old address is told
+        text = message_from_bytes(told.read_bytes(), policy=policy.default).get_content()
+        keep = re.search(rf"{re.escape(base)}/keep-email/\S+", text).group(0)  # type: ignore[union-attr]
+        browser.get(keep)
+        assert browser.title.startswith("Stop the change of email address"), browser.title
+        check_page(browser, artefacts, "keep-email", location)
         (change,) = [m for m in outbox.glob("*new_email*.eml")]
         text = message_from_bytes(change.read_bytes(), policy=policy.default).get_content()
         browser.get(re.search(rf"{re.escape(base)}/email/\S+", text).group(0))  # type: ignore[union-attr]
@@ -139,6 +145,9 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
         submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert browser.title.startswith("Your email address is changed"), browser.title
         check_page(browser, artefacts, "new-email-done", location)
+        browser.get(keep)  # too late to stop it: the page says so, with no button
+        assert not browser.find_elements(By.CSS_SELECTOR, "main button"), browser.page_source
+        check_page(browser, artefacts, "keep-email-used", location)
         browser.get(me + "/answers")
         assert browser.title.startswith("Change your answers"), browser.title
         check_page(browser, artefacts, "me-answers", location)
@@ -179,6 +188,16 @@ def test_apply_in_a_browser(browser, artefacts, store, panel, location: StoreLoc
         app.close()
 
 
+def picture_placement(browser: Any) -> str:
+    """Where every Easy Read picture of the page sits against its words: "left", "above", or "mixed"."""
+    found = browser.execute_script(
+        "return [...document.querySelectorAll('.pictured')].map(d => {"
+        " const i = d.firstElementChild.getBoundingClientRect(), t = d.lastElementChild.getBoundingClientRect();"
+        " return i.right <= t.left && i.top < t.bottom ? 'left' : i.bottom <= t.top ? 'above' : 'mixed'; })"
+    )
+    return str(found[0]) if found and len(set(found)) == 1 else "mixed"
+
+
 def test_the_easy_read_apply_page_in_a_browser(browser, artefacts, store, panel, location: StoreLocation) -> None:  # type: ignore[no-untyped-def]
     """A campaign opened with --language en-easyread: its form and its error page, in Easy Read, pass axe."""
     from selenium.webdriver.common.by import By
@@ -194,6 +213,18 @@ def test_the_easy_read_apply_page_in_a_browser(browser, artefacts, store, panel,
         assert browser.title == "Ask to take part: Vested youth panel - Help make health and care better"
         assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
         check_page(browser, artefacts, "apply-easy-read", location)
+        pictured = browser.find_elements(By.CSS_SELECTOR, ".pictured img")
+        assert len(pictured) == 4 and all(p.get_attribute("alt") == "" for p in pictured)
+        assert all(browser.execute_script("return arguments[0].naturalWidth", p) == 64 for p in pictured)  # loaded
+        assert picture_placement(browser) == "left"  # beside the words on a wide screen
+        size = browser.get_window_size()
+        browser.set_window_size(
+            320 + size["width"] - browser.execute_script("return window.innerWidth"), size["height"]
+        )
+        try:
+            assert picture_placement(browser) == "above"  # above them at 320 px (400% zoom)
+        finally:
+            browser.set_window_size(size["width"], size["height"])
         browser.find_element(By.ID, "email").send_keys("not-an-email")
         submit(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert browser.title.startswith("Problem: Ask to take part"), browser.title

@@ -151,3 +151,26 @@ def test_bad_mail_settings_are_one_line(env: dict[str, str], message: str, tmp_p
         assert ran.code == 1 and ran.err.strip().startswith(message), ran.err
         assert "Traceback" not in ran.err and len(ran.err.strip().splitlines()) == 1
     assert not (tmp_path / "box").exists()
+
+
+def test_a_change_of_address_tells_the_old_one_by_smtp(smtp, client_at, outbox, campaign_app: PanelApp) -> None:  # type: ignore[no-untyped-def]
+    client = client_at()
+    assert post(client, GOOD).status_code == 303
+    ((_, _, first),) = smtp.inbox.received
+    me = re.search(r"https://testserver(/me/\S+)", body_of(first)).group(1)  # type: ignore[union-attr]
+    page = client.get(f"{me}/details")
+    form = {"name": "Sam Patel", "email": "sam.new@example.org", "csrf_token": csrf_of(page.text)}
+    assert client.post(f"{me}/details", data=form).status_code == 200
+    (_, (_, to_old, told), (_, to_new, asked)) = smtp.inbox.received
+    assert (to_old, told["X-Panel-Kind"], to_new, asked["X-Panel-Kind"]) == (
+        ["sam@example.org"], "email_change_asked", ["sam.new@example.org"], "new_email"
+    )  # fmt: skip
+    assert "s***@example.org" in body_of(told) and "sam.new@" not in body_of(told) and "/me/" not in body_of(told)
+    keep = re.search(r"https://testserver(/keep-email/\S+)", body_of(told)).group(1)  # type: ignore[union-attr]
+    stop = client.post(keep, data={"csrf_token": csrf_of(client.get(keep).text)})
+    assert stop.status_code == 200 and "The change is stopped" in stop.text
+    listed = run_panel("outbox", "--json", env=mail_env(outbox.folder, smtp.port))
+    assert listed.code == 0, listed.err
+    assert [(e["status"], e["kind"], e["to"]) for e in json.loads(listed.out)][1:] == [
+        ("sent", "email_change_asked", "s***@example.org"), ("sent", "new_email", "s***@example.org")
+    ]  # fmt: skip

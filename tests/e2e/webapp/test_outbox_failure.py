@@ -70,3 +70,27 @@ def test_invitations_send_is_one_line_and_records_nothing_when_the_outbox_cannot
     assert table_rows(location) == before  # no invitation recorded as emailed
     ran = panel("invitations", "remind", ENGAGEMENT, code=1, env=env)
     assert "cannot keep mail in the outbox folder" in ran.err
+
+
+def test_a_change_of_email_whose_old_address_cannot_be_told_is_dropped(
+    client_at, outbox: FolderOutbox, campaign_app: PanelApp, location: StoreLocation, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from panel.links import make_token, store_secret
+    from tests.e2e.webapp.conftest import DURING
+    from tests.e2e.webapp.test_apply_http import csrf_of
+    from tests.e2e.webapp.test_email_change import NEW
+
+    client, blocked_folder = client_at(), outbox.folder
+    outbox.folder = tmp_path / "outbox"
+    post(client, GOOD)
+    (person,) = Queries(campaign_app).participants()
+    me = f"/me/{make_token(store_secret(campaign_app.keys), 'me', person.id, DURING + timedelta(days=1))}"
+    csrf = csrf_of(client.get(f"{me}/details").text)  # its access is recorded; then the outbox breaks
+    outbox.folder, before = blocked_folder, table_rows(location)
+    page = client.post(f"{me}/details", data={"name": "Sam Patel", "email": NEW, "csrf_token": csrf})
+    assert page.status_code == 200 and "<title>We could not change your email address" in page.text
+    assert table_rows(location) == before  # the waiting change was dropped: no email_change row is left
+    assert Queries(campaign_app).participant(person.id).personal.email == "sam@example.org"
+    assert [e.kind for e in FolderOutbox(tmp_path / "outbox").entries()] == ["confirm"]  # nothing went to NEW
