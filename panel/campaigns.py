@@ -297,9 +297,10 @@ class Campaigns:
             raise InvalidSignUpError(prepared)
         return self.register(prepared, add_duplicate=add_duplicate)
 
-    def register(self, signup: CheckedSignUp, *, add_duplicate: bool = False) -> UUID:
-        """Register a sign-up ``prepare`` made (not validated again); the duplicate rule as ``apply`` says."""
-        return Registration(self.app).register(signup, refuse_duplicate=not add_duplicate)
+    def register(self, signup: CheckedSignUp, *, add_duplicate: bool = False, note_email: bool = False) -> UUID:
+        """Register a sign-up ``prepare`` made (not validated again); the duplicate rule as ``apply`` says; with
+        ``note_email`` its address enters the email index in the same transaction (an online application)."""
+        return Registration(self.app).register(signup, refuse_duplicate=not add_duplicate, note_email=note_email)
 
 
 _PURPOSE_TEXT = {

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from panel.campaigns import Answers, AssistedEntry, CampaignDetails, CampaignNotFoundError, Campaigns
 from panel.domain.errors import AlreadyRegisteredError
-from panel.email_index import DuplicateEmailError, EmailIndex
+from panel.email_index import DuplicateEmailError
 from panel.links import make_token
 from panel.outbox import Message
 from panel.queries import Queries
@@ -140,7 +140,10 @@ async def register(
             return too_many(site, request, campaign, wait)
     if not errors and not isinstance(prepared, list):
         try:
-            pid = await run_in_threadpool(partial(campaigns.register, prepared, add_duplicate=add_duplicate))
+            online = bool(email) and entry is None  # the address enters the email index with the person
+            pid = await run_in_threadpool(
+                partial(campaigns.register, prepared, add_duplicate=add_duplicate, note_email=online)
+            )
         except InvalidSignUpError as exc:  # the store changed between the check and the write
             errors = exc.errors
         except AlreadyRegisteredError:  # a fresh random reference collided: vanishingly rare
@@ -154,8 +157,6 @@ async def register(
                 return mail_failed(site, request)
             return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
         else:
-            if email and entry is None:
-                await run_in_threadpool(EmailIndex(site.app).note, posted.answers.personal["email"], pid)
             if not await run_in_threadpool(send_confirmation, site, request, campaign, posted.answers, pid):
                 return mail_failed(site, request)
             if done:

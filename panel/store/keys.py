@@ -95,6 +95,25 @@ class KeyStore:
                 rows,
             )
 
+    def noting_sources(self, sources: Iterable[str]) -> Callable[[Any], None]:
+        """``note_sources`` as a statement to run inside another transaction (a sign-up's)."""
+        rows = [(f"source:{name}", b"1") for name in sorted(set(sources))]
+
+        def run(cursor: Any) -> None:
+            cursor.executemany(
+                f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) "
+                "ON CONFLICT (name) DO NOTHING",
+                rows,
+            )
+
+        return run
+
+    def setting_on(self, cursor: Any, name: str) -> bytes | None:
+        """``setting`` read on ``cursor``, so it sees that transaction's own writes."""
+        cursor.execute(f"SELECT value FROM {self.settings_table} WHERE name = {self.p}", (name,))
+        row = cursor.fetchone()
+        return None if row is None else bytes(row["value"])
+
     def sources(self) -> list[str]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT name FROM {self.settings_table} WHERE name LIKE 'source:%'")
@@ -111,6 +130,11 @@ class KeyStore:
         if self.data.separate:
             return self.data.ensure_keys(participant_ids)
         return self.data.ensure_keys_on(cursor, participant_ids)
+
+    def new_keys(self, participant_ids: Iterable[UUID]) -> tuple[dict[UUID, bytes], Callable[[Any], None] | None]:
+        """Every id's data key, made for the ids that have none: (the keys, the statement that stores the new ones
+        in the caller's write transaction on the events' database, or None): ``DataKeys.new_keys``."""
+        return self.data.new_keys(participant_ids)
 
     def get_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         return self.data.get_keys(participant_ids)
