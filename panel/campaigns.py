@@ -25,11 +25,12 @@ from panel.domain import text
 from panel.domain.campaign import Campaign, campaign_id, check_slug
 from panel.domain.confirmation import campaign_source
 from panel.domain.durations import parse_period
+from panel.domain.engagement import Engagement
 from panel.domain.errors import PanelError, ValidationError
 from panel.domain.values import PURPOSES
 from panel.engagements import Engagements
 from panel.links import BadLinkError, ExpiredLinkError, make_token, read_token, store_secret
-from panel.queries import Queries
+from panel.queries import Queries, engagement_details
 from panel.registration import Registration
 from panel.validation import CheckedSignUp, ConsentSpec, FieldError, InvalidSignUpError, SignUp, validate_signup
 
@@ -44,6 +45,9 @@ class CampaignNotFoundError(PanelError):
 
 class CampaignExistsError(PanelError):
     """Raised when a campaign with the same slug is already recorded."""
+
+
+Versions = tuple[tuple[UUID, int], ...]  # (aggregate id, version) pairs a read was made at
 
 
 @dataclass(frozen=True)
@@ -178,10 +182,17 @@ class Campaigns:
         return campaign.id
 
     def get(self, slug: str) -> CampaignDetails:
+        return self.versioned(slug)[0]
+
+    def versioned(self, slug: str) -> tuple[CampaignDetails, Versions]:
+        """The campaign's details, with the (aggregate id, version) of the campaign and of its engagement they were
+        read at (``panel.campaign_cache`` reads them again only when either has moved on)."""
         if not self.app.exists(campaign_id(slug)):
             raise CampaignNotFoundError(f"no campaign has the slug {slug!r}: check the slug")
         campaign = self.app.load(campaign_id(slug), Campaign)
-        engagement = Queries(self.app).engagement(self.app.resolve_engagement(campaign.engagement_ref))
+        found = self.app.load(self.app.resolve_engagement(campaign.engagement_ref), Engagement)
+        engagement = engagement_details(found)
+        versions = ((campaign.id, campaign.version), (found.id, found.version))
         return CampaignDetails(
             slug=campaign.slug,
             engagement_ref=campaign.engagement_ref,
@@ -203,7 +214,7 @@ class Campaigns:
             address_lines=tuple(campaign.address_lines),
             consent_valid_for=dict(campaign.consent_valid_for),
             layout=campaign.layout,
-        )
+        ), versions
 
     def all(self) -> list[CampaignDetails]:
         """Every campaign, in the order they were opened."""

@@ -29,7 +29,7 @@ OnErrors = Callable[[Posted, list[FieldError], str], Response] | None  # shows a
 
 async def campaign_or_404(site: Site, slug: str) -> CampaignDetails:
     try:
-        return await run_in_threadpool(Campaigns(site.app).get, slug)
+        return await run_in_threadpool(site.campaigns.get, slug)
     except CampaignNotFoundError:
         raise HTTPException(404) from None
 

@@ -39,6 +39,7 @@ class KeyStore:
         prefix = f'"{schema}".' if schema else ""
         self.settings_table = f"{prefix}panel_settings"
         self.data = DataKeys(datastore, dialect, schema)  # until `panel.store.keys_db.open_data_keys` sets it
+        self.secrets: dict[str, bytes] = {}  # the secrets read so far (``secret``)
 
     def create_tables(self) -> None:
         """The settings table (the data keys' tables are made where they live, by ``open_data_keys``)."""
@@ -49,14 +50,21 @@ class KeyStore:
             )
 
     def secret(self, name: str, *, create: bool = True) -> bytes | None:
-        """A named 32-byte secret of this store, created on first use (only when ``create``; else None if absent)."""
+        """A named 32-byte secret of this store, created on first use (only when ``create``; else None if absent).
+
+        A secret is never changed or removed once made, so each is read from the database once per process."""
+        if name in self.secrets:
+            return self.secrets[name]
         if create:
             insert = f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) " + (
                 "ON CONFLICT (name) DO NOTHING"
             )
             with self.datastore.transaction(commit=True) as c:
                 c.execute(insert, (name, os.urandom(32)))
-        return self.setting(name)
+        value = self.setting(name)
+        if value is not None:
+            self.secrets[name] = value
+        return value
 
     def setting(self, name: str) -> bytes | None:
         with self.datastore.transaction(commit=False) as c:
