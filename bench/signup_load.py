@@ -7,16 +7,19 @@ For each backend, worker count and think time, in the same run:
    keep-alive HTTP/1.1 connections (a cheap client: the figures are the server's): each client
    fetches the form (its CSRF cookie and token), waits --think seconds (a person filling it in;
    0 is saturation), and sends a complete application with its own email address, again and
-   again; every POST's latency is measured; 303 is accepted, anything else an error;
+   again; every POST's latency is measured; 303 is accepted, anything else an error. ``--think 3``
+   is the worst case of people: all start at once and all take exactly 3 s, so every wave of
+   applications arrives together; ``--think 3~`` is people: arrivals spread over the first 3 s and
+   each form takes from 1.5 to 4.5 s (seeded draws), so the load is the same on average;
 2. afterwards counts the campaign's participants and their distinct email addresses: every
    accepted response must be exactly one participant (0 lost, 0 duplicated);
 3. the baseline: as many applications again through ``Campaigns.apply`` on ``PanelApp`` directly,
    one after another, in this process; the ratio shows what the web layer costs.
 
 The per-address limit is off for the run (every client is 127.0.0.1); the minimum fill time is on
-when the clients think (min(3, think) whole seconds), off at think 0.
+when the clients think (min(3, shortest think) whole seconds), off at think 0.
 
-Run:  .venv/bin/python bench/signup_load.py --clients 50 --seconds 20 --backends sqlite,postgres --think 0,3
+Run:  .venv/bin/python bench/signup_load.py --clients 50 --seconds 20 --backends sqlite,postgres --think 0,3,3~
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import re
 import socket
 import statistics
@@ -57,6 +61,7 @@ PG_URL = os.environ.get("PANEL_TEST_DATABASE_URL", "postgresql://postgres@127.0.
 EXAMPLES = ROOT / "examples" / "campaign"
 PANEL = str(Path(sys.executable).with_name("panel"))
 SLUG = "burst"
+SEED = 20261203  # the think times drawn with --spread
 FORM = {"name": "Sam Patel", "postcode": "LS6 1AA", "attr.age_band": "18-21", "attr.gender": "prefer_not_to_say",
         "consent": ["contact", "panel_membership"]}  # fmt: skip
 
@@ -188,10 +193,16 @@ TOKEN = re.compile(rb'name="csrf_token" value="([0-9a-f]{64})"')
 STARTED = re.compile(rb'name="started" value="([^"]+)"')  # the signed moment the form was shown
 
 
-async def client(base: str, deadline: float, tag: str, think: float, seen: Seen) -> None:
-    """Fetch the form (CSRF cookie and token), wait ``think`` seconds (a person filling it in), send it; again."""
+async def client(base: str, deadline: float, tag: str, think: float, seen: Seen, spread: random.Random | None) -> None:
+    """Fetch the form (CSRF cookie and token), wait ``think`` seconds (a person filling it in), send it; again.
+
+    With ``spread`` each wait is drawn from it, uniform between half and one and a half times ``think`` (people
+    take different times over a form), and the first form is fetched after a wait drawn from 0 to ``think`` (they
+    arrive over a few seconds); without, every client starts at once and waits exactly ``think`` (all send at once)."""
     host, port = base.removeprefix("http://").split(":")
     conn, n = Connection(host, int(port)), 0
+    if spread and think:  # people arrive over the first ``think`` seconds, not all at the same instant
+        await asyncio.sleep(spread.uniform(0, think))
     while time.perf_counter() < deadline:
         try:
             start = time.perf_counter()
@@ -202,7 +213,7 @@ async def client(base: str, deadline: float, tag: str, think: float, seen: Seen)
                 seen.count(f"form {status}")
                 continue
             if think:
-                await asyncio.sleep(think)
+                await asyncio.sleep(spread.uniform(think / 2, think * 1.5) if spread else think)
             sent = {**FORM, "email": f"{tag}-{n}@example.org", "csrf_token": found.group(1).decode(),
                     "started": started.group(1).decode()}  # fmt: skip
             body = urllib.parse.urlencode(sent, doseq=True).encode()
@@ -227,12 +238,14 @@ class Seen:
         self.outcome[key] = self.outcome.get(key, 0) + 1
 
 
-async def drive(base: str, clients: int, seconds: float, think: float) -> tuple[Seen, float]:
-    """All the clients on one event loop; (what they saw, the seconds it took)."""
+async def drive(base: str, clients: int, seconds: float, think: float, spread: bool = False) -> tuple[Seen, float]:
+    """All the clients on one event loop; (what they saw, the seconds it took). With ``spread`` the think times
+    vary (seeded: client i draws from ``random.Random(SEED + i)``), otherwise they are all ``think``."""
     seen = Seen()
     began = time.perf_counter()
     deadline = began + seconds
-    await asyncio.gather(*(client(base, deadline, f"c{i}", think, seen) for i in range(clients)))
+    draws = [random.Random(SEED + i) if spread else None for i in range(clients)]  # noqa: S311 - a load model
+    await asyncio.gather(*(client(base, deadline, f"c{i}", think, seen, draws[i]) for i in range(clients)))
     return seen, time.perf_counter() - began
 
 
@@ -267,13 +280,21 @@ def direct(where: StoreLocation, count: int) -> float:
 
 
 def run(
-    backend: str, clients: int, seconds: float, think: float, workers: int, folder: str, log: str = ""
+    backend: str,
+    clients: int,
+    seconds: float,
+    think: float,
+    workers: int,
+    folder: str,
+    log: str = "",
+    spread: bool = False,
 ) -> list[str]:
     with location(backend, folder) as where:
         env = store_env(where)
         prepare(env)
-        with serving(env, os.path.join(folder, f"outbox-{backend}-{think}"), think, workers, log) as base:
-            seen, elapsed = asyncio.run(drive(base, clients, seconds, think))
+        least = think / 2 if spread else think  # the shortest wait: the minimum fill time must not refuse it
+        with serving(env, os.path.join(folder, f"outbox-{backend}-{think}"), least, workers, log) as base:
+            seen, elapsed = asyncio.run(drive(base, clients, seconds, think, spread))
         people, emails = campaign_people(where)
         accepted = seen.outcome["accepted"]
         rate = accepted / elapsed
@@ -281,8 +302,9 @@ def run(
     q = statistics.quantiles(seen.posts, n=100) if len(seen.posts) > 1 else [0.0] * 99
     f = statistics.quantiles(seen.forms, n=100) if len(seen.forms) > 1 else [0.0] * 99
     lost, duplicated = accepted - people, people - emails
+    shown = f"{think / 2:g}-{think * 1.5:g}" if spread else f"{think:g}"
     errors = ",".join(f"{k}:{v}" for k, v in sorted(seen.outcome.items()) if k != "accepted") or "0"
-    return [backend, str(workers), str(clients), f"{think:g}", f"{elapsed:.1f}", str(accepted), errors,
+    return [backend, str(workers), str(clients), shown, f"{elapsed:.1f}", str(accepted), errors,
             f"{rate:.1f}", f"{q[49] * 1000:.0f}", f"{q[94] * 1000:.0f}", f"{q[98] * 1000:.0f}", f"{f[94] * 1000:.0f}",
             f"{baseline:.1f}", f"{rate / baseline:.2f}", str(lost), str(duplicated)]  # fmt: skip
 
@@ -293,7 +315,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--think", default="0,3", help="seconds each client waits between the form and sending it; "
-                        "a list runs each (0: saturation)")  # fmt: skip
+                        "a list runs each (0: saturation); N~ draws each wait from N/2 to 1.5N (seeded)")  # fmt: skip
     parser.add_argument("--workers", default="1", help="`panel serve --workers N`; a list runs each")
     parser.add_argument("--server-log", default="", help="append the server's stderr (500s' tracebacks) to this file")
     args = parser.parse_args()
@@ -303,9 +325,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for backend in args.backends.split(","):
             for workers in (int(w) for w in args.workers.split(",")):
-                for think in (float(t) for t in args.think.split(",")):
+                for think in args.think.split(","):
+                    spread, seconds = think.endswith("~"), float(think.rstrip("~"))
                     rows.append(
-                        run(backend.strip(), args.clients, args.seconds, think, workers, folder, args.server_log)
+                        run(
+                            backend.strip(),
+                            args.clients,
+                            args.seconds,
+                            seconds,
+                            workers,
+                            folder,
+                            args.server_log,
+                            spread,
+                        )
                     )
                     print(" ".join(rows[-1]), file=sys.stderr, flush=True)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]

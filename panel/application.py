@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -117,6 +117,7 @@ class PanelApp(Application[UUID]):
         self.keys = KeyStore(datastore, self.dialect, getattr(datastore, "schema", ""))
         self.rate_counts = RateCounts(datastore, self.dialect, getattr(datastore, "schema", ""))  # web limits
         self.chained_at_upgrade = 0  # events of an older store's log chained by this opening (`panel init`)
+        self.memo: dict[str, tuple[int, Any]] = {}  # derived facts kept with the log position they were read at
         create = getattr(self.factory, "env_create_table", lambda: True)
         self.creates_tables = bool(create())
         if self.creates_tables:
@@ -234,7 +235,18 @@ class PanelApp(Application[UUID]):
         return retrying(attempt)
 
     def originators(self, topic: str) -> Iterator[UUID]:
-        """The ids of the aggregates whose events of ``topic`` were recorded, in log order (paged)."""
+        """The ids of the aggregates whose events of ``topic`` were recorded, in log order (paged; through the
+        topic's partial index where `panel init` made one: ``panel.store.topic_index``)."""
+        after = getattr(self.recorder, "originators_after", None)
+        if after is not None:
+            position = 0
+            while True:
+                rows = after(topic, position, PAGE)
+                for _, aggregate_id in rows:
+                    yield aggregate_id
+                if len(rows) < PAGE:
+                    return
+                position = rows[-1][0]
         start = None
         while True:
             page = self.recorder.select_notifications(start=start, limit=PAGE, topics=[topic], inclusive_of_start=False)

@@ -33,11 +33,12 @@ from panel.campaign_values import (
 from panel.clock import now
 from panel.domain import text
 from panel.domain.campaign import Campaign, campaign_id, check_slug
+from panel.domain.engagement import Engagement
 from panel.domain.errors import PanelError
 from panel.domain.values import PURPOSES
 from panel.engagements import Engagements
 from panel.links import BadLinkError, ExpiredLinkError, make_token, read_token, store_secret
-from panel.queries import Queries
+from panel.queries import Queries, engagement_details
 from panel.registration import Registration
 from panel.validation import CheckedSignUp, FieldError, InvalidSignUpError, validate_signup
 
@@ -62,6 +63,9 @@ class CampaignNotFoundError(PanelError):
 
 class CampaignExistsError(PanelError):
     """Raised when a campaign with the same slug is already recorded."""
+
+
+Versions = tuple[tuple[UUID, int], ...]  # (aggregate id, version) pairs a read was made at
 
 
 class Campaigns:
@@ -124,10 +128,17 @@ class Campaigns:
         return campaign.id
 
     def get(self, slug: str) -> CampaignDetails:
+        return self.versioned(slug)[0]
+
+    def versioned(self, slug: str) -> tuple[CampaignDetails, Versions]:
+        """The campaign's details, with the (aggregate id, version) of the campaign and of its engagement they were
+        read at (``panel.campaign_cache`` reads them again only when either has moved on)."""
         if not self.app.exists(campaign_id(slug)):
             raise CampaignNotFoundError(f"no campaign has the slug {slug!r}: check the slug")
         campaign = self.app.load(campaign_id(slug), Campaign)
-        engagement = Queries(self.app).engagement(self.app.resolve_engagement(campaign.engagement_ref))
+        found = self.app.load(self.app.resolve_engagement(campaign.engagement_ref), Engagement)
+        engagement = engagement_details(found)
+        versions = ((campaign.id, campaign.version), (found.id, found.version))
         return CampaignDetails(
             slug=campaign.slug,
             engagement_ref=campaign.engagement_ref,
@@ -149,7 +160,7 @@ class Campaigns:
             address_lines=tuple(campaign.address_lines),
             consent_valid_for=dict(campaign.consent_valid_for),
             layout=campaign.layout,
-        )
+        ), versions
 
     def all(self) -> list[CampaignDetails]:
         """Every campaign, in the order they were opened."""
@@ -211,6 +222,7 @@ class Campaigns:
             raise InvalidSignUpError(prepared)
         return self.register(prepared, add_duplicate=add_duplicate)
 
-    def register(self, signup: CheckedSignUp, *, add_duplicate: bool = False) -> UUID:
-        """Register a sign-up ``prepare`` made (not validated again); the duplicate rule as ``apply`` says."""
-        return Registration(self.app).register(signup, refuse_duplicate=not add_duplicate)
+    def register(self, signup: CheckedSignUp, *, add_duplicate: bool = False, note_email: bool = False) -> UUID:
+        """Register a sign-up ``prepare`` made (not validated again); the duplicate rule as ``apply`` says; with
+        ``note_email`` its address enters the email index in the same transaction (an online application)."""
+        return Registration(self.app).register(signup, refuse_duplicate=not add_duplicate, note_email=note_email)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
@@ -26,6 +26,7 @@ from eventsourcing.utils import get_topic
 from panel.domain.confirmation import EmailConfirmation, confirmation_id
 from panel.domain.errors import PanelError
 from panel.domain.participant import Participant
+from panel.store.import_writer import existing_on
 from panel.validation import InvalidSignUpError, SignUp, validate_personal
 
 if TYPE_CHECKING:
@@ -89,6 +90,22 @@ class EmailIndex:
         if not confirmed and self.confirmed_owner(email) not in (None, pid):
             return
         self.app.keys.put_setting(f"email:{self.digest(email)}", pid.bytes)
+
+    def noting(self, email: str, pid: UUID) -> Callable[[Any], None]:
+        """``note`` (an unconfirmed holder) as a statement inside another transaction on the events' database (a
+        registration's, so the person and the row commit together); the holder is read on that transaction's
+        cursor, and one who confirmed the address is never displaced."""
+        name, keys = f"email:{self.digest(email)}", self.app.keys
+
+        def run(cursor: Any) -> None:
+            value = keys.setting_on(cursor, name)
+            if value is not None and bytes(value[:16]) != pid.bytes:
+                holder = UUID(bytes=bytes(value[:16]))
+                if existing_on(self.app, cursor, {confirmation_id(holder)}):
+                    return
+            keys.putting(name, pid.bytes)(cursor)
+
+        return run
 
     def forget(self, email: str, pid: UUID) -> None:
         """Remove the row for ``email`` if it names ``pid`` (after the person changed their address)."""

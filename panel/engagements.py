@@ -13,6 +13,7 @@ from panel.domain.engagement import Change, Engagement
 from panel.domain.errors import ValidationError
 from panel.domain.values import EligibilityRule
 from panel.queries import Queries
+from panel.topics import ENGAGEMENT_RULES
 from panel.validation import NumericAttributes
 
 if TYPE_CHECKING:
@@ -70,7 +71,21 @@ class Engagements:
         return AttributeNames(self.app).known()
 
     def numeric_attributes(self) -> NumericAttributes:
-        """The attributes some engagement's eligibility rule compares with a number (>=, <=, >, <), and why."""
+        """The attributes some engagement's eligibility rule compares with a number (>=, <=, >, <), and why.
+
+        Every sign-up asks, so the answer is kept (``app.memo``) with the position of the last event that opened
+        an engagement or changed its rules, and worked out again only when a later one is recorded."""
+        last = getattr(self.app.recorder, "last_position_of", None)
+        mark = None if last is None else int(last(ENGAGEMENT_RULES))
+        kept = self.app.memo.get("numeric_attributes")
+        if mark is not None and kept is not None and kept[0] == mark:
+            return dict(kept[1])
+        numeric = self._numeric_attributes()
+        if mark is not None:
+            self.app.memo["numeric_attributes"] = (mark, dict(numeric))
+        return numeric
+
+    def _numeric_attributes(self) -> NumericAttributes:
         numeric: dict[str, str] = {}
         for details in Queries(self.app).engagements():
             for rule_text in details.eligibility:

@@ -21,10 +21,11 @@ from panel.catalogue import AttributeNames
 from panel.clock import now
 from panel.domain.errors import AlreadyRegisteredError, ConcurrentUpdateError, ValidationError
 from panel.domain.participant import Participant
-from panel.email_index import DuplicateEmailError, duplicate_holder
+from panel.email_index import DuplicateEmailError, EmailIndex, duplicate_holder
 from panel.engagements import Engagements
 from panel.store.conflicts import TRIES
 from panel.store.import_writer import existing_on
+from panel.store.recorders import WITH_STATEMENTS
 from panel.store.sealing import seal, sealed_signup, signup_events
 from panel.validation import (
     CheckedSignUp,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from panel.application import PanelApp
 
 History = Callable[[Participant, SignUp], None]
+Statement = Callable[[Any], None]  # more statements run on a write transaction's cursor
 
 
 class Registration:
@@ -49,13 +51,14 @@ class Registration:
         self.app = app
         self.sources_noted: set[str] = set()
 
-    def register(self, signup: SignUp, *, refuse_duplicate: bool = False) -> UUID:
+    def register(self, signup: SignUp, *, refuse_duplicate: bool = False, note_email: bool = False) -> UUID:
         """Register one sign-up (with its consents); a second sign-up with the same reference is refused.
 
         The sign-up is validated whole first (``validate_signup``; a CheckedSignUp already was): if any field
         is invalid, InvalidSignUpError names each one and nothing is written. With ``refuse_duplicate``, a sign-up
         whose email address a confirmed applicant holds (``panel.email_index.duplicate_holder``) is then
-        refused with DuplicateEmailError, and nothing is written.
+        refused with DuplicateEmailError, and nothing is written. With ``note_email`` the address is noted in the
+        email index (``EmailIndex.noting``: an online application's) in the transaction that registers them.
         """
         if not isinstance(signup, CheckedSignUp):  # one validated by ``validate_signup`` already is not run again
             signup = validate_signup(signup, Engagements(self.app).numeric_attributes())
@@ -64,16 +67,18 @@ class Registration:
             if holder is not None:
                 raise DuplicateEmailError(holder)
         pid = self.app.participant_id_for(signup.ref, signup.source)
+        email = signup.personal.get("email", "").strip() if note_email else ""
+        also = EmailIndex(self.app).noting(email, pid) if email else None
         for attempt in range(1, TRIES):
             self._refuse_registered(pid, signup)
             try:
-                self.save_new([(pid, signup)])
+                self.save_new([(pid, signup)], also=also)
                 return pid
             except ConcurrentUpdateError:  # most often two first sign-ups noting the same new attribute names at
                 # once (the catalogue's next version): again, on the catalogue as it is now
                 time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 - jitter, so the rivals spread out
         self._refuse_registered(pid, signup)
-        self.save_new([(pid, signup)])
+        self.save_new([(pid, signup)], also=also)
         return pid
 
     def _refuse_registered(self, pid: UUID, signup: SignUp) -> None:
@@ -148,9 +153,13 @@ class Registration:
             self.sources_noted |= new_sources
         return self.app.keys.ensure_keys(pid for pid, _ in items)
 
-    def save_new(self, items: list[tuple[UUID, SignUp]], history: History | None = None) -> int:
-        """Write new sign-ups (and the attribute names they introduce) in one transaction; returns the events."""
-        keys = self.keys_for(items)
+    def save_new(
+        self, items: list[tuple[UUID, SignUp]], history: History | None = None, *, also: Statement | None = None
+    ) -> int:
+        """Write new sign-ups in one transaction: their events, the attribute names they introduce, their new data
+        keys and reference sources, and ``also`` (more statements on its cursor); returns the events."""
+        keys, store_keys = self.app.keys.new_keys(pid for pid, _ in items)
+        sources = {s.source for _, s in items}
         pending: list[Any] = []
         for pid, s in items:
             if history is None:  # the bulk path: events built directly, same checks
@@ -178,15 +187,22 @@ class Registration:
             history(participant, s)
             pending.extend(participant.collect_events())
         names = AttributeNames(self.app).events_for(s for _, s in items)  # new names, in the same transaction
-        self.write_events([self.app.mapper.to_stored_event(e) for e in [*pending, *names]])
+        statements = [self.app.keys.noting_sources(sources), store_keys, also]
+        self.write_events([self.app.mapper.to_stored_event(e) for e in [*pending, *names]], statements)
         return len(pending)
 
-    def write_events(self, stored: list[StoredEvent]) -> None:
-        """Write one batch's stored events in one transaction."""
+    def write_events(self, stored: list[StoredEvent], statements: Sequence[Statement | None] = ()) -> None:
+        """Write one batch's stored events in one transaction, with ``statements`` run on its cursor."""
+        run = [s for s in statements if s is not None]
+
+        def together(cursor: Any) -> None:
+            for statement in run:
+                statement(cursor)
+
         try:
             # events go straight to the recorder: save() would check each event against a runtime
             # Protocol and build a Recording per event, which together cost more than writing it
-            self.app.recorder.insert_events(stored)
+            self.app.recorder.insert_events(stored, **({WITH_STATEMENTS: together} if run else {}))
         except IntegrityError:
             raise ConcurrentUpdateError(
                 "another writer registered some of these references at the same time: re-run the command"

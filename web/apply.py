@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from panel.campaigns import Answers, AssistedEntry, CampaignDetails, CampaignNotFoundError, Campaigns
 from panel.domain.errors import AlreadyRegisteredError
-from panel.email_index import DuplicateEmailError, EmailIndex
+from panel.email_index import DuplicateEmailError
 from panel.links import make_token
 from panel.outbox import Message
 from panel.queries import Queries
@@ -29,7 +29,7 @@ OnErrors = Callable[[Posted, list[FieldError], str], Response] | None  # shows a
 
 async def campaign_or_404(site: Site, slug: str) -> CampaignDetails:
     try:
-        return await run_in_threadpool(Campaigns(site.app).get, slug)
+        return await run_in_threadpool(site.campaigns.get, slug)
     except CampaignNotFoundError:
         raise HTTPException(404) from None
 
@@ -140,7 +140,10 @@ async def register(
             return too_many(site, request, campaign, wait)
     if not errors and not isinstance(prepared, list):
         try:
-            pid = await run_in_threadpool(partial(campaigns.register, prepared, add_duplicate=add_duplicate))
+            online = bool(email) and entry is None  # the address enters the email index with the person
+            pid = await run_in_threadpool(
+                partial(campaigns.register, prepared, add_duplicate=add_duplicate, note_email=online)
+            )
         except InvalidSignUpError as exc:  # the store changed between the check and the write
             errors = exc.errors
         except AlreadyRegisteredError:  # a fresh random reference collided: vanishingly rare
@@ -154,8 +157,6 @@ async def register(
                 return mail_failed(site, request)
             return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
         else:
-            if email and entry is None:
-                await run_in_threadpool(EmailIndex(site.app).note, posted.answers.personal["email"], pid)
             if not await run_in_threadpool(send_confirmation, site, request, campaign, posted.answers, pid):
                 return mail_failed(site, request)
             if done:

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse
 
 from panel.application import PanelApp
 from panel.audit_watch import ChainWatch
+from panel.campaign_cache import CampaignCache
 from panel.domain.errors import PanelError
 from panel.outbox import Message, Outbox
 from web.copies import html_lang, load_copy
@@ -39,6 +40,7 @@ class Site:
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]), trim_blocks=True
         )
         self.cookie_name = csrf_cookie_name(settings.secure_cookies)
+        self.campaigns = CampaignCache(app)  # every application page reads its campaign: checked, not replayed
         self.chain_watch = ChainWatch(app)  # the audit page's chain check: in full hourly, from the head between
         self.limits = ApplyLimits(
             app.rate_counts,

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from panel.store.chain import GENESIS, Link, digest, id_bytes, link, links
+from panel.store.topic_index import literal
 
 CHAIN_PAGE = 5000  # events chained per read when a chain is computed over an existing log
 
@@ -78,15 +79,38 @@ class ChainedRecorder:
         """The ids of the aggregates with an event of ``topic``, in log order: ``limit`` of them after ``offset``.
 
         One statement with LIMIT and OFFSET, so a page of a listing never reads the ids before it
-        into Python (the database still walks the log up to the page; see docs/participants.md).
+        into Python (the database still walks the log up to the page, or the topic's partial index
+        where `panel init` made one: ``panel.store.topic_index``; see docs/participants.md).
         """
         with self.reading() as c:
             c.execute(
-                f"SELECT originator_id FROM {self.events_ref} WHERE topic = {self.mark} "
+                f"SELECT originator_id FROM {self.events_ref} WHERE topic = {literal(topic)} "
                 f"ORDER BY {self.position} LIMIT {self.mark} OFFSET {self.mark}",
-                (topic, limit, offset),
+                (limit, offset),
             )
             return [UUID(bytes=id_bytes(r["originator_id"])) for r in c.fetchall()]
+
+    def originators_after(self, topic: str, after: int, limit: int) -> list[tuple[int, UUID]]:
+        """Up to ``limit`` (position, aggregate id) of the events of ``topic`` after position ``after``, in log
+        order (through the topic's partial index where there is one)."""
+        with self.reading() as c:
+            c.execute(
+                f"SELECT {self.position} AS position, originator_id FROM {self.events_ref} "
+                f"WHERE topic = {literal(topic)} AND {self.position} > {self.mark} "
+                f"ORDER BY {self.position} LIMIT {self.mark}",
+                (after, limit),
+            )
+            return [(r["position"], UUID(bytes=id_bytes(r["originator_id"]))) for r in c.fetchall()]
+
+    def last_position_of(self, topics: Sequence[str]) -> int:
+        """The position of the last event of any of ``topics`` (0 if none): a change mark for what they decide."""
+        parts = " UNION ALL ".join(
+            f"SELECT MAX({self.position}) AS p FROM {self.events_ref} WHERE topic = {literal(t)}" for t in topics
+        )
+        with self.reading() as c:
+            c.execute(f"SELECT MAX(p) AS p FROM ({parts}) AS marks")
+            r = c.fetchone()
+            return int(r["p"] or 0)
 
     def positions_of_digest(self, event_digest: bytes) -> list[int]:
         """The chain positions whose event had this digest (a scan: only used once a break is found)."""

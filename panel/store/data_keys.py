@@ -121,6 +121,37 @@ class DataKeys:
             )
         self._require_current(c)  # in the same transaction: a refusal takes the new rows back
 
+    def new_keys(self, participant_ids: Iterable[UUID]) -> tuple[dict[UUID, bytes], Callable[[Any], None] | None]:
+        """Every id's key, made for the ids that have none: (the keys, the statement that stores the new ones in the
+        caller's write transaction on the events' database, so a sign-up's key and events commit together). When
+        the keys live in a database of their own they are stored first, in a transaction there (a key without
+        events is never read), and the statement is None."""
+        ids = list(participant_ids)
+        if self.separate:
+            return self.ensure_keys(ids), None
+        found = self.get_keys(ids)
+        fresh = {pid: AESGCM.generate_key(bit_length=256) for pid in ids if pid not in found}
+        return {**found, **fresh}, (self.adding(fresh) if fresh else None)
+
+    def adding(self, keys: dict[UUID, bytes]) -> Callable[[Any], None]:
+        """The statements storing new keys on the events' cursor, in its transaction (a sign-up's, whose events are
+        sealed under them): they commit or roll back with the events. A key another writer stored meanwhile for one
+        of these ids makes the insert, and so the whole transaction, fail (a write conflict): nothing is replaced."""
+        rows = [(pid.hex, self._stored(pid.hex, key)) for pid, key in keys.items()]
+
+        def run(cursor: Any) -> None:
+            if self.dialect == "sqlite":
+                cursor.executemany(f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES (?, ?)", rows)
+            else:
+                cursor.execute(
+                    f"INSERT INTO {self.keys_table} (participant_id, data_key) "
+                    "SELECT * FROM unnest(%b::text[], %b::bytea[])",
+                    ([r[0] for r in rows], [r[1] for r in rows]),
+                )
+            self._require_current(cursor)
+
+        return run
+
     def get_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         with self.datastore.transaction(commit=False) as c:
             return self._select_keys(c, participant_ids)

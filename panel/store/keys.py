@@ -39,6 +39,7 @@ class KeyStore:
         prefix = f'"{schema}".' if schema else ""
         self.settings_table = f"{prefix}panel_settings"
         self.data = DataKeys(datastore, dialect, schema)  # until `panel.store.keys_db.open_data_keys` sets it
+        self.secrets: dict[str, bytes] = {}  # the secrets read so far (``secret``)
 
     def create_tables(self) -> None:
         """The settings table (the data keys' tables are made where they live, by ``open_data_keys``)."""
@@ -49,14 +50,21 @@ class KeyStore:
             )
 
     def secret(self, name: str, *, create: bool = True) -> bytes | None:
-        """A named 32-byte secret of this store, created on first use (only when ``create``; else None if absent)."""
+        """A named 32-byte secret of this store, created on first use (only when ``create``; else None if absent).
+
+        A secret is never changed or removed once made, so each is read from the database once per process."""
+        if name in self.secrets:
+            return self.secrets[name]
         if create:
             insert = f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) " + (
                 "ON CONFLICT (name) DO NOTHING"
             )
             with self.datastore.transaction(commit=True) as c:
                 c.execute(insert, (name, os.urandom(32)))
-        return self.setting(name)
+        value = self.setting(name)
+        if value is not None:
+            self.secrets[name] = value
+        return value
 
     def setting(self, name: str) -> bytes | None:
         with self.datastore.transaction(commit=False) as c:
@@ -104,6 +112,25 @@ class KeyStore:
                 rows,
             )
 
+    def noting_sources(self, sources: Iterable[str]) -> Callable[[Any], None]:
+        """``note_sources`` as a statement to run inside another transaction (a sign-up's)."""
+        rows = [(f"source:{name}", b"1") for name in sorted(set(sources))]
+
+        def run(cursor: Any) -> None:
+            cursor.executemany(
+                f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) "
+                "ON CONFLICT (name) DO NOTHING",
+                rows,
+            )
+
+        return run
+
+    def setting_on(self, cursor: Any, name: str) -> bytes | None:
+        """``setting`` read on ``cursor``, so it sees that transaction's own writes."""
+        cursor.execute(f"SELECT value FROM {self.settings_table} WHERE name = {self.p}", (name,))
+        row = cursor.fetchone()
+        return None if row is None else bytes(row["value"])
+
     def sources(self) -> list[str]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT name FROM {self.settings_table} WHERE name LIKE 'source:%'")
@@ -120,6 +147,11 @@ class KeyStore:
         if self.data.separate:
             return self.data.ensure_keys(participant_ids)
         return self.data.ensure_keys_on(cursor, participant_ids)
+
+    def new_keys(self, participant_ids: Iterable[UUID]) -> tuple[dict[UUID, bytes], Callable[[Any], None] | None]:
+        """Every id's data key, made for the ids that have none: (the keys, the statement that stores the new ones
+        in the caller's write transaction on the events' database, or None): ``DataKeys.new_keys``."""
+        return self.data.new_keys(participant_ids)
 
     def get_keys(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         return self.data.get_keys(participant_ids)

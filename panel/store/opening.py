@@ -24,8 +24,9 @@ from panel.config import (
     StoreVersionError,
 )
 from panel.domain.errors import ValidationError
-from panel.store import append_only
+from panel.store import append_only, topic_index
 from panel.store.connecting import connect
+from panel.topics import INDEXED_TOPICS
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_EVENTS, POSTGRES_EVENTS, SETTINGS = "stored_events", "panel_events", "panel_settings"
@@ -75,6 +76,7 @@ def _build(location: StoreLocation) -> PanelApp:
         for name in INIT_SECRETS:
             app.keys.secret(name)
         append_only.install(app)  # the triggers that refuse UPDATE and DELETE on the events and the chain
+        topic_index.install(app.recorder, INDEXED_TOPICS)  # listings of engagements, draws, ... without a scan
         append_only.adopt(app)
     except BaseException:
         app.close()
