@@ -30,10 +30,11 @@ def draw_reserves(
         return ()
     by_id = {c.id: c for c in candidates}
     chosen_houses = {household_key(by_id[i]) for i in selected} - {None}
+    on_panel = set(selected)
     pool = [
         c
         for c in sorted(candidates, key=lambda c: c.id)
-        if c.id not in set(selected) and household_key(c) not in chosen_houses
+        if c.id not in on_panel and household_key(c) not in chosen_houses
     ]
     features = list(dict.fromkeys(normalize(q.feature) for q in quotas))
     spellings: list[dict[str, int]] = [{} for _ in features]  # per feature, a code per value: equal codes, equal values
