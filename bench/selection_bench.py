@@ -2,6 +2,8 @@
 
 Run:  .venv/bin/python bench/selection_bench.py --sizes 500 2000 10000 --panels 30 100
 Their side runs only when --sf-python points at a venv with sortition-algorithms installed.
+--baseline DIR times another checkout's code (its bench/selection_bench.py and selection/, e.g. main's
+from `git worktree add DIR main`) in the same run, just before ours at each size, as "baseline leximin".
 """
 
 from __future__ import annotations
@@ -196,7 +198,7 @@ def sf_worker(n: int, k: int, households: bool, algorithm: str, draws: int) -> d
     }
 
 
-def _run(python: str, args: list[str], limit: float) -> dict[str, object]:
+def _run(python: str, args: list[str], limit: float, script: str = __file__) -> dict[str, object]:
     import json
     import subprocess
     import sys
@@ -205,7 +207,7 @@ def _run(python: str, args: list[str], limit: float) -> dict[str, object]:
     started = time.perf_counter()
     try:
         done = subprocess.run(
-            [python, __file__, "--worker", *args], capture_output=True, text=True, timeout=limit, check=False
+            [python, script, "--worker", *args], capture_output=True, text=True, timeout=limit, check=False
         )
     except subprocess.TimeoutExpired:
         return {"status": f"timeout >{limit:.0f}s"}
@@ -223,20 +225,21 @@ def _run(python: str, args: list[str], limit: float) -> dict[str, object]:
 
 
 HEADER = (
-    "| pool n | panel k | households | implementation | time (s) | peak MB | min p | max p | Gini | min p / (k/n) "
-    "| lottery min p | time vs ours | types | support | lottery L | worst shortfall (1/L) | at zero |"
+    "| pool n | panel k | households | implementation | time (s) | CPU (s) | peak MB | min p | max p | Gini "
+    "| min p / (k/n) | lottery min p | time vs ours | types | support | lottery L | worst shortfall (1/L) "
+    "| below 1/L | at zero |"
 )
-RULE = "|---:|---:|:-:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+RULE = "|---:|---:|:-:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 
 
 def _lottery_cells(r: dict[str, object]) -> str:
     if "lottery_size" not in r:
-        return " | | | | |"
+        return " | | | | | |"
     size = int(r["lottery_size"])  # type: ignore[call-overload]
     short = float(r["lottery_worst_shortfall"])  # type: ignore[arg-type]
     return (
         f" {r.get('types')} | {r.get('support')} | {size} | {short:.5f} ({short * size:.2f}) "
-        f"| {r.get('lottery_at_zero')} |"
+        f"| {r.get('lottery_below_bound')} | {r.get('lottery_at_zero')} |"
     )
 
 
@@ -246,9 +249,10 @@ def _row(n: int, k: int, hh: bool, name: str, r: dict[str, object], base: float 
         if base and status.startswith("timeout >"):
             limit = float(status.removeprefix("timeout >").rstrip("s"))
             return (
-                f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {status} | | | | | | | >{limit / base:.0f}x | | | | | |"
+                f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {status} | | | | | | | | >{limit / base:.0f}x "
+                "| | | | | | |"
             )
-        return f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {status} | | | | | | | | | | | | |"
+        return f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {status} |" + " |" * 14
     seconds = float(r["seconds"])  # type: ignore[arg-type]
     per = " /draw" if r.get("per_draw") else ""
     ratio = f"{seconds / base:.1f}x" if base and not per else ""
@@ -256,11 +260,13 @@ def _row(n: int, k: int, hh: bool, name: str, r: dict[str, object], base: float 
     low = float(r["min_p"])  # type: ignore[arg-type]
     low_text = f"({low:.2%})" if per else f"{low:.2%}"
     lottery = f"{float(r['lottery_min_p']):.2%}" if "lottery_min_p" in r else ""  # type: ignore[arg-type]
+    cpu = f"{float(r['cpu_seconds']):.2f}" if "cpu_seconds" in r else ""  # type: ignore[arg-type]
+    peak, high, gini_ = (float(r[key]) for key in ("peak_mb", "max_p", "gini"))  # type: ignore[arg-type]
     return (
-        f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {seconds:.{4 if per else 2}f}{per} | "
-        f"{float(r['peak_mb']):.0f} | {low_text} | {float(r['max_p']):.2%} | "  # type: ignore[arg-type]
-        f"{float(r['gini']):.3f} | {low / fair:.2f} | {lottery} | {ratio} |" + _lottery_cells(r)
-    )  # type: ignore[arg-type]
+        f"| {n} | {k} | {'Y' if hh else '-'} | {name} | {seconds:.{4 if per else 2}f}{per} | {cpu} | "
+        f"{peak:.0f} | {low_text} | {high:.2%} | {gini_:.3f} | {low / fair:.2f} | {lottery} | {ratio} |"
+        + _lottery_cells(r)
+    )
 
 
 def main() -> None:
@@ -280,6 +286,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=300.0)
     parser.add_argument("--legacy-draws", type=int, default=200)
     parser.add_argument("--jsonl", default="", help="append every measurement to this file")
+    parser.add_argument("--baseline", default="", help="a checkout whose selection/ is timed before ours")
     parser.add_argument(
         "--table-from", nargs="*", default=None, help="print the table from recorded --jsonl files instead of running"
     )
@@ -296,11 +303,17 @@ def main() -> None:
             for hh in house_options:
                 base = None
                 spec = [str(n), str(k), "y" if hh else "n"]
-                runs = [("ours " + a, sys.executable, ["ours", *spec, a]) for a in args.ours_algorithms]
+                runs = [("ours " + a, sys.executable, ["ours", *spec, a], __file__) for a in args.ours_algorithms]
+                if args.baseline:
+                    script = os.path.join(args.baseline, "bench", "selection_bench.py")
+                    runs.insert(0, ("baseline leximin", sys.executable, ["ours", *spec, "leximin"], script))
                 if sf:
-                    runs += [("SF " + a, sf, ["sf", *spec, a, str(args.legacy_draws)]) for a in args.sf_algorithms]
-                for name, python, worker_args in runs:
-                    result = _run(python, worker_args, args.time_limit)
+                    sf_args = [
+                        ("SF " + a, sf, ["sf", *spec, a, str(args.legacy_draws)], __file__) for a in args.sf_algorithms
+                    ]
+                    runs += sf_args
+                for name, python, worker_args, script in runs:
+                    result = _run(python, worker_args, args.time_limit, script)
                     if name == "ours leximin" and result.get("status") == "ok":
                         base = float(result["seconds"])  # type: ignore[arg-type]
                     print(_row(n, k, hh, name, result, base), flush=True)
@@ -316,7 +329,7 @@ def _table_from(paths: list[str]) -> None:
     for path in paths:
         with open(path) as handle:
             rows += [json.loads(line) for line in handle if line.strip()]
-    order = ["ours leximin", "ours legacy", "SF maximin", "SF leximin", "SF legacy"]
+    order = ["ours leximin", "baseline leximin", "ours legacy", "SF maximin", "SF leximin", "SF legacy"]
     rows.sort(key=lambda r: (r["n"], r["k"], r["households"], order.index(r["name"]) if r["name"] in order else 99))
     print(HEADER)
     print(RULE)

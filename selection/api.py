@@ -147,11 +147,8 @@ def _prepare(candidates: list[Candidate], quotas: list[Quota], k: int, options: 
             f"must_include names {len(fixed)} people but the panel has only "
             f"{k} seats; raise the panel size or shorten the list."
         )
-    rest = tuple(
-        c
-        for c in everyone
-        if c.id not in include | exclude and (household_key(c) is None or household_key(c) not in houses)
-    )
+    drop, taken = include | exclude, set(houses)  # hoisted: the same test for each candidate
+    rest = tuple(c for c in everyone if c.id not in drop and household_key(c) not in taken)
     shifted = shift_quotas(checked, fixed)
     over = [q for q in shifted if q.max < 0]
     if over:

@@ -36,7 +36,8 @@ class Repairer:
 
     def __init__(self, pool: Pool) -> None:
         self.inc = pool.incidence.astype(np.float64)
-        self.member = pool.incidence > 0  # per quota row, the types counting towards it
+        self.inc_t = np.ascontiguousarray(self.inc.T)  # types x rows: the rows of a few types at once
+        self.inc_t32 = self.inc_t.astype(np.float32)  # the same 0/1 entries; products of small integers stay exact
         self.sizes = pool.sizes.astype(np.float64)
         self.house = np.full(len(pool.types), -1, dtype=np.int64)
         for h, members in enumerate(pool.households):
@@ -88,14 +89,13 @@ class Repairer:
         """The integer change of violation of every swap (support x targets; a type for itself: never)."""
         add_t, rem_t = self._deltas(counts, face.type_low, face.type_high)
         up, down = self._deltas(self.inc @ counts, face.row_low, face.row_high)
-        out_part = np.rint(rem_t[support] + self.inc[:, support].T @ down).astype(np.int32)
-        in_part = np.rint(add_t[targets] + self.inc[:, targets].T @ up).astype(np.int32)
+        out_part = np.rint(rem_t[support] + self.inc_t[support] @ down).astype(np.int32)
+        in_part = np.rint(add_t[targets] + self.inc_t[targets] @ up).astype(np.int32)
         change = out_part[:, None] + in_part[None, :]
-        both = np.rint(up + down).astype(np.int32)
-        for row in np.flatnonzero(both):  # a quota row both types count towards: removing one and adding one cancel
-            inside = self.member[row]
-            s_in, t_in = np.flatnonzero(inside[support]), np.flatnonzero(inside[targets])
-            change[np.ix_(s_in, t_in)] -= both[row]
+        both = np.rint(up + down).astype(np.float32)  # per row: removing a member and adding one, together
+        if both.any():  # the rows both types of a swap count towards: sum_r inc[r, s] both[r] inc[r, t], in integers
+            shared = (self.inc_t32[support] * both) @ self.inc_t32[targets].T
+            change -= np.rint(shared).astype(np.int32)
         if self.houses:
             hup, hdown = self._deltas(self._house_counts(counts), face.house_low, face.house_high)
             hup = np.rint(np.append(hup, 0.0)).astype(np.int32)  # index -1: no household

@@ -25,24 +25,36 @@ def draw_reserves(
 ) -> tuple[str, ...]:
     """Return ``count`` reserves: for panel members in seeded order, a random unselected person
     with the nearest quota profile (same profile first), never a housemate of the panel."""
+    members = [selected[int(i)] for i in rng.permutation(len(selected))]  # drawn even for no reserves
+    if count <= 0:
+        return ()
     by_id = {c.id: c for c in candidates}
     chosen_houses = {household_key(by_id[i]) for i in selected} - {None}
+    on_panel = set(selected)
     pool = [
         c
         for c in sorted(candidates, key=lambda c: c.id)
-        if c.id not in set(selected) and household_key(c) not in chosen_houses
+        if c.id not in on_panel and household_key(c) not in chosen_houses
     ]
-    width = len({normalize(q.feature) for q in quotas})
     features = list(dict.fromkeys(normalize(q.feature) for q in quotas))
-    profiles = np.array([_profile(c, features) for c in pool], dtype=object).reshape(len(pool), width)
+    spellings: list[dict[str, int]] = [{} for _ in features]  # per feature, a code per value: equal codes, equal values
+    profiles = np.array(
+        [
+            [codes.setdefault(v, len(codes)) for codes, v in zip(spellings, _profile(c, features), strict=True)]
+            for c in pool
+        ],
+        dtype=np.int64,
+    ).reshape(len(pool), len(features))
     available = np.ones(len(pool), dtype=bool)
-    members = [selected[int(i)] for i in rng.permutation(len(selected))]
     reserves: list[str] = []
     while len(reserves) < min(count, len(pool)) and members:
         for member in members:
             if len(reserves) >= min(count, len(pool)):
                 break
-            target = np.array(_profile(by_id[member], features), dtype=object)
+            target = np.array(
+                [codes.get(v, -1) for codes, v in zip(spellings, _profile(by_id[member], features), strict=True)],
+                dtype=np.int64,
+            )
             distance = (profiles != target).sum(axis=1) if profiles.size else np.zeros(len(pool))
             distance = np.where(available, distance, np.iinfo(np.int64).max)
             nearest = np.flatnonzero(distance == distance.min())

@@ -58,6 +58,15 @@ def test_must_include_and_exclude():
     assert all(satisfies(panel, people(ROWS), QUOTAS, 4) for panel in result.lottery)
 
 
+def test_a_must_include_persons_housemates_are_never_drawn_nor_reserves():
+    candidates = people(ROWS, households={8: "a", 3: "A ", 9: "b", 0: "b"})  # p03 shares p08's household (spelt apart)
+    result = select(candidates, QUOTAS, 4, rng=RNG(4), must_include=["p08"], reserves=5)
+    assert result.probabilities["p03"] == 0.0 and result.optimal_probabilities["p03"] == 0.0
+    assert "p03" not in result.reserves and all("p03" not in panel for panel in result.lottery)
+    assert result.probabilities["p09"] > 0.0 and result.probabilities["p00"] > 0.0  # another household still draws
+    assert all(satisfies(panel, candidates, QUOTAS, 4) for panel in result.lottery)
+
+
 def test_reserves_then_quota_keeping_replacement():
     candidates = people(ROWS)
     result = select(candidates, QUOTAS, 4, rng=RNG(5), reserves=4)
