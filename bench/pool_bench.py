@@ -7,8 +7,10 @@ The store is generated once and cached (SQLite in --cache-dir, PostgreSQL in a s
 the size) with the project's own aggregates and ``save``: people with both pool consents and
 attributes, a share invited to earlier engagements (accepting, attending), a few withdrawals,
 leavers and erasures; global fatigue rules (one engagement in 12 months); and an engagement whose
-eligibility (``imd_decile in 1``) keeps about a tenth of them. Its views are rebuilt once after
-generation. Each run then times, for one draw of --size under six age-band quotas:
+eligibility (``imd_decile in 1`` by default) keeps about a tenth of them; ``--eligible-deciles 1-5``
+makes it ``imd_decile in 1,2,3,4,5``, about half of them (a store of its own: the cache's name
+carries the deciles). Its views are rebuilt once after generation. Each run then times, for one
+draw of --size under six age-band quotas:
 
 * ``full replay``: the pool as ``Draws(app)`` builds it with no read model (every participant
   replayed, one ``repository.get`` each): the baseline;
@@ -88,7 +90,25 @@ def person(app: PanelApp, rng: random.Random, i: int, key: bytes, earlier: list[
     return p
 
 
-def generate(app: PanelApp, people: int, batch: int = 1000) -> None:
+def deciles(text: str) -> tuple[int, ...]:
+    """The IMD deciles of ``--eligible-deciles``: ``1-5`` or ``1,3,5`` (each 1 to 10)."""
+    low, dash, high = text.partition("-")
+    try:
+        found = tuple(range(int(low), int(high) + 1)) if dash else tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give deciles as 1-5 or 1,3,5") from None
+    if not found or any(not 1 <= d <= 10 for d in found):
+        raise argparse.ArgumentTypeError(f"{text!r}: deciles run from 1 to 10, e.g. 1-5")
+    return found
+
+
+def store_name(people: int, eligible: tuple[int, ...]) -> str:
+    """The cached store's name: the size, and the deciles when they are not the default (1)."""
+    suffix = "" if eligible == (1,) else "_imd" + "_".join(str(d) for d in eligible)
+    return f"pool_bench_{people}{suffix}"
+
+
+def generate(app: PanelApp, people: int, batch: int = 1000, eligible: tuple[int, ...] = (1,)) -> None:
     rng = random.Random(20261202)
     earlier = [
         Engagement.open(
@@ -109,7 +129,7 @@ def generate(app: PanelApp, people: int, batch: int = 1000) -> None:
         day_rate_pence=0,
         at=START,
         sessions=[date(2026, 3, 1)],
-        eligibility=["imd_decile in 1"],
+        eligibility=["imd_decile in " + ",".join(str(d) for d in eligible)],
     )
     app.save(*earlier, target)
     Fatigue(app).set_fatigue_rules(None, cooldown_days=90, max_per_year=1, at=START)
@@ -122,15 +142,17 @@ def generate(app: PanelApp, people: int, batch: int = 1000) -> None:
             print(f"  {i + batch:,} people ({(i + batch) / (time.perf_counter() - t0):,.0f}/s)", flush=True)
     for j in range(0, people, 500):  # a few erasures (event + key destroyed)
         Participation(app).erase(app.participant_id_for(ref(j), "bench"), "bench erasure")
+    took, events = time.perf_counter() - t0, current_position(app)
+    print(f"  generated {people:,} people, {events:,} events: {people / took:,.0f} people/s, {events / took:,.0f} ev/s")
 
 
-def location_for(backend: str, people: int, cache: Path, pg_url: str) -> StoreLocation:
+def location_for(backend: str, name: str, cache: Path, pg_url: str) -> StoreLocation:
     if backend == "sqlite":
         cache.mkdir(parents=True, exist_ok=True)
-        return StoreLocation.sqlite(str(cache / f"pool_bench_{people}.db"))
+        return StoreLocation.sqlite(str(cache / f"{name}.db"))
     import psycopg
 
-    schema = f"bench_pool_{people}"
+    schema = name.replace("pool_bench_", "bench_pool_", 1)  # bench_pool_100000 as before for the default
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     return StoreLocation.postgres(pg_url, schema)
@@ -149,7 +171,7 @@ def quotas(size: int) -> list[selection.Quota]:
 
 
 def run(backend: str, args: argparse.Namespace) -> dict[str, Any]:
-    location = location_for(backend, args.people, Path(args.cache_dir), args.pg_url)
+    location = location_for(backend, store_name(args.people, args.eligible), Path(args.cache_dir), args.pg_url)
     app = Wiring(location).create_store().app
     engine = make_engine(location)
     projector = Projector(app, engine, batch_size=2000)
@@ -157,7 +179,7 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         eid = app.resolve_engagement(REF)
     except Exception:  # noqa: BLE001 - not generated yet
         print(f"{backend}: generating {args.people:,} people (cached for later runs)...", flush=True)
-        timed("generation", lambda: generate(app, args.people))
+        timed("generation", lambda: generate(app, args.people, eligible=args.eligible))
         timed("views rebuilt", projector.rebuild)
         eid = app.resolve_engagement(REF)
     projector.catch_up()
@@ -210,6 +232,13 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--size", type=int, default=30)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument(
+        "--eligible-deciles",
+        dest="eligible",
+        type=deciles,
+        default=(1,),
+        help="IMD deciles the engagement's eligibility keeps: 1 (default, about a tenth) or e.g. 1-5 (about half)",
+    )
     parser.add_argument("--no-full", dest="full", action="store_false", help="skip the full replay (baseline)")
     parser.add_argument("--cache-dir", default=os.environ.get("PANEL_BENCH_CACHE", "/tmp/panel-bench"))
     parser.add_argument(
