@@ -28,11 +28,12 @@ import os
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from projections_bench import AGES, START, attributes
+from projections_bench import AGES, START, PeakMemory, attributes
 
 import selection
 from cli.wiring import Wiring
@@ -158,12 +159,26 @@ def location_for(backend: str, name: str, cache: Path, pg_url: str) -> StoreLoca
     return StoreLocation.postgres(pg_url, schema)
 
 
-def timed(label: str, work: Callable[[], Any]) -> tuple[float, Any]:
-    t0 = time.perf_counter()
-    result = work()
-    took = time.perf_counter() - t0
-    print(f"  {label}: {took:,.1f} s", flush=True)
-    return took, result
+@dataclass(frozen=True)
+class Measure:
+    """One step's wall time, this process's CPU time (the database server's is not in it), and the peak
+    resident memory of this process and its children (sampled from /proc, ``projections_bench.PeakMemory``)."""
+
+    wall: float
+    cpu: float
+    peak_mb: float
+
+    def __str__(self) -> str:
+        return f"{self.wall:,.1f} ({self.cpu:,.1f})"
+
+
+def timed(label: str, work: Callable[[], Any]) -> tuple[Measure, Any]:
+    with PeakMemory() as memory:
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = work()
+        measure = Measure(time.perf_counter() - t0, time.process_time() - c0, memory.mb)
+    print(f"  {label}: {measure.wall:,.1f} s, CPU {measure.cpu:,.1f} s, peak {measure.peak_mb:,.0f} MB", flush=True)
+    return measure, result
 
 
 def quotas(size: int) -> list[selection.Quota]:
@@ -248,19 +263,21 @@ def main() -> None:
     results = {b: run(b, args) for b in args.backends.split(",")}
 
     def cell(r: dict[str, Any], key: str) -> str:
-        return f"{r[key]:,.1f}" if key in r else "-"
+        return str(r[key]) if key in r else "-"
 
+    print("\nwall seconds (CPU seconds of the bench process); peak: resident MB of the bench process, draw and verify")
     print(
-        "\n| backend | people | events | eligible | pool: full replay (s) | pool: consent view only (s) "
-        "| pool: narrowed (s) | speed-up vs full | draw end to end (s) | verify narrowed (s) | verify full (s) |"
+        "| backend | people | events | eligible | pool: full replay | pool: consent view only "
+        "| pool: narrowed | speed-up vs full | draw end to end | verify narrowed | verify full | peak MB |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for backend, r in results.items():
-        speedup = f"{r['full'] / r['narrowed']:.1f}x" if "full" in r else "-"
+        speedup = f"{r['full'].wall / r['narrowed'].wall:.1f}x" if "full" in r else "-"
+        peak = max(r["draw"].peak_mb, r["verify"].peak_mb)
         print(
             f"| {backend} | {r['people']:,} | {r['events']:,} | {r['eligible']:,} | {cell(r, 'full')} | "
             f"{cell(r, 'consent')} | {cell(r, 'narrowed')} | {speedup} | {cell(r, 'draw')} | {cell(r, 'verify')} | "
-            f"{cell(r, 'verify_full')} |"
+            f"{cell(r, 'verify_full')} | {peak:,.0f} |"
         )
 
 

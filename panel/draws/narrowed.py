@@ -17,7 +17,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from panel.domain.confirmation import EmailConfirmation, confirmation_id
+from panel.domain.confirmation import EmailConfirmation, awaits_confirmation, confirmation_id
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
 from panel.domain.policy import policy_id
@@ -80,7 +80,7 @@ def narrowed_pool(
         household_by=household_by,
         considered=max(narrowed.considered, len(people)),
         unknown_reason=unknown_reason,
-        confirmed=confirmed_by(app, [p.id for p in people], at, position),
+        confirmed=confirmed_by(app, [p.id for p in people if might_await(p)], at, position),
     )
     for pid in unreadable:
         snapshot.standings[pid] = Standing(UNREADABLE_HISTORY)
@@ -88,6 +88,13 @@ def narrowed_pool(
     if narrowed.considered > len(snapshot.standings):
         snapshot.excluded[LEFT_OUT] = narrowed.considered - len(snapshot.standings)
     return snapshot
+
+
+def might_await(person: Participant) -> bool:
+    """Whether ``person`` awaits an email confirmation if their sealed record holds an address: only they
+    are ever asked about (``assess`` asks only when ``awaits_confirmation`` holds), so only their
+    EmailConfirmations are read."""
+    return awaits_confirmation(person.source, person.channel, email="an address")
 
 
 def confirmed_by(app: PanelApp, ids: Sequence[UUID], at: datetime, position: int) -> Callable[[UUID], bool]:
