@@ -229,9 +229,16 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     draws = Draws(app, narrowing=ViewNarrowing(projector))
     again = any(d.engagement_id == eid for d in draws.recorded())
     r["draw"], outcome = timed(
-        "draw, narrowed, end to end",
-        lambda: draws.draw(eid, args.size, quotas(args.size), seed=1, at=at, new_round=again),
+        "draw, narrowed, end to end" if args.record else "draw, narrowed, dry run (all but the save)",
+        lambda: draws.draw(eid, args.size, quotas(args.size), seed=1, at=at, new_round=again, dry_run=not args.record),
     )
+    if outcome.draw is not None:
+        events = outcome.draw.collect_events()
+        print(f"  Draw.Completed: {len(app.mapper.to_stored_event(events[-1]).state):,} bytes stored", flush=True)
+    if not args.record:
+        engine.dispose()
+        app.close()
+        return r
     r["verify"], found = timed("verify, narrowed", lambda: draws.verify(outcome.draw_id))
     assert found.differences == [], found.differences
     if args.full:
@@ -255,6 +262,12 @@ def main() -> None:
         help="IMD deciles the engagement's eligibility keeps: 1 (default, about a tenth) or e.g. 1-5 (about half)",
     )
     parser.add_argument("--no-full", dest="full", action="store_false", help="skip the full replay (baseline)")
+    parser.add_argument(
+        "--no-record",
+        dest="record",
+        action="store_false",
+        help="time the draw as a dry run (pool, selection, record composed, nothing saved) and skip verify",
+    )
     parser.add_argument("--cache-dir", default=os.environ.get("PANEL_BENCH_CACHE", "/tmp/panel-bench"))
     parser.add_argument(
         "--pg-url", default=os.environ.get("PANEL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -273,7 +286,7 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for backend, r in results.items():
         speedup = f"{r['full'].wall / r['narrowed'].wall:.1f}x" if "full" in r else "-"
-        peak = max(r["draw"].peak_mb, r["verify"].peak_mb)
+        peak = max(r[key].peak_mb for key in ("draw", "verify") if key in r)
         print(
             f"| {backend} | {r['people']:,} | {r['events']:,} | {r['eligible']:,} | {cell(r, 'full')} | "
             f"{cell(r, 'consent')} | {cell(r, 'narrowed')} | {speedup} | {cell(r, 'draw')} | {cell(r, 'verify')} | "
