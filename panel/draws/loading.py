@@ -52,13 +52,23 @@ def versions_of(app: PanelApp, ids: Iterable[UUID], position: int) -> dict[UUID,
     return found
 
 
-def load_many(app: PanelApp, ids: Iterable[UUID], position: int) -> tuple[dict[UUID, Any], list[UUID]]:
+Memo = dict[int, dict[UUID, Any]]  # position -> aggregates read as of it (one verification's reads)
+
+
+def load_many(
+    app: PanelApp, ids: Iterable[UUID], position: int, memo: Memo | None = None
+) -> tuple[dict[UUID, Any], list[UUID]]:
     """Each of ``ids`` as its events up to ``position`` make it (absent: no event by then), and the ids
-    whose history cannot be read (a corrupted stored event: reported by the caller, never raised)."""
-    found: dict[UUID, Any] = {}
+    whose history cannot be read (a corrupted stored event: reported by the caller, never raised).
+
+    With ``memo``, aggregates already read as of the same position are taken from it and the ones read
+    here are added (callers only read them): a verification's checks read the recorded pool once."""
+    seen = memo.setdefault(position, {}) if memo is not None else {}
+    wanted = set(ids)
+    found: dict[UUID, Any] = {pid: seen[pid] for pid in wanted if pid in seen}
     unreadable: list[UUID] = []
     columns = "originator_id, originator_version, topic, state"
-    for chunk in _chunks(app, ids):
+    for chunk in _chunks(app, wanted - found.keys()):
         rows = _select(app, columns, chunk, position, "ORDER BY originator_id, originator_version")
         broken: set[UUID] = set()
         for r in rows:
@@ -73,4 +83,6 @@ def load_many(app: PanelApp, ids: Iterable[UUID], position: int) -> tuple[dict[U
                 broken.add(oid)
                 found.pop(oid, None)
         unreadable.extend(sorted(broken, key=lambda u: u.hex))
+    if memo is not None:
+        seen.update(found)
     return found, unreadable

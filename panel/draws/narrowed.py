@@ -17,12 +17,12 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from panel.domain.confirmation import EmailConfirmation, confirmation_id
+from panel.domain.confirmation import EmailConfirmation, awaits_confirmation, confirmation_id
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
 from panel.domain.policy import policy_id
 from panel.draws.history import events_table, rows_of
-from panel.draws.loading import load_many, versions_of
+from panel.draws.loading import Memo, load_many, versions_of
 from panel.draws.pool_builder import UNREADABLE_HISTORY, PoolSnapshot, Rule, Standing, evaluate, pool_rules
 from panel.draws.protocols import PoolNarrowing
 from panel.fatigue import Fatigue
@@ -57,10 +57,11 @@ def narrowed_pool(
     extra_rules: Iterable[Rule] = (),
     include: Iterable[UUID] = (),
     unknown_reason: str | None = "erased",
+    memo: Memo | None = None,
 ) -> PoolSnapshot:
     """The pool for ``engagement`` at ``at`` as the history stood at ``position`` (``build_pool``'s with a
     position), reading only the views' candidates, the people changed since the views' position, and
-    ``include``."""
+    ``include``; ``memo`` shares the participants read with a verification's other checks."""
     versions = versions_of(app, [engagement.id, policy_id(None), policy_id(engagement.id)], position)
     if engagement.id not in versions:
         raise AggregateNotFoundError(f"engagement {engagement.ref} had no event by position {position}")
@@ -68,7 +69,7 @@ def narrowed_pool(
     fatigue = Fatigue(app).fatigue_rules(engagement.id, as_of=versions)
     narrowed = narrowing.narrow(engagement, at, fatigue)
     wanted = set(narrowed.ids) | participants_changed_since(app, min(narrowed.position, position)) | set(include)
-    loaded, unreadable = load_many(app, wanted, position)
+    loaded, unreadable = load_many(app, wanted, position, memo)
     people = sorted((p for p in loaded.values() if isinstance(p, Participant)), key=lambda p: p.id.hex)
     snapshot = evaluate(
         people,
@@ -80,7 +81,7 @@ def narrowed_pool(
         household_by=household_by,
         considered=max(narrowed.considered, len(people)),
         unknown_reason=unknown_reason,
-        confirmed=confirmed_by(app, [p.id for p in people], at, position),
+        confirmed=confirmed_by(app, [p.id for p in people if might_await(p)], at, position),
     )
     for pid in unreadable:
         snapshot.standings[pid] = Standing(UNREADABLE_HISTORY)
@@ -88,6 +89,13 @@ def narrowed_pool(
     if narrowed.considered > len(snapshot.standings):
         snapshot.excluded[LEFT_OUT] = narrowed.considered - len(snapshot.standings)
     return snapshot
+
+
+def might_await(person: Participant) -> bool:
+    """Whether ``person`` awaits an email confirmation if their sealed record holds an address: only they
+    are ever asked about (``assess`` asks only when ``awaits_confirmation`` holds), so only their
+    EmailConfirmations are read."""
+    return awaits_confirmation(person.source, person.channel, email="an address")
 
 
 def confirmed_by(app: PanelApp, ids: Sequence[UUID], at: datetime, position: int) -> Callable[[UUID], bool]:

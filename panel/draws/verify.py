@@ -19,6 +19,7 @@ stated in the notes, never silently skipped.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -30,7 +31,7 @@ from panel.draws.announce_verify import NOT_INVITED, announcement_of, expected_f
 from panel.draws.compose import pool_digest, recorded_quotas, run_selection
 from panel.draws.history import invitations_of, position_of
 from panel.draws.legacy import rerun_legacy
-from panel.draws.loading import load_many
+from panel.draws.loading import Memo, load_many
 from panel.draws.narrowed import log_intact, narrowed_pool
 from panel.draws.pool_builder import NOT_STATED, build_pool, derive_features, household_key, member_hash, read_personal
 from panel.draws.record import claim_slots, slot_candidates, slot_ids, slot_rows, table_from_record
@@ -45,10 +46,11 @@ if TYPE_CHECKING:
 def verify(draws: DrawService, draw: Draw) -> Verification:
     found = Verification()
     refs = RefBook(draws)
+    memo: Memo = {}  # the recorded pool as of the snapshot, read once for the re-run's and the pool's checks
     checks = [
         ("the pool hash", _check_digest),
-        ("the re-run", rerun_types if draw.keeps_types else rerun_legacy),
-        ("the pool", check_pool),
+        ("the re-run", partial(rerun_types, memo=memo) if draw.keeps_types else rerun_legacy),
+        ("the pool", partial(check_pool, memo=memo)),
         ("the invitations", check_invitations),
         ("the replacements", check_replacements),
         ("the dropout history", check_dropout_history),
@@ -84,7 +86,7 @@ def _history_features(
     return {f: attributes.get(f, NOT_STATED) for f in draw.features}, household_key(personal, draw.household_by)
 
 
-def rerun_types(draws: DrawService, draw: Draw, refs: RefBook, found: Verification) -> None:
+def rerun_types(draws: DrawService, draw: Draw, refs: RefBook, found: Verification, memo: Memo | None = None) -> None:
     """Re-run a draw recorded with its type table, and check every member who can still be read."""
     rows, counts = table_from_record(draw.types or [])
     slots = slot_ids(counts)
@@ -102,7 +104,7 @@ def rerun_types(draws: DrawService, draw: Draw, refs: RefBook, found: Verificati
             found.differences.append(f"{refs(pid)}: the draw's sealed slot {slot} is not a free slot of its table")
             continue
         holder[slot] = pid
-    _check_types(draws, draw, refs, found, rows, row_of, claims.slot_of, keys)
+    _check_types(draws, draw, refs, found, rows, row_of, claims.slot_of, keys, memo)
     unclaimed = [s for s in slots if s not in holder]
     erased = set(claims.erased)
     if erased:
@@ -143,11 +145,12 @@ def _check_types(
     row_of: dict[str, int],
     slot_of: dict[UUID, str],
     keys: dict[UUID, bytes],
+    memo: Memo | None = None,
 ) -> None:
     """Each readable member's history at the recorded version must give the recorded hash and type."""
     households: dict[str, set[str | None]] = {}
     snapshot = draw.as_of_position if draw.as_of_position is not None else position_of(draws.app, draw.id)
-    read = load_many(draws.app, slot_of, snapshot)[0] if snapshot is not None else {}
+    read = load_many(draws.app, slot_of, snapshot, memo)[0] if snapshot is not None else {}
     for entry in draw.pool:
         pid, version, recorded_hash = UUID(str(entry[0])), int(entry[1]), str(entry[2])
         if pid not in slot_of or slot_of[pid] not in row_of:
@@ -214,7 +217,7 @@ def _compare(
         found.differences.append("the panel's recorded composition by type differs from the re-run")
 
 
-def check_pool(draws: DrawService, draw: Draw, refs: RefBook, found: Verification) -> None:
+def check_pool(draws: DrawService, draw: Draw, refs: RefBook, found: Verification, memo: Memo | None = None) -> None:
     """Rebuild the pool from the history as of the draw's snapshot and compare it with the record."""
     app = draws.app
     own = position_of(app, draw.id)
@@ -241,6 +244,7 @@ def check_pool(draws: DrawService, draw: Draw, refs: RefBook, found: Verificatio
                 household_by=draw.household_by,
                 include=[UUID(str(r[0])) for r in draw.pool],
                 unknown_reason=None,
+                memo=memo,
             )
         else:
             rebuilt = build_pool(

@@ -17,6 +17,7 @@ from panel.confirmations import Confirmations
 from panel.domain.engagement import Engagement
 from panel.draws import Draws
 from panel.draws.history import current_position
+from panel.draws.loading import Memo, load_many
 from panel.draws.narrowed import narrowed_pool
 from panel.draws.pool_builder import PoolSnapshot, build_pool
 from panel.engagements import Engagements
@@ -137,3 +138,18 @@ def test_a_narrowed_draw_verifies_both_ways(app: PanelApp, projector: Projector,
     drawn = narrowed.get(outcome.draw_id)
     pool_ids = {UUID(r[0]) for r in drawn.pool}
     assert ids["LATE"] in pool_ids and ids["V-013"] not in pool_ids
+
+
+def test_a_memo_shares_reads_at_one_position_only(app: PanelApp, projector: Projector) -> None:
+    _, ids = scenario(app, projector)
+
+    late, position = ids["V-013"], current_position(app)
+    memo: Memo = {}
+    first, _ = load_many(app, [late], position, memo)
+    again, _ = load_many(app, [late, ids["LATE"]], position, memo)
+    assert again[late] is first[late]  # taken from the memo, not read again
+    assert set(memo[position]) == {late, ids["LATE"]}
+    earlier, _ = load_many(app, [late], position - 3, memo)  # before V-013's invitation and attendance
+    assert earlier[late].version == first[late].version - 3 and earlier[late] is not first[late]
+    plain, _ = load_many(app, [late, ids["LATE"]], position)
+    assert {pid: p.version for pid, p in plain.items()} == {pid: p.version for pid, p in again.items()}
