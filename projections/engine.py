@@ -153,8 +153,11 @@ class Projector:
 
         An interrupted rebuild is resumed by the next one (its position is tracked like any other);
         readers keep using the old generation until the switch, which is one transaction. A
-        generation still at position 0 is bulk-loaded (``projections.bulk.rebuild``). Returns the position
-        the new generations reached: the number of events they cover.
+        generation still at position 0 is bulk-loaded (``projections.bulk.rebuild``). On PostgreSQL each new
+        table is analysed before the switch: a table filled in bulk has no statistics until autovacuum comes
+        round (never, where it is off), and the planner then takes a large view for an empty one (a pool's
+        fatigue query ran for minutes in a nested loop). Returns the position the new generations reached:
+        the number of events they cover.
         """
         self.setup()
         chosen = [self.view(n).name for n in (names or list(self.views))]
@@ -188,6 +191,8 @@ class Projector:
                     for table in self.define(name, building).values():
                         for index in table.indexes:  # built after the load, unless it already was
                             index.create(conn, checkfirst=True)
+                        if conn.dialect.name == "postgresql":  # statistics for the planner before anyone reads
+                            conn.exec_driver_sql(f'ANALYZE "{table.name}"')
                     db.set_generations(conn, name, building, None)
                     retired.append((name, current))
         with connection.writing(self.engine) as conn:

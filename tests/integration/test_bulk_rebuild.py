@@ -190,3 +190,26 @@ def split_in_two(projector: Projector, monkeypatch: pytest.MonkeyPatch, workers:
     monkeypatch.setattr(bulk, "MIN_EVENTS_PER_WORKER", 0)
     monkeypatch.setattr(bulk, "load_in_workers", workers)
     projector.bulk_workers = 2
+
+
+def test_a_rebuilt_postgresql_view_has_planner_statistics_before_readers_switch(
+    app: PanelApp, projector: Projector
+) -> None:
+    script(app, step=projector.catch_up)
+    projector.rebuild()
+    with projector.engine.connect() as conn:
+        if conn.dialect.name != "postgresql":  # SQLite's planner is left as it was: no statistics table made
+            assert conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")).first() is None
+            return
+        tables = [t.name for s in projector.status() for t in projector.define(s.name, s.generation).values()]
+        analysed = {
+            row[0]
+            for row in conn.execute(
+                text(
+                    "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname = ANY(:names)"
+                ),
+                {"names": tables},
+            )
+        }
+        conn.rollback()
+    assert tables and set(tables) == analysed
