@@ -106,20 +106,22 @@ class DataKeys:
         return self._select_keys(cursor, ids)
 
     def _insert_keys(self, c: Any, ids: list[UUID]) -> None:
-        rows = [(pid.hex, self._stored(pid.hex, AESGCM.generate_key(bit_length=256))) for pid in ids]
+        keys = {pid: AESGCM.generate_key(bit_length=256) for pid in ids}
+        self._insert_rows(c, keys, keep_existing=True)
+        self._require_current(c)  # in the same transaction: a refusal takes the new rows back
+
+    def _insert_rows(self, c: Any, keys: dict[UUID, bytes], *, keep_existing: bool) -> None:
+        """Store ``keys`` (wrapped); an id that has a key already keeps it (``keep_existing``) or fails the insert."""
+        rows = [(pid.hex, self._stored(pid.hex, key)) for pid, key in keys.items()]
+        conflict = " ON CONFLICT (participant_id) DO NOTHING" if keep_existing else ""
         if self.dialect == "sqlite":
-            c.executemany(
-                f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES (?, ?) "
-                "ON CONFLICT (participant_id) DO NOTHING",
-                rows,
-            )
+            c.executemany(f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES (?, ?){conflict}", rows)
         else:  # one statement with two binary arrays instead of a round trip per row
             c.execute(
                 f"INSERT INTO {self.keys_table} (participant_id, data_key) "
-                "SELECT * FROM unnest(%b::text[], %b::bytea[]) ON CONFLICT (participant_id) DO NOTHING",
+                f"SELECT * FROM unnest(%b::text[], %b::bytea[]){conflict}",
                 ([r[0] for r in rows], [r[1] for r in rows]),
             )
-        self._require_current(c)  # in the same transaction: a refusal takes the new rows back
 
     def new_keys(self, participant_ids: Iterable[UUID]) -> tuple[dict[UUID, bytes], Callable[[Any], None] | None]:
         """Every id's key, made for the ids that have none: (the keys, the statement that stores the new ones in the
@@ -137,17 +139,9 @@ class DataKeys:
         """The statements storing new keys on the events' cursor, in its transaction (a sign-up's, whose events are
         sealed under them): they commit or roll back with the events. A key another writer stored meanwhile for one
         of these ids makes the insert, and so the whole transaction, fail (a write conflict): nothing is replaced."""
-        rows = [(pid.hex, self._stored(pid.hex, key)) for pid, key in keys.items()]
 
         def run(cursor: Any) -> None:
-            if self.dialect == "sqlite":
-                cursor.executemany(f"INSERT INTO {self.keys_table} (participant_id, data_key) VALUES (?, ?)", rows)
-            else:
-                cursor.execute(
-                    f"INSERT INTO {self.keys_table} (participant_id, data_key) "
-                    "SELECT * FROM unnest(%b::text[], %b::bytea[])",
-                    ([r[0] for r in rows], [r[1] for r in rows]),
-                )
+            self._insert_rows(cursor, keys, keep_existing=False)
             self._require_current(cursor)
 
         return run

@@ -104,13 +104,8 @@ class KeyStore:
 
     def note_sources(self, sources: Iterable[str]) -> None:
         """Remember the reference sources in use, so a bare reference can be looked up in each."""
-        rows = [(f"source:{name}", b"1") for name in sorted(set(sources))]
         with self.datastore.transaction(commit=True) as c:
-            c.executemany(
-                f"INSERT INTO {self.settings_table} (name, value) VALUES ({self.p}, {self.p}) "
-                "ON CONFLICT (name) DO NOTHING",
-                rows,
-            )
+            self.noting_sources(sources)(c)
 
     def noting_sources(self, sources: Iterable[str]) -> Callable[[Any], None]:
         """``note_sources`` as a statement to run inside another transaction (a sign-up's)."""
