@@ -32,8 +32,16 @@ def rounding_line(lot: dict[str, Any]) -> str:
     return (
         f"Lottery of {size} panels ({lot['size_rule']}); bound 1/L {met}; realised worst shortfall "
         f"{lot['worst_shortfall']:.4%}, worst deviation {lot['worst_deviation']:.4%}; "
-        f"{lot['at_zero']} people with a chance at zero"
+        f"{lot['at_zero']} people with a chance at zero{_new_panels(lot)}"
     )
+
+
+def _new_panels(lot: dict[str, Any]) -> str:
+    """Version 3's new panels, when the rounding needed any (outside the optimal lottery's support)."""
+    added = lot.get("new_panels", 0)
+    if not added:
+        return ""
+    return f"; {added} panel{'s' if added != 1 else ''} added beyond the optimal lottery's to meet the bound"
 
 
 def reserves_model_line(m: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from selection.errors import PoolTooSmallError, SelectionError, UnsupportedOptio
 from selection.leximin import leximin
 from selection.model import Candidate, Quota
 from selection.pool import build_pool
+from selection.pricing import Pricer
 
 Progress = Callable[[str, int, int], None]
 
@@ -99,6 +100,13 @@ def run_legacy(problem: Problem, rng: np.random.Generator, seed_from: str | None
     )
 
 
+ROUNDING = {
+    2: "floor/ceil of L x weight per composition, deficit-balanced, swap-repaired, checked exactly",
+    3: "floor/ceil of L x weight per composition, deficit-balanced, swap-repaired, "
+    "new panels swapped in where a type is short, checked exactly",
+}
+
+
 def run_leximin(
     problem: Problem,
     rng: np.random.Generator,
@@ -118,14 +126,17 @@ def run_leximin(
     columns = [outcome.columns[i] for i in order]
     weights = outcome.weights[order]
     progress("lottery", 0, 1)
+    lottery_columns, added = columns, 0
     if version == 1:
         if size is None:
             raise SelectionError("internal: the lottery size was not chosen", code="internal")
         counts, rule = lottery.balanced_counts(columns, weights, pool.sizes, size), "given"
     else:
-        rounded = rounding.round_lottery(columns, weights, pool.sizes, outcome.type_probabilities, size)
-        counts, size, rule = rounded.counts, rounded.size, rounded.rule
-    panels = tuple(with_fixed(problem, p) for p in lottery.expand(columns, counts, pool.types, rng))
+        fill = Pricer(pool, seats).within if version >= 3 else None
+        rounded = rounding.round_lottery(columns, weights, pool.sizes, outcome.type_probabilities, size, fill)
+        counts, size, rule, added = rounded.counts, rounded.size, rounded.rule, len(rounded.added)
+        lottery_columns = rounding.every_column(columns, rounded)
+    panels = tuple(with_fixed(problem, p) for p in lottery.expand(lottery_columns, counts, pool.types, rng))
     progress("lottery", 1, 1)
     ids = [c.id for c in problem.candidates]
     optimal = person_probabilities(
@@ -152,8 +163,10 @@ def run_leximin(
         extra["lottery"] = {
             **rounding.deviation(probabilities, optimal, size),
             "size_rule": rule,
-            "rounding": "floor/ceil of L x weight per composition, deficit-balanced, swap-repaired, checked exactly",
+            "rounding": ROUNDING[min(version, 3)],
         }
+        if version >= 3:
+            extra["lottery"]["new_panels"] = added
         if not problem.fixed:
             certificate = build_certificate(
                 pool,

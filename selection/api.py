@@ -40,13 +40,14 @@ def select(
 
     ``lottery_size`` None chooses the lottery size from the instance (``rounding.round_lottery``).
     ``algorithm_version`` re-runs a selection recorded by an earlier version (1: the greedy rounding
-    to ``lottery_size`` panels, without the 1/L bound), so recorded draws stay verifiable.
+    to ``lottery_size`` panels, without the 1/L bound; 2: the rounding within the optimal lottery's
+    panels, without version 3's new panels), so recorded draws stay verifiable.
     Raises a SelectionError subclass with a code and a one-line fix when it cannot.
     """
     if algorithm not in ALGORITHMS:
         raise UnsupportedOptionError(f"unknown algorithm {algorithm!r}; use one of {', '.join(ALGORITHMS)}.")
-    if algorithm_version not in (1, ALGORITHM_VERSION):
-        raise UnsupportedOptionError(f"algorithm version {algorithm_version} is unknown; use 1 or {ALGORITHM_VERSION}.")
+    if algorithm_version not in range(1, ALGORITHM_VERSION + 1):
+        raise UnsupportedOptionError(f"algorithm version {algorithm_version} is unknown; use 1 to {ALGORITHM_VERSION}.")
     if algorithm_version == 1 and lottery_size is None:
         lottery_size = 1000  # version 1's default
     if lottery_size is not None and lottery_size < 1:

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ALGORITHM_VERSION = 2
-"""Bump whenever ``select`` can return a different result for the same inputs (2: the rounding with the 1/L bound)."""
+ALGORITHM_VERSION = 3
+"""Bump whenever ``select`` can return a different result for the same inputs (2: the rounding with the 1/L bound;
+3: new panels swapped in where a type is still short of it)."""
 
 
 def normalize(value: str) -> str:

@@ -34,3 +34,13 @@ class Pricer:
             return None
         counts = np.rint(np.asarray(h.getSolution().col_value)).astype(np.int64)
         return float(np.dot(weights, counts)), counts
+
+    def within(self, weights: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray | None:
+        """``best`` among panels with lower <= counts <= upper per type, or None when there is none."""
+        index = np.arange(self.size, dtype=np.int32)
+        self.model.changeColsBounds(self.size, index, np.asarray(lower, float), np.asarray(upper, float))
+        try:
+            found = self.best(weights)
+        finally:
+            self.model.changeColsBounds(self.size, index, np.zeros(self.size), self.pool.sizes.astype(float))
+        return None if found is None else found[1]

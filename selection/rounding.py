@@ -1,6 +1,6 @@
 """Round an optimal lottery over panel compositions to L equally likely panels, with an exact check.
 
-The target (algorithm version 2): every person i with optimal probability pi_i appears in a_i of
+The target (algorithm versions 2 and 3): every person i with optimal probability pi_i appears in a_i of
 the L panels with
 
     a_i >= 1 if pi_i > 0     (nobody with a positive chance ends at zero: always enforced)
@@ -14,8 +14,10 @@ need_t = max(ceil(L pi_t - 1), 1 if pi_t > 0).
 The rounding: floor or ceil of L lambda_P panels of every composition P, the spare panels given
 one by one to the composition whose types are furthest below their share (``balanced_counts``),
 then one-for-one panel swaps that lower the total shortfall against n_t need_t, the types short
-first. The outcome is checked exactly in integers, and the bound actually met (``deviation``) is
-what the report states: the 1/L target, or (1 + D)/L when some member misses it by D panels.
+first. Version 3 then swaps in new feasible panels while a type is still short (``topup``), so the
+lottery may hold panels outside the optimal lottery's support. The outcome is checked exactly in
+integers, and the bound actually met (``deviation``) is what the report states: the 1/L target,
+or (1 + D)/L when some member misses it by D panels.
 This is a deterministic heuristic for a discrepancy problem, not a theorem: with three or more
 quota features a lottery meeting 1/L need not exist for a given L. "Nobody at zero" is enforced:
 a lottery leaving someone with a positive chance out of every panel is never returned.
@@ -33,6 +35,7 @@ import numpy as np
 
 from selection.errors import SolverError, UnsupportedOptionError
 from selection.lottery import balanced_counts
+from selection.topup import Fill, top_up
 
 TOL = 1e-9
 GROWTH = (1.0, 2.0)
@@ -44,12 +47,16 @@ REPAIR_CHOICES = 6
 
 @dataclass(frozen=True)
 class Rounded:
-    """Panels per composition, the lottery size, how it was chosen and the panels short of the bound."""
+    """Panels per composition, the lottery size, how it was chosen and the panels short of the bound.
+
+    ``counts`` covers the optimal lottery's compositions, then ``added``: the new panels version 3
+    swapped in (``topup``)."""
 
     counts: np.ndarray
     size: int
     rule: str  # "auto" or "given"
     shortfall: int  # the largest number of panels a member misses of the 1/L bound (0 = met)
+    added: tuple[np.ndarray, ...] = ()
 
 
 def needs(type_probabilities: np.ndarray, size: int) -> np.ndarray:
@@ -131,13 +138,27 @@ class _State:
 
 
 def _round(
-    columns: Sequence[np.ndarray], weights: np.ndarray, sizes: np.ndarray, probs: np.ndarray, size: int
+    columns: Sequence[np.ndarray],
+    weights: np.ndarray,
+    sizes: np.ndarray,
+    probs: np.ndarray,
+    size: int,
+    fill: Fill | None,
 ) -> Rounded:
     matrix = np.array(columns, dtype=np.int64).T
     counts = balanced_counts(columns, weights, sizes, size)
     state = _State(matrix, sizes, counts, sizes.astype(np.int64) * needs(probs, size))
     state.repair(REPAIR_STEPS)
-    return Rounded(state.counts, size, "given", state.shortfall())
+    if fill is None or state.shortfall() == 0:
+        return Rounded(state.counts, size, "given", state.shortfall())
+    counts, added, slack = top_up(matrix, state.counts, state.slack, state.sizes, fill)
+    shortfall = int(np.ceil(np.maximum(0, -slack) / state.sizes).max(initial=0))
+    return Rounded(counts, size, "given", shortfall, tuple(added))
+
+
+def every_column(columns: Sequence[np.ndarray], rounded: Rounded) -> list[np.ndarray]:
+    """The compositions ``rounded.counts`` counts: the optimal lottery's, then the new panels."""
+    return [*columns, *rounded.added]
 
 
 def at_zero(columns: Sequence[np.ndarray], counts: np.ndarray, sizes: np.ndarray, probs: np.ndarray) -> int:
@@ -152,12 +173,16 @@ def round_lottery(
     sizes: np.ndarray,
     type_probabilities: np.ndarray,
     size: int | None,
+    fill: Fill | None = None,
 ) -> Rounded:
-    """Return panel counts per composition for ``size`` panels or (None) an automatically chosen size."""
+    """Return panel counts per composition for ``size`` panels or (None) an automatically chosen size.
+
+    ``fill`` (version 3) finds a feasible panel within per-type bounds, so a type still short after
+    the swaps gets a new panel (``topup``); without it the rounding is version 2's."""
     start = auto_start(len(columns), type_probabilities)
     if size is not None:
-        rounded = _round(columns, weights, sizes, type_probabilities, size)
-        if at_zero(columns, rounded.counts, sizes, type_probabilities):
+        rounded = _round(columns, weights, sizes, type_probabilities, size, fill)
+        if at_zero(every_column(columns, rounded), rounded.counts, sizes, type_probabilities):
             raise UnsupportedOptionError(
                 f"a lottery of {size} panels leaves someone with a positive chance out of every panel "
                 f"(the optimal lottery has {len(columns)} distinct panels; try at least {start}); "
@@ -167,11 +192,11 @@ def round_lottery(
     best: Rounded | None = None
     for factor in GROWTH:
         candidate = min(MAX_AUTO, math.ceil(start * factor))
-        rounded = _round(columns, weights, sizes, type_probabilities, candidate)
-        if at_zero(columns, rounded.counts, sizes, type_probabilities):
+        rounded = _round(columns, weights, sizes, type_probabilities, candidate, fill)
+        if at_zero(every_column(columns, rounded), rounded.counts, sizes, type_probabilities):
             continue
         if best is None or rounded.shortfall < best.shortfall:
-            best = Rounded(rounded.counts, candidate, "auto", rounded.shortfall)
+            best = Rounded(rounded.counts, candidate, "auto", rounded.shortfall, rounded.added)
         if rounded.shortfall == 0:
             break
     if best is None:

@@ -13,6 +13,7 @@ from panel.config import StoreLocation
 from tests.helpers.draw_case import populate
 from tests.helpers.paths import FIXTURES, ROOT
 from tests.helpers.proc import run_panel
+from tests.helpers.selection_helpers import six_features
 from tests.helpers.store import table_rows
 
 QUOTAS = str(ROOT / "examples" / "vested-quotas.csv")
@@ -55,3 +56,24 @@ def test_select_states_the_lottery_in_text_and_json() -> None:
     assert text.code == 0 and LINE.search(text.out), text.out + text.err
     data = json.loads(run_panel(*args, "--json").out)
     assert data["lottery_size"] == data["report"]["lottery"]["size"] and data["report"]["lottery"]["at_zero"] == 0
+
+
+def test_select_says_how_many_new_panels_the_bound_needed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    candidates, quotas = six_features(200, 20, 3)  # version 2's swaps miss 1/L here (tests/unit/test_sel_topup.py)
+    names = list(candidates[0].features)
+    people, limits = tmp_path / "people.csv", tmp_path / "quotas.csv"
+    people.write_text(
+        "\n".join([",".join(["id", *names])] + [",".join([c.id, *(c.features[f] for f in names)]) for c in candidates])
+        + "\n"
+    )
+    limits.write_text("feature,value,min,max\n" + "".join(f"{q.feature},{q.value},{q.min},{q.max}\n" for q in quotas))
+    args = ["select", "--people", str(people), "--quotas", str(limits), "--size", "20", "--seed", "1"]
+    data = json.loads(run_panel(*args, "--json").out)
+    lottery = data["report"]["lottery"]
+    assert lottery["bound_met"] and lottery["below_bound"] == 0 and lottery["new_panels"] > 0
+    text = run_panel(*args)
+    assert text.code == 0 and LINE.search(text.out), text.out + text.err
+    added = lottery["new_panels"]
+    assert (
+        f"; {added} panel{'s' if added != 1 else ''} added beyond the optimal lottery's to meet the bound" in text.out
+    )

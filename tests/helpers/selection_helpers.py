@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -84,3 +85,26 @@ def enumerated_leximin(candidates: Sequence[Candidate], quotas: Sequence[Quota],
         if (floor[free] < 0).all():  # numerical guard: fix the lowest at least
             floor[np.flatnonzero(free)[0]] = z
     return dict(zip(ids, floor, strict=False))
+
+
+SHARES = {
+    "gender": (0.5, 0.46, 0.04),
+    "age": (0.15, 0.25, 0.3, 0.2, 0.1),
+    "ethnicity": (0.8, 0.1, 0.05, 0.05),
+    "region": (0.25, 0.2, 0.2, 0.2, 0.15),
+    "imd": (0.1, 0.15, 0.2, 0.25, 0.3),
+    "disability": (0.2, 0.8),
+}
+
+
+def six_features(n: int, k: int, seed: int) -> tuple[list[Candidate], list[Quota]]:
+    """A pool with six skewed features and quotas of 80-120% of each share of k."""
+    rng = np.random.default_rng(seed)
+    picks = {f: rng.choice(len(s), size=n, p=s) for f, s in SHARES.items()}
+    candidates = [Candidate(f"p{i:04d}", {f: f"{f}{picks[f][i]}" for f in SHARES}) for i in range(n)]
+    quotas = [
+        Quota(f, f"{f}{v}", math.floor(0.8 * s * k), math.ceil(1.2 * s * k))
+        for f, shares in SHARES.items()
+        for v, s in enumerate(shares)
+    ]
+    return candidates, quotas

@@ -1,0 +1,87 @@
+"""Version 3 of the rounding: where swaps within the optimal lottery leave a type short, swap in a new panel.
+
+After the version-2 rounding (``rounding``) some types can still have fewer seats than the 1/L bound
+asks (S_t < n_t need_t): the swaps it tries only move panels between compositions of the optimal
+lottery. Here one panel of the lottery is taken out and a new feasible panel is put in its place,
+found by an ILP over type counts (quotas, panel size, households, n_t members per type):
+
+- no type may lose ground: each type's count in the new panel is at least what removing the old
+  panel takes from it beyond its spare seats, so a type at or above its requirement stays there;
+- among those panels, the one giving the short types the most of their missing seats (each short
+  type's count capped at what it misses, so no seat is wasted on a type already served).
+
+A swap is made only when the total number of missing seats falls, so the loop ends after at most
+that many swaps. The panels taken out are tried in order of the fewest requirement-bound seats
+they hold (removing them costs least); the first that gives a gain is used. Every step is exact
+integer arithmetic and the ILP runs with HiGHS's deterministic settings, so a re-run gives the same
+lottery. It does not prove that a lottery meeting 1/L exists; what the draw states is checked on
+the final lottery (``rounding.deviation``) and by the certificate checker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+CHOICES = 8  # panels tried for removal per swap, cheapest first
+MAX_SWAPS = 2_000  # a bound on the loop; each swap lowers the missing seats by at least one
+SPARE_SEAT = 1e-4  # the ILP's tie-break: fewer seats of types the swap does not need
+
+# (weights, lower, upper) per type -> the best panel's counts within the bounds, or None
+Fill = Callable[[np.ndarray, np.ndarray, np.ndarray], "np.ndarray | None"]
+
+
+def top_up(
+    matrix: np.ndarray, counts: np.ndarray, slack: np.ndarray, sizes: np.ndarray, fill: Fill
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """Swap panels for new ones while that lowers the missing seats; return (counts, new panels, slack).
+
+    ``matrix`` is types x compositions, ``counts`` the panels per composition, ``slack`` each type's
+    seats minus its requirement. The returned counts cover the compositions, then the new panels."""
+    matrix, counts, slack = matrix.copy(), counts.copy(), slack.copy()
+    added: list[np.ndarray] = []
+    known = {column.tobytes(): j for j, column in enumerate(matrix.T)}
+    for _ in range(MAX_SWAPS):
+        missing = np.maximum(0, -slack)
+        total = int(missing.sum())
+        if total == 0:
+            break
+        swap = _best_swap(matrix, counts, slack, sizes, fill, total)
+        if swap is None:
+            break
+        out, panel = swap
+        counts[out] -= 1
+        slack += panel - matrix[:, out]
+        key = panel.tobytes()
+        if key not in known:  # a new composition (an existing one just gains a panel)
+            known[key] = matrix.shape[1]
+            matrix = np.column_stack([matrix, panel])
+            counts = np.append(counts, 0)
+            added.append(panel)
+        counts[known[key]] += 1
+    return counts, added, slack
+
+
+def _best_swap(
+    matrix: np.ndarray, counts: np.ndarray, slack: np.ndarray, sizes: np.ndarray, fill: Fill, total: int
+) -> tuple[int, np.ndarray] | None:
+    """The first panel to take out (cheapest first) with a new panel that lowers the missing seats."""
+    missing = np.maximum(0, -slack)
+    short = missing > 0
+    spare = np.maximum(slack, 0)
+    active = np.flatnonzero(counts > 0)
+    cost = np.maximum(0, matrix[:, active] - spare[:, None]).sum(axis=0)
+    for out in active[np.argsort(cost, kind="stable")][:CHOICES]:
+        lower = np.maximum(0, matrix[:, out] - spare)
+        upper = sizes.astype(np.int64).copy()
+        upper[short] = np.minimum(upper[short], lower[short] + missing[short])
+        weights = short.astype(float) - SPARE_SEAT * (lower == 0)
+        panel = fill(weights, lower, upper)
+        if panel is None:
+            continue
+        panel = np.asarray(panel, dtype=np.int64)
+        left = int(np.maximum(0, -(slack - matrix[:, out] + panel)).sum())
+        if left < total:
+            return int(out), panel
+    return None
