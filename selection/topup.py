@@ -71,7 +71,8 @@ def _best_swap(
     short = missing > 0
     spare = np.maximum(slack, 0)
     active = np.flatnonzero(counts > 0)
-    cost = np.maximum(0, matrix[:, active] - spare[:, None]).sum(axis=0)
+    tight = np.flatnonzero(spare < matrix.max(axis=1))  # only these types can lose seats they need
+    cost = np.maximum(0, matrix[np.ix_(tight, active)] - spare[tight, None]).sum(axis=0)
     for out in active[np.argsort(cost, kind="stable")][:CHOICES]:
         lower = np.maximum(0, matrix[:, out] - spare)
         upper = sizes.astype(np.int64).copy()
