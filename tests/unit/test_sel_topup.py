@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pytest
 
 from selection import select, verify
+from selection.certificate_check import check
 from selection.topup import top_up
 from tests.helpers.selection_helpers import satisfies, six_features
 
@@ -33,6 +35,9 @@ def test_version_3_meets_the_bound_where_version_2_misses_it_and_both_records_ve
     assert verify(candidates, quotas, k, new.to_dict()) == []
     assert verify(candidates, quotas, k, old.to_dict()) == []  # a version-2 record re-runs as version 2
     assert select(candidates, quotas, k, rng=np.random.default_rng(1)).lottery == new.lottery  # deterministic
+    checked = check(json.loads(json.dumps(new.certificate)))  # the standalone checker, on the lottery as published
+    assert checked["valid"] and checked["lottery_size"] == size, checked["failures"]
+    assert checked["worst_shortfall"] <= 1 / size + 1e-9
 
 
 def _enumerated_fill(panels: list[np.ndarray]):
