@@ -227,19 +227,19 @@ def _run(python: str, args: list[str], limit: float, script: str = __file__) -> 
 HEADER = (
     "| pool n | panel k | households | implementation | time (s) | CPU (s) | peak MB | min p | max p | Gini "
     "| min p / (k/n) | lottery min p | time vs ours | types | support | lottery L | worst shortfall (1/L) "
-    "| below 1/L | at zero |"
+    "| below 1/L | at zero | new panels |"
 )
-RULE = "|---:|---:|:-:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+RULE = "|---:|---:|:-:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 
 
 def _lottery_cells(r: dict[str, object]) -> str:
     if "lottery_size" not in r:
-        return " | | | | | |"
+        return " | | | | | | |"
     size = int(r["lottery_size"])  # type: ignore[call-overload]
     short = float(r["lottery_worst_shortfall"])  # type: ignore[arg-type]
     return (
         f" {r.get('types')} | {r.get('support')} | {size} | {short:.5f} ({short * size:.2f}) "
-        f"| {r.get('lottery_below_bound')} | {r.get('lottery_at_zero')} |"
+        f"| {r.get('lottery_below_bound')} | {r.get('lottery_at_zero')} | {r.get('lottery_new_panels', '-')} |"
     )
 
 
