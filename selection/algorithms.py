@@ -133,7 +133,9 @@ def run_leximin(
         counts, rule = lottery.balanced_counts(columns, weights, pool.sizes, size), "given"
     else:
         fill = Pricer(pool, seats).within if version >= 3 else None
-        rounded = rounding.round_lottery(columns, weights, pool.sizes, outcome.type_probabilities, size, fill)
+        rounded = rounding.round_lottery(
+            columns, weights, pool.sizes, outcome.type_probabilities, size, fill, pool.households
+        )
         counts, size, rule, added = rounded.counts, rounded.size, rounded.rule, len(rounded.added)
         lottery_columns = rounding.every_column(columns, rounded)
     panels = tuple(with_fixed(problem, p) for p in lottery.expand(lottery_columns, counts, pool.types, rng))

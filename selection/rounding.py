@@ -144,6 +144,7 @@ def _round(
     probs: np.ndarray,
     size: int,
     fill: Fill | None,
+    households: Sequence[Sequence[int]] = (),
 ) -> Rounded:
     matrix = np.array(columns, dtype=np.int64).T
     counts = balanced_counts(columns, weights, sizes, size)
@@ -151,7 +152,7 @@ def _round(
     state.repair(REPAIR_STEPS)
     if fill is None or state.shortfall() == 0:
         return Rounded(state.counts, size, "given", state.shortfall())
-    counts, added, slack = top_up(matrix, state.counts, state.slack, state.sizes, fill)
+    counts, added, slack = top_up(matrix, state.counts, state.slack, state.sizes, fill, households)
     shortfall = int(np.ceil(np.maximum(0, -slack) / state.sizes).max(initial=0))
     return Rounded(counts, size, "given", shortfall, tuple(added))
 
@@ -174,14 +175,16 @@ def round_lottery(
     type_probabilities: np.ndarray,
     size: int | None,
     fill: Fill | None = None,
+    households: Sequence[Sequence[int]] = (),
 ) -> Rounded:
     """Return panel counts per composition for ``size`` panels or (None) an automatically chosen size.
 
     ``fill`` (version 3) finds a feasible panel within per-type bounds, so a type still short after
-    the swaps gets a new panel (``topup``); without it the rounding is version 2's."""
+    the swaps gets a new panel (``topup``; ``households`` are the pool's groups of types of which a
+    panel holds at most one); without it the rounding is version 2's."""
     start = auto_start(len(columns), type_probabilities)
     if size is not None:
-        rounded = _round(columns, weights, sizes, type_probabilities, size, fill)
+        rounded = _round(columns, weights, sizes, type_probabilities, size, fill, households)
         if at_zero(every_column(columns, rounded), rounded.counts, sizes, type_probabilities):
             raise UnsupportedOptionError(
                 f"a lottery of {size} panels leaves someone with a positive chance out of every panel "
@@ -192,7 +195,7 @@ def round_lottery(
     best: Rounded | None = None
     for factor in GROWTH:
         candidate = min(MAX_AUTO, math.ceil(start * factor))
-        rounded = _round(columns, weights, sizes, type_probabilities, candidate, fill)
+        rounded = _round(columns, weights, sizes, type_probabilities, candidate, fill, households)
         if at_zero(every_column(columns, rounded), rounded.counts, sizes, type_probabilities):
             continue
         if best is None or rounded.shortfall < best.shortfall:

@@ -11,8 +11,10 @@ found by an ILP over type counts (quotas, panel size, households, n_t members pe
   type's count capped at what it misses, so no seat is wasted on a type already served).
 
 A swap is made only when the total number of missing seats falls, so the loop ends after at most
-that many swaps. The panels taken out are tried in order of the fewest requirement-bound seats
-they hold (removing them costs least); the first that gives a gain is used. Every step is exact
+that many swaps. The panels taken out are tried in order of the missing seats their replacement
+could still give (a household's member is out of reach while the panel holds a housemate who
+cannot give up a seat), then of the fewest requirement-bound seats they hold (removing them costs
+least); the first that gives a gain is used. Every step is exact
 integer arithmetic and the ILP runs with HiGHS's deterministic settings, so a re-run gives the same
 lottery. It does not prove that a lottery meeting 1/L exists; what the draw states is checked on
 the final lottery (``rounding.deviation``) and by the certificate checker.
@@ -20,7 +22,7 @@ the final lottery (``rounding.deviation``) and by the certificate checker.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -33,12 +35,18 @@ Fill = Callable[[np.ndarray, np.ndarray, np.ndarray], "np.ndarray | None"]
 
 
 def top_up(
-    matrix: np.ndarray, counts: np.ndarray, slack: np.ndarray, sizes: np.ndarray, fill: Fill
+    matrix: np.ndarray,
+    counts: np.ndarray,
+    slack: np.ndarray,
+    sizes: np.ndarray,
+    fill: Fill,
+    households: Sequence[Sequence[int]] = (),
 ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     """Swap panels for new ones while that lowers the missing seats; return (counts, new panels, slack).
 
     ``matrix`` is types x compositions, ``counts`` the panels per composition, ``slack`` each type's
-    seats minus its requirement. The returned counts cover the compositions, then the new panels."""
+    seats minus its requirement, ``households`` the groups of types of which a panel holds at most
+    one. The returned counts cover the compositions, then the new panels."""
     matrix, counts, slack = matrix.copy(), counts.copy(), slack.copy()
     added: list[np.ndarray] = []
     known = {column.tobytes(): j for j, column in enumerate(matrix.T)}
@@ -47,7 +55,7 @@ def top_up(
         total = int(missing.sum())
         if total == 0:
             break
-        swap = _best_swap(matrix, counts, slack, sizes, fill, total)
+        swap = _best_swap(matrix, counts, slack, sizes, fill, total, households)
         if swap is None:
             break
         out, panel = swap
@@ -64,16 +72,24 @@ def top_up(
 
 
 def _best_swap(
-    matrix: np.ndarray, counts: np.ndarray, slack: np.ndarray, sizes: np.ndarray, fill: Fill, total: int
+    matrix: np.ndarray,
+    counts: np.ndarray,
+    slack: np.ndarray,
+    sizes: np.ndarray,
+    fill: Fill,
+    total: int,
+    households: Sequence[Sequence[int]],
 ) -> tuple[int, np.ndarray] | None:
-    """The first panel to take out (cheapest first) with a new panel that lowers the missing seats."""
+    """The first panel to take out with a new panel that lowers the missing seats: those leaving the
+    most missing seats within reach first, then the cheapest."""
     missing = np.maximum(0, -slack)
     short = missing > 0
     spare = np.maximum(slack, 0)
     active = np.flatnonzero(counts > 0)
     tight = np.flatnonzero(spare < matrix.max(axis=1))  # only these types can lose seats they need
     cost = np.maximum(0, matrix[np.ix_(tight, active)] - spare[tight, None]).sum(axis=0)
-    for out in active[np.argsort(cost, kind="stable")][:CHOICES]:
+    reach = _within_reach(matrix, active, missing, spare, households)
+    for out in active[np.lexsort((cost, -reach))][:CHOICES]:
         lower = np.maximum(0, matrix[:, out] - spare)
         upper = sizes.astype(np.int64).copy()
         upper[short] = np.minimum(upper[short], lower[short] + missing[short])
@@ -86,3 +102,25 @@ def _best_swap(
         if left < total:
             return int(out), panel
     return None
+
+
+def _within_reach(
+    matrix: np.ndarray,
+    active: np.ndarray,
+    missing: np.ndarray,
+    spare: np.ndarray,
+    households: Sequence[Sequence[int]],
+) -> np.ndarray:
+    """Per panel that could be taken out: the missing seats its replacement could still give.
+
+    A household's short members are out of reach when the panel holds a housemate the swap may not
+    take a seat from (a tight one): the new panel must keep that housemate, and a panel holds at most
+    one member of a household."""
+    reach = np.full(active.size, float(missing.sum()))
+    for group in households:
+        members = np.asarray(group, dtype=np.int64)
+        lost = float(missing[members].sum())
+        if lost:
+            kept = np.maximum(0, matrix[np.ix_(members, active)] - spare[members, None]).sum(axis=0)
+            reach -= lost * (kept >= 1)
+    return reach

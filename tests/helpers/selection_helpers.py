@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from scipy.optimize import linprog
@@ -108,3 +109,16 @@ def six_features(n: int, k: int, seed: int) -> tuple[list[Candidate], list[Quota
         for v, s in enumerate(shares)
     ]
     return candidates, quotas
+
+
+def share_households(candidates: list[Candidate], seed: int) -> list[Candidate]:
+    """A fifth of the pool in households of two or three (at most one of each on a panel)."""
+    rng = np.random.default_rng(seed)
+    sharing = rng.permutation(len(candidates))[: len(candidates) // 5]
+    house: dict[int, str] = {}
+    start = 0
+    while start < len(sharing) - 1:
+        group = sharing[start : start + int(rng.integers(2, 4))]
+        house.update({int(member): f"h{group[0]}" for member in group})
+        start += len(group)
+    return [replace(c, household=house.get(i)) for i, c in enumerate(candidates)]
