@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from panel.application import PanelApp
 
 CONFIRMED_TOPIC = get_topic(EmailConfirmation.Confirmed)
-PAGE = 1000
 
 
 class DuplicateEmailError(PanelError):
@@ -158,10 +157,5 @@ class EmailIndex:
 
     def confirmed_people(self) -> Iterator[UUID]:
         """Everyone who confirmed an address (EmailConfirmed), in the order they confirmed (the log read in pages)."""
-        start = None
-        while page := self.app.recorder.select_notifications(
-            start=start, limit=PAGE, topics=[CONFIRMED_TOPIC], inclusive_of_start=False
-        ):
-            for notification in page:
-                yield self.app.mapper.to_domain_event(notification).participant_id  # type: ignore[attr-defined]
-            start = page[-1].id
+        for notification in self.app.notifications(CONFIRMED_TOPIC):
+            yield self.app.mapper.to_domain_event(notification).participant_id  # type: ignore[attr-defined]
