@@ -13,6 +13,7 @@ from cli.render import echo_json, say, table, when
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
 from panel.domain.values import CHANNELS, CONSENT_METHODS, PURPOSES
+from panel.email_index import DuplicateEmailError
 from panel.paging import Page
 from panel.participation import Participation
 from panel.queries import Queries
@@ -190,6 +191,11 @@ def list_(ctx: click.Context, page: Page, purpose: str | None, as_json: bool) ->
 @participant.command()
 @click.argument("participant_ref")
 @click.option("--captured-by", default=None, help="Staff member recording the change.")
+@click.option(
+    "--add-duplicate",
+    is_flag=True,
+    help="Record an --email another participant confirmed anyway (a shared mailbox, say); they keep it for duplicates.",
+)
 @contact_options
 @at_option
 @pass_app
@@ -197,6 +203,7 @@ def update(
     app: PanelApp,
     participant_ref: str,
     captured_by: str | None,
+    add_duplicate: bool,
     attrs: tuple[str, ...],
     name: str | None,
     email: str | None,
@@ -207,15 +214,30 @@ def update(
 ) -> None:
     """Update contact details or self-described attributes.
 
+    A new --email moves the person in the email index (duplicates of a confirmed address are recognised under
+    the new address, no longer the old); an address another participant confirmed is refused, and nothing is
+    written, unless --add-duplicate.
+
     Example:
 
         panel participant update VES-001 --attr unemployed_months=5 --postcode "LS7 2AB"
     """
     pid = app.resolve_participant(participant_ref)
     personal = {"name": name, "email": email, "phone": phone, "address": address, "postcode": postcode}
-    Registration(app).update_personal(
-        pid, personal={k: v for k, v in personal.items() if v}, attributes=_attrs(attrs), captured_by=captured_by, at=at
-    )
+    try:
+        Registration(app).update_personal(
+            pid,
+            personal={k: v for k, v in personal.items() if v},
+            attributes=_attrs(attrs),
+            captured_by=captured_by,
+            at=at,
+            refuse_duplicate=not add_duplicate,
+        )
+    except DuplicateEmailError as exc:  # the duplicate rule of every entry path; staff see who, and choose
+        raise ValidationError(
+            f"participant {exc.holder} already confirmed this email address: check with `panel participant show "
+            f"{exc.holder}`, or pass --add-duplicate to record it anyway"
+        ) from None
     say(f"Updated {Queries(app).participant_ref(pid)}")
 
 

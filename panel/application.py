@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
-from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Mapper, Notification, StoredEvent, Transcoding
 
 from panel import actor
 from panel.config import CHAINED_SINCE, SCHEMA_VERSION, SCHEMA_VERSION_SETTING, StoreVersionError
@@ -247,11 +247,16 @@ class PanelApp(Application[UUID]):
                 if len(rows) < PAGE:
                     return
                 position = rows[-1][0]
+        for n in self.notifications(topic):
+            yield n.originator_id  # type: ignore[misc]
+
+    def notifications(self, topic: str) -> Iterator[Notification]:
+        """Every event of ``topic`` as the log holds it, in log order, read a page (``PAGE``) at a time: for a
+        reader that needs what the events say (``originators`` needs only their aggregates' ids)."""
         start = None
         while True:
             page = self.recorder.select_notifications(start=start, limit=PAGE, topics=[topic], inclusive_of_start=False)
-            for n in page:
-                yield n.originator_id  # type: ignore[misc]
+            yield from page
             if len(page) < PAGE:
                 return
             start = page[-1].id

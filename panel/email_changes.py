@@ -18,7 +18,6 @@ from uuid import UUID
 from panel.confirmations import Confirmations
 from panel.domain.errors import ErasedParticipantError, ParticipantNotFoundError
 from panel.email_index import EmailIndex
-from panel.queries import Queries
 from panel.registration import Registration
 from panel.store.sealing import seal, unseal
 from panel.validation import validate_personal
@@ -56,22 +55,22 @@ class EmailChanges:
         return pid, str(unseal(key, pid, bytes(value[16:]).decode())["email"])
 
     def confirm(self, change: UUID, at: datetime) -> bool:
-        """Make the change (AttributesUpdated by ``self_service``; EmailConfirmed too if the person had not
-        confirmed an address yet) and note the new address in the index; False if it was used or is unknown."""
+        """Make the change (AttributesUpdated by ``self_service``, which moves the person's row of the email index
+        to the new address as a staff change does; EmailConfirmed too if the person had not confirmed an address
+        yet), then note the new address as theirs, confirmed; False if it was used or is unknown.
+
+        The link proves the mailbox, so unlike a staff change (which the duplicate rule guards) this one is never
+        refused and the person takes the address's row even from another applicant who confirmed it earlier."""
         found = self.pending(change)
         if found is None:
             return False
         pid, email = found
-        old = Queries(self.app).participant(pid).personal.email or ""
         Registration(self.app).update_personal(
             pid, personal={"email": email}, attributes={}, captured_by="self_service", at=at
         )
         self.app.keys.drop_setting(f"email_change:{change.hex}")
-        index = EmailIndex(self.app)
-        if old:
-            index.forget(old, pid)
         Confirmations(self.app).confirm(pid, at)  # the new address is confirmed by this link
-        index.note(email, pid, confirmed=True)
+        EmailIndex(self.app).note(email, pid, confirmed=True)
         return True
 
     def cancel(self, change: UUID) -> bool:

@@ -4,13 +4,16 @@ The index maps a keyed hash of the normalised address (HMAC-SHA256 under the sto
 to a participant id, in the store's settings table beside the data keys, outside the event log: a row
 ``email:HASH`` holds the participant id. An online application notes its address (unless a confirmed
 applicant already holds it); a confirmation (EmailConfirmed) notes it for the person who confirmed, so a
-later application with the same address is recognised as theirs. Erasing a person deletes their rows in the
-same transaction as their key (``KeyStore.deleting``); pending changes of address are ``panel.email_changes``.
-People who confirmed before the index existed are put in it by `panel init` (``EmailIndex.add_confirmed``).
+later application with the same address is recognised as theirs. A change of address (``moving``: by staff,
+or at /me once the new address is confirmed, ``panel.email_changes``) moves the person's row to the new address
+in the transaction that records it. Erasing a person deletes their rows in the same transaction as their key
+(``KeyStore.deleting``). People who confirmed before the index existed are put in it by `panel init`
+(``EmailIndex.add_confirmed``).
 
-``duplicate_holder`` is the one duplicate rule of every entry path (online, staff-entered, partner referral):
-a sign-up whose email address a confirmed applicant holds. ``Registration.register`` applies it, after the
-validation, when asked to refuse duplicates (``DuplicateEmailError``); each entry path decides what to tell.
+``confirmed_holder`` is the one duplicate rule of every entry path (online, staff-entered, partner referral,
+``duplicate_holder``) and of a staff change of address: an address a confirmed applicant holds.
+``Registration.register`` and ``Registration.update_personal`` apply it, after the validation, when asked to
+refuse duplicates (``DuplicateEmailError``); each entry path decides what to tell.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ if TYPE_CHECKING:
     from panel.application import PanelApp
 
 CONFIRMED_TOPIC = get_topic(EmailConfirmation.Confirmed)
-PAGE = 1000
 
 
 class DuplicateEmailError(PanelError):
@@ -47,9 +49,13 @@ class DuplicateEmailError(PanelError):
 
 
 def duplicate_holder(app: PanelApp, signup: SignUp) -> UUID | None:
-    """The confirmed applicant who holds the sign-up's email address, or None (no address, not a valid one, or
-    nobody confirmed it). The one duplicate rule of every entry path."""
-    email = signup.personal.get("email", "")
+    """The confirmed applicant who holds the sign-up's email address, or None (``confirmed_holder``)."""
+    return confirmed_holder(app, signup.personal.get("email", ""))
+
+
+def confirmed_holder(app: PanelApp, email: str) -> UUID | None:
+    """The confirmed applicant who holds ``email``, or None (no address, not a valid one, or nobody confirmed it).
+    The one duplicate rule of every entry path, and of a staff change of address."""
     if not email or not email.strip():
         return None
     try:
@@ -107,12 +113,26 @@ class EmailIndex:
 
         return run
 
-    def forget(self, email: str, pid: UUID) -> None:
-        """Remove the row for ``email`` if it names ``pid`` (after the person changed their address)."""
-        name = f"email:{self.digest(email)}"
-        value = self.app.keys.setting(name)
-        if value is not None and bytes(value[:16]) == pid.bytes:
-            self.app.keys.drop_setting(name)
+    def moving(self, old: str, new: str, pid: UUID) -> Callable[[Any], None]:
+        """A change of ``pid``'s address from ``old`` to ``new`` as a statement inside the transaction that records
+        it: the row of ``old`` goes if it names them, and ``new`` is noted for them (``noting``: another applicant
+        who confirmed it is never displaced) if that row named them or they confirmed an address (EmailConfirmed).
+        Someone the index never held (entered by staff or imported, never confirmed) stays out of it."""
+        try:
+            gone = f"email:{self.digest(old)}" if old.strip() else None
+        except InvalidSignUpError:  # an old address today's validation refuses: no row can name it
+            gone = None
+        note, keys = self.noting(new, pid), self.app.keys
+
+        def run(cursor: Any) -> None:
+            value = keys.setting_on(cursor, gone) if gone is not None else None
+            held = value is not None and bytes(value[:16]) == pid.bytes
+            if held and gone is not None:
+                keys.dropping(gone)(cursor)
+            if held or existing_on(self.app, cursor, {confirmation_id(pid)}):
+                note(cursor)
+
+        return run
 
     def add_confirmed(self) -> int:
         """Note every confirmed applicant (EmailConfirmed) whom no row of the index names, under the address they
@@ -137,10 +157,5 @@ class EmailIndex:
 
     def confirmed_people(self) -> Iterator[UUID]:
         """Everyone who confirmed an address (EmailConfirmed), in the order they confirmed (the log read in pages)."""
-        start = None
-        while page := self.app.recorder.select_notifications(
-            start=start, limit=PAGE, topics=[CONFIRMED_TOPIC], inclusive_of_start=False
-        ):
-            for notification in page:
-                yield self.app.mapper.to_domain_event(notification).participant_id  # type: ignore[attr-defined]
-            start = page[-1].id
+        for notification in self.app.notifications(CONFIRMED_TOPIC):
+            yield self.app.mapper.to_domain_event(notification).participant_id  # type: ignore[attr-defined]

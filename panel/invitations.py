@@ -91,18 +91,11 @@ class Invitations:
     def invited_to(self, eid: UUID) -> list[UUID]:
         """Everyone an Invited event names for this engagement, in the order they were first invited."""
         found: dict[UUID, None] = {}
-        start = None
-        while True:
-            page = self.app.recorder.select_notifications(
-                start=start, limit=1000, topics=[INVITED_TOPIC], inclusive_of_start=False
-            )
-            for notification in page:
-                fact = self.app.mapper.to_domain_event(notification)
-                if getattr(fact, "engagement_id", None) == eid:
-                    found[fact.originator_id] = None
-            if len(page) < 1000:
-                return list(found)
-            start = page[-1].id
+        for notification in self.app.notifications(INVITED_TOPIC):
+            fact = self.app.mapper.to_domain_event(notification)
+            if getattr(fact, "engagement_id", None) == eid:
+                found[fact.originator_id] = None
+        return list(found)
 
     def status(self, eid: UUID) -> list[Invitee]:
         return list(self.each_status(eid))

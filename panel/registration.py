@@ -21,7 +21,7 @@ from panel.catalogue import AttributeNames
 from panel.clock import now
 from panel.domain.errors import AlreadyRegisteredError, ConcurrentUpdateError, ValidationError
 from panel.domain.participant import Participant
-from panel.email_index import DuplicateEmailError, EmailIndex, duplicate_holder
+from panel.email_index import DuplicateEmailError, EmailIndex, confirmed_holder, duplicate_holder
 from panel.engagements import Engagements
 from panel.store.conflicts import TRIES
 from panel.store.import_writer import existing_on
@@ -230,8 +230,15 @@ class Registration:
         attributes: dict[str, str],
         captured_by: str | None,
         at: datetime | None = None,
+        refuse_duplicate: bool = False,
     ) -> None:
-        """Replace some of a person's personal data or attributes (sealed again under their key)."""
+        """Replace some of a person's personal data or attributes (sealed again under their key).
+
+        A new email address moves the person's row of the email index in the transaction that records the change
+        (``EmailIndex.moving``). With ``refuse_duplicate`` (staff) an address that another confirmed applicant
+        holds (``panel.email_index.confirmed_holder``, the duplicate rule) is refused with DuplicateEmailError,
+        after the validation; a refused change writes nothing.
+        """
         data = {
             "personal": validate_personal(personal),
             "attributes": validate_attributes(attributes, numeric=Engagements(self.app).numeric_attributes()),
@@ -239,10 +246,17 @@ class Registration:
         key = self.app.data_key(pid)
         if not data["personal"] and not data["attributes"]:
             raise ValidationError("nothing to update: pass --attr key=value or a contact option")
+        email = data["personal"].get("email", "")
+        if refuse_duplicate and (holder := confirmed_holder(self.app, email)) not in (None, pid):
+            raise DuplicateEmailError(holder)
 
         def attempt() -> None:
             participant = self.app.load(pid, Participant)
+            old = (self.app.personal_data(participant).email or "") if email else ""
             participant.update_attributes(sealed=seal(key, pid, data), captured_by=captured_by, at=at or now())
-            self.app.save(participant, *AttributeNames(self.app).noting([data["attributes"]]))
+            moving = EmailIndex(self.app).moving(old, email, pid) if email else None
+            self.app.save(
+                participant, *AttributeNames(self.app).noting([data["attributes"]]), **{WITH_STATEMENTS: moving}
+            )
 
         self.app.retry(attempt)

@@ -100,7 +100,15 @@ class KeyStore:
 
     def drop_setting(self, name: str) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute(f"DELETE FROM {self.settings_table} WHERE name = {self.p}", (name,))
+            self.dropping(name)(c)
+
+    def dropping(self, name: str) -> Callable[[Any], None]:
+        """The statement that removes a named value, to run inside another transaction (e.g. a save's)."""
+
+        def run(cursor: Any) -> None:
+            cursor.execute(f"DELETE FROM {self.settings_table} WHERE name = {self.p}", (name,))
+
+        return run
 
     def note_sources(self, sources: Iterable[str]) -> None:
         """Remember the reference sources in use, so a bare reference can be looked up in each."""
