@@ -45,9 +45,7 @@ def house_sums(pool: Pool, values: np.ndarray) -> np.ndarray:
     """Return the sum of ``values`` over each household's types."""
     if not pool.households:
         return np.zeros(0)
-    members = np.concatenate([np.asarray(h) for h in pool.households])
-    starts = np.cumsum([0] + [len(h) for h in pool.households[:-1]])
-    return np.add.reduceat(np.asarray(values, dtype=float)[members], starts)
+    return np.add.reduceat(np.asarray(values, dtype=float)[pool.house_members], pool.house_starts)
 
 
 def face_of(pool: Pool, y: np.ndarray) -> Face:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -27,6 +28,26 @@ class Pool:
     def n(self) -> int:
         """Return the number of people."""
         return int(self.sizes.sum())
+
+    @cached_property
+    def house_members(self) -> np.ndarray:
+        """Return the type indices of every shared household, household after household."""
+        if not self.households:
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate([np.asarray(h, dtype=np.int64) for h in self.households])
+
+    @cached_property
+    def house_starts(self) -> np.ndarray:
+        """Return where each household's types start in ``house_members``."""
+        return np.cumsum([0] + [len(h) for h in self.households[:-1]]).astype(np.int64)
+
+    @cached_property
+    def house_of(self) -> np.ndarray:
+        """Return, per type, the index of its shared household, or -1 when it has none."""
+        house = np.full(len(self.types), -1, dtype=np.int64)
+        for h, members in enumerate(self.households):
+            house[list(members)] = h
+        return house
 
     @property
     def qmin(self) -> np.ndarray:

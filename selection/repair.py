@@ -31,6 +31,23 @@ def _excess(value: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     return np.asarray(np.maximum(0.0, low - value) + np.maximum(0.0, value - high))
 
 
+def _housemates(hs: np.ndarray, ht: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (support, target) positions of every pair of types in the same shared household.
+
+    ``hs`` and ``ht`` hold each support and target type's household (-1: none); households are
+    small, so the pairs are few and found by a sort instead of a support x targets comparison.
+    """
+    inside = np.flatnonzero(hs >= 0)
+    order = np.argsort(ht, kind="stable")
+    ranked = ht[order]
+    low = np.searchsorted(ranked, hs[inside], "left")
+    count = np.searchsorted(ranked, hs[inside], "right") - low
+    total = int(count.sum())
+    before = np.cumsum(count) - count
+    within = np.arange(total) - np.repeat(before, count)
+    return np.repeat(inside, count), order[np.repeat(low, count) + within]
+
+
 class Repairer:
     """Greedy swap search for a panel meeting a face's bounds."""
 
@@ -39,9 +56,7 @@ class Repairer:
         self.inc_t = np.ascontiguousarray(self.inc.T)  # types x rows: the rows of a few types at once
         self.inc_t32 = self.inc_t.astype(np.float32)  # the same 0/1 entries; products of small integers stay exact
         self.sizes = pool.sizes.astype(np.float64)
-        self.house = np.full(len(pool.types), -1, dtype=np.int64)
-        for h, members in enumerate(pool.households):
-            self.house[list(members)] = h
+        self.house = pool.house_of
         self.houses = len(pool.households)
 
     def _house_counts(self, counts: np.ndarray) -> np.ndarray:
@@ -93,8 +108,9 @@ class Repairer:
         in_part = np.rint(add_t[targets] + self.inc_t[targets] @ up).astype(np.int32)
         change = out_part[:, None] + in_part[None, :]
         both = np.rint(up + down).astype(np.float32)  # per row: removing a member and adding one, together
-        if both.any():  # the rows both types of a swap count towards: sum_r inc[r, s] both[r] inc[r, t], in integers
-            shared = (self.inc_t32[support] * both) @ self.inc_t32[targets].T
+        rows = np.flatnonzero(both)
+        if rows.size:  # the rows both types of a swap count towards: sum_r inc[r, s] both[r] inc[r, t], in integers
+            shared = (self.inc_t32[np.ix_(support, rows)] * both[rows]) @ self.inc_t32[np.ix_(targets, rows)].T
             change -= np.rint(shared).astype(np.int32)
         if self.houses:
             hup, hdown = self._deltas(self._house_counts(counts), face.house_low, face.house_high)
@@ -102,7 +118,8 @@ class Repairer:
             hdown = np.rint(np.append(hdown, 0.0)).astype(np.int32)
             hs, ht = self.house[support], self.house[targets]
             change += hdown[hs][:, None] + hup[ht][None, :]
-            change -= np.where(hs[:, None] == ht[None, :], (hup + hdown)[ht][None, :], 0)
+            pairs_s, pairs_t = _housemates(hs, ht)  # a swap inside one household leaves its count as it was
+            change[pairs_s, pairs_t] -= (hup + hdown)[hs[pairs_s]]
         at = np.minimum(np.searchsorted(targets, support), targets.size - 1)  # both sorted: a type for itself
         same = np.flatnonzero(targets[at] == support)
         change[same, at[same]] = np.iinfo(np.int32).max
