@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from selection.algorithms import Problem, Progress, run_legacy, run_leximin, run_uniform
 from selection.errors import InfeasibleQuotasError, PoolTooSmallError, SelectionError, UnsupportedOptionError
@@ -65,19 +66,23 @@ def select(
     quota_list = list(quotas)
     problem = _prepare(list(candidates), quota_list, k, options)
     report = progress or (lambda stage, done, total: None)
-    if algorithm == "uniform":
-        draw = run_uniform(problem, rng, seed_from)
-    elif algorithm == "legacy":
-        draw = run_legacy(problem, rng, seed_from, monte_carlo_draws)
-    else:
-        draw = run_leximin(problem, rng, seed_from, lottery_size, report, algorithm_version)
+    # One BLAS thread: the products here are small, so a BLAS thread pool only waits on itself (on a busy
+    # 2-core machine the repair step's products ran 4x slower with two), and a product's rounding cannot
+    # depend on how many cores the machine that re-runs a draw has.
+    with threadpool_limits(limits=1, user_api="blas"):
+        if algorithm == "uniform":
+            draw = run_uniform(problem, rng, seed_from)
+        elif algorithm == "legacy":
+            draw = run_legacy(problem, rng, seed_from, monte_carlo_draws)
+        else:
+            draw = run_leximin(problem, rng, seed_from, lottery_size, report, algorithm_version)
+        report("reserves", 0, reserves)
+        excluded = set(problem.excluded)
+        drawable = [c for c in problem.candidates if c.id not in excluded]
+        reserve_ids = draw_reserves(drawable, problem.quotas, draw.selected, reserves, rng)
+        report("reserves", len(reserve_ids), reserves)
     if algorithm_version >= 2:  # the realised size determines the result; how it was chosen is in the report
         options["lottery_size"] = len(draw.panels)
-    report("reserves", 0, reserves)
-    excluded = set(problem.excluded)
-    drawable = [c for c in problem.candidates if c.id not in excluded]
-    reserve_ids = draw_reserves(drawable, problem.quotas, draw.selected, reserves, rng)
-    report("reserves", len(reserve_ids), reserves)
     extra = {
         "lottery_size": len(draw.panels),
         **(draw.extra or {}),
