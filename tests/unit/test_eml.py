@@ -45,7 +45,9 @@ def test_the_service_messages_are_the_same_bytes(kind: str, subject: str, body: 
 
 
 ODD_ADDRESSES = ["Sam Patel <sam@example.org>", '"sam patel"@example.org', "sam..x@example.org", "sam@[127.0.0.1]",
-                 "a@b", "ŝam@example.org", "x" * 80 + "@example.org", "sam@example.org, alex@example.org"]  # fmt: skip
+                 "a@b", "ŝam@example.org", "x" * 80 + "@example.org", "sam@example.org, alex@example.org",
+                 '"sam"@example.org', "sam(x)@example.org", "sam @example.org", "sam@example.org (Sam)",
+                 '"s\\am"@example.org']  # fmt: skip
 ODD_SUBJECTS = ["Cadarnhewch eich cyfeiriad e-bost: ŵ ŷ", "=?utf-8?q?hello?=", "two  spaces", " leading", "a" * 90,
                 "tab\there", "semi; colon (comment) <x>", ""]  # fmt: skip
 ODD_BODIES = ["", "one line", "no newline at the end", "x" * 79, "x" * 200 + "\n" * 12 + "y" * 100, "ŵ" * 10,
