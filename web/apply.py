@@ -29,8 +29,13 @@ OnErrors = Callable[[Posted, list[FieldError], str], Response] | None  # shows a
 
 
 async def campaign_or_404(site: Site, slug: str) -> CampaignDetails:
+    return await run_in_threadpool(campaign_now, site, slug)
+
+
+def campaign_now(site: Site, slug: str) -> CampaignDetails:
+    """The campaign (``site.campaigns``: checked, not replayed), or 404; blocks on the store."""
     try:
-        return await run_in_threadpool(site.campaigns.get, slug)
+        return site.campaigns.get(slug)
     except CampaignNotFoundError:
         raise HTTPException(404) from None
 
@@ -73,12 +78,25 @@ def blank_context(campaign: CampaignDetails) -> dict[str, object]:
 
 
 async def send(request: Request) -> Response:
+    """POST /apply/SLUG: the body is read here, then everything else in one worker thread (``send_now``)."""
     site = site_of(request)
-    campaign = await campaign_or_404(site, request.path_params["slug"])
-    fields, problem = await site.posted(request)
+    try:
+        fields, problem = await site.posted(request)
+    except HTTPException as exc:  # too large: answered after the campaign's 404, as it always was
+        if exc.status_code != 413:
+            raise
+        fields, problem = {}, "too_large"
+    return await run_in_threadpool(send_now, site, request, request.path_params["slug"], fields, problem)
+
+
+def send_now(site: Site, request: Request, slug: str, fields: dict[str, list[str]], problem: str | None) -> Response:
+    """The campaign (404 first), a body too large (413), a refused post (CSRF, unreadable), then ``accept_now``."""
+    campaign = campaign_now(site, slug)
+    if problem == "too_large":
+        raise HTTPException(413)
     if problem:
         return site.refused(request, problem, campaign=campaign)
-    return await accept(site, request, campaign, fields)
+    return accept_now(site, request, campaign, fields)
 
 
 async def accept(

@@ -129,3 +129,40 @@ def test_the_cached_form_escapes_what_it_fills_in(client_at, campaign_app: Panel
     ).body.decode()
     assert "<script>x" not in page
     assert re.search(r'name="started" value="&#34;&gt;&lt;script&gt;x&lt;/script&gt;"', page)
+
+
+def test_known_attribute_names_are_not_read_again_and_new_ones_are_noted(
+    campaign_app: PanelApp, location: StoreLocation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from panel.catalogue import AttributeNames
+    from panel.registration import Registration
+    from panel.validation import SignUp
+
+    def person(ref: str, **attributes: str) -> SignUp:
+        return SignUp(ref=ref, channel="online", personal={"name": "Sam Patel"}, attributes=attributes)
+
+    def register(app: PanelApp, signup: SignUp) -> int:
+        """How many times registering ``signup`` read the catalogue."""
+        reads: list[int] = []
+        load = AttributeNames.load
+        with monkeypatch.context() as m:
+            m.setattr(AttributeNames, "load", lambda self: reads.append(1) or load(self))
+            Registration(app).register(signup)
+        return len(reads)
+
+    def noted(name: str) -> int:
+        return [n for n, *_ in AttributeNames(campaign_app).noted()].count(name)
+
+    assert register(campaign_app, person("r1", age_band="18-21")) == 1  # notes age_band
+    assert register(campaign_app, person("r2", age_band="18-21")) == 1  # reads it back, and remembers it
+    assert register(campaign_app, person("r3", age_band="22-25")) == 0  # nothing new: not read again
+    assert noted("age_band") == 1
+    other = open_store(location)  # another process notes a name the first has not seen
+    try:
+        register(other, person("r4", hobby="chess"))
+    finally:
+        other.close()
+    assert register(campaign_app, person("r5", hobby="darts", pets="cat")) == 1  # a name it did not know
+    assert (noted("hobby"), noted("pets")) == (1, 1)  # each noted once, by whoever saw it first
+    assert register(campaign_app, person("r6", hobby="go", pets="dog")) == 1  # pets: noted, not yet read back
+    assert register(campaign_app, person("r7", hobby="go", pets="dog")) == 0
