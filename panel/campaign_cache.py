@@ -3,7 +3,7 @@
 Every page of an application needs its campaign: the window, the questions, the notice text. Reading them
 replays the campaign's and its engagement's events (five queries and the decoding). The cache keeps the details
 with the versions they were read at; a later read asks the store only whether either aggregate has an event
-after that version (one indexed query each, nothing decoded) and reads the details again when one has. A
+after that version (one indexed EXISTS over both, nothing decoded) and reads the details again when one has. A
 campaign closed or changed by staff, or its engagement renamed, is therefore seen by the very next request, as
 without the cache. Campaigns that do not exist are not kept.
 """
@@ -14,6 +14,7 @@ import threading
 
 from panel.application import PanelApp
 from panel.campaigns import CampaignDetails, Campaigns, Versions
+from panel.store.chained import ChainedRecorder
 
 
 class CampaignCache:
@@ -39,4 +40,7 @@ class CampaignCache:
 
     def moved(self, versions: Versions) -> bool:
         """Whether any of the aggregates has an event after the version its details were read at."""
-        return any(self.app.recorder.select_events(aid, gt=version, limit=1) for aid, version in versions)
+        recorder = self.app.recorder
+        if isinstance(recorder, ChainedRecorder):  # the store's own recorders: one query
+            return recorder.moved_after(versions)
+        return any(recorder.select_events(aid, gt=version, limit=1) for aid, version in versions)

@@ -39,7 +39,7 @@ from panel.domain.values import PURPOSES
 from panel.engagements import Engagements
 from panel.links import BadLinkError, ExpiredLinkError, make_token, read_token, store_secret
 from panel.queries import Queries, engagement_details
-from panel.registration import Registration
+from panel.registration import Registration, Statement
 from panel.validation import CheckedSignUp, FieldError, InvalidSignUpError, validate_signup
 
 # web/ imports the values from here too (they were defined here before panel.campaign_values)
@@ -222,7 +222,17 @@ class Campaigns:
             raise InvalidSignUpError(prepared)
         return self.register(prepared, add_duplicate=add_duplicate)
 
-    def register(self, signup: CheckedSignUp, *, add_duplicate: bool = False, note_email: bool = False) -> UUID:
+    def register(
+        self,
+        signup: CheckedSignUp,
+        *,
+        add_duplicate: bool = False,
+        note_email: bool = False,
+        counting: Statement | None = None,
+    ) -> UUID:
         """Register a sign-up ``prepare`` made (not validated again); the duplicate rule as ``apply`` says; with
-        ``note_email`` its address enters the email index in the same transaction (an online application)."""
-        return Registration(self.app).register(signup, refuse_duplicate=not add_duplicate, note_email=note_email)
+        ``note_email`` its address enters the email index in the same transaction (an online application), and
+        ``counting`` (a rate limit's count, ``RateCounts.taking``) runs first in it: RateLimitedError when over."""
+        return Registration(self.app).register(
+            signup, refuse_duplicate=not add_duplicate, note_email=note_email, counting=counting
+        )

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 _LEADING_NAME = re.compile(r"\s*([A-Za-z][A-Za-z0-9_-]*)")
 STORE_TOPICS = [get_topic(Participant.Registered), get_topic(Engagement.Opened)]
+KNOWN_NAMES = "attribute_names_known"  # app.memo: (catalogue version, names it held when read): a sign-up whose
+# names are all among them adds nothing to the catalogue, and the names a catalogue holds are never taken back
 
 
 class AttributeNames:
@@ -68,9 +70,16 @@ class AttributeNames:
     def noting(self, attributes: Iterable[dict[str, str]]) -> list[AttributeCatalogue]:
         """The catalogue with the names of ``attributes`` noted (to be saved with them), or [] if nothing is new."""
         names = attribute_names({k for attrs in attributes for k, v in attrs.items() if str(v).strip()})
-        catalogue = self._open_catalogue()
-        if catalogue is None:
+        known = self.app.memo.get(KNOWN_NAMES)
+        if known is not None and names <= known[1]:
+            return []  # nothing to note: names once noted stay noted, so no need to read the catalogue again
+        catalogue = self.load()
+        if catalogue is not None:  # a stored catalogue: what it held is known for good
+            self.app.memo[KNOWN_NAMES] = (catalogue.version, frozenset(catalogue.names))
+        elif self._store_has_history():
             return []  # a store from before the catalogue: `panel init` lists it from the history
+        else:
+            catalogue = AttributeCatalogue.start(datetime.now(UTC))
         catalogue.note(names, origin="sign-up", noted_by=None, at=datetime.now(UTC))
         return [catalogue]
 
@@ -102,12 +111,6 @@ class AttributeNames:
         catalogue.note(names, origin="history", noted_by=None, at=datetime.now(UTC))
         self.app.save(catalogue)
         return len(names)
-
-    def _open_catalogue(self) -> AttributeCatalogue | None:
-        catalogue = self.load()
-        if catalogue is None and not self._store_has_history():
-            catalogue = AttributeCatalogue.start(datetime.now(UTC))
-        return catalogue
 
     def _store_has_history(self) -> bool:
         return bool(self.app.recorder.select_notifications(start=None, limit=1, topics=STORE_TOPICS))

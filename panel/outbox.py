@@ -18,11 +18,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
 from panel.domain.errors import PanelError, ValidationError
+from panel.eml import eml_bytes
 from panel.smtp import SmtpTransport
 
 STATUSES = ("waiting", "sent", "failed")
@@ -101,12 +101,9 @@ class FolderOutbox:
         )
 
     def write(self, message: Message) -> Path:
-        mail = EmailMessage()
-        mail["From"], mail["To"], mail["Subject"] = self.sender, message.to, message.subject
-        mail["X-Panel-Kind"] = message.kind
-        mail.set_content(message.body)
+        data = eml_bytes(self.sender, message.to, message.subject, message.kind, message.body)
         name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{message.kind}-{secrets.token_hex(4)}.eml"
-        return _write_private(self._folder(""), name, bytes(mail))
+        return _write_private(self._folder(""), name, data)
 
     def deliver(self, path: Path) -> str:
         """Send one kept message; move it to sent/ (returns "") or failed/ (returns the reason, also kept)."""

@@ -51,7 +51,14 @@ class Registration:
         self.app = app
         self.sources_noted: set[str] = set()
 
-    def register(self, signup: SignUp, *, refuse_duplicate: bool = False, note_email: bool = False) -> UUID:
+    def register(
+        self,
+        signup: SignUp,
+        *,
+        refuse_duplicate: bool = False,
+        note_email: bool = False,
+        counting: Statement | None = None,
+    ) -> UUID:
         """Register one sign-up (with its consents); a second sign-up with the same reference is refused.
 
         The sign-up is validated whole first (``validate_signup``; a CheckedSignUp already was): if any field
@@ -59,6 +66,8 @@ class Registration:
         whose email address a confirmed applicant holds (``panel.email_index.duplicate_holder``) is then
         refused with DuplicateEmailError, and nothing is written. With ``note_email`` the address is noted in the
         email index (``EmailIndex.noting``: an online application's) in the transaction that registers them.
+        ``counting`` runs in that transaction too (a rate limit's count, ``RateCounts.taking``): an error it raises
+        (RateLimitedError) rolls the sign-up back with it, so a refused sign-up leaves neither events nor a count.
         """
         if not isinstance(signup, CheckedSignUp):  # one validated by ``validate_signup`` already is not run again
             signup = validate_signup(signup, Engagements(self.app).numeric_attributes())
@@ -68,7 +77,7 @@ class Registration:
                 raise DuplicateEmailError(holder)
         pid = self.app.participant_id_for(signup.ref, signup.source)
         email = signup.personal.get("email", "").strip() if note_email else ""
-        also = EmailIndex(self.app).noting(email, pid) if email else None
+        also = together([counting, EmailIndex(self.app).noting(email, pid) if email else None])
         for attempt in range(1, TRIES):
             self._refuse_registered(pid, signup)
             try:
@@ -193,16 +202,11 @@ class Registration:
 
     def write_events(self, stored: list[StoredEvent], statements: Sequence[Statement | None] = ()) -> None:
         """Write one batch's stored events in one transaction, with ``statements`` run on its cursor."""
-        run = [s for s in statements if s is not None]
-
-        def together(cursor: Any) -> None:
-            for statement in run:
-                statement(cursor)
-
+        run = together(statements)
         try:
             # events go straight to the recorder: save() would check each event against a runtime
             # Protocol and build a Recording per event, which together cost more than writing it
-            self.app.recorder.insert_events(stored, **({WITH_STATEMENTS: together} if run else {}))
+            self.app.recorder.insert_events(stored, **({WITH_STATEMENTS: run} if run else {}))
         except IntegrityError:
             raise ConcurrentUpdateError(
                 "another writer registered some of these references at the same time: re-run the command"
@@ -260,3 +264,18 @@ class Registration:
             )
 
         self.app.retry(attempt)
+
+
+def together(statements: Sequence[Statement | None]) -> Statement | None:
+    """The statements (Nones skipped) as one, run in order on the same cursor; None when there are none."""
+    run = [s for s in statements if s is not None]
+    if not run:
+        return None
+    if len(run) == 1:
+        return run[0]
+
+    def all_of(cursor: Any) -> None:
+        for statement in run:
+            statement(cursor)
+
+    return all_of

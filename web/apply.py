@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from panel.email_index import DuplicateEmailError
 from panel.links import make_token
 from panel.outbox import Message
 from panel.queries import Queries
+from panel.store.rate_counts import RateLimitedError
 from panel.validation import FieldError, InvalidSignUpError
 from web.forms import DESCRIBE, PREFER_NOT, BadFormError, Posted, errors_in_page_order, read_form
 from web.notice import notice_blocks
@@ -28,8 +29,13 @@ OnErrors = Callable[[Posted, list[FieldError], str], Response] | None  # shows a
 
 
 async def campaign_or_404(site: Site, slug: str) -> CampaignDetails:
+    return await run_in_threadpool(campaign_now, site, slug)
+
+
+def campaign_now(site: Site, slug: str) -> CampaignDetails:
+    """The campaign (``site.campaigns``: checked, not replayed), or 404; blocks on the store."""
     try:
-        return await run_in_threadpool(site.campaigns.get, slug)
+        return site.campaigns.get(slug)
     except CampaignNotFoundError:
         raise HTTPException(404) from None
 
@@ -59,29 +65,58 @@ async def page(request: Request) -> Response:
     preview = closed_or_preview(site, request, campaign, request.query_params.get("preview", ""))
     if isinstance(preview, Response):
         return preview
-    return form(site, request, campaign, preview=preview)
+    if preview:
+        return form(site, request, campaign, preview=preview)
+    started = site.limits.started_field(site.clock())
+    return site.render_blank_form(request, "apply.html", campaign, started, partial(blank_context, campaign))
+
+
+def blank_context(campaign: CampaignDetails) -> dict[str, object]:
+    """What ``form`` shows on a form nobody has filled in, less the per-request CSRF and ``started`` fields."""
+    return {"values": {}, "errors": [], "prefer_not": PREFER_NOT, "describe": DESCRIBE, "preview": False,
+            "notice": notice_blocks(campaign.notice_lines)}  # fmt: skip
 
 
 async def send(request: Request) -> Response:
+    """POST /apply/SLUG: the body is read here, then everything else in one worker thread (``send_now``)."""
     site = site_of(request)
-    campaign = await campaign_or_404(site, request.path_params["slug"])
-    fields, problem = await site.posted(request)
+    try:
+        fields, problem = await site.posted(request)
+    except HTTPException as exc:  # too large: answered after the campaign's 404, as it always was
+        if exc.status_code != 413:
+            raise
+        fields, problem = {}, "too_large"
+    return await run_in_threadpool(send_now, site, request, request.path_params["slug"], fields, problem)
+
+
+def send_now(site: Site, request: Request, slug: str, fields: dict[str, list[str]], problem: str | None) -> Response:
+    """The campaign (404 first), a body too large (413), a refused post (CSRF, unreadable), then ``accept_now``."""
+    campaign = campaign_now(site, slug)
+    if problem == "too_large":
+        raise HTTPException(413)
     if problem:
         return site.refused(request, problem, campaign=campaign)
-    return await accept(site, request, campaign, fields)
+    return accept_now(site, request, campaign, fields)
 
 
 async def accept(
     site: Site, request: Request, campaign: CampaignDetails, fields: dict[str, list[str]], on_errors: OnErrors = None
 ) -> Response:
-    """An application's fields, as the single page or "Check your answers" sends them: the window, the limit per
-    client address, the honeypot and the minimum fill time, then ``register``. ``on_errors`` shows a form with
-    errors (default: the single page)."""
+    """An application's fields, as the single page or "Check your answers" sends them: ``accept_now`` in one worker
+    thread (the checks, the write and the email all block on the store or the outbox)."""
+    return await run_in_threadpool(accept_now, site, request, campaign, fields, on_errors)
+
+
+def accept_now(
+    site: Site, request: Request, campaign: CampaignDetails, fields: dict[str, list[str]], on_errors: OnErrors = None
+) -> Response:
+    """The window, the limit per client address, the honeypot and the minimum fill time, then ``register_now``.
+    ``on_errors`` shows a form with errors (default: the single page)."""
     state = campaign.state_on(site.clock().date())
     if state != "open":
         return site.render(request, "closed.html", 409, campaign=campaign, state=state)
     moment, address = site.clock(), request.client.host if request.client else "-"
-    wait = await run_in_threadpool(site.limits.addresses.take, address, moment)
+    wait = site.limits.addresses.take(address, moment)
     if wait is not None:
         return too_many(site, request, campaign, wait)
     started = fields.get("started", [""])
@@ -94,7 +129,9 @@ async def accept(
         posted = read_form(campaign, fields)
     except BadFormError:
         return site.render(request, "problem.html", 400, reason="unreadable", campaign=campaign)
-    return await register(site, request, campaign, posted, started[0], too_fast=quick, on_errors=on_errors)
+    answer = register_now(site, request, campaign, posted, started[0], too_fast=quick, on_errors=on_errors)
+    assert not isinstance(answer, UUID)  # noqa: S101 - only ``on_duplicate`` callers get a holder back
+    return answer
 
 
 def too_many(site: Site, request: Request, campaign: CampaignDetails, wait: timedelta) -> Response:
@@ -119,61 +156,83 @@ async def register(
     on_duplicate: Callable[[UUID], Awaitable[Response]] | None = None,
     on_errors: OnErrors = None,
 ) -> Response:
+    """``register_now`` in one worker thread; ``on_duplicate``'s answer (staff) for an address a confirmed
+    applicant holds."""
+    answer = await run_in_threadpool(
+        partial(
+            register_now, site, request, campaign, posted, started, too_fast, entry=entry, form_extra=form_extra,
+            done=done, add_duplicate=add_duplicate, holder_wanted=on_duplicate is not None, on_errors=on_errors,
+        )
+    )  # fmt: skip
+    if isinstance(answer, UUID):
+        assert on_duplicate is not None  # noqa: S101 - register_now returns a holder only when asked to
+        return await on_duplicate(answer)
+    return answer
+
+
+def register_now(
+    site: Site,
+    request: Request,
+    campaign: CampaignDetails,
+    posted: Posted,
+    started: str = "",
+    too_fast: bool = False,
+    *,
+    entry: AssistedEntry | None = None,
+    form_extra: dict[str, object] | None = None,
+    done: str = "",
+    add_duplicate: bool = False,
+    holder_wanted: bool = False,
+    on_errors: OnErrors = None,
+) -> Response | UUID:
     """Check the whole application, then register it and send the email; or show the form with its errors.
 
     A form with errors is shown again whatever the time; a complete one sent back sooner than a person
-    could fill it in is refused (a script's, most likely), with nothing written. An email address a confirmed
-    applicant holds (``panel.email_index.duplicate_holder``) writes nothing: online, the applicant sees the
-    page a new applicant sees and the address gets an email; staff get ``on_duplicate``'s answer."""
+    could fill it in is refused (a script's, most likely), with nothing written. Online, the email's limit is
+    checked and counted in the transaction that registers the person (``RateCounts.taking``): over it, the
+    sign-up rolls back and nothing is written, neither events nor a count. An email address a confirmed
+    applicant holds (``panel.email_index.duplicate_holder``) writes no events: online, it counts against the
+    address's limit, the applicant sees the page a new applicant sees and the address gets an email; with
+    ``holder_wanted`` (staff) the holder's id is returned for the caller's answer."""
     campaigns, moment = Campaigns(site.app), site.clock()
-    prepared = await run_in_threadpool(partial(campaigns.prepare, campaign, posted.answers, at=moment, entry=entry))
+    prepared = campaigns.prepare(campaign, posted.answers, at=moment, entry=entry)
     errors = posted.errors + (prepared if isinstance(prepared, list) else [])
-    email = (
-        site.limits.email_key(posted.answers.personal.get("email", "")) if posted.answers.personal.get("email") else ""
-    )
+    given = posted.answers.personal.get("email", "")
+    email = site.limits.email_key(given) if given else ""
     if not errors and too_fast:
         return site.render(request, "problem.html", 400, reason="too_fast", campaign=campaign)
-    counted = not errors and bool(email) and entry is None  # online: the email's limit, checked and counted at once
-    if counted:
-        wait = await run_in_threadpool(site.limits.emails.take, email, moment)
-        if wait is not None:
-            return too_many(site, request, campaign, wait)
+    online = bool(email) and entry is None  # the email's limit applies, and the address enters the email index
     if not errors and not isinstance(prepared, list):
         try:
-            online = bool(email) and entry is None  # the address enters the email index with the person
-            pid = await run_in_threadpool(
-                partial(campaigns.register, prepared, add_duplicate=add_duplicate, note_email=online)
-            )
+            counting = site.limits.emails.taking(email, moment) if online else None
+            pid = campaigns.register(prepared, add_duplicate=add_duplicate, note_email=online, counting=counting)
+        except RateLimitedError as exc:  # rolled back with the sign-up: nothing written, nothing counted
+            return too_many(site, request, campaign, exc.wait)
         except InvalidSignUpError as exc:  # the store changed between the check and the write
             errors = exc.errors
         except AlreadyRegisteredError:  # a fresh random reference collided: vanishingly rare
-            await uncount(site, email if counted else "", moment)
             return site.render(request, "problem.html", 409, reason="retry", campaign=campaign)
         except DuplicateEmailError as exc:
-            if on_duplicate is not None:  # staff: a warning on the form, and "add anyway" to go on
-                return await on_duplicate(exc.holder)
-            # online: the same page as a new application; the email tells the owner of the address
-            if not await run_in_threadpool(send_already_applied, site, request, campaign, posted.answers, exc.holder):
+            if holder_wanted:  # staff: a warning on the form, and "add anyway" to go on
+                return exc.holder
+            # online: the same page as a new application; the email tells the owner of the address (and counts)
+            wait = site.limits.emails.take(email, moment) if online else None
+            if wait is not None:
+                return too_many(site, request, campaign, wait)
+            if not send_already_applied(site, request, campaign, posted.answers, exc.holder):
                 return mail_failed(site, request)
             return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
         else:
-            if not await run_in_threadpool(send_confirmation, site, request, campaign, posted.answers, pid):
+            if online:
+                site.limits.emails.tidy(moment)
+            if not send_confirmation(site, request, campaign, posted.answers, pid):
                 return mail_failed(site, request)
             if done:
-                ref = await run_in_threadpool(Queries(site.app).participant_ref, pid)
-                return RedirectResponse(done.format(ref=ref), status_code=303)
+                return RedirectResponse(done.format(ref=Queries(site.app).participant_ref(pid)), status_code=303)
             return RedirectResponse(f"/apply/{campaign.slug}/done", status_code=303)
-    await uncount(site, email if counted else "", moment)  # not registered after all: the email is not counted
     if on_errors is not None:
         return on_errors(posted, errors, started)
     return show_errors(site, request, campaign, posted, errors, started, form_extra)
-
-
-async def uncount(site: Site, email: str, moment: datetime) -> None:
-    """Take back the count of ``email`` (a keyed hash; "" for none) taken at ``moment`` by an application that
-    was not registered after all (the store changed between the check and the write)."""
-    if email:
-        await run_in_threadpool(site.limits.emails.release, email, moment)
 
 
 def show_errors(

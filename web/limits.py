@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from panel.store.rate_counts import RateCounts
 
@@ -30,6 +32,18 @@ class SlidingWindow:
         if not self.limit:
             return None
         return self.counts.take(self.scope, self._stored(key), now, self.limit, self.window)
+
+    def taking(self, key: str, now: datetime) -> Callable[[Any], None] | None:
+        """``take`` as a statement inside another write transaction (``RateCounts.taking``: over the limit it raises
+        RateLimitedError, rolling that transaction back); None when there is no limit. ``tidy`` afterwards."""
+        if not self.limit:
+            return None
+        return self.counts.taking(self.scope, self._stored(key), now, self.limit, self.window)
+
+    def tidy(self, now: datetime) -> None:
+        """Sweep the scope's expired counts (at most once a minute per process), after a ``taking``."""
+        if self.limit:
+            self.counts.tidy(self.scope, now, self.window)
 
     def wait(self, key: str, now: datetime) -> timedelta | None:
         """How long ``key`` must wait before its next event counts (None: it may go now); counts nothing."""

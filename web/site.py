@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import escape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -25,6 +28,9 @@ from web.security import csrf_cookie_name, csrf_field, csrf_ok, new_csrf_cookie
 from web.settings import WebSettings
 
 HERE = Path(__file__).parent
+CSRF_MARK, STARTED_MARK = "\x00csrf\x00", "\x00started\x00"  # where a blank form's per-request values go
+FILLED = (CSRF_MARK, STARTED_MARK)
+BLANKS = re.compile("(" + "|".join(re.escape(m) for m in FILLED) + ")")
 LOG = logging.getLogger("panel.web")
 
 
@@ -35,6 +41,8 @@ class Site:
         self.clock = clock
         self.outbox = outbox
         self.copy = load_copy()
+        self.blank_forms: dict[tuple[str, str], tuple[object, list[str]]] = {}  # render_blank_form's pages
+        self.lock = threading.Lock()
         self.copies: dict[str, dict[str, Any]] = {"en": self.copy}
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]), trim_blocks=True
@@ -65,11 +73,14 @@ class Site:
 
     def render(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         """A page in the words of the campaign it is about (``campaign`` in the context), or plain English."""
+        return HTMLResponse(self.page_text(request, name, **context), status_code=status)
+
+    def page_text(self, request: Request, name: str, **context: Any) -> str:
+        """``render``'s HTML."""
         words = self.copy_for(context.get("campaign"))
         language = getattr(context.get("campaign"), "language", "en") if words is not self.copy else "en"
         context.setdefault("lang", html_lang(language))
-        page = self.templates.get_template(name).render(copy=words, request=request, **context)
-        return HTMLResponse(page, status_code=status)
+        return self.templates.get_template(name).render(copy=words, request=request, **context)
 
     def refused(self, request: Request, problem: str, **context: Any) -> HTMLResponse:
         """The page for a post ``posted`` refused: 403 for a CSRF mismatch, 400 for an unreadable body."""
@@ -77,10 +88,42 @@ class Site:
 
     def render_form(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         """A page with a form: its CSRF field, and the cookie it pairs with when the visitor has none yet."""
+        cookie, fresh = self.csrf_cookie(request)
+        response = self.render(request, name, status, csrf=csrf_field(self.settings.signing_key, cookie), **context)
+        return self.with_cookie(response, cookie, fresh)
+
+    def render_blank_form(
+        self, request: Request, name: str, campaign: Any, started: str, context: Callable[[], dict[str, Any]]
+    ) -> HTMLResponse:
+        """``render_form`` of a campaign's form as nobody has filled it in, with its CSRF field and its ``started``
+        field: the page is rendered once per campaign and template (again when the campaign's details differ),
+        with markers where those two go, and each request puts its own values there, escaped as the template
+        would. ``context`` gives the rest of the page's context (called only when the page is rendered)."""
+        pieces = self.blank_forms.get((name, campaign.slug))
+        if pieces is None or not (pieces[0] is campaign or pieces[0] == campaign):
+            text = self.page_text(request, name, campaign=campaign, csrf=CSRF_MARK, started=STARTED_MARK, **context())
+            pieces = (campaign, BLANKS.split(text))
+            if [p for p in pieces[1] if p in FILLED] != [CSRF_MARK, STARTED_MARK]:  # not one of each: no shortcut
+                fields = {"campaign": campaign, "started": started, **context()}
+                return self.render_form(request, name, **fields)
+            with self.lock:
+                self.blank_forms[(name, campaign.slug)] = pieces
+        cookie, fresh = self.csrf_cookie(request)
+        filled = {
+            CSRF_MARK: str(escape(csrf_field(self.settings.signing_key, cookie))),
+            STARTED_MARK: str(escape(started)),
+        }
+        response = HTMLResponse("".join(filled.get(p, p) for p in pieces[1]))
+        return self.with_cookie(response, cookie, fresh)
+
+    def csrf_cookie(self, request: Request) -> tuple[str, bool]:
+        """The visitor's CSRF cookie, and whether it is a new one (they had none, or one too long to be ours)."""
         given = request.cookies.get(self.cookie_name)
         fresh = given is None or len(given) > 100
-        cookie = new_csrf_cookie() if given is None or fresh else given
-        response = self.render(request, name, status, csrf=csrf_field(self.settings.signing_key, cookie), **context)
+        return (new_csrf_cookie() if given is None or fresh else given), fresh
+
+    def with_cookie(self, response: HTMLResponse, cookie: str, fresh: bool) -> HTMLResponse:
+        """``response``, setting the CSRF cookie when it is a new one."""
         if fresh:
             response.set_cookie(
                 self.cookie_name,

@@ -102,6 +102,24 @@ class ChainedRecorder:
             )
             return [(r["position"], UUID(bytes=id_bytes(r["originator_id"]))) for r in c.fetchall()]
 
+    def moved_after(self, versions: Sequence[tuple[UUID, int]]) -> bool:
+        """Whether any of the aggregates has an event after the version given for it: one EXISTS over the events'
+        (originator id, version) key, nothing read back or decoded (a cache's freshness check)."""
+        if not versions:
+            return False
+        each = f"(originator_id = {self.mark} AND originator_version > {self.mark})"
+        params = [p for aid, version in versions for p in (self.id_param(aid), version)]
+        with self.reading() as c:
+            c.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {self.events_ref} WHERE {' OR '.join([each] * len(versions))}) AS moved",
+                params,
+            )
+            return bool(c.fetchone()["moved"])
+
+    def id_param(self, aid: UUID) -> Any:
+        """An aggregate id as the events table's ``originator_id`` parameter (SQLite stores the hex)."""
+        return aid.hex
+
     def last_position_of(self, topics: Sequence[str]) -> int:
         """The position of the last event of any of ``topics`` (0 if none): a change mark for what they decide."""
         parts = " UNION ALL ".join(

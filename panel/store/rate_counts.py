@@ -18,13 +18,24 @@ import hashlib
 import math
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from panel.config import StoreVersionError
+from panel.domain.errors import PanelError
 
 TABLE = "panel_rate_counts"
 SWEEP_SECONDS = 60.0  # how often (at most) one process deletes a scope's expired rows of every key
+
+
+class RateLimitedError(PanelError):
+    """Raised when a count taken inside another transaction (``RateCounts.taking``) is over its limit: the
+    transaction rolls back, so nothing it wrote (nor the count) is kept; ``wait`` is how long until it would go."""
+
+    def __init__(self, wait: timedelta) -> None:
+        super().__init__(f"too many requests: try again in {max(1, int(wait.total_seconds()) + 1)} s")
+        self.wait = wait
 
 
 class RateCounts:
@@ -65,18 +76,39 @@ class RateCounts:
     def take(self, scope: str, key: str, now: datetime, limit: int, window: timedelta) -> timedelta | None:
         """Count one request of ``key`` at ``now`` if fewer than ``limit`` fall in the ``window`` before it, and
         return None; otherwise count nothing and return how long until the oldest of them leaves the window."""
+        count = self.taking(scope, key, now, limit, window)
+        try:
+            with self.datastore.transaction(commit=True) as c:
+                count(c)
+            wait = None
+        except RateLimitedError as exc:  # nothing was counted (nor written: the check comes before the insert)
+            wait = exc.wait
+        self.tidy(scope, now, window)
+        return wait
+
+    def taking(self, scope: str, key: str, now: datetime, limit: int, window: timedelta) -> Callable[[Any], None]:
+        """``take`` as a statement run on the cursor of another write transaction on the store's database (a
+        sign-up's, ``panel.registration``), so the count commits or rolls back with what that transaction writes:
+        over the limit it raises RateLimitedError, which rolls the whole transaction back. Call ``tidy`` after the
+        transaction (the sweep runs in a transaction of its own)."""
         at, since = _second(now), _floor(now - window)
-        with self.datastore.transaction(commit=True) as c:
+
+        def run(c: Any) -> None:
             self._serialise(c, scope, key, since)
             wait = self._wait(c, scope, key, since, now, limit, window)
-            if wait is None:
-                c.execute(
-                    f"INSERT INTO {self.table} (scope, subject, at_second, n) VALUES ({self.p}, {self.p}, {self.p}, 1) "
-                    f"ON CONFLICT (scope, subject, at_second) DO UPDATE SET n = {self.table}.n + 1",
-                    (scope, key, at),
-                )
-        self._sweep(scope, since)
-        return wait
+            if wait is not None:
+                raise RateLimitedError(wait)
+            c.execute(
+                f"INSERT INTO {self.table} (scope, subject, at_second, n) VALUES ({self.p}, {self.p}, {self.p}, 1) "
+                f"ON CONFLICT (scope, subject, at_second) DO UPDATE SET n = {self.table}.n + 1",
+                (scope, key, at),
+            )
+
+        return run
+
+    def tidy(self, scope: str, now: datetime, window: timedelta) -> None:
+        """The sweep of ``scope``'s expired rows that ``take`` runs (at most once a minute per process)."""
+        self._sweep(scope, _floor(now - window))
 
     def wait(self, scope: str, key: str, now: datetime, limit: int, window: timedelta) -> timedelta | None:
         """What ``take`` would answer, counting nothing (and writing nothing)."""

@@ -164,6 +164,9 @@ class ColumnarPostgresApplicationRecorder(ChainedRecorder, PostgresApplicationRe
     def reading(self) -> Any:
         return _pg_reading(self.datastore)
 
+    def id_param(self, aid: UUID) -> Any:
+        return aid
+
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         """The library's insert (pipeline mode), except a save of ``LARGE_SAVE`` bytes or more, which is sent in a
         plain transaction with the same statements in the same order: psycopg's pipeline never returns from
