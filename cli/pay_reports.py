@@ -187,13 +187,17 @@ def ledger(
 def export(ctx: click.Context, key: str, tax_year: int | None, with_lines: bool) -> None:
     """CSV for finance: totals per engagement, budget code, route or tax year (amounts in pounds).
 
+    With --lines, every ledger line with its group, group by group: the lines are read from the
+    ledger view already sorted by group and written as they come, so memory stays flat however long
+    the ledger grows.
+
     Example:
 
         panel pay export --by budget > budgets.csv
     """
     group = EXPORT_KEYS[key]
-    if with_lines:  # every line, sorted by its group: the whole export is held to sort it
-        lines = sorted(stream_lines(ctx, tax_year=tax_year), key=group)
+    if with_lines:  # every line, the view sorting them by group: written as they come, a batch held at a time
+        lines = stream_lines(ctx, tax_year=tax_year, group=key)
         print_csv((key, *LEDGER_COLUMNS), ([group(line), *ledger_row(line)] for line in lines))
         return
     groups: dict[str, Totals] = {}  # one running total per group; the lines stream past a batch at a time
