@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import click
+from sqlalchemy.engine import Engine
 
 from cli.options import echo_footer, json_option, paging_options
 from cli.render import echo_json, print_csv, say, table
@@ -71,10 +72,20 @@ def pounds(pence: int) -> str:
 
 
 def stream_lines(ctx: click.Context, **filters: Any) -> Iterator[LedgerLine]:
-    """The view's ledger lines fetched a batch at a time (``projections.ledger.stream_ledger_lines``)."""
+    """The view's ledger lines fetched a batch at a time (``projections.ledger.stream_ledger_lines``); a view
+    that is not ready is refused now, before anything is printed."""
     engine = make_engine(ctx.obj.location, views_url())
     try:
-        yield from stream_ledger_lines(ctx.obj.app, engine, **filters)
+        lines = stream_ledger_lines(ctx.obj.app, engine, **filters)
+    except BaseException:
+        engine.dispose()
+        raise
+    return _disposing(lines, engine)
+
+
+def _disposing(lines: Iterator[LedgerLine], engine: Engine) -> Iterator[LedgerLine]:
+    try:
+        yield from lines
     finally:
         engine.dispose()
 

@@ -51,7 +51,10 @@ def stream_ledger_lines(
     reader that folds them as they come holds one batch, never the whole ledger.
 
     ``group`` (a key of ``EXPORT_GROUPS``) sorts by the export's group first, then by ``order``: each
-    group's lines come together, the groups in the order of their names, without holding any group."""
+    group's lines come together, the groups in the order of their names, without holding any group.
+
+    The view is caught up and checked when this is called (a view an older version made raises
+    ``ViewsNotReadyError`` here, before a caller has written anything); the rows are read as they are taken."""
     projector = Projector(app, engine, views=[LedgerView])
     if catch_up:
         projector.catch_up()
@@ -63,6 +66,10 @@ def stream_ledger_lines(
     }  # fmt: skip
     first = [] if group is None else [code_point_order(EXPORT_GROUPS[group](table), engine)]
     stmt = _filtered(table, filters, statuses).order_by(*first, *(table.c[name] for name in order))
+    return _streamed(engine, stmt)
+
+
+def _streamed(engine: Engine, stmt: Any) -> Iterator[LedgerLine]:
     with engine.connect() as conn:
         rows = conn.execution_options(yield_per=STREAM_ROWS).execute(stmt).mappings()
         for found in rows:
