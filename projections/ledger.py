@@ -14,9 +14,9 @@ from panel.application import PanelApp
 from panel.payments import ledger
 from panel.payments.ledger import LedgerLine
 from projections.engine import Projector
-from projections.ledger_view import LedgerView, from_db
+from projections.ledger_view import ACCRUED_POSITION, LedgerView, from_db
 
-__all__ = ["EXPORT_GROUPS", "LedgerView", "code_point_order", "stream_ledger_lines", "tax_year_of"]
+__all__ = ["EXPORT_GROUPS", "LedgerView", "PersonLedger", "code_point_order", "stream_ledger_lines", "tax_year_of"]
 
 STREAM_ROWS = 1_000  # rows fetched at a time while streaming (a server-side cursor on PostgreSQL)
 LEDGER_ORDER = ("engagement_ref", "participant_ref", "earned_on", "kind", "id")
@@ -74,6 +74,32 @@ def _streamed(engine: Engine, stmt: Any) -> Iterator[LedgerLine]:
         rows = conn.execution_options(yield_per=STREAM_ROWS).execute(stmt).mappings()
         for found in rows:
             yield ledger.to_line(from_db(found))
+
+
+class PersonLedger:
+    """One person's payment lines at a time, from the ledger view (caught up once, when made): one indexed
+    query per person, the lines in the order they were accrued (as ``Payments.lines`` folds them), so a
+    reader going through everyone holds one person's lines, never the ledger.
+
+    ``PersonLedger(app, engine)(participant_id)`` -> that person's lines.
+    """
+
+    def __init__(self, app: PanelApp, engine: Engine, *, catch_up: bool = True) -> None:
+        projector = Projector(app, engine, views=[LedgerView])
+        if catch_up:
+            projector.catch_up()
+        self.engine = engine
+        self.table = projector.tables("ledger")["lines"]
+
+    def __call__(self, participant: UUID) -> list[LedgerLine]:
+        table = self.table
+        stmt = (
+            select(table)
+            .where(table.c.participant_id == participant.hex)
+            .order_by(table.c[ACCRUED_POSITION], table.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [ledger.to_line(from_db(found)) for found in conn.execute(stmt).mappings()]
 
 
 def _filtered(table: Table, filters: dict[str, Any], statuses: Sequence[str] | None) -> Any:
