@@ -38,6 +38,8 @@ def init(ctx: click.Context) -> None:
         say(f"Moved {app.key_changes.moved} data keys to PANEL_KEYS_URL (done once): the events' database holds none")
     if app.key_changes.wrapped:
         say(f"Wrapped {app.key_changes.wrapped} data keys with the master key (done once)")
+    for name in setup.rebuilt:
+        say(f"Rebuilt the {name} view to fill the columns this version added (done once)")
     if setup.erasures:
         say(f"Finished {len(setup.erasures)} interrupted erasure(s): their data keys are destroyed")
     listed = AttributeNames(app).build_from_history()  # once, for a store older than the list of names

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import click
+from sqlalchemy.engine import Engine
 
 from cli.options import echo_footer, json_option, paging_options
 from cli.render import echo_json, print_csv, say, table
@@ -71,10 +72,20 @@ def pounds(pence: int) -> str:
 
 
 def stream_lines(ctx: click.Context, **filters: Any) -> Iterator[LedgerLine]:
-    """The view's ledger lines fetched a batch at a time (``projections.ledger.stream_ledger_lines``)."""
+    """The view's ledger lines fetched a batch at a time (``projections.ledger.stream_ledger_lines``); a view
+    that is not ready is refused now, before anything is printed."""
     engine = make_engine(ctx.obj.location, views_url())
     try:
-        yield from stream_ledger_lines(ctx.obj.app, engine, **filters)
+        lines = stream_ledger_lines(ctx.obj.app, engine, **filters)
+    except BaseException:
+        engine.dispose()
+        raise
+    return _disposing(lines, engine)
+
+
+def _disposing(lines: Iterator[LedgerLine], engine: Engine) -> Iterator[LedgerLine]:
+    try:
+        yield from lines
     finally:
         engine.dispose()
 
@@ -187,13 +198,17 @@ def ledger(
 def export(ctx: click.Context, key: str, tax_year: int | None, with_lines: bool) -> None:
     """CSV for finance: totals per engagement, budget code, route or tax year (amounts in pounds).
 
+    With --lines, every ledger line with its group, group by group: the lines are read from the
+    ledger view already sorted by group and written as they come, so memory stays flat however long
+    the ledger grows.
+
     Example:
 
         panel pay export --by budget > budgets.csv
     """
     group = EXPORT_KEYS[key]
-    if with_lines:  # every line, sorted by its group: the whole export is held to sort it
-        lines = sorted(stream_lines(ctx, tax_year=tax_year), key=group)
+    if with_lines:  # every line, the view sorting them by group: written as they come, a batch held at a time
+        lines = stream_lines(ctx, tax_year=tax_year, group=key)
         print_csv((key, *LEDGER_COLUMNS), ([group(line), *ledger_row(line)] for line in lines))
         return
     groups: dict[str, Totals] = {}  # one running total per group; the lines stream past a batch at a time

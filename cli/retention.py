@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 
@@ -9,10 +11,13 @@ import click
 
 from cli.options import WHEN, at_option, echo_footer, json_option, paging_options
 from cli.render import echo_json, say, table, when
+from cli.wiring import views_url
 from panel.application import PanelApp
 from panel.paging import Page
 from panel.queries import Queries
 from panel.retention import LegalHolds, Plan, Retention
+from projections.connection import make_engine
+from projections.ledger import PersonLedger
 
 
 @click.group()
@@ -24,6 +29,16 @@ def as_of_option(f):  # type: ignore[no-untyped-def]
     return click.option(
         "--as-of", "as_of", type=WHEN, default=None, help="Read the rules' clocks at this date (ISO 8601); default now."
     )(f)
+
+
+@contextmanager
+def retention_of(ctx: click.Context) -> Iterator[Retention]:
+    """The retention service, reading each person's payments from the ledger view (one query per person)."""
+    engine = make_engine(ctx.obj.location, views_url())
+    try:
+        yield Retention(ctx.obj.app, ctx.obj.retention_policy, PersonLedger(ctx.obj.app, engine))
+    finally:
+        engine.dispose()
 
 
 def _show(plan: Plan, whole: Plan) -> None:
@@ -49,15 +64,17 @@ def plan(ctx: click.Context, as_of: datetime | None, page: Page, as_json: bool) 
     """Show who the retention rules would erase and by which rule, and who is kept and why (writes nothing).
 
     People are named by reference only. Both tables page together (--limit, --offset: the same rows
-    of each); the counts are over everyone. Each person is read from the log in turn and only the
-    people due are kept. The periods come from PANEL_RETENTION_INACTIVE_MONTHS,
-    PANEL_RETENTION_WITHDRAWN_DAYS, PANEL_RETENTION_PAYMENT_YEARS and PANEL_RETENTION_DRAW_MONTHS.
+    of each); the counts are over everyone. Each person is read from the log in turn (their payments
+    from the ledger view) and only the people due are kept. The periods come from
+    PANEL_RETENTION_INACTIVE_MONTHS, PANEL_RETENTION_WITHDRAWN_DAYS, PANEL_RETENTION_PAYMENT_YEARS and
+    PANEL_RETENTION_DRAW_MONTHS.
 
     Example:
 
         panel retention plan --as-of 2028-06-01
     """
-    result = Retention(ctx.obj.app, ctx.obj.retention_policy).plan(as_of)
+    with retention_of(ctx) as service:
+        result = service.plan(as_of)
     (erase, more_erase), (kept, more_kept) = page.window(result.erase), page.window(result.kept)
     shown, more = replace(result, erase=erase, kept=kept), more_erase or more_kept
     if as_json:
@@ -83,7 +100,8 @@ def apply(ctx: click.Context, by: str, as_of: datetime | None) -> None:
 
         panel retention apply --by dpo.lee
     """
-    done = Retention(ctx.obj.app, ctx.obj.retention_policy).apply(by, as_of)
+    with retention_of(ctx) as service:
+        done = service.apply(by, as_of)
     plan_ = done.plan
     say(f"Erased {done.erased} participant(s) by the retention rules as of {when(plan_.as_of)}; "
         f"{len(plan_.kept)} kept, {plan_.not_due} not due, {plan_.already_erased} erased before")  # fmt: skip

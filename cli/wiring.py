@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -119,11 +119,15 @@ class Wiring:
         engine = make_engine(self.location, views_url())
         try:
             tightened = private_sqlite_file(engine)
-            Projector(app, engine, views=every_view(), ddl=True).setup()
+            projector = Projector(app, engine, views=every_view(), ddl=True)
+            projector.setup()
+            rebuilt = list(projector.upgraded)
+            if rebuilt:  # a column only the log can fill (the ledger's accrued_position): once, on upgrade
+                projector.rebuild(rebuilt)
         finally:
             engine.dispose()
         tightened = sorted({*tightened, *private_files(self.location)})
-        return Setup(app, tightened, Participation(app).finish_erasures())
+        return Setup(app, tightened, Participation(app).finish_erasures(), rebuilt)
 
     @cached_property
     def actor(self) -> str:
@@ -175,6 +179,7 @@ class Setup:
     app: PanelApp
     tightened: list[str]
     erasures: list[UUID]
+    rebuilt: list[str] = field(default_factory=list)  # views rebuilt to fill the columns this version added
 
 
 def draw_service(ctx: click.Context) -> Draws:

@@ -64,6 +64,7 @@ class Projector:
         # processes for a bulk rebuild (1: in this process); used only when the log is long enough
         self.bulk_workers = default_workers() if bulk_workers is None else bulk_workers
         self._ready = False
+        self.upgraded: list[str] = []  # views whose older tables `setup` gave new columns, and that need a rebuild
 
     # -- readers ---------------------------------------------------------------------------
     def tables(self, name: str) -> dict[str, Table]:
@@ -125,7 +126,8 @@ class Projector:
 
     def setup(self) -> None:
         """Create the bookkeeping tables and each view's current tables (idempotent): DDL, for `panel init`
-        and rebuilds only."""
+        and rebuilds only. Columns a newer version added are added to an older store's tables; the views
+        whose new columns only a rebuild can fill are listed in ``upgraded`` (`panel init` rebuilds them)."""
         if self._ready:
             return
         with connection.writing(self.engine) as conn:
@@ -134,8 +136,11 @@ class Projector:
             for name in self.views:
                 current, _ = db.generations(conn, name, create=True)
                 self._create(conn, name, current)
-                for table, column in db.missing_columns(conn, {name: self.define(name, current)}):
+                added = db.missing_columns(conn, {name: self.define(name, current)})
+                for table, column in added:
                     db.add_column(conn, table, column)  # an older store's table: upgraded in place
+                if added and self.views[name].rebuild_on_upgrade:
+                    self.upgraded.append(name)
         self._ready = True
 
     def catch_up(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:

@@ -6,20 +6,30 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, case, func, literal, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import ColumnElement
 
 from panel.application import PanelApp
 from panel.payments import ledger
 from panel.payments.ledger import LedgerLine
 from projections.engine import Projector
-from projections.ledger_view import LedgerView, from_db
+from projections.ledger_view import ACCRUED_POSITION, LedgerView, from_db
 
-__all__ = ["LedgerView", "stream_ledger_lines", "tax_year_of"]
+__all__ = ["EXPORT_GROUPS", "LedgerView", "PersonLedger", "code_point_order", "stream_ledger_lines", "tax_year_of"]
 
 STREAM_ROWS = 1_000  # rows fetched at a time while streaming (a server-side cursor on PostgreSQL)
 LEDGER_ORDER = ("engagement_ref", "participant_ref", "earned_on", "kind", "id")
 PERSON_ORDER = ("participant_ref", "participant_id", "engagement_ref", "earned_on", "kind", "id")
+# `panel pay export --by KEY --lines`: the group a line is in, as the database sorts it. It sorts in the same
+# order as Python sorts the group's name (cli.pay_reports.EXPORT_KEYS): text compared byte by byte
+# (code points), an empty or missing code or route named as the export names it, a tax year by its year.
+EXPORT_GROUPS = {
+    "engagement": lambda t: t.c.engagement_ref,
+    "budget": lambda t: _named(t.c.budget_code, "(no code)"),
+    "route": lambda t: _named(t.c.route, "(not issued)"),
+    "tax-year": lambda t: t.c.tax_year,
+}
 
 
 def stream_ledger_lines(
@@ -34,10 +44,17 @@ def stream_ledger_lines(
     statuses: Sequence[str] | None = None,
     order: Sequence[str] = LEDGER_ORDER,
     catch_up: bool = True,
+    group: str | None = None,
 ) -> Iterator[LedgerLine]:
     """Ledger lines from the view (brought up to date first), fetched ``STREAM_ROWS`` at a time in ``order``
     (``LEDGER_ORDER``: engagement, person, date; ``PERSON_ORDER``: each person's lines together), so a
-    reader that folds them as they come holds one batch, never the whole ledger."""
+    reader that folds them as they come holds one batch, never the whole ledger.
+
+    ``group`` (a key of ``EXPORT_GROUPS``) sorts by the export's group first, then by ``order``: each
+    group's lines come together, the groups in the order of their names, without holding any group.
+
+    The view is caught up and checked when this is called (a view an older version made raises
+    ``ViewsNotReadyError`` here, before a caller has written anything); the rows are read as they are taken."""
     projector = Projector(app, engine, views=[LedgerView])
     if catch_up:
         projector.catch_up()
@@ -47,11 +64,42 @@ def stream_ledger_lines(
         "participant_id": participant.hex if participant else None,
         "tax_year": tax_year, "route": route, "budget_code": budget_code,
     }  # fmt: skip
-    stmt = _filtered(table, filters, statuses).order_by(*(table.c[name] for name in order))
+    first = [] if group is None else [code_point_order(EXPORT_GROUPS[group](table), engine)]
+    stmt = _filtered(table, filters, statuses).order_by(*first, *(table.c[name] for name in order))
+    return _streamed(engine, stmt)
+
+
+def _streamed(engine: Engine, stmt: Any) -> Iterator[LedgerLine]:
     with engine.connect() as conn:
         rows = conn.execution_options(yield_per=STREAM_ROWS).execute(stmt).mappings()
         for found in rows:
             yield ledger.to_line(from_db(found))
+
+
+class PersonLedger:
+    """One person's payment lines at a time, from the ledger view (caught up once, when made): one indexed
+    query per person, the lines in the order they were accrued (as ``Payments.lines`` folds them), so a
+    reader going through everyone holds one person's lines, never the ledger.
+
+    ``PersonLedger(app, engine)(participant_id)`` -> that person's lines.
+    """
+
+    def __init__(self, app: PanelApp, engine: Engine, *, catch_up: bool = True) -> None:
+        projector = Projector(app, engine, views=[LedgerView])
+        if catch_up:
+            projector.catch_up()
+        self.engine = engine
+        self.table = projector.tables("ledger")["lines"]
+
+    def __call__(self, participant: UUID) -> list[LedgerLine]:
+        table = self.table
+        stmt = (
+            select(table)
+            .where(table.c.participant_id == participant.hex)
+            .order_by(table.c[ACCRUED_POSITION], table.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [ledger.to_line(from_db(found)) for found in conn.execute(stmt).mappings()]
 
 
 def _filtered(table: Table, filters: dict[str, Any], statuses: Sequence[str] | None) -> Any:
@@ -62,6 +110,19 @@ def _filtered(table: Table, filters: dict[str, Any], statuses: Sequence[str] | N
     if statuses is not None:
         stmt = stmt.where(table.c.status.in_(statuses))
     return stmt
+
+
+def _named(column: Any, name: str) -> ColumnElement[Any]:
+    """``column or name``, as Python reads it: an empty or missing value is ``name``."""
+    return case((func.coalesce(column, "") == "", literal(name)), else_=column)
+
+
+def code_point_order(expr: Any, engine: Engine) -> Any:
+    """``expr`` to sort by: text by code point, as Python sorts ``str``, whatever the column's or the database's
+    collation (a locale's would put ``b-1`` before ``B-2``); UTF-8 compared byte by byte is code point order."""
+    if expr.type.python_type is not str:
+        return expr
+    return expr.collate("C" if engine.dialect.name == "postgresql" else "BINARY")
 
 
 def tax_year_of(text: str) -> int:

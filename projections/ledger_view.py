@@ -2,7 +2,12 @@
 
 It plugs into the projection engine (``Projector(app, engine, views=[LedgerView])``): each batch's
 rows are written in the same transaction as the view's tracking position, so a crash never
-double-counts or loses an event. Readers call ``projections.ledger.stream_ledger_lines``.
+double-counts or loses an event. Readers call ``projections.ledger.stream_ledger_lines``, or
+``projections.ledger.PersonLedger`` for one person's lines.
+
+Besides the line's fields, ``accrued_position`` is the log position of the line's PaymentAccrued
+event: one person's lines read in that order come in the order the ledger's fold meets them. A store
+whose view predates the column is upgraded by `panel init`, which adds it and rebuilds the view.
 """
 
 from __future__ import annotations
@@ -21,11 +26,13 @@ from projections.upsert import upsert
 from projections.view_base import CHUNK, View
 
 UUID_FIELDS = ("id", "engagement_id", "participant_id")
+ACCRUED_POSITION = "accrued_position"
 TIME_FIELDS = ("accrued_at", "approved_at", "issued_at", "reconciled_at", "closed_at")
 
 
 class LedgerView(View):
     name = "ledger"
+    rebuild_on_upgrade = True  # accrued_position is known only from the log: an added column is filled by a rebuild
 
     @classmethod
     def topics(cls) -> set[str]:
@@ -48,6 +55,7 @@ class LedgerView(View):
             Column("amount_pence", BigInteger, nullable=False),
             Column("over_budget", Boolean, nullable=False),
             Column("tax_year", Integer, nullable=False),
+            Column("accrued_position", BigInteger),  # the PaymentAccrued event's log position
         ]
         columns += [Column(name, TS) for name in TIME_FIELDS]
         columns += [Column(name, Text) for name in text]
@@ -63,8 +71,14 @@ class LedgerView(View):
         for start in range(0, len(ids), CHUNK):
             for found in conn.execute(select(table).where(table.c.id.in_(ids[start : start + CHUNK]))).mappings():
                 row = from_db(found)
-                rows[row["id"]] = row
-        changed = {changed_id for _, e in events if (changed_id := ledger.apply(rows, e)) is not None}
+                rows[row["id"]] = {**row, ACCRUED_POSITION: found[ACCRUED_POSITION]}
+        changed: set[UUID] = set()
+        for position, e in events:
+            changed_id = ledger.apply(rows, e)
+            if changed_id is None:
+                continue
+            changed.add(changed_id)
+            rows[changed_id].setdefault(ACCRUED_POSITION, position)  # the first event of a line accrues it
         upsert(conn, table, [to_db(rows[i]) for i in changed], ["id"])
 
 

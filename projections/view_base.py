@@ -39,6 +39,8 @@ class View:
     name: ClassVar[str] = ""
     _handlers: ClassVar[dict[type, Handler]] = {}
     can_bulk: ClassVar[bool] = False  # supports ``start_bulk``/``bulk_apply``/``finish_bulk``
+    # a column added by `panel init` to an older store's table cannot be NULL in the old rows: rebuild the view
+    rebuild_on_upgrade: ClassVar[bool] = False
     bulk = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

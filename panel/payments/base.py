@@ -90,14 +90,15 @@ class PaymentService:
             start = page[-1].id
 
     def lines(self, *, engagement: UUID | None = None, participant: UUID | None = None) -> list[LedgerLine]:
-        """Every payment line, folded from the stored events (the source of truth the view mirrors)."""
+        """Every payment line, folded from the stored events (the source of truth the view mirrors), in the order
+        they were accrued. With a filter, only the lines it keeps are folded (and held): the others' later
+        events find no row and are passed over."""
         rows: dict[UUID, dict[str, Any]] = {}
         for e in self._events(PAYMENT_TOPICS):
+            if isinstance(e, Payment.Accrued) and (
+                (engagement is not None and e.engagement_id != engagement)
+                or (participant is not None and e.participant_id != participant)
+            ):
+                continue
             ledger.apply(rows, e)
-        result = [ledger.to_line(r) for r in rows.values()]
-        return [
-            line
-            for line in result
-            if (engagement is None or line.engagement_id == engagement)
-            and (participant is None or line.participant_id == participant)
-        ]
+        return [ledger.to_line(r) for r in rows.values()]

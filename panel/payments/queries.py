@@ -6,10 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from panel.payments import ledger
 from panel.payments.base import PaymentService
+from panel.payments.domain.payment import Payment
 from panel.payments.domain.values import PaymentStateError
 from panel.payments.ledger import LedgerLine
+
+MATCH_TOPICS = [get_topic(Payment.Accrued), get_topic(Payment.Issued)]
 
 
 @dataclass(frozen=True)
@@ -41,12 +46,24 @@ class PaymentQueries(PaymentService):
             return UUID(key)
         except ValueError:
             pass
-        lines = self.lines()
-        hits = [line.id for line in lines if (line.reference or "").lower() == key]
-        if not hits and len(key) >= 8:
-            hits = [line.id for line in lines if str(line.id).startswith(key)]
+        hits = self._matching(key)
         if len(hits) != 1:
             many = f"{len(hits)} payments (one transfer) have reference {text!r}: name one by its id"
             none = f"no payment has id or reference {text!r}: give 8 or more characters of its id (`panel pay ledger`)"
             raise PaymentStateError(many if hits else none)
         return hits[0]
+
+    def _matching(self, key: str) -> list[UUID]:
+        """The payments whose reference is ``key``, else (8 characters or more) whose id starts with it: read from
+        the accrual and issue events as they stream past, holding only the matches, not the ledger."""
+        referenced: dict[UUID, None] = {}  # a payment's reference is the one its latest PaymentIssued gave
+        prefixed: list[UUID] = []
+        for e in self._events(MATCH_TOPICS):
+            if isinstance(e, Payment.Issued):
+                if key and e.reference.lower() == key:
+                    referenced[e.originator_id] = None
+                else:
+                    referenced.pop(e.originator_id, None)
+            elif len(key) >= 8 and str(e.originator_id).startswith(key):
+                prefixed.append(e.originator_id)
+        return list(referenced) or prefixed

@@ -1,9 +1,13 @@
 """Read what the retention rules need from the store: each person's activity, membership consent,
-payments, the draws whose pools they are in, and the legal holds in force (references, no personal data)."""
+payments, the draws whose pools they are in, and the legal holds in force (references, no personal data).
+
+Payments are read one person at a time through ``payments_of`` (a person's id -> their payment lines, in the
+order they were accrued): the CLI passes ``projections.ledger.PersonLedger``, one indexed query on the
+ledger view per person, so going through everyone never holds everyone's payments."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -13,7 +17,6 @@ from eventsourcing.utils import get_topic
 from panel.domain.draw import Draw
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
-from panel.payments import Payments
 from panel.payments.ledger import LedgerLine
 from panel.queries import REGISTERED_TOPIC
 from panel.retention.holds import LegalHolds
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
 
 DRAW_TOPIC = get_topic(Draw.Completed)
 MEMBERSHIP = "panel_membership"
+PaymentsOf = Callable[[UUID], Iterable[LedgerLine]]  # one person's payment lines, in the order they were accrued
 
 
 def _payment_times(line: LedgerLine) -> Iterator[datetime]:
@@ -34,23 +38,23 @@ def _payment_times(line: LedgerLine) -> Iterator[datetime]:
 
 
 class RetentionFacts:
-    """Gathers ``PersonFacts`` for every participant, in a few passes over the log."""
+    """Gathers ``PersonFacts`` for every participant, one person at a time (their payments from ``payments_of``)."""
 
-    def __init__(self, app: PanelApp) -> None:
+    def __init__(self, app: PanelApp, payments_of: PaymentsOf) -> None:
         self.app = app
+        self.payments_of = payments_of
 
     def each(self) -> Iterator[PersonFacts | None]:
         """Each participant's facts in registration order, read one person at a time (None: erased, no longer
         the rules' business)."""
-        payments = self._payments()
         draws = self._draws()
         holds = {pid: tuple(h.reason for h in found) for pid, found in LegalHolds(self.app).in_force().items()}
-        for pid in dict.fromkeys(self.app.originators(REGISTERED_TOPIC)):
+        for pid in self.app.originators(REGISTERED_TOPIC):  # each person's first event, once: streamed, not held
             events = list(self.app.events.get(pid))
             if any(isinstance(e, Participant.Erased) for e in events):
                 yield None
                 continue
-            lines = payments.get(pid, [])
+            lines = list(self.payments_of(pid))
             times: list[datetime] = [at for e in events if isinstance(at := getattr(e, "at", None), datetime)]
             times += [t for line in lines for t in _payment_times(line)]
             yield PersonFacts(
@@ -84,12 +88,6 @@ class RetentionFacts:
             return None
         last = max(enumerate(records), key=lambda pair: (pair[1].at, pair[0]))[1]
         return last.at if isinstance(last, Participant.ConsentWithdrawn) else None
-
-    def _payments(self) -> dict[UUID, list[LedgerLine]]:
-        found: dict[UUID, list[LedgerLine]] = {}
-        for line in Payments(self.app).lines():
-            found.setdefault(line.participant_id, []).append(line)
-        return found
 
     def _draws(self) -> dict[UUID, list[DrawFact]]:
         found: dict[UUID, list[DrawFact]] = {}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from panel.clock import now
 from panel.domain.errors import ErasedParticipantError, ValidationError
 from panel.participation import Participation
-from panel.retention.facts import RetentionFacts
+from panel.retention.facts import PaymentsOf, RetentionFacts
 from panel.retention.rules import Decision, RetentionPolicy, decide
 
 if TYPE_CHECKING:
@@ -53,18 +53,21 @@ class Applied:
 
 
 class Retention:
-    """``Retention(app, policy)``: ``plan(as_of)`` writes nothing; ``apply(by, as_of)`` erases the plan's people."""
+    """``Retention(app, policy, payments_of)``: ``plan(as_of)`` writes nothing; ``apply(by, as_of)`` erases the
+    plan's people. ``payments_of`` gives one person's payment lines (``panel.retention.facts.PaymentsOf``)."""
 
-    def __init__(self, app: PanelApp, policy: RetentionPolicy) -> None:
+    def __init__(self, app: PanelApp, policy: RetentionPolicy, payments_of: PaymentsOf) -> None:
         self.app = app
         self.policy = policy
+        self.payments_of = payments_of
 
     def plan(self, as_of: datetime | None = None) -> Plan:
         moment = as_of or now()
         erase: list[Decision] = []
         kept: list[Decision] = []
         people = erased = 0
-        for facts in RetentionFacts(self.app).each():  # one person at a time; only the decisions are kept
+        facts_of_each = RetentionFacts(self.app, self.payments_of).each()
+        for facts in facts_of_each:  # one person at a time; only the decisions are kept
             if facts is None:
                 erased += 1
                 continue
