@@ -15,6 +15,7 @@ from uuid import UUID
 
 import pytest
 
+from panel.actor import acting_as
 from panel.application import PanelApp
 from panel.config import StoreLocation
 
@@ -48,6 +49,15 @@ def _require_postgres() -> None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"PostgreSQL at {PG_URL} is required in CI and cannot be reached: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")
+
+
+@pytest.fixture(autouse=True)
+def _nobody_acting() -> Iterator[None]:
+    """Each test starts with no actor named, and whatever it names goes with it: a command run in this process
+    (click's CliRunner) names its actor for the rest of the context, which later tests in the same worker
+    would otherwise record on every event they write."""
+    with acting_as(None):
+        yield
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
