@@ -121,7 +121,7 @@ def run_leximin(
     check_pool_size(pool, seats)
     ensure_feasible(pool, seats)
     progress("checking", 1, 1)
-    outcome = leximin(pool, seats, progress)
+    outcome = leximin(pool, seats, progress, version)
     order = sorted(range(len(outcome.columns)), key=lambda i: tuple(-outcome.columns[i]))
     columns = [outcome.columns[i] for i in order]
     weights = outcome.weights[order]
@@ -152,6 +152,8 @@ def run_leximin(
     )
     probabilities = lottery.marginals(panels, ids)
     extra: dict[str, Any] = {key: outcome.stats[key] for key in ("columns", "rounds", "levels", "cuts", "ilp_calls")}
+    if version >= 4:
+        extra["face_lps"] = outcome.stats["face_lps"]
     extra.update(
         {
             "solve_seconds": outcome.stats["seconds"],

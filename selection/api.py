@@ -42,7 +42,8 @@ def select(
     ``lottery_size`` None chooses the lottery size from the instance (``rounding.round_lottery``).
     ``algorithm_version`` re-runs a selection recorded by an earlier version (1: the greedy rounding
     to ``lottery_size`` panels, without the 1/L bound; 2: the rounding within the optimal lottery's
-    panels, without version 3's new panels), so recorded draws stay verifiable.
+    panels, without version 3's new panels; 3: the walk's ILP for every face the swap repair cannot reach,
+    without version 4's face LP), so recorded draws stay verifiable.
     Raises a SelectionError subclass with a code and a one-line fix when it cannot.
     """
     if algorithm not in ALGORITHMS:

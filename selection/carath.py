@@ -6,6 +6,9 @@ there, tight quota and household rows stay tight), take the largest step theta w
 (r - theta c) / (m - theta) still in the relaxation, and repeat. Every step makes one
 more row tight, so at most (types + rows) panels are produced. The walk may fail when
 the face holds no panel; the caller then falls back to column generation.
+
+Each face's panel is found by the swap repair from the previous panel, then (algorithm version 4,
+``face_lp``) from the face's LP vertex (face_lp.py), then by the panel ILP.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from selection.face_lp import FaceLP, restrict
 from selection.pool import Pool
 from selection.pricing import Pricer
 from selection.repair import Face, Repairer
@@ -64,25 +68,25 @@ def face_of(pool: Pool, y: np.ndarray) -> Face:
     )
 
 
-def _restrict(pricer: Pricer, pool: Pool, face: Face) -> None:
-    h, size = pricer.model, len(pool.types)
-    h.changeColsBounds(size, np.arange(size, dtype=np.int32), face.type_low, face.type_high)
-    for q, (low, high) in enumerate(zip(face.row_low, face.row_high, strict=True)):
-        h.changeRowBounds(q, float(low), float(high))
-    first = len(pool.quotas) + 1
-    for i, low in enumerate(face.house_low):
-        h.changeRowBounds(first + i, float(low), 1.0)
-
-
 def _panel_on(
-    pool: Pool, face: Face, y: np.ndarray, previous: np.ndarray | None, pricer: Pricer, repairer: Repairer
+    pool: Pool,
+    face: Face,
+    y: np.ndarray,
+    previous: np.ndarray | None,
+    pricer: Pricer,
+    repairer: Repairer,
+    face_lp: FaceLP | None,
 ) -> np.ndarray | None:
     weights = y / pool.sizes + 1e-3 / pool.sizes
     if previous is not None:
         repaired = repairer.repair(previous, face, weights)
         if repaired is not None:
             return repaired
-    _restrict(pricer, pool, face)
+    if face_lp is not None:
+        found = face_lp.panel(face, weights, repairer)
+        if found is not None:
+            return found
+    restrict(pricer.model, pool, face)
     found = pricer.best(weights)
     return None if found is None else found[1]
 
@@ -94,6 +98,7 @@ def walk(
     pricer: Pricer,
     limit: int,
     progress: Callable[[str, int, int], None] | None = None,
+    face_lp: FaceLP | None = None,
 ) -> tuple[list[np.ndarray], np.ndarray | None]:
     """Return (compositions, weights) averaging to ``target`` probabilities.
 
@@ -101,6 +106,7 @@ def walk(
     returned, to seed the column-generation fallback.
 
     ``progress("decomposing", done, 1000)`` reports the share of the lottery built so far.
+    ``face_lp`` (version 4) is asked for a face's panel before the ILP.
     """
     sizes = pool.sizes.astype(float)
     repairer = Repairer(pool)
@@ -110,7 +116,7 @@ def walk(
     previous: np.ndarray | None = None
     while m > 1e-9 and len(columns) < limit:
         y = np.clip(r / m, 0.0, sizes)
-        panel = _panel_on(pool, face_of(pool, y), y, previous, pricer, repairer)
+        panel = _panel_on(pool, face_of(pool, y), y, previous, pricer, repairer, face_lp)
         if panel is None:
             if m < 1e-6:
                 break

@@ -20,6 +20,8 @@ import numpy as np
 from selection import carath
 from selection.decompose import Decomposer
 from selection.errors import SolverError
+from selection.face_lp import FaceLP
+from selection.model import ALGORITHM_VERSION
 from selection.neighbours import Swapper
 from selection.pool import Pool
 from selection.pricing import Pricer
@@ -46,10 +48,14 @@ class LeximinOutcome:
     cuts: list[tuple[np.ndarray, np.ndarray, float]] = field(default_factory=list)  # (types, weights, bound)
 
 
+FACE_LP_FROM = 4  # the algorithm version whose walk asks each face's LP before the ILP
+
+
 class _Run:
-    def __init__(self, pool: Pool, k: int, progress: Progress | None) -> None:
+    def __init__(self, pool: Pool, k: int, progress: Progress | None, version: int) -> None:
         self.pool = pool
         self.k = k
+        self.face_lp = FaceLP(pool, k) if version >= FACE_LP_FROM else None
         self.pricer = Pricer(pool, k)
         self.swapper = Swapper(pool)
         self.relaxed = XSpace(pool, k)
@@ -64,7 +70,8 @@ class _Run:
         self.progress("relaxed leximin", 1, 1)
         face_pricer = Pricer(self.pool, self.k, mip_gap=carath.WALK_GAP)
         face_pricer.model.setOptionValue("presolve", "on")  # faces fix many counts
-        walked = carath.walk(self.pool, self.k, target, face_pricer, 4 * len(target) + 100, self.progress)
+        limit = 4 * len(target) + 100
+        walked = carath.walk(self.pool, self.k, target, face_pricer, limit, self.progress, self.face_lp)
         self.face_ilp_calls = face_pricer.calls
         if walked[1] is not None:
             return self._finish(walked[0], walked[1], time.perf_counter() - started)
@@ -135,11 +142,16 @@ class _Run:
             "levels": float(self.relaxed.levels),
             "cuts": float(self.relaxed.cuts),
             "ilp_calls": float(self.pricer.calls + self.face_ilp_calls),
+            "face_lps": float(self.face_lp.calls if self.face_lp is not None else 0),
             "seconds": seconds,
         }
         return LeximinOutcome(columns, weights, probs, stats, list(self.relaxed.history), list(self.relaxed.cut_rows))
 
 
-def leximin(pool: Pool, k: int, progress: Progress | None = None) -> LeximinOutcome:
-    """Return the leximin lottery over compositions of ``pool`` for panel size ``k``."""
-    return _Run(pool, k, progress).run()
+def leximin(pool: Pool, k: int, progress: Progress | None = None, version: int = ALGORITHM_VERSION) -> LeximinOutcome:
+    """Return the leximin lottery over compositions of ``pool`` for panel size ``k``.
+
+    ``version`` is the algorithm version: before 4 the walk asks the ILP for every face the swap
+    repair cannot reach (the same lottery as those versions drew); from 4 it asks the face's LP first.
+    """
+    return _Run(pool, k, progress, version).run()

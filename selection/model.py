@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ALGORITHM_VERSION = 3
+ALGORITHM_VERSION = 4
 """Bump whenever ``select`` can return a different result for the same inputs (2: the rounding with the 1/L bound;
-3: new panels swapped in where a type is still short of it)."""
+3: new panels swapped in where a type is still short of it; 4: the decomposition's walk asks each face's
+LP before the panel ILP, so it finds other panels)."""
 
 
 def normalize(value: str) -> str:
