@@ -83,9 +83,9 @@ def _panel_on(
         if repaired is not None:
             return repaired
     if face_lp is not None:
-        found = face_lp.panel(face, weights, repairer)
-        if found is not None:
-            return found
+        from_lp = face_lp.panel(face, weights, repairer)
+        if from_lp is not None:
+            return from_lp
     restrict(pricer.model, pool, face)
     found = pricer.best(weights)
     return None if found is None else found[1]

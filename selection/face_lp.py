@@ -27,23 +27,13 @@ INTEGRAL = 1e-9
 
 def restrict(h: highspy.Highs, pool: Pool, face: Face) -> None:
     """Set a panel model's column and row bounds to ``face`` (quota rows, then size, then households)."""
-    size, quotas = len(pool.types), len(pool.quotas)
+    size = len(pool.types)
     h.changeColsBounds(size, np.arange(size, dtype=np.int32), face.type_low, face.type_high)
-    h.changeRowsBounds(
-        quotas,
-        np.arange(quotas, dtype=np.int32),
-        np.asarray(face.row_low, dtype=float),
-        np.asarray(face.row_high, dtype=float),
-    )
-    houses = len(face.house_low)
-    if houses:
-        first = quotas + 1
-        h.changeRowsBounds(
-            houses,
-            np.arange(first, first + houses, dtype=np.int32),
-            np.asarray(face.house_low, dtype=float),
-            np.ones(houses),
-        )
+    for q, (low, high) in enumerate(zip(face.row_low, face.row_high, strict=True)):
+        h.changeRowBounds(q, float(low), float(high))
+    first = len(pool.quotas) + 1
+    for i, low in enumerate(face.house_low):
+        h.changeRowBounds(first + i, float(low), 1.0)
 
 
 def round_to_size(x: np.ndarray, high: np.ndarray, k: int) -> np.ndarray:
