@@ -24,6 +24,9 @@ from selection.repair import Face, Repairer
 
 TIGHT = 1e-7
 WALK_GAP = 0.5
+STUCK_MASS = 1e-6  # a walk stuck with less mass than this left still ends (the check decides)
+NOISE = 1e-12  # version 4: the rounding error in the residual counts r
+EXACT = 5e-7
 
 
 def _step(pool: Pool, r: np.ndarray, m: float, c: np.ndarray) -> float:
@@ -52,18 +55,18 @@ def house_sums(pool: Pool, values: np.ndarray) -> np.ndarray:
     return np.add.reduceat(np.asarray(values, dtype=float)[pool.house_members], pool.house_starts)
 
 
-def face_of(pool: Pool, y: np.ndarray) -> Face:
-    """Return the smallest face of the relaxation containing the point ``y`` (type counts)."""
+def face_of(pool: Pool, y: np.ndarray, tight: float = TIGHT) -> Face:
+    """Return the smallest face of the relaxation containing the point ``y`` (type counts), to ``tight``."""
     sizes = pool.sizes.astype(float)
     ay = pool.incidence @ y
     qlo, qhi = pool.qmin, pool.qmax
     house = house_sums(pool, y)
     return Face(
-        type_low=np.where(y >= sizes - TIGHT, sizes, 0.0),
-        type_high=np.where(y <= TIGHT, 0.0, sizes),
-        row_low=np.where(ay >= qhi - TIGHT, qhi, qlo),
-        row_high=np.where(ay <= qlo + TIGHT, qlo, qhi),
-        house_low=np.where(house >= 1 - TIGHT, 1.0, 0.0),
+        type_low=np.where(y >= sizes - tight, sizes, 0.0),
+        type_high=np.where(y <= tight, 0.0, sizes),
+        row_low=np.where(ay >= qhi - tight, qhi, qlo),
+        row_high=np.where(ay <= qlo + tight, qlo, qhi),
+        house_low=np.where(house >= 1 - tight, 1.0, 0.0),
         house_high=np.ones(len(pool.households)),
     )
 
@@ -99,6 +102,7 @@ def walk(
     limit: int,
     progress: Callable[[str, int, int], None] | None = None,
     face_lp: FaceLP | None = None,
+    noise: float = 0.0,
 ) -> tuple[list[np.ndarray], np.ndarray | None]:
     """Return (compositions, weights) averaging to ``target`` probabilities.
 
@@ -106,7 +110,9 @@ def walk(
     returned, to seed the column-generation fallback.
 
     ``progress("decomposing", done, 1000)`` reports the share of the lottery built so far.
-    ``face_lp`` (version 4) is asked for a face's panel before the ILP.
+    ``face_lp`` (version 4) is asked for a face's panel before the ILP. ``noise`` (version 4) is the
+    rounding error the residual counts carry: a bound within ``noise / m`` of the point counts as tight,
+    so the walk's last steps (m near 1e-6, where TIGHT alone is below the noise in r / m) do not stall.
     """
     sizes = pool.sizes.astype(float)
     repairer = Repairer(pool)
@@ -116,15 +122,16 @@ def walk(
     previous: np.ndarray | None = None
     while m > 1e-9 and len(columns) < limit:
         y = np.clip(r / m, 0.0, sizes)
-        panel = _panel_on(pool, face_of(pool, y), y, previous, pricer, repairer, face_lp)
+        face = face_of(pool, y, max(TIGHT, noise / m))
+        panel = _panel_on(pool, face, y, previous, pricer, repairer, face_lp)
         if panel is None:
-            if m < 1e-6:
+            if m < STUCK_MASS:
                 break
             return columns, None
         c = panel.astype(float)
         theta = _step(pool, r, m, c)
         if theta <= 1e-12:
-            if m < 1e-6:
+            if m < STUCK_MASS:
                 break
             return columns, None
         columns.append(panel)
@@ -136,6 +143,6 @@ def walk(
             progress("decomposing", min(1000, int((1.0 - m) * 1000)), 1000)
     lam = np.array(weights) / sum(weights)
     achieved = (np.array(columns).T @ lam) / sizes
-    if np.abs(achieved - target).max() > 5e-7:
+    if np.abs(achieved - target).max() > EXACT:
         return columns, None
     return columns, lam

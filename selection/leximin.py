@@ -48,7 +48,7 @@ class LeximinOutcome:
     cuts: list[tuple[np.ndarray, np.ndarray, float]] = field(default_factory=list)  # (types, weights, bound)
 
 
-FACE_LP_FROM = 4  # the algorithm version whose walk asks each face's LP before the ILP
+FACE_LP_FROM = 4  # the algorithm version whose walk asks each face's LP before the ILP and allows for noise
 
 
 class _Run:
@@ -71,7 +71,8 @@ class _Run:
         face_pricer = Pricer(self.pool, self.k, mip_gap=carath.WALK_GAP)
         face_pricer.model.setOptionValue("presolve", "on")  # faces fix many counts
         limit = 4 * len(target) + 100
-        walked = carath.walk(self.pool, self.k, target, face_pricer, limit, self.progress, self.face_lp)
+        noise = carath.NOISE if self.face_lp is not None else 0.0
+        walked = carath.walk(self.pool, self.k, target, face_pricer, limit, self.progress, self.face_lp, noise)
         self.face_ilp_calls = face_pricer.calls
         if walked[1] is not None:
             return self._finish(walked[0], walked[1], time.perf_counter() - started)
