@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -12,14 +12,19 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from panel.application import PanelApp
 from panel.payments import ledger
+from panel.payments.domain.values import ISSUED, RECONCILED
 from panel.payments.ledger import LedgerLine
 from projections.engine import Projector
 from projections.ledger_view import ACCRUED_POSITION, LedgerView, from_db
 
-__all__ = ["EXPORT_GROUPS", "LedgerView", "PersonLedger", "code_point_order", "stream_ledger_lines", "tax_year_of"]
+__all__ = [
+    "EXPORT_GROUPS", "LedgerView", "PersonLedger", "code_point_order", "issued_lines", "stream_ledger_lines",
+    "tax_year_of",
+]  # fmt: skip
 
 STREAM_ROWS = 1_000  # rows fetched at a time while streaming (a server-side cursor on PostgreSQL)
 LEDGER_ORDER = ("engagement_ref", "participant_ref", "earned_on", "kind", "id")
+ACCRUAL_ORDER = (ACCRUED_POSITION, "id")  # the order the ledger's fold meets the lines
 PERSON_ORDER = ("participant_ref", "participant_id", "engagement_ref", "earned_on", "kind", "id")
 # `panel pay export --by KEY --lines`: the group a line is in, as the database sorts it. It sorts in the same
 # order as Python sorts the group's name (cli.pay_reports.EXPORT_KEYS): text compared byte by byte
@@ -74,6 +79,17 @@ def _streamed(engine: Engine, stmt: Any) -> Iterator[LedgerLine]:
         rows = conn.execution_options(yield_per=STREAM_ROWS).execute(stmt).mappings()
         for found in rows:
             yield ledger.to_line(from_db(found))
+
+
+def issued_lines(app: PanelApp, engine: Engine) -> Callable[[bool], Iterator[LedgerLine]]:
+    """For ``Payments.reconcile``: ``read(catch_up)`` streams every issued or reconciled line of the view in the
+    order they were accrued (``panel.payments.statement_lines.IssuedLines``), bringing the view up to date first
+    when asked. A view that is not ready raises ``ViewsNotReadyError`` before anything is matched or recorded."""
+
+    def read(catch_up: bool) -> Iterator[LedgerLine]:
+        return stream_ledger_lines(app, engine, statuses=(ISSUED, RECONCILED), order=ACCRUAL_ORDER, catch_up=catch_up)
+
+    return read
 
 
 class PersonLedger:

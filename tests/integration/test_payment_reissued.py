@@ -21,7 +21,7 @@ LATER = datetime(2026, 3, 20, tzinfo=UTC)
 
 
 def reissue(app: PanelApp, pid: UUID, reference: str) -> None:
-    payment = app.repository.get(pid)
+    payment: Payment = app.repository.get(pid)
     payment.trigger_event(
         Payment.Issued, route="bank_transfer", reference=reference, batch_ref=None, by="kim", at=LATER
     )
