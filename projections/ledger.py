@@ -18,8 +18,8 @@ from projections.engine import Projector
 from projections.ledger_view import ACCRUED_POSITION, LedgerView, from_db
 
 __all__ = [
-    "EXPORT_GROUPS", "LedgerView", "PersonLedger", "code_point_order", "issued_lines", "stream_ledger_lines",
-    "tax_year_of",
+    "EXPORT_GROUPS", "LedgerView", "PaymentFinder", "PersonLedger", "code_point_order", "issued_lines",
+    "stream_ledger_lines", "tax_year_of",
 ]  # fmt: skip
 
 STREAM_ROWS = 1_000  # rows fetched at a time while streaming (a server-side cursor on PostgreSQL)
@@ -116,6 +116,45 @@ class PersonLedger:
         )
         with self.engine.connect() as conn:
             return [ledger.to_line(from_db(found)) for found in conn.execute(stmt).mappings()]
+
+
+class PaymentFinder:
+    """``Payments.resolve``'s ``matching`` from the ledger view (caught up at the first call): the payments
+    whose latest reference is ``key`` in any case, read as (id, reference) pairs a batch at a time and held only
+    when they match; else, for 8 characters or more, those whose id starts with ``key``, by a range of the
+    view's primary key. ``key`` is lower case, as ``resolve`` gives it."""
+
+    def __init__(self, app: PanelApp, engine: Engine) -> None:
+        self.app, self.engine = app, engine
+        self._table: Table | None = None
+
+    def __call__(self, key: str) -> list[UUID]:
+        if self._table is None:
+            projector = Projector(self.app, self.engine, views=[LedgerView])
+            projector.catch_up()
+            self._table = projector.tables("ledger")["lines"]
+        table = self._table
+        with self.engine.connect() as conn:
+            named = select(table.c.id, table.c.reference).where(table.c.reference.is_not(None))
+            rows = conn.execution_options(yield_per=STREAM_ROWS).execute(named)
+            found = [UUID(pid) for pid, reference in rows if key and reference.lower() == key]
+            hexed = _id_prefix(key)
+            if found or hexed is None:
+                return found
+            prefixed = select(table.c.id).where(table.c.id >= hexed, table.c.id < hexed + "g").order_by(table.c.id)
+            return [UUID(pid) for (pid,) in conn.execute(prefixed)]
+
+
+def _id_prefix(key: str) -> str | None:
+    """The view's id text (32 hex digits) that ids written ``str(uuid)`` starting with ``key`` start with, or
+    None when no id can (fewer than 8 characters, or not the start of an id's 8-4-4-4-12 form)."""
+    dashes = (8, 13, 18, 23)
+    if len(key) < 8 or len(key) > 36:
+        return None
+    for i, ch in enumerate(key):
+        if (ch != "-") if i in dashes else (ch not in "0123456789abcdef"):
+            return None
+    return key.replace("-", "")
 
 
 def _filtered(table: Table, filters: dict[str, Any], statuses: Sequence[str] | None) -> Any:
