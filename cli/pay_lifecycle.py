@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cli.options import at_option, by_option, pass_payments
-from cli.pay_find import resolve_payments
+from cli.pay_find import engagement_payments, resolve_payments
 from cli.render import err, say
 from panel.payments import Payments
 from panel.payments.domain.values import ACCRUED, APPROVED, ROUTES
@@ -18,7 +18,7 @@ def _selected(payments: Payments, ids: tuple[str, ...], engagement_ref: str | No
     chosen = resolve_payments(payments, ids)
     if engagement_ref:
         eid = payments.app.resolve_engagement(engagement_ref)
-        chosen += [line.id for line in payments.lines(engagement=eid) if line.status == status]
+        chosen += engagement_payments(payments, eid, status)
     if not chosen:
         raise click.UsageError(f"name payments, or pass --engagement E to take every {status} payment of E")
     return chosen

@@ -18,7 +18,7 @@ from projections.engine import Projector
 from projections.ledger_view import ACCRUED_POSITION, LedgerView, from_db
 
 __all__ = [
-    "EXPORT_GROUPS", "LedgerView", "PaymentFinder", "PersonLedger", "code_point_order", "issued_lines",
+    "ACCRUAL_ORDER", "EXPORT_GROUPS", "LedgerView", "PaymentFinder", "PersonLedger", "code_point_order", "issued_lines",
     "stream_ledger_lines", "tax_year_of",
 ]  # fmt: skip
 
