@@ -16,7 +16,7 @@ from panel.payments import Payments
 from panel.payments.reconcile import Report, parse_columns
 from panel.textfile import read_text
 from projections.connection import make_engine
-from projections.ledger import issued_lines
+from projections.ledger import IssuedLedger
 
 NEEDS_ATTENTION = 3  # the exit code when the statement has lines or transfers a person must look at
 
@@ -65,7 +65,7 @@ def reconcile(
     text = read_text(path, "bank statement")
     day = parse_day(as_of, "--as-of") if as_of else None
     engine = make_engine(ctx.obj.location, views_url())
-    try:  # the ledger view's issued lines, read twice: only those this statement can touch are held
+    try:  # the ledger view's issued lines, read twice: only those the statement can touch are held
         report = Payments(ctx.obj.app).reconcile(
             text,
             name=path.name,
@@ -73,7 +73,7 @@ def reconcile(
             tolerance_days=tolerance_days,
             as_of=day,
             columns=mapping,
-            issued_lines=issued_lines(ctx.obj.app, engine),
+            issued_lines=IssuedLedger(ctx.obj.app, engine),
         )
     finally:
         engine.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -18,7 +18,7 @@ from projections.engine import Projector
 from projections.ledger_view import ACCRUED_POSITION, LedgerView, from_db
 
 __all__ = [
-    "ACCRUAL_ORDER", "EXPORT_GROUPS", "LedgerView", "PaymentFinder", "PersonLedger", "code_point_order", "issued_lines",
+    "ACCRUAL_ORDER", "EXPORT_GROUPS", "LedgerView", "PaymentFinder", "PersonLedger", "code_point_order", "IssuedLedger",
     "stream_ledger_lines", "tax_year_of",
 ]  # fmt: skip
 
@@ -81,15 +81,31 @@ def _streamed(engine: Engine, stmt: Any) -> Iterator[LedgerLine]:
             yield ledger.to_line(from_db(found))
 
 
-def issued_lines(app: PanelApp, engine: Engine) -> Callable[[bool], Iterator[LedgerLine]]:
-    """For ``Payments.reconcile``: ``read(catch_up)`` streams every issued or reconciled line of the view in the
-    order they were accrued (``panel.payments.statement_lines.IssuedLines``), bringing the view up to date first
-    when asked. A view that is not ready raises ``ViewsNotReadyError`` before anything is matched or recorded."""
+class IssuedLedger:
+    """For ``Payments.reconcile`` (``panel.payments.statement_lines.IssuedLines``): the view's issued and
+    reconciled lines, read twice. ``names()`` brings the view up to date (a view that is not ready raises
+    ``ViewsNotReadyError`` then, before anything is matched or recorded) and streams each line's reference,
+    status and batch reference, unsorted; ``lines()`` streams the whole lines in the order they were accrued."""
 
-    def read(catch_up: bool) -> Iterator[LedgerLine]:
-        return stream_ledger_lines(app, engine, statuses=(ISSUED, RECONCILED), order=ACCRUAL_ORDER, catch_up=catch_up)
+    STATUSES = (ISSUED, RECONCILED)
 
-    return read
+    def __init__(self, app: PanelApp, engine: Engine) -> None:
+        self.app, self.engine = app, engine
+
+    def names(self) -> Iterator[tuple[str | None, str, str | None]]:
+        projector = Projector(self.app, self.engine, views=[LedgerView])
+        projector.catch_up()
+        table = projector.tables("ledger")["lines"]
+        stmt = select(table.c.reference, table.c.status, table.c.batch_ref).where(table.c.status.in_(self.STATUSES))
+        return _tuples(self.engine, stmt)
+
+    def lines(self) -> Iterator[LedgerLine]:
+        return stream_ledger_lines(self.app, self.engine, statuses=self.STATUSES, order=ACCRUAL_ORDER, catch_up=False)
+
+
+def _tuples(engine: Engine, stmt: Any) -> Iterator[Any]:
+    with engine.connect() as conn:
+        yield from (tuple(row) for row in conn.execution_options(yield_per=STREAM_ROWS).execute(stmt))
 
 
 class PersonLedger:

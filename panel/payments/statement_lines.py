@@ -10,24 +10,34 @@ payment reference, compared as ``reconcile.norm`` writes it):
   none of the reasons above, change nothing: the transfer is not open, and no statement line names it).
 
 Other transfers, reconciled long ago, cannot change the report. They are most of a ledger with a history, so
-this holds what the statement and the open transfers need, not the ledger. Two passes over the stream: the
-first keeps only the names of the transfers wanted, the second their lines, in the stream's order (the order
-the ledger accrued them, which is the order ``match_statement`` meets them in a whole fold).
+this holds what the statement and the open transfers need, not the ledger. Two passes over the source: the
+first reads each line's reference, status and batch and keeps only the names of the transfers wanted, the
+second keeps their lines, in the order the ledger accrued them (the order ``match_statement`` meets them in
+a whole fold).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Protocol
 
 from panel.domain.errors import ConcurrentUpdateError
 from panel.payments.domain.values import ISSUED, RECONCILED
 from panel.payments.ledger import LedgerLine
 from panel.payments.reconcile import StatementLine, norm
 
-# ``issued_lines(catch_up)``: every issued or reconciled line, in the order the ledger accrued them; the
-# first pass asks the source to bring itself up to date, the second reads what the first read
-IssuedLines = Callable[[bool], Iterator[LedgerLine]]
 TRIES = 5  # passes repeated when another process moved the source between them
+Names = tuple[str | None, str, str | None]  # a line's reference, status and batch reference
+
+
+class IssuedLines(Protocol):
+    """The ledger's issued and reconciled lines, read twice (``projections.ledger.IssuedLedger``)."""
+
+    def names(self) -> Iterator[Names]:
+        """Every issued or reconciled line's names, in any order; the source is brought up to date first."""
+
+    def lines(self) -> Iterator[LedgerLine]:
+        """Every issued or reconciled line, in the order the ledger accrued them."""
 
 
 class _Wanted:
@@ -50,16 +60,16 @@ class _Wanted:
         """Already reconciled to one of the statement's lines."""
         return p.status == RECONCILED and bool(p.statement_line) and p.statement_line in self.keys
 
-    def transfer(self, p: LedgerLine) -> str | None:
-        """The line's transfer (its normalised reference), when the line makes the transfer wanted."""
-        if p.status not in (ISSUED, RECONCILED) or not p.reference:
+    def transfer(self, reference: str | None, status: str, batch_ref: str | None) -> str | None:
+        """A line's transfer (its normalised reference), when the line makes the transfer wanted."""
+        if status not in (ISSUED, RECONCILED) or not reference:
             return None
-        ref = norm(p.reference)
+        ref = norm(reference)
         if (
-            p.status == ISSUED
+            status == ISSUED
             or ref in self.refs  # named by a statement line (or both name nothing: "---" and "--")
             or (ref and self._within(ref))
-            or norm(p.batch_ref or "") in self.batches
+            or norm(batch_ref or "") in self.batches
         ):
             return ref
         return None
@@ -70,8 +80,8 @@ def statement_payments(statement: Sequence[StatementLine], account: str, issued_
     report over the whole ledger. Raises ``ConcurrentUpdateError`` if the source kept moving between passes."""
     wanted = _Wanted(statement, account)
     for _ in range(TRIES):
-        transfers = {ref for p in issued_lines(True) if (ref := wanted.transfer(p)) is not None}
-        kept = _lines_of(transfers, wanted, issued_lines(False))
+        transfers = {ref for names in issued_lines.names() if (ref := wanted.transfer(*names)) is not None}
+        kept = _lines_of(transfers, wanted, issued_lines.lines())
         if kept is not None:
             return kept
     raise ConcurrentUpdateError("the payment ledger kept changing while the statement was matched: run it again")
@@ -83,7 +93,7 @@ def _lines_of(transfers: set[str], wanted: _Wanted, lines: Iterator[LedgerLine])
     kept: list[LedgerLine] = []
     try:
         for p in lines:
-            ref = wanted.transfer(p)
+            ref = wanted.transfer(p.reference, p.status, p.batch_ref)
             if ref is not None and ref not in transfers:
                 return None
             if p.status in (ISSUED, RECONCILED) and (

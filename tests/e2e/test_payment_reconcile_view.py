@@ -22,7 +22,7 @@ from panel.payments.ledger import LedgerLine
 from panel.payments.reconcile import Report, match_statement, norm, parse_statement
 from panel.payments.statement_lines import statement_payments
 from projections.connection import make_engine
-from projections.ledger import issued_lines
+from projections.ledger import IssuedLedger
 from tests.helpers.varied_ledger import ACCOUNT, HEADER, pounds, s0_lines, varied_ledger
 
 
@@ -69,7 +69,7 @@ def both_ways(app: PanelApp, location: StoreLocation, text: str) -> tuple[Report
     statement = parse_statement(text, "s")
     engine = make_engine(location)
     try:
-        picked = statement_payments(statement, ACCOUNT, issued_lines(app, engine))
+        picked = statement_payments(statement, ACCOUNT, IssuedLedger(app, engine))
     finally:
         engine.dispose()
     whole = Payments(app).lines()

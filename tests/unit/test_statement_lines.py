@@ -12,7 +12,7 @@ import pytest
 from panel.domain.errors import ConcurrentUpdateError
 from panel.payments.ledger import LedgerLine
 from panel.payments.reconcile import match_statement, parse_statement
-from panel.payments.statement_lines import statement_payments
+from panel.payments.statement_lines import Names, statement_payments
 
 STATEMENT = parse_statement("date,amount,reference\n2026-03-20,-350.00,PP-AAAA\n")
 
@@ -29,25 +29,42 @@ def line(n: int, reference: str, status: str = "issued") -> LedgerLine:
 OLD = [line(1, "PP-AAAA", "reconciled"), line(2, "PP-OLD", "reconciled"), line(3, "PP-BBBB")]
 
 
-class Moving:
+class Source:
+    """Lines read twice, the same each time."""
+
+    def __init__(self, every: list[LedgerLine]) -> None:
+        self.every = every
+
+    def names(self) -> Iterator[Names]:
+        return iter([(p.reference, p.status, p.batch_ref) for p in reversed(self.every)])  # any order
+
+    def lines(self) -> Iterator[LedgerLine]:
+        return iter(self.every)
+
+
+class Moving(Source):
     """A source whose second read of each pair has one more transfer, issued after an older line of it was read
     (reconciled, so the first read passed over it); ``settles_after`` pairs later it stops moving."""
 
     def __init__(self, settles_after: int) -> None:
+        super().__init__([line(4, "PP-LATE", "reconciled"), *OLD])
         self.pairs = 0
         self.settles_after = settles_after
 
-    def __call__(self, catch_up: bool) -> Iterator[LedgerLine]:
-        if catch_up:
-            self.pairs += 1
-        moved = not catch_up and self.pairs <= self.settles_after
-        late = [line(5, "PP-LATE")] if moved or self.pairs > self.settles_after else []
-        return iter([line(4, "PP-LATE", "reconciled"), *OLD, *late])
+    def names(self) -> Iterator[Names]:
+        self.pairs += 1
+        return Source([*self.every, *self.late()]).names() if self.pairs > self.settles_after else super().names()
+
+    def lines(self) -> Iterator[LedgerLine]:
+        return iter([*self.every, *self.late()])
+
+    def late(self) -> list[LedgerLine]:
+        return [line(5, "PP-LATE")]
 
 
 def test_a_source_read_whole_gives_the_same_report() -> None:
     every = [line(4, "PP-LATE", "reconciled"), *OLD, line(5, "PP-LATE")]
-    picked = statement_payments(STATEMENT, "a", lambda catch_up: iter(every))
+    picked = statement_payments(STATEMENT, "a", Source(every))
     assert [p.id.int for p in picked] == [4, 1, 3, 5]  # PP-OLD, reconciled long ago, is not held
     assert match_statement(STATEMENT, picked, account="a") == match_statement(STATEMENT, every, account="a")
 
