@@ -18,7 +18,9 @@ transfers by reference, 10 amount mismatches, 10 lines with no payment) is then 
 
 `pay show REF --json` is run with an old transfer's reference (its two lines share it, so both versions find
 two payments and refuse it in the same words, exit 1: the search is what is timed) and with a payment's id
-prefix (found: one payment). Each command runs in a fresh process; peak resident memory is ru_maxrss (wait4).
+prefix (found: one payment). Each command runs in a fresh process; peak resident memory is ru_maxrss (wait4),
+which on SQLite includes the database's page cache and sorter (they grow with what is read, up to their
+ceilings); each is then run again under tracemalloc for the peak of what Python itself held.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ PG_URL = os.environ.get("PANEL_TEST_DATABASE_URL", "postgresql://postgres@127.0.
 ACCOUNT = "fund"
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 SAVE = 400  # aggregates a save
+
+
+Run = tuple[float, float, str, int]
+Row = tuple[str, Run, Run | None, tuple[float, float]]
 
 
 def reference(transfer: int) -> str:
@@ -139,8 +145,26 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, str, int]:
     return usage.ru_maxrss / 1024, seconds, hashlib.sha256(both).hexdigest(), code
 
 
+def python_peak(argv: list[str], env: dict[str, str]) -> float:
+    """The command again, under tracemalloc: the peak of memory Python allocated, in MB (a database's own page
+    cache and sorter, which count in the resident size, are not in it)."""
+    traced = [sys.executable, "-P", "-c", TRACED, *argv[4:]]
+    proc = subprocess.run(traced, env={**os.environ, **env}, capture_output=True, text=True, check=False)
+    peak = [line for line in proc.stderr.splitlines() if line.startswith("PYPEAK ")]
+    if not peak:
+        raise RuntimeError(f"{traced} failed: {proc.stderr[-2000:]}")
+    return int(peak[-1].split()[1]) / 2**20
+
+
 def panel() -> list[str]:
-    return [sys.executable, "-c", "import sys; sys.argv[0] = 'panel'; from cli.main import main; main()"]
+    return [sys.executable, "-P", "-c", COMMAND]  # -P: the checkout comes from PYTHONPATH, not the current directory
+
+
+COMMAND = "import sys; sys.argv[0] = 'panel'; from cli.main import main; main()"
+TRACED = (
+    "import atexit, sys, tracemalloc; tracemalloc.start(); "
+    "atexit.register(lambda: sys.stderr.write(f'PYPEAK {tracemalloc.get_traced_memory()[1]}\\n')); " + COMMAND
+)
 
 
 def load() -> str:
@@ -163,8 +187,11 @@ def main() -> None:
     print(
         f"{datetime.now(UTC):%Y-%m-%d %H:%M}Z; load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
-    print("| store | lines | command | baseline: peak MB | this: peak MB | baseline s | this s | same output |")
-    print("|---|---:|---|---:|---:|---:|---:|---|")
+    print(
+        "| store | lines | command | baseline: peak RSS MB | this: peak RSS MB | baseline: Python peak MB | "
+        "this: Python peak MB | baseline s | this s | same output |"
+    )
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---|")
     for lines in args.lines:
         with tempfile.TemporaryDirectory() as tmp:
             if args.postgres:
@@ -185,22 +212,27 @@ def main() -> None:
                 base = {**env, "PYTHONPATH": str(args.baseline.resolve())}
                 this = {**env, "PYTHONPATH": str(ROOT)}
                 reconcile = [*panel(), "pay", "reconcile", str(path), "--account", ACCOUNT, "--json"]
-                rows = [("pay reconcile (recording)", run(reconcile, base), None)]
-                rows.append(("pay reconcile (again)", run(reconcile, base), run(reconcile, this)))
+                rows: list[Row] = [("pay reconcile (recording)", run(reconcile, base), None, (0.0, 0.0))]
+                peaks = (python_peak(reconcile, base), python_peak(reconcile, this))
+                rows.append(("pay reconcile (again)", run(reconcile, base), run(reconcile, this), peaks))
                 for name, text in (("pay show REF", reference(3)), ("pay show PREFIX", first[:8])):
                     show = [*panel(), "pay", "show", text, "--json"]
-                    rows.append((name, run(show, base), run(show, this)))
+                    peaks = (python_peak(show, base), python_peak(show, this))
+                    rows.append((name, run(show, base), run(show, this), peaks))
             finally:
                 if args.postgres:
                     with psycopg.connect(PG_URL, autocommit=True) as conn:
                         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         store = "PostgreSQL" if args.postgres else "SQLite"
-        for name, b, a in rows:
+        for name, b, a, (pb, pa) in rows:
             if a is None:
-                print(f"| {store} | {lines:,} | {name} | {b[0]:.0f} | | {b[1]:.1f} | | (exit {b[3]}) |")
+                print(f"| {store} | {lines:,} | {name} | {b[0]:.0f} | | | | {b[1]:.1f} | | (exit {b[3]}) |")
             else:
                 same = "yes" if (a[2], a[3]) == (b[2], b[3]) else "NO"
-                print(f"| {store} | {lines:,} | {name} | {b[0]:.0f} | {a[0]:.0f} | {b[1]:.2f} | {a[1]:.2f} | {same} |")
+                print(
+                    f"| {store} | {lines:,} | {name} | {b[0]:.0f} | {a[0]:.0f} | {pb:.1f} | {pa:.1f} | "
+                    f"{b[1]:.2f} | {a[1]:.2f} | {same} |"
+                )
         print(f"(store of {lines:,} lines filled in {took:.0f} s)", flush=True)
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M}Z; load average at end: {load()}")
 
