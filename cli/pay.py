@@ -12,6 +12,7 @@ from datetime import datetime
 import click
 
 from cli.options import at_option, by_option, engagement_option, json_option, pass_payments
+from cli.pay_find import resolve_payments
 from cli.render import echo_json, say, table
 from panel.domain.money import MAX_LINE_PENCE, MAX_TOTAL_PENCE, format_pence, pence_from_text
 from panel.domain.values import parse_day
@@ -174,7 +175,7 @@ def show(payments: Payments, payment_ref: str, as_json: bool) -> None:
 
         panel pay show PP-1A2B3C4D
     """
-    record = payments.payment(payments.resolve(payment_ref))
+    record = payments.payment(resolve_payments(payments, [payment_ref])[0])
     p = record.line
     if as_json:
         echo_json(

@@ -8,16 +8,17 @@ from typing import Any
 import click
 
 from cli.options import at_option, by_option, pass_payments
+from cli.pay_find import engagement_payments, resolve_payments
 from cli.render import err, say
 from panel.payments import Payments
 from panel.payments.domain.values import ACCRUED, APPROVED, ROUTES
 
 
 def _selected(payments: Payments, ids: tuple[str, ...], engagement_ref: str | None, status: str) -> list[Any]:
-    chosen = [payments.resolve(text) for text in ids]
+    chosen = resolve_payments(payments, ids)
     if engagement_ref:
         eid = payments.app.resolve_engagement(engagement_ref)
-        chosen += [line.id for line in payments.lines(engagement=eid) if line.status == status]
+        chosen += engagement_payments(payments, eid, status)
     if not chosen:
         raise click.UsageError(f"name payments, or pass --engagement E to take every {status} payment of E")
     return chosen
@@ -111,7 +112,7 @@ def reverse(payments: Payments, payment_ref: str, reason: str, by: str, at: date
 
         panel pay reverse PP-1A2B3C4D --reason "wrong session date" --by finance.lee
     """
-    pid = payments.resolve(payment_ref)
+    pid = resolve_payments(payments, [payment_ref])[0]
     payments.reverse(pid, reason=reason, by=by, at=at)
     say(f"Reversed payment {pid}")
 

@@ -9,11 +9,14 @@ import click
 
 from cli.options import json_option
 from cli.render import echo_json, say, table
+from cli.wiring import views_url
 from panel.domain.money import format_pence
 from panel.domain.values import parse_day
 from panel.payments import Payments
 from panel.payments.reconcile import Report, parse_columns
 from panel.textfile import read_text
+from projections.connection import make_engine
+from projections.ledger import IssuedLedger
 
 NEEDS_ATTENTION = 3  # the exit code when the statement has lines or transfers a person must look at
 
@@ -59,14 +62,21 @@ def reconcile(
     """
     path = Path(statement)
     mapping = parse_columns(columns) if columns is not None else None
-    report = Payments(ctx.obj.app).reconcile(
-        read_text(path, "bank statement"),
-        name=path.name,
-        account=account,
-        tolerance_days=tolerance_days,
-        as_of=parse_day(as_of, "--as-of") if as_of else None,
-        columns=mapping,
-    )
+    text = read_text(path, "bank statement")
+    day = parse_day(as_of, "--as-of") if as_of else None
+    engine = make_engine(ctx.obj.location, views_url())
+    try:  # the ledger view's issued lines, read twice: only those the statement can touch are held
+        report = Payments(ctx.obj.app).reconcile(
+            text,
+            name=path.name,
+            account=account,
+            tolerance_days=tolerance_days,
+            as_of=day,
+            columns=mapping,
+            issued_lines=IssuedLedger(ctx.obj.app, engine),
+        )
+    finally:
+        engine.dispose()
     if as_json:
         echo_json(report_dict(report))
     else:

@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 
 from cli.options import at_option, by_option, engagement_option, json_option, pass_payments
+from cli.pay_find import resolve_payments
 from cli.render import echo_json, say, table
 from panel.domain.money import MAX_LINE_PENCE, MAX_RATE_PENCE, MAX_TOTAL_PENCE, format_pence, pence_from_text
 from panel.payments import Payments
@@ -203,7 +204,7 @@ def voucher_status(
 
         panel pay voucher status PP-1A2B3C4D redeemed
     """
-    pid = payments.resolve(payment_ref)
+    pid = resolve_payments(payments, [payment_ref])[0]
     payments.settle_voucher(pid, state, reason=reason, by=by, at=at)
     say(f"Voucher payment {pid} {state}")
 

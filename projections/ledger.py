@@ -12,14 +12,19 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from panel.application import PanelApp
 from panel.payments import ledger
+from panel.payments.domain.values import ISSUED, RECONCILED
 from panel.payments.ledger import LedgerLine
 from projections.engine import Projector
 from projections.ledger_view import ACCRUED_POSITION, LedgerView, from_db
 
-__all__ = ["EXPORT_GROUPS", "LedgerView", "PersonLedger", "code_point_order", "stream_ledger_lines", "tax_year_of"]
+__all__ = [
+    "ACCRUAL_ORDER", "EXPORT_GROUPS", "LedgerView", "PaymentFinder", "PersonLedger", "code_point_order", "IssuedLedger",
+    "stream_ledger_lines", "tax_year_of",
+]  # fmt: skip
 
 STREAM_ROWS = 1_000  # rows fetched at a time while streaming (a server-side cursor on PostgreSQL)
 LEDGER_ORDER = ("engagement_ref", "participant_ref", "earned_on", "kind", "id")
+ACCRUAL_ORDER = (ACCRUED_POSITION, "id")  # the order the ledger's fold meets the lines
 PERSON_ORDER = ("participant_ref", "participant_id", "engagement_ref", "earned_on", "kind", "id")
 # `panel pay export --by KEY --lines`: the group a line is in, as the database sorts it. It sorts in the same
 # order as Python sorts the group's name (cli.pay_reports.EXPORT_KEYS): text compared byte by byte
@@ -76,6 +81,33 @@ def _streamed(engine: Engine, stmt: Any) -> Iterator[LedgerLine]:
             yield ledger.to_line(from_db(found))
 
 
+class IssuedLedger:
+    """For ``Payments.reconcile`` (``panel.payments.statement_lines.IssuedLines``): the view's issued and
+    reconciled lines, read twice. ``names()`` brings the view up to date (a view that is not ready raises
+    ``ViewsNotReadyError`` then, before anything is matched or recorded) and streams each line's reference,
+    status and batch reference, unsorted; ``lines()`` streams the whole lines in the order they were accrued."""
+
+    STATUSES = (ISSUED, RECONCILED)
+
+    def __init__(self, app: PanelApp, engine: Engine) -> None:
+        self.app, self.engine = app, engine
+
+    def names(self) -> Iterator[tuple[str | None, str, str | None]]:
+        projector = Projector(self.app, self.engine, views=[LedgerView])
+        projector.catch_up()
+        table = projector.tables("ledger")["lines"]
+        stmt = select(table.c.reference, table.c.status, table.c.batch_ref).where(table.c.status.in_(self.STATUSES))
+        return _tuples(self.engine, stmt)
+
+    def lines(self) -> Iterator[LedgerLine]:
+        return stream_ledger_lines(self.app, self.engine, statuses=self.STATUSES, order=ACCRUAL_ORDER, catch_up=False)
+
+
+def _tuples(engine: Engine, stmt: Any) -> Iterator[Any]:
+    with engine.connect() as conn:
+        yield from (tuple(row) for row in conn.execution_options(yield_per=STREAM_ROWS).execute(stmt))
+
+
 class PersonLedger:
     """One person's payment lines at a time, from the ledger view (caught up once, when made): one indexed
     query per person, the lines in the order they were accrued (as ``Payments.lines`` folds them), so a
@@ -100,6 +132,45 @@ class PersonLedger:
         )
         with self.engine.connect() as conn:
             return [ledger.to_line(from_db(found)) for found in conn.execute(stmt).mappings()]
+
+
+class PaymentFinder:
+    """``Payments.resolve``'s ``matching`` from the ledger view (caught up at the first call): the payments
+    whose latest reference is ``key`` in any case, read as (id, reference) pairs a batch at a time and held only
+    when they match; else, for 8 characters or more, those whose id starts with ``key``, by a range of the
+    view's primary key. ``key`` is lower case, as ``resolve`` gives it."""
+
+    def __init__(self, app: PanelApp, engine: Engine) -> None:
+        self.app, self.engine = app, engine
+        self._table: Table | None = None
+
+    def __call__(self, key: str) -> list[UUID]:
+        if self._table is None:
+            projector = Projector(self.app, self.engine, views=[LedgerView])
+            projector.catch_up()
+            self._table = projector.tables("ledger")["lines"]
+        table = self._table
+        with self.engine.connect() as conn:
+            named = select(table.c.id, table.c.reference).where(table.c.reference.is_not(None))
+            rows = conn.execution_options(yield_per=STREAM_ROWS).execute(named)
+            found = [UUID(pid) for pid, reference in rows if key and reference.lower() == key]
+            hexed = _id_prefix(key)
+            if found or hexed is None:
+                return found
+            prefixed = select(table.c.id).where(table.c.id >= hexed, table.c.id < hexed + "g").order_by(table.c.id)
+            return [UUID(pid) for (pid,) in conn.execute(prefixed)]
+
+
+def _id_prefix(key: str) -> str | None:
+    """The view's id text (32 hex digits) that ids written ``str(uuid)`` starting with ``key`` start with, or
+    None when no id can (fewer than 8 characters, or not the start of an id's 8-4-4-4-12 form)."""
+    dashes = (8, 13, 18, 23)
+    if len(key) < 8 or len(key) > 36:
+        return None
+    for i, ch in enumerate(key):
+        if (ch != "-") if i in dashes else (ch not in "0123456789abcdef"):
+            return None
+    return key.replace("-", "")
 
 
 def _filtered(table: Table, filters: dict[str, Any], statuses: Sequence[str] | None) -> Any:

@@ -18,6 +18,7 @@ from panel.payments.domain.payment import Payment
 from panel.payments.domain.terms import PaymentTerms
 from panel.payments.domain.values import ACCRUED
 from panel.payments.reconcile import Report, match_statement, parse_statement
+from panel.payments.statement_lines import IssuedLines, statement_payments
 
 
 class BudgetExceededError(PanelError):
@@ -152,18 +153,21 @@ class Lifecycle(PaymentService):
         as_of: date | None = None,
         at: datetime | None = None,
         columns: dict[str, str] | None = None,
+        issued_lines: IssuedLines | None = None,
     ) -> Report:
         """Match a statement and record each new match; a malformed statement records nothing.
 
-        ``columns`` maps date, amount, reference and payee to the statement's column names.
+        ``columns`` maps date, amount, reference and payee to the statement's column names. ``issued_lines``
+        streams the ledger's issued and reconciled lines in accrual order (the CLI passes the ledger view's,
+        ``projections.ledger.IssuedLedger``): only the lines this statement can touch are then held
+        (``statement_lines``). Without it, every line is folded from the stored events.
         """
         statement = parse_statement(text, name, columns)
         moment = at or now()
 
         def attempt() -> tuple[list[Any], Report]:
-            report = match_statement(
-                statement, self.lines(), account=account, tolerance_days=tolerance_days, as_of=as_of
-            )
+            payments = self.lines() if issued_lines is None else statement_payments(statement, account, issued_lines)
+            report = match_statement(statement, payments, account=account, tolerance_days=tolerance_days, as_of=as_of)
             changed = []
             for m in (m for m in report.matched if m.new):
                 for line in m.payments:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -15,6 +16,9 @@ from panel.payments.domain.values import PaymentStateError
 from panel.payments.ledger import LedgerLine
 
 MATCH_TOPICS = [get_topic(Payment.Accrued), get_topic(Payment.Issued)]
+# what ``resolve`` is given to find payments: key (lower case) -> the payments whose latest reference is the key,
+# else (8 characters or more) those whose id starts with it (the CLI passes ``projections.ledger.PaymentFinder``)
+Matching = Callable[[str], list[UUID]]
 
 
 @dataclass(frozen=True)
@@ -39,14 +43,15 @@ class PaymentQueries(PaymentService):
             ledger.apply(rows, e)
         return PaymentRecord(ledger.to_line(rows[pid]), history)
 
-    def resolve(self, text: str) -> UUID:
-        """A payment from its id, an id prefix of at least 8 characters, or our payment reference."""
+    def resolve(self, text: str, *, matching: Matching | None = None) -> UUID:
+        """A payment from its id, an id prefix of at least 8 characters, or our payment reference; found by
+        ``matching`` when given (the ledger view's indexed reads), else from the stored events."""
         key = text.strip().lower()
         try:
             return UUID(key)
         except ValueError:
             pass
-        hits = self._matching(key)
+        hits = (matching or self._matching)(key)
         if len(hits) != 1:
             many = f"{len(hits)} payments (one transfer) have reference {text!r}: name one by its id"
             none = f"no payment has id or reference {text!r}: give 8 or more characters of its id (`panel pay ledger`)"

@@ -1,0 +1,69 @@
+"""Finding a payment through the ledger view (``projections.ledger.PaymentFinder``, what `panel pay show|reverse`
+and the other commands naming payments use) answers as reading the stored events does (``Payments.resolve``
+without ``matching``, as it was): references in any case and with spaces around, shared references (one
+transfer), re-issued payments, id prefixes with and without their dashes, unknown references, texts that
+cannot start an id; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import UUID
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from panel.application import PanelApp
+from panel.config import StoreLocation
+from panel.payments import Payments
+from panel.payments.domain.values import PaymentStateError
+from projections.connection import make_engine
+from projections.ledger import PaymentFinder
+from tests.helpers.varied_ledger import varied_ledger
+
+
+@pytest.fixture
+def engine(location: StoreLocation) -> Iterator[Engine]:
+    made = make_engine(location)
+    yield made
+    made.dispose()
+
+
+def answer(pay: Payments, text: str, **how: object) -> UUID | str:
+    try:
+        return pay.resolve(text, **how)  # type: ignore[arg-type]
+    except PaymentStateError as refused:
+        return str(refused)
+
+
+def texts(pay: Payments) -> list[str]:
+    lines = pay.lines()
+    refs = sorted({p.reference for p in lines if p.reference})
+    ids = [str(p.id) for p in lines[::5]]
+    return [
+        *refs, *(r.lower() for r in refs), *(f"  {r.upper()} " for r in refs),
+        *(i[:n] for i in ids for n in (7, 8, 9, 12, 13, 14, 20, 35)), *(i.replace("-", "") for i in ids),
+        *(i[:8] + "0" for i in ids), *(i[:8] + i[9:12] for i in ids), *(i[:8].upper() for i in ids),
+        "", "   ", "PP-0000", "PP-REISSUED", "pp-custom 7", "---", "--", "0" * 8, "zzzzzzzz", "12345678-1234-",
+    ]  # fmt: skip
+
+
+def test_the_view_finds_what_the_stored_events_find(app: PanelApp, engine: Engine) -> None:
+    varied_ledger(app)
+    pay = Payments(app)
+    finder = PaymentFinder(app, engine)
+    asked = texts(pay)
+    answers = {text: answer(pay, text) for text in asked}
+    assert {text: answer(pay, text, matching=finder) for text in asked} == answers
+    found = [a for a in answers.values() if isinstance(a, UUID)]
+    refused = [a for a in answers.values() if isinstance(a, str)]
+    assert len(found) > 40 and any("one transfer" in a for a in refused) and any("no payment" in a for a in refused)
+
+
+def test_the_view_is_brought_up_to_date_before_it_is_searched(app: PanelApp, engine: Engine) -> None:
+    mine = varied_ledger(app)
+    finder = PaymentFinder(app, engine)
+    pay = Payments(app)
+    assert answer(pay, "PP-LATER", matching=finder) == answer(pay, "PP-LATER")
+    pay.approve(mine["VES-006"][5:6], by="lee")
+    pay.issue(mine["VES-006"][5:6], route="bank_transfer", by="kim", reference="PP-LATER")
+    assert PaymentFinder(app, engine)("pp-later") == [mine["VES-006"][5]]
