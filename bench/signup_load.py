@@ -151,8 +151,10 @@ def serving(
     limits = {"PANEL_WEB_LIMIT_PER_ADDRESS": "0", "PANEL_WEB_MIN_FILL_SECONDS": str(min(3, int(think))),
               "PANEL_OUTBOX_DIR": outbox, "PANEL_WEB_SECURE_COOKIES": "false"}  # fmt: skip
     command = [PANEL, "serve", "--port", str(port), *(["--workers", str(workers)] if workers > 1 else [])]
-    if reuse_port:
-        command = [sys.executable, "-c", REUSE_PORT_SERVER, str(port), str(workers)]
+    if reuse_port:  # from a file: the spawned workers import the script's functions from it
+        script = Path(outbox).with_name("reuse_port_server.py")
+        script.write_text(REUSE_PORT_SERVER)
+        command = [sys.executable, str(script), str(port), str(workers)]
     sink = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below, after the server
     process = subprocess.Popen(command, env={**os.environ, **env, **limits},
                                stdout=subprocess.DEVNULL, stderr=sink)  # fmt: skip
