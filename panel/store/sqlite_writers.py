@@ -60,6 +60,12 @@ class WriterTurns:
         if fd != self.fd:
             os.close(fd)
 
+    def close(self) -> None:
+        """Close this process's lock file (with the datastore); a turn still held is let go with it."""
+        if self.fd is not None and self.pid == os.getpid():
+            os.close(self.fd)
+        self.fd, self.pid = None, -1
+
     def _own_fd(self) -> int | None:
         if self.pid != os.getpid():
             self.fd, self.pid = self._open(), os.getpid()
@@ -109,6 +115,12 @@ class TurnTakingSQLiteDatastore(SQLiteDatastore):
         in_memory = self.pool.is_sqlite_memory_mode or db_name.startswith("file:")
         timeout = float(self.pool.lock_timeout or 5)
         self.turns = None if in_memory else WriterTurns(db_name + LOCK_SUFFIX, timeout)
+
+    def close(self) -> None:
+        super().close()
+        turns = getattr(self, "turns", None)  # None too when __init__ failed before making it
+        if turns is not None:
+            turns.close()
 
     @contextmanager
     def get_connection(self, *, commit: bool) -> Iterator[SQLiteConnection]:
