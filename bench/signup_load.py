@@ -19,6 +19,10 @@ For each backend, worker count and think time, in the same run:
 The per-address limit is off for the run (every client is 127.0.0.1); the minimum fill time is on
 when the clients think (min(3, shortest think) whole seconds), off at think 0.
 
+``--workers N`` runs `panel serve --workers N`; with ``--reuse-port`` the same app runs in N processes that
+each listen on a socket of their own (SO_REUSEPORT), so the kernel spreads the clients' connections over
+them, where `panel serve --workers N` lets the first process to wake accept a whole burst.
+
 Run:  .venv/bin/python bench/signup_load.py --clients 50 --seconds 20 --backends sqlite,postgres --think 0,3,3~
 """
 
@@ -101,17 +105,56 @@ def prepare(env: dict[str, str]) -> None:
     panel(env, "campaign", "open", SLUG, "--engagement", "burst-panel", *window, *files, "--phone", "0113 496 0000")
 
 
+# --reuse-port: the app `panel serve --workers N` runs (cli.serve:web_from_env), in N processes that each listen on
+# a socket of their own bound with SO_REUSEPORT, so the kernel spreads new connections over them. `panel serve
+# --workers N` shares one listening socket, and the first process to wake takes a whole burst of keep-alive
+# connections (all 50 of the bench's, most runs).
+REUSE_PORT_SERVER = """
+import multiprocessing, signal, socket, sys
+def worker(port):
+    import uvicorn
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(2048)
+    config = uvicorn.Config("cli.serve:web_from_env", factory=True, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+if __name__ == "__main__":
+    port, count = int(sys.argv[1]), int(sys.argv[2])
+    procs = [multiprocessing.get_context("spawn").Process(target=worker, args=(port,)) for _ in range(count)]
+    for p in procs:
+        p.start()
+    def stop(*_):
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.join()
+        sys.exit(0)
+    signal.signal(signal.SIGTERM, stop)
+    for p in procs:
+        p.join()
+"""
+
+
 @contextmanager
-def serving(env: dict[str, str], outbox: str, think: float, workers: int, log: str = "") -> Iterator[str]:
+def serving(
+    env: dict[str, str], outbox: str, think: float, workers: int, log: str = "", reuse_port: bool = False
+) -> Iterator[str]:
     """`panel serve` on a free port; the minimum fill time is on (whole seconds, at most the think time), so
     clients that think 3 s pass the server's default 3 s check as people would. Its stderr (tracebacks of
-    500s among it) is appended to ``log`` when one is named."""
+    500s among it) is appended to ``log`` when one is named. With ``reuse_port``, the same app in ``workers``
+    processes on SO_REUSEPORT sockets instead (``REUSE_PORT_SERVER``)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     limits = {"PANEL_WEB_LIMIT_PER_ADDRESS": "0", "PANEL_WEB_MIN_FILL_SECONDS": str(min(3, int(think))),
               "PANEL_OUTBOX_DIR": outbox, "PANEL_WEB_SECURE_COOKIES": "false"}  # fmt: skip
     command = [PANEL, "serve", "--port", str(port), *(["--workers", str(workers)] if workers > 1 else [])]
+    if reuse_port:  # from a file: the spawned workers import the script's functions from it
+        script = Path(outbox).with_name("reuse_port_server.py")
+        script.write_text(REUSE_PORT_SERVER)
+        command = [sys.executable, str(script), str(port), str(workers)]
     sink = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below, after the server
     process = subprocess.Popen(command, env={**os.environ, **env, **limits},
                                stdout=subprocess.DEVNULL, stderr=sink)  # fmt: skip
@@ -288,12 +331,14 @@ def run(
     folder: str,
     log: str = "",
     spread: bool = False,
+    reuse_port: bool = False,
 ) -> list[str]:
     with location(backend, folder) as where:
         env = store_env(where)
         prepare(env)
         least = think / 2 if spread else think  # the shortest wait: the minimum fill time must not refuse it
-        with serving(env, os.path.join(folder, f"outbox-{backend}-{think}"), least, workers, log) as base:
+        outbox = os.path.join(folder, f"outbox-{backend}-{think}")
+        with serving(env, outbox, least, workers, log, reuse_port) as base:
             seen, elapsed = asyncio.run(drive(base, clients, seconds, think, spread))
         people, emails = campaign_people(where)
         accepted = seen.outcome["accepted"]
@@ -304,7 +349,8 @@ def run(
     lost, duplicated = accepted - people, people - emails
     shown = f"{think / 2:g}-{think * 1.5:g}" if spread else f"{think:g}"
     errors = ",".join(f"{k}:{v}" for k, v in sorted(seen.outcome.items()) if k != "accepted") or "0"
-    return [backend, str(workers), str(clients), shown, f"{elapsed:.1f}", str(accepted), errors,
+    served = f"{workers} (reuse-port)" if reuse_port else str(workers)
+    return [backend, served, str(clients), shown, f"{elapsed:.1f}", str(accepted), errors,
             f"{rate:.1f}", f"{q[49] * 1000:.0f}", f"{q[94] * 1000:.0f}", f"{q[98] * 1000:.0f}", f"{f[94] * 1000:.0f}",
             f"{baseline:.1f}", f"{rate / baseline:.2f}", str(lost), str(duplicated)]  # fmt: skip
 
@@ -318,6 +364,8 @@ def main() -> None:
                         "a list runs each (0: saturation); N~ draws each wait from N/2 to 1.5N (seeded)")  # fmt: skip
     parser.add_argument("--workers", default="1", help="`panel serve --workers N`; a list runs each")
     parser.add_argument("--server-log", default="", help="append the server's stderr (500s' tracebacks) to this file")
+    parser.add_argument("--reuse-port", action="store_true", help="N processes on SO_REUSEPORT sockets (the kernel "
+                        "spreads connections) instead of `panel serve --workers N` (one shared socket)")  # fmt: skip
     args = parser.parse_args()
     header = ["backend", "workers", "clients", "think s", "seconds", "accepted", "errors", "per s", "p50 ms",
               "p95 ms", "p99 ms", "form p95 ms", "direct per s", "web/direct", "lost", "duplicated"]  # fmt: skip
@@ -337,6 +385,7 @@ def main() -> None:
                             folder,
                             args.server_log,
                             spread,
+                            args.reuse_port and workers > 1,
                         )
                     )
                     print(" ".join(rows[-1]), file=sys.stderr, flush=True)

@@ -76,7 +76,7 @@ class StoreLocation:
     def _store_env(self) -> dict[str, str]:
         if self.dialect == "sqlite":
             return {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "PERSISTENCE_MODULE": "panel.store.sqlite_writers:TurnTakingSQLiteFactory",  # writers take turns
                 "SQLITE_DBNAME": self.target,
                 "SQLITE_LOCK_TIMEOUT": "10",
                 "APPLICATION_RECORDER_TOPIC": "panel.store.recorders:BatchingSQLiteApplicationRecorder",

@@ -232,10 +232,10 @@ def _refuse_the_store_itself(location: StoreLocation, env: Mapping[str, str]) ->
 def _datastore(location: StoreLocation, create: bool) -> Any:
     """The eventsourcing datastore of the keys' database, after looking (and creating a file only when ``create``)."""
     if location.dialect == "sqlite":
-        from eventsourcing.sqlite import SQLiteDatastore
+        from panel.store.sqlite_writers import TurnTakingSQLiteDatastore
 
         _check_sqlite_file(Path(location.target), create)
-        return SQLiteDatastore(location.target, lock_timeout=10)
+        return TurnTakingSQLiteDatastore(location.target, lock_timeout=10)
     from eventsourcing.postgres import PostgresDatastore
 
     from panel.store.connecting import connect

@@ -92,11 +92,11 @@ def recorded_version(location: StoreLocation) -> int | None:
 
 
 def private_files(location: StoreLocation) -> list[str]:
-    """Make the SQLite store and its -wal/-shm files readable by their owner only; the files changed."""
+    """Make the SQLite store and its -wal/-shm/-lock files readable by their owner only; the files changed."""
     if location.dialect != "sqlite" or _in_memory(location.target):
         return []
     changed = []
-    for path in (Path(location.target + suffix) for suffix in ("", "-wal", "-shm")):
+    for path in (Path(location.target + suffix) for suffix in ("", "-wal", "-shm", "-lock")):
         if path.exists() and path.stat().st_mode & 0o077:
             path.chmod(PRIVATE)
             changed.append(str(path))

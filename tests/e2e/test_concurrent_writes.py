@@ -6,6 +6,9 @@ busy) it starts again from a fresh load. Real subprocesses, on SQLite and Postgr
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -56,3 +59,36 @@ def test_two_revisions_of_a_rate_card_at_once_make_two_versions(app: PanelApp, l
     assert all(r.code == 0 and not r.traceback for r in ran), ran
     versions = sorted(r.out.split(" version ")[1].split(":")[0] for r in ran)
     assert versions == ["1", "2"], [r.out for r in ran]
+
+
+SIGN_UPS = """
+import sys
+from cli.wiring import Wiring
+from panel.registration import Registration
+from panel.validation import SignUp
+app = Wiring().app
+tag = sys.argv[1]
+for n in range(int(sys.argv[2])):
+    Registration(app).register(SignUp(ref=f"{tag}-{n}", channel="online", personal={"email": f"{tag}-{n}@example.org"}))
+print("done", flush=True)
+"""
+
+
+def test_sign_ups_from_several_processes_at_once_are_each_recorded_once(app: PanelApp, location) -> None:  # type: ignore[no-untyped-def]
+    """Four processes each register 25 people, one write transaction each, all at the same moment: every one
+    is there exactly once and no process failed (on SQLite they take turns at the writers' lock file)."""
+    env = {**os.environ, **store_env(location)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SIGN_UPS, f"P{i}", "25"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for i in range(4)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], [err[-2000:] for _, err in outs]
+    refs = [Queries(app).participant_ref(pid) for pid in Queries(app).participant_ids()]
+    assert sorted(refs) == sorted(f"P{i}-{n}" for i in range(4) for n in range(25))
