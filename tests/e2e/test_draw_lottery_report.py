@@ -59,7 +59,7 @@ def test_select_states_the_lottery_in_text_and_json() -> None:
 
 
 def test_select_says_how_many_new_panels_the_bound_needed(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    candidates, quotas = six_features(200, 20, 3)  # version 2's swaps miss 1/L here (tests/unit/test_sel_topup.py)
+    candidates, quotas = six_features(200, 20, 6)  # version 4 needs two new panels here to meet 1/L
     names = list(candidates[0].features)
     people, limits = tmp_path / "people.csv", tmp_path / "quotas.csv"
     people.write_text(
