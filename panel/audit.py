@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
 from panel.store.chain import GENESIS, UPGRADE_SETTING, Link, digest, link
+from panel.store.chain_check import SPAN
 
 PAGE = 5000
 KINDS = ("changed", "missing", "inserted", "reordered")
@@ -63,18 +64,19 @@ class Audit:
             raise ValidationError(
                 f"--from {start} is after the last position in the store ({last}): use a position from 1 to {last}"
             )
-        base: Link | None = self.recorder.link_before(first) if first > 1 else None
+        agreed, after = self._in_database(first - 1, stop)
+        base: Link | None = self.recorder.link_before(after + 1) if after >= 1 else None
         walk = _Walk(self.recorder, base.hash if base else GENESIS)
         report = walk.run(
-            _paged(self.recorder.select_stored, first - 1, stop, self.page, lambda e: e[0]),
-            _paged(self.recorder.select_links, first - 1, stop, self.page, lambda c: c.position),
+            _paged(self.recorder.select_stored, after, stop, self.page, lambda e: e[0]),
+            _paged(self.recorder.select_links, after, stop, self.page, lambda c: c.position),
         )
         head = walk.head or base
         upgraded = self.app.keys.setting(UPGRADE_SETTING)
         return ChainReport(
             ok=report is None,
             start=first,
-            checked=walk.checked,
+            checked=agreed + walk.checked,
             head_position=head.position if head else None,
             head_hash=head.hash.hex() if head else None,
             position=report[0] if report else None,
@@ -82,6 +84,20 @@ class Audit:
             detail=report[2] if report else "",
             upgraded=upgraded.decode() if upgraded else None,
         )
+
+    def _in_database(self, after: int, stop: int) -> tuple[int, int]:
+        """Check the chain inside the database, a span at a time, where the store can (PostgreSQL): (rows that
+        agreed, the last position they cover). The walk in Python then starts there: at the first span that
+        does not agree, to name the break, or at ``stop``, with nothing left to walk."""
+        agreed = 0
+        span = getattr(self.recorder, "chain_span_agrees", None)
+        while span is not None and after < stop:
+            upto = min(stop, after + SPAN)
+            checked = span(after, upto)
+            if checked is None or not checked[1]:
+                break
+            agreed, after = agreed + checked[0], upto
+        return agreed, after
 
 
 class _Walk:

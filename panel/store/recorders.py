@@ -24,6 +24,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from panel.store.chain import Link, chain_table
+from panel.store.chain_check import span_agrees
 from panel.store.chained import ChainedRecorder
 from panel.store.partitions import HexUUID, Row, partition_bounds
 
@@ -185,6 +186,13 @@ class ColumnarPostgresApplicationRecorder(ChainedRecorder, PostgresApplicationRe
             "SELECT * FROM unnest(%b::bigint[], %b::bytea[], %b::bytea[])",
             ([r.position for r in rows], [r.digest for r in rows], [r.hash for r in rows]),
         )
+
+    def chain_span_agrees(self, after: int, upto: int) -> tuple[int, bool] | None:
+        """The chain over positions ``after + 1`` to ``upto`` checked in the database (``panel.store.chain_check``):
+        (rows, whether all agree); None where ids are not stored as ``uuid`` (the audit walks in Python)."""
+        if self.datastore.originator_id_type != "uuid":
+            return None
+        return span_agrees(self, after, upto)
 
     def extend_chain(self) -> tuple[int, int]:
         """Chain the events the chain does not cover yet (an upgrade), under the insert lock; (how many, last)."""
