@@ -12,14 +12,17 @@ ledger's own aggregate (accrued, approved, issued, most of them reconciled). A f
 batch are erased through ``Participation.erase`` (the event and the destroyed key). Every batch is
 one transaction and its randomness comes from the batch number, so an interrupted generation is
 finished by the next run from the first batch not saved, with the same store as one uninterrupted run.
+With ``--jobs N``, N processes write every Nth batch each (the same batches, in another order in the log).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
 import time
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -172,41 +175,68 @@ def write_batch(app: PanelApp, b: int, local: list[Engagement], national: list[E
     return sum(a.version for a in saved) + ERASED_PER_BATCH
 
 
-def batches_saved(app: PanelApp, total: int) -> int:
-    """How many batches are in the store already (each is one transaction: a binary search on the first person)."""
-    low, high = 0, total  # batches [0, low) saved; [high, total) not
+def batches_saved(app: PanelApp, batches: Sequence[int]) -> int:
+    """How many of ``batches`` (written in this order, each one transaction) are in the store already: a binary
+    search on each batch's first person."""
+    low, high = 0, len(batches)  # batches[:low] saved; batches[high:] not
     while low < high:
         mid = (low + high) // 2
-        if app.exists(app.participant_id_for(ref(mid * BATCH), "bench")):
+        if app.exists(app.participant_id_for(ref(batches[mid] * BATCH), "bench")):
             low = mid + 1
         else:
             high = mid
     return low
 
 
-def ensure(app: PanelApp, people: int, report: bool = True) -> tuple[int, float]:
-    """Generate what is missing of the store of ``people``; returns (events written now, seconds taken)."""
+def people_saved(app: PanelApp, people: int) -> int:
+    """How many of the first ``people`` are in the store as an unbroken run of whole batches (parallel
+    generation may have left later batches saved beyond a gap: those are not counted)."""
     total = people // BATCH
+    saved = 0
+    while saved < total and app.exists(app.participant_id_for(ref(saved * BATCH), "bench")):
+        saved += 1
+    return saved * BATCH
+
+
+def ensure(app: PanelApp, people: int, report: bool = True, part: int = 0, parts: int = 1) -> tuple[int, float]:
+    """Generate what is missing of the store of ``people`` (of its batches ``part``, ``part + parts``, ...);
+    returns (events written now, seconds taken)."""
     local, national = local_engagements(), national_engagements()
     if not app.exists(local[0].id):
         app.save(*local, *national)
-    done = batches_saved(app, total)
+    mine = range(part, people // BATCH, parts)
     written, t0 = 0, time.perf_counter()
-    for b in range(done, total):
+    for n, b in enumerate(mine[batches_saved(app, mine) :], start=1):
         written += write_batch(app, b, local, national)
-        if report and (b + 1) % 100 == 0:
+        if report and n % 100 == 0:
             rate = written / (time.perf_counter() - t0)
-            print(f"  {(b + 1) * BATCH:,} people, {written:,} events written now ({rate:,.0f} ev/s)", flush=True)
+            print(f"  [{part + 1}/{parts}] batch {b:,}, {written:,} events written now ({rate:,.0f} ev/s)", flush=True)
     return written, time.perf_counter() - t0
+
+
+def _generate_part(pg_url: str, people: int, part: int, parts: int) -> tuple[int, float]:
+    app = PanelApp(env=location(people, pg_url).env())
+    try:
+        return ensure(app, people, part=part, parts=parts)
+    finally:
+        app.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--pg-url", default=os.environ.get("PANEL_TEST_DATABASE_URL", DEFAULT_PG))
+    parser.add_argument("--jobs", type=int, default=1, help="processes writing batches side by side")
     args = parser.parse_args()
     app = PanelApp(env=location(args.people, args.pg_url).env())
-    written, seconds = ensure(app, args.people)
+    if args.jobs == 1:
+        written, seconds = ensure(app, args.people)
+    else:
+        ensure(app, 0)  # the engagements, once, before the processes start
+        t0 = time.perf_counter()
+        with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
+            done = pool.starmap(_generate_part, [(args.pg_url, args.people, k, args.jobs) for k in range(args.jobs)])
+        written, seconds = sum(w for w, _ in done), time.perf_counter() - t0
     head = int(app.recorder.max_notification_id() or 0)
     print(f"{schema_for(args.people)}: {written:,} events written in {seconds:,.0f} s; the store holds {head:,}")
     app.close()

@@ -19,7 +19,13 @@ PANEL_VIEWS_URL reaches it. Parts (``--parts``, comma-separated):
   a plain read of the consent view's rows;
 - reach, fatigue: the reports, against a plain read of their views' rows;
 - draw: a dry-run draw of 30 under six quotas among about --eligible eligible people through the draw
-  service, narrowed by the consent view as the CLI wires it, against loading the pool's histories.
+  service, narrowed by the consent, reach and fatigue views as the CLI wires them, against loading the
+  pool's histories;
+- verify: the real commands in their own processes, ``panel draw run`` (recorded, the panel invited)
+  and ``panel draw verify`` of that draw, on the whole store (not capped), against the same baseline;
+  each run records one more draw (a new round of the engagement "scale verify ...");
+- audit: ``panel audit verify`` over the whole log in its own process (the chain checked inside
+  PostgreSQL), against the same check walked in Python (the way it ran before).
 
 The ratio is the measured rate over its baseline's (ev/s), or the baseline's time over the measured
 time (ms): 1.00 is as fast as the baseline, lower is slower.
@@ -50,7 +56,7 @@ from panel.application import PanelApp  # noqa: E402
 from panel.config import StoreLocation  # noqa: E402
 from projections import make_engine  # noqa: E402
 
-ALL_PARTS = ("import", "rebuild", "catchup", "consent", "reach", "fatigue", "draw")
+ALL_PARTS = ("import", "rebuild", "catchup", "consent", "reach", "fatigue", "draw", "verify", "audit")
 TARGET = 100_000_000
 
 
@@ -87,11 +93,13 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         schema(args.pg_url, "bench_scale_import", fresh=True)
         rows += parts.import_part(args, StoreLocation.postgres(args.pg_url, "bench_scale_import"))
     env = location(args.people, args.pg_url).env()
+    if "audit" in chosen:
+        rows += parts.audit_verify(app, args)
     if "rebuild" in chosen:
         rows += parts.rebuild(env, views_url(args.pg_url, views), args)
     if "catchup" in chosen:
         rows += parts.catchup(env, views_url(args.pg_url, views), args)
-    if {"consent", "reach", "fatigue", "draw"} & set(chosen):
+    if {"consent", "reach", "fatigue", "draw", "verify"} & set(chosen):
         if "draw" in chosen:  # saved before the views are read, so that the capped store holds it
             parts.draw_engagement(app, people, args.eligible)
         projector, position = parts.ready_views(app, engine, args)
@@ -102,6 +110,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 rows += [r for r in parts.reach_fatigue(app, projector, args, position) if r["part"] in chosen]
             if "draw" in chosen:
                 rows += parts.draw(app, projector, args, position, people)
+        if "verify" in chosen:  # the real commands, on the whole store: they record a draw and invitations
+            rows += parts.cli_draw_and_verify(app, projector, args, views_url(args.pg_url, views), people)
     engine.dispose()
     app.close()
     return rows

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from national_store import BATCH, ref
+from national_store import ref
 from scale_measure import capped, decoded_read, isolated, peak_memory, percentiles, timed
 from sqlalchemy import select
 
@@ -201,11 +201,11 @@ def reach_fatigue(app: PanelApp, projector: Projector, args: argparse.Namespace,
     return rows
 
 
-def draw_engagement(app: PanelApp, people: int, eligible: int) -> Engagement:
+def draw_engagement(app: PanelApp, people: int, eligible: int, name: str = "scale draw") -> Engagement:
     """An engagement whose eligibility lets about ``eligible`` of ``people`` through (disabled people in k
     IMD deciles: a quarter of a tenth each); saved once, its id coming from its reference."""
     deciles = max(1, min(10, round(eligible / (people * 0.025))))
-    name = f"scale draw {deciles} deciles"
+    name = f"{name} {deciles} deciles"
     e = Engagement.open(
         name=name,
         purpose="national draw",
@@ -282,10 +282,93 @@ def write_signups(path: Path, n: int) -> None:
 
 def people_in(app: PanelApp, wanted: int) -> int:
     """How many of the ``wanted`` people the cached store holds so far (whole batches)."""
-    from national_store import batches_saved
+    from national_store import people_saved
 
-    return batches_saved(app, wanted // BATCH) * BATCH
+    return people_saved(app, wanted)
 
 
 def now_utc() -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+
+
+def cli_draw_and_verify(
+    app: PanelApp, projector: Projector, args: argparse.Namespace, views: str, people: int
+) -> list[Row]:
+    """The real commands, end to end, each in its own process as a recruiter and an auditor run them:
+    ``panel draw run`` (30 under six quotas, recorded, the panel invited) and ``panel draw verify`` of that
+    draw, against loading every pool member's history. The engagement is drawn once; later runs start a
+    new round."""
+    import json
+    import os
+    import sys
+
+    from panel.draws import Draws
+    from projections.pool_narrowing import ViewNarrowing
+
+    e = draw_engagement(app, people, args.eligible, name="scale verify")
+    drawn = any(d.engagement_id == e.id for d in Draws(app).recorded())
+    panel = str(Path(sys.executable).with_name("panel"))
+    env = {**os.environ, "PANEL_DATABASE_URL": args.pg_url, "PANEL_PG_SCHEMA": f"bench_scale_{args.people}",
+           "PANEL_VIEWS_URL": views, "PANEL_USER": "bench.recruiter"}  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        quotas = Path(tmp) / "quotas.csv"
+        bands = ("18-21", "22-25", "26-34", "35-49", "50-64", "65+")
+        quotas.write_text("feature,value,min,max\n" + "".join(f"age_band,{b},2,9\n" for b in bands))
+        run = [panel, "draw", "run", e.ref, "--size", "30", "--quotas", str(quotas), "--seed", "1", "--json"]
+        run += ["--new-round"] if drawn else []
+        draw_s, draw_mb, out = _timed_command(run, env)
+    drawn_now = json.loads(out)
+    verify_s, verify_mb, _ = _timed_command([panel, "draw", "verify", drawn_now["id"]], env)
+    pool = drawn_now["pool_size"]
+    service = Draws(app, narrowing=ViewNarrowing(projector))
+    head = int(app.recorder.max_notification_id() or 0)
+    members = [m.id for m in service.pool(app.load(e.id, Engagement), NOW, head, ["age_band"], None).members]
+    load_s, _ = timed(lambda: [app.repository.get(pid) for pid in members])
+    print(f"cli: draw run {draw_s:,.1f} s, draw verify {verify_s:,.1f} s (pool {pool:,}); histories {load_s:,.1f} s")
+    return [
+        row("verify", f"`panel draw run`: 30 under 6 quotas, pool {pool:,} (recorded, end to end)", head,
+            draw_s * 1000, "ms", load_s * 1000, draw_mb),
+        row("verify", f"`panel draw verify` of that draw, pool {pool:,} (end to end)", head, verify_s * 1000, "ms",
+            load_s * 1000, verify_mb),
+    ]  # fmt: skip
+
+
+def _timed_command(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run a command; (seconds, peak MB of its process tree, stdout). A failure stops the benchmark."""
+    import subprocess
+
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with peak_memory(root=proc.pid) as peak:
+        out, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(command[1:4])} failed ({proc.returncode}): {err.strip()[-500:]}")
+    return seconds, peak.mb, out
+
+
+def audit_verify(app: PanelApp, args: argparse.Namespace) -> list[Row]:
+    """``panel audit verify`` over the whole log, the real command in its own process (on PostgreSQL the chain is
+    checked inside the database), against the same check walked in Python in this process (how it ran before)."""
+    import os
+    import sys
+
+    from panel.audit import Audit
+
+    panel = str(Path(sys.executable).with_name("panel"))
+    env = {**os.environ, "PANEL_DATABASE_URL": args.pg_url, "PANEL_PG_SCHEMA": f"bench_scale_{args.people}"}
+    seconds, mb, out = _timed_command([panel, "audit", "verify"], env)
+    real = app.recorder.chain_span_agrees
+    app.recorder.chain_span_agrees = lambda after, upto: None  # the walk alone
+    try:
+        with peak_memory() as walk_peak:
+            walk_seconds, report = timed(lambda: Audit(app).verify())
+    finally:
+        app.recorder.chain_span_agrees = real
+    print(f"audit verify: {seconds:,.1f} s ({out.strip()[:60]}...); the walk alone {walk_seconds:,.1f} s")
+    return [
+        row("audit", "`panel audit verify`, the chain checked in the database (end to end)", report.checked,
+            seconds * 1000, "ms", walk_seconds * 1000, mb),
+        row("audit", "the same check walked in Python (baseline; before)", report.checked, walk_seconds * 1000, "ms",
+            None, walk_peak.mb),
+    ]  # fmt: skip
