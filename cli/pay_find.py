@@ -3,7 +3,9 @@ type (an id, 8 or more of its first characters, our reference), or every payment
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from uuid import UUID
 
 import click
@@ -11,7 +13,7 @@ import click
 from cli.wiring import views_url
 from panel.payments import Payments
 from projections.connection import make_engine
-from projections.ledger import ACCRUAL_ORDER, PaymentFinder, stream_ledger_lines
+from projections.ledger import ACCRUAL_ORDER, PaymentFinder, approved_pence, stream_ledger_lines
 
 
 def resolve_payments(payments: Payments, texts: Sequence[str]) -> list[UUID]:
@@ -35,5 +37,16 @@ def engagement_payments(payments: Payments, engagement: UUID, status: str) -> li
     try:
         lines = stream_ledger_lines(payments.app, engine, engagement=engagement, statuses=[status], order=ACCRUAL_ORDER)
         return [line.id for line in lines]
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def approved_totals(payments: Payments) -> Iterator[Callable[[UUID], int]]:
+    """``Lifecycle.approve``'s ``approved_so_far``: each engagement's approved total from the ledger view
+    (``projections.ledger.approved_pence``), on one engine for the command."""
+    engine = make_engine(click.get_current_context().obj.location, views_url())
+    try:
+        yield functools.partial(approved_pence, payments.app, engine)
     finally:
         engine.dispose()

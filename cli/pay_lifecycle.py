@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cli.options import at_option, by_option, pass_payments
-from cli.pay_find import engagement_payments, resolve_payments
+from cli.pay_find import approved_totals, engagement_payments, resolve_payments
 from cli.render import err, say
 from panel.payments import Payments
 from panel.payments.domain.values import ACCRUED, APPROVED, ROUTES
@@ -49,9 +49,14 @@ def approve(
 
         panel pay approve --engagement vested --by finance.lee
     """
-    outcome = payments.approve(
-        _selected(payments, payment_ids, engagement_ref, ACCRUED), by=by, allow_over_budget=allow_over_budget, at=at
-    )
+    with approved_totals(payments) as approved_so_far:
+        outcome = payments.approve(
+            _selected(payments, payment_ids, engagement_ref, ACCRUED),
+            by=by,
+            allow_over_budget=allow_over_budget,
+            at=at,
+            approved_so_far=approved_so_far,
+        )
     for warning in outcome.warnings:
         err(warning)
     if outcome.changed or not outcome.first_approved:

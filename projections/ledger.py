@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from panel.application import PanelApp
 from panel.payments import ledger
-from panel.payments.domain.values import ISSUED, RECONCILED
+from panel.payments.domain.values import APPROVED, ISSUED, RECONCILED
 from panel.payments.ledger import LedgerLine
 from projections.engine import Projector
 from projections.ledger_view import ACCRUED_POSITION, LedgerView, from_db
@@ -101,6 +101,15 @@ class IssuedLedger:
 
     def lines(self) -> Iterator[LedgerLine]:
         return stream_ledger_lines(self.app, self.engine, statuses=self.STATUSES, order=ACCRUAL_ORDER, catch_up=False)
+
+
+def approved_pence(app: PanelApp, engine: Engine, engagement: UUID) -> int:
+    """An engagement's approved total (``ledger.totals(...).approved``: the live amount of its approved, issued
+    and reconciled lines) from the ledger view, brought up to date first: one indexed query on the engagement,
+    its lines streamed, where the fold reads every payment event in the store (``Lifecycle.approve``'s
+    ``approved_so_far``)."""
+    lines = stream_ledger_lines(app, engine, engagement=engagement, statuses=[APPROVED, ISSUED, RECONCILED])
+    return ledger.totals(lines).approved
 
 
 def _tuples(engine: Engine, stmt: Any) -> Iterator[Any]:

@@ -29,13 +29,25 @@ class Lifecycle(PaymentService):
     """Approve, issue, reverse and reconcile payments; record what became of a voucher."""
 
     def approve(
-        self, ids: Sequence[UUID], *, by: str, allow_over_budget: bool = False, at: datetime | None = None
+        self,
+        ids: Sequence[UUID],
+        *,
+        by: str,
+        allow_over_budget: bool = False,
+        at: datetime | None = None,
+        approved_so_far: Callable[[UUID], int] | None = None,
     ) -> Outcome:
         """Approve payments (all or none); refuses over-budget approvals unless allowed.
 
         Above the engagement's four-eyes amount an approval is the first of two (``Outcome.first_approved``)
         unless the payment was already approved once by someone else; the budget is checked at both.
+
+        ``approved_so_far(engagement)``, when the wiring gives one (``projections.ledger.approved_pence``), is
+        the engagement's approved total read from the ledger view, brought up to date at each call; without
+        it the total is folded from every payment event in the store. Either way it is asked again when a
+        concurrent approval of the same engagement makes the save retry (``record_approvals``).
         """
+        approved = approved_so_far or (lambda eid: ledger.totals(self.lines(engagement=eid)).approved)
         moment = at or now()
 
         def attempt() -> tuple[list[Any], Outcome]:
@@ -48,7 +60,7 @@ class Lifecycle(PaymentService):
             terms_changed = []
             for eid, group in by_engagement.items():
                 terms = self._terms(eid)
-                before = ledger.totals(self.lines(engagement=eid)).approved
+                before = approved(eid)
                 amount = sum(p.amount_pence for p in group if p.status == ACCRUED)
                 over = over_budget(group[0].engagement_ref, terms, before, amount)
                 completed: list[Payment] = []

@@ -100,3 +100,33 @@ def test_a_voucher_is_income_paid_by_the_voucher_route_and_redeemed_once(app: Pa
     assert (
         run("pay", "export", "--by", "route").splitlines()[1] == "voucher,1,25.00,0.00,25.00,25.00,0.00,0.00,0.00,25.00"
     )
+
+
+def test_approve_counts_what_the_engagement_has_approved_already(app: PanelApp, run: Any) -> None:
+    """`pay approve` checks the budget against the engagement's approved total (read from the ledger view) plus
+    what it approves now: each line fits alone, the second does not fit beside the first."""
+    open_vested(app, people=2, days=DAYS[2:4])
+    run("pay", "accrue", "vested", "--by", "sam")
+    lines = json.loads(run("pay", "ledger", "--json"))["lines"]
+    first, second = lines[0], lines[1]
+    budget = first["amount_pence"] + second["amount_pence"] - 1
+    pounds = f"{budget // 100}.{budget % 100:02d}"
+    run(
+        "pay",
+        "budget",
+        "set",
+        "vested",
+        "--code",
+        "CE-1",
+        "--amount",
+        pounds,
+        "--four-eyes-above",
+        "100000",
+        "--by",
+        "lee",
+    )
+    assert run("pay", "approve", first["id"], "--by", "ana") == "Approved 1 payments by ana\n"
+    refused = run("pay", "approve", second["id"], "--by", "ana", code=1)
+    both = first["amount_pence"] + second["amount_pence"]
+    assert f"takes vested to £{both // 100:,}.{both % 100:02d}, over its budget" in refused
+    assert [x["status"] for x in json.loads(run("pay", "ledger", "--json"))["lines"]][:2] == ["approved", "accrued"]

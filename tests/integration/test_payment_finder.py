@@ -67,3 +67,24 @@ def test_the_view_is_brought_up_to_date_before_it_is_searched(app: PanelApp, eng
     pay.approve(mine["VES-006"][5:6], by="lee")
     pay.issue(mine["VES-006"][5:6], route="bank_transfer", by="kim", reference="PP-LATER")
     assert PaymentFinder(app, engine)("pp-later") == [mine["VES-006"][5]]
+
+
+def test_the_views_approved_total_is_the_folds(app: PanelApp, engine: Engine) -> None:
+    """``pay approve``'s budget check reads the engagement's approved total from the view (``approved_pence``):
+    the same figure as folding every payment event, as the ledger moves through approvals, a reversal, a
+    re-issue and a reconciliation, and for an engagement with no payments."""
+    from uuid import uuid4
+
+    from panel.payments import ledger
+    from projections.ledger import approved_pence
+
+    mine = varied_ledger(app)
+    pay = Payments(app)
+    eid = app.repository.get(mine["VES-001"][0]).engagement_id
+    fold = ledger.totals(pay.lines(engagement=eid)).approved
+    assert fold > 0 and approved_pence(app, engine, eid) == fold
+    pay.reverse(mine["VES-002"][5], reason="not owed", by="lee")  # approved, not issued: leaves the total
+    after = ledger.totals(pay.lines(engagement=eid)).approved
+    assert after < fold and approved_pence(app, engine, eid) == after
+    other = uuid4()  # an engagement with no payments
+    assert approved_pence(app, engine, other) == 0 == ledger.totals(pay.lines(engagement=other)).approved
