@@ -18,6 +18,7 @@ recomputed from scratch by someone who can write both tables. Published checkpoi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -27,6 +28,7 @@ from panel.store.chain import GENESIS, UPGRADE_SETTING, Link, digest, link
 from panel.store.chain_check import SPAN
 
 PAGE = 5000
+CHECKERS = 2  # spans checked at once, each by the database on its own connection
 KINDS = ("changed", "missing", "inserted", "reordered")
 R = TypeVar("R")
 
@@ -89,15 +91,20 @@ class Audit:
         """Check the chain inside the database, a span at a time, where the store can (PostgreSQL): (rows that
         agreed, the last position they cover). The walk in Python then starts there: at the first span that
         does not agree, to name the break, or at ``stop``, with nothing left to walk."""
-        agreed = 0
         span = getattr(self.recorder, "chain_span_agrees", None)
-        while span is not None and after < stop:
-            upto = min(stop, after + SPAN)
-            checked = span(after, upto)
-            if checked is None or not checked[1]:
-                break
-            agreed, after = agreed + checked[0], upto
-        return agreed, after
+        if span is None:
+            return 0, after
+        bounds = [(low, min(stop, low + SPAN)) for low in range(after, stop, SPAN)]
+        agreed = 0
+        pool = ThreadPoolExecutor(CHECKERS, thread_name_prefix="chain-check")  # each span on its own connection
+        try:
+            for (low, _), checked in zip(bounds, pool.map(lambda b: span(*b), bounds), strict=True):
+                if checked is None or not checked[1]:
+                    return agreed, low
+                agreed += checked[0]
+            return agreed, stop
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # the spans after a break are not started
 
 
 class _Walk:
