@@ -58,11 +58,14 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
 
 def web_for(wiring: Wiring) -> ASGIApp:
     """The web service over the store, settings and outbox ``wiring`` reads from the environment."""
+    from cli.wiring import views_url
+    from projections.connection import make_engine
     from web.app import create_app
     from web.settings import WebSettings
 
     app = wiring.app
-    return create_app(app, WebSettings.from_store(app), outbox=wiring.outbox)
+    views = make_engine(wiring.location, views_url())  # connects at its first use
+    return create_app(app, WebSettings.from_store(app), outbox=wiring.outbox, views=views)
 
 
 def web_from_env() -> ASGIApp:

@@ -4,7 +4,7 @@ holds it back (a payment to them not yet finished), in which case staff see it i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -17,6 +17,7 @@ from panel.domain.erasure_request import ErasureRequest
 from panel.domain.participant import Participant
 from panel.participation import Participation
 from panel.payments import Payments
+from panel.payments.ledger import LedgerLine
 
 OPEN_PAYMENTS = ("accrued", "approved", "issued")  # money not yet settled: the record is still needed to pay them
 SELF_SERVICE_REASON = "asked for by the person (self-service)"
@@ -37,12 +38,16 @@ class PendingErasure:
 
 
 class ErasureRequests:
-    def __init__(self, app: PanelApp) -> None:
+    """``lines_of(participant)``, when the caller has the ledger view (the web service's ``ViewLedger``), gives
+    a person's payment lines from it; without it they are folded from every payment event in the store."""
+
+    def __init__(self, app: PanelApp, lines_of: Callable[[UUID], Sequence[LedgerLine]] | None = None) -> None:
         self.app = app
+        self.lines_of = lines_of or (lambda pid: Payments(app).lines(participant=pid))
 
     def blockers(self, pid: UUID) -> list[str]:
         """What holds an erasure back now: each payment line to them that is not yet settled."""
-        lines = Payments(self.app).lines(participant=pid)
+        lines = self.lines_of(pid)
         return [f"payment {line.reference or str(line.id)[:8]} is {line.status}" for line in lines
                 if line.status in OPEN_PAYMENTS]  # fmt: skip
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,9 +30,13 @@ def create_app(
     settings: WebSettings,
     clock: Callable[[], datetime] | None = None,
     outbox: Outbox | None = None,
+    views: Engine | None = None,
 ) -> Starlette:
-    """The ASGI application over ``app``; ``clock`` gives the time (UTC; tests set it); emails go to ``outbox``."""
-    site = Site(app, settings, clock or (lambda: datetime.now(UTC)), outbox if outbox is not None else MemoryOutbox())
+    """The ASGI application over ``app``; ``clock`` gives the time (UTC; tests set it); emails go to ``outbox``;
+    ``views`` is the read models' engine (payment lines come from the ledger view; without it, from the events)."""
+    site = Site(
+        app, settings, clock or (lambda: datetime.now(UTC)), outbox if outbox is not None else MemoryOutbox(), views
+    )
 
     async def home(request: Request) -> Response:
         return site.render(request, "home.html")

@@ -174,7 +174,7 @@ async def erase_page(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     pid, _ = found
-    blocked = await run_in_threadpool(ErasureRequests(site.app).blockers, pid)
+    blocked = await run_in_threadpool(ErasureRequests(site.app, site.ledger.person).blockers, pid)
     return private(site.render_form(request, "me_erase.html", token=request.path_params["token"], blocked=blocked,
                                     errors=[]))  # fmt: skip
 
@@ -190,11 +190,12 @@ async def erase(request: Request) -> Response:
         return site.refused(request, problem)
     token = request.path_params["token"]
     if fields.get("confirm", []) != ["yes"]:
-        blocked = await run_in_threadpool(ErasureRequests(site.app).blockers, pid)
+        blocked = await run_in_threadpool(ErasureRequests(site.app, site.ledger.person).blockers, pid)
         errors = [{"id": "confirm", "message": site.copy["erase"]["tick"]}]
         return private(site.render_form(request, "me_erase.html", 400, token=token, blocked=blocked, errors=errors))
     try:
-        outcome = await run_in_threadpool(lambda: ErasureRequests(site.app).request(pid, at=site.clock()))
+        requests = ErasureRequests(site.app, site.ledger.person)
+        outcome = await run_in_threadpool(lambda: requests.request(pid, at=site.clock()))
     except ErasedParticipantError:
         return site.render(request, "problem.html", 409, reason="not_active")
     return private(site.render(request, "me_erased.html", outcome=outcome))

@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import escape
+from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -23,6 +24,7 @@ from panel.domain.errors import PanelError
 from panel.outbox import Message, Outbox
 from web.copies import html_lang, load_copy
 from web.forms import BadFormError, parse_body
+from web.ledger_reads import ledger_reads
 from web.limits import ApplyLimits
 from web.security import csrf_cookie_name, csrf_field, csrf_ok, new_csrf_cookie
 from web.settings import WebSettings
@@ -35,8 +37,16 @@ LOG = logging.getLogger("panel.web")
 
 
 class Site:
-    def __init__(self, app: PanelApp, settings: WebSettings, clock: Callable[[], datetime], outbox: Outbox) -> None:
+    def __init__(
+        self,
+        app: PanelApp,
+        settings: WebSettings,
+        clock: Callable[[], datetime],
+        outbox: Outbox,
+        views: Engine | None = None,
+    ) -> None:
         self.app = app
+        self.ledger = ledger_reads(app, views)  # payment lines: the ledger view where there is one
         self.settings = settings
         self.clock = clock
         self.outbox = outbox

@@ -26,7 +26,6 @@ from starlette.routing import Route
 
 from panel.access import AccessLog
 from panel.domain.errors import ParticipantNotFoundError
-from panel.payments.base import PaymentService
 from panel.payments.ledger import LedgerLine
 from panel.payments.outstanding import group_outstanding
 from panel.queries import Queries
@@ -98,7 +97,7 @@ async def payments(request: Request) -> Response:
     account = await staff_may(site, request, VIEW_PAYMENTS)
     if isinstance(account, Response):
         return account
-    groups = outstanding(await run_in_threadpool(PaymentService(site.app).lines))
+    groups = outstanding(await run_in_threadpool(lambda: list(site.ledger.waiting())))
     return site.render(request, "staff_payments.html", words=WORDS, groups=groups,
                        total=sum(g.amount_pence for g in groups))  # fmt: skip
 

@@ -9,6 +9,7 @@ import pytest
 
 from panel.application import PanelApp
 from panel.campaigns import Campaigns
+from panel.config import StoreLocation
 from panel.engagements import Engagements
 from panel.outbox import MemoryOutbox
 from panel.queries import Queries
@@ -44,22 +45,31 @@ def outbox() -> MemoryOutbox:
 
 
 @pytest.fixture
-def client_at(campaign_app: PanelApp, outbox: MemoryOutbox) -> Iterator[Callable[[datetime], object]]:
+def client_at(
+    campaign_app: PanelApp, outbox: MemoryOutbox, location: StoreLocation
+) -> Iterator[Callable[[datetime], object]]:
     """``client_at(moment)``: a TestClient (over https, so the Secure cookie is sent) whose clock says ``moment``."""
     from starlette.testclient import TestClient
 
+    from projections.connection import make_engine
     from web.app import create_app
     from web.settings import WebSettings
 
-    clients = []
+    clients, engines = [], []
 
     def make(
-        moment: datetime = DURING, env: dict[str, str] | None = None, clock: Callable[[], datetime] | None = None
+        moment: datetime = DURING,
+        env: dict[str, str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        views: bool = False,
     ) -> TestClient:
         """``env`` overrides the web settings; by default the minimum fill time is off, because these tests post
-        hand-built forms at one instant of a fixed clock (test_abuse_limits.py tests it, with a clock that moves)."""
+        hand-built forms at one instant of a fixed clock (test_abuse_limits.py tests it, with a clock that moves).
+        ``views``: the service reads payment lines from the ledger view, as `panel serve` does."""
         settings = WebSettings.from_store(campaign_app, env if env is not None else {"PANEL_WEB_MIN_FILL_SECONDS": "0"})
-        web = create_app(campaign_app, settings, clock=clock or (lambda: moment), outbox=outbox)
+        engine = make_engine(location) if views else None
+        engines.extend([engine] if engine else [])
+        web = create_app(campaign_app, settings, clock=clock or (lambda: moment), outbox=outbox, views=engine)
         client = TestClient(web, base_url="https://testserver", follow_redirects=False)
         clients.append(client)
         return client
@@ -67,3 +77,5 @@ def client_at(campaign_app: PanelApp, outbox: MemoryOutbox) -> Iterator[Callable
     yield make
     for client in clients:
         client.close()
+    for engine in engines:
+        engine.dispose()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from panel.application import PanelApp
 from panel.config import StoreLocation
 from panel.queries import Queries
@@ -68,8 +70,11 @@ def test_erasure_when_nothing_holds_it_back(client_at, outbox, campaign_app, loc
     assert listed.code == 0 and json.loads(listed.out)["requests"] == []
 
 
-def test_an_open_payment_holds_erasure_back_for_staff(client_at, outbox, campaign_app, location: StoreLocation) -> None:  # type: ignore[no-untyped-def]
-    client = client_at()
+@pytest.mark.parametrize("views", [False, True], ids=["events", "ledger-view"])
+def test_an_open_payment_holds_erasure_back_for_staff(
+    client_at, outbox, campaign_app, location: StoreLocation, views: bool
+) -> None:  # type: ignore[no-untyped-def]
+    client = client_at(views=views)
     assert post(client, GOOD).status_code == 303
     person = applicant(campaign_app)
     claim = ["--category", "travel", "--amount", "12.40", "--receipt", "TR-1", "--by", "amy"]

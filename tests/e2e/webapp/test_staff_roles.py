@@ -128,11 +128,12 @@ def test_the_participant_page_records_who_saw_whom(client_at, campaign_app: Pane
     assert len(access_records(campaign_app)) == 1  # nothing recorded for nobody shown
 
 
-def test_finance_sees_amounts_by_reference_and_no_names(client_at, campaign_app: PanelApp) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("views", [False, True], ids=["events", "ledger-view"])
+def test_finance_sees_amounts_by_reference_and_no_names(client_at, campaign_app: PanelApp, views: bool) -> None:  # type: ignore[no-untyped-def]
     eid, pids = named_vested(campaign_app)
     Payments(campaign_app).accrue(eid, by="sam")
     Staff(campaign_app).add("fin.one", "finance", PASSWORD, by="sam.lee", at=DURING - timedelta(days=1))
-    client = client_at()
+    client = client_at(views=views)
     assert sign_in(client, "fin.one").status_code == 303
     page = client.get("/staff/payments")
     assert page.status_code == 200
