@@ -9,9 +9,10 @@ counted in their own rows and left out of the denominator.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +25,7 @@ from panel.domain.errors import ValidationError
 from panel.domain.values import EligibilityRule
 from projections.consent_view import pool_candidates_query
 from projections.engine import Projector
+from projections.ledger import STREAM_ROWS
 from projections.people import utc
 from projections.targets import (
     ERASED,
@@ -76,47 +78,78 @@ def _in(moment: datetime | date | None, since: datetime | None, until: datetime)
     return (since is None or moment >= since.date()) and moment <= until.date()
 
 
-def stage_members(
+@dataclass
+class _Stages:
+    """Who is at the stages the people table does not say (pool, invited, selected, attended): sets of ids, emptied
+    as the people are read, so that what is left are ids the people table does not hold."""
+
+    pool: set[str]
+    invited: set[str]
+    selected: set[str]
+    attended: set[str]
+
+    def of(self, pid: str, registered: bool, holds: Callable[[], bool]) -> list[str]:
+        """The stages ``pid`` is at (``holds()``: the engagement's eligibility, asked only of pool candidates)."""
+        found = ["registered"] if registered else []
+        if pid in self.pool:
+            self.pool.discard(pid)
+            if holds():
+                found.append("pool")
+        for name in ("invited", "selected", "attended"):
+            ids = getattr(self, name)
+            if pid in ids:
+                ids.discard(pid)
+                found.append(name)
+        return found
+
+
+def _stages(
+    projector: Projector, conn: Any, engagement: UUID | None, since: datetime | None, until: datetime
+) -> _Stages:
+    consent, part = projector.tables("consent"), projector.tables("reach")["participation"]
+    stages = _Stages({row[0] for row in conn.execute(pool_candidates_query(consent, until))}, set(), set(), set())
+    query = select(part.c.participant_id, part.c.invited_at, part.c.draw_id, part.c.first_session)
+    if engagement is not None:
+        query = query.where(part.c.engagement_id == engagement.hex)
+    for pid, invited_at, draw_id, first_session in conn.execute(query):
+        if _in(invited_at, since, until):
+            stages.invited.add(pid)
+            if draw_id is not None:
+                stages.selected.add(pid)
+        if _in(first_session, since, until):
+            stages.attended.add(pid)
+    return stages
+
+
+def people_at_stages(
     projector: Projector,
     *,
     engagement: UUID | None,
     since: datetime | None,
     until: datetime,
     eligibility: Sequence[EligibilityRule] = (),
-) -> tuple[dict[str, set[str]], dict[str, dict[str, str]]]:
-    """The participant ids at each stage, and every participant's (derived) attributes."""
-    reach, consent = projector.tables("reach"), projector.tables("consent")
-    stages: dict[str, set[str]] = {s: set() for s in STAGES}
-    attributes: dict[str, dict[str, str]] = {}
-    erased: set[str] = set()
+) -> Iterator[tuple[dict[str, str], list[str]]]:
+    """Each participant's derived attributes (``{"__erased__": "yes"}`` once erased) and the stages they are at,
+    one person at a time: the people table is streamed, and only the ids at the pool, invited, selected and
+    attended stages are held (never everyone's attributes). Ids at those stages that the people table does not
+    hold come last, with no attributes."""
+    people = projector.tables("reach")["people"]
+    columns = (people.c.participant_id, people.c.registered_at, people.c.erased_at, people.c.attributes)
     with projector.engine.connect() as conn:
-        people = reach["people"]
-        for pid, registered_at, erased_at, values in conn.execute(
-            select(people.c.participant_id, people.c.registered_at, people.c.erased_at, people.c.attributes)
+        stages = _stages(projector, conn, engagement, since, until)
+        for pid, registered_at, erased_at, values in conn.execution_options(yield_per=STREAM_ROWS).execute(
+            select(*columns)
         ):
-            attributes[pid] = json.loads(values) if values else {}
-            if erased_at is not None:
-                erased.add(pid)
-            if _in(registered_at, since, until):
-                stages["registered"].add(pid)
-        pool = {row[0] for row in conn.execute(pool_candidates_query(consent, until))}
-        part = reach["participation"]
-        query = select(part.c.participant_id, part.c.invited_at, part.c.draw_id, part.c.first_session)
-        if engagement is not None:
-            query = query.where(part.c.engagement_id == engagement.hex)
-        for pid, invited_at, draw_id, first_session in conn.execute(query):
-            if _in(invited_at, since, until):
-                stages["invited"].add(pid)
-                if draw_id is not None:
-                    stages["selected"].add(pid)
-            if _in(first_session, since, until):
-                stages["attended"].add(pid)
+            derived = derive_features(json.loads(values) if values else {}) if erased_at is None else {}
+            at = stages.of(pid, _in(registered_at, since, until), functools.partial(_eligible, derived, eligibility))
+            yield ({"__erased__": "yes"} if erased_at is not None else derived), at
         conn.rollback()
-    derived = {pid: derive_features(a) if pid not in erased else {} for pid, a in attributes.items()}
-    stages["pool"] = {pid for pid in pool if all(rule.holds(derived.get(pid, {})) for rule in eligibility)}
-    for pid in erased:
-        derived[pid] = {"__erased__": "yes"}
-    return stages, derived
+    for pid in sorted(stages.pool | stages.invited | stages.selected | stages.attended):
+        yield {}, stages.of(pid, False, functools.partial(_eligible, {}, eligibility))
+
+
+def _eligible(derived: dict[str, str], eligibility: Sequence[EligibilityRule]) -> bool:
+    return all(rule.holds(derived) for rule in eligibility)
 
 
 def value_of(attrs: dict[str, str], name: str) -> str:
@@ -146,35 +179,62 @@ def reach_report(
     if stage not in STAGES:
         raise ValidationError(f"unknown stage {stage!r}: use one of {', '.join(STAGES)}")
     rules = [EligibilityRule.parse(text) for text in plus]
-    members, attrs = stage_members(projector, engagement=engagement, since=since, until=until, eligibility=eligibility)
     counts: dict[tuple[str, ...], Counter[str]] = {}
-    for name in STAGES:
-        for pid in members[name]:
-            key = tuple(value_of(attrs.get(pid, {}), f) for f in fields)
+    totals: Counter[str] = Counter()
+    chosen = _Chosen(list(dict.fromkeys(fields)), rules)
+    for attrs, at in people_at_stages(projector, engagement=engagement, since=since, until=until,
+                                      eligibility=eligibility):  # fmt: skip
+        if not at:
+            continue
+        key = tuple(value_of(attrs, f) for f in fields)
+        for name in at:
             counts.setdefault(key, Counter())[name] += 1
+            totals[name] += 1
+        if stage in at:
+            chosen.add(attrs)
     groups = [
         {**dict(zip(fields, key, strict=True)), **{s: c[s] for s in STAGES}}
         for key, c in sorted(counts.items(), key=lambda kv: (-kv[1][stage], kv[0]))
     ]
-    chosen = [attrs.get(pid, {}) for pid in members[stage]]
-    representation = _representation(chosen, fields, targets or {}, rules)
+    representation = _representation(chosen, targets or {})
     notes = [
         f"category {c!r}: target shares add up to {sum(v.values()):.2f}, not 1"
         for c, v in (targets or {}).items()
         if c not in single_valued(targets or {}) and abs(sum(v.values()) - 1) > 0.02
     ]
     return ReachReport(
-        fields, stage, engagement_ref, since, until, {s: len(members[s]) for s in STAGES}, groups, representation, notes
+        fields, stage, engagement_ref, since, until, {s: totals[s] for s in STAGES}, groups, representation, notes
     )
 
 
-def _representation(
-    chosen: list[dict[str, str]], fields: list[str], targets: Targets, rules: list[EligibilityRule]
-) -> list[Representation]:
+class _Chosen:
+    """What the representation needs of the people at the chosen stage, counted as they are read: each field's
+    values, the Core20 figures, and each extra rule's known and holding counts."""
+
+    def __init__(self, categories: list[str], rules: list[EligibilityRule]) -> None:
+        self.categories, self.rules = categories, rules
+        self.values: dict[str, Counter[str]] = {c: Counter() for c in categories}
+        self.imd = False  # anyone with an IMD decile or quintile
+        self.core20_known = self.core20_yes = 0
+        self.rule_known = [0] * len(rules)
+        self.rule_holds = [0] * len(rules)
+
+    def add(self, attrs: dict[str, str]) -> None:
+        for category in self.categories:
+            self.values[category][value_of(attrs, category)] += 1
+        self.imd = self.imd or "imd_decile" in attrs or "imd_quintile" in attrs
+        self.core20_known += "core20" in attrs
+        self.core20_yes += attrs.get("core20") == "yes"
+        for i, rule in enumerate(self.rules):
+            self.rule_known[i] += value_of(attrs, rule.field) not in NOT_KNOWN
+            self.rule_holds[i] += rule.holds(attrs)
+
+
+def _representation(chosen: _Chosen, targets: Targets) -> list[Representation]:
     rows: list[Representation] = []
-    categories = list(dict.fromkeys(fields + [c for c in targets if c in fields]))
+    categories = chosen.categories
     for category in categories:
-        values = Counter(value_of(a, category) for a in chosen)
+        values = chosen.values[category]
         known = sum(n for v, n in values.items() if v not in NOT_KNOWN)
         for value in list(targets.get(category, {})) + [
             v for v in values if target_share(targets, category, v) is None
@@ -192,26 +252,16 @@ def _representation(
                 )
             )
     imd_shown = {"core20", "imd_decile", "imd_quintile"} & set(categories)
-    if any("imd_decile" in a or "imd_quintile" in a for a in chosen) and not imd_shown:
-        known = sum(1 for a in chosen if "core20" in a)
+    if chosen.imd and not imd_shown:
         rows.append(
-            _row(
-                "core20",
-                "yes",
-                sum(1 for a in chosen if a.get("core20") == "yes"),
-                known,
-                core20_target(targets),
-                ("Core20",),
-                False,
-            )
+            _row("core20", "yes", chosen.core20_yes, chosen.core20_known, core20_target(targets), ("Core20",), False)
         )
-    for rule in rules:
-        known = sum(1 for a in chosen if value_of(a, rule.field) not in NOT_KNOWN)
+    for i, rule in enumerate(chosen.rules):
         target = None
         if rule.op in ("in", "="):
             shares = [target_share(targets, rule.field, v) for v in rule.values]
             target = sum(s for s in shares if s is not None) if any(s is not None for s in shares) else None
-        rows.append(_row("PLUS", str(rule), sum(1 for a in chosen if rule.holds(a)), known, target, ("PLUS",), False))
+        rows.append(_row("PLUS", str(rule), chosen.rule_holds[i], chosen.rule_known[i], target, ("PLUS",), False))
     return sorted(rows, key=lambda r: (r.ratio is None, r.ratio if r.ratio is not None else 0, r.category, r.value))
 
 
