@@ -8,6 +8,7 @@ the figures stay right); per-person lists leave erased people out.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from panel.fatigue import FatigueRules, Taking, check, gini, top_share
 from projections.engine import Projector
+from projections.ledger import STREAM_ROWS, code_point_order
 from projections.people import utc
 
 WINDOWS = (30, 90, 365)
@@ -90,47 +92,81 @@ def _load(projector: Projector) -> tuple[dict[str, tuple[str | None, datetime, b
     return who, rows
 
 
+def _streams(projector: Projector) -> Iterator[tuple[str, tuple[str | None, datetime, bool] | None, list[Any]]]:
+    """Each participant in id order: (id, (ref, registered, erased) or None when the people table does not hold
+    them, their activity rows (engagement, kind, time) in log order). Both tables are read as streams, side by
+    side, so one person's rows are held at a time."""
+    tables = projector.tables("fatigue")
+    people, activity = tables["people"], tables["activity"]
+    a, p, engine = activity.c, people.c, projector.engine
+    by_person = code_point_order(p.participant_id, engine)  # as Python compares the ids, in both streams
+    with engine.connect() as conn, engine.connect() as other:
+        who = iter(conn.execution_options(yield_per=STREAM_ROWS).execute(
+            select(p.participant_id, p.ref, p.registered_at, p.erased_at).order_by(by_person)
+        ))  # fmt: skip
+        rows = iter(other.execution_options(yield_per=STREAM_ROWS).execute(
+            select(a.participant_id, a.engagement_id, a.kind, a.at)
+            .order_by(code_point_order(a.participant_id, engine), a.position)
+        ))  # fmt: skip
+        person, row = next(who, None), next(rows, None)
+        while person is not None or row is not None:
+            pid = min(x[0] for x in (person, row) if x is not None)
+            found = None
+            if person is not None and person[0] == pid:
+                found = (person[1], utc(person[2]), person[3] is not None)
+                person = next(who, None)
+            mine = []
+            while row is not None and row[0] == pid:
+                mine.append((row[1], row[2], utc(row[3])))
+                row = next(rows, None)
+            yield pid, found, mine
+        conn.rollback()
+        other.rollback()
+
+
 def fatigue_report(projector: Projector, at: datetime, suspects_min: int = 2) -> FatigueReport:
-    """Per-person windows, the top-10% share, the Gini coefficient and the usual suspects at ``at``."""
-    who, rows = _load(projector)
-    counts: dict[str, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: dict.fromkeys(WINDOWS, 0)))
-    attended: dict[str, set[str]] = defaultdict(set)
-    last: dict[str, datetime] = {}
-    for pid, eid, kind, moment, _half in rows:
-        if moment > at:
-            continue
-        for days in WINDOWS:
-            if moment > at - timedelta(days=days):
-                counts[pid][kind][days] += 1
-        if kind == "attended":
-            attended[pid].add(eid)
-            last[pid] = max(last.get(pid, moment), moment)
-    population = [pid for pid, (_ref, reg, _e) in who.items() if reg <= at]
-    per_person = [len(attended.get(pid, ())) for pid in population]
+    """Per-person windows, the top-10% share, the Gini coefficient and the usual suspects at ``at``: the views
+    read one person at a time (``_streams``); what is held is one count per person and the people listed."""
+    per_person: list[int] = []
     people = []
-    for pid in counts.keys() | attended.keys():
-        ref, _reg, erased = who.get(pid, (None, at, False))
-        if erased:
+    for pid, found, rows in _streams(projector):
+        counts: dict[str, dict[int, int]] = defaultdict(lambda: dict.fromkeys(WINDOWS, 0))
+        attended: set[str] = set()
+        last: datetime | None = None
+        windowed = False
+        for eid, kind, moment in rows:
+            if moment > at:
+                continue
+            for days in WINDOWS:
+                if moment > at - timedelta(days=days):
+                    counts[kind][days] += 1
+                    windowed = True
+            if kind == "attended":
+                attended.add(eid)
+                last = moment if last is None else max(last, moment)
+        ref, registered, erased = found if found is not None else (None, at, False)
+        if found is not None and registered <= at:
+            per_person.append(len(attended))
+        if erased or not (windowed or attended):
             continue
-        c = counts[pid]
         people.append(
             PersonFatigue(
                 pid,
                 ref,
-                dict(c["invited"]),
-                dict(c["accepted"]),
-                dict(c["attended"]),
-                len(attended.get(pid, ())),
-                (at - last[pid]).days if pid in last else None,
+                dict(counts["invited"]),
+                dict(counts["accepted"]),
+                dict(counts["attended"]),
+                len(attended),
+                (at - last).days if last is not None else None,
             )
         )
     people.sort(key=lambda p: (-p.participations, -p.invitations[365], p.ref or ""))
-    cut = max(1, round(len(population) * 0.1))
+    cut = max(1, round(len(per_person) * 0.1))
     threshold = sorted(per_person, reverse=True)[cut - 1] if per_person else 0
     suspects = [p for p in people if p.participations >= max(threshold, suspects_min)]
     return FatigueReport(
         at,
-        len(population),
+        len(per_person),
         sum(per_person),
         top_share(per_person),
         gini(per_person),

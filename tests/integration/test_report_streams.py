@@ -1,4 +1,4 @@
-"""The reach report reads the people table as a stream (``projections.reach.people_at_stages``): everyone at a
+"""The reach and fatigue reports read their views as streams. The reach report reads the people table as a stream (``projections.reach.people_at_stages``): everyone at a
 stage is counted once, and ids at a stage that the people table does not hold (a row removed from the view by
 hand, say) still count, with no attributes, as the report counted them when it held everyone; SQLite and
 PostgreSQL."""
@@ -55,3 +55,25 @@ def _in_pool(projector: Projector, pid: str) -> bool:
 
     with projector.engine.connect() as conn:
         return pid in {row[0] for row in conn.execute(pool_candidates_query(projector.tables("consent"), T(6, 1)))}
+
+
+def test_fatigue_reads_people_and_activity_side_by_side(app: PanelApp, projector: Projector) -> None:
+    """The fatigue report merges the people and activity streams by id: each person's figures are their own,
+    everyone registered counts in the population (erased people and people with no activity too), and activity
+    whose person the people table does not hold is still listed, without a reference."""
+    from projections.fatigue_report import fatigue_report
+
+    h = script(app)
+    projector.catch_up()
+    report = fatigue_report(projector, T(6, 1))
+    by_ref = {p.ref: p for p in report.people}
+    assert report.population == 6 and set(by_ref) <= set("ABCDEF")
+    assert (by_ref["A"].participations, by_ref["A"].attendances) == (2, {30: 0, 90: 1, 365: 3})
+    people = projector.tables("fatigue")["people"]
+    with projector.engine.begin() as conn:
+        conn.execute(delete(people).where(people.c.participant_id == h.ids["A"].hex))
+    without = fatigue_report(projector, T(6, 1))
+    assert without.population == 5 and without.participations == report.participations - 2
+    (orphan,) = [p for p in without.people if p.participant_id == h.ids["A"].hex]
+    assert orphan.ref is None and orphan.attendances == by_ref["A"].attendances
+    assert {p.ref: p for p in without.people if p.ref} == {r: p for r, p in by_ref.items() if r != "A"}
