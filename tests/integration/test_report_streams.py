@@ -1,7 +1,9 @@
-"""The reach and fatigue reports read their views as streams. The reach report reads the people table as a stream (``projections.reach.people_at_stages``): everyone at a
-stage is counted once, and ids at a stage that the people table does not hold (a row removed from the view by
-hand, say) still count, with no attributes, as the report counted them when it held everyone; SQLite and
-PostgreSQL."""
+"""The reach and fatigue reports read their views as streams, on SQLite and PostgreSQL.
+
+The reach report reads the people table a person at a time (``projections.reach.people_at_stages``):
+everyone at a stage is counted once, and ids at a stage that the people table does not hold (a row
+removed from the view by hand, say) still count, with no attributes, as the report counted them when
+it held everyone. The fatigue report merges the people and activity streams by id."""
 
 from __future__ import annotations
 
