@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import MetaData, Table
+from sqlalchemy import Index, MetaData, Table
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
@@ -126,8 +126,9 @@ class Projector:
 
     def setup(self) -> None:
         """Create the bookkeeping tables and each view's current tables (idempotent): DDL, for `panel init`
-        and rebuilds only. Columns a newer version added are added to an older store's tables; the views
-        whose new columns only a rebuild can fill are listed in ``upgraded`` (`panel init` rebuilds them)."""
+        and rebuilds only. Columns and indexes a newer version added are added to an older store's tables (a
+        generation being built gets its indexes after its bulk load, in ``rebuild``); the views whose new
+        columns only a rebuild can fill are listed in ``upgraded`` (`panel init` rebuilds them)."""
         if self._ready:
             return
         with connection.writing(self.engine) as conn:
@@ -136,9 +137,12 @@ class Projector:
             for name in self.views:
                 current, _ = db.generations(conn, name, create=True)
                 self._create(conn, name, current)
-                added = db.missing_columns(conn, {name: self.define(name, current)})
+                tables = self.define(name, current)
+                added = db.missing_columns(conn, {name: tables})
                 for table, column in added:
                     db.add_column(conn, table, column)  # an older store's table: upgraded in place
+                for index in (index for table in tables.values() for index in table.indexes):
+                    create_index(conn, index)  # an older store's table: indexed now, once
                 if added and self.views[name].rebuild_on_upgrade:
                     self.upgraded.append(name)
         self._ready = True
@@ -195,7 +199,7 @@ class Projector:
                 if building is not None:
                     for table in self.define(name, building).values():
                         for index in table.indexes:  # built after the load, unless it already was
-                            index.create(conn, checkfirst=True)
+                            create_index(conn, index)
                         if conn.dialect.name == "postgresql":  # statistics for the planner before anyone reads
                             conn.exec_driver_sql(f'ANALYZE "{table.name}"')
                     db.set_generations(conn, name, building, None)
@@ -246,3 +250,14 @@ class Projector:
     def _drop(self, conn: Connection, name: str, generation: int) -> None:
         for table in self.define(name, generation).values():
             table.drop(conn, checkfirst=True)
+
+
+def create_index(conn: Connection, index: Index) -> None:
+    """Create ``index`` unless the table has one of its name. On SQLite by ``IF NOT EXISTS``: SQLAlchemy's
+    ``checkfirst`` reflects the table's indexes, and its reflection skips an index on an expression (the
+    ledger view's on the reference), which it would then create twice; on PostgreSQL by ``checkfirst``, which
+    reads the catalogue and takes no lock on a table whose index is there."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(CreateIndex(index, if_not_exists=True))
+    else:
+        index.create(conn, checkfirst=True)

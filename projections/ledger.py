@@ -15,7 +15,7 @@ from panel.payments import ledger
 from panel.payments.domain.values import APPROVED, ISSUED, RECONCILED
 from panel.payments.ledger import LedgerLine
 from projections.engine import Projector
-from projections.ledger_view import ACCRUED_POSITION, LedgerView, from_db
+from projections.ledger_view import ACCRUED_POSITION, LedgerView, from_db, reference_key
 
 __all__ = [
     "ACCRUAL_ORDER", "EXPORT_GROUPS", "LedgerView", "PaymentFinder", "PersonLedger", "code_point_order", "IssuedLedger",
@@ -145,9 +145,16 @@ class PersonLedger:
 
 class PaymentFinder:
     """``Payments.resolve``'s ``matching`` from the ledger view (caught up at the first call): the payments
-    whose latest reference is ``key`` in any case, read as (id, reference) pairs a batch at a time and held only
-    when they match; else, for 8 characters or more, those whose id starts with ``key``, by a range of the
-    view's primary key. ``key`` is lower case, as ``resolve`` gives it."""
+    whose latest reference is ``key`` in any case (``reference.lower() == key``); else, for 8 characters or more,
+    those whose id starts with ``key``, by a range of the view's primary key. ``key`` is lower case, as
+    ``resolve`` gives it.
+
+    A reference may hold any printable text (``panel.domain.text``), and SQL's ``lower`` is not Python's, so:
+    an ASCII ``key`` (every reference the panel makes, and what people type) is one indexed query on
+    ``reference_key(reference)``, which for the only references that Python lowers to ASCII (ASCII and the
+    Kelvin sign, ``ASCII_LOWERED``) is their ``lower()``; a ``key`` beyond ASCII can match only a reference
+    beyond ASCII, and those are read in a scan of the view. Every row found is checked with ``str.lower``. A
+    view made before the index (until `panel init`) answers the same, by a scan."""
 
     def __init__(self, app: PanelApp, engine: Engine) -> None:
         self.app, self.engine = app, engine
@@ -160,14 +167,24 @@ class PaymentFinder:
             self._table = projector.tables("ledger")["lines"]
         table = self._table
         with self.engine.connect() as conn:
-            named = select(table.c.id, table.c.reference).where(table.c.reference.is_not(None))
-            rows = conn.execution_options(yield_per=STREAM_ROWS).execute(named)
-            found = [UUID(pid) for pid, reference in rows if key and reference.lower() == key]
+            found = []
+            if key:
+                rows = conn.execution_options(yield_per=STREAM_ROWS).execute(self._named(table, key))
+                found = [UUID(pid) for pid, reference in rows if reference.lower() == key]
             hexed = _id_prefix(key)
             if found or hexed is None:
                 return found
             prefixed = select(table.c.id).where(table.c.id >= hexed, table.c.id < hexed + "g").order_by(table.c.id)
             return [UUID(pid) for (pid,) in conn.execute(prefixed)]
+
+    @staticmethod
+    def _named(table: Table, key: str) -> Any:
+        """The (id, reference) rows whose reference may lower to ``key``: by the index for an ASCII ``key``, else
+        those holding a character beyond printable ASCII (a regular expression: SQLAlchemy gives SQLite one)."""
+        named = select(table.c.id, table.c.reference)
+        if key.isascii():
+            return named.where(reference_key(table.c.reference) == key)
+        return named.where(table.c.reference.regexp_match("[^ -~]"))
 
 
 def _id_prefix(key: str) -> str | None:

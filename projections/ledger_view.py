@@ -8,6 +8,10 @@ double-counts or loses an event. Readers call ``projections.ledger.stream_ledger
 Besides the line's fields, ``accrued_position`` is the log position of the line's PaymentAccrued
 event: one person's lines read in that order come in the order the ledger's fold meets them. A store
 whose view predates the column is upgraded by `panel init`, which adds it and rebuilds the view.
+
+``ix_..._ref`` indexes ``reference_key(reference)``, the reference in lower case as SQL can fold it, for
+``projections.ledger.PaymentFinder``; `panel init` adds it to a view made before it (a view without it
+is searched all the same, by a scan).
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from uuid import UUID
 
 from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from panel.payments import ledger
 from panel.payments.ledger import FIELDS, PAYMENT_TOPICS
@@ -28,6 +35,37 @@ from projections.view_base import CHUNK, View
 UUID_FIELDS = ("id", "engagement_id", "participant_id")
 ACCRUED_POSITION = "accrued_position"
 TIME_FIELDS = ("accrued_at", "approved_at", "issued_at", "reconciled_at", "closed_at")
+# The characters beyond ASCII that Python's ``str.lower`` makes ASCII (the Kelvin sign alone in Unicode 14, Python
+# 3.11; tests/unit/test_reference_key.py checks this against the running Python).
+ASCII_LOWERED = {"\u212a": "k"}
+
+
+class reference_key(FunctionElement[str]):  # lower case: an SQL function, named as SQLAlchemy's are
+    """``reference_key(column)``: the text with A-Z and ``ASCII_LOWERED`` in lower case and nothing else
+    changed, the same on SQLite and PostgreSQL, in SQL an index can hold. For text of ASCII and
+    ``ASCII_LOWERED`` it is Python's ``str.lower``. SQLite's ``lower`` folds only A-Z; PostgreSQL's folds by the
+    database's locale (Turkish makes I a dotless i), so there it runs under the "C" collation, which folds A-Z."""
+
+    type = Text()
+    inherit_cache = True
+    name = "reference_key"
+
+
+def _folded(element: reference_key, compiler: SQLCompiler, collate: str, **kw: Any) -> str:
+    text = compiler.process(element.clauses, **kw)
+    for char, lowered in ASCII_LOWERED.items():
+        text = f"replace({text}, '{char}', '{lowered}')"
+    return f"lower({text}{collate})"
+
+
+@compiles(reference_key)
+def _reference_key(element: reference_key, compiler: SQLCompiler, **kw: Any) -> str:
+    return _folded(element, compiler, "", **kw)
+
+
+@compiles(reference_key, "postgresql")
+def _reference_key_pg(element: reference_key, compiler: SQLCompiler, **kw: Any) -> str:
+    return _folded(element, compiler, ' COLLATE "C"', **kw)
 
 
 class LedgerView(View):
@@ -62,6 +100,7 @@ class LedgerView(View):
         table = Table(self.table_name("ledger", generation), metadata, *columns)
         Index(f"ix_{table.name}_eid", table.c.engagement_id)
         Index(f"ix_{table.name}_pid", table.c.participant_id)
+        Index(f"ix_{table.name}_ref", reference_key(table.c.reference))  # projections.ledger.PaymentFinder
         return {"lines": table}
 
     def apply(self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]) -> None:

@@ -2,7 +2,8 @@
 and the other commands naming payments use) answers as reading the stored events does (``Payments.resolve``
 without ``matching``, as it was): references in any case and with spaces around, shared references (one
 transfer), re-issued payments, id prefixes with and without their dashes, unknown references, texts that
-cannot start an id; on SQLite and PostgreSQL."""
+cannot start an id, references beyond ASCII (which SQL's lower() folds otherwise than Python's); on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from panel.payments import Payments
 from panel.payments.domain.values import PaymentStateError
 from projections.connection import make_engine
 from projections.ledger import PaymentFinder
-from tests.helpers.varied_ledger import varied_ledger
+from tests.helpers.varied_ledger import issue, varied_ledger
 
 
 @pytest.fixture
@@ -57,6 +58,32 @@ def test_the_view_finds_what_the_stored_events_find(app: PanelApp, engine: Engin
     found = [a for a in answers.values() if isinstance(a, UUID)]
     refused = [a for a in answers.values() if isinstance(a, str)]
     assert len(found) > 40 and any("one transfer" in a for a in refused) and any("no payment" in a for a in refused)
+
+
+def test_references_beyond_ascii_are_found_as_python_lowers_them(app: PanelApp, engine: Engine) -> None:
+    """The Kelvin sign lowers to an ASCII k in Python (so ``pp-k9`` names both transfers below), a dotted capital
+    I to i and a combining dot (so ``pp-id-...`` names none), a final capital sigma to a final small sigma, and
+    ß stays itself (so ``STRASSE`` names nothing); a reference of Latin-1 letters, one of letters beyond."""
+    mine = varied_ledger(app)
+    pay = Payments(app)
+    kelvin, ascii_k9, kelvin_k9 = mine["VES-006"][4:7]
+    issue(pay, [kelvin], "2026-03-22", reference="PP-\u212aELVIN")
+    issue(pay, [ascii_k9], "2026-03-22", reference="PP-K9")
+    issue(pay, [kelvin_k9], "2026-03-22", reference="pp-\u212a9")
+    strasse, dotted = mine["VES-002"][5:7]  # approved already
+    pay.issue([strasse], route="bank_transfer", by="kim", reference="Straße-ÄÖ")
+    pay.issue([dotted], route="bank_transfer", by="kim", reference="PP-İD-ΟΔΟΣ")
+    finder = PaymentFinder(app, engine)
+    asked = [
+        "pp-kelvin", "PP-KELVIN", "pp-\u212aelvin", "pp-k9", "PP-\u212a9", "straße-äö", "STRAßE-ÄÖ", "STRASSE-ÄÖ",
+        "pp-i\u0307d-οδος", "PP-İD-ΟΔΟΣ", "pp-id-οδος", "PP-ID-ΟΔΟΣ", "pp-i\u0307d-οδοσ", *texts(pay),
+    ]  # fmt: skip
+    answers = {text: answer(pay, text) for text in asked}
+    assert {text: answer(pay, text, matching=finder) for text in asked} == answers
+    assert answers["PP-KELVIN"] == kelvin and "2 payments" in str(answers["pp-k9"])
+    assert answers["STRAßE-ÄÖ"] == strasse and "no payment" in str(answers["STRASSE-ÄÖ"])
+    assert answers["PP-İD-ΟΔΟΣ"] == dotted
+    assert all("no payment" in str(answers[t]) for t in ("pp-id-οδος", "PP-ID-ΟΔΟΣ", "pp-i\u0307d-οδοσ"))
 
 
 def test_the_view_is_brought_up_to_date_before_it_is_searched(app: PanelApp, engine: Engine) -> None:
