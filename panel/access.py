@@ -17,6 +17,9 @@ from panel.application import PanelApp
 from panel.clock import now
 from panel.domain import text
 from panel.domain.access import DataAccess
+from panel.paging import Page
+
+RECORDED = get_topic(DataAccess.Recorded)
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,27 @@ class AccessLog:
 
     def matching(self, participant_id: UUID | None = None, actor: str | None = None) -> Iterator[AccessEntry]:
         """``entries``, streamed: one record loaded at a time, so a page (``Page.window``) stops reading early."""
-        for aid in self.app.originators(get_topic(DataAccess.Recorded)):
+        for aid in self.app.originators(RECORDED):
             access = self.app.load(aid, DataAccess)
             if participant_id is not None and participant_id not in access.participant_ids:
                 continue
             if actor is not None and access.actor != actor:
                 continue
-            yield AccessEntry(access.at, access.actor, access.what, access.purpose, access.channel,
-                              len(access.participant_ids))  # fmt: skip
+            yield _entry(access)
+
+    def newest(self, page: Page) -> tuple[list[AccessEntry], int]:
+        """One page of every record, newest first, and how many records there are (the staff audit page).
+
+        The records' ids are counted in one pass over the log's index (paged, nothing loaded), then the page
+        is read from its far end (``originators_page``: ``offset`` counted from the oldest) and only its
+        records are loaded: memory holds the page, never the log."""
+        total = sum(1 for _ in self.app.originators(RECORDED))
+        end = max(total - page.offset, 0)
+        start = max(end - page.limit, 0)
+        ids = self.app.originators_page(RECORDED, start, end - start) if end > start else []
+        return [_entry(self.app.load(aid, DataAccess)) for aid in reversed(ids)], total
+
+
+def _entry(access: DataAccess) -> AccessEntry:
+    return AccessEntry(access.at, access.actor, access.what, access.purpose, access.channel,
+                       len(access.participant_ids))  # fmt: skip

@@ -8,12 +8,18 @@
   reference and stage, with amounts; no names, so nothing to record.
 - ``/staff/audit`` (view_audit): the hash chain as ``panel.audit_watch.ChainWatch`` last checked it (every event
   hourly, the new ones in between) and the access records (which hold
-  no personal data). Read-only.
+  no personal data), newest first. Read-only.
+
+Both listings show ``PAGE_SIZE`` rows a page (``?page=N``, from 1, through ``panel.paging.Page`` as the CLI's
+``--limit``/``--offset``), with the GOV.UK pagination links (``_pagination.html``). A ``page`` that is not a
+page number is 400, one after the last page 404: the page says so and links to the first; nothing is echoed.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +32,9 @@ from starlette.routing import Route
 
 from panel.access import AccessLog
 from panel.domain.errors import ParticipantNotFoundError
+from panel.paging import Page
 from panel.payments.ledger import LedgerLine
-from panel.payments.outstanding import group_outstanding
+from panel.payments.outstanding import GroupKey, stream_outstanding
 from panel.queries import Queries
 from panel.records import ParticipantDetails
 from panel.staff_roles import VIEW_AUDIT, VIEW_PARTICIPANTS, VIEW_PAYMENTS
@@ -37,6 +44,8 @@ from web.staff_auth import staff_may
 WORDS: dict[str, Any] = tomllib.loads((Path(__file__).parent / "staff_words.toml").read_text(encoding="utf-8"))
 MAX_REF = 100  # longer than any reference or id; anything longer is not one
 SHOWN = "staff participant page"  # the ``what`` of the access record
+PAGE_SIZE = 50  # rows on one page of a staff listing
+PAGE_NUMBER = re.compile(r"[0-9]{1,7}")  # ?page=N: ASCII digits only, and never longer than any real page's number
 
 
 @dataclass(frozen=True)
@@ -97,17 +106,40 @@ async def payments(request: Request) -> Response:
     account = await staff_may(site, request, VIEW_PAYMENTS)
     if isinstance(account, Response):
         return account
-    groups = outstanding(await run_in_threadpool(lambda: list(site.ledger.waiting())))
-    return site.render(request, "staff_payments.html", words=WORDS, groups=groups,
-                       total=sum(g.amount_pence for g in groups))  # fmt: skip
+    number = page_asked(request)
+    if number is None:
+        return _no_page(site, request, "staff_payments.html", 400)
+    page = Page(PAGE_SIZE, (number - 1) * PAGE_SIZE)
+    groups, count, total = await run_in_threadpool(lambda: paged_outstanding(site.ledger.waiting(), page))
+    pages = Pages.of(request, number, len(groups), count)
+    if pages is None:
+        return _no_page(site, request, "staff_payments.html", 404, last=Pages.last_of(count))
+    return site.render(request, "staff_payments.html", words=WORDS, groups=groups, pages=pages, total=total)
 
 
-def outstanding(lines: list[LedgerLine]) -> list[Outstanding]:
-    """Lines not yet finished, grouped by engagement, person (reference), stage and payment reference."""
-    groups = group_outstanding(lines)
-    return [
-        Outstanding(*key, len(group), sum(line.amount_pence for line in group)) for key, group in sorted(groups.items())
-    ]
+def paged_outstanding(lines: Iterable[LedgerLine], page: Page) -> tuple[list[Outstanding], int, int]:
+    """``page`` of the unfinished lines' groups (by engagement, person, stage and payment reference, sorted), how
+    many groups there are and the pence over all of them: the count and sum fold over every group (``collect``)
+    while only the page's groups are kept.
+
+    The groups are sorted after every line is tallied, so this holds a count and a sum per group (never the
+    lines): ``LedgerReads.waiting`` does not promise each person's lines together (the fold gives them in
+    accrual order), which streaming the groups in order (``stream_outstanding``, as `panel pay outstanding`) needs."""
+    kept: list[Outstanding] = []
+    count = total = 0
+    for group in page.collect(_sorted_groups(lines), kept):
+        count, total = count + 1, total + group.amount_pence
+    shown, _ = page.cut(kept)
+    return shown, count, total
+
+
+def _sorted_groups(lines: Iterable[LedgerLine]) -> Iterator[Outstanding]:
+    tally: dict[GroupKey, tuple[int, int]] = {}
+    for key, group in stream_outstanding(lines):  # a group in pieces when its lines are apart: added up here
+        n, pence = tally.get(key, (0, 0))
+        tally[key] = (n + len(group), pence + sum(line.amount_pence for line in group))
+    for key, (n, pence) in sorted(tally.items()):
+        yield Outstanding(*key, n, pence)
 
 
 async def audit(request: Request) -> Response:
@@ -115,10 +147,71 @@ async def audit(request: Request) -> Response:
     account = await staff_may(site, request, VIEW_AUDIT)
     if isinstance(account, Response):
         return account
+    number = page_asked(request)
+    if number is None:
+        return _no_page(site, request, "staff_audit.html", 400)
     watched = await run_in_threadpool(site.chain_watch.check, site.clock())
-    entries = await run_in_threadpool(AccessLog(site.app).entries)
+    page = Page(PAGE_SIZE, (number - 1) * PAGE_SIZE)
+    entries, count = await run_in_threadpool(AccessLog(site.app).newest, page)
+    pages = Pages.of(request, number, len(entries), count)
+    if pages is None:
+        return _no_page(site, request, "staff_audit.html", 404, last=Pages.last_of(count))
     return site.render(request, "staff_audit.html", words=WORDS, report=watched.report, watched=watched,
-                       entries=entries[::-1])  # fmt: skip
+                       entries=entries, pages=pages)  # fmt: skip
+
+
+def page_asked(request: Request) -> int | None:
+    """The page of a listing asked for in ``?page=N`` (1 when there is none), or None when it is not one."""
+    asked = request.query_params.getlist("page")
+    if not asked:
+        return 1
+    if len(asked) > 1 or not PAGE_NUMBER.fullmatch(asked[0]) or int(asked[0]) < 1:
+        return None
+    return int(asked[0])
+
+
+def _no_page(site: Site, request: Request, template: str, status: int, last: int | None = None) -> Response:
+    """A listing's page that is not there: 400 for what is not a page number, 404 after the last page."""
+    problem = WORDS["not_a_page"] if last is None else WORDS["after_last_page"].format(last=last)
+    return site.render(request, template, status, words=WORDS, problem=problem, first=request.url.path)
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Where one page of a staff listing is, for its pagination links and its "Showing X to Y of Z"."""
+
+    path: str
+    number: int  # this page, from 1
+    last: int
+    first_row: int
+    last_row: int
+    total: int
+
+    @staticmethod
+    def last_of(total: int) -> int:
+        return max(1, -(-total // PAGE_SIZE))
+
+    @classmethod
+    def of(cls, request: Request, number: int, shown: int, total: int) -> Pages | None:
+        """Page ``number`` of a listing of ``total`` rows, showing ``shown``; None after the last page."""
+        if number > cls.last_of(total):
+            return None
+        first = (number - 1) * PAGE_SIZE
+        return cls(request.url.path, number, cls.last_of(total), first + 1 if shown else first, first + shown, total)
+
+    def href(self, number: int) -> str:
+        return f"{self.path}?page={number}"
+
+    def numbers(self) -> list[int | None]:
+        """The page numbers to link, GOV.UK's way: the first, the last, this one and those beside it; None where
+        numbers are left out (shown as an ellipsis), unless just one is, which is linked instead."""
+        wanted = sorted({1, self.last, *range(max(1, self.number - 1), min(self.last, self.number + 1) + 1)})
+        linked: list[int | None] = []
+        for n, before in zip(wanted, [0, *wanted], strict=False):
+            if before and n - before > 1:
+                linked.append(before + 1 if n - before == 2 else None)
+            linked.append(n)
+        return linked
 
 
 ROUTES = [

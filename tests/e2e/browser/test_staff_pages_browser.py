@@ -1,9 +1,11 @@
 """The staff pages that read the store, in a real browser as an admin (who may open them all): the
-lookup (and its error), a participant's page, outstanding payments and the audit page. Each is
+lookup (and its error), a participant's page, outstanding payments and the audit page (its first page,
+its second through the Next link of its pagination, and a page number that is not one). Each is
 checked with axe-core (WCAG 2.2 AA: 0 violations) and for reflow at 320 px, and saved as a screenshot."""
 
 from __future__ import annotations
 
+from panel.access import AccessLog
 from panel.config import StoreLocation
 from panel.payments import Payments
 from panel.store.opening import open_store
@@ -11,6 +13,7 @@ from tests.e2e.browser.test_apply_browser import check_page, store, submit
 from tests.e2e.webapp.server import serving
 from tests.e2e.webapp.test_staff_roles import NAMES, named_vested
 from tests.helpers.proc import store_env
+from web.staff_pages import PAGE_SIZE
 
 __all__ = ["store"]  # the fixture, shared with the applicant's browser tests
 
@@ -20,8 +23,10 @@ def test_the_staff_pages_in_a_browser(browser, artefacts, store, panel, location
 
     app = open_store(location)
     try:
-        eid, _ = named_vested(app)
+        eid, pids = named_vested(app)
         Payments(app).accrue(eid, by="sam.lee")
+        for i in range(PAGE_SIZE):  # with the participant page's record below, the audit page has two pages
+            AccessLog(app).record(f"actor.{i:03d}", "participant show", [pids["VES-002"]])
     finally:
         app.close()
     panel("staff", "add", "ada.admin", "--role", "admin", "--by", "sam.lee", "--password-stdin",
@@ -46,5 +51,12 @@ def test_the_staff_pages_in_a_browser(browser, artefacts, store, panel, location
         assert "awaiting approval" in browser.page_source and NAMES[0] not in browser.page_source
         check_page(browser, artefacts, "staff-payments", location)
         browser.get(base + "/staff/audit")
-        assert "staff participant page" in browser.page_source
+        assert "staff participant page" in browser.page_source and "actor.000" not in browser.page_source
         check_page(browser, artefacts, "staff-audit", location)
+        browser.find_element(By.CSS_SELECTOR, "nav.pagination a[rel=next]").click()
+        assert browser.title.startswith("Audit (page 2 of 2)"), browser.title
+        assert "actor.000" in browser.page_source and "staff participant page" not in browser.page_source
+        check_page(browser, artefacts, "staff-audit-page-2", location)
+        browser.get(base + "/staff/audit?page=0")
+        assert browser.title.startswith("Page not found: Audit"), browser.title
+        check_page(browser, artefacts, "staff-audit-no-page", location)
