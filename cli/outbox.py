@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import click
 
-from cli.options import json_option
+from cli.options import echo_footer, json_option, paging_options
 from cli.render import echo_json, say, table, when
 from cli.wiring import Wiring
 from panel.outbox import STATUSES
+from panel.paging import Page
 
 
 @click.group(invoke_without_command=True)
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="Only the messages in this state.")
+@paging_options(100, "messages")
 @json_option
 @click.pass_context
-def outbox(ctx: click.Context, status: str | None, as_json: bool) -> None:
+def outbox(ctx: click.Context, status: str | None, page: Page, as_json: bool) -> None:
     """List the emails in the outbox (PANEL_OUTBOX_DIR, default ./outbox): waiting, sent and failed.
 
     Every email the service writes (confirmation links, personal links) is kept there as an .eml
     file readable by its owner only. Without PANEL_SMTP_URL the messages wait for a relay or a
     person to pick them up; with it they are sent as they are written, and a message the server
-    did not take is kept as failed, with the reason. Addresses are shown masked.
+    did not take is kept as failed, with the reason. Addresses are shown masked. Oldest first, a
+    page at a time; the counts are of every message.
 
     Example:
 
@@ -28,34 +31,35 @@ def outbox(ctx: click.Context, status: str | None, as_json: bool) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    wiring: Wiring = ctx.obj
-    entries = wiring.outbox.entries(status)
+    box = ctx.obj.outbox
+    entries, more = box.page(page, status)
+    counts = box.counts(status)
     if as_json:
-        echo_json(
-            [
+        echo_json({
+            "messages": [
                 {
-                    "name": e.name,
-                    "status": e.status,
-                    "written_at": e.written_at.isoformat(),
-                    "kind": e.kind,
-                    "to": e.to,
-                    "subject": e.subject,
-                    "error": e.error or None,
+                    "name": e.name, "status": e.status, "written_at": e.written_at.isoformat(), "kind": e.kind,
+                    "to": e.to, "subject": e.subject, "error": e.error or None,
                 }
                 for e in entries
-            ]
-        )
+            ],
+            "counts": counts, **page.fields(more),
+        })  # fmt: skip
         return
     if not entries:
-        say(f"No {status or ''} messages in {wiring.outbox.folder}".replace("  ", " "))
+        total = sum(counts.values())
+        if total:  # past the last page
+            say(f"No messages from --offset {page.offset}: the outbox holds {total}; try a smaller --offset")
+        else:
+            say(f"No {status or ''} messages in {box.folder}".replace("  ", " "))
         return
     table(
-        f"Outbox {wiring.outbox.folder}",
+        f"Outbox {box.folder}",
         ["written", "status", "kind", "to", "subject", "reason"],
         [(when(e.written_at), e.status, e.kind, e.to, e.subject, e.error or "-") for e in entries],
     )
-    counts = {s: sum(e.status == s for e in entries) for s in STATUSES}
     say(", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    echo_footer(page.footer(len(entries), more, "messages"))
 
 
 @outbox.command("send")

@@ -11,6 +11,7 @@ reason beside it (``NAME.error``); `panel outbox send` tries the waiting and fai
 from __future__ import annotations
 
 import contextlib
+import heapq
 import os
 import secrets
 import smtplib
@@ -23,6 +24,7 @@ from typing import Protocol
 
 from panel.domain.errors import PanelError, ValidationError
 from panel.eml import eml_bytes
+from panel.paging import Page
 from panel.smtp import SmtpTransport
 
 STATUSES = ("waiting", "sent", "failed")
@@ -134,27 +136,47 @@ class FolderOutbox:
 
     def entries(self, status: str | None = None) -> list[OutboxEntry]:
         """The kept messages, oldest first, of one status or all."""
-        found = []
+        return [self._entry(path, state) for _, _, state, path in sorted(self._keys(status))]
+
+    def page(self, page: Page, status: str | None = None) -> tuple[list[OutboxEntry], bool]:
+        """One page of the kept messages, oldest first (as ``entries`` orders them), and whether more follow.
+
+        The folder's names are walked once and only the ``offset + limit + 1`` oldest are kept (a heap); only the
+        page's messages are opened. The names themselves tell when a message was written."""
+        oldest = heapq.nsmallest(page.offset + page.limit + 1, self._keys(status))
+        rows, more = page.window(oldest)
+        return [self._entry(path, state) for _, _, state, path in rows], more
+
+    def counts(self, status: str | None = None) -> dict[str, int]:
+        """How many messages each status holds (every status, or the one asked for), without opening them."""
+        return {state: sum(1 for _ in self._names(state)) for state in (STATUSES if status is None else (status,))}
+
+    def _keys(self, status: str | None) -> Iterator[tuple[datetime, str, str, Path]]:
+        """(written at, name, status, path) of every kept message of ``status`` (all when None), unsorted."""
         for state in STATUSES if status is None else (status,):
-            for path in self._paths(state):
-                mail = message_from_bytes(path.read_bytes(), policy=policy.default)
-                error = path.with_name(path.name + ".error")
-                found.append(
-                    OutboxEntry(
-                        name=path.name,
-                        status=state,
-                        written_at=_written_at(path),
-                        kind=str(mail.get("X-Panel-Kind", "")),
-                        to=mask_address(str(mail.get("To", ""))),
-                        subject=str(mail.get("Subject", "")),
-                        error=error.read_text(encoding="utf-8").strip() if error.exists() else "",
-                    )
-                )
-        return sorted(found, key=lambda e: (e.written_at, e.name))
+            for path in self._names(state):
+                yield _written_at(path), path.name, state, path
+
+    def _entry(self, path: Path, state: str) -> OutboxEntry:
+        mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+        error = path.with_name(path.name + ".error")
+        return OutboxEntry(
+            name=path.name,
+            status=state,
+            written_at=_written_at(path),
+            kind=str(mail.get("X-Panel-Kind", "")),
+            to=mask_address(str(mail.get("To", ""))),
+            subject=str(mail.get("Subject", "")),
+            error=error.read_text(encoding="utf-8").strip() if error.exists() else "",
+        )
+
+    def _names(self, status: str) -> Iterator[Path]:
+        """The messages of one status, in no particular order (``_paths`` sorts them)."""
+        folder = self.folder / ("" if status == "waiting" else status)
+        return folder.glob("*.eml") if folder.is_dir() else iter(())
 
     def _paths(self, status: str) -> Iterator[Path]:
-        folder = self.folder / ("" if status == "waiting" else status)
-        return iter(sorted(folder.glob("*.eml"))) if folder.is_dir() else iter(())
+        return iter(sorted(self._names(status)))
 
     def _folder(self, sub: str) -> Path:
         folder = self.folder / sub if sub else self.folder

@@ -125,4 +125,4 @@ def test_invitations_after_a_draw(store, panel, location: StoreLocation, tmp_pat
     assert "--days" in bad_days.err and "7,0" in bad_days.err
     assert table_rows(location) == before
     listed_out = panel("outbox", "--json", env=env).out
-    assert {e["kind"] for e in json.loads(listed_out)} == {"invitation", "reminder"}
+    assert {e["kind"] for e in json.loads(listed_out)["messages"]} == {"invitation", "reminder"}

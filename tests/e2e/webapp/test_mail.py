@@ -99,7 +99,7 @@ def test_a_message_the_server_did_not_take_is_kept_listed_and_sent_later(  # typ
     env = mail_env(outbox.folder, port)
     listed = run_panel("outbox", "--json", env=env)
     assert listed.code == 0, listed.err
-    (entry,) = json.loads(listed.out)
+    (entry,) = json.loads(listed.out)["messages"]
     assert (entry["status"], entry["kind"], entry["to"]) == ("failed", "confirm", "s***@example.org")
     assert entry["error"].startswith(f"cannot reach 127.0.0.1:{port}")
     text = run_panel("outbox", env=env)
@@ -171,6 +171,6 @@ def test_a_change_of_address_tells_the_old_one_by_smtp(smtp, client_at, outbox, 
     assert stop.status_code == 200 and "The change is stopped" in stop.text
     listed = run_panel("outbox", "--json", env=mail_env(outbox.folder, smtp.port))
     assert listed.code == 0, listed.err
-    assert [(e["status"], e["kind"], e["to"]) for e in json.loads(listed.out)][1:] == [
+    assert [(e["status"], e["kind"], e["to"]) for e in json.loads(listed.out)["messages"]][1:] == [
         ("sent", "email_change_asked", "s***@example.org"), ("sent", "new_email", "s***@example.org")
     ]  # fmt: skip
