@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+import numpy as np
 from eventsourcing.utils import get_topic
 
 from panel.domain.draw import Draw
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 DRAW_TOPIC = get_topic(Draw.Completed)
 MEMBERSHIP = "panel_membership"
+ID_BYTES = np.dtype("S16")  # a participant's id, as its 16 bytes
 PaymentsOf = Callable[[UUID], Iterable[LedgerLine]]  # one person's payment lines, in the order they were accrued
 
 
@@ -70,7 +72,7 @@ class RetentionFacts:
                     )
                     for line in lines
                 ),  # fmt: skip
-                draws=tuple(draws.get(pid, ())),
+                draws=draws.of(pid),
                 holds=holds.get(pid, ()),
             )
 
@@ -89,14 +91,46 @@ class RetentionFacts:
         last = max(enumerate(records), key=lambda pair: (pair[1].at, pair[0]))[1]
         return last.at if isinstance(last, Participant.ConsentWithdrawn) else None
 
-    def _draws(self) -> dict[UUID, list[DrawFact]]:
-        found: dict[UUID, list[DrawFact]] = {}
+    def _draws(self) -> DrawPools:
+        facts: list[DrawFact] = []
         refs: dict[UUID, str] = {}
-        for did in dict.fromkeys(self.app.originators(DRAW_TOPIC)):
-            draw = self.app.load(did, Draw)
-            if draw.engagement_id not in refs:
-                refs[draw.engagement_id] = self.app.load(draw.engagement_id, Engagement).ref
-            fact = DrawFact(f"{refs[draw.engagement_id]} round {draw.round}", draw.drawn_at)
-            for row in draw.pool:
-                found.setdefault(UUID(str(row[0])), []).append(fact)
-        return found
+
+        def pools() -> Iterator[np.ndarray]:
+            for did in dict.fromkeys(self.app.originators(DRAW_TOPIC)):
+                draw = self.app.load(did, Draw)  # one draw at a time: its pool is read, kept as 16 bytes an id
+                if draw.engagement_id not in refs:
+                    refs[draw.engagement_id] = self.app.load(draw.engagement_id, Engagement).ref
+                facts.append(DrawFact(f"{refs[draw.engagement_id]} round {draw.round}", draw.drawn_at))
+                yield np.array([UUID(str(row[0])).bytes for row in draw.pool], dtype=ID_BYTES)
+
+        return DrawPools(facts, pools())
+
+
+class DrawPools:
+    """Which draws' pools each person was in, for every draw in the store: each membership is 16 bytes of the
+    person's id and the draw's number (4 bytes), sorted by id, and a person's draws are found by binary search.
+    A dict of each person's list of draws took several times that, and a national store's draws (pools of
+    tens of thousands, year after year) add up to millions of memberships.
+
+    ``facts[i]`` is the draw whose pool is the ``i``-th of ``pools`` (read to the end before ``facts`` is)."""
+
+    def __init__(self, facts: list[DrawFact], pools: Iterable[np.ndarray]) -> None:
+        arrays = list(pools)
+        sizes = [len(pool) for pool in arrays]
+        ids = np.concatenate(arrays) if arrays else np.empty(0, dtype=ID_BYTES)
+        del arrays  # the pools' own arrays go as soon as they are one
+        order = np.argsort(ids, kind="stable")  # stable: one person's draws stay in the order they were made
+        self.facts = facts
+        self.ids = ids[order]
+        self.which = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)[order]
+
+    def of(self, participant: UUID) -> tuple[DrawFact, ...]:
+        """The draws whose pools held ``participant``, in the order the draws were made."""
+        key = np.bytes_(participant.bytes)
+        ids = self.ids
+        start = int(ids.searchsorted(key))
+        # numpy gives an S16 item back without its trailing zero bytes, so the key is compared without them
+        if start == len(ids) or ids[start] != key.rstrip(b"\0"):  # in no pool: most people, one search
+            return ()
+        stop = int(ids.searchsorted(key, "right"))
+        return tuple(self.facts[i] for i in self.which[start:stop])
