@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,39 @@ def console() -> Console:
 
 def echo_json(value: Any) -> None:
     click.echo(json.dumps(jsonable(value), indent=2, sort_keys=False, ensure_ascii=False))
+
+
+def echo_json_streamed(record: Any) -> None:
+    """``echo_json(record)`` for a dataclass with long lists: the same text, written as it is made. A field that is
+    a sequence or an iterator (a report's million people) is written an element at a time, never as one string."""
+    pending: list[str] = []
+    for piece in _json_pieces(record):
+        pending.append(piece)
+        if len(pending) >= 1000:
+            click.echo("".join(pending), nl=False)
+            pending.clear()
+    click.echo("".join(pending))
+
+
+def _json_pieces(record: Any) -> Iterator[str]:
+    """The text of ``json.dumps(jsonable(record), indent=2, ensure_ascii=False)``, in pieces."""
+    for n, f in enumerate(dataclasses.fields(record)):
+        value = getattr(record, f.name)
+        yield ("{" if n == 0 else ",") + "\n  " + json.dumps(f.name, ensure_ascii=False) + ": "
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+            yield _dumps(value, 1)
+            continue
+        empty = True
+        for item in value:
+            yield ("[" if empty else ",") + "\n    " + _dumps(item, 2)
+            empty = False
+        yield "[]" if empty else "\n  ]"
+    yield "\n}" if dataclasses.fields(record) else "{}"
+
+
+def _dumps(value: Any, level: int) -> str:
+    """``value`` as JSON indented as it would be ``level`` levels deep (a JSON string holds no raw newline)."""
+    return json.dumps(jsonable(value), indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * level)
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -7,10 +7,11 @@ from typing import Any
 
 import click
 
-from cli.options import WHEN, at_or_now, json_option
-from cli.render import echo_json, print_csv, say, table
+from cli.options import WHEN, at_or_now, echo_footer, json_option, paging_options
+from cli.render import echo_json, echo_json_streamed, print_csv, say, table
 from cli.wiring import projector
 from panel.fatigue import Fatigue
+from panel.paging import Page
 from panel.queries import Queries
 
 
@@ -44,7 +45,7 @@ def fatigue(
     if chart_to:
         fatigue_chart(report, chart_to)
     if as_json:
-        echo_json(report)
+        echo_json_streamed(report)  # the people written one at a time
         return
     header = [
         "participant",
@@ -54,7 +55,7 @@ def fatigue(
         *(f"attended {d}d" for d in WINDOWS),
         "days since last",
     ]
-    rows = [
+    rows = (  # made and written a person at a time
         [
             p.ref or p.participant_id,
             p.participations,
@@ -64,7 +65,7 @@ def fatigue(
             "" if p.days_since_last is None else p.days_since_last,
         ]
         for p in report.people
-    ]
+    )
     if as_csv:
         print_csv(header, rows)
         return
@@ -153,10 +154,16 @@ def _cells(r: Any) -> tuple[Any, Any, str]:
 @fatigue.command()
 @click.option("--cooldown-days", type=int, default=None, help="Cooldown to try.")
 @click.option("--max-per-year", type=int, default=None, help="Yearly cap to try.")
+@paging_options(100, "exclusions")
 @json_option
 @click.pass_context
-def simulate(ctx: click.Context, cooldown_days: int | None, max_per_year: int | None, as_json: bool) -> None:
+def simulate(
+    ctx: click.Context, cooldown_days: int | None, max_per_year: int | None, page: Page, as_json: bool
+) -> None:
     """Who would have been excluded, and when, had these rules existed over the past history.
+
+    The invitations the rules would have refused are listed in the order they were sent, a page at a
+    time; the counts are over the whole history.
 
     Example:
 
@@ -168,14 +175,17 @@ def simulate(ctx: click.Context, cooldown_days: int | None, max_per_year: int | 
 
     if not cooldown_days and not max_per_year:
         raise ValidationError("no rule to simulate: pass --cooldown-days N and/or --max-per-year N")
-    result = run(projector(ctx), FatigueRules(cooldown_days, max_per_year))
+    result = run(projector(ctx), FatigueRules(cooldown_days, max_per_year), page)
     if as_json:
-        echo_json(result)
+        echo_json({
+            "rules": result.rules, "invitations": result.invitations, "excluded": result.excluded,
+            "people": result.people, "exclusions": result.exclusions, **page.fields(result.more),
+        })  # fmt: skip
         return
     refs = _refs(ctx)
     say(
         f"Rule: {result.rules.describe()}. Of {result.invitations} past invitations, "
-        f"{len(result.exclusions)} would have been refused "
+        f"{result.excluded} would have been refused "
         f"({result.people} {'person' if result.people == 1 else 'people'})."
     )
     table(
@@ -186,6 +196,7 @@ def simulate(ctx: click.Context, cooldown_days: int | None, max_per_year: int | 
             for e in result.exclusions
         ],
     )
+    echo_footer(page.footer(len(result.exclusions), result.more, "exclusions"))
 
 
 @click.command()
