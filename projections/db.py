@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, inspect, select, update
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, inspect, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateIndex
 
 from panel.domain.errors import PanelError
 from projections.upsert import insert_for, upsert
@@ -143,3 +144,14 @@ def failures(conn: Connection, keys: Iterable[str]) -> dict[str, tuple[int, str,
         str(k): (int(p), str(t), str(c))
         for k, p, t, c in conn.execute(stmt.where(FAILURES.c.view_name.in_(list(keys))))
     }
+
+
+def create_index(conn: Connection, index: Index) -> None:
+    """Create ``index`` unless the table has one of its name. On SQLite by ``IF NOT EXISTS``: SQLAlchemy's
+    ``checkfirst`` reflects the table's indexes, and its reflection skips an index on an expression (the
+    ledger view's on the reference), which it would then create twice; on PostgreSQL by ``checkfirst``, which
+    reads the catalogue and takes no lock on a table whose index is there."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(CreateIndex(index, if_not_exists=True))
+    else:
+        index.create(conn, checkfirst=True)

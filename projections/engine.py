@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Index, MetaData, Table
+from sqlalchemy import MetaData, Table
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import CreateTable
 
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
@@ -142,7 +142,7 @@ class Projector:
                 for table, column in added:
                     db.add_column(conn, table, column)  # an older store's table: upgraded in place
                 for index in (index for table in tables.values() for index in table.indexes):
-                    create_index(conn, index)  # an older store's table: indexed now, once
+                    db.create_index(conn, index)  # an older store's table: indexed now, once
                 if added and self.views[name].rebuild_on_upgrade:
                     self.upgraded.append(name)
         self._ready = True
@@ -199,7 +199,7 @@ class Projector:
                 if building is not None:
                     for table in self.define(name, building).values():
                         for index in table.indexes:  # built after the load, unless it already was
-                            create_index(conn, index)
+                            db.create_index(conn, index)
                         if conn.dialect.name == "postgresql":  # statistics for the planner before anyone reads
                             conn.exec_driver_sql(f'ANALYZE "{table.name}"')
                     db.set_generations(conn, name, building, None)
@@ -250,14 +250,3 @@ class Projector:
     def _drop(self, conn: Connection, name: str, generation: int) -> None:
         for table in self.define(name, generation).values():
             table.drop(conn, checkfirst=True)
-
-
-def create_index(conn: Connection, index: Index) -> None:
-    """Create ``index`` unless the table has one of its name. On SQLite by ``IF NOT EXISTS``: SQLAlchemy's
-    ``checkfirst`` reflects the table's indexes, and its reflection skips an index on an expression (the
-    ledger view's on the reference), which it would then create twice; on PostgreSQL by ``checkfirst``, which
-    reads the catalogue and takes no lock on a table whose index is there."""
-    if conn.dialect.name == "sqlite":
-        conn.execute(CreateIndex(index, if_not_exists=True))
-    else:
-        index.create(conn, checkfirst=True)

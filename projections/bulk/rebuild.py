@@ -230,4 +230,4 @@ def _write_part(projector: Source, fresh: list[Target], head: int, part: tuple[i
 def _index(conn: Any, t: Target) -> None:
     for table in t.tables.values():
         for index in table.indexes:
-            index.create(conn, checkfirst=True)
+            db.create_index(conn, index)
