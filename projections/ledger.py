@@ -50,6 +50,7 @@ def stream_ledger_lines(
     order: Sequence[str] = LEDGER_ORDER,
     catch_up: bool = True,
     group: str | None = None,
+    by_code_point: bool = False,
 ) -> Iterator[LedgerLine]:
     """Ledger lines from the view (brought up to date first), fetched ``STREAM_ROWS`` at a time in ``order``
     (``LEDGER_ORDER``: engagement, person, date; ``PERSON_ORDER``: each person's lines together), so a
@@ -57,6 +58,8 @@ def stream_ledger_lines(
 
     ``group`` (a key of ``EXPORT_GROUPS``) sorts by the export's group first, then by ``order``: each
     group's lines come together, the groups in the order of their names, without holding any group.
+    ``by_code_point`` sorts ``order``'s text columns as Python sorts ``str`` (``code_point_order``), whatever
+    the database's collation.
 
     The view is caught up and checked when this is called (a view an older version made raises
     ``ViewsNotReadyError`` here, before a caller has written anything); the rows are read as they are taken."""
@@ -70,7 +73,8 @@ def stream_ledger_lines(
         "tax_year": tax_year, "route": route, "budget_code": budget_code,
     }  # fmt: skip
     first = [] if group is None else [code_point_order(EXPORT_GROUPS[group](table), engine)]
-    stmt = _filtered(table, filters, statuses).order_by(*first, *(table.c[name] for name in order))
+    columns = [code_point_order(table.c[name], engine) if by_code_point else table.c[name] for name in order]
+    stmt = _filtered(table, filters, statuses).order_by(*first, *columns)
     return _streamed(engine, stmt)
 
 

@@ -25,7 +25,8 @@ class LedgerReads(Protocol):
         ...
 
     def waiting(self) -> Iterable[LedgerLine]:
-        """Every line not yet finished (accrued, approved or issued)."""
+        """Every line not yet finished (accrued, approved or issued), each engagement's and person's lines
+        together, in the order Python sorts (engagement reference, participant reference)."""
         ...
 
 
@@ -37,7 +38,8 @@ class FoldedLedger:
         return PaymentService(self.app).lines(participant=participant)
 
     def waiting(self) -> Iterable[LedgerLine]:
-        return [line for line in PaymentService(self.app).lines() if line.status in WAITING]
+        lines = [line for line in PaymentService(self.app).lines() if line.status in WAITING]
+        return sorted(lines, key=lambda line: (line.engagement_ref, line.participant_ref))
 
 
 class ViewLedger:
@@ -48,7 +50,7 @@ class ViewLedger:
         return PersonLedger(self.app, self.engine)(participant)  # caught up as it is made
 
     def waiting(self) -> Iterable[LedgerLine]:
-        return stream_ledger_lines(self.app, self.engine, statuses=sorted(WAITING))
+        return stream_ledger_lines(self.app, self.engine, statuses=sorted(WAITING), by_code_point=True)
 
 
 def ledger_reads(app: PanelApp, views: Engine | None) -> LedgerReads:

@@ -120,11 +120,9 @@ async def payments(request: Request) -> Response:
 def paged_outstanding(lines: Iterable[LedgerLine], page: Page) -> tuple[list[Outstanding], int, int]:
     """``page`` of the unfinished lines' groups (by engagement, person, stage and payment reference, sorted), how
     many groups there are and the pence over all of them: the count and sum fold over every group (``collect``)
-    while only the page's groups are kept.
-
-    The groups are sorted after every line is tallied, so this holds a count and a sum per group (never the
-    lines): ``LedgerReads.waiting`` does not promise each person's lines together (the fold gives them in
-    accrual order), which streaming the groups in order (``stream_outstanding``, as `panel pay outstanding`) needs."""
+    while only the page's groups are kept. ``lines`` come as ``LedgerReads.waiting`` gives them, each
+    engagement's and person's lines together in order, so one person's lines in one engagement are held at a
+    time."""
     kept: list[Outstanding] = []
     count = total = 0
     for group in page.collect(_sorted_groups(lines), kept):
@@ -134,12 +132,18 @@ def paged_outstanding(lines: Iterable[LedgerLine], page: Page) -> tuple[list[Out
 
 
 def _sorted_groups(lines: Iterable[LedgerLine]) -> Iterator[Outstanding]:
-    tally: dict[GroupKey, tuple[int, int]] = {}
-    for key, group in stream_outstanding(lines):  # a group in pieces when its lines are apart: added up here
-        n, pence = tally.get(key, (0, 0))
-        tally[key] = (n + len(group), pence + sum(line.amount_pence for line in group))
-    for key, (n, pence) in sorted(tally.items()):
-        yield Outstanding(*key, n, pence)
+    """The groups in the order of their keys: each (engagement, person) block's groups sorted as it ends."""
+    block: list[Outstanding] = []
+    for key, group in stream_outstanding(lines):
+        if block and key[:2] != (block[0].engagement, block[0].participant):
+            yield from sorted(block, key=_group_key)
+            block = []
+        block.append(Outstanding(*key, len(group), sum(line.amount_pence for line in group)))
+    yield from sorted(block, key=_group_key)
+
+
+def _group_key(group: Outstanding) -> GroupKey:
+    return group.engagement, group.participant, group.stage, group.reference
 
 
 async def audit(request: Request) -> Response:

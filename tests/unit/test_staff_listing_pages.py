@@ -1,5 +1,6 @@
-"""The staff listings' paging without a store: the groups of waiting payment lines a page at a time (whatever
-order the lines come in, the count and sum over all), and which page numbers the pagination links."""
+"""The staff listings' paging without a store: the groups of waiting payment lines a page at a time (from lines
+in engagement and person order, as ``LedgerReads.waiting`` gives them; the count and sum over all), and which
+page numbers the pagination links."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ def line(person: str, pence: int, status: str = "accrued", reference: str | None
                       pence, pence, status, reference=reference)  # fmt: skip
 
 
-# in the order the fold meets them (accrual order): each person's lines apart, and one line finished
-LINES = [line("VES-002", 100), line("VES-001", 10), line("VES-003", 1000), line("VES-002", 200),
-         line("VES-001", 20, "approved"), line("VES-001", 30), line("VES-004", 5, "reconciled")]  # fmt: skip
+# in engagement and person order, a person's stages mixed (a later stage first), one line finished
+LINES = [line("VES-001", 20, "approved"), line("VES-001", 10), line("VES-001", 30), line("VES-002", 100),
+         line("VES-002", 200), line("VES-003", 1000), line("VES-004", 5, "reconciled")]  # fmt: skip
 
 
 def test_the_groups_are_whole_sorted_and_counted_over_every_page() -> None:
