@@ -12,6 +12,7 @@ import click
 from panel.clock import now
 from panel.domain.durations import Period, parse_period
 from panel.domain.values import parse_when
+from panel.numbers import LONGEST, whole_number
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -126,12 +127,14 @@ class RowCountType(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         name = f"--{param.name}" if param and param.name else "the number"
-        text = str(value).strip()
-        most = self.most
-        if not text.isdigit() or int(text) < self.least or (most is not None and int(text) > most):
+        most, text = self.most, str(value).strip()
+        number = whole_number(text, self.least, most)
+        if number is None and most is None and text.isascii() and text.isdigit():
+            self.fail(f"{value!r} is too large for {name}: give a number of at most {LONGEST} digits")
+        if number is None:
             bound = f"from {self.least} to {most:,}" if most else f"{self.least} or more"
             self.fail(f"{value!r} is not a whole number {bound}: give e.g. {name} {max(self.least, 100)}")
-        return int(text)
+        return number
 
 
 def paging_options(default: int = 100, noun: str = "rows") -> Callable[[F], F]:

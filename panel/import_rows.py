@@ -49,7 +49,7 @@ def _expiry(v: dict[str, str], purpose: str, at: datetime | None, errors: list[F
     if not v.get(column):
         return None
     try:
-        return parse_period(v[column], column).after(at or now())
+        return parse_period(v[column], column).after(at or now(), column)
     except ValidationError as exc:
         errors.append(FieldError(column, str(exc)))
         return None

@@ -149,7 +149,7 @@ def _expiry(consent: dict[str, str], at: datetime, errors: list[FieldError]) -> 
     if "valid_for" not in consent:
         return None
     try:
-        return parse_period(consent["valid_for"], "valid_for").after(at)
+        return parse_period(consent["valid_for"], "valid_for").after(at, "valid_for")
     except ValidationError as exc:
         errors.append(FieldError(f"consents.{consent.get('purpose', '')}.valid_for", str(exc)))
         return None

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from panel.application import PanelApp
+from panel.numbers import whole_number
 from panel.payments import ledger
 from panel.payments.domain.values import APPROVED, ISSUED, RECONCILED
 from panel.payments.ledger import LedgerLine
@@ -229,6 +230,7 @@ def code_point_order(expr: Any, engine: Engine) -> Any:
 def tax_year_of(text: str) -> int:
     """``2026`` or ``2026-27`` -> 2026 (the tax year 6 April 2026 to 5 April 2027)."""
     head = text.strip().split("-")[0]
-    if not head.isdigit() or len(head) != 4:
+    year = whole_number(head, 1000, 9998) if len(head) == 4 else None
+    if year is None:
         raise ValueError(f"tax year {text!r}: use the starting year, e.g. 2026 for 2026-27")
-    return int(head)
+    return year

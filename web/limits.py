@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from panel.numbers import whole_number
 from panel.store.rate_counts import RateCounts
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
@@ -88,9 +89,10 @@ class ApplyLimits:
         if not self.min_fill:
             return False
         stamp, _, signature = field.partition(".")
-        if not stamp.isdigit() or len(stamp) > 12 or not hmac.compare_digest(self._sign(stamp), signature):
+        shown = whole_number(stamp, 0, 10**12 - 1)
+        if shown is None or not hmac.compare_digest(self._sign(stamp), signature):
             return None
-        return now.timestamp() - int(stamp) < self.min_fill.total_seconds()
+        return now.timestamp() - shown < self.min_fill.total_seconds()
 
     def _sign(self, stamp: str) -> str:
         return hmac.new(self.key, b"started\x1f" + stamp.encode(), hashlib.sha256).hexdigest()[:32]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from panel.application import PanelApp
 from panel.domain.errors import ValidationError
 from panel.links import check_base_url, store_secret
+from panel.numbers import whole_number
 
 MAX_BODY = 64 * 1024  # bytes; the application form is a few kilobytes at most
 
@@ -42,7 +43,8 @@ class WebSettings:
         if secure not in ("true", "false", "1", "0", "yes", "no"):
             raise ValidationError(f"PANEL_WEB_SECURE_COOKIES {secure!r} is not true or false: set true behind HTTPS")
         raw_max = env.get("PANEL_WEB_MAX_BODY", str(MAX_BODY)).strip()
-        if not raw_max.isdigit() or not 1024 <= int(raw_max) <= 10 * 1024 * 1024:
+        max_body = whole_number(raw_max, 1024, 10 * 1024 * 1024)
+        if max_body is None:
             raise ValidationError(f"PANEL_WEB_MAX_BODY {raw_max!r} is not a size in bytes from 1024 to 10485760")
         raw_base = env.get("PANEL_WEB_BASE_URL", "").strip()
         base = check_base_url(raw_base, "PANEL_WEB_BASE_URL") if raw_base else ""
@@ -55,11 +57,12 @@ class WebSettings:
                 ("limit_per_partner", "PANEL_WEB_LIMIT_PER_PARTNER", cls.limit_per_partner),
             )
         }
-        return cls(signing, session, secure in ("true", "1", "yes"), int(raw_max), base, **limits)
+        return cls(signing, session, secure in ("true", "1", "yes"), max_body, base, **limits)
 
 
 def _count(env: Mapping[str, str], variable: str, default: int) -> int:
     raw = env.get(variable, "").strip() or str(default)
-    if not raw.isdigit() or int(raw) > 1_000_000:
+    count = whole_number(raw, 0, 1_000_000)
+    if count is None:
         raise ValidationError(f"{variable} {raw!r} is not a whole number from 0 to 1000000: 0 turns it off")
-    return int(raw)
+    return count

@@ -21,6 +21,7 @@ from panel.application import PanelApp
 from panel.audit_watch import ChainWatch
 from panel.campaign_cache import CampaignCache
 from panel.domain.errors import PanelError
+from panel.numbers import whole_number
 from panel.outbox import Message, Outbox
 from web.copies import html_lang, load_copy
 from web.forms import BadFormError, parse_body
@@ -179,8 +180,8 @@ def site_of(request: Request) -> Site:
 
 async def read_limited(request: Request, limit: int) -> bytes:
     """The request body, or 413 when it is larger than ``limit`` bytes (declared or actually sent)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    declared = whole_number(request.headers.get("content-length", ""))
+    if declared is not None and declared > limit:
         raise HTTPException(413)
     chunks, size = [], 0
     async for chunk in request.stream():

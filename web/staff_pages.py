@@ -17,7 +17,6 @@ page number is 400, one after the last page 404: the page says so and links to t
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from starlette.routing import Route
 
 from panel.access import AccessLog
 from panel.domain.errors import ParticipantNotFoundError
+from panel.numbers import whole_number
 from panel.paging import Page
 from panel.payments.ledger import LedgerLine
 from panel.payments.outstanding import GroupKey, stream_outstanding
@@ -45,7 +45,7 @@ WORDS: dict[str, Any] = tomllib.loads((Path(__file__).parent / "staff_words.toml
 MAX_REF = 100  # longer than any reference or id; anything longer is not one
 SHOWN = "staff participant page"  # the ``what`` of the access record
 PAGE_SIZE = 50  # rows on one page of a staff listing
-PAGE_NUMBER = re.compile(r"[0-9]{1,7}")  # ?page=N: ASCII digits only, and never longer than any real page's number
+LAST_PAGE = 9_999_999  # ?page=N: never more than any real listing's number of pages
 
 
 @dataclass(frozen=True)
@@ -169,9 +169,7 @@ def page_asked(request: Request) -> int | None:
     asked = request.query_params.getlist("page")
     if not asked:
         return 1
-    if len(asked) > 1 or not PAGE_NUMBER.fullmatch(asked[0]) or int(asked[0]) < 1:
-        return None
-    return int(asked[0])
+    return whole_number(asked[0], 1, LAST_PAGE) if len(asked) == 1 else None
 
 
 def _no_page(site: Site, request: Request, template: str, status: int, last: int | None = None) -> Response:

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 
 from panel.domain.errors import ValidationError
 
-_PATTERN = re.compile(r"^\s*(\d{1,4})\s*([dwmy])\s*$")
+_PATTERN = re.compile(r"\s*([0-9]{1,5})\s*([dwmy])\s*")
 UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
+LONGEST = {"d": 36_525, "w": 5_218, "m": 1_200, "y": 100}  # a hundred years in each unit: dates stay in range
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,18 @@ class Period:
     def __str__(self) -> str:
         return f"{self.count}{self.unit}"
 
-    def after(self, start: datetime) -> datetime:
-        """The moment this period after ``start`` (calendar months and years; same time of day)."""
+    def after(self, start: datetime, what: str = "period") -> datetime:
+        """The moment this period after ``start`` (calendar months and years; same time of day); a moment past
+        the years 1 to 9999 is a ValidationError naming ``what``."""
+        try:
+            return self._after(start)
+        except (OverflowError, ValueError):
+            raise ValidationError(
+                f"{what} {str(self)!r} from {start:%Y-%m-%d} falls outside the years 1 to 9999: "
+                "check the date and the period"
+            ) from None
+
+    def _after(self, start: datetime) -> datetime:
         if self.unit == "d":
             return start + timedelta(days=self.count)
         if self.unit == "w":
@@ -48,8 +59,9 @@ class Period:
 
 
 def parse_period(text: str, what: str = "period") -> Period:
-    """Parse ``30d``, ``6w``, ``6m`` or ``2y``; anything else (or zero) is a ValidationError naming ``what``."""
-    match = _PATTERN.match(text or "")
+    """Parse ``30d``, ``6w``, ``6m`` or ``2y``; anything else (zero, or over a hundred years) is a ValidationError
+    naming ``what``."""
+    match = _PATTERN.fullmatch(text or "")
     if match is None:
         raise ValidationError(
             f"{what} {text!r} is not a period: write a whole number and d, w, m or y, e.g. 30d, 6m or 2y"
@@ -57,4 +69,6 @@ def parse_period(text: str, what: str = "period") -> Period:
     count, unit = int(match.group(1)), match.group(2)
     if count == 0:
         raise ValidationError(f"{what} {text!r} is zero: give a period of at least 1{unit}, e.g. 2y")
+    if count > LONGEST[unit]:
+        raise ValidationError(f"{what} {text!r} is longer than a hundred years: give at most {LONGEST[unit]}{unit}")
     return Period(count, unit)

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from panel.domain.errors import ValidationError
+from panel.numbers import whole_number
 
 INACTIVE, WITHDRAWN = "inactive", "withdrawn"
 OPEN_PAYMENTS = ("accrued", "approved", "issued")  # not settled yet: the same as an erasure request waits for
@@ -64,12 +65,13 @@ def policy_from(env: Mapping[str, str]) -> RetentionPolicy:
         text = env.get(setting.env, "").strip()
         if not text:
             continue
-        if not text.isdigit() or not setting.least <= int(text) <= MOST:
+        number = whole_number(text, setting.least, MOST)
+        if number is None:
             raise ValidationError(
                 f"{setting.env}={text!r} is not a whole number of {setting.unit} from {setting.least} to {MOST}: "
                 f"set it to e.g. {setting.default}, or unset it for the default ({setting.default})"
             )
-        values[name] = int(text)
+        values[name] = number
     return RetentionPolicy(**values)
 
 

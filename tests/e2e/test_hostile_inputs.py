@@ -379,6 +379,14 @@ CASES: list[tuple[Any, ...]] = [
       "--randomness", "the UK Lotto on 2026-02-04", "--one-pager", "{tmp}/page.svg"), 1,
      "give a file ending .png or .pdf"),
     (("draw", "announcement", "0000", "--one-pager", "{tmp}/taken.png"), 1, "taken.png already exists: choose another"),
+    # digits str.isdigit() takes and int() does not, or numbers too big for a database's integer
+    (("participant", "list", "--limit", "\u00b2"), 2, "'\u00b2' is not a whole number from 1 to 10,000"),
+    (("participant", "list", "--offset", "9" * 20), 2, "is too large for --offset: give a number of at most 18 digits"),
+    (("audit", "log", "--after", "1" * 19), 2, "is too large for --after: give a number of at most 18 digits"),
+    (("retention", "plan"), 1, "_DRAW_MONTHS='\u00b2' is not", {"PANEL_RETENTION_DRAW_MONTHS": "\u00b2"}),
+    # periods whose end falls outside the years 1 to 9999
+    (("participant", "import", "{tmp}/long-validity.csv"), 1, "_valid_for '9999y' is longer than a hundred years"),
+    (("participant", "import", "{tmp}/far-consent.csv"), 1, "_valid_for '1y' from 9999-12-01 falls outside"),
 ]  # fmt: skip
 
 FILES: dict[str, str | bytes] = {
@@ -396,6 +404,8 @@ FILES: dict[str, str | bytes] = {
     "statement.csv": b"Date,Description,Paid out\n2026-03-21,PP-1,12.40\n",
     "comma-statement.csv": b'date,amount,reference\n2026-03-21,"350,00",PP-1\n',
     "taken.png": b"a file that must not be overwritten",
+    "long-validity.csv": "ref,consent_contact,consent_contact_valid_for\nH-026,v1,9999y\n",
+    "far-consent.csv": "ref,consent_contact,consent_at,consent_contact_valid_for\nH-027,v1,9999-12-01T00:00Z,1y\n",
     "thresholds.json": (
         b'{"thresholds": [{"name": "x", "period": "tax_year", "amount": "1,2345", "from": "2026-04-06"}]}'
     ),

@@ -91,13 +91,28 @@ def test_periods_are_calendar_arithmetic(text: str, start: datetime, end: dateti
 
 
 BAD = [("0d", "is zero"), ("banana", "is not a period"), ("", "not a"), ("-3d", "not a period"),
-       ("2.5y", "not a period"), ("2 years", "not a period")]  # fmt: skip
+       ("2.5y", "not a period"), ("2 years", "not a period"), ("\u00b2y", "not a period"), ("\uff12y", "not a period"),
+       ("101y", "longer than a hundred years: give at most 100y"), ("1201m", "give at most 1200m"),
+       ("5219w", "give at most 5218w"), ("36526d", "give at most 36525d"), ("9999y", "at most 100y")]  # fmt: skip
 
 
 @pytest.mark.parametrize(("text", "fragment"), BAD)
 def test_bad_periods_say_how_to_write_one(text: str, fragment: str) -> None:
     with pytest.raises(ValidationError, match=fragment):
         parse_period(text, "--within")
+
+
+def test_a_hundred_years_is_the_longest_period() -> None:
+    assert [parse_period(t).after(T).year for t in ("100y", "1200m", "5218w", "36525d")] == [2126] * 4
+
+
+LATE = [("1y", datetime(9999, 3, 1, tzinfo=UTC)), ("2w", datetime(9999, 12, 25, tzinfo=UTC))]
+
+
+@pytest.mark.parametrize(("text", "start"), LATE)
+def test_a_period_that_ends_after_the_year_9999_is_refused(text: str, start: datetime) -> None:
+    with pytest.raises(ValidationError, match=f"consent_at_valid_for '{text}' from 9999-.* falls outside the years"):
+        parse_period(text).after(start, "consent_at_valid_for")
 
 
 def test_periods_look_back_as_far_as_they_look_ahead() -> None:
@@ -143,10 +158,11 @@ def test_a_partner_referral_may_say_how_long_each_consent_lasts() -> None:
                                              {"purpose": "panel_membership", "notice_version": "v3"}]}  # fmt: skip
     signup = referral_signup("youth-link", body, T)
     assert [c.expires_at for c in signup.consents] == [datetime(2028, 1, 31, 9, tzinfo=UTC), None]
-    body["consents"][0]["valid_for"] = "forever"  # type: ignore[index]
-    with pytest.raises(InvalidSignUpError) as refused:
-        referral_signup("youth-link", body, T)
-    assert [e.field for e in refused.value.errors] == ["consents.contact.valid_for"]
+    for bad in ("forever", "9999y"):  # 9999 years ran past the year 9999: a ValueError, and a 500
+        body["consents"][0]["valid_for"] = bad  # type: ignore[index]
+        with pytest.raises(InvalidSignUpError) as refused:
+            referral_signup("youth-link", body, T)
+        assert [e.field for e in refused.value.errors] == ["consents.contact.valid_for"]
 
 
 def test_an_import_row_may_say_how_long_each_consent_lasts() -> None:
