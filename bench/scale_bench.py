@@ -25,7 +25,12 @@ PANEL_VIEWS_URL reaches it. Parts (``--parts``, comma-separated):
   and ``panel draw verify`` of that draw, on the whole store (not capped), against the same baseline;
   each run records one more draw (a new round of the engagement "scale verify ...");
 - audit: ``panel audit verify`` over the whole log in its own process (the chain checked inside
-  PostgreSQL), against the same check walked in Python (the way it ran before).
+  PostgreSQL), against the same check walked in Python (the way it ran before);
+- fatigue-cli: the real `panel fatigue` commands (the report, ``--json``, ``--csv``, ``simulate``), each in its
+  own process with its output to /dev/null, on the whole store with the views caught up first (setup): wall
+  time and the process's peak RSS (``ru_maxrss``), against a process that only reads the fatigue view's rows,
+  measured the same way (bench/scale_commands.py). Its peak MB is that one process's, not the tree's. With
+  ``--before-panel PATH`` another checkout's console script runs the same commands in the same rounds.
 
 The ratio is the measured rate over its baseline's (ev/s), or the baseline's time over the measured
 time (ms): 1.00 is as fast as the baseline, lower is slower.
@@ -50,13 +55,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg  # noqa: E402
 import scale_parts as parts  # noqa: E402
 from national_store import DEFAULT_PG, ensure, location  # noqa: E402
+from scale_commands import fatigue_cli  # noqa: E402
 from scale_measure import capped, fit  # noqa: E402
 
 from panel.application import PanelApp  # noqa: E402
 from panel.config import StoreLocation  # noqa: E402
 from projections import make_engine  # noqa: E402
 
-ALL_PARTS = ("import", "rebuild", "catchup", "consent", "reach", "fatigue", "draw", "verify", "audit")
+ALL_PARTS = ("import", "rebuild", "catchup", "consent", "reach", "fatigue", "draw", "verify", "audit", "fatigue-cli")
 TARGET = 100_000_000
 
 
@@ -112,6 +118,11 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 rows += parts.draw(app, projector, args, position, people)
         if "verify" in chosen:  # the real commands, on the whole store: they record a draw and invitations
             rows += parts.cli_draw_and_verify(app, projector, args, views_url(args.pg_url, views), people)
+    if "fatigue-cli" in chosen:  # the real commands, on the whole store: the views caught up to its head first
+        projector, _ = parts.ready_views(app, engine, args)
+        seconds, _ = parts.timed(projector.catch_up)
+        print(f"views caught up to the head ({seconds:,.1f} s, setup)", flush=True)
+        rows += fatigue_cli(args, views_url(args.pg_url, views), parts.head_of(env))
     engine.dispose()
     app.close()
     return rows
@@ -162,11 +173,13 @@ def main() -> None:
     p.add_argument("--import-rows", type=int, default=100_000)
     p.add_argument("--queries", type=int, default=200, help="people asked for their consent history")
     p.add_argument("--reports", type=int, default=5, help="as-of dates of the consent report")
-    p.add_argument("--repeat", type=int, default=3, help="runs of the reach and fatigue reports (best is kept)")
+    p.add_argument("--repeat", type=int, default=3, help="runs of reach, fatigue and fatigue-cli (best kept)")
     p.add_argument("--eligible", type=int, default=50_000, help="the draw's eligible pool to aim at")
     p.add_argument("--generate", action="store_true", help="finish generating the cached store first")
     p.add_argument("--views-schema", default="", help="the views' schema (default bench_scale_<people>_views)")
     p.add_argument("--fresh-views", action="store_true", help="drop the views' schema first")
+    p.add_argument("--before-panel", type=Path, help="fatigue-cli: also run another checkout's `panel` script")
+    p.add_argument("--before-name", default="before", help="fatigue-cli: the label of --before-panel's rows")
     p.add_argument("--json", type=Path, help="write the result rows (and any extrapolation) to this file")
     p.add_argument("--extrapolate", action="store_true", help="fit the rebuild rows and print them at 100M events")
     p.add_argument("--from", dest="sources", type=Path, action="append", default=[], help="earlier --json results")
