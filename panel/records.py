@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -13,9 +13,10 @@ from panel.domain.engagement import Change
 
 
 def jsonable(value: Any) -> Any:
-    """Convert records, UUIDs and times into JSON-ready values."""
-    if hasattr(value, "__dataclass_fields__"):
-        return jsonable(asdict(value))
+    """Convert records, UUIDs and times into JSON-ready values (a record's fields in their order, walked once:
+    ``dataclasses.asdict`` would deep-copy every value first, a third of ``panel fatigue --json``'s time)."""
+    if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
