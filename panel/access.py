@@ -70,10 +70,10 @@ class AccessLog:
     def newest(self, page: Page) -> tuple[list[AccessEntry], int]:
         """One page of every record, newest first, and how many records there are (the staff audit page).
 
-        The records' ids are counted in one pass over the log's index (paged, nothing loaded), then the page
-        is read from its far end (``originators_page``: ``offset`` counted from the oldest) and only its
+        The database counts the records (``originators_count``: one COUNT over the topic's index), then the
+        page is read from its far end (``originators_page``: ``offset`` counted from the oldest) and only its
         records are loaded: memory holds the page, never the log."""
-        total = sum(1 for _ in self.app.originators(RECORDED))
+        total = self.app.originators_count(RECORDED)
         end = max(total - page.offset, 0)
         start = max(end - page.limit, 0)
         ids = self.app.originators_page(RECORDED, start, end - start) if end > start else []

@@ -268,6 +268,13 @@ class PanelApp(Application[UUID]):
             return list(islice(self.originators(topic), offset, offset + limit))
         return list(page(topic, offset, limit))
 
+    def originators_count(self, topic: str) -> int:
+        """How many ids ``originators(topic)`` gives, counted in the database."""
+        count = getattr(self.recorder, "originators_count", None)
+        if count is None:  # a recorder without SQL (tests in memory): stream the log instead
+            return sum(1 for _ in self.originators(topic))
+        return int(count(topic))
+
     # -- personal data -------------------------------------------------------------------------
     def personal_data(self, participant: Participant) -> PersonalData:
         """The participant's personal data and attributes, unsealed; «erased» once their key is gone."""

@@ -90,6 +90,13 @@ class ChainedRecorder:
             )
             return [UUID(bytes=id_bytes(r["originator_id"])) for r in c.fetchall()]
 
+    def originators_count(self, topic: str) -> int:
+        """How many events of ``topic`` there are (so how many ids ``originators_page`` can give): one count in
+        the database, through the topic's partial index where `panel init` made one, nothing read into Python."""
+        with self.reading() as c:
+            c.execute(f"SELECT COUNT(*) AS n FROM {self.events_ref} WHERE topic = {literal(topic)}")
+            return int(c.fetchone()["n"])
+
     def originators_after(self, topic: str, after: int, limit: int) -> list[tuple[int, UUID]]:
         """Up to ``limit`` (position, aggregate id) of the events of ``topic`` after position ``after``, in log
         order (through the topic's partial index where there is one)."""
