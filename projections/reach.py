@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -23,10 +23,12 @@ from sqlalchemy import select
 from panel.domain.attributes import derive_features
 from panel.domain.errors import ValidationError
 from panel.domain.values import EligibilityRule
+from panel.id_bytes import IdCollector
 from projections.consent_view import pool_candidates_query
 from projections.engine import Projector
 from projections.ledger import STREAM_ROWS
 from projections.people import utc
+from projections.reach_stages import StageIds, stage_names
 from projections.targets import (
     ERASED,
     NOT_KNOWN,
@@ -78,47 +80,24 @@ def _in(moment: datetime | date | None, since: datetime | None, until: datetime)
     return (since is None or moment >= since.date()) and moment <= until.date()
 
 
-@dataclass
-class _Stages:
-    """Who is at the stages the people table does not say (pool, invited, selected, attended): sets of ids, emptied
-    as the people are read, so that what is left are ids the people table does not hold."""
-
-    pool: set[str]
-    invited: set[str]
-    selected: set[str]
-    attended: set[str]
-
-    def of(self, pid: str, registered: bool, holds: Callable[[], bool]) -> list[str]:
-        """The stages ``pid`` is at (``holds()``: the engagement's eligibility, asked only of pool candidates)."""
-        found = ["registered"] if registered else []
-        if pid in self.pool:
-            self.pool.discard(pid)
-            if holds():
-                found.append("pool")
-        for name in ("invited", "selected", "attended"):
-            ids = getattr(self, name)
-            if pid in ids:
-                ids.discard(pid)
-                found.append(name)
-        return found
-
-
 def _stages(
     projector: Projector, conn: Any, engagement: UUID | None, since: datetime | None, until: datetime
-) -> _Stages:
+) -> StageIds:
     consent, part = projector.tables("consent"), projector.tables("reach")["participation"]
-    stages = _Stages({row[0] for row in conn.execute(pool_candidates_query(consent, until))}, set(), set(), set())
+    candidates = conn.execution_options(yield_per=STREAM_ROWS).execute(pool_candidates_query(consent, until))
+    pool = IdCollector().extend(row[0] for row in candidates).done()
+    invited, selected, attended = IdCollector(), IdCollector(), IdCollector()
     query = select(part.c.participant_id, part.c.invited_at, part.c.draw_id, part.c.first_session)
     if engagement is not None:
         query = query.where(part.c.engagement_id == engagement.hex)
-    for pid, invited_at, draw_id, first_session in conn.execute(query):
+    for pid, invited_at, draw_id, first_session in conn.execution_options(yield_per=STREAM_ROWS).execute(query):
         if _in(invited_at, since, until):
-            stages.invited.add(pid)
+            invited.add(pid)
             if draw_id is not None:
-                stages.selected.add(pid)
+                selected.add(pid)
         if _in(first_session, since, until):
-            stages.attended.add(pid)
-    return stages
+            attended.add(pid)
+    return StageIds(pool, invited.done(), selected.done(), attended.done())
 
 
 def people_at_stages(
@@ -131,21 +110,24 @@ def people_at_stages(
 ) -> Iterator[tuple[dict[str, str], list[str]]]:
     """Each participant's derived attributes (``{"__erased__": "yes"}`` once erased) and the stages they are at,
     one person at a time: the people table is streamed, and only the ids at the pool, invited, selected and
-    attended stages are held (never everyone's attributes). Ids at those stages that the people table does not
-    hold come last, with no attributes."""
+    attended stages are held, compactly (``StageIds``; never everyone's attributes). Ids at those stages that
+    the people table does not hold come last, with no attributes."""
     people = projector.tables("reach")["people"]
     columns = (people.c.participant_id, people.c.registered_at, people.c.erased_at, people.c.attributes)
     with projector.engine.connect() as conn:
         stages = _stages(projector, conn, engagement, since, until)
-        for pid, registered_at, erased_at, values in conn.execution_options(yield_per=STREAM_ROWS).execute(
-            select(*columns)
-        ):
-            derived = derive_features(json.loads(values) if values else {}) if erased_at is None else {}
-            at = stages.of(pid, _in(registered_at, since, until), functools.partial(_eligible, derived, eligibility))
-            yield ({"__erased__": "yes"} if erased_at is not None else derived), at
+        result = conn.execution_options(yield_per=STREAM_ROWS).execute(select(*columns))
+        for rows in result.partitions():
+            for (_, registered_at, erased_at, values), marks in zip(rows, stages.take([r[0] for r in rows]),
+                                                                    strict=True):  # fmt: skip
+                derived = derive_features(json.loads(values) if values else {}) if erased_at is None else {}
+                at = stage_names(
+                    _in(registered_at, since, until), marks, functools.partial(_eligible, derived, eligibility)
+                )
+                yield ({"__erased__": "yes"} if erased_at is not None else derived), at
         conn.rollback()
-    for pid in sorted(stages.pool | stages.invited | stages.selected | stages.attended):
-        yield {}, stages.of(pid, False, functools.partial(_eligible, {}, eligibility))
+    for marks in stages.left():
+        yield {}, stage_names(False, marks, functools.partial(_eligible, {}, eligibility))
 
 
 def _eligible(derived: dict[str, str], eligibility: Sequence[EligibilityRule]) -> bool:

@@ -18,6 +18,7 @@ from eventsourcing.utils import get_topic
 from panel.domain.draw import Draw
 from panel.domain.engagement import Engagement
 from panel.domain.participant import Participant
+from panel.id_bytes import ID_BYTES
 from panel.payments.ledger import LedgerLine
 from panel.queries import REGISTERED_TOPIC
 from panel.retention.holds import LegalHolds
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 DRAW_TOPIC = get_topic(Draw.Completed)
 MEMBERSHIP = "panel_membership"
-ID_BYTES = np.dtype("S16")  # a participant's id, as its 16 bytes
 PaymentsOf = Callable[[UUID], Iterable[LedgerLine]]  # one person's payment lines, in the order they were accrued
 
 
