@@ -23,7 +23,15 @@ from typing import Any, TypeVar
 from panel.contact import looks_like_contact, normalise_email, normalise_phone, normalise_postcode
 from panel.domain import text
 from panel.domain.errors import ValidationError
-from panel.domain.values import CHANNELS, CONSENT_METHODS, PERSONAL_FIELDS, PREFER_NOT_TO_SAY, PURPOSES, require_utc
+from panel.domain.values import (
+    CHANNELS,
+    CONSENT_METHODS,
+    PERSONAL_FIELDS,
+    PREFER_NOT_TO_SAY,
+    PURPOSES,
+    is_number,
+    require_utc,
+)
 
 T = TypeVar("T")
 DEFAULT_SOURCE = "panel"
@@ -190,7 +198,7 @@ def _attribute(raw_key: str, raw_value: str, numeric_reason: str | None) -> str 
         return None
     if value.lower().replace("-", " ").replace("_", " ") in ("prefer not to say", "pnts"):
         return PREFER_NOT_TO_SAY
-    if numeric_reason is not None and not _is_number(value):
+    if numeric_reason is not None and not is_number(value):
         raise ValidationError(f"attribute {key} {value!r} is not a number, but {numeric_reason}: write a number")
     return value
 
@@ -249,14 +257,6 @@ def _contact(name: str, raw: str) -> str:
     if name == "postcode":
         return normalise_postcode(value)
     return value
-
-
-def _is_number(value: str) -> bool:
-    try:
-        float(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _utc_or_none(at: datetime | None, what: str) -> datetime | None:

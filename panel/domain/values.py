@@ -72,7 +72,14 @@ OPERATORS = ("=", "!=", ">=", "<=", ">", "<", "in", "not in")
 _RULE = re.compile(
     r"^\s*(?P<field>[A-Za-z][A-Za-z0-9_-]*)\s*(?P<op>!=|>=|<=|=|>|<|\bnot\s+in\b|\bin\b)\s*(?P<rest>.*?)\s*$"
 )
-_NUMBER = re.compile(r"^[-+]?\d+(\.\d+)?$")
+NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")  # what a rule compares with, and an attribute it compares: no nan, inf or 1e9
+
+
+def is_number(text: str) -> bool:
+    """Whether ``text`` is a number a rule can compare (an optional sign, digits, an optional decimal part)."""
+    return NUMBER.fullmatch(text) is not None
+
+
 RULE_HELP = (
     f"write NAME OPERATOR VALUE with one of the operators {', '.join(OPERATORS)}, "
     "e.g. 'age >= 18' or 'age_band in 18-21,22-25'"
@@ -113,7 +120,7 @@ class EligibilityRule:
         if "," in rest:
             hint = "in" if op == "=" else "not in"
             raise ValidationError(f"{what} {text!r} compares with a list: write '{field} {hint} {rest}'")
-        if op in (">=", "<=", ">", "<") and not _NUMBER.match(rest):
+        if op in (">=", "<=", ">", "<") and not is_number(rest):
             raise ValidationError(f"{what} {text!r} compares with {rest!r}: use a number, e.g. '{field} {op} 18'")
         return cls(field, op, (rest,))
 
