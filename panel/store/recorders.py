@@ -180,6 +180,14 @@ class ColumnarPostgresApplicationRecorder(ChainedRecorder, PostgresApplicationRe
             self._insert_stored_events(curs, stored_events, **kwargs)
             return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of the events and their chain. Without them (a large import into a
+        young table, before autovacuum has looked) PostgreSQL guessed a vast number of events per person and
+        read each person's history by a parallel scan, compiled with JIT: 40-150 ms where 0.1 ms will do."""
+        with self.datastore.get_connection() as conn:
+            conn.execute(f"ANALYZE {self.events_ref}")
+            conn.execute(f"ANALYZE {self.chain_ref}")
+
     def insert_links(self, c: Any, rows: list[Link]) -> None:
         c.execute(
             f"INSERT INTO {self.chain_ref} (position, digest, hash) "

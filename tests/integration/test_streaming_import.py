@@ -16,6 +16,7 @@ from panel.import_check import check_file
 from panel.importer import ImportFileError, import_csv, parse_row
 from panel.queries import Queries
 from panel.store import bulk_import
+from panel.store.chain import chain_table
 
 BATCH = 10
 HEADER = "ref,channel,captured_by,name,email,postcode,age_band,consent_contact,consent_panel_membership\n"
@@ -176,3 +177,37 @@ def test_a_row_spoilt_between_the_two_reads_rolls_the_whole_import_back(
     with pytest.raises(ImportFileError, match=rf"signups.csv:{people}: channel 'fax' is unknown.*the file changed"):
         import_csv(app, path, batch=BATCH)
     assert stored(app) == (0, 0, 0)
+
+
+def test_a_large_import_refreshes_the_statistics_of_the_events(
+    app: PanelApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL an import of ANALYZE_AFTER events or more analyses the events and their chain at once (the
+    planner's guesses made each person's read a JIT-compiled parallel scan); a smaller one leaves it to
+    autovacuum. SQLite plans without statistics, and gets no statistics table (no command but init makes one)."""
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 3 * BATCH + 1)  # 3 events a person: registered, 2 consents
+    recorder: object = app.recorder
+    if app.dialect == "sqlite":
+        assert not hasattr(recorder, "analyze")
+        import_csv(app, signups_file(tmp_path, 2 * BATCH), batch=BATCH)
+        with recorder.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
+            c.execute("SELECT name FROM sqlite_master WHERE name LIKE 'sqlite_stat%'")
+            assert c.fetchall() == []
+        return
+    schema, table = recorder.datastore.schema, recorder.events_table_name  # type: ignore[attr-defined]
+
+    def analysed() -> list[int]:
+        with recorder.datastore.transaction(commit=False) as c:  # type: ignore[attr-defined]
+            c.execute(
+                "SELECT relname, analyze_count FROM pg_stat_user_tables WHERE schemaname = %s ORDER BY relname",
+                (schema,),
+            )
+            counts = {r["relname"]: r["analyze_count"] for r in c.fetchall()}
+        return [counts[table], counts[chain_table(table)]]
+
+    before = analysed()
+    assert import_csv(app, signups_file(tmp_path, BATCH, name="small.csv"), batch=BATCH).events == 3 * BATCH
+    assert analysed() == before  # one event short of the bound
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 3)
+    assert import_csv(app, signups_file(tmp_path, BATCH + 1, name="more.csv"), batch=BATCH).events == 3  # one more
+    assert analysed() == [n + 1 for n in before]
