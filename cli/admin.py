@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cli.render import say, stderr_is_terminal, table
+from cli.render import counted, say, stderr_is_terminal, table
 from panel.application import PanelApp
 from panel.catalogue import AttributeNames
 from panel.demo import build_demo
@@ -50,7 +50,8 @@ def init(ctx: click.Context) -> None:
         say(f"Added {indexed} confirmed applicant(s) to the email index (those who confirmed before it existed)")
     say(
         f"Store ready: {wiring.location.describe()} "
-        f"({app.recorder.max_notification_id() or 0} events, {Queries(app).count_participants()} participants)"
+        f"({counted(app.recorder.max_notification_id() or 0, 'event')}, "
+        f"{counted(Queries(app).count_participants(), 'participant')})"
     )
 
 

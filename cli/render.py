@@ -69,6 +69,11 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     console().print(t)
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun that goes with it: "1 participant", "1,204 participants", "0 events"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def say(text: str) -> None:
     console().print(text)
 

@@ -199,6 +199,8 @@ def test_import_reports_every_bad_row(run, tmp_path: Path) -> None:  # type: ign
     assert rejects.read_text().splitlines()[0] == "line,reason,ref,channel,captured_by,email,age_band,consent_contact"
     out, _ = run("participant", "import", str(path), "--skip-invalid")
     assert out == f"Imported {path}: 0 new, 1 already present, 2 rejected, 0 events written\n"
+    out, _ = run("init")  # the store's counts, each noun as its number takes it
+    assert out.rstrip().endswith(" events, 1 participant)"), out
 
 
 def test_demo_prints_what_it_did(run) -> None:  # type: ignore[no-untyped-def]
