@@ -14,8 +14,9 @@ PANEL_VIEWS_URL reaches it. Parts (``--parts``, comma-separated):
   if it ended there), with each --workers count, against a decoded read of the same N events;
 - catchup: the views rebuilt up to the head minus --catchup-events (setup), then caught up, against
   a decoded read of those events;
-- consent: ``Queries.consent_record`` as of a date (`panel consent history --as-of`) for --queries
-  people, p50/p99, against reading their events; the consent report as of --reports dates, against
+- consent: ``Queries.consent_record`` as of a date (`panel consent history --as-of`), p50/p99, against
+  reading the person's events: first reads (cold), --queries people each way, then both ways again for
+  all 2 x --queries people (warm); the consent report as of --reports dates, against
   a plain read of the consent view's rows;
 - reach, fatigue: the reports, against a plain read of their views' rows;
 - draw: a dry-run draw of 30 under six quotas among about --eligible eligible people through the draw
@@ -171,7 +172,7 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=2000, help="notifications per page")
     p.add_argument("--catchup-events", type=int, default=100_000)
     p.add_argument("--import-rows", type=int, default=100_000)
-    p.add_argument("--queries", type=int, default=200, help="people asked for their consent history")
+    p.add_argument("--queries", type=int, default=200, help="people asked for their consent history first by each way (twice as many in all)")
     p.add_argument("--reports", type=int, default=5, help="as-of dates of the consent report")
     p.add_argument("--repeat", type=int, default=3, help="runs of reach, fatigue and fatigue-cli (best kept)")
     p.add_argument("--eligible", type=int, default=50_000, help="the draw's eligible pool to aim at")
