@@ -9,17 +9,16 @@ left, not erased) is a subset of the people counted under each of those two purp
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from panel.domain.values import PURPOSES
 from projections.consent_view import pool_candidates_query
 from projections.engine import Projector
-from projections.people import utc
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,14 @@ def pool_candidates(projector: Projector, at: datetime) -> set[UUID]:
     return found
 
 
+def month_of(moment: ColumnElement[Any], dialect: str) -> ColumnElement[str]:
+    """The UTC month (YYYY-MM) of a stored time, worked out in the database: PostgreSQL keeps an instant
+    (``timestamptz``), read here in UTC whatever the session's zone; SQLite keeps the UTC time as text."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", moment), "YYYY-MM")
+    return func.substr(moment, 1, 7)
+
+
 def consent_report(projector: Projector, at: datetime) -> ConsentReport:
     tables = projector.tables("consent")
     state, people, log = tables["state"], tables["people"], tables["log"]
@@ -57,11 +64,13 @@ def consent_report(projector: Projector, at: datetime) -> ConsentReport:
             .group_by(state.c.purpose)
         ):
             active[purpose] = int(count)
-        pool = len(list(conn.execute(pool_candidates_query(tables, at))))
-        tally: Counter[tuple[str, str, str]] = Counter()
-        for kind, purpose, moment in conn.execute(select(log.c.kind, log.c.purpose, log.c.at)):
-            tally[(utc(moment).strftime("%Y-%m"), purpose, kind)] += 1
+        pool = conn.execute(select(func.count()).select_from(pool_candidates_query(tables, at).subquery())).scalar_one()
+        month = month_of(log.c.at, conn.dialect.name)
+        counted = conn.execute(
+            select(month, log.c.purpose, log.c.kind, func.count()).group_by(month, log.c.purpose, log.c.kind)
+        )
+        tally = {(m, purpose, kind): int(n) for m, purpose, kind, n in counted}
         conn.rollback()
     keys = sorted({(m, p) for m, p, _ in tally})
-    months = [(m, p, tally[(m, p, "granted")], tally[(m, p, "withdrawn")]) for m, p in keys]
+    months = [(m, p, tally.get((m, p, "granted"), 0), tally.get((m, p, "withdrawn"), 0)) for m, p in keys]
     return ConsentReport(at, active, pool, months)

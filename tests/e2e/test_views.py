@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from panel.application import PanelApp
+from panel.config import StoreLocation
 from panel.fatigue import FatigueRules
 from panel.participation import Participation
-from panel.validation import ConsentSpec
-from projections import Projector
+from panel.registration import Registration
+from panel.validation import ConsentSpec, SignUp
+from projections import Projector, make_engine
 from projections.consent_report import consent_report, pool_candidates
 from projections.fatigue_report import fatigue_report, simulate
 from projections.reach import reach_report
@@ -210,3 +213,25 @@ def test_views_elsewhere_and_pool_candidates_read_their_writes(app: PanelApp, tm
     assert pool_candidates(projector, T(6, 1)) == {h.ids["A"], h.ids["D"]}
     assert (tmp_path / "views.db").exists()
     engine.dispose()
+
+
+def test_consent_months_are_utc_months_whatever_the_sessions_zone(
+    app: PanelApp, location: StoreLocation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A grant at 23:30 UTC on 31 January counts in January, even where the database session's own clock
+    already reads February (PGTZ sets the PostgreSQL session's zone; SQLite keeps UTC text)."""
+    late = datetime(2026, 1, 31, 23, 30, tzinfo=UTC)
+    contact = (ConsentSpec("contact", "v1", "online", "self"),)
+    for ref in ("M-1", "M-2"):
+        Registration(app).register(SignUp(ref=ref, channel="online", consents=contact, at=late))
+    Registration(app).register(SignUp(ref="M-3", channel="online", consents=contact, at=late + timedelta(hours=1)))
+    monkeypatch.setenv("PGTZ", "Pacific/Kiritimati")  # UTC+14: 31 Jan 23:30 UTC is 1 Feb 13:30 there
+    engine = make_engine(location)
+    try:
+        projector = Projector(app, engine)
+        projector.catch_up()
+        report = consent_report(projector, late + timedelta(days=60))
+    finally:
+        engine.dispose()
+    assert report.months == [("2026-01", "contact", 2, 0), ("2026-02", "contact", 1, 0)]
+    assert report.pool == 0 and report.active["contact"] == 3
