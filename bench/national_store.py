@@ -226,7 +226,9 @@ def ensure(app: PanelApp, people: int, report: bool = True, part: int = 0, parts
 
 
 def _generate_part(pg_url: str, people: int, part: int, parts: int) -> tuple[int, float]:
-    app = PanelApp(env=location(people, pg_url).env())
+    # the parent made the tables: a process that opened the store with CREATE_TABLE would run the library's DDL
+    # at the same moment as its sibling ("tuple concurrently updated"), as no command but `panel init` does
+    app = PanelApp(env={**location(people, pg_url).env(), "CREATE_TABLE": "no"})
     try:
         return ensure(app, people, part=part, parts=parts)
     finally:
