@@ -105,7 +105,10 @@ class FolderOutbox:
     def write(self, message: Message) -> Path:
         data = eml_bytes(self.sender, message.to, message.subject, message.kind, message.body)
         name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{message.kind}-{secrets.token_hex(4)}.eml"
-        return _write_private(self._folder(""), name, data)
+        try:  # the folder is there nearly always: written straight away, without making sure of the folder first
+            return _write_private(self.folder, name, data)
+        except (FileNotFoundError, NotADirectoryError):  # nothing was created: as before, the folder (0700) first
+            return _write_private(self._folder(""), name, data)
 
     def deliver(self, path: Path) -> str:
         """Send one kept message; move it to sent/ (returns "") or failed/ (returns the reason, also kept)."""

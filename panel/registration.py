@@ -168,7 +168,7 @@ class Registration:
         """Write new sign-ups in one transaction: their events, the attribute names they introduce, their new data
         keys and reference sources, and ``also`` (more statements on its cursor); returns the events."""
         keys, store_keys = self.app.keys.new_keys(pid for pid, _ in items)
-        sources = {s.source for _, s in items}
+        sources = {s.source for _, s in items} - self.app.keys.noted_sources  # each noted once per process
         pending: list[Any] = []
         for pid, s in items:
             if history is None:  # the bulk path: events built directly, same checks
@@ -196,8 +196,9 @@ class Registration:
             history(participant, s)
             pending.extend(participant.collect_events())
         names = AttributeNames(self.app).events_for(s for _, s in items)  # new names, in the same transaction
-        statements = [self.app.keys.noting_sources(sources), store_keys, also]
+        statements = [self.app.keys.noting_sources(sources) if sources else None, store_keys, also]
         self.write_events([self.app.mapper.to_stored_event(e) for e in [*pending, *names]], statements)
+        self.app.keys.noted_sources |= sources  # committed: not noted again (a transaction rolled back raised above)
         return len(pending)
 
     def write_events(self, stored: list[StoredEvent], statements: Sequence[Statement | None] = ()) -> None:

@@ -59,9 +59,8 @@ def closed_or_preview(site: Site, request: Request, campaign: CampaignDetails, t
     return preview
 
 
-async def page(request: Request) -> Response:
-    site = site_of(request)
-    campaign = await campaign_or_404(site, request.path_params["slug"])
+def page(site: Site, request: Request, campaign: CampaignDetails) -> Response:
+    """The single page (or the closed page) of ``campaign``, which the caller has just read (``campaign_or_404``)."""
     preview = closed_or_preview(site, request, campaign, request.query_params.get("preview", ""))
     if isinstance(preview, Response):
         return preview

@@ -65,7 +65,7 @@ async def first(request: Request) -> Response:
     site = site_of(request)
     campaign = await apply.campaign_or_404(site, request.path_params["slug"])
     if campaign.layout != "one-per-page":
-        return await apply.page(request)
+        return apply.page(site, request, campaign)  # the campaign as just read: not read a second time
     token = request.query_params.get("preview", "")
     preview = apply.closed_or_preview(site, request, campaign, token)
     if isinstance(preview, Response):

@@ -40,6 +40,7 @@ class KeyStore:
         self.settings_table = f"{prefix}panel_settings"
         self.data = DataKeys(datastore, dialect, schema)  # until `panel.store.keys_db.open_data_keys` sets it
         self.secrets: dict[str, bytes] = {}  # the secrets read so far (``secret``)
+        self.noted_sources: set[str] = set()  # sources this process saw noted in a committed transaction
 
     def create_tables(self) -> None:
         """The settings table (the data keys' tables are made where they live, by ``open_data_keys``)."""
@@ -112,11 +113,15 @@ class KeyStore:
 
     def note_sources(self, sources: Iterable[str]) -> None:
         """Remember the reference sources in use, so a bare reference can be looked up in each."""
+        names = set(sources)
         with self.datastore.transaction(commit=True) as c:
-            self.noting_sources(sources)(c)
+            self.noting_sources(names)(c)
+        self.noted_sources |= names
 
     def noting_sources(self, sources: Iterable[str]) -> Callable[[Any], None]:
-        """``note_sources`` as a statement to run inside another transaction (a sign-up's)."""
+        """``note_sources`` as a statement to run inside another transaction (a sign-up's). Its caller adds the names
+        to ``noted_sources`` once that transaction has committed: a noted source is never removed, so a later
+        transaction need not note it again."""
         rows = [(f"source:{name}", b"1") for name in sorted(set(sources))]
 
         def run(cursor: Any) -> None:

@@ -68,6 +68,32 @@ def test_a_sign_up_over_the_email_limit_leaves_no_count_and_no_events(
     assert [p.id for p in Queries(campaign_app).participants()] == [first]
 
 
+def test_a_source_is_noted_once_and_only_by_a_sign_up_that_was_kept(
+    campaign_app: PanelApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counts, campaigns, keys = campaign_app.rate_counts, Campaigns(campaign_app), campaign_app.keys
+    source = signup(campaign_app, "sam@example.org").source
+    assert source not in keys.sources()
+    assert counts.take("email", "key-of-sam", DURING, 1, WINDOW) is None  # the one allowed, used up
+    full = counts.taking("email", "key-of-sam", DURING, 1, WINDOW)
+    with pytest.raises(RateLimitedError):
+        campaigns.register(signup(campaign_app, "sam@example.org"), note_email=True, counting=full)
+    assert source not in keys.sources() and source not in keys.noted_sources  # rolled back with the sign-up
+    campaigns.register(signup(campaign_app, "sam@example.org"), note_email=True)
+    assert source in keys.sources() and source in keys.noted_sources  # noted with the one that was kept
+    noted: list[set[str]] = []
+    noting = type(keys).noting_sources
+
+    def spy(self: Any, names: Any) -> Any:
+        noted.append(set(names))
+        return noting(self, names)
+
+    monkeypatch.setattr(type(keys), "noting_sources", spy)
+    campaigns.register(signup(campaign_app, "alex@example.org"), note_email=True)
+    assert noted == []  # known to this process: not noted again
+    assert len(Queries(campaign_app).participants()) == 2
+
+
 def test_the_cache_sees_a_change_made_by_another_process(campaign_app: PanelApp, location: StoreLocation) -> None:
     other = open_store(location)  # another serving process: its own connections
     try:
@@ -107,6 +133,21 @@ def test_the_blank_form_is_rendered_again_when_the_campaign_changes(client_at, c
     )
     assert "Young people&#39;s health panel" in again.body.decode()
     assert again.body == form(site, request_with("c" * 43), renamed, started="123.abc").body
+
+
+def test_the_form_reads_its_campaign_once_per_request(client_at, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    client, reads = client_at(), []
+    get = CampaignCache.get
+
+    def spy(self: CampaignCache, slug: str) -> Any:
+        reads.append(slug)
+        return get(self, slug)
+
+    monkeypatch.setattr(CampaignCache, "get", spy)
+    page = client.get("/apply/youth-2026")
+    assert page.status_code == 200 and reads == ["youth-2026"]  # one look at the store per form, not two
+    assert client.post("/apply/youth-2026", data={**GOOD, "csrf_token": csrf_of(page.text)}).status_code == 303
+    assert reads == ["youth-2026"] * 2  # and one per application
 
 
 def test_the_csrf_token_in_the_cached_form_is_each_visitors_own(client_at) -> None:  # type: ignore[no-untyped-def]
