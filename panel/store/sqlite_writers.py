@@ -24,6 +24,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,6 +35,41 @@ from eventsourcing.utils import Environment, EnvType
 
 LOCK_SUFFIX = "-lock"  # beside the database's own -wal and -shm
 PRIVATE = 0o600
+
+
+class FairTurn:
+    """A lock whose waiters get it in the order they asked for it. ``threading.Lock`` wakes any one of its waiters,
+    and a thread arriving just then may take it first, so under a burst one writer can wait through many others'
+    turns: the tail of the latency. Here the holder hands the turn straight to the first waiter."""
+
+    def __init__(self) -> None:
+        self.mutex = threading.Lock()
+        self.held = False
+        self.waiters: deque[threading.Lock] = deque()
+
+    def acquire(self, timeout: float) -> bool:
+        """Take the turn, waiting at most ``timeout`` seconds; False if it did not come in that time."""
+        with self.mutex:
+            if not self.held:
+                self.held = True
+                return True
+            waiter = threading.Lock()
+            waiter.acquire()
+            self.waiters.append(waiter)
+        if waiter.acquire(timeout=timeout):
+            return True  # handed over by ``release``
+        with self.mutex:
+            if waiter in self.waiters:
+                self.waiters.remove(waiter)
+                return False
+        return True  # handed over just as the wait ran out: the turn is this thread's
+
+    def release(self) -> None:
+        with self.mutex:
+            if self.waiters:
+                self.waiters.popleft().release()  # the turn passes on without ever being free
+            else:
+                self.held = False
 
 
 class WriterTurns:
@@ -111,7 +147,7 @@ class TurnTakingSQLiteDatastore(SQLiteDatastore):
 
     def __init__(self, db_name: str, **kwargs: Any) -> None:
         super().__init__(db_name, **kwargs)
-        self.turn = threading.Lock()  # this process's queue: one writer at a time goes on to the file
+        self.turn = FairTurn()  # this process's queue, first come first served: one writer at a time goes on to the file
         in_memory = self.pool.is_sqlite_memory_mode or db_name.startswith("file:")
         timeout = float(self.pool.lock_timeout or 5)
         self.turns = None if in_memory else WriterTurns(db_name + LOCK_SUFFIX, timeout)
