@@ -172,7 +172,12 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=2000, help="notifications per page")
     p.add_argument("--catchup-events", type=int, default=100_000)
     p.add_argument("--import-rows", type=int, default=100_000)
-    p.add_argument("--queries", type=int, default=200, help="people asked for their consent history first by each way (twice as many in all)")
+    p.add_argument(
+        "--queries",
+        type=int,
+        default=200,
+        help="people asked for their consent history first by each way (twice as many in all)",
+    )
     p.add_argument("--reports", type=int, default=5, help="as-of dates of the consent report")
     p.add_argument("--repeat", type=int, default=3, help="runs of reach, fatigue and fatigue-cli (best kept)")
     p.add_argument("--eligible", type=int, default=50_000, help="the draw's eligible pool to aim at")

@@ -147,7 +147,7 @@ class TurnTakingSQLiteDatastore(SQLiteDatastore):
 
     def __init__(self, db_name: str, **kwargs: Any) -> None:
         super().__init__(db_name, **kwargs)
-        self.turn = FairTurn()  # this process's queue, first come first served: one writer at a time goes on to the file
+        self.turn = FairTurn()  # this process's queue, first come first served: one writer goes on to the file
         in_memory = self.pool.is_sqlite_memory_mode or db_name.startswith("file:")
         timeout = float(self.pool.lock_timeout or 5)
         self.turns = None if in_memory else WriterTurns(db_name + LOCK_SUFFIX, timeout)
