@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from national_store import ref
+from projections_bench import ETHNICITY
 from scale_measure import capped, decoded_read, isolated, peak_memory, percentiles, timed
 from sqlalchemy import select
 
@@ -219,13 +220,13 @@ def reach_fatigue(app: PanelApp, projector: Projector, args: argparse.Namespace,
 
 
 STAYS = 0.9  # about the share of the people a rule lets through who are still in the pool (consent, leavers, fatigue)
-ETHNIC_GROUPS = ["White British", "White other", "Asian", "Black", "Mixed", "Other"]  # projections_bench's six
 
 
 def pool_rule(people: int, eligible: int) -> tuple[int, int]:
     """The IMD deciles (1 to k) and ethnic groups (the first j) that, with disability, let through the fewest
     people at or above ``eligible`` / STAYS: a quarter of the people are disabled, a tenth are in each decile
-    and a sixth in each group. Falls back to all ten deciles and six groups when even those are too few."""
+    and a sixth in each of the generator's six groups (``ETHNICITY``). Falls back to all ten deciles and six
+    groups when even those are too few."""
     aim = eligible / STAYS
     fits = [(k * j, k, j) for k in range(1, 11) for j in range(1, 7) if people * 0.25 * k * j / 60 >= aim]
     _, deciles, groups = min(fits, default=(60, 10, 6))
@@ -239,7 +240,7 @@ def draw_engagement(app: PanelApp, people: int, eligible: int, name: str = "scal
     name = f"{name} {deciles} deciles" + ("" if groups == 6 else f" {groups} groups")
     rules = ["disability = yes", "imd_decile in " + ",".join(str(d) for d in range(1, deciles + 1))]
     if groups < 6:
-        rules.append("ethnicity in " + ",".join(ETHNIC_GROUPS[:groups]))
+        rules.append("ethnicity in " + ",".join(ETHNICITY[:groups]))
     e = Engagement.open(
         name=name,
         purpose="national draw",
