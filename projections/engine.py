@@ -204,7 +204,7 @@ class Projector:
                             conn.exec_driver_sql(f'ANALYZE "{table.name}"')
                     db.set_generations(conn, name, building, None)
                     retired.append((name, current))
-        with connection.writing(self.engine) as conn:
+        with connection.writing(self.engine, bulk=True) as conn:  # zeroing the old pages needs no large cache
             for name, old in retired:
                 self._drop(conn, name, old)
                 db.forget_position(conn, db.tracking_key(name, old))

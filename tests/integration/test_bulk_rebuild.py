@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import text
 
 from panel.application import PanelApp
-from projections import Projector
+from projections import Projector, connection
 from projections.bulk import rebuild as bulk
 from projections.bulk import spill
+from projections.bulk.rows import Pending
 from projections.consent_view import ConsentView
 from tests.helpers.scripted import History, dump, script
 
@@ -213,3 +214,33 @@ def test_a_rebuilt_postgresql_view_has_planner_statistics_before_readers_switch(
         }
         conn.rollback()
     assert tables and set(tables) == analysed
+
+
+@pytest.mark.parametrize("buckets", [False, True])
+def test_a_bulk_load_holds_sqlites_page_cache_small_and_gives_it_back(
+    app: PanelApp, projector: Projector, buckets: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script(app, step=projector.catch_up)
+    incremental = dump(projector)
+    sqlite = projector.engine.dialect.name == "sqlite"
+    seen: list[tuple[Any, int | None]] = []  # each bulk write's DB-API connection and its page cache then
+    real = Pending.write
+
+    def write(self: Pending, conn: Any) -> None:
+        raw = conn.connection.dbapi_connection
+        seen.append((raw, raw.execute("PRAGMA cache_size").fetchone()[0] if sqlite else None))
+        real(self, conn)
+
+    monkeypatch.setattr(Pending, "write", write)
+    if buckets:
+        monkeypatch.setattr(spill, "BUCKET_EVENTS", 4)
+    projector.bulk_workers = 1
+    projector.rebuild()
+    assert dump(projector) == incremental
+    assert len(seen) >= (3 if buckets else 1)  # a view per transaction in buckets; one transaction in one pass
+    if not sqlite:  # PostgreSQL's memory is the server's own; nothing is sent
+        assert {cache for _, cache in seen} == {None}
+        return
+    assert {cache for _, cache in seen} == {-connection.BULK_CACHE_KIB}
+    for raw, _ in seen:  # back in the pool with the cache catch-ups want
+        assert raw.execute("PRAGMA cache_size").fetchone()[0] == -connection.CACHE_KIB
