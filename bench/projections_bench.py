@@ -119,6 +119,7 @@ class PeakMemory:
 
     def __init__(self, every: float = 0.02, root: int | None = None) -> None:
         self.every, self.peak, self.root = every, 0, os.getpid() if root is None else root
+        self.each: dict[int, int] = {}  # each process's own peak (this one and every child), by pid
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -136,7 +137,16 @@ class PeakMemory:
         return self.peak / 2**20
 
     def _take(self) -> None:
-        self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(self.root)))
+        now = {pid: _rss(pid) for pid in _tree(self.root)}
+        self.peak = max(self.peak, sum(now.values()))
+        for pid, rss in now.items():
+            self.each[pid] = max(self.each.get(pid, 0), rss)
+
+    def apart(self) -> str:
+        """Each process's own peak in MB, this one first, then its children, largest first."""
+        own = self.each.get(self.root, 0)
+        children = sorted((rss for pid, rss in self.each.items() if pid != self.root and rss), reverse=True)
+        return ", ".join([f"this process {own / 1e6:,.0f}", *(f"{rss / 1e6:,.0f}" for rss in children)])
 
     def _sample(self) -> None:
         while not self._stop.is_set():
@@ -227,7 +237,8 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, float]:
             peaks[workers].append(memory.peak)
             print(
                 f"{backend}: rebuild of all views, {workers} process(es): {rebuilds[workers][-1]:,.0f} ev/s, "
-                f"peak memory of all processes {memory.peak / 1e6:,.0f} MB",
+                f"peak memory of all processes {memory.peak / 1e6:,.0f} MB (each process's own peak, MB: "
+                f"{memory.apart()})",
                 flush=True,
             )
     engine.dispose()
