@@ -9,8 +9,9 @@ BEGIN (``writing``), so writers never interleave.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 from weakref import WeakKeyDictionary
@@ -125,7 +126,8 @@ def writing(engine: Engine, bulk: bool = False) -> Iterator[Connection]:
                 yield conn
         finally:
             if raw is not None:
-                raw.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+                with suppress(sqlite3.Error):  # a closed connection: its cache went with it
+                    raw.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
 
 
 def describe(engine: Engine) -> str:
