@@ -92,8 +92,9 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     people = parts.people_in(app, args.people)
     print(f"store bench_scale_{args.people}: {people:,} people, {head:,} events ({parts.now_utc()})", flush=True)
     views = args.views_schema or f"bench_scale_{args.people}_views"
-    schema(args.pg_url, views, fresh=args.fresh_views)
-    engine = make_engine(views_url=views_url(args.pg_url, views))
+    views_db = args.views_pg_url or args.pg_url  # another database, as a deployment's PANEL_VIEWS_URL may name
+    schema(views_db, views, fresh=args.fresh_views)
+    engine = make_engine(views_url=views_url(views_db, views))
     rows: list[dict[str, Any]] = []
     chosen = args.parts.split(",")
     if "import" in chosen:
@@ -103,9 +104,9 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     if "audit" in chosen:
         rows += parts.audit_verify(app, args)
     if "rebuild" in chosen:
-        rows += parts.rebuild(env, views_url(args.pg_url, views), args)
+        rows += parts.rebuild(env, views_url(views_db, views), args)
     if "catchup" in chosen:
-        rows += parts.catchup(env, views_url(args.pg_url, views), args)
+        rows += parts.catchup(env, views_url(views_db, views), args)
     if {"consent", "reach", "fatigue", "draw", "verify"} & set(chosen):
         if "draw" in chosen:  # saved before the views are read, so that the capped store holds it
             parts.draw_engagement(app, people, args.eligible)
@@ -118,12 +119,12 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             if "draw" in chosen:
                 rows += parts.draw(app, projector, args, position, people)
         if "verify" in chosen:  # the real commands, on the whole store: they record a draw and invitations
-            rows += parts.cli_draw_and_verify(app, projector, args, views_url(args.pg_url, views), people)
+            rows += parts.cli_draw_and_verify(app, projector, args, views_url(views_db, views), people)
     if "fatigue-cli" in chosen:  # the real commands, on the whole store: the views caught up to its head first
         projector, _ = parts.ready_views(app, engine, args)
         seconds, _ = parts.timed(projector.catch_up)
         print(f"views caught up to the head ({seconds:,.1f} s, setup)", flush=True)
-        rows += fatigue_cli(args, views_url(args.pg_url, views), parts.head_of(env))
+        rows += fatigue_cli(args, views_url(views_db, views), parts.head_of(env))
     engine.dispose()
     app.close()
     return rows
@@ -184,6 +185,9 @@ def main() -> None:
     p.add_argument("--generate", action="store_true", help="finish generating the cached store first")
     p.add_argument("--views-schema", default="", help="the views' schema (default bench_scale_<people>_views)")
     p.add_argument("--fresh-views", action="store_true", help="drop the views' schema first")
+    p.add_argument(
+        "--views-pg-url", default="", help="the views' PostgreSQL database (default: --pg-url, the events' own)"
+    )
     p.add_argument("--before-panel", type=Path, help="fatigue-cli: also run another checkout's `panel` script")
     p.add_argument("--before-name", default="before", help="fatigue-cli: the label of --before-panel's rows")
     p.add_argument("--json", type=Path, help="write the result rows (and any extrapolation) to this file")
