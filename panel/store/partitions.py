@@ -48,6 +48,10 @@ class Row(NamedTuple):
     state: bytes
 
 
+RawRow = tuple[int, str, int, str, bytes]  # a notification undecoded: id, originator id in 32 hex digits, version,
+# topic, state
+
+
 class HexUUID(UUID):
     """A UUID that keeps its hex text: projections ask every event's originator id for ``.hex``, often many
     times, and the read path already has (SQLite) or can make it once. ``hex`` is a slot here, which

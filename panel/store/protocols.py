@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from panel.store.partitions import Row
+from panel.store.partitions import RawRow, Row
 
 if TYPE_CHECKING:
     from panel.application import PanelApp
@@ -26,6 +26,10 @@ class PartitionedReader(Protocol):
 
     def select_partition(self, start: int, stop: int, topics: Sequence[str], part: int, parts: int) -> list[Row]:
         """Notifications with ids in (start, stop] whose originator falls in ``part`` of ``parts`` (by first byte)."""
+        ...
+
+    def select_raw(self, start: int, stop: int, topics: Sequence[str]) -> list[RawRow]:
+        """Notifications with ids in (start, stop] of ``topics``, as plain tuples (``RawRow``): no UUID is made."""
         ...
 
 

@@ -20,13 +20,13 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
 from panel.store.chain import Link, chain_table
 from panel.store.chain_check import span_agrees
 from panel.store.chained import ChainedRecorder
-from panel.store.partitions import HexUUID, Row, partition_bounds
+from panel.store.partitions import HexUUID, RawRow, Row, partition_bounds
 
 LARGE_SAVE = 1 << 20  # bytes of events in one save above which PostgreSQL saves leave pipeline mode
 WITH_STATEMENTS = "with_statements"  # a save() keyword: a callable run on the insert's cursor, in its transaction
@@ -113,12 +113,26 @@ class BatchingSQLiteApplicationRecorder(ChainedRecorder, SQLiteApplicationRecord
         The filter runs inside SQLite over the rowid range, so a part's reader never builds the
         other parts' rows; callers keep the range to about one page.
         """
-        low, high = partition_bounds(part, parts)
+        rows = self._select_rows(start, stop, topics, *partition_bounds(part, parts))
+        from_hex = HexUUID.from_hex if all(len(row[1]) == 32 for row in rows) else HexUUID
+        return [Row(row[0], from_hex(row[1]), row[2], row[3], row[4]) for row in rows]
+
+    def select_raw(self, start: int, stop: int, topics: Sequence[str]) -> list[RawRow]:
+        """The notifications after ``start`` up to ``stop``, undecoded, as SQLite returns them (ids as stored)."""
+        rows = self._select_rows(start, stop, topics, 0, 256)
+        if all(len(row[1]) == 32 for row in rows):
+            return rows
+        return [(row[0], UUID(row[1]).hex, row[2], row[3], row[4]) for row in rows]  # ids kept in another form
+
+    def _select_rows(self, start: int, stop: int, topics: Sequence[str], low: int, high: int) -> list[Any]:
         sql = (
             f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name} "
-            "WHERE rowid > ? AND rowid <= ? AND substr(originator_id, 1, 2) >= ?"
+            "WHERE rowid > ? AND rowid <= ?"
         )
-        params: list[Any] = [start, stop, f"{low:02x}"]
+        params: list[Any] = [start, stop]
+        if low > 0:
+            sql += " AND substr(originator_id, 1, 2) >= ?"
+            params.append(f"{low:02x}")
         if high < 256:
             sql += " AND substr(originator_id, 1, 2) < ?"
             params.append(f"{high:02x}")
@@ -127,9 +141,7 @@ class BatchingSQLiteApplicationRecorder(ChainedRecorder, SQLiteApplicationRecord
             params += list(topics)
         with self.datastore.transaction(commit=False) as c:
             c.execute(sql + " ORDER BY rowid", params)
-            rows = c.fetchall()
-            from_hex = HexUUID.from_hex if all(len(row[1]) == 32 for row in rows) else HexUUID
-            return [Row(row[0], from_hex(row[1]), row[2], row[3], row[4]) for row in rows]
+            return c.fetchall()
 
 
 class ColumnarPostgresApplicationRecorder(ChainedRecorder, PostgresApplicationRecorder):
@@ -249,28 +261,28 @@ class ColumnarPostgresApplicationRecorder(ChainedRecorder, PostgresApplicationRe
         The part is tested on the id's first byte, an expression no index serves, so the plan
         stays a scan of the notification id range (callers keep it to about one page).
         """
-        low, high = partition_bounds(part, parts)
+        rows = self._select_rows(start, stop, topics, *partition_bounds(part, parts))
+        return [Row(row[0], HexUUID.from_hex(row[1]), row[2], row[3], row[4]) for row in rows]
+
+    def select_raw(self, start: int, stop: int, topics: Sequence[str]) -> list[RawRow]:
+        """The notifications after ``start`` up to ``stop``, undecoded (the server writes the ids' hex)."""
+        return self._select_rows(start, stop, topics, 0, 256)
+
+    def _select_rows(self, start: int, stop: int, topics: Sequence[str], low: int, high: int) -> list[RawRow]:
         sql = SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state FROM {schema}.{table} "
-            "WHERE notification_id > %s AND notification_id <= %s "
-            "AND get_byte(uuid_send(originator_id), 0) BETWEEN %s AND %s"
+            "SELECT notification_id, encode(uuid_send(originator_id), 'hex'), originator_version, topic, state "
+            "FROM {schema}.{table} WHERE notification_id > %s AND notification_id <= %s"
         ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
-        params: list[Any] = [start, stop, low, high - 1]
+        params: list[Any] = [start, stop]
+        if low > 0 or high < 256:
+            sql += SQL(" AND get_byte(uuid_send(originator_id), 0) BETWEEN %s AND %s")
+            params += [low, high - 1]
         if topics:
             sql += SQL(" AND topic = ANY(%s)")
             params.append(list(topics))
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(sql + SQL(" ORDER BY notification_id"), params, prepare=True)
-            return [
-                Row(
-                    row["notification_id"],
-                    HexUUID.from_hex(row["originator_id"].hex),
-                    row["originator_version"],
-                    row["topic"],
-                    bytes(row["state"]),
-                )
-                for row in curs.fetchall()
-            ]
+            return [(row[0], row[1], row[2], row[3], bytes(row[4])) for row in curs.fetchall()]
 
 
 @contextmanager

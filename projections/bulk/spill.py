@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
 from panel.application import PanelApp
-from panel.store.partitions import PREFIX_BITS, HexUUID, Row, prefix_bucket
+from panel.store.partitions import PREFIX_BITS, HexUUID, RawRow, Row, prefix_bucket
 from panel.store.protocols import partitioned
 from projections.generation import Progress, Source, Target
 from projections.reader import read_ahead
@@ -109,16 +109,15 @@ class Spill:
                 files.append(open(self.path(bucket), "wb", buffering=BUFFER))  # noqa: SIM115 - closed below
             for position, rows in _raw_pages(app, batch_size, self.topics, head):
                 columns: dict[int, tuple[list[Any], ...]] = {}
-                for row in rows:
-                    hex_id = row.originator_id.hex
+                for notification_id, hex_id, version, topic, state in rows:
                     bucket = prefix_bucket(hex_id, self.buckets)
                     if (into := columns.get(bucket)) is None:
                         into = columns[bucket] = ([], [], [], [], [])
-                    into[0].append(row.id)
+                    into[0].append(notification_id)
                     into[1].append(hex_id)
-                    into[2].append(row.originator_version)
-                    into[3].append(number[row.topic])
-                    into[4].append(row.state)
+                    into[2].append(version)
+                    into[3].append(number[topic])
+                    into[4].append(state)
                 for bucket, into in columns.items():
                     pickle.dump(into, files[bucket], protocol=pickle.HIGHEST_PROTOCOL)
                 if progress:
@@ -147,16 +146,17 @@ class Spill:
             yield page
 
 
-def _raw_pages(app: PanelApp, batch_size: int, topics: Sequence[str], head: int) -> Iterator[tuple[int, list[Row]]]:
-    """The log's rows of ``topics`` up to ``head``, undecoded, in windows of ``batch_size`` ids, read one
-    window ahead in a thread (the database's work overlaps the routing)."""
+def _raw_pages(app: PanelApp, batch_size: int, topics: Sequence[str], head: int) -> Iterator[tuple[int, list[RawRow]]]:
+    """The log's rows of ``topics`` up to ``head``, undecoded (plain tuples: no UUID is made for an id the
+    spill only files by its hex), in windows of ``batch_size`` ids, read one window ahead in a thread (the
+    database's work overlaps the routing)."""
     recorder = partitioned(app.recorder)
 
-    def produce() -> Iterator[tuple[int, list[Row]]]:
+    def produce() -> Iterator[tuple[int, list[RawRow]]]:
         position = 0
         while position < head:
             upto = min(head, position + batch_size)
-            yield upto, recorder.select_partition(position, upto, topics, 0, 1)
+            yield upto, recorder.select_raw(position, upto, topics)
             position = upto
 
     return read_ahead(produce(), "projection-spill-reader")

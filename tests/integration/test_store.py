@@ -358,3 +358,29 @@ def test_all_keys_reads_the_keys_of_one_range_of_16_bit_prefixes(app: PanelApp) 
     assert [sorted(q) for q in quarters] == [sorted(ids[:2]), sorted(ids[2:4]), [ids[4]], [ids[5]]]
     assert all(q[pid] == made[pid] for q in quarters for pid in q)
     assert sorted(app.keys.all_keys(0x40, 0x80)) == sorted(ids[2:4])  # by first byte, as before
+
+
+def test_the_raw_read_gives_the_notifications_the_library_reads_and_the_parts_add_up_to_it(app: PanelApp) -> None:
+    from eventsourcing.utils import get_topic
+
+    from panel.store.protocols import partitioned
+
+    registration = Registration(app)
+    for n in range(12):
+        registration.register(signup(f"V-{n}"))
+    recorder = partitioned(app.recorder)
+    head = int(app.recorder.max_notification_id() or 0)
+    library = app.recorder.select_notifications(0, limit=head + 1, inclusive_of_start=False)
+    expected = [(n.id, n.originator_id.hex, n.originator_version, n.topic, bytes(n.state)) for n in library]
+    raw = recorder.select_raw(0, head, [])
+    assert [tuple(r) for r in raw] == expected and len(expected) > 30
+    assert all(type(r[1]) is str and len(r[1]) == 32 for r in raw)
+    granted = get_topic(Participant.ConsentGranted)
+    only = [tuple(r) for r in recorder.select_raw(3, head - 2, [granted])]
+    assert only == [e for e in expected if e[3] == granted and 3 < e[0] <= head - 2] and only
+    parts = sorted(
+        (r.id, r.originator_id.hex, r.originator_version, r.topic, r.state)
+        for k in range(3)
+        for r in recorder.select_partition(0, head, [], k, 3)
+    )
+    assert parts == expected
