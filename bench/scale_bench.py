@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     if {"consent", "reach", "fatigue", "draw", "verify"} & set(chosen):
         if "draw" in chosen:  # saved before the views are read, so that the capped store holds it
             parts.draw_engagement(app, people, args.eligible)
-        projector, position = parts.ready_views(app, engine, args)
+        projector, position = parts.ready_views(app, engine, args, to_head="draw" in chosen)
         with capped(app, position):
             if "consent" in chosen:
                 rows += parts.consent(app, projector, args, position, people)

@@ -131,13 +131,18 @@ def catchup(env: dict[str, str], views: str, args: argparse.Namespace) -> list[R
     ]
 
 
-def ready_views(app: PanelApp, engine: Any, args: argparse.Namespace) -> tuple[Projector, int]:
+def ready_views(app: PanelApp, engine: Any, args: argparse.Namespace, to_head: bool = False) -> tuple[Projector, int]:
     """The views as they stand (bulk-rebuilt first if empty: setup, not measured) and their position; the
-    queries then read the store up to that position, so a growing cache needs no long catch-up first."""
+    queries then read the store up to that position, so a growing cache needs no long catch-up first.
+    ``to_head`` catches views that stand short of the head up to it (setup): a draw's engagement, saved
+    just before, must be in them."""
     projector = Projector(app, engine, batch_size=args.batch, bulk_workers=max(args.workers))
     if min(s.position for s in projector.status()) == 0:
         seconds, _ = timed(projector.rebuild)
         print(f"views rebuilt ({seconds:,.0f} s, setup)", flush=True)
+    elif to_head and min(s.position for s in projector.status()) < projector.head():
+        seconds, _ = timed(projector.catch_up)
+        print(f"views caught up to the head ({seconds:,.1f} s, setup)", flush=True)
     return projector, min(s.position for s in projector.status())
 
 
