@@ -137,10 +137,11 @@ def ready_views(app: PanelApp, engine: Any, args: argparse.Namespace, to_head: b
     ``to_head`` catches views that stand short of the head up to it (setup): a draw's engagement, saved
     just before, must be in them."""
     projector = Projector(app, engine, batch_size=args.batch, bulk_workers=max(args.workers))
-    if min(s.position for s in projector.status()) == 0:
+    position = min(s.position for s in projector.status())
+    if position == 0:
         seconds, _ = timed(projector.rebuild)
         print(f"views rebuilt ({seconds:,.0f} s, setup)", flush=True)
-    elif to_head and min(s.position for s in projector.status()) < projector.head():
+    elif to_head and position < projector.head():
         seconds, _ = timed(projector.catch_up)
         print(f"views caught up to the head ({seconds:,.1f} s, setup)", flush=True)
     return projector, min(s.position for s in projector.status())

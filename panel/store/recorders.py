@@ -114,17 +114,14 @@ class BatchingSQLiteApplicationRecorder(ChainedRecorder, SQLiteApplicationRecord
         other parts' rows; callers keep the range to about one page.
         """
         rows = self._select_rows(start, stop, topics, *partition_bounds(part, parts))
-        from_hex = HexUUID.from_hex if all(len(row[1]) == 32 for row in rows) else HexUUID
-        return [Row(row[0], from_hex(row[1]), row[2], row[3], row[4]) for row in rows]
+        return [Row(row[0], HexUUID.from_hex(row[1]), row[2], row[3], row[4]) for row in rows]
 
     def select_raw(self, start: int, stop: int, topics: Sequence[str]) -> list[RawRow]:
         """The notifications after ``start`` up to ``stop``, undecoded, as SQLite returns them (ids as stored)."""
-        rows = self._select_rows(start, stop, topics, 0, 256)
-        if all(len(row[1]) == 32 for row in rows):
-            return rows
-        return [(row[0], UUID(row[1]).hex, row[2], row[3], row[4]) for row in rows]  # ids kept in another form
+        return self._select_rows(start, stop, topics, 0, 256)
 
-    def _select_rows(self, start: int, stop: int, topics: Sequence[str], low: int, high: int) -> list[Any]:
+    def _select_rows(self, start: int, stop: int, topics: Sequence[str], low: int, high: int) -> list[RawRow]:
+        """The rows of the window and part, each id as 32 hex digits (normalised if stored in another form)."""
         sql = (
             f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name} "
             "WHERE rowid > ? AND rowid <= ?"
@@ -141,7 +138,10 @@ class BatchingSQLiteApplicationRecorder(ChainedRecorder, SQLiteApplicationRecord
             params += list(topics)
         with self.datastore.transaction(commit=False) as c:
             c.execute(sql + " ORDER BY rowid", params)
-            return c.fetchall()
+            rows = c.fetchall()
+        if all(len(row[1]) == 32 for row in rows):
+            return rows
+        return [(row[0], UUID(row[1]).hex, row[2], row[3], row[4]) for row in rows]  # ids kept in another form
 
 
 class ColumnarPostgresApplicationRecorder(ChainedRecorder, PostgresApplicationRecorder):
